@@ -1,0 +1,21 @@
+/** The 13 JWT algorithms Kong's jwt plugin accepts (kong-jwt-compat.md §2). */
+export const JWT_ALGORITHMS = [
+  'HS256', 'HS384', 'HS512',
+  'RS256', 'RS384', 'RS512',
+  'ES256', 'ES384', 'ES512',
+  'PS256', 'PS384', 'PS512',
+  'EdDSA',
+] as const;
+
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+const ALGORITHM_SET: ReadonlySet<string> = new Set(JWT_ALGORITHMS);
+
+export function isJwtAlgorithm(value: unknown): value is JwtAlgorithm {
+  return typeof value === 'string' && ALGORITHM_SET.has(value);
+}
+
+/** HS* algorithms verify with a shared secret; every other one with a public key. */
+export function isHmacAlgorithm(alg: JwtAlgorithm): boolean {
+  return alg.startsWith('HS');
+}

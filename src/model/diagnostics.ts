@@ -1,0 +1,44 @@
+/**
+ * Diagnostics are how every source and the translator report a problem with one object
+ * without failing the rest ("failures are data", design.md).
+ */
+
+/** Names the object at fault, in whichever source it came from. */
+export interface ObjectRef {
+  /** Kong entity ("services", "routes", "consumers", "jwt_secrets", "plugins") or CRD kind ("Route", "KongConsumer", "JwtCredential", "Secret"). */
+  kind: string;
+  /** Human-readable name: entity name, username, key, or metadata.name. */
+  name: string;
+  /** Kubernetes namespace (controller mode). */
+  namespace?: string;
+  /** Declarative file the object came from (standalone mode). */
+  file?: string;
+  /** Position inside the file, e.g. "services[0].routes[1]". */
+  path?: string;
+  /** metadata.generation, so status conditions can carry observedGeneration. */
+  generation?: number;
+  /** metadata.uid, for Events. */
+  uid?: string;
+}
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  severity: Severity;
+  object: ObjectRef;
+  /** Field at fault, dotted (e.g. "config.maximum_expiration", "spec.secretRef.key"). */
+  field?: string;
+  /** Machine-readable reason, used as the status condition reason (e.g. "SecretNotFound", "InvalidKey", "KeyConflict", "ConsumerNotFound", "InvalidRegex", "UnknownPlugin", "InvalidValue"). */
+  reason: string;
+  /** What is wrong, for a human. Never contains secret material. */
+  message: string;
+}
+
+/** "kong.yml: services[0].routes[1] (routes 'api'): paths[0]: must start with /" */
+export function formatDiagnostic(d: Diagnostic): string {
+  const o = d.object;
+  const where = o.file
+    ? `${o.file}: ${o.path ?? o.kind} (${o.kind} '${o.name}')`
+    : `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+  return `${where}${d.field ? `: ${d.field}` : ''}: ${d.message}`;
+}

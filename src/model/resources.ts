@@ -1,0 +1,114 @@
+import type { JwtAlgorithm } from './algorithms.js';
+import type { JwtPluginConfig } from './jwt-config.js';
+import type { Diagnostic, ObjectRef } from './diagnostics.js';
+
+/**
+ * ResourceSet: what a source (kong.yml or the Kubernetes watch) hands to the pure translator.
+ * Sources validate field shapes and resolve their own syntax (Kong plugin precedence, Secret
+ * lookups); the translator resolves cross-object references, key conflicts and key loading.
+ *
+ * `scope` is the reference scope: the namespace in controller mode, "" in standalone mode.
+ * References (consumer of a credential, anonymous consumer) resolve inside one scope only.
+ */
+export interface ResourceSet {
+  consumers: ConsumerSpec[];
+  credentials: CredentialSpec[];
+  routes: RouteSpec[];
+  /** Problems the source already found (schema errors, missing Secrets); carried into the result. */
+  diagnostics: Diagnostic[];
+}
+
+export interface ConsumerSpec {
+  ref: ObjectRef;
+  scope: string;
+  /** Explicit id (kong.yml `id`). When absent the translator derives Kong's DB-less uuidv5. */
+  id?: string;
+  username?: string;
+  customId?: string;
+  tags: string[];
+}
+
+export interface CredentialSpec {
+  ref: ObjectRef;
+  scope: string;
+  /** Reference to the consumer: username or id (kong.yml), or the KongConsumer's metadata.name (kube). */
+  consumerRef: string;
+  /** How consumerRef is resolved: Kong matches id then username; kube matches the object's name. */
+  consumerRefKind: 'username-or-id' | 'object-name';
+  id?: string;
+  key: string;
+  algorithm: JwtAlgorithm;
+  /** HS*: the shared secret, as stored (maybe base64; the route's secretIsBase64 decides). */
+  secret?: string;
+  /** RS/ES/PS/EdDSA: PEM public key (SPKI or PKCS#1 RSA). */
+  rsaPublicKey?: string;
+  tags: string[];
+}
+
+export type BackendSpec =
+  | {
+      kind: 'url';
+      protocol: 'http' | 'https';
+      host: string;
+      port: number;
+      /** Service path, "" or starting with "/". */
+      path: string;
+    }
+  | {
+      /** Kubernetes Service in the route's namespace; endpoints resolved by the source. */
+      kind: 'service';
+      name: string;
+      port: number | string;
+      /** Ready endpoints, already resolved from EndpointSlices. Empty = no healthy upstream (503). */
+      endpoints: Array<{ host: string; port: number }>;
+      /** Host header to send when preserveHost is false: "<name>.<namespace>.svc[:port]". */
+      hostHeader: string;
+      protocol: 'http' | 'https';
+    };
+
+export interface ServiceInfo {
+  /** Kong service id (explicit or derived) and name, shown by the admin API and in route metrics. */
+  id: string;
+  name?: string;
+  connectTimeoutMs: number;
+  readTimeoutMs: number;
+  writeTimeoutMs: number;
+  retries: number;
+  tags: string[];
+}
+
+export interface HeaderMatch {
+  /** Lower-cased header name. */
+  name: string;
+  /** Values; a value starting with "~*" is a case-insensitive regex, as in Kong. */
+  values: string[];
+}
+
+export interface RouteSpec {
+  ref: ObjectRef;
+  scope: string;
+  id?: string;
+  name: string;
+  protocols: Array<'http' | 'https'>;
+  hosts: string[];
+  /** Prefixes ("/api") and regexes ("~/users/\\d+$"), as written by the user. */
+  paths: string[];
+  methods: string[];
+  headers: HeaderMatch[];
+  stripPath: boolean;
+  preserveHost: boolean;
+  regexPriority: number;
+  backend: BackendSpec;
+  service: ServiceInfo;
+  /**
+   * The ONE jwt plugin instance that applies to this route after Kong's precedence
+   * (route > service > global), or undefined for a public route.
+   */
+  jwt?: { id: string; config: JwtPluginConfig };
+  /**
+   * Set when a plugin that applies to this route could not be configured: the route then fails
+   * closed (500) instead of proxying unauthenticated (design.md lesson 3).
+   */
+  pluginError?: string;
+  tags: string[];
+}

@@ -1,0 +1,110 @@
+import type { KeyObject } from 'node:crypto';
+import type { JwtAlgorithm } from '../model/algorithms.js';
+import type { Diagnostic, ObjectRef } from '../model/diagnostics.js';
+import type { CredentialSpec, RouteSpec } from '../model/resources.js';
+import type { JwtAuthenticator } from '../plugins/jwt/types.js';
+
+/** A consumer as the proxy and the admin API see it (ids already derived). */
+export interface Consumer {
+  id: string;
+  username?: string;
+  customId?: string;
+  tags: string[];
+  scope: string;
+  ref: ObjectRef;
+  /** Precomputed upstream identity headers (kong-jwt-compat.md §4), so the hot path only copies. */
+  upstreamHeaders: Readonly<Record<string, string>>;
+}
+
+/** A credential with its key material imported once, at snapshot build time. */
+export interface Credential {
+  id: string;
+  key: string;
+  algorithm: JwtAlgorithm;
+  consumer: Consumer;
+  /** HS*: the secret as a KeyObject, used when the route's secretIsBase64 is false. */
+  hmacKey?: KeyObject;
+  /** HS*: the base64-decoded secret, used when secretIsBase64 is true; null when not valid base64. */
+  hmacKeyFromBase64?: KeyObject | null;
+  /** RS/ES/PS/EdDSA: the public key, already checked to fit `algorithm`. */
+  publicKey?: KeyObject;
+  /** Source spec, for the admin API (it decides whether to redact the secret). */
+  spec: CredentialSpec;
+}
+
+export interface CredentialIndex {
+  /** Lookup by the value of the key claim. Keys are unique across the whole snapshot. */
+  byKey: ReadonlyMap<string, Credential>;
+  all: readonly Credential[];
+}
+
+export interface UpstreamTarget {
+  host: string;
+  port: number;
+  /** "http://10.0.0.5:3000": identity of the connection pool to this target. */
+  origin: string;
+}
+
+export interface Upstream {
+  /** Stable identity ("service:<id>" or "k8s:<ns>/<svc>:<port>"). */
+  id: string;
+  protocol: 'http' | 'https';
+  /** Service path joined in front of the request path ("" or "/base"). */
+  basePath: string;
+  /** Host header sent when preserve_host is false (includes a non-default port). */
+  hostHeader: string;
+  /** Round-robin over these. Empty: no healthy endpoint (503). */
+  targets: readonly UpstreamTarget[];
+  connectTimeoutMs: number;
+  readTimeoutMs: number;
+  writeTimeoutMs: number;
+  retries: number;
+}
+
+export interface CompiledRoute {
+  id: string;
+  name: string;
+  spec: RouteSpec;
+  upstream: Upstream;
+  /** The one jwt plugin instance for this route; undefined = public route. */
+  auth?: JwtAuthenticator;
+  /** Fail closed: a plugin applies but could not be built → 500 "An unexpected error occurred". */
+  pluginError?: string;
+  /** Label used in metrics and access logs (route name, or id). */
+  label: string;
+}
+
+export interface MatchInput {
+  method: string;
+  /** Host without port, lower-cased. */
+  host: string;
+  /** Normalized path (see src/proxy/paths.ts), without query string. */
+  path: string;
+  /** Header lookup for header-matching routes (lower-case name → first value). */
+  header(name: string): string | undefined;
+}
+
+export interface RouteMatch {
+  route: CompiledRoute;
+  /** The request path with the matched prefix (or regex match) removed, for strip_path. */
+  strippedPath: string;
+}
+
+export interface Router {
+  match(input: MatchInput): RouteMatch | undefined;
+  readonly size: number;
+}
+
+export interface Snapshot {
+  /** Monotonically increasing per process; bumps on every swap. */
+  version: number;
+  /** Content hash of the inputs; an unchanged hash means no swap. */
+  hash: string;
+  createdAt: Date;
+  router: Router;
+  routes: readonly CompiledRoute[];
+  consumers: readonly Consumer[];
+  credentials: CredentialIndex;
+  /** Everything that was rejected or looked wrong, with the object at fault. */
+  diagnostics: readonly Diagnostic[];
+}

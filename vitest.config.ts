@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 20_000,
+    hookTimeout: 120_000,
+    // Integration and k8s suites start real processes on free ports; keep concurrency modest on 2 cores.
+    maxWorkers: 2,
+  },
+});
