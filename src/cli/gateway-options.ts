@@ -1,0 +1,58 @@
+import { parseListenAddress, UsageError, type ListenAddress } from './listen-address.js';
+
+/** Options shared by the two serving modes (standalone and controller). */
+export interface GatewayOptions {
+  proxyListen: ListenAddress;
+  adminListen: ListenAddress;
+  statusListen: ListenAddress;
+  accessLog: boolean;
+  logLevel: string;
+  /** Seconds to drain in-flight requests on SIGTERM. */
+  drainSeconds: number;
+  /** Extra worker processes sharing the proxy port (0 = single process). */
+  workers: number;
+}
+
+/** Flag → env var → default, as design.md's listener contract says. */
+export const GATEWAY_FLAGS = {
+  'proxy-listen': { type: 'string', env: 'PORTCULLIS_PROXY_LISTEN', default: '0.0.0.0:8000' },
+  'admin-listen': { type: 'string', env: 'PORTCULLIS_ADMIN_LISTEN', default: '127.0.0.1:8001' },
+  'status-listen': { type: 'string', env: 'PORTCULLIS_STATUS_LISTEN', default: '0.0.0.0:8100' },
+  'access-log': { type: 'string', env: 'PORTCULLIS_ACCESS_LOG', default: 'on' },
+  'log-level': { type: 'string', env: 'PORTCULLIS_LOG_LEVEL', default: 'info' },
+  'drain-seconds': { type: 'string', env: 'PORTCULLIS_DRAIN_SECONDS', default: '10' },
+  workers: { type: 'string', env: 'PORTCULLIS_WORKERS', default: '0' },
+} as const;
+
+export type GatewayFlagName = keyof typeof GATEWAY_FLAGS;
+
+export function resolveFlag(
+  values: Record<string, unknown>,
+  name: GatewayFlagName,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const spec = GATEWAY_FLAGS[name];
+  const v = values[name];
+  return typeof v === 'string' ? v : (env[spec.env] ?? spec.default);
+}
+
+export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): GatewayOptions {
+  const get = (name: GatewayFlagName) => resolveFlag(values, name, env);
+  const accessLog = get('access-log');
+  if (accessLog !== 'on' && accessLog !== 'off') throw new UsageError(`--access-log: expected on or off, got '${accessLog}'`);
+  return {
+    proxyListen: parseListenAddress(get('proxy-listen'), '--proxy-listen'),
+    adminListen: parseListenAddress(get('admin-listen'), '--admin-listen'),
+    statusListen: parseListenAddress(get('status-listen'), '--status-listen'),
+    accessLog: accessLog === 'on',
+    logLevel: get('log-level'),
+    drainSeconds: nonNegativeInt(get('drain-seconds'), '--drain-seconds'),
+    workers: nonNegativeInt(get('workers'), '--workers'),
+  };
+}
+
+function nonNegativeInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag}: expected a non-negative integer, got '${value}'`);
+  return n;
+}

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { isHmacAlgorithm, isJwtAlgorithm, JWT_ALGORITHMS } from '../model/algorithms.js';
+import { mintToken } from '../tokens/mint.js';
+import { UsageError } from './listen-address.js';
+import { parseDuration } from './duration.js';
+
+export interface TokenFlags {
+  key?: string;
+  secret?: string;
+  'private-key'?: string;
+  alg?: string;
+  exp?: string;
+  nbf?: string;
+  claim?: string[];
+  'key-claim'?: string;
+}
+
+/**
+ * `portcullis token`: mint a test token. By default the key goes in the payload's `iss` and in
+ * the JOSE header's `kid`, so the token works with Kong's default key_claim_name (iss) and with
+ * the walkthrough's (kid) alike.
+ */
+export function tokenCommand(flags: TokenFlags, nowSeconds = Math.floor(Date.now() / 1000)): string {
+  const algorithm = flags.alg ?? 'HS256';
+  if (!isJwtAlgorithm(algorithm)) throw new UsageError(`--alg: expected one of ${JWT_ALGORITHMS.join(', ')}`);
+  if (!flags.key) throw new UsageError('--key is required (the credential key: `GET :8001/consumers/<name>/jwt`)');
+  const hmac = isHmacAlgorithm(algorithm);
+  if (hmac && flags.secret === undefined) throw new UsageError(`--secret is required for ${algorithm}`);
+  if (!hmac && !flags['private-key']) throw new UsageError(`--private-key FILE (PEM) is required for ${algorithm}`);
+
+  const claims: Record<string, unknown> = {};
+  for (const pair of flags.claim ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--claim: expected name=value, got '${pair}'`);
+    claims[pair.slice(0, eq)] = parseClaimValue(pair.slice(eq + 1));
+  }
+  if (flags.nbf !== undefined) claims.nbf = nowSeconds + parseDuration(flags.nbf, '--nbf');
+  const keyClaim = flags['key-claim'];
+
+  return mintToken({
+    algorithm,
+    key: flags.key,
+    ...(keyClaim !== undefined ? { keyClaimName: keyClaim } : { header: { kid: flags.key } }),
+    ...(hmac ? { secret: flags.secret! } : { privateKeyPem: readFileSync(flags['private-key']!, 'utf8') }),
+    ...(flags.exp !== undefined && { expiresInSeconds: parseDuration(flags.exp, '--exp') }),
+    claims,
+    now: nowSeconds,
+  });
+}
+
+/** Numbers, booleans and JSON stay typed (`--claim exp=123` must be a number for Kong's checks). */
+function parseClaimValue(raw: string): unknown {
+  if (/^-?\d+(\.\d+)?$/.test(raw) || raw === 'true' || raw === 'false' || /^[[{"]/.test(raw)) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }
+  return raw;
+}

@@ -1,0 +1,90 @@
+import type { Diagnostic } from '../model/diagnostics.js';
+import { credentialId } from '../model/ids.js';
+import type { CredentialSpec } from '../model/resources.js';
+import { importCredentialKeys } from '../plugins/jwt/keys.js';
+import type { Consumer, Credential, CredentialIndex } from '../snapshot/types.js';
+import { findConsumer, scoped, type ConsumerTable } from './consumers.js';
+
+/**
+ * Resolves each credential's consumer, refuses key conflicts (every credential sharing a key,
+ * in any scope, since tokens are looked up by key alone) and imports key material once.
+ */
+export function buildCredentials(
+  specs: readonly CredentialSpec[],
+  consumers: ConsumerTable,
+  diagnostics: Diagnostic[],
+): CredentialIndex {
+  const keyOwners = new Map<string, CredentialSpec[]>();
+  for (const spec of specs) {
+    const owners = keyOwners.get(spec.key);
+    if (owners) owners.push(spec);
+    else keyOwners.set(spec.key, [spec]);
+  }
+
+  const byKey = new Map<string, Credential>();
+  const all: Credential[] = [];
+  for (const spec of specs) {
+    const owners = keyOwners.get(spec.key)!;
+    if (owners.length > 1) {
+      diagnostics.push({
+        severity: 'error',
+        object: spec.ref,
+        field: 'key',
+        reason: 'KeyConflict',
+        message: `key is also used by ${owners
+          .filter((o) => o !== spec)
+          .map(describe)
+          .join(', ')}; all credentials with this key are refused`,
+      });
+      continue;
+    }
+    const consumer = resolveConsumer(spec, consumers);
+    if (!consumer) {
+      diagnostics.push({
+        severity: 'error',
+        object: spec.ref,
+        field: spec.consumerRefKind === 'object-name' ? 'spec.consumerRef.name' : 'consumer',
+        reason: 'ConsumerNotFound',
+        message:
+          spec.consumerRefKind === 'object-name'
+            ? `KongConsumer '${spec.consumerRef}' not found in namespace ${spec.scope} (or it was refused)`
+            : `invalid reference 'consumer: ${spec.consumerRef}' (no such entry in 'consumers')`,
+      });
+      continue;
+    }
+    const imported = importCredentialKeys(spec);
+    if (!imported.ok) {
+      diagnostics.push({
+        severity: 'error',
+        object: spec.ref,
+        field: imported.field,
+        reason: imported.reason,
+        message: imported.message,
+      });
+      continue;
+    }
+    const credential: Credential = {
+      id: spec.id ?? credentialId(spec.key),
+      key: spec.key,
+      algorithm: spec.algorithm,
+      consumer,
+      ...imported.keys,
+      spec,
+    };
+    byKey.set(spec.key, credential);
+    all.push(credential);
+  }
+  return { byKey, all };
+}
+
+function resolveConsumer(spec: CredentialSpec, consumers: ConsumerTable): Consumer | undefined {
+  return spec.consumerRefKind === 'object-name'
+    ? consumers.byObjectName.get(scoped(spec.scope, spec.consumerRef))
+    : findConsumer(consumers, spec.scope, spec.consumerRef);
+}
+
+function describe(spec: CredentialSpec): string {
+  const r = spec.ref;
+  if (r.namespace !== undefined) return `${r.kind} ${r.namespace}/${r.name}`;
+  return `${r.kind} ${r.path ?? r.name}`;
+}

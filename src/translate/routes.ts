@@ -1,0 +1,108 @@
+import type { Diagnostic } from '../model/diagnostics.js';
+import type { RouteSpec } from '../model/resources.js';
+import { createJwtAuthenticator } from '../plugins/jwt/authenticator.js';
+import type { JwtAuthenticator } from '../plugins/jwt/types.js';
+import { compileRouteRegex } from '../snapshot/router.js';
+import type { CompiledRoute, CredentialIndex } from '../snapshot/types.js';
+import { findConsumer, type ConsumerTable } from './consumers.js';
+import { UpstreamTable } from './upstreams.js';
+
+/**
+ * Routes → compiled routes. A route with an invalid matcher, or an exact duplicate of an
+ * earlier route, is refused with a diagnostic; a route whose jwt plugin is broken is kept but
+ * fails closed (500), never proxied unauthenticated.
+ */
+export function buildRoutes(
+  specs: readonly RouteSpec[],
+  consumers: ConsumerTable,
+  credentials: CredentialIndex,
+  diagnostics: Diagnostic[],
+): CompiledRoute[] {
+  const upstreams = new UpstreamTable();
+  const authenticators = new Map<string, JwtAuthenticator>();
+  const matchers = new Map<string, RouteSpec>();
+  const compiled: CompiledRoute[] = [];
+
+  for (const spec of specs) {
+    const regexError = firstRegexError(spec);
+    if (regexError) {
+      diagnostics.push({ severity: 'error', object: spec.ref, ...regexError, reason: 'InvalidRegex' });
+      continue;
+    }
+    const signature = matcherSignature(spec);
+    const earlier = matchers.get(signature);
+    if (earlier) {
+      diagnostics.push({
+        severity: 'error',
+        object: spec.ref,
+        reason: 'RouteConflict',
+        message: `matches exactly the same requests as ${earlier.ref.kind} ${
+          earlier.ref.namespace ? `${earlier.ref.namespace}/` : ''
+        }${earlier.ref.path ?? earlier.ref.name}, which takes precedence`,
+      });
+      continue;
+    }
+    matchers.set(signature, spec);
+
+    const route: CompiledRoute = {
+      id: spec.id ?? spec.name,
+      name: spec.name,
+      spec,
+      upstream: upstreams.forRoute(spec),
+      label: spec.scope ? `${spec.scope}/${spec.name}` : spec.name,
+    };
+    if (spec.pluginError !== undefined) {
+      route.pluginError = spec.pluginError;
+    } else if (spec.jwt) {
+      route.auth = authenticatorFor(spec, authenticators, consumers, credentials);
+    }
+    compiled.push(route);
+  }
+  return compiled;
+}
+
+/** One authenticator (and so one token cache) per plugin instance and scope. */
+function authenticatorFor(
+  spec: RouteSpec,
+  cache: Map<string, JwtAuthenticator>,
+  consumers: ConsumerTable,
+  credentials: CredentialIndex,
+): JwtAuthenticator {
+  const jwt = spec.jwt!;
+  const key = `${spec.scope}\u0000${jwt.id}`;
+  let auth = cache.get(key);
+  if (!auth) {
+    const anonymousName = jwt.config.anonymous;
+    auth = createJwtAuthenticator({
+      pluginId: jwt.id,
+      config: jwt.config,
+      credentialsByKey: credentials.byKey,
+      ...(anonymousName !== undefined && {
+        anonymous: findConsumer(consumers, spec.scope, anonymousName) ?? { missing: anonymousName },
+      }),
+    });
+    cache.set(key, auth);
+  }
+  return auth;
+}
+
+function firstRegexError(spec: RouteSpec): { field: string; message: string } | undefined {
+  for (const [i, path] of spec.paths.entries()) {
+    if (!path.startsWith('~')) continue;
+    const result = compileRouteRegex(path);
+    if (!(result instanceof RegExp)) return { field: `paths[${i}]`, message: `invalid regex: ${result.error}` };
+  }
+  return undefined;
+}
+
+function matcherSignature(spec: RouteSpec): string {
+  const sorted = (xs: readonly string[]) => [...xs].sort().join('\u0001');
+  return [
+    spec.scope === '' ? '' : 'k8s',
+    sorted(spec.hosts.map((h) => h.toLowerCase())),
+    sorted(spec.paths),
+    sorted(spec.methods),
+    sorted(spec.headers.map((h) => `${h.name}=${sorted(h.values)}`)),
+    sorted(spec.protocols),
+  ].join('\u0002');
+}

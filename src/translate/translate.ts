@@ -1,0 +1,34 @@
+import type { Diagnostic } from '../model/diagnostics.js';
+import type { ResourceSet } from '../model/resources.js';
+import { compileRouter } from '../snapshot/router.js';
+import type { Snapshot } from '../snapshot/types.js';
+import { buildConsumers } from './consumers.js';
+import { buildCredentials } from './credentials.js';
+import { buildRoutes } from './routes.js';
+import { stableHash } from './stable-hash.js';
+
+/**
+ * The pure heart of the pipeline: ResourceSet → Snapshot + diagnostics. Deterministic; an
+ * invalid object is reported and left out, never fatal for the rest.
+ */
+export function translate(resources: ResourceSet, version: number, hash = hashResources(resources)): Snapshot {
+  const diagnostics: Diagnostic[] = [...resources.diagnostics];
+  const consumers = buildConsumers(resources.consumers, diagnostics);
+  const credentials = buildCredentials(resources.credentials, consumers, diagnostics);
+  const routes = buildRoutes(resources.routes, consumers, credentials, diagnostics);
+  return {
+    version,
+    hash,
+    createdAt: new Date(),
+    router: compileRouter(routes),
+    routes,
+    consumers: consumers.all,
+    credentials,
+    diagnostics,
+  };
+}
+
+/** Hash of everything a snapshot is built from; equal hashes → no rebuild, no swap. */
+export function hashResources(resources: ResourceSet): string {
+  return stableHash(resources);
+}

@@ -1,0 +1,74 @@
+import type { BackendSpec, RouteSpec } from '../model/resources.js';
+import type { Upstream, UpstreamTarget } from '../snapshot/types.js';
+
+const DEFAULT_PORT = { http: 80, https: 443 } as const;
+
+/**
+ * One Upstream per backend, shared by every route that points at it, so round-robin state and
+ * metrics are per service rather than per route.
+ */
+export class UpstreamTable {
+  private readonly upstreams = new Map<string, Upstream>();
+
+  forRoute(route: RouteSpec): Upstream {
+    const id = upstreamId(route);
+    let upstream = this.upstreams.get(id);
+    if (!upstream) {
+      upstream = buildUpstream(id, route);
+      this.upstreams.set(id, upstream);
+    }
+    return upstream;
+  }
+}
+
+function upstreamId(route: RouteSpec): string {
+  const b = route.backend;
+  return b.kind === 'service'
+    ? `k8s:${route.scope}/${b.name}:${b.port}`
+    : `service:${route.scope}\u0000${route.service.id}`;
+}
+
+function buildUpstream(id: string, route: RouteSpec): Upstream {
+  const b: BackendSpec = route.backend;
+  const s = route.service;
+  const common = {
+    id,
+    connectTimeoutMs: s.connectTimeoutMs,
+    readTimeoutMs: s.readTimeoutMs,
+    writeTimeoutMs: s.writeTimeoutMs,
+    retries: s.retries,
+  };
+  if (b.kind === 'service') {
+    return {
+      ...common,
+      protocol: b.protocol,
+      basePath: '',
+      hostHeader: b.hostHeader,
+      targets: dedupeTargets(b.endpoints.map((e) => target(b.protocol, e.host, e.port))),
+    };
+  }
+  const defaultPort = b.port === DEFAULT_PORT[b.protocol];
+  return {
+    ...common,
+    protocol: b.protocol,
+    basePath: b.path,
+    hostHeader: defaultPort ? b.host : `${hostForUrl(b.host)}:${b.port}`,
+    targets: [target(b.protocol, b.host, b.port)],
+  };
+}
+
+function target(protocol: 'http' | 'https', host: string, port: number): UpstreamTarget {
+  return { host, port, origin: `${protocol}://${hostForUrl(host)}:${port}` };
+}
+
+/** IPv6 literals need brackets in an origin and a Host header. */
+function hostForUrl(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+function dedupeTargets(targets: UpstreamTarget[]): UpstreamTarget[] {
+  const seen = new Set<string>();
+  return targets
+    .filter((t) => (seen.has(t.origin) ? false : (seen.add(t.origin), true)))
+    .sort((a, b) => (a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0));
+}

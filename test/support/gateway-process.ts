@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const cliPath = path.join(repoRoot, 'dist/cli.js');
+
+export interface GatewayProcess {
+  proxy: string;
+  admin: string;
+  status: string;
+  child: ChildProcess;
+  /** Everything the process wrote so far (stdout + stderr). */
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts the real `portcullis` CLI (built dist/) on free loopback ports and waits until
+ * `/readyz` answers (or, with waitReady=false, until the status listener is up).
+ */
+export async function startGateway(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; waitReady?: boolean; timeoutMs?: number } = {},
+): Promise<GatewayProcess> {
+  const [proxyPort, adminPort, statusPort] = [await freePort(), await freePort(), await freePort()];
+  const child = spawn(
+    process.execPath,
+    [
+      cliPath,
+      ...args,
+      '--proxy-listen', `127.0.0.1:${proxyPort}`,
+      '--admin-listen', `127.0.0.1:${adminPort}`,
+      '--status-listen', `127.0.0.1:${statusPort}`,
+    ],
+    { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const gw: GatewayProcess = {
+    proxy: `http://127.0.0.1:${proxyPort}`,
+    admin: `http://127.0.0.1:${adminPort}`,
+    status: `http://127.0.0.1:${statusPort}`,
+    child,
+    output: () => output,
+    stop: (signal = 'SIGTERM') => stopProcess(child, signal),
+  };
+  const wanted = opts.waitReady === false ? '/healthz' : '/readyz';
+  try {
+    await waitFor(async () => (await fetch(`${gw.status}${wanted}`)).ok, opts.timeoutMs ?? 15_000, () => {
+      if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}:\n${output}`);
+    });
+  } catch (err) {
+    await gw.stop('SIGKILL');
+    throw new Error(`gateway not ready: ${(err as Error).message}\n${output}`);
+  }
+  return gw;
+}
+
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls `check` until it returns true (errors count as "not yet"). */
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  onPoll?: () => void,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    onPoll?.();
+    try {
+      if (await check()) return;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
