@@ -63,6 +63,13 @@ function convertPcre(pattern: string): Converted | { error: string } {
         out += '^';
       } else if (!inClass && (next === 'z' || next === 'Z')) {
         out += '$';
+      } else if ((next === 'p' || next === 'P' || next === 'x') && p[i + 2] === '{') {
+        // \p{L}, \x{41}: copy the braces with the escape (they are not a quantifier).
+        const end = p.indexOf('}', i + 2);
+        if (end === -1) return { error: 'unterminated escape' };
+        out += next === 'x' ? '\\u' + p.slice(i + 2, end + 1) : p.slice(i, end + 1);
+        i = end;
+        continue;
       } else if (next === 'E') {
         // stray \E: PCRE ignores it
       } else {
