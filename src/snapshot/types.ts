@@ -78,6 +78,11 @@ export interface MatchInput {
   method: string;
   /** Host without port, lower-cased. */
   host: string;
+  /**
+   * Port the client addressed (Host header port, else the listener's port). Only routes whose host
+   * entries carry a port ("example.com:8080") look at it; undefined never matches those entries.
+   */
+  port?: number;
   /** Normalized path (see src/proxy/paths.ts), without query string. */
   path: string;
   /** Header lookup for header-matching routes (lower-case name → first value). */

@@ -1,0 +1,137 @@
+import type { CompiledRoute } from '../types.js';
+import { compileHeaderRegex, compileRouteRegex } from './regex.js';
+
+/**
+ * One matcher per (route, path) — Kong 3.x's traditional_compatible router splits a route with
+ * several paths into one matcher per path, each with its own priority (kong/router/compat.lua).
+ */
+export interface RouteEntry {
+  route: CompiledRoute;
+  /** Position in the sorted order: lower wins. */
+  rank: number;
+  /** Position of the route in the input (last tie-break). */
+  order: number;
+  methods: ReadonlySet<string> | null;
+  headers: readonly HeaderCheck[] | null;
+  prefix: string | null;
+  regex: RegExp | null;
+  // Priority fields, most significant first (kong/router/transform.lua get_priority).
+  weight: number;
+  plainHostOnly: number;
+  headerCount: number;
+  isRegex: number;
+  regexPriority: number;
+  prefixLength: number;
+}
+
+export interface HeaderCheck {
+  name: string;
+  /** Lower-cased exact values. */
+  exact: readonly string[];
+  regexes: readonly RegExp[];
+}
+
+export interface ParsedHost {
+  kind: 'exact' | 'suffix' | 'prefix';
+  /** exact: the host; suffix: ".example.com" (from "*.example.com"); prefix: "example." (from "example.*"). */
+  key: string;
+  port: number | undefined;
+}
+
+/** Kong's split_host_port: "host:port" with a numeric port; otherwise the whole string is the host. */
+export function parseRouteHost(raw: string): ParsedHost {
+  let host = raw.toLowerCase();
+  let port: number | undefined;
+  const colon = host.indexOf(':');
+  if (colon !== -1 && !host.startsWith('[')) {
+    const n = Number(host.slice(colon + 1));
+    if (Number.isInteger(n) && host.length > colon + 1) {
+      port = n;
+      host = host.slice(0, colon);
+    }
+  }
+  if (host.startsWith('*')) return { kind: 'suffix', key: host.slice(1), port };
+  if (host.endsWith('*')) return { kind: 'prefix', key: host.slice(0, -1), port };
+  return { kind: 'exact', key: host, port };
+}
+
+function compileHeaders(route: CompiledRoute): HeaderCheck[] | null {
+  const specs = route.spec.headers;
+  if (specs.length === 0) return null;
+  const checks: HeaderCheck[] = [];
+  for (const h of specs) {
+    const exact: string[] = [];
+    const regexes: RegExp[] = [];
+    for (const v of h.values) {
+      if (v.startsWith('~*')) {
+        const re = compileHeaderRegex(v);
+        // The translator rejects routes with invalid regexes; a leftover one can never match.
+        if (!('error' in re)) regexes.push(re);
+      } else {
+        exact.push(v.toLowerCase());
+      }
+    }
+    checks.push({ name: h.name.toLowerCase(), exact, regexes });
+  }
+  return checks;
+}
+
+/** Builds the entries of one route (one per path, or a single path-less one). */
+export function routeEntries(route: CompiledRoute, order: number): RouteEntry[] {
+  const spec = route.spec;
+  const methods = spec.methods.length > 0 ? new Set(spec.methods) : null;
+  const headers = compileHeaders(route);
+  const headerCount = headers ? Math.min(headers.length, 255) : 0;
+  const hasHosts = spec.hosts.length > 0;
+  const plainHostOnly = hasHosts && spec.hosts.every((h) => !h.includes('*')) ? 1 : 0;
+  const weight =
+    (methods ? 1 : 0) + (hasHosts ? 1 : 0) + (headers ? 1 : 0) + (spec.paths.length > 0 ? 1 : 0);
+  const base = {
+    route,
+    rank: 0,
+    order,
+    methods,
+    headers,
+    weight,
+    plainHostOnly,
+    headerCount,
+  };
+  if (spec.paths.length === 0) {
+    return [{ ...base, prefix: null, regex: null, isRegex: 0, regexPriority: 0, prefixLength: 0 }];
+  }
+  const out: RouteEntry[] = [];
+  for (const path of spec.paths) {
+    if (path.startsWith('~')) {
+      const re = compileRouteRegex(path);
+      if ('error' in re) continue;
+      out.push({ ...base, prefix: null, regex: re, isRegex: 1, regexPriority: spec.regexPriority, prefixLength: 0 });
+    } else {
+      out.push({
+        ...base,
+        prefix: path,
+        regex: null,
+        isRegex: 0,
+        regexPriority: 0,
+        prefixLength: Buffer.byteLength(path),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Kong's priority, highest first: number of match fields; hosts without wildcards; number of
+ * headers; regex over prefix; regex_priority (regex paths only); longer prefix. Kong breaks exact
+ * ties by the matcher's uuid (effectively arbitrary); we use input order, which is deterministic.
+ */
+export function comparePriority(a: RouteEntry, b: RouteEntry): number {
+  return (
+    b.weight - a.weight ||
+    b.plainHostOnly - a.plainHostOnly ||
+    b.headerCount - a.headerCount ||
+    b.isRegex - a.isRegex ||
+    b.regexPriority - a.regexPriority ||
+    b.prefixLength - a.prefixLength ||
+    a.order - b.order
+  );
+}
