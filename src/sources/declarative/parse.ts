@@ -116,7 +116,7 @@ class DeclarativeLoader {
     }
     list('routes').forEach((raw, i) => this.addRoute(raw, `routes[${i}]`, `routes[${i}]`, undefined));
     for (const s of this.invalidServices) {
-      s.routes.forEach((_, j) => this.dependent('routes', `${s.path}.routes[${j}]`, 'service', s.label));
+      s.routes.forEach((raw, j) => this.dependent('routes', raw, `${s.path}.routes[${j}]`, 'service', s.label));
     }
 
     list('consumers').forEach((raw, i) => this.addConsumer(raw, `consumers[${i}]`));
@@ -125,7 +125,7 @@ class DeclarativeLoader {
       c.jwtSecrets.forEach((raw, j) => this.addSecret(raw, `${c.path}.jwt_secrets[${j}]`, c, ref));
     }
     for (const c of this.invalidConsumers) {
-      c.jwtSecrets.forEach((_, j) => this.dependent('jwt_secrets', `${c.path}.jwt_secrets[${j}]`, 'consumer', c.ref.name));
+      c.jwtSecrets.forEach((raw, j) => this.dependent('jwt_secrets', raw, `${c.path}.jwt_secrets[${j}]`, 'consumer', c.ref.name));
     }
     list('jwt_secrets').forEach((raw, i) => this.addSecret(raw, `jwt_secrets[${i}]`, undefined, undefined));
 
@@ -150,8 +150,10 @@ class DeclarativeLoader {
     return { consumers, credentials: this.credentials, routes, diagnostics: this.rep.diagnostics };
   }
 
-  private dependent(kind: string, path: string, parentKind: string, parentName: string): void {
-    this.rep.error(this.rep.ref(kind, path, path), 'DependencyInvalid', `left out: its ${parentKind} '${parentName}' is invalid`);
+  private dependent(kind: string, raw: unknown, path: string, parentKind: string, parentName: string): void {
+    const nameField = kind === 'jwt_secrets' ? 'key' : 'name';
+    const own = isMapping(raw) && typeof raw[nameField] === 'string' && raw[nameField] !== '' ? (raw[nameField] as string) : path;
+    this.rep.error(this.rep.ref(kind, own, path), 'DependencyInvalid', `left out: its ${parentKind} '${parentName}' is invalid`);
   }
 
   private addService(raw: unknown, path: string): void {

@@ -108,8 +108,12 @@ export class PluginTable {
       this.rep.warn(p.ref, 'UnsupportedPlugin', `plugin '${p.name}' is not implemented by Portcullis; it only observes traffic, so it is ignored`);
       return;
     }
+    if (!p.enabled) {
+      this.rep.warn(p.ref, 'UnknownPlugin', `plugin '${p.name}' is not supported by Portcullis (only 'jwt'); it is disabled, so it is ignored`, 'name');
+      return;
+    }
     this.rep.error(p.ref, 'UnknownPlugin', `plugin '${p.name}' is not supported by Portcullis (only 'jwt'); the routes it applies to answer 500 until it is removed`, 'name');
-    if (p.enabled) this.fail(scope, `plugin '${p.name}' (${p.path}) is not supported`);
+    this.fail(scope, `plugin '${p.name}' (${p.path}) is not supported`);
   }
 
   private addJwt(p: PluginCore, scope: ScopeKey, id: string): void {
