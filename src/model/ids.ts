@@ -64,8 +64,9 @@ export function routeId(nameOrLabel: string): string {
 
 /**
  * Plugins: Kong keys them by `instance_name` when set, else by the cache key
- * "plugins:<name>:<route>:<service>:<consumer>:<consumer_group>" where each scope part is the
- * parent's id for a nested plugin, the reference as written for a top-level one, or "".
+ * "plugins:<name>:<route>:<service>:<consumer>" (OSS plugins.lua cache_key; Enterprise appends
+ * consumer_group) where each scope part is the parent's id for a nested plugin, the reference as
+ * written for a top-level one, or "".
  */
 export function pluginId(scope: {
   name: string;
@@ -73,9 +74,8 @@ export function pluginId(scope: {
   route?: string;
   service?: string;
   consumer?: string;
-  consumerGroup?: string;
 }): string {
   if (scope.instanceName !== undefined) return entityId('plugins', scope.instanceName);
-  const key = ['plugins', scope.name, scope.route ?? '', scope.service ?? '', scope.consumer ?? '', scope.consumerGroup ?? ''].join(':');
+  const key = ['plugins', scope.name, scope.route ?? '', scope.service ?? '', scope.consumer ?? ''].join(':');
   return entityId('plugins', key);
 }

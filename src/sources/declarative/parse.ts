@@ -309,6 +309,8 @@ class DeclarativeLoader {
         return;
       }
     }
+    // route: and service: together: Kong ranks the pair above a route-only instance; we scope it to
+    // the route (the narrower of the two), which keeps "one jwt per route" simple.
     let scope: ScopeKey | undefined = 'global';
     if (p.routeRef !== undefined) {
       const { found, invalid } = this.findRoute(p.routeRef);

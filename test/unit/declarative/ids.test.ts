@@ -21,8 +21,8 @@ describe('Kong DB-less ids', () => {
     expect(routeId('r')).toBe(uuidv5(uuidv5(KONG_NAMESPACE, 'routes'), 'r'));
   });
   it('keys plugins by instance_name, else by the cache key', () => {
-    expect(pluginId({ name: 'jwt' })).toBe(uuidv5(uuidv5(KONG_NAMESPACE, 'plugins'), 'plugins:jwt::::'));
-    expect(pluginId({ name: 'jwt', service: 's1' })).toBe(uuidv5(uuidv5(KONG_NAMESPACE, 'plugins'), 'plugins:jwt::s1::'));
+    expect(pluginId({ name: 'jwt' })).toBe(uuidv5(uuidv5(KONG_NAMESPACE, 'plugins'), 'plugins:jwt:::'));
+    expect(pluginId({ name: 'jwt', service: 's1' })).toBe(uuidv5(uuidv5(KONG_NAMESPACE, 'plugins'), 'plugins:jwt::s1:'));
     expect(pluginId({ name: 'jwt', instanceName: 'x' })).toBe(uuidv5(uuidv5(KONG_NAMESPACE, 'plugins'), 'x'));
     expect(pluginId({ name: 'jwt', route: 'r' })).not.toBe(pluginId({ name: 'jwt', service: 'r' }));
   });
