@@ -131,3 +131,18 @@ describe('defaults and precedence', () => {
     expect(resources.diagnostics.map((d) => d.reason)).toContain('PluginConflict');
   });
 });
+
+describe('unsupported plugins fail closed where they apply', () => {
+  const routes = `${SVC}    routes:\n      - name: r1\n        paths: [/1]\n  - name: t\n    url: http://h\n    routes:\n      - name: r2\n        paths: [/2]\n`;
+  it.each([
+    ['global rate-limiting fails every route', 'plugins:\n  - name: rate-limiting\n', ['r1', 'r2']],
+    ['service-scoped acl fails only that service', 'plugins:\n  - name: acl\n    service: t\n', ['r2']],
+    ['route-scoped cors fails only that route', 'plugins:\n  - name: cors\n    route: r1\n', ['r1']],
+    ['observability-only plugins fail nothing', 'plugins:\n  - name: prometheus\n  - name: http-log\n    service: s\n', []],
+    ['disabled unknown plugins fail nothing', 'plugins:\n  - name: ip-restriction\n    enabled: false\n', []],
+  ])('%s', (_name, plugins, failed) => {
+    const { resources } = parseDeclarative(head + routes + plugins, 'kong.yml');
+    expect(resources.routes.filter((r) => r.pluginError !== undefined).map((r) => r.name)).toEqual(failed);
+    expect(resources.routes.map((r) => r.name)).toEqual(['r1', 'r2']);
+  });
+});
