@@ -1,0 +1,363 @@
+import { basename } from 'node:path';
+import YAML from 'yaml';
+import type { Diagnostic, ObjectRef } from '../../model/diagnostics.js';
+import type { ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec } from '../../model/resources.js';
+import { pluginId } from '../../model/ids.js';
+import { parseConsumer, parseJwtSecret, type ConsumerEntry } from './consumers.js';
+import { parsePlugin, PluginTable, type PluginCore, type ScopeKey } from './plugins.js';
+import { isMapping, Reporter, type Mapping } from './report.js';
+import { parseRoute, parseService, type RouteCore, type ServiceEntry } from './services.js';
+
+export interface DeclarativeResult {
+  resources: ResourceSet;
+  /** Set when the whole file is rejected: the caller keeps serving its last good snapshot. */
+  fatal?: Diagnostic[];
+}
+
+export const SUPPORTED_FORMAT_VERSIONS = ['3.0', '2.1', '1.1'] as const;
+
+/** Document-level keys Kong accepts besides entities; they carry no behaviour here. */
+const META_KEYS = new Set(['_format_version', '_transform', '_comment', '_ignore', '_info', '_workspace']);
+const ENTITY_KEYS = new Set(['services', 'routes', 'plugins', 'consumers', 'jwt_secrets']);
+/** Kong entities Portcullis does not implement: reported and left out, the rest loads. */
+const UNSUPPORTED_ENTITY_KEYS = new Set([
+  'upstreams', 'targets', 'certificates', 'ca_certificates', 'snis', 'vaults', 'consumer_groups', 'keyauth_credentials',
+  'basicauth_credentials', 'hmacauth_credentials', 'oauth2_credentials', 'acls', 'mtls_auth_credentials', 'key_sets', 'keys',
+  'filter_chains', 'workspaces', 'parameters',
+]);
+
+const emptySet = (diagnostics: Diagnostic[]): ResourceSet => ({ consumers: [], credentials: [], routes: [], diagnostics });
+
+/**
+ * kong.yml (YAML or JSON) → ResourceSet. Pure. Fatal only for problems with the document as a
+ * whole (syntax, not a mapping, empty, missing/unsupported _format_version); every other problem
+ * is a diagnostic on the entity at fault, which is left out with what depends on it.
+ */
+export function parseDeclarative(text: string, fileName: string): DeclarativeResult {
+  const fileRef: ObjectRef = { kind: 'file', name: basename(fileName), file: fileName };
+  const fatal = (reason: string, message: string, field?: string): DeclarativeResult => {
+    const d: Diagnostic = { severity: 'error', object: fileRef, reason, message, ...(field !== undefined ? { field } : {}) };
+    return { resources: emptySet([d]), fatal: [d] };
+  };
+
+  if (text.trim() === '') return fatal('EmptyFile', 'file is empty');
+  const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    // The parser's own messages quote the offending line, which may hold a secret: position and code only.
+    const diags = doc.errors.map((e): Diagnostic => {
+      const pos = e.linePos?.[0];
+      const where = pos ? `line ${pos.line}, column ${pos.col}` : `offset ${e.pos[0]}`;
+      return { severity: 'error', object: fileRef, reason: 'InvalidYAML', message: `syntax error (${e.code}) at ${where}` };
+    });
+    return { resources: emptySet(diags), fatal: diags };
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch {
+    return fatal('InvalidYAML', 'document could not be loaded (too many aliases or an invalid alias)');
+  }
+  if (value === null || value === undefined) return fatal('EmptyFile', 'file is empty (no document)');
+  if (!isMapping(value)) return fatal('InvalidValue', 'expected a mapping at the top level');
+
+  const version = value._format_version;
+  if (version === undefined || version === null) return fatal('InvalidFormatVersion', 'required field missing', '_format_version');
+  if (typeof version !== 'string') return fatal('InvalidFormatVersion', 'expected a string (quote it: _format_version: "3.0")', '_format_version');
+  if (!(SUPPORTED_FORMAT_VERSIONS as readonly string[]).includes(version)) {
+    return fatal('InvalidFormatVersion', `unsupported version '${version}' (expected one of "3.0", "2.1", "1.1")`, '_format_version');
+  }
+  return { resources: new DeclarativeLoader(fileName, version !== '3.0').load(value) };
+}
+
+interface RouteEntry {
+  core: RouteCore;
+  service: ServiceEntry;
+}
+
+interface PluginSite {
+  core: PluginCore;
+  scope?: ScopeKey;
+  keys: { route?: string; service?: string; consumer?: string };
+}
+
+class DeclarativeLoader {
+  private readonly rep: Reporter;
+  private readonly services: ServiceEntry[] = [];
+  private readonly invalidServices: ServiceEntry[] = [];
+  private readonly routes: RouteEntry[] = [];
+  private readonly invalidRoutes: RouteCore[] = [];
+  private readonly consumers: ConsumerEntry[] = [];
+  private readonly invalidConsumers: ConsumerEntry[] = [];
+  private readonly credentials: CredentialSpec[] = [];
+  private readonly plugins: PluginSite[] = [];
+
+  constructor(file: string, private readonly legacyPaths: boolean) {
+    this.rep = new Reporter(file);
+  }
+
+  load(doc: Mapping): ResourceSet {
+    for (const key of Object.keys(doc)) {
+      if (META_KEYS.has(key) || ENTITY_KEYS.has(key)) continue;
+      const ref = this.rep.ref('file', key, key);
+      if (UNSUPPORTED_ENTITY_KEYS.has(key)) this.rep.error(ref, 'Unsupported', `'${key}' are not supported by Portcullis; left out`, key);
+      else this.rep.error(ref, 'UnknownField', 'unknown field', key);
+    }
+    const list = (key: string): unknown[] => {
+      const v = doc[key];
+      if (v === undefined || v === null) return [];
+      if (Array.isArray(v)) return v;
+      this.rep.error(this.rep.ref('file', key, key), 'InvalidValue', 'expected an array', key);
+      return [];
+    };
+
+    list('services').forEach((raw, i) => this.addService(raw, `services[${i}]`));
+    for (const s of this.services) {
+      s.routes.forEach((raw, j) => this.addRoute(raw, `${s.path}.routes[${j}]`, `${s.label}.routes[${j}]`, s));
+    }
+    list('routes').forEach((raw, i) => this.addRoute(raw, `routes[${i}]`, `routes[${i}]`, undefined));
+    for (const s of this.invalidServices) {
+      s.routes.forEach((raw, j) => this.dependent('routes', raw, `${s.path}.routes[${j}]`, 'service', s.label));
+    }
+
+    list('consumers').forEach((raw, i) => this.addConsumer(raw, `consumers[${i}]`));
+    for (const c of this.consumers) {
+      const ref = c.explicitId ?? c.username ?? c.id;
+      c.jwtSecrets.forEach((raw, j) => this.addSecret(raw, `${c.path}.jwt_secrets[${j}]`, c, ref));
+    }
+    for (const c of this.invalidConsumers) {
+      c.jwtSecrets.forEach((raw, j) => this.dependent('jwt_secrets', raw, `${c.path}.jwt_secrets[${j}]`, 'consumer', c.ref.name));
+    }
+    list('jwt_secrets').forEach((raw, i) => this.addSecret(raw, `jwt_secrets[${i}]`, undefined, undefined));
+
+    this.collectPlugins(list('plugins'));
+    const table = new PluginTable(this.rep);
+    for (const site of this.plugins) {
+      if (site.scope === undefined) continue;
+      const p = site.core;
+      const id = p.explicitId ?? pluginId({ name: p.name ?? p.path, ...(p.instanceName !== undefined ? { instanceName: p.instanceName } : {}), ...site.keys });
+      table.add(p, site.scope, id);
+    }
+
+    const routes: RouteSpec[] = this.routes.map(({ core, service }) => this.routeSpec(core, service, table));
+    const consumers: ConsumerSpec[] = this.consumers.map((c) => ({
+      ref: c.ref,
+      scope: '',
+      ...(c.explicitId !== undefined ? { id: c.explicitId } : {}),
+      ...(c.username !== undefined ? { username: c.username } : {}),
+      ...(c.customId !== undefined ? { customId: c.customId } : {}),
+      tags: c.tags,
+    }));
+    return { consumers, credentials: this.credentials, routes, diagnostics: this.rep.diagnostics };
+  }
+
+  private dependent(kind: string, raw: unknown, path: string, parentKind: string, parentName: string): void {
+    const nameField = kind === 'jwt_secrets' ? 'key' : 'name';
+    const own = isMapping(raw) && typeof raw[nameField] === 'string' && raw[nameField] !== '' ? (raw[nameField] as string) : path;
+    this.rep.error(this.rep.ref(kind, own, path), 'DependencyInvalid', `left out: its ${parentKind} '${parentName}' is invalid`);
+  }
+
+  private addService(raw: unknown, path: string): void {
+    const s = parseService(raw, path, this.rep);
+    if (s === undefined) return;
+    if (s.ok) {
+      const clash = this.services.find((o) => (s.name !== undefined && o.name === s.name) || o.id === s.id);
+      if (clash) {
+        this.rep.error(s.ref, 'DuplicateName', `duplicate service: ${s.name !== undefined && clash.name === s.name ? `name '${s.name}'` : `id '${s.id}'`} is already used by ${clash.path}`, s.name !== undefined && clash.name === s.name ? 'name' : 'id');
+        s.ok = false;
+      }
+    }
+    if (!s.ok) return void this.invalidServices.push(s);
+    if (!s.enabled) {
+      // Kong builds no router entries for a disabled service; its plugins have nothing to apply to.
+      this.rep.warn(s.ref, 'ServiceDisabled', 'service is disabled (enabled: false); its routes are not served', 'enabled');
+      s.routes = [];
+      s.plugins = [];
+    }
+    this.services.push(s);
+  }
+
+  private findService(ref: string): { found?: ServiceEntry; invalid?: ServiceEntry } {
+    const lower = ref.toLowerCase();
+    const byId = (s: ServiceEntry) => s.id === lower;
+    const byName = (s: ServiceEntry) => s.name === ref;
+    const found = this.services.find(byId) ?? this.services.find(byName);
+    if (found) return { found };
+    const invalid = this.invalidServices.find(byId) ?? this.invalidServices.find(byName);
+    return invalid ? { invalid } : {};
+  }
+
+  private addRoute(raw: unknown, path: string, label: string, parent: ServiceEntry | undefined): void {
+    const core = parseRoute(raw, path, label, parent === undefined, this.legacyPaths, this.rep);
+    if (core === undefined) return;
+    let service = parent;
+    if (parent === undefined && core.serviceRef !== undefined) {
+      const { found, invalid } = this.findService(core.serviceRef);
+      if (found && !found.enabled) return; // routes of a disabled service are not served (warned on the service)
+      if (found) service = found;
+      else if (invalid) {
+        this.rep.error(core.ref, 'DependencyInvalid', `left out: its service '${invalid.label}' is invalid`, 'service');
+        core.ok = false;
+      } else {
+        this.rep.error(core.ref, 'ServiceNotFound', `invalid reference 'service: ${core.serviceRef}' (no such entry in 'services')`, 'service');
+        core.ok = false;
+      }
+    }
+    if (core.ok) {
+      const clash = this.routes.find((o) => (core.userName !== undefined && o.core.userName === core.userName) || o.core.id === core.id);
+      if (clash) {
+        const byName = core.userName !== undefined && clash.core.userName === core.userName;
+        this.rep.error(core.ref, 'DuplicateName', `duplicate route: ${byName ? `name '${core.name}'` : `id '${core.id}'`} is already used by ${clash.core.path}`, byName ? 'name' : 'id');
+        core.ok = false;
+      }
+    }
+    if (!core.ok || service === undefined) return void this.invalidRoutes.push(core);
+    this.routes.push({ core, service });
+  }
+
+  private findRoute(ref: string): { found?: RouteEntry; invalid?: RouteCore } {
+    const lower = ref.toLowerCase();
+    const found = this.routes.find((r) => r.core.id === lower) ?? this.routes.find((r) => r.core.userName === ref);
+    if (found) return { found };
+    const invalid = this.invalidRoutes.find((r) => r.id === lower) ?? this.invalidRoutes.find((r) => r.userName === ref);
+    return invalid ? { invalid } : {};
+  }
+
+  private addConsumer(raw: unknown, path: string): void {
+    const c = parseConsumer(raw, path, this.rep);
+    if (c === undefined) return;
+    if (c.ok) {
+      for (const o of this.consumers) {
+        const field = c.username !== undefined && o.username === c.username ? 'username'
+          : c.customId !== undefined && o.customId === c.customId ? 'custom_id'
+          : o.id === c.id ? 'id' : undefined;
+        if (field === undefined) continue;
+        const value = field === 'username' ? c.username : field === 'custom_id' ? c.customId : c.id;
+        this.rep.error(c.ref, 'DuplicateName', `duplicate consumer: ${field} '${value}' is already used by ${o.path}`, field);
+        c.ok = false;
+        break;
+      }
+    }
+    (c.ok ? this.consumers : this.invalidConsumers).push(c);
+  }
+
+  /** Kong resolves a consumer reference by id first, then by username. */
+  private findConsumer(ref: string): { found?: ConsumerEntry; invalid?: ConsumerEntry } {
+    const lower = ref.toLowerCase();
+    const match = (list: ConsumerEntry[]) => list.find((c) => c.id === lower) ?? list.find((c) => c.username === ref);
+    const found = match(this.consumers);
+    if (found) return { found };
+    const invalid = match(this.invalidConsumers);
+    return invalid ? { invalid } : {};
+  }
+
+  private addSecret(raw: unknown, path: string, parent: ConsumerEntry | undefined, parentRef: string | undefined): void {
+    const s = parseJwtSecret(raw, path, parent === undefined, this.rep);
+    if (s === undefined) return;
+    let consumerRef = parentRef;
+    if (parent === undefined && s.consumerRef !== undefined) {
+      const { found, invalid } = this.findConsumer(s.consumerRef);
+      if (found) consumerRef = s.consumerRef;
+      else if (invalid) {
+        this.rep.error(s.ref, 'DependencyInvalid', `left out: its consumer '${invalid.ref.name}' is invalid`, 'consumer');
+        s.ok = false;
+      } else {
+        this.rep.error(s.ref, 'ConsumerNotFound', `invalid reference 'consumer: ${s.consumerRef}' (no such entry in 'consumers')`, 'consumer');
+        s.ok = false;
+      }
+    }
+    if (!s.ok || consumerRef === undefined) return;
+    this.credentials.push({
+      ref: s.ref,
+      scope: '',
+      consumerRef,
+      consumerRefKind: 'username-or-id',
+      ...(s.id !== undefined ? { id: s.id } : {}),
+      key: s.key,
+      algorithm: s.algorithm,
+      ...(s.secret !== undefined ? { secret: s.secret } : {}),
+      ...(s.rsaPublicKey !== undefined ? { rsaPublicKey: s.rsaPublicKey } : {}),
+      tags: s.tags,
+    });
+  }
+
+  private collectPlugins(topLevel: unknown[]): void {
+    const nested = (raw: unknown, path: string, scope: ScopeKey, keys: PluginSite['keys']) =>
+      this.plugins.push({ core: parsePlugin(raw, path, false, false, this.rep), scope, keys });
+    for (const s of this.services) s.plugins.forEach((raw, i) => nested(raw, `${s.path}.plugins[${i}]`, `service:${s.id}`, { service: s.id }));
+    for (const { core: r } of this.routes) r.plugins.forEach((raw, i) => nested(raw, `${r.path}.plugins[${i}]`, `route:${r.id}`, { route: r.id }));
+    for (const c of this.consumers) {
+      c.plugins.forEach((raw, i) => {
+        const core = parsePlugin(raw, `${c.path}.plugins[${i}]`, false, true, this.rep);
+        this.rep.error(core.ref, 'Unsupported', 'plugins scoped to a consumer are not supported; ignored', core.name === 'jwt' ? 'consumer' : undefined);
+      });
+    }
+    topLevel.forEach((raw, i) => this.addTopLevelPlugin(parsePlugin(raw, `plugins[${i}]`, true, false, this.rep)));
+  }
+
+  private addTopLevelPlugin(p: PluginCore): void {
+    const keys: PluginSite['keys'] = {
+      ...(p.routeRef !== undefined ? { route: p.routeRef } : {}),
+      ...(p.serviceRef !== undefined ? { service: p.serviceRef } : {}),
+      ...(p.consumerRef !== undefined ? { consumer: p.consumerRef } : {}),
+    };
+    if (p.consumerRef !== undefined) {
+      const { found } = this.findConsumer(p.consumerRef);
+      if (!found) this.rep.error(p.ref, 'ConsumerNotFound', `invalid reference 'consumer: ${p.consumerRef}' (no such entry in 'consumers')`, 'consumer');
+      if (p.name === 'jwt') {
+        // Kong's jwt schema has `consumer = typedefs.no_consumer`: it authenticates, so it cannot be scoped by who is authenticated.
+        this.rep.error(p.ref, 'Unsupported', "the jwt plugin cannot be scoped to a consumer (Kong refuses it too); ignored", 'consumer');
+        return;
+      }
+    }
+    // route: and service: together: Kong ranks the pair above a route-only instance; we scope it to
+    // the route (the narrower of the two), which keeps "one jwt per route" simple.
+    let scope: ScopeKey | undefined = 'global';
+    if (p.routeRef !== undefined) {
+      const { found, invalid } = this.findRoute(p.routeRef);
+      if (found) scope = `route:${found.core.id}`;
+      else {
+        scope = undefined;
+        if (invalid) this.rep.error(p.ref, 'DependencyInvalid', `left out: its route '${invalid.name}' is invalid`, 'route');
+        else this.rep.error(p.ref, 'RouteNotFound', `invalid reference 'route: ${p.routeRef}' (no such entry in 'routes')`, 'route');
+      }
+    } else if (p.serviceRef !== undefined) {
+      const { found, invalid } = this.findService(p.serviceRef);
+      if (found) scope = `service:${found.id}`;
+      else {
+        scope = undefined;
+        if (invalid) this.rep.error(p.ref, 'DependencyInvalid', `left out: its service '${invalid.label}' is invalid`, 'service');
+        else this.rep.error(p.ref, 'ServiceNotFound', `invalid reference 'service: ${p.serviceRef}' (no such entry in 'services')`, 'service');
+      }
+    }
+    this.plugins.push({ core: p, ...(scope !== undefined ? { scope } : {}), keys });
+  }
+
+  private routeSpec(core: RouteCore, service: ServiceEntry, table: PluginTable): RouteSpec {
+    const { jwt, pluginError } = table.resolve(core.id, service.id);
+    if (jwt) {
+      const uncovered = core.protocols.filter((p) => !jwt.protocols.includes(p));
+      if (uncovered.length > 0) {
+        this.rep.warn(core.ref, 'PluginProtocols', `the jwt plugin's protocols do not include ${uncovered.join(', ')}; Portcullis enforces it on every protocol of the route`);
+      }
+    }
+    return {
+      ref: core.ref,
+      scope: '',
+      id: core.id,
+      name: core.name,
+      protocols: core.protocols,
+      hosts: core.hosts,
+      paths: core.paths,
+      methods: core.methods,
+      headers: core.headers,
+      stripPath: core.stripPath,
+      preserveHost: core.preserveHost,
+      regexPriority: core.regexPriority,
+      backend: service.backend,
+      service: service.info,
+      ...(jwt ? { jwt: { id: jwt.id, config: jwt.config } } : {}),
+      ...(pluginError !== undefined ? { pluginError } : {}),
+      tags: core.tags,
+    };
+  }
+}

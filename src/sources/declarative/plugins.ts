@@ -1,0 +1,155 @@
+import type { ObjectRef } from '../../model/diagnostics.js';
+import type { JwtPluginConfig } from '../../model/jwt-config.js';
+import { mapJwtConfig } from './jwt-config.js';
+import { Fields, isMapping, type Reporter } from './report.js';
+import { readId, readReference } from './services.js';
+
+const PLUGIN_FIELDS = new Set(['id', 'name', 'instance_name', 'config', 'enabled', 'protocols', 'tags', 'route', 'service', 'consumer']);
+const PLUGIN_IGNORED = new Set(['created_at', 'updated_at']);
+const PLUGIN_PROTOCOLS = new Set(['grpc', 'grpcs', 'http', 'https', 'tcp', 'tls', 'tls_passthrough', 'udp', 'ws', 'wss']);
+
+/**
+ * Plugins that only observe traffic (metrics, logs, tracing, request ids). Leaving them out cannot
+ * let a request through that Kong would have refused, so they get a warning and are ignored.
+ * EVERY other plugin Portcullis does not implement (cors, rate-limiting, acl, ip-restriction,
+ * key-auth, request-transformer, ...) fails the routes it applies to closed (500): we cannot tell
+ * whether it protects something (rate-limiting, acl, ip-restriction do; cors and transformers
+ * change what the upstream or browser sees), and serving the route as if the plugin were there
+ * would silently weaken it. The diagnostic tells the operator to remove the plugin on purpose.
+ */
+export const OBSERVABILITY_ONLY_PLUGINS: ReadonlySet<string> = new Set([
+  'prometheus', 'file-log', 'http-log', 'tcp-log', 'udp-log', 'syslog', 'loggly', 'statsd', 'datadog', 'zipkin', 'opentelemetry', 'correlation-id',
+]);
+
+export interface PluginCore {
+  ref: ObjectRef;
+  path: string;
+  ok: boolean;
+  name?: string;
+  explicitId?: string;
+  instanceName?: string;
+  enabled: boolean;
+  config: unknown;
+  protocols: string[];
+  /** top-level plugins only: references as written */
+  routeRef?: string;
+  serviceRef?: string;
+  consumerRef?: string;
+  /** nested in a consumer, or `consumer:` set */
+  consumerScoped: boolean;
+}
+
+export function parsePlugin(raw: unknown, path: string, topLevel: boolean, nestedInConsumer: boolean, rep: Reporter): PluginCore {
+  const name = isMapping(raw) && typeof raw.name === 'string' && raw.name !== '' ? raw.name : undefined;
+  const ref = rep.ref('plugins', name ?? path, path);
+  if (!isMapping(raw)) {
+    rep.error(ref, 'InvalidValue', 'expected a record');
+    return { ref, path, ok: false, enabled: true, config: undefined, protocols: [], consumerScoped: nestedInConsumer };
+  }
+  const f = new Fields(raw, ref, rep);
+  f.checkKnown(PLUGIN_FIELDS, PLUGIN_IGNORED);
+  f.string('name', true);
+  const explicitId = readId(f);
+  const instanceName = f.string('instance_name');
+  const enabled = f.bool('enabled', true);
+  const protocols = f.strings('protocols', ['grpc', 'grpcs', 'http', 'https']);
+  protocols.forEach((p, i) => {
+    if (!PLUGIN_PROTOCOLS.has(p)) f.fail(`protocols[${i}]`, `unknown protocol '${p}'`);
+  });
+  f.strings('tags');
+  let routeRef: string | undefined;
+  let serviceRef: string | undefined;
+  let consumerRef: string | undefined;
+  if (topLevel) {
+    routeRef = readReference(f, 'route');
+    serviceRef = readReference(f, 'service');
+    consumerRef = readReference(f, 'consumer');
+  } else {
+    for (const k of ['route', 'service', 'consumer']) if (f.has(k)) f.fail(k, 'must not be set on a nested plugin');
+  }
+  if (raw.config !== undefined && raw.config !== null && !isMapping(raw.config)) f.fail('config', 'expected a record');
+  return {
+    ref, path, ok: f.ok,
+    ...(name !== undefined ? { name } : {}),
+    ...(explicitId !== undefined ? { explicitId } : {}),
+    ...(instanceName !== undefined ? { instanceName } : {}),
+    enabled, config: raw.config, protocols,
+    ...(routeRef !== undefined ? { routeRef } : {}),
+    ...(serviceRef !== undefined ? { serviceRef } : {}),
+    ...(consumerRef !== undefined ? { consumerRef } : {}),
+    consumerScoped: nestedInConsumer || consumerRef !== undefined,
+  };
+}
+
+/** "global", "service:<id>" or "route:<id>". */
+export type ScopeKey = string;
+
+type JwtSlot = { ok: true; id: string; config: JwtPluginConfig; protocols: string[] } | { ok: false; reason: string };
+
+/**
+ * Plugin instances by scope, then Kong's precedence per route: exactly ONE jwt instance applies
+ * (route > service > global, no merging); any unsupported plugin on any applying scope fails the
+ * route closed.
+ */
+export class PluginTable {
+  private readonly jwt = new Map<ScopeKey, JwtSlot>();
+  private readonly failures = new Map<ScopeKey, string[]>();
+
+  constructor(private readonly rep: Reporter) {}
+
+  /** Records one enabled-or-not, already scope-resolved plugin instance. */
+  add(p: PluginCore, scope: ScopeKey, id: string): void {
+    if (p.name === undefined) {
+      if (p.enabled) this.fail(scope, `plugin ${p.path} is invalid`);
+      return;
+    }
+    if (p.name === 'jwt') return this.addJwt(p, scope, id);
+    if (OBSERVABILITY_ONLY_PLUGINS.has(p.name)) {
+      this.rep.warn(p.ref, 'UnsupportedPlugin', `plugin '${p.name}' is not implemented by Portcullis; it only observes traffic, so it is ignored`);
+      return;
+    }
+    if (!p.enabled) {
+      this.rep.warn(p.ref, 'UnknownPlugin', `plugin '${p.name}' is not supported by Portcullis (only 'jwt'); it is disabled, so it is ignored`, 'name');
+      return;
+    }
+    this.rep.error(p.ref, 'UnknownPlugin', `plugin '${p.name}' is not supported by Portcullis (only 'jwt'); the routes it applies to answer 500 until it is removed`, 'name');
+    this.fail(scope, `plugin '${p.name}' (${p.path}) is not supported`);
+  }
+
+  private addJwt(p: PluginCore, scope: ScopeKey, id: string): void {
+    const mapped = mapJwtConfig(p.config);
+    if (!mapped.ok) {
+      for (const issue of mapped.issues) this.rep.error(p.ref, 'InvalidPluginConfig', issue.message, issue.field);
+    }
+    if (!p.enabled) return; // Kong loads only enabled instances; a disabled one never shadows another.
+    const previous = this.jwt.get(scope);
+    if (previous !== undefined) {
+      this.rep.error(p.ref, 'PluginConflict', "more than one enabled 'jwt' plugin for the same scope; routes it applies to answer 500");
+      this.jwt.set(scope, { ok: false, reason: `jwt plugin configured more than once for the same scope (${p.path})` });
+      return;
+    }
+    if (!p.ok || !mapped.ok) {
+      this.jwt.set(scope, { ok: false, reason: `jwt plugin ${p.path} is invalid` });
+      return;
+    }
+    this.jwt.set(scope, { ok: true, id, config: mapped.config, protocols: p.protocols });
+  }
+
+  private fail(scope: ScopeKey, reason: string): void {
+    const list = this.failures.get(scope) ?? [];
+    list.push(reason);
+    this.failures.set(scope, list);
+  }
+
+  resolve(routeId: string, serviceId: string): { jwt?: { id: string; config: JwtPluginConfig; protocols: string[] }; pluginError?: string } {
+    const scopes = [`route:${routeId}`, `service:${serviceId}`, 'global'];
+    const errors: string[] = [];
+    const winner = scopes.map((s) => this.jwt.get(s)).find((s) => s !== undefined);
+    if (winner && !winner.ok) errors.push(winner.reason);
+    for (const s of scopes) errors.push(...(this.failures.get(s) ?? []));
+    const out: { jwt?: { id: string; config: JwtPluginConfig; protocols: string[] }; pluginError?: string } = {};
+    if (winner?.ok) out.jwt = { id: winner.id, config: winner.config, protocols: winner.protocols };
+    if (errors.length > 0) out.pluginError = errors.join('; ');
+    return out;
+  }
+}

@@ -1,0 +1,105 @@
+import type { Diagnostic, ObjectRef } from '../../model/diagnostics.js';
+
+/** Collects per-entity diagnostics for one file; every entity ref carries the file and path. */
+export class Reporter {
+  readonly diagnostics: Diagnostic[] = [];
+  constructor(readonly file: string) {}
+
+  ref(kind: string, name: string, path: string): ObjectRef {
+    return { kind, name, file: this.file, path };
+  }
+
+  error(object: ObjectRef, reason: string, message: string, field?: string): void {
+    this.diagnostics.push(field === undefined ? { severity: 'error', object, reason, message } : { severity: 'error', object, field, reason, message });
+  }
+
+  warn(object: ObjectRef, reason: string, message: string, field?: string): void {
+    this.diagnostics.push(field === undefined ? { severity: 'warning', object, reason, message } : { severity: 'warning', object, field, reason, message });
+  }
+}
+
+export type Mapping = Record<string, unknown>;
+
+export function isMapping(v: unknown): v is Mapping {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Typed field reader for one entity. Every problem becomes a diagnostic on the entity and clears
+ * `ok`; messages never quote values of fields that may hold secrets (callers pass field names only).
+ * A YAML `null` counts as "not set", as in Kong.
+ */
+export class Fields {
+  ok = true;
+  constructor(
+    readonly raw: Mapping,
+    readonly ref: ObjectRef,
+    private readonly rep: Reporter,
+  ) {}
+
+  fail(field: string | undefined, message: string, reason = 'InvalidValue'): void {
+    this.ok = false;
+    this.rep.error(this.ref, reason, message, field);
+  }
+
+  has(name: string): boolean {
+    return this.raw[name] !== undefined && this.raw[name] !== null;
+  }
+
+  string(name: string, required = false): string | undefined {
+    const v = this.raw[name];
+    if (v === undefined || v === null) {
+      if (required) this.fail(name, 'required field missing', 'MissingField');
+      return undefined;
+    }
+    if (typeof v !== 'string') return this.fail(name, 'expected a string'), undefined;
+    if (v.length === 0) return this.fail(name, 'length must be at least 1'), undefined;
+    return v;
+  }
+
+  bool(name: string, dflt: boolean): boolean {
+    const v = this.raw[name];
+    if (v === undefined || v === null) return dflt;
+    if (typeof v !== 'boolean') return this.fail(name, 'expected a boolean'), dflt;
+    return v;
+  }
+
+  int(name: string, dflt: number, min: number, max: number): number {
+    const v = this.raw[name];
+    if (v === undefined || v === null) return dflt;
+    if (typeof v !== 'number' || !Number.isInteger(v)) return this.fail(name, 'expected an integer'), dflt;
+    if (v < min || v > max) return this.fail(name, `value should be between ${min} and ${max}`), dflt;
+    return v;
+  }
+
+  strings(name: string, dflt: string[] = []): string[] {
+    const v = this.raw[name];
+    if (v === undefined || v === null) return dflt;
+    if (!Array.isArray(v)) return this.fail(name, 'expected an array'), dflt;
+    const out: string[] = [];
+    v.forEach((x, i) => {
+      if (typeof x !== 'string' || x.length === 0) this.fail(`${name}[${i}]`, 'expected a non-empty string');
+      else out.push(x);
+    });
+    return out;
+  }
+
+  /** A nested list of entities; absent = []. */
+  list(name: string): unknown[] {
+    const v = this.raw[name];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) return this.fail(name, 'expected an array'), [];
+    return v;
+  }
+
+  /**
+   * Kong's schemas are strict: an unknown field is an error. `ignored` are fields Kong knows whose
+   * effect Portcullis does not need (metadata, stream/TLS-only matchers, buffering knobs).
+   */
+  checkKnown(known: ReadonlySet<string>, ignored: ReadonlySet<string>): void {
+    for (const key of Object.keys(this.raw)) {
+      if (known.has(key) || ignored.has(key)) continue;
+      this.fail(key, 'unknown field', 'UnknownField');
+    }
+  }
+}

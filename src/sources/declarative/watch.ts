@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+export interface WatchOptions {
+  /** Quiet period after the last filesystem event before the file is read (default 100 ms). */
+  debounceMs?: number;
+  /** Content-hash poll interval, the fallback when fs.watch misses events (default 1000 ms). */
+  pollMs?: number;
+  /** Use fs.watch on the directory (default true); false = polling only. */
+  fsWatch?: boolean;
+  /** Read errors other than a missing file, and watcher errors. Never carries file content. */
+  onError?: (err: Error) => void;
+}
+
+export interface FileWatch {
+  close(): void;
+}
+
+/**
+ * Calls onChange(text) whenever the content of `path` changes, however it was replaced:
+ * in-place write, atomic rename, or the Kubernetes ConfigMap `..data` symlink flip. We watch the
+ * DIRECTORY (renames and symlink swaps replace the inode a file watch would hold), debounce, and
+ * compare a content hash so only real changes fire. A missing or blank file is treated as a write
+ * in progress and skipped (re-read once after the debounce); the poll catches whatever fs.watch
+ * misses. The content at start is the baseline: it does not fire.
+ */
+export function watchDeclarativeFile(path: string, onChange: (text: string) => void, opts: WatchOptions = {}): FileWatch {
+  const debounceMs = opts.debounceMs ?? 100;
+  const pollMs = opts.pollMs ?? 1000;
+  const onError = opts.onError ?? (() => {});
+  let lastHash: string | undefined;
+  let closed = false;
+  let debounce: NodeJS.Timeout | undefined;
+  let watcher: FSWatcher | undefined;
+  let reading = false;
+  let readAgain = false;
+
+  const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+
+  const read = async (): Promise<string | undefined> => {
+    try {
+      return await readFile(path, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') onError(new Error(`cannot read ${path}: ${code ?? 'error'}`));
+      return undefined;
+    }
+  };
+
+  const check = async (retryBlank: boolean): Promise<void> => {
+    if (closed) return;
+    if (reading) {
+      readAgain = true;
+      return;
+    }
+    reading = true;
+    try {
+      const text = await read();
+      if (closed || text === undefined) return;
+      if (text.trim() === '') {
+        if (retryBlank) schedule(false);
+        return;
+      }
+      const h = hash(text);
+      if (h === lastHash) return;
+      lastHash = h;
+      onChange(text);
+    } finally {
+      reading = false;
+      if (readAgain && !closed) {
+        readAgain = false;
+        schedule(true);
+      }
+    }
+  };
+
+  function schedule(retryBlank: boolean): void {
+    if (closed) return;
+    if (debounce) clearTimeout(debounce);
+    debounce = setTimeout(() => {
+      debounce = undefined;
+      void check(retryBlank);
+    }, debounceMs);
+  }
+
+  const startWatcher = (): void => {
+    if (opts.fsWatch === false || watcher || closed) return;
+    try {
+      watcher = watch(dirname(path), { persistent: false }, () => schedule(true));
+      watcher.on('error', (err) => {
+        onError(new Error(`directory watch failed (${(err as NodeJS.ErrnoException).code ?? 'error'}); polling continues`));
+        watcher?.close();
+        watcher = undefined;
+      });
+    } catch (err) {
+      onError(new Error(`cannot watch ${dirname(path)} (${(err as NodeJS.ErrnoException).code ?? 'error'}); polling only`));
+    }
+  };
+
+  try {
+    const initial = readFileSync(path, 'utf8');
+    if (initial.trim() !== '') lastHash = hash(initial);
+  } catch {
+    // not there yet: its first appearance fires
+  }
+  startWatcher();
+  const poll = setInterval(() => {
+    startWatcher(); // re-establish after a watcher error (e.g. the directory was recreated)
+    void check(false);
+  }, pollMs);
+  poll.unref();
+
+  return {
+    close(): void {
+      closed = true;
+      clearInterval(poll);
+      if (debounce) clearTimeout(debounce);
+      watcher?.close();
+      watcher = undefined;
+    },
+  };
+}
