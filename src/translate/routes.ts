@@ -70,19 +70,18 @@ function authenticatorFor(
 ): JwtAuthenticator {
   const jwt = spec.jwt!;
   const key = `${spec.scope}\u0000${jwt.id}`;
-  let auth = cache.get(key);
-  if (!auth) {
-    const anonymousName = jwt.config.anonymous;
-    auth = createJwtAuthenticator({
-      pluginId: jwt.id,
-      config: jwt.config,
-      credentialsByKey: credentials.byKey,
-      ...(anonymousName !== undefined && {
-        anonymous: findConsumer(consumers, spec.scope, anonymousName) ?? { missing: anonymousName },
-      }),
-    });
-    cache.set(key, auth);
-  }
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const anonymousName = jwt.config.anonymous;
+  const auth = createJwtAuthenticator({
+    pluginId: jwt.id,
+    config: jwt.config,
+    credentialsByKey: credentials.byKey,
+    ...(anonymousName !== undefined && {
+      anonymous: findConsumer(consumers, spec.scope, anonymousName) ?? { missing: anonymousName },
+    }),
+  });
+  cache.set(key, auth);
   return auth;
 }
 
