@@ -47,9 +47,9 @@ export function makeCredential(spec: CredentialSpec, consumer: Consumer = makeCo
 const keyPairs = new Map<string, TestKeyPair>();
 
 /** One key pair per (alg family, options), generated once per test file: RSA generation is slow. */
-export function keyPairFor(alg: JwtAlgorithm, opts: TestKeyOptions = {}): TestKeyPair {
+export function keyPairFor(alg: JwtAlgorithm, opts: TestKeyOptions = {}, variant = 'a'): TestKeyPair {
   const family = alg.startsWith('RS') || (alg.startsWith('PS') && opts.rsaPss !== true) ? 'RSA' : alg;
-  const id = `${family}:${JSON.stringify(opts)}`;
+  const id = `${family}:${JSON.stringify(opts)}:${variant}`;
   let pair = keyPairs.get(id);
   if (pair === undefined) {
     pair = generateTestKeyPair(alg, opts);
