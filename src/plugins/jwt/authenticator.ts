@@ -15,8 +15,14 @@ import { collectTokens, planTokenSources } from './token-sources.js';
 import type { AuthOutcome, AuthRequest, JwtAuthenticator, JwtAuthenticatorDeps } from './types.js';
 
 export const DEFAULT_TOKEN_CACHE_SIZE = 10_000;
-/** Longer tokens are verified every time: they would let a few clients fill memory. */
-const MAX_CACHEABLE_TOKEN_LENGTH = 8192;
+/** Longer tokens are verified every time: bounds the cache's memory (10k × 4 KiB worst case). */
+const MAX_CACHEABLE_TOKEN_LENGTH = 4096;
+
+/** The authenticator plus a read-only view of its cache, for tests and the debug endpoint. */
+export interface CachingJwtAuthenticator extends JwtAuthenticator {
+  /** Number of verified tokens currently cached. */
+  readonly cacheSize: number;
+}
 
 type Authenticated = Extract<AuthOutcome, { kind: 'authenticated' }>;
 
@@ -33,7 +39,7 @@ const SKIPPED: AuthOutcome = Object.freeze({ kind: 'skipped' });
  * One jwt plugin instance, bound to one snapshot's credentials (a new snapshot builds a new
  * authenticator, hence a fresh cache). Implements kong-jwt-compat.md §3 in order.
  */
-export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): JwtAuthenticator {
+export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAuthenticator {
   const { config, credentialsByKey } = deps;
   const plan = planTokenSources(config);
   const rejections = buildRejections(config.keyClaimName, config.realm);
@@ -140,11 +146,10 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): JwtAuthentic
       const result = authenticateToken(req, nowSeconds);
       return result.kind === 'rejected' ? onFailure(result) : result;
     },
-    /** For tests and the debug endpoint: how many verified tokens are cached. */
     get cacheSize(): number {
       return cache.size;
     },
-  } as JwtAuthenticator & { readonly cacheSize: number };
+  };
 }
 
 /** Anonymous (OR) mode: a failure becomes the anonymous consumer, or a 500 if it names nobody. */

@@ -93,3 +93,11 @@ describe('verified-token cache in the authenticator', () => {
     expect(b.authenticate(bearer(token), NOW)).toMatchObject({ consumer: { username: 'bob' } });
   });
 });
+
+it('very long tokens are verified but not cached', () => {
+  const hs = makeCredential(makeSpec({ key: 'hs', algorithm: 'HS256', secret: HS_SECRET }));
+  const auth = makeAuthenticator([hs]);
+  const long = mint({ algorithm: 'HS256', key: 'hs', secret: HS_SECRET, claims: { pad: 'x'.repeat(5000) } });
+  expect(auth.authenticate(bearer(long), NOW).kind).toBe('authenticated');
+  expect(auth.cacheSize).toBe(0);
+});

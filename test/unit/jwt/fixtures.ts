@@ -1,9 +1,9 @@
 import { JWT_ALGORITHMS, isHmacAlgorithm, type JwtAlgorithm } from '../../../src/model/algorithms.js';
 import { jwtPluginConfigSchema, type JwtPluginConfigInput } from '../../../src/model/jwt-config.js';
 import type { CredentialSpec } from '../../../src/model/resources.js';
-import { createJwtAuthenticator } from '../../../src/plugins/jwt/authenticator.js';
+import { createJwtAuthenticator, type CachingJwtAuthenticator } from '../../../src/plugins/jwt/authenticator.js';
 import { importCredentialKeys } from '../../../src/plugins/jwt/keys.js';
-import type { AuthRequest, JwtAuthenticator, JwtAuthenticatorDeps } from '../../../src/plugins/jwt/types.js';
+import type { AuthRequest, JwtAuthenticatorDeps } from '../../../src/plugins/jwt/types.js';
 import type { Consumer, Credential } from '../../../src/snapshot/types.js';
 import { generateTestKeyPair, type TestKeyOptions, type TestKeyPair } from '../../../src/tokens/test-keys.js';
 import { mintToken, type MintOptions } from '../../../src/tokens/mint.js';
@@ -76,13 +76,13 @@ export function makeAuthenticator(
   credentials: Credential[],
   config: JwtPluginConfigInput = {},
   extra: Pick<JwtAuthenticatorDeps, 'anonymous' | 'cacheSize'> = {},
-): JwtAuthenticator & { readonly cacheSize: number } {
+): CachingJwtAuthenticator {
   return createJwtAuthenticator({
     pluginId: 'plugin-1',
     config: jwtPluginConfigSchema.parse(config),
     credentialsByKey: new Map(credentials.map((c) => [c.key, c])),
     ...extra,
-  }) as JwtAuthenticator & { readonly cacheSize: number };
+  });
 }
 
 export function makeRequest(opts: { headers?: Array<[string, string]>; query?: string; method?: string } = {}): AuthRequest {
