@@ -1,0 +1,120 @@
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import type { CredentialSpec } from '../../model/resources.js';
+import { ALGORITHM_PARAMS } from './algorithm-params.js';
+import { decodeBase64Secret } from './base64.js';
+
+export interface ImportedCredentialKeys {
+  hmacKey?: KeyObject;
+  hmacKeyFromBase64?: KeyObject | null;
+  publicKey?: KeyObject;
+}
+
+export type KeyImportResult =
+  | { ok: true; keys: ImportedCredentialKeys }
+  | { ok: false; field: string; reason: 'InvalidKey' | 'MissingSecret'; message: string };
+
+/** Only public-key PEMs: createPublicKey would also accept (and derive from) a private key. */
+const PUBLIC_PEM = /^-----BEGIN (RSA )?PUBLIC KEY-----\r?\n/;
+
+const CURVE_NAMES: Readonly<Record<string, string>> = {
+  prime256v1: 'P-256',
+  secp384r1: 'P-384',
+  secp521r1: 'P-521',
+};
+
+/**
+ * Imports a credential's key material once, when the snapshot is built, and checks that the
+ * key fits the algorithm (crypto.verify picks the scheme from the key type, §11). Messages name
+ * fields and key types only, never key material.
+ */
+export function importCredentialKeys(spec: CredentialSpec): KeyImportResult {
+  const params = ALGORITHM_PARAMS[spec.algorithm];
+  if (params === undefined) {
+    return { ok: false, field: 'algorithm', reason: 'InvalidKey', message: 'unsupported algorithm' };
+  }
+  if (params.family === 'hmac') return importHmac(spec);
+  return importPublic(spec);
+}
+
+function importHmac(spec: CredentialSpec): KeyImportResult {
+  if (spec.secret === undefined || spec.secret === '') {
+    return {
+      ok: false,
+      field: 'secret',
+      reason: 'MissingSecret',
+      message: `a secret is required for ${spec.algorithm}`,
+    };
+  }
+  const hmacKey = createSecretKey(Buffer.from(spec.secret, 'utf8'));
+  const decoded = decodeBase64Secret(spec.secret);
+  const hmacKeyFromBase64 = decoded !== null && decoded.length > 0 ? createSecretKey(decoded) : null;
+  return { ok: true, keys: { hmacKey, hmacKeyFromBase64 } };
+}
+
+function importPublic(spec: CredentialSpec): KeyImportResult {
+  const alg = spec.algorithm;
+  const pem = spec.rsaPublicKey?.trim();
+  if (pem === undefined || pem === '') {
+    return {
+      ok: false,
+      field: 'rsa_public_key',
+      reason: 'MissingSecret',
+      message: `a PEM public key is required for ${alg}`,
+    };
+  }
+  if (!PUBLIC_PEM.test(pem)) {
+    return {
+      ok: false,
+      field: 'rsa_public_key',
+      reason: 'InvalidKey',
+      message: 'not a PEM public key (expected "BEGIN PUBLIC KEY" or "BEGIN RSA PUBLIC KEY")',
+    };
+  }
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: pem, format: 'pem' });
+  } catch {
+    // The OpenSSL error text is generic, but do not risk echoing input: say what failed only.
+    return { ok: false, field: 'rsa_public_key', reason: 'InvalidKey', message: 'the PEM public key could not be parsed' };
+  }
+  const problem = keyMismatch(alg, key);
+  if (problem !== undefined) {
+    return { ok: false, field: 'rsa_public_key', reason: 'InvalidKey', message: problem };
+  }
+  return { ok: true, keys: { publicKey: key } };
+}
+
+/** Why `key` cannot verify `alg`, or undefined when it fits. */
+function keyMismatch(alg: CredentialSpec['algorithm'], key: KeyObject): string | undefined {
+  const params = ALGORITHM_PARAMS[alg];
+  const type = key.asymmetricKeyType ?? 'unknown';
+  switch (params.family) {
+    case 'rsa':
+      return type === 'rsa' ? undefined : `${alg} needs an RSA key, got ${type}`;
+    case 'pss': {
+      if (type === 'rsa') return undefined;
+      if (type !== 'rsa-pss') return `${alg} needs an RSA or RSA-PSS key, got ${type}`;
+      // An RSA-PSS key may be restricted to one hash / minimum salt; they must allow this alg.
+      const d = key.asymmetricKeyDetails;
+      if (d?.hashAlgorithm !== undefined && d.hashAlgorithm !== params.digest) {
+        return `${alg} needs an RSA-PSS key for ${params.digest}, got one restricted to ${d.hashAlgorithm}`;
+      }
+      if (d?.saltLength !== undefined && d.saltLength > params.saltLength) {
+        return `${alg} needs an RSA-PSS key allowing salt length ${params.saltLength}`;
+      }
+      return undefined;
+    }
+    case 'ecdsa': {
+      if (type !== 'ec') return `${alg} needs an EC key, got ${type}`;
+      const curve = key.asymmetricKeyDetails?.namedCurve ?? 'unknown';
+      if (curve !== params.namedCurve) {
+        return `${alg} needs an EC key on ${CURVE_NAMES[params.namedCurve]}, got ${CURVE_NAMES[curve] ?? curve}`;
+      }
+      return undefined;
+    }
+    case 'eddsa':
+      return type === 'ed25519' || type === 'ed448' ? undefined : `${alg} needs an Ed25519 or Ed448 key, got ${type}`;
+    case 'hmac':
+      return `${alg} uses a secret, not a public key`;
+  }
+}
