@@ -57,7 +57,7 @@ export function buildCredentials(
       diagnostics.push({
         severity: 'error',
         object: spec.ref,
-        field: imported.field,
+        field: sourceField(spec, imported.field),
         reason: imported.reason,
         message: imported.message,
       });
@@ -87,4 +87,10 @@ function describe(spec: CredentialSpec): string {
   const r = spec.ref;
   if (r.namespace !== undefined) return `${r.kind} ${r.namespace}/${r.name}`;
   return `${r.kind} ${r.path ?? r.name}`;
+}
+
+/** Key import names kong.yml fields; a JwtCredential names its Secret references instead. */
+function sourceField(spec: CredentialSpec, field: string): string {
+  if (spec.ref.kind !== 'JwtCredential') return field;
+  return field === 'secret' ? 'spec.secretRef' : 'spec.publicKeyRef';
 }
