@@ -80,6 +80,8 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
       PROGRAMMED,
       AGE,
     ],
+    // Bounded so the cost estimate of startsWith() in the CEL rules stays small.
+    specPatches: { algorithm: { maxLength: 5 } },
     specRules: {
       '': [
         {
@@ -133,7 +135,10 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
         },
       ],
     },
-    // Bound the list the CEL rule scans so the API server's cost estimate stays small.
-    specPatches: { 'plugins.jwt.claimsToVerify': { maxItems: 8 } },
+    // Bound what the CEL rule scans so the API server's cost estimate stays small.
+    specPatches: {
+      'plugins.jwt.claimsToVerify': { maxItems: 8 },
+      'plugins.jwt.claimsToVerify.[]': { maxLength: 3 },
+    },
   },
 ];

@@ -80,12 +80,12 @@ function jsonSchemaOf(schema: z.ZodType): JsonSchema {
   return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'throw', target: 'draft-2020-12' }) as JsonSchema;
 }
 
-/** Walk `properties` along a dotted path ("" = the node itself). */
+/** Walk `properties` along a dotted path ("" = the node itself; "[]" = an array's items). */
 function nodeAt(root: JsonSchema, path: string): JsonSchema {
   let cur = root;
   for (const seg of path === '' ? [] : path.split('.')) {
     const props = cur['properties'] as Record<string, JsonSchema> | undefined;
-    const next = props?.[seg];
+    const next = seg === '[]' ? (cur['items'] as JsonSchema | undefined) : props?.[seg];
     if (!next) throw new Error(`no property '${seg}' on the way to '${path}'`);
     cur = next;
   }
