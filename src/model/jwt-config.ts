@@ -7,19 +7,24 @@ import { z } from 'zod';
  */
 const nonEmpty = z.string().min(1, 'must not be empty');
 /** Kong stores these as sets: de-duplicate, keep first-seen order. */
-const stringSet = z.array(nonEmpty).transform((xs) => [...new Set(xs)]);
+const dedupe = <T>(xs: T[]): T[] => [...new Set(xs)];
+/**
+ * Defaults sit BEFORE the transform so z.toJSONSchema({ io: 'input' }) still emits them
+ * (the CRD schemas are generated from this schema, see src/model/crd-openapi.ts).
+ */
+const stringSet = (def: string[]) => z.array(nonEmpty).default(def).transform(dedupe);
 
 export const jwtPluginConfigSchema = z
   .strictObject({
-    uriParamNames: stringSet.default(['jwt']),
-    cookieNames: stringSet.default([]),
-    headerNames: stringSet.default(['authorization']),
+    uriParamNames: stringSet(['jwt']),
+    cookieNames: stringSet([]),
+    headerNames: stringSet(['authorization']),
     keyClaimName: nonEmpty.default('iss'),
     secretIsBase64: z.boolean().default(false),
     claimsToVerify: z
       .array(z.enum(['exp', 'nbf']))
-      .transform((xs) => [...new Set(xs)])
-      .default([]),
+      .default([])
+      .transform(dedupe),
     anonymous: nonEmpty.optional(),
     runOnPreflight: z.boolean().default(true),
     maximumExpiration: z.number().int().min(0).max(31536000).default(0),

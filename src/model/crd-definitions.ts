@@ -1,0 +1,144 @@
+import type { CrdKind } from './crds.js';
+
+/**
+ * Everything about the three CRDs that is not the spec shape: names, printer columns and the
+ * CEL rules the API server enforces. Kept next to the zod schemas so both change together.
+ *
+ * Naming: the plural `routes` also exists in OpenShift (route.openshift.io). `kubectl get routes`
+ * is then ambiguous, so users should type `routes.portcullis.dev` or the short name `pcroute`.
+ * Short names avoid `kc` (used by Kong's own KongConsumer CRD).
+ */
+
+export interface CelRule {
+  rule: string;
+  message: string;
+  /** Field reported by the API server (a JSONPath relative to the node), e.g. ".secretRef". */
+  fieldPath?: string;
+  reason?: 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueForbidden' | 'FieldValueDuplicate';
+}
+
+export interface PrinterColumn {
+  name: string;
+  type: 'string' | 'integer' | 'date' | 'boolean' | 'number';
+  jsonPath: string;
+  description?: string;
+  priority?: number;
+}
+
+export interface CrdDefinition {
+  kind: CrdKind;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  categories: string[];
+  printerColumns: PrinterColumn[];
+  /** CEL rules keyed by the property path below `spec` ("" = spec itself). */
+  specRules: Record<string, CelRule[]>;
+  /** Extra OpenAPI keywords merged at a path below spec, for things zod does not express. */
+  specPatches?: Record<string, Record<string, unknown>>;
+  /** Output file name under crds/. */
+  file: string;
+}
+
+const PROGRAMMED: PrinterColumn = {
+  name: 'Programmed',
+  type: 'string',
+  jsonPath: '.status.conditions[?(@.type=="Programmed")].status',
+};
+const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+
+export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
+  {
+    kind: 'KongConsumer',
+    plural: 'kongconsumers',
+    singular: 'kongconsumer',
+    shortNames: ['kcon'],
+    categories: ['portcullis'],
+    file: 'kongconsumers.yaml',
+    printerColumns: [{ name: 'Username', type: 'string', jsonPath: '.spec.username' }, PROGRAMMED, AGE],
+    specRules: {
+      '': [
+        {
+          rule: 'has(self.username) || has(self.customId)',
+          message: 'username or customId is required',
+          reason: 'FieldValueRequired',
+        },
+      ],
+    },
+  },
+  {
+    kind: 'JwtCredential',
+    plural: 'jwtcredentials',
+    singular: 'jwtcredential',
+    shortNames: ['jwtcred'],
+    categories: ['portcullis'],
+    file: 'jwtcredentials.yaml',
+    printerColumns: [
+      { name: 'Consumer', type: 'string', jsonPath: '.spec.consumerRef.name' },
+      { name: 'Algorithm', type: 'string', jsonPath: '.spec.algorithm' },
+      { name: 'Key', type: 'string', jsonPath: '.spec.key' },
+      PROGRAMMED,
+      AGE,
+    ],
+    // Bounded so the cost estimate of startsWith() in the CEL rules stays small.
+    specPatches: { algorithm: { maxLength: 5 } },
+    specRules: {
+      '': [
+        {
+          // algorithm is defaulted to HS256 by the API server, the has() guards keep the rule total anyway.
+          rule: "(has(self.algorithm) && !self.algorithm.startsWith('HS')) || (has(self.secretRef) && !has(self.publicKeyRef))",
+          message: 'secretRef is required for HS* algorithms and publicKeyRef is forbidden',
+          fieldPath: '.secretRef',
+          reason: 'FieldValueRequired',
+        },
+        {
+          rule: "(!has(self.algorithm) || self.algorithm.startsWith('HS')) || (has(self.publicKeyRef) && !has(self.secretRef))",
+          message: 'publicKeyRef is required for RS*/ES*/PS*/EdDSA algorithms and secretRef is forbidden',
+          fieldPath: '.publicKeyRef',
+          reason: 'FieldValueRequired',
+        },
+      ],
+    },
+  },
+  {
+    kind: 'Route',
+    plural: 'routes',
+    singular: 'route',
+    shortNames: ['pcroute'],
+    categories: ['portcullis'],
+    file: 'routes.yaml',
+    printerColumns: [
+      { name: 'Paths', type: 'string', jsonPath: '.spec.paths' },
+      { name: 'Backend', type: 'string', jsonPath: '.spec.backend' },
+      PROGRAMMED,
+      AGE,
+    ],
+    specRules: {
+      '': [
+        {
+          rule: '(has(self.hosts) && size(self.hosts) > 0) || (has(self.paths) && size(self.paths) > 0) || (has(self.methods) && size(self.methods) > 0)',
+          message: 'at least one of hosts, paths or methods is required',
+          reason: 'FieldValueRequired',
+        },
+      ],
+      backend: [
+        {
+          rule: 'has(self.service) != has(self.url)',
+          message: 'exactly one of service or url is required',
+        },
+      ],
+      'plugins.jwt': [
+        {
+          rule: "!has(self.maximumExpiration) || self.maximumExpiration == 0 || (has(self.claimsToVerify) && 'exp' in self.claimsToVerify)",
+          message: 'maximumExpiration > 0 requires exp in claimsToVerify',
+          fieldPath: '.claimsToVerify',
+        },
+      ],
+    },
+    // Bound what the CEL rule scans so the API server's cost estimate stays small.
+    specPatches: {
+      'plugins.jwt.claimsToVerify': { maxItems: 8 },
+      'plugins.jwt.claimsToVerify.[]': { maxLength: 3 },
+    },
+  },
+];

@@ -1,0 +1,57 @@
+import { CRD_API_VERSION } from '../../model/crds.js';
+import type { CustomObject, EndpointSliceObject, SecretObject, ServiceObject, ToResourceSetInput } from './types.js';
+
+const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
+/**
+ * Sorts a flat list of Kubernetes objects (a manifest file, a golden-test input, an informer
+ * cache dump) into the keyed maps toResourceSet expects. Objects it does not use are returned
+ * in `ignored`. Missing namespaces mean "default", as with kubectl.
+ */
+export function inputFromObjects(objects: readonly unknown[]): { input: ToResourceSetInput; ignored: unknown[] } {
+  const input = {
+    consumers: [] as CustomObject[],
+    credentials: [] as CustomObject[],
+    routes: [] as CustomObject[],
+    secrets: new Map<string, SecretObject>(),
+    endpointSlices: new Map<string, EndpointSliceObject[]>(),
+    services: new Map<string, ServiceObject>(),
+  };
+  const ignored: unknown[] = [];
+  for (const raw of objects) {
+    const o = raw as { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } };
+    const ns = o.metadata?.namespace ?? 'default';
+    const key = `${ns}/${o.metadata?.name ?? ''}`;
+    switch (`${o.apiVersion}|${o.kind}`) {
+      case `${CRD_API_VERSION}|KongConsumer`:
+        input.consumers.push(o as CustomObject);
+        break;
+      case `${CRD_API_VERSION}|JwtCredential`:
+        input.credentials.push(o as CustomObject);
+        break;
+      case `${CRD_API_VERSION}|Route`:
+        input.routes.push(o as CustomObject);
+        break;
+      case 'v1|Secret':
+        input.secrets.set(key, o as SecretObject);
+        break;
+      case 'v1|Service':
+        input.services.set(key, o as ServiceObject);
+        break;
+      case 'discovery.k8s.io/v1|EndpointSlice': {
+        const svc = o.metadata?.labels?.[SERVICE_NAME_LABEL];
+        if (svc === undefined) {
+          ignored.push(raw);
+          break;
+        }
+        const list = input.endpointSlices.get(`${ns}/${svc}`) ?? [];
+        list.push(o as EndpointSliceObject);
+        input.endpointSlices.set(`${ns}/${svc}`, list);
+        break;
+      }
+      default:
+        ignored.push(raw);
+    }
+  }
+  return { input, ignored };
+}

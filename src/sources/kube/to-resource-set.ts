@@ -1,0 +1,221 @@
+import { jwtCredentialSpecSchema, kongConsumerSpecSchema, routeSpecSchema, type RouteCrdSpec } from '../../model/crds.js';
+import type { Diagnostic, ObjectRef } from '../../model/diagnostics.js';
+import type { BackendSpec, ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec, ServiceInfo } from '../../model/resources.js';
+import { resolveServiceEndpoints } from './endpoints.js';
+import { kongConsumerId, kubeId } from './ids.js';
+import { readSecretValue } from './secrets.js';
+import type { CustomObject, ToResourceSetInput } from './types.js';
+import { objectRefOf, validateCustomObject } from './validate-object.js';
+
+export type { ToResourceSetInput } from './types.js';
+
+/** Kong's service defaults (kong-jwt-compat.md §5); CRs have no fields for them yet. */
+const SERVICE_DEFAULTS = { connectTimeoutMs: 60_000, readTimeoutMs: 60_000, writeTimeoutMs: 60_000, retries: 5 } as const;
+
+/**
+ * PURE: the watched Kubernetes objects → the translator's ResourceSet. Each CR is validated with
+ * the same zod schemas the CRDs are generated from; an invalid object becomes diagnostics and is
+ * left out. Secret values and Service endpoints are resolved here; cross-CR references
+ * (consumerRef, key conflicts) are the translator's job. Output is sorted by namespace/name so
+ * the snapshot hash does not depend on informer order.
+ */
+export function toResourceSet(input: ToResourceSetInput): ResourceSet {
+  const diagnostics: Diagnostic[] = [];
+  const consumers = sortByRef(input.consumers)
+    .map((o) => toConsumer(o, diagnostics))
+    .filter((c): c is ConsumerSpec => c !== undefined);
+  const consumersByName = new Map(consumers.map((c) => [`${c.scope}/${c.ref.name}`, c]));
+  const credentials = sortByRef(input.credentials)
+    .map((o) => toCredential(o, input, diagnostics))
+    .filter((c): c is CredentialSpec => c !== undefined);
+  const routes = sortByRef(input.routes)
+    .map((o) => toRoute(o, input, consumersByName, diagnostics))
+    .filter((r): r is RouteSpec => r !== undefined);
+  return { consumers, credentials, routes, diagnostics };
+}
+
+function sortByRef<T extends CustomObject>(objs: readonly T[]): T[] {
+  const key = (o: T) => `${o.metadata?.namespace ?? 'default'}/${o.metadata?.name ?? ''}`;
+  return [...objs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+function toConsumer(obj: CustomObject, diagnostics: Diagnostic[]): ConsumerSpec | undefined {
+  const ref = objectRefOf('KongConsumer', obj);
+  const v = validateCustomObject(kongConsumerSpecSchema, ref, obj);
+  if (!v.ok) return void diagnostics.push(...v.diagnostics);
+  const c: ConsumerSpec = { ref, scope: ref.namespace!, tags: [] };
+  if (v.value.username !== undefined) c.username = v.value.username;
+  if (v.value.customId !== undefined) c.customId = v.value.customId;
+  return c;
+}
+
+function toCredential(obj: CustomObject, input: ToResourceSetInput, diagnostics: Diagnostic[]): CredentialSpec | undefined {
+  const ref = objectRefOf('JwtCredential', obj);
+  const v = validateCustomObject(jwtCredentialSpecSchema, ref, obj);
+  if (!v.ok) return void diagnostics.push(...v.diagnostics);
+  const spec = v.value;
+  const hmac = spec.algorithm.startsWith('HS');
+  // The schema guarantees exactly the matching ref is present.
+  const field = hmac ? 'secretRef' : 'publicKeyRef';
+  const secretRef = (hmac ? spec.secretRef : spec.publicKeyRef)!;
+  const secret = readSecretValue(input.secrets, ref.namespace!, secretRef.name, secretRef.key);
+  if (!secret.ok) {
+    diagnostics.push({
+      severity: 'error',
+      object: ref,
+      field: `spec.${field}.${secret.reason === 'SecretNotFound' ? 'name' : 'key'}`,
+      reason: secret.reason,
+      message: secret.message,
+    });
+    return undefined;
+  }
+  const c: CredentialSpec = {
+    ref,
+    scope: ref.namespace!,
+    consumerRef: spec.consumerRef.name,
+    consumerRefKind: 'object-name',
+    key: spec.key,
+    algorithm: spec.algorithm,
+    tags: [],
+  };
+  if (hmac) c.secret = secret.value;
+  else c.rsaPublicKey = secret.value;
+  return c;
+}
+
+function toRoute(
+  obj: CustomObject,
+  input: ToResourceSetInput,
+  consumersByName: ReadonlyMap<string, ConsumerSpec>,
+  diagnostics: Diagnostic[],
+): RouteSpec | undefined {
+  const ref = objectRefOf('Route', obj);
+  let spec: RouteCrdSpec;
+  let pluginError: string | undefined;
+  const v = validateCustomObject(routeSpecSchema, ref, obj);
+  if (v.ok) {
+    spec = v.value;
+  } else {
+    // A broken jwt config must not drop the route (a broader public route could then match its
+    // paths): keep the route and let it fail closed with a 500 (design.md lesson 3).
+    const rest = jwtOnlyFailure(obj) ? routeSpecSchema.safeParse(withoutJwt(obj.spec)) : undefined;
+    if (!rest?.success) return void diagnostics.push(...v.diagnostics);
+    diagnostics.push(...v.diagnostics);
+    spec = rest.data;
+    pluginError = `jwt plugin configuration of Route ${ref.namespace}/${ref.name} is invalid`;
+  }
+  const ns = ref.namespace!;
+  const target = toBackend(ref, spec, input, diagnostics);
+  if (!target) return undefined;
+  const { backend, service } = target;
+  const route: RouteSpec = {
+    ref,
+    scope: ns,
+    id: kubeId('route', ns, ref.name),
+    name: `${ns}.${ref.name}`,
+    protocols: ['http', 'https'],
+    hosts: spec.hosts ?? [],
+    paths: spec.paths ?? [],
+    methods: spec.methods ?? [],
+    headers: [],
+    stripPath: spec.stripPath,
+    preserveHost: spec.preserveHost,
+    regexPriority: 0,
+    backend,
+    service,
+    tags: [],
+  };
+  const jwt = spec.plugins?.jwt;
+  if (jwt) {
+    const config = { ...jwt };
+    if (config.anonymous !== undefined) {
+      // The CR names a KongConsumer object; the translator looks consumers up by id, then username.
+      const c = consumersByName.get(`${ns}/${config.anonymous}`);
+      if (c) config.anonymous = c.username ?? kongConsumerId(c.customId!);
+    }
+    route.jwt = { id: kubeId('route', ns, ref.name, 'jwt'), config };
+  }
+  if (pluginError !== undefined) route.pluginError = pluginError;
+  return route;
+
+  function jwtOnlyFailure(o: CustomObject): boolean {
+    const r = routeSpecSchema.safeParse(o.spec);
+    return !r.success && r.error.issues.every((i) => i.path[0] === 'plugins' && i.path[1] === 'jwt');
+  }
+}
+
+function withoutJwt(spec: unknown): unknown {
+  const s = { ...(spec as Record<string, unknown>) };
+  delete s['plugins'];
+  return s;
+}
+
+function toBackend(
+  ref: ObjectRef,
+  spec: RouteCrdSpec,
+  input: ToResourceSetInput,
+  diagnostics: Diagnostic[],
+): { backend: BackendSpec; service: ServiceInfo } | undefined {
+  const ns = ref.namespace!;
+  const svc = spec.backend.service;
+  if (svc === undefined) {
+    const url = parseBackendUrl(spec.backend.url!);
+    if (!url) {
+      diagnostics.push({ severity: 'error', object: ref, field: 'spec.backend.url', reason: 'InvalidSpec', message: 'is not a valid URL' });
+      return undefined;
+    }
+    return {
+      backend: { kind: 'url', ...url },
+      service: { id: kubeId('route', ns, ref.name, 'service'), name: `${ns}.${ref.name}`, ...SERVICE_DEFAULTS, tags: [] },
+    };
+  }
+  const key = `${ns}/${svc.name}`;
+  const resolved = resolveServiceEndpoints(input.services.get(key), input.endpointSlices.get(key) ?? [], svc.port);
+  if (resolved.problem) {
+    // The route stays programmed and answers 503 until the Service shows up.
+    diagnostics.push({
+      severity: 'warning',
+      object: ref,
+      field: resolved.problem.reason === 'ServiceNotFound' ? 'spec.backend.service.name' : 'spec.backend.service.port',
+      reason: resolved.problem.reason,
+      message: `Service '${key}' ${resolved.problem.message}`,
+    });
+  }
+  const sp = resolved.servicePort;
+  const portNumber = sp?.port ?? (typeof svc.port === 'number' ? svc.port : undefined);
+  const https = sp?.appProtocol === 'https' || sp?.name === 'https';
+  return {
+    backend: {
+      kind: 'service',
+      name: svc.name,
+      port: svc.port,
+      endpoints: resolved.endpoints,
+      hostHeader: `${svc.name}.${ns}.svc${portNumber === undefined ? '' : `:${portNumber}`}`,
+      protocol: https ? 'https' : 'http',
+    },
+    service: {
+      id: kubeId('service', ns, svc.name, String(svc.port)),
+      name: `${ns}.${svc.name}.${svc.port}`,
+      ...SERVICE_DEFAULTS,
+      tags: [],
+    },
+  };
+}
+
+/** The schema's pattern already admits only http(s)://host[:port][/path]. */
+function parseBackendUrl(raw: string): { protocol: 'http' | 'https'; host: string; port: number; path: string } | undefined {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return undefined;
+  }
+  const protocol = u.protocol === 'https:' ? 'https' : 'http';
+  const rawPath = /^https?:\/\/[^/?#]+(\/[^?#]*)?$/i.exec(raw)?.[1] ?? '';
+  return {
+    protocol,
+    host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: u.port === '' ? (protocol === 'https' ? 443 : 80) : Number(u.port),
+    path: rawPath === '' ? '' : u.pathname,
+  };
+}

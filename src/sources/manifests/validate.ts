@@ -1,0 +1,105 @@
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { CRD_API_VERSION, CRD_GROUP, CRD_SPEC_SCHEMAS, isCrdKind } from '../../model/crds.js';
+import type { Diagnostic, ObjectRef } from '../../model/diagnostics.js';
+import { readSecretValue } from '../kube/secrets.js';
+import type { CustomObject, SecretObject } from '../kube/types.js';
+import { validateCustomObject } from '../kube/validate-object.js';
+
+/** Kinds often shipped next to our CRs; accepted without checks (everything else gets a warning). */
+const PASS_THROUGH = new Set([
+  'v1|Secret', 'v1|Service', 'v1|Namespace', 'v1|ConfigMap', 'v1|ServiceAccount',
+  'apps/v1|Deployment', 'apps/v1|StatefulSet', 'discovery.k8s.io/v1|EndpointSlice',
+]);
+
+interface Doc {
+  index: number;
+  line: number;
+  obj: { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; spec?: unknown };
+}
+
+/**
+ * Offline check of a multi-document YAML of portcullis.dev CRs (`portcullis validate`): the same
+ * zod schemas the controller uses, plus what can be checked inside one file (duplicate objects,
+ * duplicate credential keys, Secret keys of Secrets that are in the file). References to objects
+ * that are not in the file are not errors: they may already exist in the cluster.
+ */
+export function validateManifests(text: string, fileName: string): Diagnostic[] {
+  const lines = new LineCounter();
+  const diagnostics: Diagnostic[] = [];
+  const docs: Doc[] = [];
+  parseAllDocuments(text, { lineCounter: lines }).forEach((doc, index) => {
+    const line = lines.linePos(doc.contents?.range[0] ?? doc.range[0]).line;
+    const where: ObjectRef = { kind: 'document', name: `#${index + 1}`, file: fileName, path: `documents[${index}] (line ${line})` };
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) diagnostics.push({ severity: 'error', object: where, reason: 'InvalidYAML', message: e.message });
+      return;
+    }
+    const obj: unknown = doc.toJS();
+    if (obj === null || obj === undefined) return;
+    if (typeof obj !== 'object' || Array.isArray(obj)) {
+      diagnostics.push({ severity: 'error', object: where, reason: 'InvalidManifest', message: 'is not a Kubernetes object' });
+      return;
+    }
+    docs.push({ index, line, obj: obj as Doc['obj'] });
+  });
+
+  const secrets = new Map<string, SecretObject>();
+  const seen = new Set<string>();
+  for (const d of docs) {
+    const ref = refOf(d, fileName);
+    const { apiVersion, kind } = d.obj;
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
+      diagnostics.push({ severity: 'error', object: ref, reason: 'InvalidManifest', message: 'apiVersion and kind are required' });
+      continue;
+    }
+    const id = `${apiVersion}|${kind}|${ref.namespace}/${ref.name}`;
+    if (ref.name !== '' && seen.has(id)) {
+      diagnostics.push({ severity: 'error', object: ref, reason: 'Duplicate', message: `${kind} ${ref.namespace}/${ref.name} is defined more than once` });
+    }
+    seen.add(id);
+    if (apiVersion === 'v1' && kind === 'Secret') secrets.set(`${ref.namespace}/${ref.name}`, d.obj as SecretObject);
+    if (apiVersion.split('/')[0] === CRD_GROUP) {
+      if (apiVersion !== CRD_API_VERSION) {
+        diagnostics.push({ severity: 'error', object: ref, field: 'apiVersion', reason: 'UnknownVersion', message: `must be ${CRD_API_VERSION}` });
+      } else if (!isCrdKind(kind)) {
+        diagnostics.push({ severity: 'error', object: ref, field: 'kind', reason: 'UnknownKind', message: `must be one of ${Object.keys(CRD_SPEC_SCHEMAS).join(', ')}` });
+      }
+    } else if (!PASS_THROUGH.has(`${apiVersion}|${kind}`)) {
+      diagnostics.push({ severity: 'warning', object: ref, reason: 'UnknownKind', message: `${apiVersion} ${kind} is not checked` });
+    }
+  }
+
+  const keys = new Map<string, ObjectRef>();
+  for (const d of docs) {
+    if (d.obj.apiVersion !== CRD_API_VERSION || !isCrdKind(d.obj.kind)) continue;
+    const ref = refOf(d, fileName);
+    const v = validateCustomObject(CRD_SPEC_SCHEMAS[d.obj.kind], ref, d.obj as CustomObject);
+    if (!v.ok) {
+      diagnostics.push(...v.diagnostics);
+      continue;
+    }
+    if (d.obj.kind !== 'JwtCredential') continue;
+    const spec = v.value as { key: string; secretRef?: { name: string; key: string }; publicKeyRef?: { name: string; key: string } };
+    const other = keys.get(spec.key);
+    if (other) {
+      diagnostics.push({ severity: 'error', object: ref, field: 'spec.key', reason: 'KeyConflict', message: `key is also used by JwtCredential ${other.namespace}/${other.name}` });
+    } else keys.set(spec.key, ref);
+    const field = spec.secretRef ? 'secretRef' : 'publicKeyRef';
+    const sref = (spec.secretRef ?? spec.publicKeyRef)!;
+    if (!secrets.has(`${ref.namespace}/${sref.name}`)) continue;
+    const value = readSecretValue(secrets, ref.namespace!, sref.name, sref.key);
+    if (!value.ok) diagnostics.push({ severity: 'error', object: ref, field: `spec.${field}.key`, reason: value.reason, message: value.message });
+  }
+  return diagnostics;
+}
+
+function refOf(d: Doc, file: string): ObjectRef {
+  const m = d.obj.metadata ?? {};
+  return {
+    kind: typeof d.obj.kind === 'string' ? d.obj.kind : 'document',
+    name: typeof m.name === 'string' ? m.name : '',
+    namespace: typeof m.namespace === 'string' ? m.namespace : 'default',
+    file,
+    path: `documents[${d.index}] (line ${d.line})`,
+  };
+}

@@ -1,0 +1,60 @@
+import { evaluate } from '@marcbachmann/cel-js';
+import { describe, expect, it } from 'vitest';
+import { CRD_DEFINITIONS } from '../../../src/model/crd-definitions.js';
+import { CRD_SPEC_SCHEMAS, type CrdKind } from '../../../src/model/crds.js';
+
+/**
+ * The CEL rules (enforced by the API server) and the zod refinements (enforced offline and by the
+ * controller) must agree. Evaluate every rule with a CEL implementation on the same specs.
+ */
+
+/** CEL sees JSON integers as int64. */
+function toCel(v: unknown): unknown {
+  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+  if (Array.isArray(v)) return v.map(toCel);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toCel(x)]));
+  return v;
+}
+
+function celViolations(kind: CrdKind, spec: Record<string, unknown>): string[] {
+  const def = CRD_DEFINITIONS.find((d) => d.kind === kind)!;
+  const out: string[] = [];
+  for (const [path, rules] of Object.entries(def.specRules)) {
+    let node: unknown = spec;
+    for (const seg of path === '' ? [] : path.split('.')) node = (node as Record<string, unknown> | undefined)?.[seg];
+    if (node === undefined) continue; // rules on absent optional objects do not run
+    for (const r of rules) if (evaluate(r.rule, { self: toCel(node) }) !== true) out.push(r.message);
+  }
+  return out;
+}
+
+const hsRef = { name: 's', key: 'secret' };
+const svc = { service: { name: 'a', port: 80 } };
+
+describe('CEL rules agree with the zod schemas', () => {
+  it.each<[string, CrdKind, Record<string, unknown>, string[]]>([
+    ['consumer username', 'KongConsumer', { username: 'u' }, []],
+    ['consumer customId', 'KongConsumer', { customId: 'c' }, []],
+    ['consumer neither', 'KongConsumer', {}, ['username or customId is required']],
+    ['HS with secretRef', 'JwtCredential', { consumerRef: { name: 'c' }, key: 'k', algorithm: 'HS512', secretRef: hsRef }, []],
+    ['defaulted algorithm with secretRef', 'JwtCredential', { consumerRef: { name: 'c' }, key: 'k', secretRef: hsRef }, []],
+    ['HS without secretRef', 'JwtCredential', { consumerRef: { name: 'c' }, key: 'k', algorithm: 'HS256' }, ['secretRef is required for HS* algorithms and publicKeyRef is forbidden']],
+    ['HS with both', 'JwtCredential', { consumerRef: { name: 'c' }, key: 'k', algorithm: 'HS256', secretRef: hsRef, publicKeyRef: hsRef }, ['secretRef is required for HS* algorithms and publicKeyRef is forbidden']],
+    ['ES256 with publicKeyRef', 'JwtCredential', { consumerRef: { name: 'c' }, key: 'k', algorithm: 'ES256', publicKeyRef: hsRef }, []],
+    ['EdDSA with secretRef', 'JwtCredential', { consumerRef: { name: 'c' }, key: 'k', algorithm: 'EdDSA', secretRef: hsRef }, ['publicKeyRef is required for RS*/ES*/PS*/EdDSA algorithms and secretRef is forbidden']],
+    ['PS384 with nothing', 'JwtCredential', { consumerRef: { name: 'c' }, key: 'k', algorithm: 'PS384' }, ['publicKeyRef is required for RS*/ES*/PS*/EdDSA algorithms and secretRef is forbidden']],
+    ['route ok', 'Route', { paths: ['/a'], backend: svc }, []],
+    ['route hosts only', 'Route', { hosts: ['x.example'], backend: { url: 'http://x' } }, []],
+    ['route empty matchers', 'Route', { paths: [], hosts: [], backend: svc }, ['at least one of hosts, paths or methods is required']],
+    ['route both backends', 'Route', { methods: ['GET'], backend: { ...svc, url: 'http://x' } }, ['exactly one of service or url is required']],
+    ['route no backend', 'Route', { methods: ['GET'], backend: {} }, ['exactly one of service or url is required']],
+    ['jwt max exp with exp', 'Route', { paths: ['/a'], backend: svc, plugins: { jwt: { maximumExpiration: 60, claimsToVerify: ['exp'] } } }, []],
+    ['jwt max exp without exp', 'Route', { paths: ['/a'], backend: svc, plugins: { jwt: { maximumExpiration: 60, claimsToVerify: ['nbf'] } } }, ['maximumExpiration > 0 requires exp in claimsToVerify']],
+    ['jwt max exp, no claims', 'Route', { paths: ['/a'], backend: svc, plugins: { jwt: { maximumExpiration: 60 } } }, ['maximumExpiration > 0 requires exp in claimsToVerify']],
+    ['jwt zero max exp', 'Route', { paths: ['/a'], backend: svc, plugins: { jwt: { maximumExpiration: 0 } } }, []],
+    ['jwt defaults', 'Route', { paths: ['/a'], backend: svc, plugins: { jwt: {} } }, []],
+  ])('%s', (_n, kind, spec, expected) => {
+    expect(celViolations(kind, spec)).toEqual(expected);
+    expect(CRD_SPEC_SCHEMAS[kind].safeParse(spec).success).toBe(expected.length === 0);
+  });
+});

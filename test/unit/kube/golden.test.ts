@@ -1,0 +1,35 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { inputFromObjects } from '../../../src/sources/kube/input-from-objects.js';
+import { toResourceSet } from '../../../src/sources/kube/to-resource-set.js';
+
+/**
+ * Golden tests: test/golden/kube/<case>/input.yaml (CRs + Secrets + Services + EndpointSlices)
+ * → expected.json (the ResourceSet with its diagnostics). UPDATE_GOLDEN=1 rewrites expected.json.
+ */
+const dir = join(import.meta.dirname, '..', '..', 'golden', 'kube');
+const cases = readdirSync(dir).filter((d) => existsSync(join(dir, d, 'input.yaml'))).sort();
+
+describe('toResourceSet golden files', () => {
+  it('has cases', () => expect(cases.length).toBeGreaterThanOrEqual(5));
+
+  it.each(cases)('%s', (name) => {
+    const docs = parseAllDocuments(readFileSync(join(dir, name, 'input.yaml'), 'utf8'));
+    const objects = docs.map((d) => d.toJS() as unknown).filter((o) => o !== null);
+    const { input, ignored } = inputFromObjects(objects);
+    expect(ignored).toEqual([]);
+    const actual = JSON.stringify(toResourceSet(input), null, 2) + '\n';
+    const expectedFile = join(dir, name, 'expected.json');
+    if (process.env['UPDATE_GOLDEN'] === '1' || !existsSync(expectedFile)) writeFileSync(expectedFile, actual);
+    expect(actual).toBe(readFileSync(expectedFile, 'utf8'));
+  });
+
+  it('does not depend on input order', () => {
+    const docs = parseAllDocuments(readFileSync(join(dir, 'backends', 'input.yaml'), 'utf8')).map((d) => d.toJS() as unknown);
+    const forward = toResourceSet(inputFromObjects(docs).input);
+    const backward = toResourceSet(inputFromObjects([...docs].reverse()).input);
+    expect(backward).toEqual(forward);
+  });
+});
