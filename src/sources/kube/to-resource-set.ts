@@ -2,7 +2,8 @@ import { jwtCredentialSpecSchema, kongConsumerSpecSchema, routeSpecSchema, type 
 import type { Diagnostic, ObjectRef } from '../../model/diagnostics.js';
 import type { BackendSpec, ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec, ServiceInfo } from '../../model/resources.js';
 import { resolveServiceEndpoints } from './endpoints.js';
-import { kongConsumerId, kubeId } from './ids.js';
+import { consumerId as kongConsumerId } from '../../model/ids.js';
+import { kubeId } from './ids.js';
 import { readSecretValue } from './secrets.js';
 import type { CustomObject, ToResourceSetInput } from './types.js';
 import { objectRefOf, validateCustomObject } from './validate-object.js';

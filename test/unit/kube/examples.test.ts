@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { inputFromObjects } from '../../../src/sources/kube/input-from-objects.js';
-import { kongConsumerId, kubeId, uuidv5 } from '../../../src/sources/kube/ids.js';
+import { consumerId as kongConsumerId, uuidv5 } from '../../../src/model/ids.js';
+import { kubeId } from '../../../src/sources/kube/ids.js';
 import { toResourceSet } from '../../../src/sources/kube/to-resource-set.js';
 import { validateManifests } from '../../../src/sources/manifests/validate.js';
 
