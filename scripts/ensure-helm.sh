@@ -42,9 +42,18 @@ start=$SECONDS
 # half-written binary that a later run would take for a cached one.
 tmp_bin="$(mktemp -d "$BIN_DIR.tmp.XXXXXX")"
 trap 'rm -rf "$tmp_bin"' EXIT
+# Like Helm's Makefile, stamp the Kubernetes version of the client-go it is built with: it is the
+# default for `helm template` and `helm lint` (without it they assume v1.20 and reject charts that
+# require a newer kubeVersion).
+mod_file="$(go mod download -json "helm.sh/helm/v3@$HELM_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+k8s_minor="$(sed -n 's/^[[:space:]]*k8s\.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$mod_file" | head -n1)"
+[[ -n $k8s_minor ]] || { log "cannot find the client-go version in $mod_file"; exit 1; }
+ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+for pkg in helm.sh/helm/v3/pkg/chartutil helm.sh/helm/v3/pkg/lint/rules; do
+  ldflags+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$k8s_minor"
+done
 GOBIN="$tmp_bin" GOFLAGS="${GOFLAGS:-} -buildvcs=false" CGO_ENABLED=0 \
-  go install -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
-  "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >&2
+  go install -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >&2
 mv "$tmp_bin/helm" "$HELM_BIN"
 log "built $HELM_BIN in $((SECONDS - start))s"
 echo "$HELM_BIN"
