@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CompiledRoute } from '../snapshot/types.js';
+import type { SnapshotStore } from '../snapshot/store.js';
 
 /** Seconds; dense below 10 ms because the proxy adds sub-millisecond latency. */
 export const LATENCY_BUCKETS = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -70,6 +71,13 @@ export class GatewayMetrics {
   snapshotSwapped(version: number): void {
     this.snapshotVersion.set(version);
     this.snapshotReloads.inc();
+  }
+
+  /** Track the store: version gauge and reload counter follow every swap. Returns unsubscribe. */
+  watch(store: SnapshotStore): () => void {
+    const cur = store.current();
+    if (cur) this.snapshotVersion.set(cur.version);
+    return store.onSwap((next) => this.snapshotSwapped(next.version));
   }
 
   reloadFailed(): void {

@@ -8,6 +8,7 @@ export const ERR = {
   badGateway: 'An invalid response was received from the upstream server',
   timeout: 'The upstream server is timing out',
   noPeer: 'failure to get a peer from the ring-balancer',
+  noConfig: 'no configuration loaded yet',
 } as const;
 
 export const SERVER_HEADER = 'portcullis';

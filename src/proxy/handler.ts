@@ -94,7 +94,7 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
     });
 
     const snap = store.current();
-    if (!snap) return sendError(res, 503, ERR.noPeer, requestId, accept);
+    if (!snap) return sendError(res, 503, ERR.noConfig, requestId, accept);
     const path = pipeline.normalizePath(rawPath);
     if (path === null) return sendError(res, 400, ERR.badRequest, requestId, accept);
 

@@ -122,7 +122,10 @@ describe('status listener', () => {
     await request(gw.port, '/public/m');
     await request(gw.port, '/secure/m', { headers: { authorization: 'Bearer expired' } });
     await request(gw.port, '/nope');
-    gw.metrics.snapshotSwapped(gw.store.current()!.version);
+    const off = gw.metrics.watch(gw.store);
+    const snap = gw.store.current()!;
+    gw.store.swap({ ...snap, version: snap.version + 1000 });
+    off();
     const r = await request(statusPort, '/metrics');
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toContain('text/plain');
@@ -130,8 +133,30 @@ describe('status listener', () => {
     expect(r.body).toMatch(/portcullis_requests_total\{route="\(none\)",status="404"\} \d+/);
     expect(r.body).toMatch(/portcullis_auth_failures_total\{route="secure",reason="expired"\} \d+/);
     expect(r.body).toMatch(/portcullis_request_duration_seconds_bucket\{le="0.0005",route="public"\} \d+/);
-    expect(r.body).toMatch(/portcullis_snapshot_version \d+/);
+    expect(r.body).toContain(`portcullis_snapshot_version ${snap.version + 1000}`);
     expect(r.body).toContain('portcullis_snapshot_reloads_total 1');
+  });
+});
+
+describe('no snapshot yet', () => {
+  it('proxy answers 503 and readyz is false until the first snapshot is live', async () => {
+    const g = await startGateway(undefined);
+    const s = createStatusServer({ readiness: g.readiness, metrics: g.metrics });
+    await s.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const sp = (s.server.address() as AddressInfo).port;
+      expect((await request(sp, '/readyz')).status).toBe(503);
+      expect((await request(sp, '/healthz')).status).toBe(200);
+      const r = await request(g.port, '/x');
+      expect(r.status).toBe(503);
+      expect(JSON.parse(r.body).message).toBe('no configuration loaded yet');
+      g.store.swap(makeSnapshot([makeRoute('p', ['/'], makeUpstream([{ host: '127.0.0.1', port: up.port }]))]));
+      expect((await request(sp, '/readyz')).status).toBe(200);
+      expect((await request(g.port, '/x')).status).toBe(200);
+    } finally {
+      await s.close();
+      await g.close();
+    }
   });
 });
 
