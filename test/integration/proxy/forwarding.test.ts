@@ -43,6 +43,11 @@ beforeAll(async () => {
       write();
       return true;
     }
+    if (req.url?.startsWith('/no-content')) {
+      res.writeHead(204);
+      res.end();
+      return true;
+    }
     if (req.url?.startsWith('/hang')) {
       res.on('close', () => slowClosed++);
       return true;
@@ -194,6 +199,36 @@ describe('proxy forwarding', () => {
       expect(statuses.filter((s) => s === 502).length).toBe(2);
     } finally {
       gw.store.swap(makeSnapshot([...snap.routes]));
+    }
+  });
+
+  it('relays HEAD and 204 responses without hanging', async () => {
+    const head = await request(gw.port, '/api/h', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+    const nc = await request(gw.port, '/no-content');
+    expect(nc.status).toBe(204);
+  });
+
+  it('an in-flight request finishes on its snapshot while a swap removes its route', async () => {
+    const slow = await startEchoUpstream((_req, res) => {
+      setTimeout(() => res.end('old-snapshot'), 300);
+      return true;
+    });
+    const snap = gw.store.current()!;
+    gw.store.swap(makeSnapshot([makeRoute('gone', ['/gone'], makeUpstream([{ host: '127.0.0.1', port: slow.port }])), ...snap.routes]));
+    try {
+      const pending = request(gw.port, '/gone/x');
+      await new Promise((r) => setTimeout(r, 100));
+      // New snapshot without the route: its upstream pool is retired, gracefully.
+      gw.store.swap(makeSnapshot(snap.routes.filter((r) => r.name !== 'raw')));
+      expect((await request(gw.port, '/gone/x')).status).toBe(404);
+      const r = await pending;
+      expect(r.status).toBe(200);
+      expect(r.body).toBe('old-snapshot');
+    } finally {
+      gw.store.swap(makeSnapshot([...snap.routes]));
+      await slow.close();
     }
   });
 });
