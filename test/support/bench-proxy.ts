@@ -13,6 +13,8 @@ import { GatewayMetrics } from '../../src/observability/metrics.js';
 import { fakeAuthenticator, makeConsumer, makeCredential, makeRoute, makeSnapshot, makeUpstream, testPipeline } from './snapshot-fixtures.js';
 
 const [role, portS, upS] = process.argv.slice(2);
+// Exit normally on SIGTERM so --cpu-prof writes its profile.
+process.on('SIGTERM', () => process.exit(0));
 const port = Number(portS); // 0 = pick a free port; the chosen port is printed on stdout
 const announce = (srv: http.Server) => srv.on('listening', () => process.stdout.write(`PORT ${(srv.address() as { port: number }).port}\n`));
 const upPort = Number(upS);
