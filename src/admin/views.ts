@@ -1,0 +1,124 @@
+import type { CompiledRoute, Consumer, Credential, Snapshot } from '../snapshot/types.js';
+
+/** Pure mapping of snapshot objects to Kong Admin API shapes (kong-jwt-compat.md §7). */
+
+export const REDACTED = '<redacted>';
+
+const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+
+export function consumerView(c: Consumer, createdAt: Date) {
+  return {
+    id: c.id,
+    created_at: seconds(createdAt),
+    updated_at: seconds(createdAt),
+    username: c.username ?? null,
+    custom_id: c.customId ?? null,
+    tags: c.tags.length ? c.tags : null,
+  };
+}
+
+export function credentialView(cr: Credential, createdAt: Date, exposeSecrets: boolean) {
+  const secret = cr.spec.secret;
+  return {
+    id: cr.id,
+    created_at: seconds(createdAt),
+    consumer: { id: cr.consumer.id },
+    key: cr.key,
+    secret: secret === undefined ? null : exposeSecrets ? secret : REDACTED,
+    rsa_public_key: cr.spec.rsaPublicKey ?? null,
+    algorithm: cr.algorithm,
+    tags: cr.spec.tags.length ? cr.spec.tags : null,
+  };
+}
+
+export function serviceViews(snap: Snapshot) {
+  const seen = new Map<string, ReturnType<typeof serviceView>>();
+  for (const r of snap.routes) if (!seen.has(r.spec.service.id)) seen.set(r.spec.service.id, serviceView(r, snap.createdAt));
+  return [...seen.values()];
+}
+
+function serviceView(r: CompiledRoute, createdAt: Date) {
+  const s = r.spec.service;
+  const b = r.spec.backend;
+  return {
+    id: s.id,
+    name: s.name ?? null,
+    created_at: seconds(createdAt),
+    updated_at: seconds(createdAt),
+    protocol: b.protocol,
+    host: b.kind === 'url' ? b.host : b.hostHeader.replace(/:\d+$/, ''),
+    port: b.kind === 'url' ? b.port : typeof b.port === 'number' ? b.port : null,
+    path: b.kind === 'url' && b.path ? b.path : null,
+    connect_timeout: s.connectTimeoutMs,
+    read_timeout: s.readTimeoutMs,
+    write_timeout: s.writeTimeoutMs,
+    retries: s.retries,
+    tags: s.tags.length ? s.tags : null,
+    enabled: true,
+  };
+}
+
+export function routeView(r: CompiledRoute, createdAt: Date) {
+  const s = r.spec;
+  return {
+    id: r.id,
+    name: r.name,
+    created_at: seconds(createdAt),
+    updated_at: seconds(createdAt),
+    protocols: s.protocols,
+    hosts: s.hosts.length ? s.hosts : null,
+    paths: s.paths.length ? s.paths : null,
+    methods: s.methods.length ? s.methods : null,
+    headers: s.headers.length ? Object.fromEntries(s.headers.map((h) => [h.name, h.values])) : null,
+    strip_path: s.stripPath,
+    preserve_host: s.preserveHost,
+    regex_priority: s.regexPriority,
+    service: { id: s.service.id },
+    tags: s.tags.length ? s.tags : null,
+  };
+}
+
+/** Live snapshot for /debug/snapshot: structure only, secrets always redacted. */
+export function debugSnapshotView(snap: Snapshot) {
+  return {
+    version: snap.version,
+    hash: snap.hash,
+    created_at: snap.createdAt.toISOString(),
+    routes: snap.routes.map((r) => ({
+      ...routeView(r, snap.createdAt),
+      label: r.label,
+      upstream: {
+        id: r.upstream.id,
+        protocol: r.upstream.protocol,
+        base_path: r.upstream.basePath,
+        host_header: r.upstream.hostHeader,
+        targets: r.upstream.targets.map((t) => t.origin),
+        timeouts_ms: { connect: r.upstream.connectTimeoutMs, read: r.upstream.readTimeoutMs, write: r.upstream.writeTimeoutMs },
+        retries: r.upstream.retries,
+      },
+      jwt: r.auth ? { plugin_id: r.auth.pluginId, config: r.auth.config } : null,
+      plugin_error: r.pluginError ?? null,
+    })),
+    consumers: snap.consumers.map((c) => consumerView(c, snap.createdAt)),
+    credentials: snap.credentials.all.map((c) => credentialView(c, snap.createdAt, false)),
+    diagnostics: snap.diagnostics.length,
+  };
+}
+
+export interface Page<T> {
+  data: T[];
+  next: string | null;
+  offset?: string;
+}
+
+/** Kong-style paging: `size` (1..1000, default 100), `offset` (opaque; here the start index). */
+export function paginate<T>(items: readonly T[], basePath: string, query: { size?: string; offset?: string }): Page<T> | { error: string } {
+  const size = query.size === undefined ? 100 : Number(query.size);
+  if (!Number.isInteger(size) || size < 1 || size > 1000) return { error: 'size must be an integer between 1 and 1000' };
+  const start = query.offset === undefined ? 0 : Number(query.offset);
+  if (!Number.isInteger(start) || start < 0) return { error: 'invalid offset' };
+  const data = items.slice(start, start + size);
+  const nextStart = start + size;
+  if (nextStart >= items.length) return { data, next: null };
+  return { data, next: `${basePath}?offset=${nextStart}&size=${size}`, offset: String(nextStart) };
+}

@@ -1,0 +1,132 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SnapshotStore } from '../snapshot/store.js';
+import type { AccessLog, Logger } from '../observability/logger.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { Readiness } from '../status/health.js';
+import { createRequestHandler } from './handler.js';
+import type { ProxyPipeline } from './pipeline.js';
+import { UpstreamPools, type PoolOptions } from './upstream-pools.js';
+
+export interface ProxyServerOptions {
+  store: SnapshotStore;
+  pipeline: ProxyPipeline;
+  metrics?: GatewayMetrics;
+  accessLog?: AccessLog;
+  logger?: Logger;
+  readiness?: Readiness;
+  /** Shared pools (default: a private set, closed with the server). */
+  pools?: UpstreamPools;
+  poolOptions?: PoolOptions;
+  /** How long close() waits for in-flight requests before cutting connections. Default 10 s. */
+  drainTimeoutMs?: number;
+  nowSeconds?: () => number;
+  latencyHeaders?: boolean;
+  /** Client keep-alive idle timeout (ms). Default 60 s, like Kong's keepalive_timeout. */
+  keepAliveTimeoutMs?: number;
+}
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface ProxyServer {
+  server: http.Server;
+  pools: UpstreamPools;
+  listen(addr: ListenAddress): Promise<AddressInfo>;
+  /** Graceful: readiness off, stop accepting, drain in-flight (up to drainTimeoutMs), close pools. */
+  close(): Promise<void>;
+  readonly inFlight: number;
+}
+
+/** Parse "host:port" / "[::]:port" / ":port" as used by the --*-listen flags. */
+export function parseListen(s: string): ListenAddress {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(s.trim());
+  if (!m) throw new Error(`invalid listen address '${s}' (expected host:port)`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port: Number(m[3]) };
+}
+
+export function listenOn(server: http.Server, addr: ListenAddress): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    server.once('error', onError);
+    server.listen(addr.port, addr.host, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/** The proxy listener: plain node:http, one handler, no framework on the hot path. */
+export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
+  const pools = opts.pools ?? new UpstreamPools(opts.poolOptions);
+  const ownPools = opts.pools === undefined;
+  let inFlight = 0;
+  let draining = false;
+  let drained: (() => void) | undefined;
+
+  const handler = createRequestHandler({
+    store: opts.store,
+    pipeline: opts.pipeline,
+    pools,
+    metrics: opts.metrics,
+    accessLog: opts.accessLog,
+    nowSeconds: opts.nowSeconds,
+    latencyHeaders: opts.latencyHeaders,
+    onStart: () => {
+      inFlight++;
+    },
+    onEnd: () => {
+      inFlight--;
+      if (draining && inFlight === 0) drained?.();
+    },
+    isDraining: () => draining,
+  });
+
+  const server = http.createServer({ keepAliveTimeout: opts.keepAliveTimeoutMs ?? 60_000 }, handler);
+  server.headersTimeout = 60_000;
+  server.requestTimeout = 0; // long uploads/downloads are the upstream's business; read timeouts apply upstream
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  // Drop upstream pools nobody routes to any more after a swap.
+  const unsubscribe = opts.store.onSwap((next) => pools.retain(next.routes.map((r) => r.upstream)));
+
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    pools,
+    listen: (addr) => listenOn(server, addr),
+    get inFlight() {
+      return inFlight;
+    },
+    close() {
+      closing ??= (async () => {
+        opts.readiness?.markShuttingDown();
+        draining = true;
+        unsubscribe();
+        const stopped = new Promise<void>((r) => server.close(() => r()));
+        server.closeIdleConnections();
+        if (inFlight > 0) {
+          const timeoutMs = opts.drainTimeoutMs ?? 10_000;
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, timeoutMs);
+            t.unref();
+            drained = () => {
+              clearTimeout(t);
+              resolve();
+            };
+          });
+          if (inFlight > 0) opts.logger?.warn({ inFlight }, 'drain timeout: closing remaining connections');
+        }
+        server.closeAllConnections();
+        await stopped;
+        if (ownPools) await pools.close();
+        opts.accessLog?.flush();
+      })();
+      return closing;
+    },
+  };
+}

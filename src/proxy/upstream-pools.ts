@@ -1,0 +1,65 @@
+import { Pool } from 'undici';
+import type { Upstream, UpstreamTarget } from '../snapshot/types.js';
+
+export interface PoolOptions {
+  /** Idle keep-alive sockets per origin (undici `connections` caps concurrent sockets; null = unbounded). */
+  connections?: number | null;
+  keepAliveTimeoutMs?: number;
+}
+
+/**
+ * One keep-alive undici Pool per (origin, connect timeout), kept across snapshot swaps so upstream
+ * connections survive reloads. Pools for origins no live snapshot uses are closed by `retain`.
+ */
+export class UpstreamPools {
+  readonly #pools = new Map<string, Pool>();
+  readonly #opts: PoolOptions;
+
+  constructor(opts: PoolOptions = {}) {
+    this.#opts = opts;
+  }
+
+  get(upstream: Upstream, target: UpstreamTarget): Pool {
+    const key = `${target.origin}|${upstream.connectTimeoutMs}`;
+    let pool = this.#pools.get(key);
+    if (!pool) {
+      pool = new Pool(target.origin, {
+        connections: this.#opts.connections ?? null,
+        pipelining: 1,
+        keepAliveTimeout: this.#opts.keepAliveTimeoutMs ?? 60_000,
+        connect: { timeout: upstream.connectTimeoutMs },
+      });
+      this.#pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** Close pools whose origin is not in `live` (call after a snapshot swap). */
+  retain(live: Iterable<Upstream>): void {
+    const keep = new Set<string>();
+    for (const u of live) for (const t of u.targets) keep.add(`${t.origin}|${u.connectTimeoutMs}`);
+    for (const [key, pool] of this.#pools) {
+      if (!keep.has(key)) {
+        this.#pools.delete(key);
+        void pool.close().catch(() => {});
+      }
+    }
+  }
+
+  get size(): number {
+    return this.#pools.size;
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((p) => p.close().catch(() => {})));
+  }
+
+  /** Abort everything still in flight (end of a drain timeout). */
+  async destroy(): Promise<void> {
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((p) => p.destroy().catch(() => {})));
+  }
+}

@@ -1,0 +1,234 @@
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeRoute, makeSnapshot, makeUpstream } from '../../support/snapshot-fixtures.js';
+import { refusedPort, request, startEchoUpstream, waitFor, type EchoUpstream } from '../../support/http.js';
+import { startGateway, type TestGateway } from '../../support/gateway.js';
+
+let up: EchoUpstream;
+let gw: TestGateway;
+let slowClosed = 0;
+
+beforeAll(async () => {
+  up = await startEchoUpstream((req, res) => {
+    if (req.url?.includes('/slow-headers')) {
+      const t = setTimeout(() => res.end('late'), 2000);
+      res.on('close', () => clearTimeout(t));
+      return true;
+    }
+    if (req.url?.startsWith('/trickle')) {
+      // Three chunks 150 ms apart: the client must see the first before the last is sent.
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      let n = 0;
+      const iv = setInterval(() => {
+        res.write(`chunk${n}\n`);
+        if (++n === 3) {
+          clearInterval(iv);
+          res.end();
+        }
+      }, 150);
+      res.on('close', () => clearInterval(iv));
+      return true;
+    }
+    if (req.url?.startsWith('/big-download')) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(64 * 1024, 97);
+      let left = 80; // 5 MiB, chunked
+      const write = () => {
+        while (left > 0) {
+          left--;
+          if (!res.write(chunk)) return void res.once('drain', write);
+        }
+        res.end();
+      };
+      write();
+      return true;
+    }
+    if (req.url?.startsWith('/no-content')) {
+      res.writeHead(204);
+      res.end();
+      return true;
+    }
+    if (req.url?.startsWith('/hang')) {
+      res.on('close', () => slowClosed++);
+      return true;
+    }
+    return false;
+  });
+  const deadPort = await refusedPort();
+  const upstream = makeUpstream([{ host: '127.0.0.1', port: up.port }], { basePath: '/base' });
+  const shortRead = makeUpstream([{ host: '127.0.0.1', port: up.port }], { readTimeoutMs: 300 });
+  const dead = makeUpstream([{ host: '127.0.0.1', port: deadPort }], { retries: 2 });
+  const empty = makeUpstream([]);
+  gw = await startGateway(
+    makeSnapshot([
+      makeRoute('api', ['/api'], upstream),
+      makeRoute('short', ['/short'], shortRead, { spec: { stripPath: false } }),
+      makeRoute('dead', ['/dead'], dead),
+      makeRoute('empty', ['/empty'], empty),
+      makeRoute('broken', ['/broken'], upstream, { pluginError: 'jwt plugin config invalid' }),
+      makeRoute('raw', ['/'], makeUpstream([{ host: '127.0.0.1', port: up.port }]), { spec: { stripPath: false } }),
+    ]),
+  );
+});
+
+afterAll(async () => {
+  await gw?.close();
+  await up?.close();
+});
+
+describe('proxy forwarding', () => {
+  it('forwards method, stripped path, query and headers; adds Via and X-Request-Id', async () => {
+    const r = await request(gw.port, '/api/items/7?x=1&y=%20z', { headers: { 'x-custom': 'v', 'x-consumer-id': 'spoof' } });
+    expect(r.status).toBe(200);
+    const echo = JSON.parse(r.body);
+    expect(echo.method).toBe('GET');
+    expect(echo.url).toBe('/base/items/7?x=1&y=%20z');
+    expect(echo.headers['x-custom']).toBe('v');
+    expect(echo.headers['x-consumer-id']).toBeUndefined();
+    expect(echo.headers.host).toBe(`127.0.0.1:${up.port}`);
+    expect(echo.headers['x-request-id']).toBe(r.headers['x-request-id']);
+    expect(r.headers['x-request-id']).toMatch(/^[0-9a-f]{12}-[0-9a-z]+$/);
+    expect(r.headers.via).toBe('1.1 portcullis');
+    expect(r.headers['x-upstream']).toBe('echo');
+    expect(Number(r.headers['x-portcullis-upstream-latency'])).toBeGreaterThanOrEqual(0);
+  });
+
+  it('passes a client X-Request-Id through both ways', async () => {
+    const r = await request(gw.port, '/api/x', { headers: { 'x-request-id': 'abc-123' } });
+    expect(r.headers['x-request-id']).toBe('abc-123');
+    expect(JSON.parse(r.body).headers['x-request-id']).toBe('abc-123');
+  });
+
+  const errorCases: Array<[string, string, number, string]> = [
+    ['no route', '/zzz', 404, 'no Route matched with those values'],
+    ['refused upstream', '/dead/x', 502, 'An invalid response was received from the upstream server'],
+    ['read timeout', '/short/slow-headers', 504, 'The upstream server is timing out'],
+    ['fail closed plugin error', '/broken/x', 500, 'An unexpected error occurred'],
+    ['no targets', '/empty/x', 503, 'failure to get a peer from the ring-balancer'],
+    ['bad path', '/api/../etc', 400, 'Bad request'],
+  ];
+  it.each(errorCases)('%s (%s) → %i JSON error with request_id', async (_name, path, status, message) => {
+    const snap = gw.store.current()!;
+    // '/zzz' would hit the catch-all route: serve it from a snapshot without one.
+    if (path === '/zzz') {
+      gw.store.swap(makeSnapshot(snap.routes.filter((r) => r.name !== 'raw')));
+    }
+    try {
+      const r = await request(gw.port, path);
+      expect(r.status).toBe(status);
+      expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(JSON.parse(r.body)).toEqual({ message, request_id: r.headers['x-request-id'] });
+    } finally {
+      if (path === '/zzz') gw.store.swap(makeSnapshot([...snap.routes]));
+    }
+  });
+
+  it('answers text when Accept asks for text only', async () => {
+    const r = await request(gw.port, '/dead/x', { headers: { accept: 'text/plain' } });
+    expect(r.status).toBe(502);
+    expect(r.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(r.body).toContain('An invalid response was received from the upstream server');
+  });
+
+  it('streams a large chunked request body upstream', async () => {
+    const size = 4 * 1024 * 1024;
+    const r = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: gw.port, path: '/api/upload', method: 'POST', agent: false }, (res) => {
+        let b = '';
+        res.on('data', (c) => (b += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: b }));
+      });
+      req.on('error', reject);
+      const chunk = Buffer.alloc(256 * 1024, 98);
+      for (let i = 0; i < size / chunk.length; i++) req.write(chunk);
+      req.end();
+    });
+    expect(r.status).toBe(200);
+    const echo = JSON.parse(r.body);
+    expect(echo.bodyLength).toBe(size);
+    expect(echo.headers['transfer-encoding']).toBe('chunked');
+  });
+
+  it('streams a large chunked response body to the client', async () => {
+    const r = await request(gw.port, '/big-download');
+    expect(r.status).toBe(200);
+    expect(r.body.length).toBe(80 * 64 * 1024);
+    expect(r.headers['transfer-encoding']).toBe('chunked');
+  });
+
+  it('relays a slow upstream stream incrementally', async () => {
+    const arrivals: number[] = [];
+    const t0 = Date.now();
+    await new Promise<void>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: gw.port, path: '/trickle', agent: false }, (res) => {
+        res.on('data', () => arrivals.push(Date.now() - t0));
+        res.on('end', resolve);
+        res.on('error', reject);
+      });
+    });
+    expect(arrivals.length).toBeGreaterThanOrEqual(2);
+    expect(arrivals[arrivals.length - 1]! - arrivals[0]!).toBeGreaterThan(150);
+  });
+
+  it('aborts the upstream request when the client disconnects', async () => {
+    const before = slowClosed;
+    const req = http.get({ host: '127.0.0.1', port: gw.port, path: '/hang', agent: false });
+    req.on('error', () => {});
+    await new Promise((r) => setTimeout(r, 150));
+    req.destroy();
+    await waitFor(() => slowClosed > before);
+    await waitFor(() => gw.proxy.inFlight === 0);
+  });
+
+  it('reuses upstream keep-alive connections', async () => {
+    const before = up.connections;
+    for (let i = 0; i < 20; i++) expect((await request(gw.port, '/api/k')).status).toBe(200);
+    expect(up.connections - before).toBeLessThanOrEqual(1);
+  });
+
+  it('retries a refused connect on the next target (bodyless request)', async () => {
+    const deadPort = await refusedPort();
+    const mixed = makeUpstream([{ host: '127.0.0.1', port: deadPort }, { host: '127.0.0.1', port: up.port }], { retries: 1 });
+    const snap = gw.store.current()!;
+    gw.store.swap(makeSnapshot([makeRoute('mixed', ['/mixed'], mixed), ...snap.routes]));
+    try {
+      for (let i = 0; i < 4; i++) expect((await request(gw.port, '/mixed/x')).status).toBe(200);
+      // With a body the request is not replayed: half of them fail.
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await request(gw.port, '/mixed/x', { method: 'POST', body: 'data' })).status);
+      expect(statuses.filter((s) => s === 502).length).toBe(2);
+    } finally {
+      gw.store.swap(makeSnapshot([...snap.routes]));
+    }
+  });
+
+  it('relays HEAD and 204 responses without hanging', async () => {
+    const head = await request(gw.port, '/api/h', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+    const nc = await request(gw.port, '/no-content');
+    expect(nc.status).toBe(204);
+  });
+
+  it('an in-flight request finishes on its snapshot while a swap removes its route', async () => {
+    const slow = await startEchoUpstream((_req, res) => {
+      setTimeout(() => res.end('old-snapshot'), 300);
+      return true;
+    });
+    const snap = gw.store.current()!;
+    gw.store.swap(makeSnapshot([makeRoute('gone', ['/gone'], makeUpstream([{ host: '127.0.0.1', port: slow.port }])), ...snap.routes]));
+    try {
+      const pending = request(gw.port, '/gone/x');
+      await new Promise((r) => setTimeout(r, 100));
+      // New snapshot without the route: its upstream pool is retired, gracefully.
+      gw.store.swap(makeSnapshot(snap.routes.filter((r) => r.name !== 'raw')));
+      expect((await request(gw.port, '/gone/x')).status).toBe(404);
+      const r = await pending;
+      expect(r.status).toBe(200);
+      expect(r.body).toBe('old-snapshot');
+    } finally {
+      gw.store.swap(makeSnapshot([...snap.routes]));
+      await slow.close();
+    }
+  });
+});

@@ -1,0 +1,43 @@
+import { Writable } from 'node:stream';
+import { SnapshotStore } from '../../src/snapshot/store.js';
+import { createAccessLog, type AccessLog } from '../../src/observability/logger.js';
+import { GatewayMetrics } from '../../src/observability/metrics.js';
+import { createProxyServer, type ProxyServer } from '../../src/proxy/server.js';
+import { Readiness } from '../../src/status/health.js';
+import type { Snapshot } from '../../src/snapshot/types.js';
+import { testPipeline } from './snapshot-fixtures.js';
+
+/** Collects access-log lines written by pino (synchronous in-memory destination). */
+export class LineCapture extends Writable {
+  lines: string[] = [];
+  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
+    for (const l of chunk.toString().split('\n')) if (l) this.lines.push(l);
+    cb();
+  }
+  json(): Array<Record<string, unknown>> {
+    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
+
+export interface TestGateway {
+  store: SnapshotStore;
+  metrics: GatewayMetrics;
+  readiness: Readiness;
+  accessLines: LineCapture;
+  accessLog: AccessLog;
+  proxy: ProxyServer;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startGateway(snapshot: Snapshot | undefined, opts: { drainTimeoutMs?: number } = {}): Promise<TestGateway> {
+  const store = new SnapshotStore();
+  if (snapshot) store.swap(snapshot);
+  const metrics = new GatewayMetrics({ defaultMetrics: false });
+  const readiness = new Readiness(store);
+  const accessLines = new LineCapture();
+  const accessLog = createAccessLog({ enabled: true, destination: accessLines });
+  const proxy = createProxyServer({ store, pipeline: testPipeline, metrics, accessLog, readiness, drainTimeoutMs: opts.drainTimeoutMs });
+  const addr = await proxy.listen({ host: '127.0.0.1', port: 0 });
+  return { store, metrics, readiness, accessLines, accessLog, proxy, port: addr.port, close: () => proxy.close() };
+}
