@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GATEWAY_FLAGS, gatewayOptions } from './cli/gateway-options.js';
-import { UsageError } from './cli/listen-address.js';
+import { UsageError } from './cli/usage-error.js';
 import { tokenCommand, type TokenFlags } from './cli/token-command.js';
 
 const USAGE = `Usage: portcullis <command> [options]

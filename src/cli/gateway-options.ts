@@ -1,4 +1,5 @@
-import { parseListenAddress, UsageError, type ListenAddress } from './listen-address.js';
+import { parseListenAddress, type ListenAddress } from '../model/listen-address.js';
+import { UsageError } from './usage-error.js';
 
 /** Options shared by the two serving modes (standalone and controller). */
 export interface GatewayOptions {

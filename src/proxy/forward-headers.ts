@@ -66,6 +66,8 @@ const ACTIONS = new Map<string, Action>([
   ['expect', Action.Drop],
   ['trailer', Action.Drop],
   ['x-real-ip', Action.Drop],
+  // The proxy handler sets the request id it validated (or generated) itself.
+  ['x-request-id', Action.Drop],
   ['connection', Action.Connection],
   ['te', Action.Te],
   ['x-forwarded-for', Action.XForwardedFor],

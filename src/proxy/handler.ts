@@ -7,6 +7,7 @@ import type { ProxyPipeline } from './pipeline.js';
 import type { UpstreamPools } from './upstream-pools.js';
 import { ERR, sendAuthRejection, sendError } from './error-response.js';
 import { ForwardHandler, hasRequestBody } from './forward.js';
+import { hostWithoutPort } from './host-header.js';
 import { requestIdFrom } from './request-id.js';
 import { classifyUpstreamError } from './upstream-errors.js';
 
@@ -40,17 +41,6 @@ function pickTarget(u: Upstream): UpstreamTarget {
   return u.targets[i % u.targets.length]!;
 }
 
-function hostOf(hostHeader: string | undefined): string {
-  if (!hostHeader) return '';
-  let end = hostHeader.length;
-  if (hostHeader.charCodeAt(0) === 91 /* [ */) {
-    const close = hostHeader.indexOf(']');
-    return (close === -1 ? hostHeader : hostHeader.slice(0, close + 1)).toLowerCase();
-  }
-  const colon = hostHeader.indexOf(':');
-  if (colon !== -1) end = colon;
-  return hostHeader.slice(0, end).toLowerCase();
-}
 
 /**
  * The proxy's one request handler (hot path). Reads the snapshot ONCE, so a swap during the
@@ -101,7 +91,7 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
     const method = req.method ?? 'GET';
     const input: MatchInput = {
       method,
-      host: hostOf(req.headers.host),
+      host: hostWithoutPort(req.headers.host),
       path,
       header: (name) => req.headersDistinct[name]?.[0],
     };
@@ -135,7 +125,7 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
     const upstream = route.upstream;
     if (upstream.targets.length === 0) return sendError(res, 503, ERR.noPeer, requestId, accept);
 
-    let headers: Record<string, string | string[]>;
+    let headers: string[];
     let upstreamPath: string;
     try {
       headers = pipeline.upstreamHeaders({ req, route, match, normalizedPath: path, scheme: 'http' });
@@ -143,14 +133,12 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
     } catch {
       return sendError(res, 500, ERR.unexpected, requestId, accept);
     }
-    headers.host = route.spec.preserveHost && req.headers.host ? req.headers.host : upstream.hostHeader;
-    headers['x-request-id'] = requestId;
-    delete headers.expect; // node already answered 100-continue; undici refuses the header
+    headers.push('x-request-id', requestId);
     if (consumer) {
       const ch = consumer.upstreamHeaders;
-      for (const k in ch) headers[k] = ch[k]!;
-      if (credentialKey !== undefined) headers['x-credential-identifier'] = credentialKey;
-      if (anonymous) headers['x-anonymous-consumer'] = 'true';
+      for (const k in ch) headers.push(k, ch[k]!);
+      if (credentialKey !== undefined) headers.push('x-credential-identifier', credentialKey);
+      if (anonymous) headers.push('x-anonymous-consumer', 'true');
     }
 
     const withBody = hasRequestBody(req);

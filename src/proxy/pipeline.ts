@@ -15,12 +15,13 @@ export interface ProxyPipeline {
    */
   upstreamPath(route: CompiledRoute, match: RouteMatch, normalizedPath: string, rawQuery: string): string;
   /**
-   * Headers sent upstream, names lower-cased: the client's headers without hop-by-hop headers and
-   * without client-sent identity headers (X-Consumer-*, X-Credential-Identifier,
-   * X-Anonymous-Consumer), plus X-Forwarded-* / X-Real-IP / Via. The handler then sets `host`,
-   * `x-request-id` and the consumer identity headers on the returned object (it may be mutated).
+   * Headers sent upstream as a flat [name, value, …] list (undici takes it as is, repeats kept):
+   * the client's headers without hop-by-hop headers, without client-sent identity headers
+   * (X-Consumer-*, X-Credential-Identifier, X-Anonymous-Consumer) and without X-Request-Id, plus
+   * Host, X-Forwarded-* / X-Real-IP / Via. The handler appends `x-request-id` and the consumer
+   * identity headers to the returned array (it may be mutated).
    */
-  upstreamHeaders(input: UpstreamHeadersInput): Record<string, string | string[]>;
+  upstreamHeaders(input: UpstreamHeadersInput): string[];
 }
 
 export interface UpstreamHeadersInput {

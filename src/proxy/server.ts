@@ -6,6 +6,7 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Readiness } from '../status/health.js';
 import { createRequestHandler } from './handler.js';
 import type { ProxyPipeline } from './pipeline.js';
+import type { ListenAddress } from '../model/listen-address.js';
 import { UpstreamPools, type PoolOptions } from './upstream-pools.js';
 
 export interface ProxyServerOptions {
@@ -26,10 +27,6 @@ export interface ProxyServerOptions {
   keepAliveTimeoutMs?: number;
 }
 
-export interface ListenAddress {
-  host: string;
-  port: number;
-}
 
 export interface ProxyServer {
   server: http.Server;
@@ -40,12 +37,6 @@ export interface ProxyServer {
   readonly inFlight: number;
 }
 
-/** Parse "host:port" / "[::]:port" / ":port" as used by the --*-listen flags. */
-export function parseListen(s: string): ListenAddress {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(s.trim());
-  if (!m) throw new Error(`invalid listen address '${s}' (expected host:port)`);
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port: Number(m[3]) };
-}
 
 export function listenOn(server: http.Server, addr: ListenAddress): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {

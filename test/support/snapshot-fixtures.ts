@@ -137,10 +137,14 @@ export const testPipeline: ProxyPipeline = {
     if (p === '') p = '/';
     return rawQuery ? `${p}?${rawQuery}` : p;
   },
-  upstreamHeaders({ req }: { req: IncomingMessage }) {
-    const out: Record<string, string | string[]> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP.has(k)) out[k] = v;
-    out['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+  upstreamHeaders({ req, route }: { req: IncomingMessage; route: CompiledRoute }) {
+    const out: string[] = [];
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v === undefined || HOP.has(k) || k === 'host' || k === 'x-request-id') continue;
+      for (const one of Array.isArray(v) ? v : [v]) out.push(k, one);
+    }
+    out.push('x-forwarded-for', req.socket.remoteAddress ?? '');
+    out.push('host', route.spec.preserveHost && req.headers.host ? req.headers.host : route.upstream.hostHeader);
     return out;
   },
 };

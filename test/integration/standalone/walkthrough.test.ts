@@ -81,7 +81,7 @@ describe('seed walkthrough (examples/kong.yml)', () => {
   it.each([
     ['a wrong secret', ['--key', KEY, '--secret', 'not-the-secret', '--exp', '1h'], '{"message":"Invalid signature"}'],
     ['an unknown kid', ['--key', 'no-such-key', '--secret', 'whatever', '--exp', '1h'], `{"message":"No credentials found for given 'kid'"}`],
-    ['an expired token', ['--key', KEY, '--secret', '@secret', '--exp', '-1h'], '{"exp":"token expired"}'],
+    ['an expired token', ['--key', KEY, '--secret', '@secret', '--exp=-1h'], '{"exp":"token expired"}'],
     ['a token without exp', ['--key', KEY, '--secret', '@secret'], '{"exp":"must be a number"}'],
   ])('rejects %s with 401 and Kong’s message', async (_name, args, body) => {
     const jwt = await token(...args.map((a) => (a === '@secret' ? secret : a)));

@@ -5,7 +5,8 @@ import { classifyUpstreamError } from '../../../src/proxy/upstream-errors.js';
 import { paginate } from '../../../src/admin/views.js';
 import { errorBody, wantsText } from '../../../src/proxy/error-response.js';
 import { generateRequestId, requestIdFrom } from '../../../src/proxy/request-id.js';
-import { parseListen } from '../../../src/proxy/server.js';
+import { parseListenAddress } from '../../../src/model/listen-address.js';
+const parseListen = (s: string) => parseListenAddress(s, '--proxy-listen');
 import { makeSnapshot } from '../../support/snapshot-fixtures.js';
 
 describe('SnapshotStore', () => {
@@ -110,5 +111,5 @@ describe('parseListen', () => {
     ['[::1]:8100', { host: '::1', port: 8100 }],
     [':9000', { host: '0.0.0.0', port: 9000 }],
   ])('%s', (s, out) => expect(parseListen(s)).toEqual(out));
-  it('rejects garbage', () => expect(() => parseListen('nope')).toThrow(/invalid listen address/));
+  it('rejects garbage', () => expect(() => parseListen('nope')).toThrow(/expected host:port/));
 });

@@ -1,3 +1,5 @@
+import { UsageError } from '../cli/usage-error.js';
+
 /** "host:port", "[::1]:8001" or ":8000" → { host, port }. */
 export interface ListenAddress {
   host: string;
@@ -12,5 +14,3 @@ export function parseListenAddress(value: string, flag: string): ListenAddress {
   }
   return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
 }
-
-export class UsageError extends Error {}
