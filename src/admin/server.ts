@@ -18,7 +18,7 @@ type Query = { size?: string; offset?: string };
 
 /** Read-only, Kong-compatible Admin API on fastify (default 127.0.0.1:8001). */
 export function createAdminServer(opts: AdminServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false, disableRequestLogging: true });
+  const app = Fastify({ logger: false });
   const nodeId = `${os.hostname()}-${process.pid}`;
 
   const snap = (reply: FastifyReply): Snapshot | undefined => {

@@ -9,7 +9,7 @@ export interface StatusServerOptions {
 
 /** Status listener (default 0.0.0.0:8100): liveness, readiness and Prometheus metrics. */
 export function createStatusServer(opts: StatusServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false, disableRequestLogging: true });
+  const app = Fastify({ logger: false });
   app.get('/healthz', async (_req, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const ready = opts.readiness.isReady();
