@@ -195,11 +195,46 @@ subjects: [{ kind: ServiceAccount, name: nobody, namespace: ${namespace} }]
     expect(await rbac.listNamespacedRole({ namespace }).then(() => 200, statusOf)).toBe(403);
   });
 
+  it('with $KUBECONFIG set, startControlPlane wraps that cluster and refuses to restart it', async () => {
+    const saved = process.env['KUBECONFIG'];
+    process.env['KUBECONFIG'] = cp.kubeconfigPath;
+    try {
+      const wrapped = await startControlPlane();
+      expect(wrapped.external).toBe(true);
+      expect(wrapped.server).toBe(cp.server);
+      expect(wrapped.pids()).toEqual([]);
+      const names = (await wrapped.kubeConfig.makeApiClient(CoreV1Api).listNamespace()).items.map((n) => n.metadata?.name);
+      expect(names).toContain(namespace);
+      await expect(wrapped.restartApiServer()).rejects.toThrow(/not supported/);
+      await wrapped.stop();
+    } finally {
+      if (saved === undefined) delete process.env['KUBECONFIG'];
+      else process.env['KUBECONFIG'] = saved;
+    }
+  });
+
   it('stop() kills every process by PID and is idempotent', async () => {
     stopped = true;
     await informer?.stop();
     await cp.stop();
     await cp.stop();
     for (const pid of pids) expect(pidAlive(pid), `pid ${pid} still alive`).toBe(false);
+  });
+});
+
+describe('control plane with authorization-mode AlwaysAllow', () => {
+  let cp: ControlPlane;
+  beforeAll(async () => {
+    cp = await startControlPlane({ rbac: false });
+  });
+  afterAll(async () => {
+    await cp?.stop();
+  });
+
+  it('lets an impersonated service account without bindings read (or denies it when RBAC is on)', async () => {
+    const asSa = impersonatingKubeConfig(cp, { namespace: 'default', name: 'nobody' }).makeApiClient(CoreV1Api);
+    const status = await asSa.listNamespace().then(() => 200, statusOf);
+    // An external cluster ($KUBECONFIG) keeps its own authorizer, assumed RBAC.
+    expect(status).toBe(cp.rbac ? 403 : 200);
   });
 });
