@@ -7,6 +7,7 @@ import { ensureBinaries } from './binaries.js';
 import { generatePki, type ControlPlanePki } from './pki.js';
 import { freePort } from './ports.js';
 import { startProcess, type ManagedProcess } from './processes.js';
+import { controlPlaneDirPrefix, recordControlPlanePids } from './reaper.js';
 
 export { applyManifests, impersonatingKubeConfig } from './kube.js';
 
@@ -94,7 +95,7 @@ export function apiServerArgs(p: {
 async function startLocalControlPlane(rbac: boolean): Promise<ControlPlane> {
   const binaries = await ensureBinaries();
   const started = Date.now();
-  const dir = await mkdtemp(join(tmpdir(), 'portcullis-cp-'));
+  const dir = await mkdtemp(join(tmpdir(), controlPlaneDirPrefix));
   let apiserver: ManagedProcess | undefined;
   let etcd: ManagedProcess | undefined;
 
@@ -121,6 +122,7 @@ async function startLocalControlPlane(rbac: boolean): Promise<ControlPlane> {
       '--unsafe-no-fsync',
       '--log-level=warn',
     ], join(dir, 'etcd.log'));
+    await recordControlPlanePids(dir, [etcd.pid]);
     await waitUntil(etcd, 'etcd /health', () => httpOk(`${etcdUrl}/health`));
 
     const args = apiServerArgs({ pki, etcdUrl, port: apiPort, certDir: join(dir, 'apiserver-certs'), rbac });
@@ -132,6 +134,7 @@ async function startLocalControlPlane(rbac: boolean): Promise<ControlPlane> {
     };
     const startApiServer = async () => {
       apiserver = startProcess('kube-apiserver', binaries.kubeApiserver, args, join(dir, 'kube-apiserver.log'));
+      await recordControlPlanePids(dir, [etcd!.pid, apiserver.pid]);
       await waitUntil(apiserver, 'kube-apiserver /readyz', () => httpsOk(`${server}/readyz`, tls));
     };
     await startApiServer();

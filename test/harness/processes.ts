@@ -19,20 +19,28 @@ export interface ManagedProcess {
 // Every live process, so an abrupt exit of the test worker still kills them (by PID, synchronously).
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
+function killAllLive(): void {
+  for (const child of live) {
+    if (child.pid !== undefined) {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of live) {
-      if (child.pid !== undefined) {
-        try {
-          process.kill(child.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
-  });
+  process.on('exit', killAllLive);
+  // A signal's default action skips 'exit' handlers: kill the children, then die of the same signal.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killAllLive();
+      process.kill(process.pid, signal);
+    });
+  }
 }
 
 export function startProcess(name: string, command: string, args: string[], logPath: string): ManagedProcess {
