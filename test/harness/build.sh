@@ -34,7 +34,7 @@ build_one() { # <name> <module dir> <package> <out>
   (
     cd "$dir"
     # -trimpath + stripped symbols: smaller binaries, stable cache keys; CGO off: no C toolchain needed.
-    CGO_ENABLED=0 GOFLAGS="-trimpath -mod=mod" go build -v -ldflags='-s -w' -o "$tmp" "$pkg"
+    CGO_ENABLED=0 GOFLAGS="-trimpath -mod=readonly" go build -v -ldflags='-s -w' -o "$tmp" "$pkg"
   ) >"$log" 2>&1 &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
