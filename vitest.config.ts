@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Builds kube-apiserver + etcd from Go modules once (cached under ~/.cache/portcullis).
+    globalSetup: ['./test/harness/global-setup.ts'],
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 120_000,

@@ -20,7 +20,7 @@ export interface ControlPlane {
   kubeconfigPath: string;
   server: string;
   kubeConfig: KubeConfig;
-  /** True when wrapping an existing cluster from $KUBECONFIG rather than local processes. */
+  /** True when wrapping an existing cluster from $PORTCULLIS_E2E_KUBECONFIG rather than local processes. */
   external: boolean;
   /** Whether requests are authorized by RBAC (assumed true for an external cluster). */
   rbac: boolean;
@@ -34,11 +34,11 @@ export interface ControlPlane {
 const READY_TIMEOUT_MS = 90_000;
 
 /**
- * Starts etcd + kube-apiserver as local processes on free loopback ports, or, when $KUBECONFIG is
+ * Starts etcd + kube-apiserver as local processes on free loopback ports, or, when $PORTCULLIS_E2E_KUBECONFIG is
  * set, wraps that cluster so the same suites run against a real one.
  */
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
-  if (process.env['KUBECONFIG']) return wrapExternalCluster(process.env['KUBECONFIG']);
+  if (process.env['PORTCULLIS_E2E_KUBECONFIG']) return wrapExternalCluster(process.env['PORTCULLIS_E2E_KUBECONFIG']);
   return startLocalControlPlane(opts.rbac ?? false);
 }
 
@@ -46,7 +46,7 @@ async function wrapExternalCluster(kubeconfigEnv: string): Promise<ControlPlane>
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
   const server = kubeConfig.getCurrentCluster()?.server;
-  if (!server) throw new Error(`KUBECONFIG=${kubeconfigEnv} has no current cluster`);
+  if (!server) throw new Error(`PORTCULLIS_E2E_KUBECONFIG=${kubeconfigEnv} has no current cluster`);
   return {
     kubeconfigPath: kubeconfigEnv.split(':')[0]!,
     server,
@@ -55,7 +55,7 @@ async function wrapExternalCluster(kubeconfigEnv: string): Promise<ControlPlane>
     rbac: true,
     pids: () => [],
     async restartApiServer() {
-      throw new Error('restartApiServer is not supported against an external cluster (KUBECONFIG is set)');
+      throw new Error('restartApiServer is not supported against an external cluster (PORTCULLIS_E2E_KUBECONFIG is set)');
     },
     async stop() {},
   };

@@ -81,7 +81,7 @@ describe('pure harness helpers', () => {
   });
 });
 
-describe('local control plane (or $KUBECONFIG cluster)', () => {
+describe('local control plane (or $PORTCULLIS_E2E_KUBECONFIG cluster)', () => {
   let cp: ControlPlane;
   let pids: number[] = [];
   const namespace = `harness-${randomBytes(4).toString('hex')}`;
@@ -195,9 +195,9 @@ subjects: [{ kind: ServiceAccount, name: nobody, namespace: ${namespace} }]
     expect(await rbac.listNamespacedRole({ namespace }).then(() => 200, statusOf)).toBe(403);
   });
 
-  it('with $KUBECONFIG set, startControlPlane wraps that cluster and refuses to restart it', async () => {
-    const saved = process.env['KUBECONFIG'];
-    process.env['KUBECONFIG'] = cp.kubeconfigPath;
+  it('with $PORTCULLIS_E2E_KUBECONFIG set, startControlPlane wraps that cluster and refuses to restart it', async () => {
+    const saved = process.env['PORTCULLIS_E2E_KUBECONFIG'];
+    process.env['PORTCULLIS_E2E_KUBECONFIG'] = cp.kubeconfigPath;
     try {
       const wrapped = await startControlPlane();
       expect(wrapped.external).toBe(true);
@@ -208,8 +208,8 @@ subjects: [{ kind: ServiceAccount, name: nobody, namespace: ${namespace} }]
       await expect(wrapped.restartApiServer()).rejects.toThrow(/not supported/);
       await wrapped.stop();
     } finally {
-      if (saved === undefined) delete process.env['KUBECONFIG'];
-      else process.env['KUBECONFIG'] = saved;
+      if (saved === undefined) delete process.env['PORTCULLIS_E2E_KUBECONFIG'];
+      else process.env['PORTCULLIS_E2E_KUBECONFIG'] = saved;
     }
   });
 
@@ -234,7 +234,7 @@ describe('control plane with authorization-mode AlwaysAllow', () => {
   it('lets an impersonated service account without bindings read (or denies it when RBAC is on)', async () => {
     const asSa = impersonatingKubeConfig(cp, { namespace: 'default', name: 'nobody' }).makeApiClient(CoreV1Api);
     const status = await asSa.listNamespace().then(() => 200, statusOf);
-    // An external cluster ($KUBECONFIG) keeps its own authorizer, assumed RBAC.
+    // An external cluster ($PORTCULLIS_E2E_KUBECONFIG) keeps its own authorizer, assumed RBAC.
     expect(status).toBe(cp.rbac ? 403 : 200);
   });
 });
