@@ -32,6 +32,8 @@ export interface LeaderElector {
   onChange(cb: (leader: boolean) => void): () => void;
   /** Gives the lease up (if held) and stops campaigning. */
   release(): Promise<void>;
+  /** Stops campaigning WITHOUT releasing (as a crash would): others wait for the lease to expire. */
+  abandon(): Promise<void>;
 }
 
 export function defaultIdentity(): string {
@@ -196,6 +198,12 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
     onChange(cb) {
       listeners.add(cb);
       return () => listeners.delete(cb);
+    },
+    async abandon() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await inFlight;
+      setLeader(false);
     },
     async release() {
       stopped = true;
