@@ -54,6 +54,19 @@ function toMillis(t: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * PURE: may a candidate take the lease? Yes when nobody holds it, when its record has not changed
+ * for a whole lease duration on our own clock, or when its renewTime is so old (2x the duration)
+ * that even a skewed clock cannot explain it (a lease left by a pod that crashed before we started).
+ */
+export function leaseIsFree(l: { holder: string; observedAt: number; now: number; durationMs: number; renewTimeMs?: number }): boolean {
+  return (
+    !l.holder ||
+    l.now - l.observedAt >= l.durationMs ||
+    (l.renewTimeMs !== undefined && l.now - l.renewTimeMs > 2 * l.durationMs)
+  );
+}
+
 /** A read-back MicroTime (string, or Date depending on the client's deserializer) in wire format. */
 function asMicroTime(t: unknown): string | undefined {
   const ms = toMillis(t);
@@ -142,11 +155,7 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
     const holder = spec.holderIdentity ?? '';
     const theirDurationMs = (spec.leaseDurationSeconds ?? leaseSeconds) * 1000;
     const renewMs = toMillis(spec.renewTime);
-    const expired =
-      !holder ||
-      now - observedAt >= theirDurationMs ||
-      // A lease left behind long ago (e.g. by a crashed pod before we started) need not be waited out.
-      (renewMs !== undefined && now - renewMs > 2 * theirDurationMs);
+    const expired = leaseIsFree({ holder, observedAt, now, durationMs: theirDurationMs, renewTimeMs: renewMs });
 
     if (holder !== opts.identity && !expired) {
       setLeader(false);
