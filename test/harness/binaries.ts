@@ -1,0 +1,37 @@
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+export const buildScript = join(dirname(fileURLToPath(import.meta.url)), 'build.sh');
+
+export interface ControlPlaneBinaries {
+  etcd: string;
+  kubeApiserver: string;
+}
+
+/** Parses build.sh's final `NAME=PATH` lines. Pure, so the format is tested without building. */
+export function parseBuildOutput(stdout: string): ControlPlaneBinaries {
+  const vars = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const match = /^([A-Z_]+)=(.+)$/.exec(line.trim());
+    if (match) vars.set(match[1]!, match[2]!);
+  }
+  const etcd = vars.get('ETCD');
+  const kubeApiserver = vars.get('KUBE_APISERVER');
+  if (!etcd || !kubeApiserver) {
+    throw new Error(`build.sh did not report ETCD= and KUBE_APISERVER= paths; output was:\n${stdout}`);
+  }
+  return { etcd, kubeApiserver };
+}
+
+/** Runs build.sh (a no-op taking milliseconds once the cache is warm) and returns the binary paths.
+ * Progress from a first build streams to this process's stderr. */
+export async function ensureBinaries(): Promise<ControlPlaneBinaries> {
+  const child = execFileAsync('bash', [buildScript], { maxBuffer: 1 << 20, timeout: 30 * 60_000 });
+  child.child.stderr?.pipe(process.stderr);
+  const { stdout } = await child;
+  return parseBuildOutput(stdout);
+}
