@@ -234,4 +234,39 @@ describe('kube source and status against a real API server', () => {
       await status.stop();
     }
   }, 60_000);
+  it('only the leader writes; a follower writes its pending differences once it leads', async () => {
+    const opts = { kubeConfig: kc, leaseName: 'handover-test', leaseNamespace: NS, logger, leaseDurationMs: 3_000, renewIntervalMs: 500 };
+    const a = startStatusReporting({ ...opts, identity: 'a' });
+    await eventually(() => a.isLeader(), 10_000, 'a leads');
+    const b = startStatusReporting({ ...opts, identity: 'b' });
+    try {
+      await custom.createNamespacedCustomObject({
+        group: GROUP, version: 'v1alpha1', namespace: NS, plural: 'routes',
+        body: { apiVersion: `${GROUP}/v1alpha1`, kind: 'Route', metadata: { name: 'bad-regex', namespace: NS }, spec: { paths: ['~/(['] } },
+      });
+      const objs = await eventually(() => latest?.routes.some((r) => r.metadata.name === 'bad-regex') && latest, 10_000, 'route cached');
+      const diags: Diagnostic[] = [{ severity: 'error', reason: 'InvalidRegex', message: 'paths[0]: invalid regex', object: { kind: 'Route', namespace: NS, name: 'bad-regex' } }];
+      b.report(diags, objs); // follower: computes, queues, does not write
+      await new Promise((r) => setTimeout(r, 1_500));
+      const read = async () =>
+        ((await custom.getNamespacedCustomObject({ group: GROUP, version: 'v1alpha1', namespace: NS, plural: 'routes', name: 'bad-regex' })) as { status?: { conditions?: Array<{ type: string; status: string; reason: string }> } }).status?.conditions;
+      expect(b.isLeader()).toBe(false);
+      expect(await read()).toBeUndefined();
+      expect(b.pendingCount()).toBeGreaterThan(0); // every live object lacking our conditions
+
+      await a.stop(); // releases the lease: b takes over and writes what it has pending
+      const conditions = await eventually(read, 10_000, 'status written by the new leader');
+      expect(b.isLeader()).toBe(true);
+      expect(conditions.map((c) => [c.type, c.status, c.reason])).toEqual([
+        ['Accepted', 'False', 'InvalidRegex'],
+        ['Programmed', 'False', 'InvalidRegex'],
+      ]);
+      const events = await kc.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace: NS });
+      // Accepted and Programmed fail for the same reason: one Event.
+      expect(events.items.filter((e) => e.regarding?.name === 'bad-regex').map((e) => e.reason)).toEqual(['InvalidRegex']);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  }, 60_000);
 });
