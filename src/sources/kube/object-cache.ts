@@ -1,0 +1,62 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { objectKey } from './kube-objects.js';
+
+/**
+ * In-memory store of one resource type, keyed "ns/name". Watch events only touch this; the
+ * rebuild loop reads it whole. Mutators return whether anything actually changed so an idle
+ * periodic relist does not trigger rebuilds.
+ */
+export class ObjectCache<T extends KubernetesObject> {
+  private items = new Map<string, T>();
+
+  get size(): number {
+    return this.items.size;
+  }
+
+  get(key: string): T | undefined {
+    return this.items.get(key);
+  }
+
+  values(): T[] {
+    return [...this.items.values()];
+  }
+
+  entries(): Array<[string, T]> {
+    return [...this.items.entries()];
+  }
+
+  upsert(obj: T): boolean {
+    const key = objectKey(obj.metadata);
+    const prev = this.items.get(key);
+    this.items.set(key, obj);
+    return !sameVersion(prev, obj);
+  }
+
+  delete(obj: T): boolean {
+    return this.items.delete(objectKey(obj.metadata));
+  }
+
+  /** Atomically swap in a full list (after a relist): objects deleted meanwhile disappear. */
+  replaceAll(list: readonly T[]): boolean {
+    const next = new Map<string, T>();
+    for (const obj of list) next.set(objectKey(obj.metadata), obj);
+    let changed = next.size !== this.items.size;
+    if (!changed) {
+      for (const [key, obj] of next) {
+        if (!sameVersion(this.items.get(key), obj)) {
+          changed = true;
+          break;
+        }
+      }
+    }
+    this.items = next;
+    return changed;
+  }
+}
+
+function sameVersion(a: KubernetesObject | undefined, b: KubernetesObject): boolean {
+  if (!a) return false;
+  const ra = a.metadata?.resourceVersion;
+  const rb = b.metadata?.resourceVersion;
+  return ra !== undefined && ra === rb && a.metadata?.uid === b.metadata?.uid;
+}

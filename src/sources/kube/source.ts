@@ -1,0 +1,128 @@
+import type { KubeConfig, KubernetesObject, V1EndpointSlice, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import {
+  SERVICE_NAME_LABEL,
+  type JwtCredentialObject,
+  type KongConsumerObject,
+  type KubeObjects,
+  type RouteObject,
+} from './kube-objects.js';
+import { RebuildLoop } from './rebuild-loop.js';
+import { resourceTypes, type ResourceName } from './resource-types.js';
+import { ResourceWatcher } from './watcher.js';
+import type { BackoffOptions } from './backoff.js';
+
+export interface KubeSourceOptions {
+  kubeConfig: KubeConfig;
+  /** Watch one namespace; all namespaces when absent. */
+  namespace?: string;
+  /** Periodic full relist of every type (default 5 min). */
+  resyncMs?: number;
+  /** Quiet time before a rebuild (default 50 ms); bursts are coalesced, max wait 250 ms. */
+  debounceMs?: number;
+  maxWaitMs?: number;
+  backoff?: BackoffOptions;
+  logger: Logger;
+  /** Called by the single rebuild worker with the whole cache, only once every type has synced. */
+  onObjects: (objects: KubeObjects) => void | Promise<void>;
+}
+
+export interface KubeSource {
+  /** Resolves after the first complete list of every type (rejects if stopped before). */
+  synced: Promise<void>;
+  hasSynced(): boolean;
+  /** The current cache content (also what onObjects receives). */
+  objects(): KubeObjects;
+  /** Per-type sync state, for /readyz details and logs. */
+  syncState(): Record<ResourceName, boolean>;
+  stop(): Promise<void>;
+}
+
+const ORDER: ResourceName[] = ['kongconsumers', 'jwtcredentials', 'routes', 'secrets', 'services', 'endpointslices'];
+
+export function startKubeSource(opts: KubeSourceOptions): KubeSource {
+  const logger = opts.logger.child({ component: 'kube-source' });
+  const types = resourceTypes(opts.kubeConfig, opts.namespace);
+  let resolveSynced!: () => void;
+  let rejectSynced!: (err: Error) => void;
+  const synced = new Promise<void>((res, rej) => {
+    resolveSynced = res;
+    rejectSynced = rej;
+  });
+  synced.catch(() => undefined); // a caller that never awaits must not crash the process
+  let allSynced = false;
+
+  const loop = new RebuildLoop({
+    logger,
+    debounceMs: opts.debounceMs,
+    maxWaitMs: opts.maxWaitMs,
+    // Level-triggered: always from the whole cache; never before every type is listed, so a
+    // half-filled cache cannot produce a snapshot that drops routes or credentials.
+    build: () => (allSynced ? opts.onObjects(collect()) : undefined),
+  });
+
+  const onSynced = (): void => {
+    if (allSynced || !ORDER.every((n) => watchers[n].hasSynced())) return;
+    allSynced = true;
+    logger.info('all resource types synced');
+    resolveSynced();
+    loop.poke();
+  };
+
+  const watchers = Object.fromEntries(
+    ORDER.map((name) => [
+      name,
+      new ResourceWatcher({
+        kubeConfig: opts.kubeConfig,
+        type: types[name],
+        logger,
+        resyncMs: opts.resyncMs,
+        backoff: opts.backoff,
+        onChange: () => loop.poke(),
+        onSynced,
+      }),
+    ]),
+  ) as Record<ResourceName, ResourceWatcher<KubernetesObject>>;
+
+  function collect(): KubeObjects {
+    const endpointSlices = new Map<string, V1EndpointSlice[]>();
+    for (const slice of watchers.endpointslices.cache.values() as V1EndpointSlice[]) {
+      const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
+      if (!svc) continue;
+      const key = `${slice.metadata?.namespace ?? ''}/${svc}`;
+      const list = endpointSlices.get(key);
+      if (list) list.push(slice);
+      else endpointSlices.set(key, [slice]);
+    }
+    for (const list of endpointSlices.values()) {
+      list.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+    }
+    return {
+      consumers: sorted(watchers.kongconsumers.cache.entries()) as KongConsumerObject[],
+      credentials: sorted(watchers.jwtcredentials.cache.entries()) as JwtCredentialObject[],
+      routes: sorted(watchers.routes.cache.entries()) as RouteObject[],
+      secrets: new Map(watchers.secrets.cache.entries() as Array<[string, V1Secret]>),
+      services: new Map(watchers.services.cache.entries() as Array<[string, V1Service]>),
+      endpointSlices,
+    };
+  }
+
+  for (const name of ORDER) watchers[name].start();
+
+  return {
+    synced,
+    hasSynced: () => allSynced,
+    objects: collect,
+    syncState: () => Object.fromEntries(ORDER.map((n) => [n, watchers[n].hasSynced()])) as Record<ResourceName, boolean>,
+    async stop() {
+      await Promise.all(ORDER.map((n) => watchers[n].stop()));
+      await loop.stop();
+      if (!allSynced) rejectSynced(new Error('kube source stopped before sync'));
+    },
+  };
+}
+
+/** Deterministic order (by "ns/name") so the translator sees the same input for the same cluster state. */
+function sorted<T>(entries: Array<[string, T]>): T[] {
+  return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+}

@@ -1,0 +1,177 @@
+import type { Diagnostic } from '../model/diagnostics.js';
+import type { CrdKind, CustomObject, KubeObjects, StatusCondition } from '../sources/kube/kube-objects.js';
+import { CRD_PLURALS } from '../sources/kube/kube-objects.js';
+
+/**
+ * PURE: Snapshot diagnostics + live objects -> the status each CR should carry.
+ *
+ * Two conditions, as in Gateway API / KIC:
+ * - `Accepted`: the object itself is well-formed. False only for problems fixable in the object's
+ *   own spec (reasons in SPEC_REASONS, or any "Invalid*" reason except InvalidKey).
+ * - `Programmed`: the object is live in the data plane. False for every error: a missing or broken
+ *   reference (SecretNotFound, SecretKeyNotFound, ConsumerNotFound, InvalidKey — key material comes
+ *   from a Secret), a conflict with another object (KeyConflict, RouteConflict: both sides are valid
+ *   on their own, so they stay Accepted), and of course when Accepted is False.
+ * Warnings never flip a condition; they are appended to the True condition's message.
+ *
+ * lastTransitionTime is kept from the current status while status AND reason are unchanged,
+ * so rebuilds do not churn it.
+ */
+
+export const CONDITION_ACCEPTED = 'Accepted';
+export const CONDITION_PROGRAMMED = 'Programmed';
+export const MANAGED_CONDITIONS = [CONDITION_ACCEPTED, CONDITION_PROGRAMMED] as const;
+export const MAX_MESSAGE_LENGTH = 1024;
+
+const SPEC_REASONS = new Set(['InvalidSpec', 'InvalidValue', 'InvalidRegex', 'InvalidAlgorithm', 'UnknownPlugin']);
+/** Invalid* reasons that describe referenced data rather than the object's own spec. */
+const REFERENCE_INVALID_REASONS = new Set(['InvalidKey']);
+
+export function isSpecReason(reason: string): boolean {
+  return SPEC_REASONS.has(reason) || (reason.startsWith('Invalid') && !REFERENCE_INVALID_REASONS.has(reason));
+}
+
+export interface StatusTarget {
+  kind: CrdKind;
+  plural: string;
+  namespace: string;
+  name: string;
+  uid?: string;
+  generation?: number;
+}
+
+export interface DesiredStatus {
+  target: StatusTarget;
+  /** The object's current `.status.conditions` (possibly empty). */
+  current: StatusCondition[];
+  /** The full conditions array to write: our two conditions plus any foreign ones kept as-is. */
+  desired: StatusCondition[];
+}
+
+export function statusKey(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind}/${namespace ?? ''}/${name}`;
+}
+
+/** Lists the CRs of a KubeObjects with their kind. */
+export function liveObjects(objects: Pick<KubeObjects, 'consumers' | 'credentials' | 'routes'>): Array<[CrdKind, CustomObject<string>]> {
+  return [
+    ...objects.consumers.map((o) => ['KongConsumer', o] as [CrdKind, CustomObject<string>]),
+    ...objects.credentials.map((o) => ['JwtCredential', o] as [CrdKind, CustomObject<string>]),
+    ...objects.routes.map((o) => ['Route', o] as [CrdKind, CustomObject<string>]),
+  ];
+}
+
+export function desiredStatuses(
+  diagnostics: readonly Diagnostic[],
+  objects: Pick<KubeObjects, 'consumers' | 'credentials' | 'routes'>,
+  now: Date,
+): DesiredStatus[] {
+  const byObject = new Map<string, Diagnostic[]>();
+  for (const d of diagnostics) {
+    const key = statusKey(d.object.kind, d.object.namespace, d.object.name);
+    const list = byObject.get(key);
+    if (list) list.push(d);
+    else byObject.set(key, [d]);
+  }
+  const nowIso = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const out: DesiredStatus[] = [];
+  for (const [kind, obj] of liveObjects(objects)) {
+    const meta = obj.metadata;
+    if (!meta?.name) continue;
+    const target: StatusTarget = {
+      kind,
+      plural: CRD_PLURALS[kind],
+      namespace: meta.namespace ?? '',
+      name: meta.name,
+      ...(meta.uid ? { uid: meta.uid } : {}),
+      ...(meta.generation !== undefined ? { generation: meta.generation } : {}),
+    };
+    const diags = (byObject.get(statusKey(kind, meta.namespace, meta.name)) ?? []).filter(
+      // A diagnostic about an earlier incarnation of the same name is stale.
+      (d) => !d.object.uid || !meta.uid || d.object.uid === meta.uid,
+    );
+    const current = obj.status?.conditions ?? [];
+    out.push({ target, current, desired: conditionsFor(diags, current, meta.generation, nowIso) });
+  }
+  return out;
+}
+
+export function conditionsFor(
+  diags: readonly Diagnostic[],
+  current: readonly StatusCondition[],
+  generation: number | undefined,
+  nowIso: string,
+): StatusCondition[] {
+  const errors = diags.filter((d) => d.severity === 'error');
+  const warnings = diags.filter((d) => d.severity !== 'error');
+  const specErrors = errors.filter((d) => isSpecReason(d.reason));
+
+  const accepted: Omit<StatusCondition, 'lastTransitionTime'> = specErrors.length
+    ? { type: CONDITION_ACCEPTED, status: 'False', reason: specErrors[0]!.reason, message: joinMessages(specErrors) }
+    : { type: CONDITION_ACCEPTED, status: 'True', reason: 'Accepted', message: joinMessages(warnings) };
+  // Spec errors first so the Programmed reason matches Accepted's when both are False.
+  const programmedErrors = [...specErrors, ...errors.filter((d) => !isSpecReason(d.reason))];
+  const programmed: Omit<StatusCondition, 'lastTransitionTime'> = programmedErrors.length
+    ? { type: CONDITION_PROGRAMMED, status: 'False', reason: programmedErrors[0]!.reason, message: joinMessages(programmedErrors) }
+    : { type: CONDITION_PROGRAMMED, status: 'True', reason: 'Programmed', message: joinMessages(warnings) };
+
+  const ours = [accepted, programmed].map((c): StatusCondition => {
+    const prev = current.find((p) => p.type === c.type);
+    const keep = prev && prev.status === c.status && prev.reason === c.reason && prev.lastTransitionTime;
+    return {
+      ...c,
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+      lastTransitionTime: keep ? prev.lastTransitionTime : nowIso,
+    };
+  });
+  const foreign = current.filter((c) => !(MANAGED_CONDITIONS as readonly string[]).includes(c.type));
+  return [...ours, ...foreign];
+}
+
+function joinMessages(diags: readonly Diagnostic[]): string {
+  const parts: string[] = [];
+  for (const d of diags) {
+    const m = `${d.field ? `${d.field}: ` : ''}${d.message}`;
+    if (!parts.includes(m)) parts.push(m);
+  }
+  const msg = parts.join('; ');
+  return msg.length > MAX_MESSAGE_LENGTH ? `${msg.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : msg;
+}
+
+/** Equal for writing purposes: lastTransitionTime churn and condition order are ignored. */
+export function conditionsEqual(a: readonly StatusCondition[], b: readonly StatusCondition[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((ca) => {
+    const cb = b.find((x) => x.type === ca.type);
+    return (
+      !!cb &&
+      cb.status === ca.status &&
+      cb.reason === ca.reason &&
+      (cb.message ?? '') === (ca.message ?? '') &&
+      cb.observedGeneration === ca.observedGeneration
+    );
+  });
+}
+
+export interface ConditionEvent {
+  conditionType: string;
+  reason: string;
+  message: string;
+}
+
+/**
+ * Which desired conditions deserve a Warning Event: those that are False and were not already
+ * False with the same reason in the current status.
+ */
+export function eventsFor(current: readonly StatusCondition[], desired: readonly StatusCondition[]): ConditionEvent[] {
+  const events: ConditionEvent[] = [];
+  for (const d of desired) {
+    if (!(MANAGED_CONDITIONS as readonly string[]).includes(d.type) || d.status !== 'False') continue;
+    const c = current.find((x) => x.type === d.type);
+    if (c && c.status === 'False' && c.reason === d.reason) continue;
+    // Accepted and Programmed usually fail for the same reason: one Event is enough.
+    if (events.some((e) => e.reason === d.reason)) continue;
+    events.push({ conditionType: d.type, reason: d.reason, message: d.message });
+  }
+  return events;
+}

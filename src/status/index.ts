@@ -1,0 +1,68 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Diagnostic } from '../model/diagnostics.js';
+import type { KubeObjects } from '../sources/kube/kube-objects.js';
+import { EventRecorder } from './events.js';
+import { startLeaderElection } from './leader-election.js';
+import { StatusWriter } from './status-writer.js';
+
+export { defaultIdentity } from './leader-election.js';
+
+export interface StatusReportingOptions {
+  kubeConfig: KubeConfig;
+  leaseName: string;
+  leaseNamespace: string;
+  identity: string;
+  logger: Logger;
+  /** Lease timing (defaults 10 s / 2 s); shorter in tests. */
+  leaseDurationMs?: number;
+  renewIntervalMs?: number;
+}
+
+export interface StatusReporting {
+  /** After each snapshot swap: queue the status differences (cheap, never blocks). */
+  report(snapshotDiagnostics: readonly Diagnostic[], objects: KubeObjects): void;
+  isLeader(): boolean;
+  onLeaderChange(cb: (leader: boolean) => void): () => void;
+  /** Queued status writes not yet done (for tests and debug). */
+  pendingCount(): number;
+  /** Stops writing and releases the lease so a follower takes over at once. */
+  stop(): Promise<void>;
+}
+
+export function startStatusReporting(opts: StatusReportingOptions): StatusReporting {
+  const logger = opts.logger.child({ component: 'status' });
+  const elector = startLeaderElection({
+    kubeConfig: opts.kubeConfig,
+    name: opts.leaseName,
+    namespace: opts.leaseNamespace,
+    identity: opts.identity,
+    logger,
+    leaseDurationMs: opts.leaseDurationMs,
+    renewIntervalMs: opts.renewIntervalMs,
+  });
+  const writer = new StatusWriter({
+    kubeConfig: opts.kubeConfig,
+    logger,
+    isLeader: () => elector.isLeader(),
+    events: new EventRecorder(opts.kubeConfig, opts.identity, logger),
+  });
+  elector.onChange((leader) => writer.onLeadership(leader));
+  return {
+    report: (diagnostics, objects) => writer.report(diagnostics, objects),
+    isLeader: () => elector.isLeader(),
+    onLeaderChange: (cb) => elector.onChange(cb),
+    pendingCount: () => writer.pendingCount(),
+    async stop() {
+      await writer.stop();
+      await elector.release();
+    },
+  };
+}
+
+/** Lease namespace: POD_NAMESPACE, else the watched namespace, else "default". */
+export function defaultLeaseNamespace(watchedNamespace?: string): string {
+  return process.env.POD_NAMESPACE || watchedNamespace || 'default';
+}
+
+export const DEFAULT_LEASE_NAME = 'portcullis-leader';

@@ -1,0 +1,165 @@
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Diagnostic } from '../model/diagnostics.js';
+import { Backoff } from '../sources/kube/backoff.js';
+import { CRD_GROUP, CRD_VERSION, type KubeObjects, type StatusCondition } from '../sources/kube/kube-objects.js';
+import { describeError, statusCode } from '../sources/kube/watcher.js';
+import {
+  MANAGED_CONDITIONS,
+  conditionsEqual,
+  desiredStatuses,
+  eventsFor,
+  statusKey,
+  type DesiredStatus,
+} from './conditions.js';
+import type { EventRecorder } from './events.js';
+
+/**
+ * Leader-only writer of `.status.conditions`. `report` is synchronous and cheap (it only computes
+ * the differences and queues them), so serving never waits on the API server. A single worker
+ * drains the queue at a bounded rate; a newer desired status for an object replaces a queued one.
+ * Conflicts, throttling and 5xx are retried with backoff; 404 (object gone) drops the item.
+ */
+export interface StatusWriterOptions {
+  kubeConfig: KubeConfig;
+  logger: Logger;
+  isLeader: () => boolean;
+  events: EventRecorder;
+  /** Minimum gap between two API writes (default 20 ms, i.e. at most ~50 writes/s). */
+  minIntervalMs?: number;
+  now?: () => Date;
+}
+
+interface QueueItem extends DesiredStatus {
+  /** resourceVersion of the object the desired status was computed from. */
+  resourceVersion?: string;
+  notBefore: number;
+}
+
+export class StatusWriter {
+  private readonly api: CustomObjectsApi;
+  private readonly log: Logger;
+  private readonly pending = new Map<string, QueueItem>();
+  /** What we last wrote per object, and the object's resourceVersion when we computed it, so a
+   * rebuild that runs before our own write comes back through the watch does not write again. */
+  private readonly written = new Map<string, { resourceVersion?: string; conditions: StatusCondition[] }>();
+  private readonly backoffs = new Map<string, Backoff>();
+  private worker: Promise<void> | null = null;
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private lastInput: { diagnostics: readonly Diagnostic[]; objects: KubeObjects } | null = null;
+  private stopped = false;
+  patches = 0;
+
+  constructor(private readonly opts: StatusWriterOptions) {
+    this.api = opts.kubeConfig.makeApiClient(CustomObjectsApi);
+    this.log = opts.logger.child({ component: 'status-writer' });
+  }
+
+  report(diagnostics: readonly Diagnostic[], objects: KubeObjects): void {
+    if (this.stopped) return;
+    this.lastInput = { diagnostics, objects };
+    const now = (this.opts.now ?? (() => new Date()))();
+    const seen = new Set<string>();
+    const rvByKey = new Map<string, string | undefined>();
+    for (const o of [...objects.consumers, ...objects.credentials, ...objects.routes]) {
+      rvByKey.set(`${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}/${o.metadata.uid ?? ''}`, o.metadata.resourceVersion);
+    }
+    for (const d of desiredStatuses(diagnostics, objects, now)) {
+      const key = statusKey(d.target.kind, d.target.namespace, d.target.name);
+      seen.add(key);
+      const rv = rvByKey.get(`${d.target.namespace}/${d.target.name}/${d.target.uid ?? ''}`);
+      const w = this.written.get(key);
+      const alreadyWritten = w && w.resourceVersion === rv && conditionsEqual(w.conditions, d.desired);
+      if (conditionsEqual(d.current, d.desired) || alreadyWritten) {
+        this.pending.delete(key);
+        for (const c of d.desired) if (c.status === 'True') this.opts.events.forget(d.target, c.type);
+        continue;
+      }
+      this.pending.set(key, { ...d, resourceVersion: rv, notBefore: this.pending.get(key)?.notBefore ?? 0 });
+    }
+    for (const key of this.pending.keys()) if (!seen.has(key)) this.pending.delete(key);
+    for (const key of this.written.keys()) if (!seen.has(key)) this.written.delete(key);
+    this.kick();
+  }
+
+  /** To be called when this replica becomes leader: recompute from the last input and write. */
+  onLeadership(leader: boolean): void {
+    if (leader && this.lastInput) this.report(this.lastInput.diagnostics, this.lastInput.objects);
+  }
+
+  pendingCount(): number {
+    return this.pending.size;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    await this.worker;
+  }
+
+  private kick(): void {
+    if (this.worker || this.stopped || !this.opts.isLeader() || this.pending.size === 0) return;
+    this.worker = this.drain().finally(() => {
+      this.worker = null;
+      this.scheduleWake();
+    });
+  }
+
+  /** Items waiting for their retry time: come back when the earliest is due. */
+  private scheduleWake(): void {
+    if (this.stopped || this.pending.size === 0 || this.wakeTimer) return;
+    const due = Math.min(...[...this.pending.values()].map((i) => i.notBefore));
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = null;
+      this.kick();
+    }, Math.max(0, due - Date.now()));
+    this.wakeTimer.unref();
+  }
+
+  private async drain(): Promise<void> {
+    const minGap = this.opts.minIntervalMs ?? 20;
+    for (;;) {
+      if (this.stopped || !this.opts.isLeader()) return;
+      const now = Date.now();
+      const entry = [...this.pending.entries()].find(([, i]) => i.notBefore <= now);
+      if (!entry) return;
+      const [key, item] = entry;
+      this.pending.delete(key);
+      await this.write(key, item);
+      await new Promise((r) => setTimeout(r, minGap));
+    }
+  }
+
+  private async write(key: string, item: QueueItem): Promise<void> {
+    const t = item.target;
+    try {
+      await this.api.patchNamespacedCustomObjectStatus(
+        { group: CRD_GROUP, version: CRD_VERSION, namespace: t.namespace, plural: t.plural, name: t.name, body: { status: { conditions: item.desired } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      this.patches++;
+      this.backoffs.delete(key);
+      this.written.set(key, { resourceVersion: item.resourceVersion, conditions: item.desired });
+      this.log.debug({ object: key }, 'status written');
+      for (const c of item.desired) if (c.status === 'True' && (MANAGED_CONDITIONS as readonly string[]).includes(c.type)) this.opts.events.forget(t, c.type);
+      for (const e of this.opts.events.dedupe(t, eventsFor(item.current, item.desired))) await this.opts.events.warn(t, e);
+    } catch (err) {
+      const code = statusCode(err);
+      if (code === 404) {
+        this.log.debug({ object: key }, 'object gone before its status was written');
+        return;
+      }
+      const retriable = code === undefined || code === 409 || code === 429 || code >= 500;
+      if (!retriable) {
+        this.log.warn({ object: key, err: describeError(err) }, 'status patch rejected');
+        return;
+      }
+      let b = this.backoffs.get(key);
+      if (!b) this.backoffs.set(key, (b = new Backoff({ initialMs: 250, maxMs: 30_000, jitter: 0.5 })));
+      const delay = b.next();
+      this.log.warn({ object: key, err: describeError(err), retryInMs: delay }, 'status patch failed: will retry');
+      // A newer desired status queued meanwhile wins; otherwise retry this one later.
+      if (!this.pending.has(key)) this.pending.set(key, { ...item, notBefore: Date.now() + delay });
+    }
+  }
+}
