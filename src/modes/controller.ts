@@ -1,13 +1,67 @@
+import { KubeConfig } from '@kubernetes/client-node';
 import type { GatewayOptions } from '../cli/gateway-options.js';
+import { startGatewayRuntime } from '../runtime/gateway.js';
+import { startKubeSource, type KubeSource } from '../sources/kube/source.js';
+import { toResourceSet } from '../sources/kube/to-resource-set.js';
+import { defaultIdentity, defaultLeaseNamespace, startStatusReporting, type StatusReporting } from '../status/index.js';
 
 export interface ControllerOptions {
   gateway: GatewayOptions;
+  /** Watch one namespace; undefined = all namespaces. */
   namespace?: string;
+  /** Kubeconfig file; undefined = in-cluster service-account config. */
   kubeconfig?: string;
   adminExposeSecrets: boolean;
   leaseName: string;
 }
 
-export async function runController(_opts: ControllerOptions): Promise<number> {
-  throw new Error('controller mode is being wired (see issue 3)');
+const SYNC_GATE = 'the first full Kubernetes sync';
+
+/**
+ * `portcullis controller`: every replica watches, translates and serves; the Lease holder also
+ * writes status conditions and Events. /readyz stays false until every watched type has synced.
+ */
+export async function runController(opts: ControllerOptions): Promise<number> {
+  const kubeConfig = new KubeConfig();
+  if (opts.kubeconfig) kubeConfig.loadFromFile(opts.kubeconfig);
+  else kubeConfig.loadFromCluster();
+
+  let source: KubeSource | undefined;
+  let status: StatusReporting | undefined;
+  const runtime = await startGatewayRuntime({
+    gateway: opts.gateway,
+    mode: 'controller',
+    adminExposeSecrets: opts.adminExposeSecrets,
+    // Stop watching and hand the Lease over before draining, so another replica leads at once.
+    beforeClose: async () => {
+      await Promise.allSettled([source?.stop(), status?.stop()]);
+    },
+  });
+  runtime.readiness.setGate(SYNC_GATE, false);
+
+  status = startStatusReporting({
+    kubeConfig,
+    leaseName: opts.leaseName,
+    leaseNamespace: defaultLeaseNamespace(opts.namespace),
+    identity: defaultIdentity(),
+    logger: runtime.logger,
+  });
+  const reporting = status;
+  source = startKubeSource({
+    kubeConfig,
+    ...(opts.namespace !== undefined && { namespace: opts.namespace }),
+    logger: runtime.logger,
+    onObjects: (objects) => {
+      runtime.apply(toResourceSet(objects));
+      const live = runtime.store.current();
+      if (live) reporting.report(live.diagnostics, objects);
+    },
+  });
+  source.synced.then(
+    () => runtime.readiness.setGate(SYNC_GATE, true),
+    () => undefined,
+  );
+
+  await runtime.closed;
+  return 0;
 }
