@@ -3,7 +3,7 @@ import { credentialId } from '../model/ids.js';
 import type { CredentialSpec } from '../model/resources.js';
 import { importCredentialKeys } from '../plugins/jwt/keys.js';
 import type { Consumer, Credential, CredentialIndex } from '../snapshot/types.js';
-import { findConsumer, scoped, type ConsumerTable } from './consumers.js';
+import { findConsumer, findConsumerByObjectName, type ConsumerTable } from './consumers.js';
 
 /**
  * Resolves each credential's consumer, refuses key conflicts (every credential sharing a key,
@@ -13,19 +13,25 @@ export function buildCredentials(
   specs: readonly CredentialSpec[],
   consumers: ConsumerTable,
   diagnostics: Diagnostic[],
+  opts: { base64Keys: boolean } = { base64Keys: true },
 ): CredentialIndex {
-  const keyOwners = new Map<string, CredentialSpec[]>();
+  // Conflicts are rare: count first, and collect the owners only of keys used more than once
+  // (an array per credential was a measurable share of a 100,000-credential build).
+  const keyCount = new Map<string, number>();
+  for (const spec of specs) keyCount.set(spec.key, (keyCount.get(spec.key) ?? 0) + 1);
+  const conflicted = new Map<string, CredentialSpec[]>();
   for (const spec of specs) {
-    const owners = keyOwners.get(spec.key);
+    if (keyCount.get(spec.key)! < 2) continue;
+    const owners = conflicted.get(spec.key);
     if (owners) owners.push(spec);
-    else keyOwners.set(spec.key, [spec]);
+    else conflicted.set(spec.key, [spec]);
   }
 
   const byKey = new Map<string, Credential>();
   const all: Credential[] = [];
   for (const spec of specs) {
-    const owners = keyOwners.get(spec.key)!;
-    if (owners.length > 1) {
+    const owners = conflicted.get(spec.key);
+    if (owners !== undefined) {
       diagnostics.push({
         severity: 'error',
         object: spec.ref,
@@ -52,7 +58,7 @@ export function buildCredentials(
       });
       continue;
     }
-    const imported = importCredentialKeys(spec);
+    const imported = importCredentialKeys(spec, { base64Key: opts.base64Keys });
     if (!imported.ok) {
       diagnostics.push({
         severity: 'error',
@@ -63,14 +69,11 @@ export function buildCredentials(
       });
       continue;
     }
-    const credential: Credential = {
-      id: spec.id ?? credentialId(spec.key),
-      key: spec.key,
-      algorithm: spec.algorithm,
-      consumer,
-      ...imported.keys,
-      spec,
-    };
+    const credential: Credential = { id: spec.id ?? credentialId(spec.key), key: spec.key, algorithm: spec.algorithm, consumer, spec };
+    const keys = imported.keys;
+    if (keys.hmacKey !== undefined) credential.hmacKey = keys.hmacKey;
+    if (keys.hmacKeyFromBase64 !== undefined) credential.hmacKeyFromBase64 = keys.hmacKeyFromBase64;
+    if (keys.publicKey !== undefined) credential.publicKey = keys.publicKey;
     byKey.set(spec.key, credential);
     all.push(credential);
   }
@@ -79,7 +82,7 @@ export function buildCredentials(
 
 function resolveConsumer(spec: CredentialSpec, consumers: ConsumerTable): Consumer | undefined {
   return spec.consumerRefKind === 'object-name'
-    ? consumers.byObjectName.get(scoped(spec.scope, spec.consumerRef))
+    ? findConsumerByObjectName(consumers, spec.scope, spec.consumerRef)
     : findConsumer(consumers, spec.scope, spec.consumerRef);
 }
 
