@@ -51,10 +51,13 @@ const CORE_1_2 = FAILSAFE_SCHEMA.extend({
 });
 
 /**
- * `&anchor`, `*alias` or `!tag` where a node may start (after a line start, blank, or flow
- * indicator), or a `%` directive line. Over-matches (e.g. " *" inside a quoted string): fine.
+ * Left to the slow path: `&anchor`, `*alias` or `!tag` where a node may start, a `%` directive
+ * line, and mapping keys js-yaml turns into different strings (a null key is "" for yaml and
+ * "null" for js-yaml; a collection key, usually written with `?` or as `[..]:` / `{..}:`, is
+ * "[ a, b ]" for yaml and "a,b" for js-yaml). Over-matches (e.g. " *" inside a quoted string,
+ * "key : value"): fine.
  */
-const NOT_SIMPLE = /(?:^|[\s[{,:?-])[&*!]|^%/m;
+const NOT_SIMPLE = /(?:^|[\s[{,:?-])[&*!]|^%|(?:^|[\s{,])(?:~|null|Null|NULL)?[ \t]*:(?:\s|$)|(?:^|[\s{,[])\?(?:\s|$)|[\]}][ \t]*:(?:\s|$)/m;
 
 /** The document's value when the fast path applies; undefined = use the slow path. */
 export function loadSimpleYaml(text: string): { value: unknown } | undefined {
