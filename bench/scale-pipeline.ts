@@ -4,12 +4,15 @@
  * Run (compiles only this file and what it imports):
  *   npx tsc bench/scale-pipeline.ts --outDir /tmp/scale-out --module nodenext --target es2023 \
  *     --moduleResolution nodenext --skipLibCheck
- *   node --expose-gc /tmp/scale-out/bench/scale-pipeline.js [consumers=100000] [routes=10000] [yaml|json]
+ *   (or just: bench/scale-pipeline.build.sh, which also links node_modules for the compiled files)
+ *   node --expose-gc /tmp/scale-out/bench/scale-pipeline.js [consumers=100000] [routes=10000] [yaml|json] [file]
+ * With [file]: the first run writes the generated document there and exits; later runs read it.
  * Profile: add `--cpu-prof --cpu-prof-dir /tmp/scale-prof` to the node command.
  *
  * Prints generation size, parse and translate times (ms), and heap / RSS after the snapshot is
  * built (with --expose-gc, after a full GC, while the snapshot is still referenced).
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseDeclarative } from '../src/sources/declarative/parse.js';
 import { declarativeSourceHash } from '../src/sources/declarative/source-hash.js';
@@ -86,7 +89,14 @@ function main(): void {
   const routes = Number(process.argv[3] ?? 10000);
   const format = process.argv[4] === 'json' ? 'json' : 'yaml';
   const shape = { consumers, routes };
-  const text = format === 'json' ? generateKongJson(shape) : generateKongYaml(shape);
+  // Optional 4th argument, a path: generate into it and exit if it does not exist, else read it,
+  // so RSS is measured without the generator's garbage (closer to a gateway loading its file).
+  const path = process.argv[5];
+  if (path !== undefined && !existsSync(path)) {
+    writeFileSync(path, format === 'json' ? generateKongJson(shape) : generateKongYaml(shape));
+    return;
+  }
+  const text = path !== undefined ? readFileSync(path, 'utf8') : format === 'json' ? generateKongJson(shape) : generateKongYaml(shape);
   const gc = (globalThis as { gc?: () => void }).gc;
 
   gc?.();

@@ -60,8 +60,11 @@ export function buildConsumers(specs: readonly ConsumerSpec[], diagnostics: Diag
       });
       return;
     }
-    const consumer: Consumer = { id, tags: spec.tags, scope: spec.scope, ref: spec.ref, upstreamHeaders: Object.freeze(identityHeaders(id, spec)) };
-    if (spec.username !== undefined) consumer.username = spec.username;
+    // Usual fields in one literal: a property added afterwards costs a property array per consumer.
+    const upstreamHeaders = Object.freeze(identityHeaders(id, spec));
+    const consumer: Consumer = spec.username !== undefined
+      ? { id, username: spec.username, tags: spec.tags, scope: spec.scope, ref: spec.ref, upstreamHeaders }
+      : { id, tags: spec.tags, scope: spec.scope, ref: spec.ref, upstreamHeaders };
     if (spec.customId !== undefined) consumer.customId = spec.customId;
     table.all.push(consumer);
     let scope = table.scopes.get(spec.scope);
@@ -89,12 +92,18 @@ function idOf(spec: ConsumerSpec): string {
   return spec.id ?? derivedConsumerId(spec, spec.username ?? spec.customId ?? '');
 }
 
-/** Upstream identity headers (kong-jwt-compat.md §4); absent values are simply not sent. */
+/**
+ * Upstream identity headers (kong-jwt-compat.md §4); absent values are simply not sent. One
+ * literal per case, in the same order, so each object keeps its properties in-object.
+ */
 function identityHeaders(id: string, spec: ConsumerSpec): Record<string, string> {
-  const headers: Record<string, string> = { 'x-consumer-id': id };
-  if (spec.customId !== undefined) headers['x-consumer-custom-id'] = spec.customId;
-  if (spec.username !== undefined) headers['x-consumer-username'] = spec.username;
-  return headers;
+  const { customId, username } = spec;
+  if (customId === undefined) {
+    return username === undefined ? { 'x-consumer-id': id } : { 'x-consumer-id': id, 'x-consumer-username': username };
+  }
+  return username === undefined
+    ? { 'x-consumer-id': id, 'x-consumer-custom-id': customId }
+    : { 'x-consumer-id': id, 'x-consumer-custom-id': customId, 'x-consumer-username': username };
 }
 
 function increment(counts: Map<string, number>, key: string): void {

@@ -28,6 +28,13 @@ const UNSUPPORTED_ENTITY_KEYS = new Set([
   'filter_chains', 'workspaces', 'parameters',
 ]);
 
+/**
+ * Entity paths ("consumers[12].jwt_secrets[0]") live as long as the snapshot, one or two per
+ * entity. A template literal leaves a tree of cons strings (~100 bytes); join builds one flat
+ * string (~60 bytes): 10+ MB less at 100,000 consumers.
+ */
+const flat = (...parts: Array<string | number>): string => parts.join('');
+
 const emptySet = (diagnostics: Diagnostic[]): ResourceSet => ({ consumers: [], credentials: [], routes: [], diagnostics });
 
 /**
@@ -120,24 +127,24 @@ class DeclarativeLoader {
       return [];
     };
 
-    list('services').forEach((raw, i) => this.addService(raw, `services[${i}]`));
+    list('services').forEach((raw, i) => this.addService(raw, flat('services[', i, ']')));
     for (const s of this.services.items) {
-      s.routes.forEach((raw, j) => this.addRoute(raw, `${s.path}.routes[${j}]`, `${s.label}.routes[${j}]`, s));
+      s.routes.forEach((raw, j) => this.addRoute(raw, flat(s.path, '.routes[', j, ']'), flat(s.label, '.routes[', j, ']'), s));
     }
-    list('routes').forEach((raw, i) => this.addRoute(raw, `routes[${i}]`, `routes[${i}]`, undefined));
+    list('routes').forEach((raw, i) => this.addRoute(raw, flat('routes[', i, ']'), flat('routes[', i, ']'), undefined));
     for (const s of this.invalidServices.items) {
       s.routes.forEach((raw, j) => this.dependent('routes', raw, `${s.path}.routes[${j}]`, 'service', s.label));
     }
 
-    list('consumers').forEach((raw, i) => this.addConsumer(raw, `consumers[${i}]`));
+    list('consumers').forEach((raw, i) => this.addConsumer(raw, flat('consumers[', i, ']')));
     for (const c of this.consumers.items) {
       const ref = c.explicitId ?? c.username ?? c.id;
-      c.jwtSecrets.forEach((raw, j) => this.addSecret(raw, `${c.path}.jwt_secrets[${j}]`, c, ref));
+      c.jwtSecrets.forEach((raw, j) => this.addSecret(raw, flat(c.path, '.jwt_secrets[', j, ']'), c, ref));
     }
     for (const c of this.invalidConsumers.items) {
       c.jwtSecrets.forEach((raw, j) => this.dependent('jwt_secrets', raw, `${c.path}.jwt_secrets[${j}]`, 'consumer', c.ref.name));
     }
-    list('jwt_secrets').forEach((raw, i) => this.addSecret(raw, `jwt_secrets[${i}]`, undefined, undefined));
+    list('jwt_secrets').forEach((raw, i) => this.addSecret(raw, flat('jwt_secrets[', i, ']'), undefined, undefined));
 
     this.collectPlugins(list('plugins'));
     const table = new PluginTable(this.rep);
@@ -150,11 +157,11 @@ class DeclarativeLoader {
 
     const routes: RouteSpec[] = this.routes.items.map(({ core, service }) => this.routeSpec(core, service, table));
     const consumers: ConsumerSpec[] = this.consumers.items.map((c) => {
-      const spec: ConsumerSpec = { ref: c.ref, scope: '', tags: c.tags };
+      // Usual fields in one literal: see addSecret.
+      const spec: ConsumerSpec = c.username !== undefined ? { ref: c.ref, scope: '', username: c.username, tags: c.tags } : { ref: c.ref, scope: '', tags: c.tags };
+      if (c.customId !== undefined) spec.customId = c.customId;
       if (c.explicitId !== undefined) spec.id = c.explicitId;
       else rememberConsumerId(spec, c.id);
-      if (c.username !== undefined) spec.username = c.username;
-      if (c.customId !== undefined) spec.customId = c.customId;
       return spec;
     });
     return { consumers, credentials: this.credentials, routes, diagnostics: this.rep.diagnostics };
@@ -273,18 +280,14 @@ class DeclarativeLoader {
       }
     }
     if (!s.ok || consumerRef === undefined) return;
-    this.credentials.push({
-      ref: s.ref,
-      scope: '',
-      consumerRef,
-      consumerRefKind: 'username-or-id',
-      ...(s.id !== undefined ? { id: s.id } : {}),
-      key: s.key,
-      algorithm: s.algorithm,
-      ...(s.secret !== undefined ? { secret: s.secret } : {}),
-      ...(s.rsaPublicKey !== undefined ? { rsaPublicKey: s.rsaPublicKey } : {}),
-      tags: s.tags,
-    });
+    // The usual fields in one literal (kept in-object); a property added later costs a separate
+    // property array per object, which adds up over 100,000 credentials.
+    const spec: CredentialSpec = s.secret !== undefined
+      ? { ref: s.ref, scope: '', consumerRef, consumerRefKind: 'username-or-id', key: s.key, algorithm: s.algorithm, secret: s.secret, tags: s.tags }
+      : { ref: s.ref, scope: '', consumerRef, consumerRefKind: 'username-or-id', key: s.key, algorithm: s.algorithm, tags: s.tags };
+    if (s.id !== undefined) spec.id = s.id;
+    if (s.rsaPublicKey !== undefined) spec.rsaPublicKey = s.rsaPublicKey;
+    this.credentials.push(spec);
   }
 
   private collectPlugins(topLevel: unknown[]): void {
