@@ -5,7 +5,7 @@ import { formatDiagnostic } from '../model/diagnostics.js';
 import { parseDeclarative } from '../sources/declarative/parse.js';
 import { watchDeclarativeFile } from '../sources/declarative/watch.js';
 import { startGatewayRuntime } from '../runtime/gateway.js';
-import { stableHash } from '../translate/stable-hash.js';
+import { declarativeSourceHash } from '../sources/declarative/source-hash.js';
 
 export interface StandaloneOptions {
   configPath: string;
@@ -41,13 +41,13 @@ export async function runStandalone(opts: StandaloneOptions): Promise<number> {
     beforeClose: async () => watcher?.close(),
   });
   // The text's hash stands for the whole ResourceSet: the same file means the same snapshot.
-  runtime.apply(first.resources, stableHash(text));
+  runtime.apply(first.resources, declarativeSourceHash(text, label));
 
   watcher = watchDeclarativeFile(file, (changed) => {
     const parsed = parseDeclarative(changed, label);
     if (parsed.fatal) return runtime.reportSourceFailure(parsed.fatal);
     runtime.logger.info({ file: label }, 'configuration changed; reloading');
-    runtime.apply(parsed.resources, stableHash(changed));
+    runtime.apply(parsed.resources, declarativeSourceHash(changed, label));
   }, {
     onError: (err: Error) => runtime.logger.warn({ file: label, err: { message: err.message } }, 'cannot read configuration file'),
   });

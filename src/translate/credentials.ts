@@ -1,9 +1,11 @@
 import type { Diagnostic } from '../model/diagnostics.js';
 import { credentialId } from '../model/ids.js';
 import type { CredentialSpec } from '../model/resources.js';
-import { importCredentialKeys } from '../plugins/jwt/keys.js';
+import type { KeyObject } from 'node:crypto';
+import { isHmacAlgorithm } from '../model/algorithms.js';
+import { importCredentialKeys, type ImportedCredentialKeys } from '../plugins/jwt/keys.js';
 import type { Consumer, Credential, CredentialIndex } from '../snapshot/types.js';
-import { findConsumer, scoped, type ConsumerTable } from './consumers.js';
+import { findConsumer, findConsumerByObjectName, type ConsumerTable } from './consumers.js';
 
 /**
  * Resolves each credential's consumer, refuses key conflicts (every credential sharing a key,
@@ -13,19 +15,25 @@ export function buildCredentials(
   specs: readonly CredentialSpec[],
   consumers: ConsumerTable,
   diagnostics: Diagnostic[],
+  opts: { base64Keys: boolean } = { base64Keys: true },
 ): CredentialIndex {
-  const keyOwners = new Map<string, CredentialSpec[]>();
+  // Conflicts are rare: count first, and collect the owners only of keys used more than once
+  // (an array per credential was a measurable share of a 100,000-credential build).
+  const keyCount = new Map<string, number>();
+  for (const spec of specs) keyCount.set(spec.key, (keyCount.get(spec.key) ?? 0) + 1);
+  const conflicted = new Map<string, CredentialSpec[]>();
   for (const spec of specs) {
-    const owners = keyOwners.get(spec.key);
+    if (keyCount.get(spec.key)! < 2) continue;
+    const owners = conflicted.get(spec.key);
     if (owners) owners.push(spec);
-    else keyOwners.set(spec.key, [spec]);
+    else conflicted.set(spec.key, [spec]);
   }
 
   const byKey = new Map<string, Credential>();
   const all: Credential[] = [];
   for (const spec of specs) {
-    const owners = keyOwners.get(spec.key)!;
-    if (owners.length > 1) {
+    const owners = conflicted.get(spec.key);
+    if (owners !== undefined) {
       diagnostics.push({
         severity: 'error',
         object: spec.ref,
@@ -52,34 +60,79 @@ export function buildCredentials(
       });
       continue;
     }
-    const imported = importCredentialKeys(spec);
-    if (!imported.ok) {
-      diagnostics.push({
-        severity: 'error',
-        object: spec.ref,
-        field: sourceField(spec, imported.field),
-        reason: imported.reason,
-        message: imported.message,
-      });
-      continue;
+    let credential: Credential;
+    if (isHmacAlgorithm(spec.algorithm) && spec.secret !== undefined && spec.secret !== '') {
+      credential = new HmacCredential(spec, consumer, opts.base64Keys);
+    } else {
+      // Public keys are parsed now: a bad PEM must be reported when the snapshot is built.
+      const imported = importCredentialKeys(spec, { base64Key: opts.base64Keys });
+      if (!imported.ok) {
+        diagnostics.push({
+          severity: 'error',
+          object: spec.ref,
+          field: sourceField(spec, imported.field),
+          reason: imported.reason,
+          message: imported.message,
+        });
+        continue;
+      }
+      credential = { id: spec.id ?? credentialId(spec.key), key: spec.key, algorithm: spec.algorithm, consumer, spec };
+      const keys = imported.keys;
+      if (keys.hmacKey !== undefined) credential.hmacKey = keys.hmacKey;
+      if (keys.hmacKeyFromBase64 !== undefined) credential.hmacKeyFromBase64 = keys.hmacKeyFromBase64;
+      if (keys.publicKey !== undefined) credential.publicKey = keys.publicKey;
     }
-    const credential: Credential = {
-      id: spec.id ?? credentialId(spec.key),
-      key: spec.key,
-      algorithm: spec.algorithm,
-      consumer,
-      ...imported.keys,
-      spec,
-    };
     byKey.set(spec.key, credential);
     all.push(credential);
   }
   return { byKey, all };
 }
 
+/**
+ * An HS* credential with a non-empty secret, whose KeyObjects and derived id are made on first
+ * use and then kept: importing a secret cannot fail, and creating 100,000 (or 200,000 with the
+ * base64 variants) KeyObjects up front was most of a large snapshot's build time and a good part
+ * of its memory. Still imported once per credential, never per request.
+ */
+class HmacCredential implements Credential {
+  readonly key: string;
+  readonly algorithm: CredentialSpec['algorithm'];
+  private keys: ImportedCredentialKeys | undefined;
+  private derivedId: string | undefined;
+
+  constructor(
+    readonly spec: CredentialSpec,
+    readonly consumer: Consumer,
+    private readonly base64Key: boolean,
+  ) {
+    this.key = spec.key;
+    this.algorithm = spec.algorithm;
+  }
+
+  get id(): string {
+    return this.spec.id ?? (this.derivedId ??= credentialId(this.spec.key));
+  }
+
+  get hmacKey(): KeyObject | undefined {
+    return this.imported().hmacKey;
+  }
+
+  get hmacKeyFromBase64(): KeyObject | null | undefined {
+    return this.imported().hmacKeyFromBase64;
+  }
+
+  private imported(): ImportedCredentialKeys {
+    if (this.keys === undefined) {
+      const result = importCredentialKeys(this.spec, { base64Key: this.base64Key });
+      this.keys = result.ok ? result.keys : {};
+    }
+    return this.keys;
+  }
+}
+
 function resolveConsumer(spec: CredentialSpec, consumers: ConsumerTable): Consumer | undefined {
   return spec.consumerRefKind === 'object-name'
-    ? consumers.byObjectName.get(scoped(spec.scope, spec.consumerRef))
+    ? findConsumerByObjectName(consumers, spec.scope, spec.consumerRef)
     : findConsumer(consumers, spec.scope, spec.consumerRef);
 }
 

@@ -1,37 +1,49 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
+
+/** Bytes are handed to the hash in chunks this large: one update per scalar was most of the cost. */
+const FLUSH_AT = 1 << 16;
 
 /**
  * Content hash of a source's output: identical inputs give identical hashes whatever the key
- * order, so a rebuild that changes nothing is detected and no swap happens.
+ * order, so a rebuild that changes nothing is detected and no swap happens. Linear in the size of
+ * `value`; the bytes hashed are exactly those of the unbuffered walk (same digests as before).
  */
 export function stableHash(value: unknown): string {
   const hash = createHash('sha256');
-  feed(hash, value);
+  const sink = { hash, buf: '' };
+  feed(sink, value);
+  hash.update(sink.buf);
   return hash.digest('hex');
 }
 
-function feed(hash: ReturnType<typeof createHash>, value: unknown): void {
+interface Sink {
+  hash: Hash;
+  buf: string;
+}
+
+function feed(sink: Sink, value: unknown): void {
   if (value === null || typeof value !== 'object') {
-    hash.update(value === undefined ? 'u' : JSON.stringify(value));
-    return;
-  }
-  if (Array.isArray(value)) {
-    hash.update('[');
+    sink.buf += value === undefined ? 'u' : JSON.stringify(value);
+  } else if (Array.isArray(value)) {
+    sink.buf += '[';
     for (const item of value) {
-      feed(hash, item);
-      hash.update(',');
+      feed(sink, item);
+      sink.buf += ',';
     }
-    hash.update(']');
-    return;
+    sink.buf += ']';
+  } else {
+    sink.buf += '{';
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v === undefined) continue;
+      sink.buf += `${JSON.stringify(key)}:`;
+      feed(sink, v);
+      sink.buf += ',';
+    }
+    sink.buf += '}';
   }
-  hash.update('{');
-  for (const key of Object.keys(value).sort()) {
-    const v = (value as Record<string, unknown>)[key];
-    if (v === undefined) continue;
-    hash.update(JSON.stringify(key));
-    hash.update(':');
-    feed(hash, v);
-    hash.update(',');
+  if (sink.buf.length >= FLUSH_AT) {
+    sink.hash.update(sink.buf);
+    sink.buf = '';
   }
-  hash.update('}');
 }

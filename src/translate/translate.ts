@@ -14,7 +14,9 @@ import { stableHash } from './stable-hash.js';
 export function translate(resources: ResourceSet, version: number, hash = hashResources(resources)): Snapshot {
   const diagnostics: Diagnostic[] = [...resources.diagnostics];
   const consumers = buildConsumers(resources.consumers, diagnostics);
-  const credentials = buildCredentials(resources.credentials, consumers, diagnostics);
+  // The base64-decoded HS* keys are only ever used by a jwt plugin with secretIsBase64.
+  const base64Keys = resources.routes.some((r) => r.jwt?.config.secretIsBase64 === true);
+  const credentials = buildCredentials(resources.credentials, consumers, diagnostics, { base64Keys });
   const routes = buildRoutes(resources.routes, consumers, credentials, diagnostics);
   return {
     version,

@@ -27,16 +27,25 @@ const CURVE_NAMES: Readonly<Record<string, string>> = {
  * key fits the algorithm (crypto.verify picks the scheme from the key type, §11). Messages name
  * fields and key types only, never key material.
  */
-export function importCredentialKeys(spec: CredentialSpec): KeyImportResult {
+export function importCredentialKeys(spec: CredentialSpec, opts: ImportOptions = {}): KeyImportResult {
   const params = ALGORITHM_PARAMS[spec.algorithm];
   if (params === undefined) {
     return { ok: false, field: 'algorithm', reason: 'InvalidKey', message: 'unsupported algorithm' };
   }
-  if (params.family === 'hmac') return importHmac(spec);
+  if (params.family === 'hmac') return importHmac(spec, opts.base64Key ?? true);
   return importPublic(spec);
 }
 
-function importHmac(spec: CredentialSpec): KeyImportResult {
+export interface ImportOptions {
+  /**
+   * Also import the base64-decoded HS* secret (default true). The translator passes false when no
+   * jwt plugin of the snapshot has secretIsBase64: hmacKeyFromBase64 is then left undefined, which
+   * halves the KeyObjects a 100,000-credential snapshot holds.
+   */
+  base64Key?: boolean;
+}
+
+function importHmac(spec: CredentialSpec, base64Key: boolean): KeyImportResult {
   if (spec.secret === undefined || spec.secret === '') {
     return {
       ok: false,
@@ -46,6 +55,7 @@ function importHmac(spec: CredentialSpec): KeyImportResult {
     };
   }
   const hmacKey = createSecretKey(Buffer.from(spec.secret, 'utf8'));
+  if (!base64Key) return { ok: true, keys: { hmacKey } };
   const decoded = decodeBase64Secret(spec.secret);
   const hmacKeyFromBase64 = decoded !== null && decoded.length > 0 ? createSecretKey(decoded) : null;
   return { ok: true, keys: { hmacKey, hmacKeyFromBase64 } };

@@ -9,6 +9,8 @@ const CONSUMER_IGNORED = new Set(['created_at', 'updated_at']);
 /** Other Kong auth plugins' per-consumer entities: reported as unsupported, the consumer still loads. */
 const UNSUPPORTED_CONSUMER_CHILDREN = new Set(['keyauth_credentials', 'basicauth_credentials', 'hmacauth_credentials', 'oauth2_credentials', 'acls', 'mtls_auth_credentials', 'consumer_groups']);
 
+const CONSUMER_IGNORED_OR_REPORTED: ReadonlySet<string> = new Set([...CONSUMER_IGNORED, ...UNSUPPORTED_CONSUMER_CHILDREN]);
+
 const SECRET_FIELDS = new Set(['id', 'key', 'secret', 'algorithm', 'rsa_public_key', 'tags', 'consumer']);
 const SECRET_IGNORED = new Set(['created_at', 'updated_at']);
 
@@ -38,7 +40,7 @@ export function parseConsumer(raw: unknown, path: string, rep: Reporter): Consum
   for (const key of Object.keys(raw)) {
     if (UNSUPPORTED_CONSUMER_CHILDREN.has(key)) rep.error(ref, 'Unsupported', `'${key}' are not supported (only jwt_secrets); they are ignored`, key);
   }
-  f.checkKnown(CONSUMER_FIELDS, new Set([...CONSUMER_IGNORED, ...UNSUPPORTED_CONSUMER_CHILDREN]));
+  f.checkKnown(CONSUMER_FIELDS, CONSUMER_IGNORED_OR_REPORTED);
   const explicitId = readId(f);
   const username = f.string('username');
   const customId = f.string('custom_id');
