@@ -44,11 +44,11 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
 
 async function wrapExternalCluster(kubeconfigEnv: string): Promise<ControlPlane> {
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
+  kubeConfig.loadFromFile(kubeconfigEnv);
   const server = kubeConfig.getCurrentCluster()?.server;
   if (!server) throw new Error(`PORTCULLIS_E2E_KUBECONFIG=${kubeconfigEnv} has no current cluster`);
   return {
-    kubeconfigPath: kubeconfigEnv.split(':')[0]!,
+    kubeconfigPath: kubeconfigEnv,
     server,
     kubeConfig,
     external: true,
