@@ -17,7 +17,7 @@ export function readSecretValue(
   key: string,
 ): SecretValue {
   const secret = secrets.get(`${namespace}/${name}`);
-  if (!secret) return { ok: false, reason: 'SecretNotFound', message: `Secret '${namespace}/${name}' not found` };
+  if (!secret) return { ok: false, reason: 'SecretNotFound', message: `Secret '${namespace}/${name}' not found (credential Secrets must carry the label portcullis.dev/credential=true to be seen)` };
   const plain = secret.stringData?.[key];
   if (plain !== undefined) return { ok: true, value: plain };
   const encoded = secret.data?.[key];
