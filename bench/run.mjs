@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchKongYaml, makeCredentials, signToken } from './fixtures.mjs';
 import { httpGet, installCleanup, stopProcess } from './lib/processes.mjs';
-import { cpuSeconds, peakRssMiB } from './lib/procstat.mjs';
+import { coreBusyPct, coreTimes, cpuSeconds, peakRssMiB } from './lib/procstat.mjs';
 import { buildProject, ensureDebianPackages, ensurePeers } from './lib/setup.mjs';
 import { startHaproxy, startNginxNjs, startNodePeer, startPortcullis, startUpstream } from './lib/servers.mjs';
 import { fmt, markdownTable, max, median } from './lib/stats.mjs';
@@ -99,12 +99,13 @@ async function measure(s, ctx, { seconds, warmup, connections, threads, delayMs 
     if (warmup > 0) await runWrk({ port: server.port, requestFile, seconds: warmup, connections, threads, delayMs });
     const pid = server.child?.pid ?? ctx.upstream.child.pid;
     const upPid = ctx.upstream.child.pid;
-    const [cpu0, up0, t0] = [cpuSeconds(pid), cpuSeconds(upPid), performance.now()];
+    const [cpu0, up0, cores0, t0] = [cpuSeconds(pid), cpuSeconds(upPid), coreTimes(), performance.now()];
     const w = await runWrk({ port: server.port, requestFile, seconds, connections, threads, delayMs });
     const wall = (performance.now() - t0) / 1000;
+    const cores1 = coreTimes();
     const cpu = (100 * (cpuSeconds(pid) - cpu0)) / wall;
     const upCpu = (100 * (cpuSeconds(upPid) - up0)) / wall;
-    return { ...w, cpu: s.direct ? NaN : cpu, upCpu, rssMiB: s.direct ? NaN : peakRssMiB(pid) };
+    return { ...w, cpu: s.direct ? NaN : cpu, upCpu, core0: coreBusyPct(cores0, cores1, 0), core1: coreBusyPct(cores0, cores1, 1), rssMiB: s.direct ? NaN : peakRssMiB(pid) };
   } finally {
     if (server?.child) await stopProcess(server.child);
   }
@@ -190,7 +191,8 @@ try {
 // --- report ---------------------------------------------------------------------------------------
 const summary = (runs) => ({
   rps: median(runs.map((r) => r.rps)), p50ms: median(runs.map((r) => r.p50ms)), p99ms: median(runs.map((r) => r.p99ms)),
-  cpu: median(runs.map((r) => r.cpu)), upCpu: median(runs.map((r) => r.upCpu)), rssMiB: max(runs.map((r) => r.rssMiB)),
+  cpu: median(runs.map((r) => r.cpu)), perCore: median(runs.map((r) => r.rps / (r.cpu / 100))), upCpu: median(runs.map((r) => r.upCpu)),
+  core0: median(runs.map((r) => r.core0)), core1: median(runs.map((r) => r.core1)), rssMiB: max(runs.map((r) => r.rssMiB)),
   non2xx: runs.reduce((a, r) => a + r.non2xx, 0), socketErrors: runs.reduce((a, r) => a + r.socketErrors, 0), runs: runs.length,
 });
 const S = Object.fromEntries(selected.map((s) => [s.id, summary(results.get(s.id))]));
@@ -199,11 +201,11 @@ const base = S['node-pipe']?.rps;
 console.log(`\nThroughput: ${ROUNDS} round(s) × ${DURATION} s after ${WARMUP} s warm-up, wrk ${THREADS} thread(s) × ${CONNECTIONS} connections `
   + `(${THREADS === CONNECTIONS ? 'one token per connection' : `${CONNECTIONS} tokens cycled per request`}); medians.`);
 console.log(markdownTable(
-  ['scenario', 'req/s', '× node pipe', 'p50 ms', 'p99 ms', 'gw CPU %', 'peak RSS MiB', 'upstream CPU %', 'non-2xx', 'sock err'],
+  ['scenario', 'req/s', '× node pipe', 'p50 ms', 'p99 ms', 'gw CPU %', 'req/s ÷ gw CPU', 'peak RSS MiB', 'upstream CPU %', 'core0/core1 busy %', 'non-2xx', 'sock err'],
   selected.map((s) => {
     const r = S[s.id];
-    if (!r.runs) return [s.label, `n/a: ${skipReason(s) ?? 'no run'}`.slice(0, 70), '', '', '', '', '', '', '', ''];
-    return [s.label, fmt(r.rps), fmt(r.rps / base, 2), fmt(r.p50ms, 2), fmt(r.p99ms, 2), fmt(r.cpu), fmt(r.rssMiB, 1), fmt(r.upCpu), fmt(r.non2xx), fmt(r.socketErrors)];
+    if (!r.runs) return [s.label, 'n/a', '', '', '', '', '', '', '', '', '', ''];
+    return [s.label, fmt(r.rps), fmt(r.rps / base, 2), fmt(r.p50ms, 2), fmt(r.p99ms, 2), fmt(r.cpu), fmt(r.perCore), fmt(r.rssMiB, 1), fmt(r.upCpu), `${fmt(r.core0)}/${fmt(r.core1)}`, fmt(r.non2xx), fmt(r.socketErrors)];
   }),
 ));
 
@@ -214,6 +216,11 @@ const checks = [
   ['Portcullis RS256 / HS256', ratio('portcullis-rs256', 'portcullis-hs256'), (x) => x >= 0.9, '≥ 0.90'],
   ['Portcullis ES256 / HS256', ratio('portcullis-es256', 'portcullis-hs256'), (x) => x >= 0.9, '≥ 0.90'],
 ];
+const starved = selected.filter((s) => !s.direct && S[s.id].runs && S[s.id].cpu < 85);
+if (starved.length) {
+  console.log(`\nNot gateway-bound (gateway CPU < 85 %: the core was shared or the load side saturated): ${starved.map((s) => s.id).join(', ')}.`
+    + ' Their req/s understate what the gateway can do; rerun on a quiet machine.');
+}
 console.log('\nRatios (req/s; run-to-run noise is 4–11 %, so differences under ~0.07 are noise):');
 for (const [name, x, ok, target] of checks) {
   console.log(`  ${name.padEnd(36)} ${Number.isFinite(x) ? fmt(x, 2).padStart(5) : '  n/a'}  target ${target}  ${Number.isFinite(x) ? (ok(x) ? 'PASS' : 'FAIL') : ''}`);

@@ -57,3 +57,21 @@ export function rssMiB(pid) {
   }
   return kib / 1024;
 }
+
+/** Per-core cumulative { busy, total } jiffies from /proc/stat (index = core number). */
+export function coreTimes() {
+  const cores = [];
+  for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
+    const m = /^cpu(\d+) (.*)$/.exec(line);
+    if (!m) continue;
+    const f = m[2].trim().split(/\s+/).map(Number);
+    const idle = f[3] + (f[4] ?? 0); // idle + iowait
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0); // user..steal (guest is inside user)
+    cores[Number(m[1])] = { busy: total - idle, total };
+  }
+  return cores;
+}
+
+/** Busy % of one core between two coreTimes() readings. */
+export const coreBusyPct = (before, after, core) =>
+  (100 * (after[core].busy - before[core].busy)) / Math.max(1, after[core].total - before[core].total);
