@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// Reload under load: Portcullis (HS256, one token per connection) measured steady, then again while
+// its kong.yml is rewritten 100 times, every 100 ms (a consumer and a route added each time, so every
+// rewrite is a real change). Reports non-2xx and socket errors, req/s and p99 of both runs.
+// usage: node bench/reload.mjs [--rewrites N] [--interval MS] [--atomic] [--no-build] [--keep]
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
+import { benchKongYaml, consumersFor, kongYaml, makeCredentials, signToken } from './fixtures.mjs';
+import { installCleanup, stopProcess } from './lib/processes.mjs';
+import { peakRssMiB } from './lib/procstat.mjs';
+import { buildProject, ensureDebianPackages } from './lib/setup.mjs';
+import { startPortcullis, startUpstream } from './lib/servers.mjs';
+import { fmt, markdownTable } from './lib/stats.mjs';
+import { runWrk, writeRequestFile } from './lib/wrk.mjs';
+
+const { values: opt } = parseArgs({
+  options: {
+    rewrites: { type: 'string', default: '100' },
+    interval: { type: 'string', default: '100' },
+    connections: { type: 'string', default: '64' },
+    atomic: { type: 'boolean', default: false }, // write a temp file and rename (ConfigMap-style) instead of in place
+    'no-build': { type: 'boolean', default: false },
+    'no-install': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const REWRITES = Number(opt.rewrites);
+const INTERVAL = Number(opt.interval);
+const CONNECTIONS = Number(opt.connections);
+const RUN_S = Math.ceil((REWRITES * INTERVAL) / 1000) + 2; // the rewrites fit inside the loaded run
+installCleanup(300);
+
+const dir = mkdtempSync(`${tmpdir()}/portcullis-reload-`);
+if (!opt['no-install']) ensureDebianPackages();
+if (!opt['no-build']) { const e = buildProject(); if (e) throw new Error(e); }
+
+const creds = await makeCredentials('HS256', CONNECTIONS);
+const requestFile = `${dir}/requests.tsv`;
+writeRequestFile(requestFile, creds.map((c) => ({ path: '/', token: signToken(c) })));
+const upstream = await startUpstream(dir);
+const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+const yamlFile = `${dir}/kong.yml`;
+writeFileSync(yamlFile, benchKongYaml({ upstreamUrl, credentials: creds }), { mode: 0o600 });
+
+/** Version n of the file: the benchmark's route and consumers plus n extra consumers and routes. */
+function version(n) {
+  const extra = Array.from({ length: n }, (_, i) => ({ username: `reload-${i}`, jwt_secrets: [{ key: `reload-key-${i}`, algorithm: 'HS256', secret: `reload-secret-${i}-0123456789abcdef` }] }));
+  return kongYaml({
+    services: [
+      { name: 'bench-upstream', url: upstreamUrl, routes: [{ name: 'bench-root', paths: ['/'] }], plugins: [{ name: 'jwt', config: { claims_to_verify: ['exp'] } }] },
+      { name: 'reload-extra', url: upstreamUrl, routes: Array.from({ length: n }, (_, i) => ({ name: `reload-route-${i}`, paths: [`/reload-${i}`] })) },
+    ],
+    consumers: [...consumersFor(creds), ...extra],
+  });
+}
+
+function rewrite(n) {
+  if (!opt.atomic) return writeFileSync(yamlFile, version(n), { mode: 0o600 });
+  writeFileSync(`${yamlFile}.tmp`, version(n), { mode: 0o600 });
+  renameSync(`${yamlFile}.tmp`, yamlFile);
+}
+
+const rows = [];
+let gw;
+try {
+  gw = await startPortcullis(dir, yamlFile);
+  await runWrk({ port: gw.port, requestFile, seconds: 2, connections: CONNECTIONS, threads: CONNECTIONS });
+  const steady = await runWrk({ port: gw.port, requestFile, seconds: RUN_S, connections: CONNECTIONS, threads: CONNECTIONS });
+  rows.push(['steady', steady]);
+
+  let written = 0;
+  const loaded = runWrk({ port: gw.port, requestFile, seconds: RUN_S, connections: CONNECTIONS, threads: CONNECTIONS });
+  await new Promise((r) => setTimeout(r, 500));
+  const t0 = performance.now();
+  await new Promise((resolve) => {
+    const timer = setInterval(() => {
+      rewrite(++written);
+      if (written >= REWRITES) { clearInterval(timer); resolve(); }
+    }, INTERVAL);
+  });
+  const rewriteS = (performance.now() - t0) / 1000;
+  rows.push([`${written} rewrites in ${rewriteS.toFixed(1)} s${opt.atomic ? ' (rename)' : ' (in place)'}`, await loaded]);
+  console.log(`peak RSS ${fmt(peakRssMiB(gw.child.pid), 1)} MiB; gateway still running: ${gw.child.exitCode === null}`);
+} finally {
+  if (gw) await stopProcess(gw.child);
+  await stopProcess(upstream.child);
+}
+
+console.log(`\nwrk ${CONNECTIONS} threads × ${CONNECTIONS} connections (one token per connection), ${RUN_S} s each`);
+console.log(markdownTable(['run', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'socket errors (c/r/w/t)'],
+  rows.map(([name, w]) => [name, fmt(w.rps), fmt(w.p50ms, 2), fmt(w.p99ms, 2), fmt(w.maxms, 1), fmt(w.non2xx),
+    `${w.errors.connect}/${w.errors.read}/${w.errors.write}/${w.errors.timeout}`])));
+if (rows.length === 2) console.log(`p99 under reload / steady: ${fmt(rows[1][1].p99ms / rows[0][1].p99ms, 2)}`);
+if (!opt.keep) rmSync(dir, { recursive: true, force: true }); else console.log(`kept ${dir}`);
