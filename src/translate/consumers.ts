@@ -26,11 +26,12 @@ export function buildConsumers(specs: readonly ConsumerSpec[], diagnostics: Diag
 
   for (const spec of specs) {
     const id = idOf(spec);
+    // Username before id: a derived id only repeats because the username does.
     const dup =
-      (idCount.get(scoped(spec.scope, id)) ?? 0) > 1
-        ? { field: 'id', what: `id '${id}'` }
-        : spec.username !== undefined && (usernameCount.get(scoped(spec.scope, spec.username)) ?? 0) > 1
-          ? { field: 'username', what: `username '${spec.username}'` }
+      spec.username !== undefined && (usernameCount.get(scoped(spec.scope, spec.username)) ?? 0) > 1
+        ? { field: 'username', what: `username '${spec.username}'` }
+        : (idCount.get(scoped(spec.scope, id)) ?? 0) > 1
+          ? { field: 'id', what: `id '${id}'` }
           : spec.customId !== undefined && (customIdCount.get(scoped(spec.scope, spec.customId)) ?? 0) > 1
             ? { field: 'custom_id', what: `custom_id '${spec.customId}'` }
             : undefined;
