@@ -104,7 +104,15 @@ export interface RouteSpec {
    * The ONE jwt plugin instance that applies to this route after Kong's precedence
    * (route > service > global), or undefined for a public route.
    */
-  jwt?: { id: string; config: JwtPluginConfig };
+  jwt?: {
+    id: string;
+    config: JwtPluginConfig;
+    /**
+     * How config.anonymous is resolved: Kong looks up a consumer id, then a username (the default);
+     * a Route CR names a KongConsumer's metadata.name.
+     */
+    anonymousRefKind?: 'username-or-id' | 'object-name';
+  };
   /**
    * Set when a plugin that applies to this route could not be configured: the route then fails
    * closed (500) instead of proxying unauthenticated (design.md lesson 3).

@@ -42,11 +42,12 @@ export function buildConsumers(specs: readonly ConsumerSpec[], diagnostics: Diag
   specs.forEach((spec, i) => {
     const id = ids[i]!;
     const c = counts.get(spec.scope)!;
+    // Username before id: a derived id only repeats because the username does.
     const dup =
-      c.id.get(id)! > 1
-        ? { field: 'id', what: `id '${id}'` }
-        : spec.username !== undefined && c.username.get(spec.username)! > 1
-          ? { field: 'username', what: `username '${spec.username}'` }
+      spec.username !== undefined && c.username.get(spec.username)! > 1
+        ? { field: 'username', what: `username '${spec.username}'` }
+        : c.id.get(id)! > 1
+          ? { field: 'id', what: `id '${id}'` }
           : spec.customId !== undefined && c.customId.get(spec.customId)! > 1
             ? { field: 'custom_id', what: `custom_id '${spec.customId}'` }
             : undefined;

@@ -4,7 +4,7 @@ import { createJwtAuthenticator } from '../plugins/jwt/authenticator.js';
 import type { JwtAuthenticator } from '../plugins/jwt/types.js';
 import { compileRouteRegex } from '../snapshot/router.js';
 import type { CompiledRoute, CredentialIndex } from '../snapshot/types.js';
-import { findConsumer, type ConsumerTable } from './consumers.js';
+import { findConsumer, findConsumerByObjectName, type ConsumerTable } from './consumers.js';
 import { UpstreamTable } from './upstreams.js';
 
 /**
@@ -78,7 +78,10 @@ function authenticatorFor(
     config: jwt.config,
     credentialsByKey: credentials.byKey,
     ...(anonymousName !== undefined && {
-      anonymous: findConsumer(consumers, spec.scope, anonymousName) ?? { missing: anonymousName },
+      anonymous:
+        (jwt.anonymousRefKind === 'object-name'
+          ? findConsumerByObjectName(consumers, spec.scope, anonymousName)
+          : findConsumer(consumers, spec.scope, anonymousName)) ?? { missing: anonymousName },
     }),
   });
   cache.set(key, auth);

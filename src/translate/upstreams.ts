@@ -25,7 +25,7 @@ function upstreamId(route: RouteSpec): string {
   const b = route.backend;
   return b.kind === 'service'
     ? `k8s:${route.scope}/${b.name}:${b.port}`
-    : `service:${route.scope}\u0000${route.service.id}`;
+    : `service:${route.scope === '' ? '' : `${route.scope}/`}${route.service.id}`;
 }
 
 function buildUpstream(id: string, route: RouteSpec): Upstream {

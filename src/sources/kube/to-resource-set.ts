@@ -2,7 +2,6 @@ import { jwtCredentialSpecSchema, kongConsumerSpecSchema, routeSpecSchema, type 
 import type { Diagnostic, ObjectRef } from '../../model/diagnostics.js';
 import type { BackendSpec, ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec, ServiceInfo } from '../../model/resources.js';
 import { resolveServiceEndpoints } from './endpoints.js';
-import { consumerId as kongConsumerId } from '../../model/ids.js';
 import { kubeId } from './ids.js';
 import { readSecretValue } from './secrets.js';
 import type { CustomObject, ToResourceSetInput } from './types.js';
@@ -25,12 +24,11 @@ export function toResourceSet(input: ToResourceSetInput): ResourceSet {
   const consumers = sortByRef(input.consumers)
     .map((o) => toConsumer(o, diagnostics))
     .filter((c): c is ConsumerSpec => c !== undefined);
-  const consumersByName = new Map(consumers.map((c) => [`${c.scope}/${c.ref.name}`, c]));
   const credentials = sortByRef(input.credentials)
     .map((o) => toCredential(o, input, diagnostics))
     .filter((c): c is CredentialSpec => c !== undefined);
   const routes = sortByRef(input.routes)
-    .map((o) => toRoute(o, input, consumersByName, diagnostics))
+    .map((o) => toRoute(o, input, diagnostics))
     .filter((r): r is RouteSpec => r !== undefined);
   return { consumers, credentials, routes, diagnostics };
 }
@@ -87,7 +85,6 @@ function toCredential(obj: CustomObject, input: ToResourceSetInput, diagnostics:
 function toRoute(
   obj: CustomObject,
   input: ToResourceSetInput,
-  consumersByName: ReadonlyMap<string, ConsumerSpec>,
   diagnostics: Diagnostic[],
 ): RouteSpec | undefined {
   const ref = objectRefOf('Route', obj);
@@ -128,13 +125,8 @@ function toRoute(
   };
   const jwt = spec.plugins?.jwt;
   if (jwt) {
-    const config = { ...jwt };
-    if (config.anonymous !== undefined) {
-      // The CR names a KongConsumer object; the translator looks consumers up by id, then username.
-      const c = consumersByName.get(`${ns}/${config.anonymous}`);
-      if (c) config.anonymous = c.username ?? kongConsumerId(c.customId!);
-    }
-    route.jwt = { id: kubeId('route', ns, ref.name, 'jwt'), config };
+    // `anonymous` names a KongConsumer object in the same namespace, resolved by the translator.
+    route.jwt = { id: kubeId('route', ns, ref.name, 'jwt'), config: { ...jwt }, anonymousRefKind: 'object-name' };
   }
   if (pluginError !== undefined) route.pluginError = pluginError;
   return route;
@@ -191,7 +183,8 @@ function toBackend(
       name: svc.name,
       port: svc.port,
       endpoints: resolved.endpoints,
-      hostHeader: `${svc.name}.${ns}.svc${portNumber === undefined ? '' : `:${portNumber}`}`,
+      // As for URL backends, the port is left out when it is the scheme's default (RFC 9110 §7.2).
+      hostHeader: `${svc.name}.${ns}.svc${portNumber === undefined || portNumber === (https ? 443 : 80) ? '' : `:${portNumber}`}`,
       protocol: https ? 'https' : 'http',
     },
     service: {
