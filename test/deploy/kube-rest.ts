@@ -16,8 +16,26 @@ export interface RestOptions {
   contentType?: string;
 }
 
+/** Like client-go: a 429 (e.g. "storage is (re)initializing" while a new CRD's watch cache fills)
+ * is retried after the server's Retry-After, a few times. */
+const MAX_RETRIES_ON_429 = 10;
+
 /** One request with the kubeconfig's credentials (and impersonation headers, if any). */
 export async function kubeRest(kc: KubeConfig, method: string, path: string, opts: RestOptions = {}): Promise<RestResponse> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await kubeRestOnce(kc, method, path, opts);
+    if (res.status !== 429 || attempt >= MAX_RETRIES_ON_429) return res;
+    const seconds = Number(res.retryAfter ?? 1);
+    await new Promise((r) => setTimeout(r, Math.min(Number.isFinite(seconds) ? seconds : 1, 2) * 1000));
+  }
+}
+
+async function kubeRestOnce(
+  kc: KubeConfig,
+  method: string,
+  path: string,
+  opts: RestOptions,
+): Promise<RestResponse & { retryAfter?: string }> {
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new Error('kubeRest: kubeconfig has no current cluster');
   const url = new URL(path, server);
@@ -44,7 +62,7 @@ export async function kubeRest(kc: KubeConfig, method: string, path: string, opt
         } catch {
           body = text;
         }
-        resolve({ status: res.statusCode ?? 0, body });
+        resolve({ status: res.statusCode ?? 0, body, retryAfter: res.headers['retry-after'] });
       });
       res.on('error', reject);
     });
