@@ -200,10 +200,12 @@ function plural(kind: string): string {
   return `${kind.toLowerCase()}s`;
 }
 
+// Unique per run, so reruns against an external cluster ($PORTCULLIS_E2E_KUBECONFIG) do not collide.
+const runId = Date.now().toString(36);
 let seq = 0;
 function create(kind: string, spec: Record<string, unknown>, dryRun = false) {
   const path = collectionPath(API, plural(kind), BAD_NS) + (dryRun ? '?dryRun=All' : '');
-  const body = { apiVersion: API, kind, metadata: { name: `case-${++seq}`, namespace: BAD_NS }, spec };
+  const body = { apiVersion: API, kind, metadata: { name: `case-${runId}-${++seq}`, namespace: BAD_NS }, spec };
   return kubeRest(cp.kubeConfig, 'POST', path, { body });
 }
 

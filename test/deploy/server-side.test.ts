@@ -26,6 +26,8 @@ const API = 'portcullis.dev/v1alpha1';
 const SCOPED_RELEASE_NS = 'portcullis-scoped';
 const WATCHED = 'demo';
 const UNWATCHED = 'other';
+// Unique per run, so reruns against an external cluster ($PORTCULLIS_E2E_KUBECONFIG) do not collide.
+const runId = Date.now().toString(36);
 const RBAC_KINDS = new Set(['ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
 
 let cp: ControlPlane;
@@ -224,7 +226,7 @@ describe('chart RBAC for the controller ServiceAccount (default: all namespaces)
       body: {
         apiVersion: 'v1',
         kind: 'Event',
-        metadata: { name: 'rbac-target.programmed', namespace: WATCHED },
+        metadata: { name: `rbac-target.${runId}`, namespace: WATCHED },
         involvedObject: { apiVersion: API, kind: 'Route', name: 'rbac-target', namespace: WATCHED },
         reason: 'Programmed',
         message: 'route programmed',
@@ -237,23 +239,24 @@ describe('chart RBAC for the controller ServiceAccount (default: all namespaces)
 
   it('real requests allowed: create, get and update the leader Lease in the release namespace', async () => {
     const leases = collectionPath('coordination.k8s.io/v1', 'leases', releaseNamespace);
+    const leaseName = `portcullis-leader-${runId}`;
     const created = await kubeRest(sa, 'POST', leases, {
       body: {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
-        metadata: { name: 'portcullis-leader', namespace: releaseNamespace },
+        metadata: { name: leaseName, namespace: releaseNamespace },
         spec: { holderIdentity: 'pod-a', leaseDurationSeconds: 15 },
       },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const got = await kubeRest(sa, 'GET', `${leases}/portcullis-leader`);
+    const got = await kubeRest(sa, 'GET', `${leases}/${leaseName}`);
     expect(got.status).toBe(200);
-    const updated = await kubeRest(sa, 'PUT', `${leases}/portcullis-leader`, {
+    const updated = await kubeRest(sa, 'PUT', `${leases}/${leaseName}`, {
       body: { ...got.body, spec: { ...got.body.spec, holderIdentity: 'pod-b' } },
     });
     expect(updated.status, JSON.stringify(updated.body)).toBe(200);
     expect(updated.body.spec.holderIdentity).toBe('pod-b');
-    expect((await kubeRest(sa, 'DELETE', `${leases}/portcullis-leader`)).status).toBe(403);
+    expect((await kubeRest(sa, 'DELETE', `${leases}/${leaseName}`)).status).toBe(403);
   });
 
   const secrets = collectionPath('v1', 'secrets', WATCHED);
