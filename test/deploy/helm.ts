@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const chartDir = join(repoRoot, 'deploy/helm/portcullis');
@@ -78,4 +78,9 @@ export function findObject(objects: K8sObject[], kind: string, name?: string): K
     throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${found.length}`);
   }
   return found[0]!;
+}
+
+/** A multi-document YAML stream of `objects`, e.g. to server-side apply what `renderChart` returned. */
+export function toYamlStream(objects: K8sObject[]): string {
+  return objects.map((o) => stringify(o)).join('---\n');
 }
