@@ -162,7 +162,7 @@ describe('portcullis token', () => {
     ['unknown command', ['frobnicate'], /unknown command/],
     ['validate without files', ['validate'], /at least one file/],
     ['standalone without --config', ['standalone'], /--config/],
-  ])('usage error: %s → exit 2', async (_n, args, re) => {
+  ])('usage error: %s → exit 2', { concurrent: true }, async (_n, args, re) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(re);

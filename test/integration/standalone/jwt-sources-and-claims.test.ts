@@ -123,6 +123,25 @@ describe('token sources', () => {
   });
 });
 
+describe('decoding failures', () => {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const good = tok();
+  const [h, p, sig] = good.split('.') as [string, string, string];
+  it.each<[string, string, string]>([
+    ['alg none', `${b64({ alg: 'none', typ: 'JWT' })}.${p}.${sig}`, 'Bad token; invalid alg'],
+    ['alg missing', `${b64({ typ: 'JWT' })}.${p}.${sig}`, 'Bad token; invalid alg'],
+    ['alg lower-case', `${b64({ alg: 'hs256' })}.${p}.${sig}`, 'Bad token; invalid alg'],
+    ['header JSON but not an object', `${b64([1])}.${p}.${sig}`, 'Bad token; invalid JSON'],
+    ['payload not JSON', `${h}.${Buffer.from('{nope').toString('base64url')}.${sig}`, 'Bad token; invalid JSON'],
+    ['two parts', `${h}.${p}`, 'Bad token; invalid JSON'],
+    ['signature with characters outside base64url', `${h}.${p}.${sig.slice(0, -2)}*!`, 'Bad token; invalid signature'],
+    ['a flipped signature character', `${h}.${p}.${sig.slice(0, -1)}${sig.endsWith('A') ? 'B' : 'A'}`, 'Invalid signature'],
+  ])('%s', async (_n, t, m) => {
+    const r = await call(gw.proxy, '/default', auth(`Bearer ${t}`));
+    expect([r.status, r.body]).toEqual([401, msg(m)]);
+  });
+});
+
 describe('key claim and secrets', () => {
   it('key_claim_name kid reads the JOSE header; the default (iss) then finds nothing', async () => {
     const t = tok({ kidOnly: true });
