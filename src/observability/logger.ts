@@ -27,6 +27,8 @@ export interface AccessLogEntry {
   requestId: string;
   consumer?: { id: string; username?: string };
   clientIp?: string;
+  /** Every route of the live snapshot: their uri_param_names are redacted on any request. */
+  allRoutes?: readonly CompiledRoute[];
 }
 
 export interface AccessLog {
@@ -55,7 +57,7 @@ export function createAccessLog(opts: { enabled: boolean; destination?: Destinat
         request_id: e.requestId,
         route: e.route ? e.route.label : null,
         method: e.method,
-        path: e.rawQuery ? `${e.rawPath}?${redactQuery(e.rawQuery, redactedParams(e.route))}` : e.rawPath,
+        path: e.rawQuery ? `${e.rawPath}?${redactQuery(e.rawQuery, e.allRoutes ? redactedParamsAll(e.allRoutes) : redactedParams(e.route))}` : e.rawPath,
         status: e.status,
         latency_ms: round(e.latencyMs),
         upstream_latency_ms: e.upstreamLatencyMs === undefined ? undefined : round(e.upstreamLatencyMs),
@@ -88,6 +90,22 @@ export function redactedParams(route: CompiledRoute | undefined): ReadonlySet<st
   if (!s) {
     s = new Set(['jwt', ...names]);
     redactCache.set(route, s);
+  }
+  return s;
+}
+
+const redactAllCache = new WeakMap<readonly CompiledRoute[], ReadonlySet<string>>();
+
+/**
+ * Query parameter names to redact on any request: `jwt` plus every route's uri_param_names. A token
+ * sent to the wrong path (404) or to a route without the jwt plugin is still a token.
+ */
+export function redactedParamsAll(routes: readonly CompiledRoute[]): ReadonlySet<string> {
+  let s = redactAllCache.get(routes);
+  if (!s) {
+    const names = new Set(['jwt']);
+    for (const r of routes) for (const n of r.auth?.config.uriParamNames ?? []) names.add(n);
+    redactAllCache.set(routes, (s = names));
   }
   return s;
 }

@@ -77,7 +77,7 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       if (logEnabled) {
         accessLog!.log({
           route, method: req.method ?? '', rawPath, rawQuery, status, latencyMs: ms, upstreamLatencyMs, requestId,
-          consumer, clientIp,
+          consumer, clientIp, allRoutes: store.current()?.routes,
         });
       }
       deps.onEnd?.();
