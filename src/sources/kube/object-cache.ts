@@ -28,7 +28,7 @@ export class ObjectCache<T extends KubernetesObject> {
   upsert(obj: T): boolean {
     const key = objectKey(obj.metadata);
     const prev = this.items.get(key);
-    this.items.set(key, obj);
+    this.items.set(key, slim(obj));
     return !sameVersion(prev, obj);
   }
 
@@ -39,7 +39,7 @@ export class ObjectCache<T extends KubernetesObject> {
   /** Atomically swap in a full list (after a relist): objects deleted meanwhile disappear. */
   replaceAll(list: readonly T[]): boolean {
     const next = new Map<string, T>();
-    for (const obj of list) next.set(objectKey(obj.metadata), obj);
+    for (const obj of list) next.set(objectKey(obj.metadata), slim(obj));
     let changed = next.size !== this.items.size;
     if (!changed) {
       for (const [key, obj] of next) {
@@ -52,6 +52,24 @@ export class ObjectCache<T extends KubernetesObject> {
     this.items = next;
     return changed;
   }
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Drops what the gateway never reads but the API sends with every object: managedFields (often
+ * larger than the object) and kubectl's last-applied annotation (for a Secret applied with
+ * kubectl it repeats the Secret's data in clear text, which we must not keep twice).
+ */
+function slim<T extends KubernetesObject>(obj: T): T {
+  const meta = obj.metadata;
+  if (!meta) return obj;
+  if (meta.managedFields !== undefined) delete meta.managedFields;
+  if (meta.annotations?.[LAST_APPLIED] !== undefined) {
+    const { [LAST_APPLIED]: _dropped, ...rest } = meta.annotations;
+    meta.annotations = rest;
+  }
+  return obj;
 }
 
 function sameVersion(a: KubernetesObject | undefined, b: KubernetesObject): boolean {

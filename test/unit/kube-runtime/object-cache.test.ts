@@ -22,4 +22,22 @@ describe('ObjectCache', () => {
     expect(c.values().map((o) => o.metadata?.name)).toEqual(['x']);
     expect(c.replaceAll([obj('a', 'x', '1', 'new-uid')])).toBe(true); // recreated under the same name
   });
+
+  it('keeps neither managedFields nor kubectl last-applied (a Secret's data in clear text) in memory', () => {
+    const c = new ObjectCache();
+    const fat = () => ({
+      metadata: {
+        namespace: 'a', name: 's', resourceVersion: '1', uid: 'u',
+        managedFields: [{ manager: 'kubectl', operation: 'Apply' }],
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"stringData":{"secret":"s3cr3t"}}', keep: 'me' },
+      },
+    });
+    c.upsert(fat());
+    c.replaceAll([fat(), { ...fat(), metadata: { ...fat().metadata, name: 't' } }]);
+    for (const stored of c.values()) {
+      expect(stored.metadata).not.toHaveProperty('managedFields');
+      expect(stored.metadata?.annotations).toEqual({ keep: 'me' });
+      expect(JSON.stringify(stored)).not.toContain('s3cr3t');
+    }
+  });
 });
