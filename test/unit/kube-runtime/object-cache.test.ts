@@ -23,7 +23,7 @@ describe('ObjectCache', () => {
     expect(c.replaceAll([obj('a', 'x', '1', 'new-uid')])).toBe(true); // recreated under the same name
   });
 
-  it('keeps neither managedFields nor kubectl last-applied (a Secret's data in clear text) in memory', () => {
+  it("keeps neither managedFields nor kubectl last-applied (a Secret's data in clear text) in memory", () => {
     const c = new ObjectCache();
     const fat = () => ({
       metadata: {
