@@ -59,7 +59,8 @@ describe('toResourceSet', () => {
     const consumer = cr('KongConsumer', 'g', { username: 'guest' });
     const before = JSON.stringify([route, consumer]);
     const rs = toResourceSet(input({ routes: [route], consumers: [consumer] }));
-    expect(rs.routes[0]?.jwt?.config.anonymous).toBe('guest');
+    // `anonymous` names the KongConsumer object; the translator resolves it by name in the namespace.
+    expect(rs.routes[0]?.jwt).toMatchObject({ config: { anonymous: 'g' }, anonymousRefKind: 'object-name' });
     expect(JSON.stringify([route, consumer])).toBe(before);
   });
 });
