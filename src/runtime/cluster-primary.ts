@@ -105,6 +105,12 @@ export async function startClusterPrimary(opts: GatewayRuntimeOptions): Promise<
   const restartTimers = new Set<NodeJS.Timeout>();
   let allExited: (() => void) | undefined;
 
+  // Let the kernel hand connections to the workers (each accepts on the shared socket) rather
+  // than node:cluster's round-robin through the primary: with round-robin, a connection handed
+  // to a worker at the moment it dies is never closed by the primary and the client hangs until
+  // its own timeout. Also keeps the primary off the accept path. NODE_CLUSTER_SCHED_POLICY=rr
+  // still selects round-robin.
+  if (!process.env['NODE_CLUSTER_SCHED_POLICY']) cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({
     exec: fileURLToPath(new URL('./proxy-worker-main.js', import.meta.url)),
     args: [],
