@@ -22,7 +22,8 @@ Listener options (standalone and controller; flag, then env var, then default):
   --access-log on|off         PORTCULLIS_ACCESS_LOG     on
   --log-level LEVEL           PORTCULLIS_LOG_LEVEL      info
   --drain-seconds N           PORTCULLIS_DRAIN_SECONDS  10
-  --workers N                 PORTCULLIS_WORKERS        0 (N > 0: N proxy worker processes)
+  --workers N                 PORTCULLIS_WORKERS        0 (N > 0: N proxy worker processes;
+                                                        the source, admin and status stay in one primary)
 `;
 
 const gatewayFlagOptions = Object.fromEntries(

@@ -62,6 +62,5 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     () => undefined,
   );
 
-  await runtime.closed;
-  return 0;
+  return runtime.closed;
 }

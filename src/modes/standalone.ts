@@ -52,6 +52,5 @@ export async function runStandalone(opts: StandaloneOptions): Promise<number> {
     onError: (err: Error) => runtime.logger.warn({ file: label, err: { message: err.message } }, 'cannot read configuration file'),
   });
 
-  await runtime.closed;
-  return 0;
+  return runtime.closed;
 }

@@ -19,7 +19,7 @@ interface RouteChildren {
  * snapshot's routes are collected with it).
  */
 export class GatewayMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   readonly requests: Counter<'route' | 'status'>;
   readonly authFailures: Counter<'route' | 'reason'>;
   readonly latency: Histogram<'route'>;
@@ -29,13 +29,20 @@ export class GatewayMetrics {
   readonly #byRoute = new WeakMap<CompiledRoute, RouteChildren>();
   readonly #noRoute: RouteChildren;
 
-  constructor(opts: { defaultMetrics?: boolean } = {}) {
+  /**
+   * `registry`: where to register (the cluster primary passes one that also folds in its
+   * workers' metrics). The `aggregator` of each metric says how the primary combines the
+   * processes' values: counts of per-request events sum; per-pod facts every process shares
+   * (snapshot version, reloads, which happen in the primary and each worker alike) take the max.
+   */
+  constructor(opts: { defaultMetrics?: boolean; registry?: Registry } = {}) {
+    this.registry = opts.registry ?? new Registry();
     const registers = [this.registry];
     this.requests = new Counter({ name: 'portcullis_requests_total', help: 'Proxied requests by route and status', labelNames: ['route', 'status'], registers });
     this.authFailures = new Counter({ name: 'portcullis_auth_failures_total', help: 'JWT authentication failures by route and reason', labelNames: ['route', 'reason'], registers });
     this.latency = new Histogram({ name: 'portcullis_request_duration_seconds', help: 'Time from request start to response end, by route', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers });
-    this.snapshotVersion = new Gauge({ name: 'portcullis_snapshot_version', help: 'Version of the live snapshot', registers });
-    this.snapshotReloads = new Counter({ name: 'portcullis_snapshot_reloads_total', help: 'Snapshots swapped in', registers });
+    this.snapshotVersion = new Gauge({ name: 'portcullis_snapshot_version', help: 'Version of the live snapshot', aggregator: 'max', registers });
+    this.snapshotReloads = new Counter({ name: 'portcullis_snapshot_reloads_total', help: 'Snapshots swapped in', aggregator: 'max', registers });
     this.snapshotReloadFailures = new Counter({ name: 'portcullis_snapshot_reload_failures_total', help: 'Snapshot builds that failed (the previous one kept serving)', registers });
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.#noRoute = this.#children(NO_ROUTE);

@@ -1,6 +1,6 @@
 import { createAdminServer } from '../admin/server.js';
 import type { GatewayOptions } from '../cli/gateway-options.js';
-import { formatDiagnostic, type Diagnostic } from '../model/diagnostics.js';
+import type { Diagnostic } from '../model/diagnostics.js';
 import type { ResourceSet } from '../model/resources.js';
 import { createAccessLog, createLogger, type Logger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
@@ -10,7 +10,8 @@ import { SnapshotStore } from '../snapshot/store.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { Readiness } from '../status/health.js';
 import { createStatusServer } from '../status/server.js';
-import { hashResources, translate } from '../translate/translate.js';
+import { startClusterPrimary } from './cluster-primary.js';
+import { createSnapshotApplier, createSourceFailureReporter } from './snapshot-applier.js';
 
 export interface GatewayRuntime {
   store: SnapshotStore;
@@ -19,13 +20,14 @@ export interface GatewayRuntime {
   logger: Logger;
   /**
    * Translate and swap in a new snapshot, unless its inputs hash like the live one's. Never throws:
-   * a failed build is logged and counted, and the previous snapshot keeps serving.
+   * a failed build is logged and counted, and the previous snapshot keeps serving. With workers,
+   * the primary's version is then sent to every worker.
    */
   apply(resources: ResourceSet, hash?: string): Snapshot | undefined;
   /** A source could not produce a ResourceSet at all (e.g. a kong.yml that does not parse). */
   reportSourceFailure(diagnostics: readonly Diagnostic[]): void;
-  /** Resolves once SIGTERM/SIGINT (or shutdown()) has drained and closed every listener. */
-  closed: Promise<void>;
+  /** Resolves with the exit code once SIGTERM/SIGINT (or shutdown()) has drained and closed everything. */
+  closed: Promise<number>;
   shutdown(reason: string): Promise<void>;
 }
 
@@ -37,8 +39,16 @@ export interface GatewayRuntimeOptions {
   beforeClose?: () => Promise<void>;
 }
 
-/** Listeners, store, metrics and signal handling shared by the standalone and controller modes. */
+/**
+ * Listeners, store, metrics and signal handling shared by the standalone and controller modes.
+ * `gateway.workers > 0`: this process becomes the node:cluster primary (source, admin, status)
+ * and the proxy runs in that many worker processes (cluster-primary.ts).
+ */
 export async function startGatewayRuntime(opts: GatewayRuntimeOptions): Promise<GatewayRuntime> {
+  return opts.gateway.workers > 0 ? startClusterPrimary(opts) : startSingleProcess(opts);
+}
+
+async function startSingleProcess(opts: GatewayRuntimeOptions): Promise<GatewayRuntime> {
   const { gateway } = opts;
   const logger = createLogger({ level: gateway.logLevel });
   const store = new SnapshotStore();
@@ -71,49 +81,10 @@ export async function startGatewayRuntime(opts: GatewayRuntimeOptions): Promise<
     'portcullis listening',
   );
 
-  let reported = new Set<string>();
-  const apply = (resources: ResourceSet, hash = hashResources(resources)): Snapshot | undefined => {
-    const live = store.current();
-    if (live && live.hash === hash) return undefined;
-    const started = performance.now();
-    let snapshot: Snapshot;
-    try {
-      snapshot = translate(resources, (live?.version ?? 0) + 1, hash);
-      store.swap(snapshot);
-    } catch (err) {
-      metrics.reloadFailed();
-      logger.error({ err: { message: (err as Error).message } }, 'snapshot build failed; the previous snapshot keeps serving');
-      return undefined;
-    }
-    // Log each problem once, when it appears, not on every rebuild.
-    const now = new Set(snapshot.diagnostics.map(formatDiagnostic));
-    for (const d of snapshot.diagnostics) {
-      const line = formatDiagnostic(d);
-      if (!reported.has(line)) logger[d.severity === 'error' ? 'error' : 'warn']({ reason: d.reason }, line);
-    }
-    reported = now;
-    logger.info(
-      {
-        version: snapshot.version,
-        routes: snapshot.routes.length,
-        consumers: snapshot.consumers.length,
-        credentials: snapshot.credentials.all.length,
-        rejected: snapshot.diagnostics.filter((d) => d.severity === 'error').length,
-        build_ms: Math.round((performance.now() - started) * 10) / 10,
-      },
-      'snapshot swapped',
-    );
-    return snapshot;
-  };
+  const applier = createSnapshotApplier({ store, metrics, logger, logDiagnostics: true });
 
-  const reportSourceFailure = (diagnostics: readonly Diagnostic[]) => {
-    metrics.reloadFailed();
-    for (const d of diagnostics) logger.error({ reason: d.reason }, formatDiagnostic(d));
-    logger.error(store.current() ? 'configuration rejected; the previous snapshot keeps serving' : 'configuration rejected; nothing to serve yet');
-  };
-
-  let resolveClosed!: () => void;
-  const closed = new Promise<void>((r) => (resolveClosed = r));
+  let resolveClosed!: (code: number) => void;
+  const closed = new Promise<number>((r) => (resolveClosed = r));
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (reason: string) =>
     (shuttingDown ??= (async () => {
@@ -129,9 +100,18 @@ export async function startGatewayRuntime(opts: GatewayRuntimeOptions): Promise<
       accessLog.flush();
       logger.info('stopped');
       logger.flush();
-      resolveClosed();
+      resolveClosed(0);
     })());
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal));
 
-  return { store, metrics, readiness, logger, apply, reportSourceFailure, closed, shutdown };
+  return {
+    store,
+    metrics,
+    readiness,
+    logger,
+    apply: (resources, hash) => applier.apply(resources, hash),
+    reportSourceFailure: createSourceFailureReporter({ store, metrics, logger }),
+    closed,
+    shutdown,
+  };
 }

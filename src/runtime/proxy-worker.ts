@@ -1,0 +1,111 @@
+import pino from 'pino';
+import type { GatewayOptions } from '../cli/gateway-options.js';
+import { createAccessLog, createLogger } from '../observability/logger.js';
+import { GatewayMetrics } from '../observability/metrics.js';
+import { kongPipeline } from '../proxy/kong-pipeline.js';
+import { createProxyServer } from '../proxy/server.js';
+import { SnapshotStore } from '../snapshot/store.js';
+import { Readiness } from '../status/health.js';
+import { registerWorkerMetrics } from './cluster-metrics.js';
+import { createSnapshotApplier } from './snapshot-applier.js';
+import { isToWorker, WORKER_ENV, type FromWorker, type MetricsJson, type ToWorker } from './worker-protocol.js';
+
+/** Linux PIPE_BUF: a write(2) of at most this many bytes to a pipe is never interleaved with another's. */
+const PIPE_BUF = 4096;
+
+export function workerSettings(env: NodeJS.ProcessEnv = process.env): { slot: number; gateway: GatewayOptions } {
+  const slot = Number(env[WORKER_ENV.slot]);
+  const raw = env[WORKER_ENV.options];
+  if (!Number.isInteger(slot) || slot < 1 || !raw) throw new Error('not started as a portcullis proxy worker');
+  return { slot, gateway: JSON.parse(raw) as GatewayOptions };
+}
+
+/**
+ * A proxy worker (node:cluster child): ONLY the proxy listener. It gets every ResourceSet (with
+ * the primary's version) over IPC, translates and swaps locally, and starts listening once its
+ * first snapshot is live, so it never answers "no snapshot". Drains and exits on the primary's
+ * `drain` message or on SIGTERM/SIGINT (a Ctrl-C reaches the whole process group).
+ */
+export async function runProxyWorker(slot: number, gateway: GatewayOptions): Promise<void> {
+  const send = (msg: FromWorker) => {
+    if (process.connected) process.send!(msg);
+  };
+  const logger = createLogger({ level: gateway.logLevel }).child({ worker: slot, pid: process.pid });
+  const store = new SnapshotStore();
+  const metrics = new GatewayMetrics();
+  metrics.watch(store);
+  registerWorkerMetrics(metrics, store, slot);
+  const readiness = new Readiness(store);
+  // Several processes share stdout: keep every write whole lines and at most PIPE_BUF bytes, so
+  // lines from different workers may interleave but never tear.
+  const accessLog = createAccessLog({
+    enabled: gateway.accessLog,
+    destination: pino.destination({ dest: 1, sync: false, minLength: PIPE_BUF / 2, maxWrite: PIPE_BUF }),
+  });
+  const proxy = createProxyServer({
+    store,
+    pipeline: kongPipeline,
+    metrics,
+    accessLog,
+    logger,
+    readiness,
+    drainTimeoutMs: gateway.drainSeconds * 1000,
+  });
+  let lastFailure: Error | undefined;
+  // Diagnostics are the primary's to log (once per pod, not once per worker).
+  const applier = createSnapshotApplier({ store, metrics, logger, logDiagnostics: false, onFailure: (err) => (lastFailure = err) });
+
+  let listening: Promise<void> | undefined;
+  const startListening = () =>
+    (listening ??= proxy.listen(gateway.proxyListen).then(
+      () => send({ t: 'portcullis:listening' }),
+      (err: NodeJS.ErrnoException) => {
+        const message = `cannot listen on ${gateway.proxyListen.host}:${gateway.proxyListen.port}: ${err.code ?? err.message}`;
+        send({ t: 'portcullis:listen-failed', message });
+        logger.error(message);
+        logger.flush();
+        process.exit(1);
+      },
+    ));
+
+  let draining: Promise<void> | undefined;
+  const drain = (why: string) =>
+    (draining ??= (async () => {
+      logger.info({ reason: why }, 'worker draining in-flight requests');
+      await proxy.close();
+      accessLog.flush();
+      logger.info('worker stopped');
+      logger.flush();
+      process.exit(0);
+    })());
+
+  const onMessage = (msg: ToWorker) => {
+    switch (msg.t) {
+      case 'portcullis:apply': {
+        lastFailure = undefined;
+        applier.apply(msg.resources, msg.hash, msg.version);
+        const live = store.current();
+        const failure = lastFailure as Error | undefined; // set by the applier's onFailure
+        if (failure || !live) {
+          return send({ t: 'portcullis:apply-failed', version: msg.version, message: failure?.message ?? 'no snapshot' });
+        }
+        send({ t: 'portcullis:applied', version: live.version });
+        if (!draining) void startListening();
+        return;
+      }
+      case 'portcullis:drain':
+        return void drain('primary asked');
+      case 'portcullis:metrics-request':
+        return void metrics.registry.getMetricsAsJSON().then(
+          (json) => send({ t: 'portcullis:metrics', id: msg.id, metrics: json as MetricsJson }),
+          () => send({ t: 'portcullis:metrics', id: msg.id, metrics: [] }),
+        );
+    }
+  };
+
+  process.on('message', (msg: unknown) => {
+    if (isToWorker(msg)) onMessage(msg);
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void drain(signal));
+  send({ t: 'portcullis:hello' });
+}

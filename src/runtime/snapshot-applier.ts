@@ -1,0 +1,84 @@
+import { formatDiagnostic, type Diagnostic } from '../model/diagnostics.js';
+import type { ResourceSet } from '../model/resources.js';
+import type { Logger } from '../observability/logger.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { SnapshotStore } from '../snapshot/store.js';
+import type { Snapshot } from '../snapshot/types.js';
+import { hashResources, translate } from '../translate/translate.js';
+
+export interface SnapshotApplier {
+  /**
+   * Translate and swap in a new snapshot. Without `version`, the next version is taken and an
+   * input hashing like the live snapshot's is skipped; with it (a worker obeying its primary),
+   * only a version not newer than the live one is skipped. Never throws: a failed build is logged
+   * and counted, and the previous snapshot keeps serving. Returns the snapshot swapped in.
+   */
+  apply(resources: ResourceSet, hash?: string, version?: number): Snapshot | undefined;
+}
+
+export interface SnapshotApplierOptions {
+  store: SnapshotStore;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  /** Log each new diagnostic (once per pod: the primary, not every worker). */
+  logDiagnostics: boolean;
+  /** Called when a build throws (after it was logged and counted). */
+  onFailure?: (err: Error) => void;
+}
+
+export function createSnapshotApplier(opts: SnapshotApplierOptions): SnapshotApplier {
+  const { store, metrics, logger } = opts;
+  let reported = new Set<string>();
+
+  const logNewDiagnostics = (snapshot: Snapshot) => {
+    // Log each problem once, when it appears, not on every rebuild.
+    const now = new Set(snapshot.diagnostics.map(formatDiagnostic));
+    for (const d of snapshot.diagnostics) {
+      const line = formatDiagnostic(d);
+      if (!reported.has(line)) logger[d.severity === 'error' ? 'error' : 'warn']({ reason: d.reason }, line);
+    }
+    reported = now;
+  };
+
+  return {
+    apply(resources, hash = hashResources(resources), version) {
+      const live = store.current();
+      if (version === undefined ? live?.hash === hash : live !== undefined && version <= live.version) return undefined;
+      const started = performance.now();
+      let snapshot: Snapshot;
+      try {
+        snapshot = translate(resources, version ?? (live?.version ?? 0) + 1, hash);
+        store.swap(snapshot);
+      } catch (err) {
+        metrics.reloadFailed();
+        logger.error({ err: { message: (err as Error).message } }, 'snapshot build failed; the previous snapshot keeps serving');
+        opts.onFailure?.(err as Error);
+        return undefined;
+      }
+      if (opts.logDiagnostics) logNewDiagnostics(snapshot);
+      logger.info(
+        {
+          version: snapshot.version,
+          routes: snapshot.routes.length,
+          consumers: snapshot.consumers.length,
+          credentials: snapshot.credentials.all.length,
+          rejected: snapshot.diagnostics.filter((d) => d.severity === 'error').length,
+          build_ms: Math.round((performance.now() - started) * 10) / 10,
+        },
+        'snapshot swapped',
+      );
+      return snapshot;
+    },
+  };
+}
+
+/** For a source that could not produce a ResourceSet at all (e.g. a kong.yml that does not parse). */
+export function createSourceFailureReporter(opts: Pick<SnapshotApplierOptions, 'store' | 'metrics' | 'logger'>) {
+  return (diagnostics: readonly Diagnostic[]): void => {
+    opts.metrics.reloadFailed();
+    for (const d of diagnostics) opts.logger.error({ reason: d.reason }, formatDiagnostic(d));
+    opts.logger.error(
+      opts.store.current() ? 'configuration rejected; the previous snapshot keeps serving' : 'configuration rejected; nothing to serve yet',
+    );
+  };
+}
