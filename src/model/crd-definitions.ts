@@ -84,18 +84,31 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
     specPatches: { algorithm: { maxLength: 5 } },
     specRules: {
       '': [
+        // One rule per field, so each message names the field it is about. algorithm is defaulted
+        // to HS256 by the API server; the has() guards keep the rules total anyway.
         {
-          // algorithm is defaulted to HS256 by the API server, the has() guards keep the rule total anyway.
-          rule: "(has(self.algorithm) && !self.algorithm.startsWith('HS')) || (has(self.secretRef) && !has(self.publicKeyRef))",
-          message: 'secretRef is required for HS* algorithms and publicKeyRef is forbidden',
+          rule: "(has(self.algorithm) && !self.algorithm.startsWith('HS')) || has(self.secretRef)",
+          message: 'secretRef is required for HS* algorithms',
           fieldPath: '.secretRef',
           reason: 'FieldValueRequired',
         },
         {
-          rule: "(!has(self.algorithm) || self.algorithm.startsWith('HS')) || (has(self.publicKeyRef) && !has(self.secretRef))",
-          message: 'publicKeyRef is required for RS*/ES*/PS*/EdDSA algorithms and secretRef is forbidden',
+          rule: "(has(self.algorithm) && !self.algorithm.startsWith('HS')) || !has(self.publicKeyRef)",
+          message: 'publicKeyRef is forbidden for HS* algorithms',
+          fieldPath: '.publicKeyRef',
+          reason: 'FieldValueForbidden',
+        },
+        {
+          rule: "(!has(self.algorithm) || self.algorithm.startsWith('HS')) || has(self.publicKeyRef)",
+          message: 'publicKeyRef is required for RS*/ES*/PS*/EdDSA algorithms',
           fieldPath: '.publicKeyRef',
           reason: 'FieldValueRequired',
+        },
+        {
+          rule: "(!has(self.algorithm) || self.algorithm.startsWith('HS')) || !has(self.secretRef)",
+          message: 'secretRef is forbidden for RS*/ES*/PS*/EdDSA algorithms',
+          fieldPath: '.secretRef',
+          reason: 'FieldValueForbidden',
         },
       ],
     },
@@ -109,7 +122,9 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
     file: 'routes.yaml',
     printerColumns: [
       { name: 'Paths', type: 'string', jsonPath: '.spec.paths' },
-      { name: 'Backend', type: 'string', jsonPath: '.spec.backend' },
+      // Two columns rather than .spec.backend, which kubectl would print as a raw JSON object.
+      { name: 'Service', type: 'string', jsonPath: '.spec.backend.service.name' },
+      { name: 'URL', type: 'string', jsonPath: '.spec.backend.url' },
       PROGRAMMED,
       AGE,
     ],
@@ -123,8 +138,15 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
       ],
       backend: [
         {
-          rule: 'has(self.service) != has(self.url)',
-          message: 'exactly one of service or url is required',
+          rule: 'has(self.service) || has(self.url)',
+          message: 'one of service or url is required',
+          reason: 'FieldValueRequired',
+        },
+        {
+          rule: '!has(self.service) || !has(self.url)',
+          message: 'url is forbidden when service is set (use exactly one)',
+          fieldPath: '.url',
+          reason: 'FieldValueForbidden',
         },
       ],
       'plugins.jwt': [
@@ -132,6 +154,7 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
           rule: "!has(self.maximumExpiration) || self.maximumExpiration == 0 || (has(self.claimsToVerify) && 'exp' in self.claimsToVerify)",
           message: 'maximumExpiration > 0 requires exp in claimsToVerify',
           fieldPath: '.claimsToVerify',
+          reason: 'FieldValueRequired',
         },
       ],
     },

@@ -18,7 +18,9 @@ import type { EventRecorder } from './events.js';
  * Leader-only writer of `.status.conditions`. `report` is synchronous and cheap (it only computes
  * the differences and queues them), so serving never waits on the API server. A single worker
  * drains the queue at a bounded rate; a newer desired status for an object replaces a queued one.
- * Conflicts, throttling and 5xx are retried with backoff; 404 (object gone) drops the item.
+ * Conflicts, throttling, 5xx and 401/403 are retried with backoff; 404 (object gone) drops the item.
+ * 401/403 are retried because a kube-apiserver that just started answers 403 until its RBAC
+ * caches fill; dropping the write would leave the status stale until something else changed.
  */
 export interface StatusWriterOptions {
   kubeConfig: KubeConfig;
@@ -149,7 +151,7 @@ export class StatusWriter {
         this.log.debug({ object: key }, 'object gone before its status was written');
         return;
       }
-      const retriable = code === undefined || code === 409 || code === 429 || code >= 500;
+      const retriable = code === undefined || code === 401 || code === 403 || code === 409 || code === 429 || code >= 500;
       if (!retriable) {
         this.log.warn({ object: key, err: describeError(err) }, 'status patch rejected');
         return;

@@ -98,31 +98,34 @@ const REJECTED: RuleCase[] = [
     name: 'JwtCredential HS256 without secretRef',
     kind: 'JwtCredential',
     spec: { consumerRef, key: 'k1', algorithm: 'HS256' },
-    message: ['spec.secretRef', 'secretRef is required for HS* algorithms and publicKeyRef is forbidden'],
+    message: ['spec.secretRef: Required value: secretRef is required for HS* algorithms'],
   },
   {
     name: 'JwtCredential with default algorithm (HS256) and no secretRef',
     kind: 'JwtCredential',
     spec: { consumerRef, key: 'k1' },
-    message: ['spec.secretRef', 'secretRef is required for HS* algorithms'],
+    message: ['spec.secretRef: Required value: secretRef is required for HS* algorithms'],
   },
   {
     name: 'JwtCredential RS256 without publicKeyRef',
     kind: 'JwtCredential',
     spec: { consumerRef, key: 'k1', algorithm: 'RS256' },
-    message: ['spec.publicKeyRef', 'publicKeyRef is required for RS*/ES*/PS*/EdDSA algorithms and secretRef is forbidden'],
+    message: ['spec.publicKeyRef: Required value: publicKeyRef is required for RS*/ES*/PS*/EdDSA algorithms'],
   },
   {
     name: 'JwtCredential RS256 with secretRef instead of publicKeyRef',
     kind: 'JwtCredential',
     spec: { consumerRef, key: 'k1', algorithm: 'RS256', secretRef },
-    message: ['spec.publicKeyRef', 'publicKeyRef is required for RS*/ES*/PS*/EdDSA algorithms and secretRef is forbidden'],
+    message: [
+      'spec.publicKeyRef: Required value: publicKeyRef is required for RS*/ES*/PS*/EdDSA algorithms',
+      'spec.secretRef: Forbidden: secretRef is forbidden for RS*/ES*/PS*/EdDSA algorithms',
+    ],
   },
   {
     name: 'JwtCredential HS256 with publicKeyRef',
     kind: 'JwtCredential',
     spec: { consumerRef, key: 'k1', algorithm: 'HS256', secretRef, publicKeyRef },
-    message: ['spec.secretRef', 'secretRef is required for HS* algorithms and publicKeyRef is forbidden'],
+    message: ['spec.publicKeyRef: Forbidden: publicKeyRef is forbidden for HS* algorithms'],
   },
   {
     name: 'JwtCredential with an unknown algorithm',
@@ -140,13 +143,13 @@ const REJECTED: RuleCase[] = [
     name: 'Route with both service and url backends',
     kind: 'Route',
     spec: { paths: ['/a'], backend: { ...svc, url: 'http://127.0.0.1:9/' } },
-    message: ['spec.backend', 'exactly one of service or url is required'],
+    message: ['spec.backend.url: Forbidden: url is forbidden when service is set (use exactly one)'],
   },
   {
     name: 'Route with neither service nor url backend',
     kind: 'Route',
     spec: { paths: ['/a'], backend: {} },
-    message: ['spec.backend', 'exactly one of service or url is required'],
+    message: ['spec.backend: Required value: one of service or url is required'],
   },
   {
     name: 'Route without hosts, paths or methods',
@@ -164,13 +167,13 @@ const REJECTED: RuleCase[] = [
     name: 'Route jwt maximumExpiration > 0 without claimsToVerify (defaults to [])',
     kind: 'Route',
     spec: { paths: ['/a'], backend: svc, plugins: { jwt: { maximumExpiration: 60 } } },
-    message: ['spec.plugins.jwt.claimsToVerify', 'maximumExpiration > 0 requires exp in claimsToVerify'],
+    message: ['spec.plugins.jwt.claimsToVerify: Required value: maximumExpiration > 0 requires exp in claimsToVerify'],
   },
   {
     name: 'Route jwt maximumExpiration > 0 with only nbf in claimsToVerify',
     kind: 'Route',
     spec: { paths: ['/a'], backend: svc, plugins: { jwt: { maximumExpiration: 60, claimsToVerify: ['nbf'] } } },
-    message: ['spec.plugins.jwt.claimsToVerify', 'maximumExpiration > 0 requires exp in claimsToVerify'],
+    message: ['spec.plugins.jwt.claimsToVerify: Required value: maximumExpiration > 0 requires exp in claimsToVerify'],
   },
   {
     name: 'Route jwt claimsToVerify with an unknown claim',
@@ -240,7 +243,12 @@ describe('printer columns and discovery', () => {
       columns: ['Name', 'Consumer', 'Algorithm', 'Key', 'Programmed', 'Age'],
       cells: { Consumer: 'login-server', Algorithm: 'HS256', Key: '1nzcMG9Xg7n1lLgmltHnkAmkt7yp4fjZ' },
     },
-    { plural: 'routes', name: 'my-api', columns: ['Name', 'Paths', 'Backend', 'Programmed', 'Age'], cells: { Paths: '["/api"]' } },
+    {
+      plural: 'routes',
+      name: 'my-api',
+      columns: ['Name', 'Paths', 'Service', 'URL', 'Programmed', 'Age'],
+      cells: { Paths: '["/api"]', Service: 'my-api-service', URL: null },
+    },
   ];
 
   it.each(tableCases)('GET $plural as a Table shows the printer columns', async ({ plural: p, name, columns, cells }) => {

@@ -67,14 +67,14 @@ describe('generated CRD schemas', () => {
     expect(cols).toEqual({
       KongConsumer: ['Username', 'Programmed', 'Age'],
       JwtCredential: ['Consumer', 'Algorithm', 'Key', 'Programmed', 'Age'],
-      Route: ['Paths', 'Backend', 'Programmed', 'Age'],
+      Route: ['Paths', 'Service', 'URL', 'Programmed', 'Age'],
     });
   });
 
   it.each([
     ['KongConsumer', ['has(self.username) || has(self.customId)']],
     ['JwtCredential', ["self.algorithm.startsWith('HS')", 'has(self.secretRef)', 'has(self.publicKeyRef)']],
-    ['Route', ['has(self.service) != has(self.url)', 'size(self.paths) > 0', "'exp' in self.claimsToVerify"]],
+    ['Route', ['has(self.service) || has(self.url)', '!has(self.service) || !has(self.url)', 'size(self.paths) > 0', "'exp' in self.claimsToVerify"]],
   ])('%s carries its CEL rules', (kind, fragments) => {
     const { crd } = crds.find((c) => c.def.kind === kind)!;
     const rules = findRules(schemaOf(crd));
