@@ -14,6 +14,7 @@ import type { GatewayRuntime, GatewayRuntimeOptions } from './gateway.js';
 import { createSnapshotApplier, createSourceFailureReporter } from './snapshot-applier.js';
 import { WorkerFleet } from './worker-fleet.js';
 import { isFromWorker, WORKER_ENV, type FromWorker, type MetricsJson, type ToWorker } from './worker-protocol.js';
+import { listenerFields } from './gateway-proxy.js';
 
 const WORKERS_GATE = 'proxy workers';
 /** A scrape waits this long for workers' metrics; a worker that does not answer is left out. */
@@ -193,9 +194,7 @@ export async function startClusterPrimary(opts: GatewayRuntimeOptions): Promise<
     {
       mode: opts.mode,
       workers: gateway.workers,
-      proxy: `${gateway.proxyListen.host}:${gateway.proxyListen.port}`,
-      admin: `${gateway.adminListen.host}:${gateway.adminListen.port}`,
-      status: `${gateway.statusListen.host}:${gateway.statusListen.port}`,
+      ...listenerFields(gateway),
     },
     'portcullis listening (proxy in worker processes)',
   );

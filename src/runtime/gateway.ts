@@ -4,14 +4,13 @@ import type { Diagnostic } from '../model/diagnostics.js';
 import type { ResourceSet } from '../model/resources.js';
 import { createAccessLog, createLogger, type Logger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
-import { kongPipeline } from '../proxy/kong-pipeline.js';
-import { createProxyServer } from '../proxy/server.js';
 import { SnapshotStore } from '../snapshot/store.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { Readiness } from '../status/health.js';
 import { createStatusServer } from '../status/server.js';
 import { startClusterPrimary } from './cluster-primary.js';
 import { createSnapshotApplier, createSourceFailureReporter } from './snapshot-applier.js';
+import { createGatewayProxy, listenerFields } from './gateway-proxy.js';
 
 export interface GatewayRuntime {
   store: SnapshotStore;
@@ -56,15 +55,7 @@ async function startSingleProcess(opts: GatewayRuntimeOptions): Promise<GatewayR
   metrics.watch(store);
   const readiness = new Readiness(store);
   const accessLog = createAccessLog({ enabled: gateway.accessLog });
-  const proxy = createProxyServer({
-    store,
-    pipeline: kongPipeline,
-    metrics,
-    accessLog,
-    logger,
-    readiness,
-    drainTimeoutMs: gateway.drainSeconds * 1000,
-  });
+  const proxy = createGatewayProxy(gateway, { store, metrics, accessLog, logger, readiness });
   const admin = createAdminServer({ store, exposeSecrets: opts.adminExposeSecrets, mode: opts.mode });
   const status = createStatusServer({ readiness, metrics });
 
@@ -74,9 +65,7 @@ async function startSingleProcess(opts: GatewayRuntimeOptions): Promise<GatewayR
   logger.info(
     {
       mode: opts.mode,
-      proxy: `${gateway.proxyListen.host}:${gateway.proxyListen.port}`,
-      admin: `${gateway.adminListen.host}:${gateway.adminListen.port}`,
-      status: `${gateway.statusListen.host}:${gateway.statusListen.port}`,
+      ...listenerFields(gateway),
     },
     'portcullis listening',
   );

@@ -2,13 +2,12 @@ import pino from 'pino';
 import type { GatewayOptions } from '../cli/gateway-options.js';
 import { createAccessLog, createLogger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
-import { kongPipeline } from '../proxy/kong-pipeline.js';
-import { createProxyServer } from '../proxy/server.js';
 import { SnapshotStore } from '../snapshot/store.js';
 import { Readiness } from '../status/health.js';
 import { registerWorkerMetrics } from './cluster-metrics.js';
 import { createSnapshotApplier } from './snapshot-applier.js';
 import { isToWorker, WORKER_ENV, type FromWorker, type MetricsJson, type ToWorker } from './worker-protocol.js';
+import { createGatewayProxy } from './gateway-proxy.js';
 
 /** Linux PIPE_BUF: a write(2) of at most this many bytes to a pipe is never interleaved with another's. */
 const PIPE_BUF = 4096;
@@ -42,15 +41,7 @@ export async function runProxyWorker(slot: number, gateway: GatewayOptions): Pro
     enabled: gateway.accessLog,
     destination: pino.destination({ dest: 1, sync: false, minLength: PIPE_BUF / 2, maxWrite: PIPE_BUF }),
   });
-  const proxy = createProxyServer({
-    store,
-    pipeline: kongPipeline,
-    metrics,
-    accessLog,
-    logger,
-    readiness,
-    drainTimeoutMs: gateway.drainSeconds * 1000,
-  });
+  const proxy = createGatewayProxy(gateway, { store, metrics, accessLog, logger, readiness });
   let lastFailure: Error | undefined;
   // Diagnostics are the primary's to log (once per pod, not once per worker).
   const applier = createSnapshotApplier({ store, metrics, logger, logDiagnostics: false, onFailure: (err) => (lastFailure = err) });

@@ -1,8 +1,9 @@
 import type { V1EndpointSlice, V1ObjectMeta, V1Secret, V1Service } from '@kubernetes/client-node';
 
 /**
- * Local stand-ins for the CRD object shapes and the input of `toResourceSet` (written elsewhere, in
- * to-resource-set.ts). Kept structural and loose so the real types can replace them at merge.
+ * The objects as the watch holds them (client-node types, status included), for the runtime and the
+ * status writer. The pure translation reads a narrower view of the same objects (types.ts,
+ * ToResourceSetInput); KubeObjects is structurally assignable to it, which the controller relies on.
  */
 
 /** A status condition as written to `.status.conditions` (metav1.Condition). */

@@ -1,0 +1,21 @@
+import type { GatewayOptions } from '../cli/gateway-options.js';
+import type { AccessLog, Logger } from '../observability/logger.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import { kongPipeline } from '../proxy/kong-pipeline.js';
+import { createProxyServer, type ProxyServer } from '../proxy/server.js';
+import type { SnapshotStore } from '../snapshot/store.js';
+import type { Readiness } from '../status/health.js';
+
+/** The production proxy listener, as the single process and every worker run it. */
+export function createGatewayProxy(
+  gateway: GatewayOptions,
+  deps: { store: SnapshotStore; metrics: GatewayMetrics; accessLog: AccessLog; logger: Logger; readiness: Readiness },
+): ProxyServer {
+  return createProxyServer({ ...deps, pipeline: kongPipeline, drainTimeoutMs: gateway.drainSeconds * 1000 });
+}
+
+/** The listener addresses, as logged at start. */
+export function listenerFields(gateway: GatewayOptions): Record<string, string> {
+  const at = (a: { host: string; port: number }) => `${a.host}:${a.port}`;
+  return { proxy: at(gateway.proxyListen), admin: at(gateway.adminListen), status: at(gateway.statusListen) };
+}
