@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { RouteLatencyHistogram, type LatencySeries } from './latency-histogram.js';
 import type { CompiledRoute } from '../snapshot/types.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 
@@ -8,26 +9,38 @@ export const LATENCY_BUCKETS = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025
 /** Label used when no route matched. */
 export const NO_ROUTE = '(none)';
 
+/** Requests of one (route, status) not yet added to the prom-client counter (flushed on scrape). */
+interface PendingCount {
+  route: string;
+  status: string;
+  n: number;
+}
+
 interface RouteChildren {
-  byStatus: Map<number, Counter.Internal>;
-  latency: Histogram.Internal<'route'>;
+  label: string;
+  byStatus: Map<number, PendingCount>;
+  latency: LatencySeries;
 }
 
 /**
  * Prometheus metrics for the gateway on a private registry (tests can create several).
- * Hot path: labelled children are cached per CompiledRoute (a WeakMap, so a swapped-out
- * snapshot's routes are collected with it).
+ * Hot path: per-route state is cached per CompiledRoute (a WeakMap, so a swapped-out snapshot's
+ * routes are collected with it); a request costs a Map lookup, a counter increment and a bucket
+ * search. Request counts reach prom-client's Counter when the registry is read (its collect hook),
+ * latency lives in RouteLatencyHistogram, which the registry exports like a prom-client Histogram.
  */
 export class GatewayMetrics {
   readonly registry: Registry;
   readonly requests: Counter<'route' | 'status'>;
   readonly authFailures: Counter<'route' | 'reason'>;
-  readonly latency: Histogram<'route'>;
+  readonly latency: RouteLatencyHistogram;
   readonly snapshotVersion: Gauge;
   readonly snapshotReloads: Counter;
   readonly snapshotReloadFailures: Counter;
   readonly #byRoute = new WeakMap<CompiledRoute, RouteChildren>();
   readonly #noRoute: RouteChildren;
+  /** By route label + status: one entry per series however many snapshots reuse the label. */
+  readonly #pending = new Map<string, PendingCount>();
 
   /**
    * `registry`: where to register (the cluster primary passes one that also folds in its
@@ -38,9 +51,21 @@ export class GatewayMetrics {
   constructor(opts: { defaultMetrics?: boolean; registry?: Registry } = {}) {
     this.registry = opts.registry ?? new Registry();
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'portcullis_requests_total', help: 'Proxied requests by route and status', labelNames: ['route', 'status'], registers });
+    const pending = this.#pending;
+    this.requests = new Counter({
+      name: 'portcullis_requests_total', help: 'Proxied requests by route and status', labelNames: ['route', 'status'], registers,
+      collect() {
+        for (const p of pending.values()) {
+          if (p.n > 0) {
+            this.labels(p.route, p.status).inc(p.n);
+            p.n = 0;
+          }
+        }
+      },
+    });
     this.authFailures = new Counter({ name: 'portcullis_auth_failures_total', help: 'JWT authentication failures by route and reason', labelNames: ['route', 'reason'], registers });
-    this.latency = new Histogram({ name: 'portcullis_request_duration_seconds', help: 'Time from request start to response end, by route', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers });
+    this.latency = new RouteLatencyHistogram('portcullis_request_duration_seconds', 'Time from request start to response end, by route', 'route', LATENCY_BUCKETS);
+    this.registry.registerMetric(this.latency as never);
     this.snapshotVersion = new Gauge({ name: 'portcullis_snapshot_version', help: 'Version of the live snapshot', aggregator: 'max', registers });
     this.snapshotReloads = new Counter({ name: 'portcullis_snapshot_reloads_total', help: 'Snapshots swapped in', aggregator: 'max', registers });
     this.snapshotReloadFailures = new Counter({ name: 'portcullis_snapshot_reload_failures_total', help: 'Snapshot builds that failed (the previous one kept serving)', registers });
@@ -49,7 +74,7 @@ export class GatewayMetrics {
   }
 
   #children(label: string): RouteChildren {
-    return { byStatus: new Map(), latency: this.latency.labels(label) };
+    return { label, byStatus: new Map(), latency: this.latency.series(label) };
   }
 
   /** Record one finished request. `route` undefined = no route matched. */
@@ -64,10 +89,15 @@ export class GatewayMetrics {
     } else ch = this.#noRoute;
     let c = ch.byStatus.get(status);
     if (!c) {
-      c = this.requests.labels(route ? route.label : NO_ROUTE, String(status));
+      const key = `${ch.label}\u0000${status}`;
+      c = this.#pending.get(key);
+      if (!c) {
+        c = { route: ch.label, status: String(status), n: 0 };
+        this.#pending.set(key, c);
+      }
       ch.byStatus.set(status, c);
     }
-    c.inc();
+    c.n++;
     ch.latency.observe(seconds);
   }
 

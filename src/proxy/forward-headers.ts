@@ -80,6 +80,31 @@ const ACTIONS = new Map<string, Action>([
   ['x-forwarded-prefix', Action.Forwarded],
 ]);
 
+/**
+ * ACTIONS by name length: a request header is classified with at most a few ASCII case-insensitive
+ * compares against same-length names, without a lower-cased copy (a fresh string per header,
+ * hashed again for the Map lookup) — most headers are dismissed by their length or first byte.
+ */
+const BY_LENGTH: Array<Array<[string, Action]> | undefined> = [];
+for (const [name, action] of ACTIONS) (BY_LENGTH[name.length] ??= []).push([name, action]);
+
+/** `name` equals the lower-case `lower` (same length) ignoring ASCII case. */
+function sameLower(name: string, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** [lower-case name, action] for a header the builder treats specially, else undefined. */
+function classify(name: string): [string, Action] | undefined {
+  const candidates = BY_LENGTH[name.length];
+  if (candidates === undefined) return undefined;
+  for (const c of candidates) if (sameLower(name, c[0])) return c;
+  return undefined;
+}
+
 /** Header names listed in Connection that must go (Kong ignores keep-alive/close/upgrade tokens). */
 function connectionTokens(values: string[]): Set<string> | null {
   let out: Set<string> | null = null;
@@ -114,13 +139,13 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], ctx: Forward
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     const value = rawHeaders[i + 1]!;
-    const lower = name.toLowerCase();
-    const action = ACTIONS.get(lower);
-    if (action === undefined) {
+    const special = classify(name);
+    if (special === undefined) {
       out.push(name, value);
       continue;
     }
-    switch (action) {
+    const lower = special[0];
+    switch (special[1]) {
       case Action.Drop:
         break;
       case Action.XForwardedFor:

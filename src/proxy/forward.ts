@@ -1,100 +1,196 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import type { IncomingHttpHeaders } from 'node:http';
 
-/** Response headers that describe one hop and must not be relayed (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate'];
-
-export interface ForwardResult {
-  /** Status sent to the client, or 0 when the exchange failed before any response byte. */
-  status: number;
-  /** ms from dispatch to upstream response headers. */
-  upstreamLatencyMs: number;
+/** What the handler adds to a relayed response, and what it does when the exchange fails. */
+export interface ForwardContext {
+  readonly requestId: string;
+  /** Value of X-Portcullis-Proxy-Latency, or undefined to send no latency headers. */
+  readonly proxyLatencyHeader: string | undefined;
+  /** Upstream response headers arrived (for the access log). */
+  upstreamLatencyMs: number | undefined;
+  /** Failure before any response was written. */
+  onFailure(err: Error): void;
 }
 
-export interface ForwardCallbacks {
-  /** Extra headers on the relayed response (already lower-case, mutable object is fine). */
-  decorate(headers: IncomingHttpHeaders, upstreamLatencyMs: number): void;
-  /** Failure before any response was written; `retryable` true if another attempt is allowed. */
-  onFailure(err: Error, responseStarted: boolean): void;
-  onDone(result: ForwardResult): void;
+/** Response header appended to Via, as Kong appends "1.1 kong/x". */
+export const VIA_TOKEN = '1.1 portcullis';
+
+/** Response header names the relay drops or replaces (lower-case), by kind. */
+const enum Drop {
+  Keep = 0,
+  /** Hop-by-hop (RFC 9110 §7.6.1): connection, keep-alive, proxy-connection, transfer-encoding, te, trailer, upgrade, proxy-authenticate. */
+  HopByHop,
+  Connection,
+  Via,
+  /** Set by the gateway itself: x-request-id, and the latency headers when they are on. */
+  Own,
+  Latency,
+}
+
+/** ASCII case-insensitive compare of `name` against a lower-case literal of the same length. */
+function sameLower(name: string, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Classifies a response header name without lower-casing it (no string allocated or hashed). */
+function classify(name: string): Drop {
+  switch (name.length) {
+    case 2:
+      return sameLower(name, 'te') ? Drop.HopByHop : Drop.Keep;
+    case 3:
+      return sameLower(name, 'via') ? Drop.Via : Drop.Keep;
+    case 7:
+      return sameLower(name, 'upgrade') || sameLower(name, 'trailer') ? Drop.HopByHop : Drop.Keep;
+    case 10:
+      if (sameLower(name, 'connection')) return Drop.Connection;
+      return sameLower(name, 'keep-alive') ? Drop.HopByHop : Drop.Keep;
+    case 12:
+      return sameLower(name, 'x-request-id') ? Drop.Own : Drop.Keep;
+    case 16:
+      return sameLower(name, 'proxy-connection') ? Drop.HopByHop : Drop.Keep;
+    case 17:
+      return sameLower(name, 'transfer-encoding') ? Drop.HopByHop : Drop.Keep;
+    case 18:
+      return sameLower(name, 'proxy-authenticate') ? Drop.HopByHop : Drop.Keep;
+    case 26:
+      return sameLower(name, 'x-portcullis-proxy-latency') ? Drop.Latency : Drop.Keep;
+    case 29:
+      return sameLower(name, 'x-portcullis-upstream-latency') ? Drop.Latency : Drop.Keep;
+    default:
+      return Drop.Keep;
+  }
+}
+
+/** Lower-cased header names a Connection header lists (so they are dropped too), or null. */
+function connectionTokens(values: string[]): Set<string> | null {
+  let out: Set<string> | null = null;
+  for (const v of values) {
+    for (const part of v.split(',')) {
+      const t = part.trim().toLowerCase();
+      if (t !== '') (out ??= new Set()).add(t);
+    }
+  }
+  return out;
+}
+
+/**
+ * Relayed response headers as a flat [name, value, …] list (res.writeHead takes it as is, repeats
+ * such as Set-Cookie kept in order): the upstream's headers without hop-by-hop ones and without
+ * those its Connection header names, Via extended, X-Request-Id and the latency headers ours.
+ */
+export function relayedHeaders(raw: Buffer[], ctx: ForwardContext, upstreamLatencyMs: number): string[] {
+  const out: string[] = [];
+  let via: string | undefined;
+  let connection: string[] | undefined;
+  const latency = ctx.proxyLatencyHeader !== undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const kind = classify(name);
+    if (kind === Drop.Keep || (kind === Drop.Latency && !latency)) {
+      out.push(name, raw[i + 1]!.toString('latin1'));
+      continue;
+    }
+    if (kind === Drop.Via) {
+      const v = raw[i + 1]!.toString('latin1');
+      via = via === undefined ? v : `${via}, ${v}`;
+    } else if (kind === Drop.Connection) {
+      (connection ??= []).push(raw[i + 1]!.toString('latin1'));
+    }
+  }
+  let result = out;
+  if (connection !== undefined) {
+    const listed = connectionTokens(connection);
+    if (listed !== null) {
+      result = [];
+      for (let i = 0; i < out.length; i += 2) if (!listed.has(out[i]!.toLowerCase())) result.push(out[i]!, out[i + 1]!);
+    }
+  }
+  result.push('via', via === undefined ? VIA_TOKEN : `${via}, ${VIA_TOKEN}`, 'x-request-id', ctx.requestId);
+  if (latency) {
+    result.push('x-portcullis-upstream-latency', String(Math.round(upstreamLatencyMs)), 'x-portcullis-proxy-latency', ctx.proxyLatencyHeader!);
+  }
+  return result;
 }
 
 /**
  * Streams one upstream exchange into `res` through undici's dispatch API (no buffering, both
  * directions): the request body is `req` itself, the response is written chunk by chunk with
  * backpressure (pause the upstream when the client socket is full).
+ *
+ * Implements undici's raw handler interface (onConnect/onHeaders/onData/onComplete/onError) rather
+ * than the onResponse* one: that one is adapted by undici's UnwrapHandler, which first parses the raw
+ * headers into an object (lower-casing every name) that we would then have to take apart again.
  */
 export class ForwardHandler implements Dispatcher.DispatchHandler {
-  #controller: Dispatcher.DispatchController | undefined;
+  #abort: ((err?: Error) => void) | undefined;
+  #resume: (() => void) | undefined;
   #started = false;
-  #status = 0;
   readonly #t0 = performance.now();
-  #upstreamLatencyMs = 0;
   #finished = false;
+  readonly #onDrain = (): void => this.#resume?.();
 
   constructor(
     private readonly res: ServerResponse,
-    private readonly cb: ForwardCallbacks,
+    private readonly ctx: ForwardContext,
   ) {}
 
   /** Client went away: stop the upstream exchange. */
   abort(reason: Error): void {
     if (this.#finished) return;
-    this.#controller?.abort(reason);
+    this.#abort?.(reason);
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
-    if (this.res.destroyed) controller.abort(new Error('client closed'));
+  onConnect(abort: (err?: Error) => void): void {
+    this.#abort = abort;
+    if (this.res.destroyed) abort(new Error('client closed'));
   }
 
-  onResponseStart(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: IncomingHttpHeaders,
-    statusMessage?: string,
-  ): void {
-    if (statusCode < 200) return; // 1xx informational: not relayed
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode < 200) return true; // 1xx informational: not relayed
     this.#started = true;
-    this.#status = statusCode;
-    this.#upstreamLatencyMs = performance.now() - this.#t0;
-    const conn = headers.connection;
-    if (typeof conn === 'string') {
-      for (const token of conn.split(',')) delete headers[token.trim().toLowerCase()];
-    }
-    for (const h of HOP_BY_HOP) delete headers[h];
-    this.cb.decorate(headers, this.#upstreamLatencyMs);
+    this.#resume = resume;
+    const upMs = performance.now() - this.#t0;
+    this.ctx.upstreamLatencyMs = upMs;
+    const headers = relayedHeaders(rawHeaders, this.ctx, upMs);
     const res = this.res;
     if (res.destroyed) {
-      controller.abort(new Error('client closed'));
-      return;
+      this.#abort?.(new Error('client closed'));
+      return false;
     }
-    res.writeHead(statusCode, statusMessage || undefined, headers as Record<string, string | string[]>);
+    if (res.getHeaderNames().length > 0) {
+      // Headers already set on `res` (connection: close while draining): writeHead would merge a
+      // list with setHeader, keeping only the last of repeated names; append them instead.
+      for (let i = 0; i < headers.length; i += 2) res.appendHeader(headers[i]!, headers[i + 1]!);
+      res.writeHead(statusCode, statusText || undefined);
+    } else {
+      res.writeHead(statusCode, statusText || undefined, headers);
+    }
+    return true;
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (!this.res.write(chunk)) {
-      controller.pause();
-      this.res.once('drain', () => controller.resume());
-    }
+  onData(chunk: Buffer): boolean {
+    if (this.res.write(chunk)) return true;
+    this.res.once('drain', this.#onDrain);
+    return false;
   }
 
-  onResponseEnd(): void {
+  onComplete(): void {
     this.#finished = true;
     this.res.end();
-    this.cb.onDone({ status: this.#status, upstreamLatencyMs: this.#upstreamLatencyMs });
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+  onError(err: Error): void {
     this.#finished = true;
     if (this.#started) {
       // Mid-body failure: the status is out, so the only honest signal is a cut connection.
       this.res.destroy();
-      this.cb.onDone({ status: this.#status, upstreamLatencyMs: this.#upstreamLatencyMs });
       return;
     }
-    this.cb.onFailure(err, false);
+    this.ctx.onFailure(err);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { CompiledRoute, Consumer, MatchInput, Upstream, UpstreamTarget } from '../snapshot/types.js';
 import type { AccessLog } from '../observability/logger.js';
@@ -6,7 +6,7 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import type { ProxyPipeline } from './pipeline.js';
 import type { UpstreamPools } from './upstream-pools.js';
 import { ERR, sendAuthRejection, sendError } from './error-response.js';
-import { ForwardHandler, hasRequestBody } from './forward.js';
+import { ForwardHandler, VIA_TOKEN, hasRequestBody, type ForwardContext } from './forward.js';
 import { hostWithoutPort } from './host-header.js';
 import { requestIdFrom } from './request-id.js';
 import { classifyUpstreamError } from './upstream-errors.js';
@@ -27,8 +27,7 @@ export interface HandlerDeps {
   isDraining?: () => boolean;
 }
 
-/** Response header appended to Via, as Kong appends "1.1 kong/x". */
-export const VIA_TOKEN = '1.1 portcullis';
+export { VIA_TOKEN };
 /** Status recorded when the client disconnects before a response (nginx's convention). */
 export const CLIENT_CLOSED = 499;
 
@@ -43,78 +42,122 @@ function pickTarget(u: Upstream): UpstreamTarget {
 
 
 /**
+ * Everything one request needs after the handler returns, in one object: it is the router's
+ * MatchInput, undici's ForwardContext and the 'close' listener's state (one allocation instead of
+ * a closure per callback).
+ */
+class Exchange implements MatchInput, ForwardContext {
+  route: CompiledRoute | undefined = undefined;
+  consumer: Consumer | undefined = undefined;
+  upstreamLatencyMs: number | undefined = undefined;
+  forward: ForwardHandler | undefined = undefined;
+  proxyLatencyHeader: string | undefined = undefined;
+  path = '';
+  upstream: Upstream | undefined = undefined;
+  upstreamPath = '';
+  headers: string[] = [];
+  body: IncomingMessage | null = null;
+  tries = 0;
+  /** Captured at the start (the socket may be gone by 'close'); only when the access log is on. */
+  clientIp: string | undefined = undefined;
+
+  constructor(
+    readonly h: Handler,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly t0: number,
+    readonly requestId: string,
+    readonly method: string,
+    readonly host: string,
+    readonly rawPath: string,
+    readonly rawQuery: string,
+    readonly accept: string | undefined,
+  ) {}
+
+  header(name: string): string | undefined {
+    return this.req.headersDistinct[name]?.[0];
+  }
+
+  /** res 'close' (listener; `this` is bound by the arrow). */
+  readonly onClose = (): void => this.h.finish(this);
+
+  onFailure(err: Error): void {
+    this.h.failed(this, err);
+  }
+}
+
+/**
  * The proxy's one request handler (hot path). Reads the snapshot ONCE, so a swap during the
  * request does not affect it: normalize → match → fail-closed check → auth → headers → forward.
  */
 export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const { store, pipeline, pools, metrics, accessLog } = deps;
-  const nowSeconds = deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
-  const latencyHeaders = deps.latencyHeaders ?? true;
-  const logEnabled = accessLog?.enabled === true;
+  const h = new Handler(deps);
+  return (req, res) => h.handle(req, res);
+}
 
-  return function handle(req, res) {
+class Handler {
+  readonly store: SnapshotStore;
+  readonly pipeline: ProxyPipeline;
+  readonly pools: UpstreamPools;
+  readonly metrics: GatewayMetrics | undefined;
+  readonly accessLog: AccessLog | undefined;
+  readonly nowSeconds: () => number;
+  readonly latencyHeaders: boolean;
+  readonly logEnabled: boolean;
+
+  constructor(readonly deps: HandlerDeps) {
+    this.store = deps.store;
+    this.pipeline = deps.pipeline;
+    this.pools = deps.pools;
+    this.metrics = deps.metrics;
+    this.accessLog = deps.accessLog;
+    this.nowSeconds = deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+    this.latencyHeaders = deps.latencyHeaders ?? true;
+    this.logEnabled = deps.accessLog?.enabled === true;
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
     const t0 = performance.now();
+    const deps = this.deps;
     deps.onStart?.();
     if (deps.isDraining?.()) res.setHeader('connection', 'close');
-    const requestId = requestIdFrom(req.headers['x-request-id']);
+    const headers = req.headers;
+    const requestId = requestIdFrom(headers['x-request-id']);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const rawPath = q === -1 ? url : url.slice(0, q);
-    const rawQuery = q === -1 ? '' : url.slice(q + 1);
-    const accept = req.headers.accept;
-    const clientIp = req.socket.remoteAddress;
+    const accept = headers.accept;
+    const x = new Exchange(this, req, res, t0, requestId, req.method ?? 'GET', hostWithoutPort(headers.host),
+      q === -1 ? url : url.slice(0, q), q === -1 ? '' : url.slice(q + 1), accept);
+    res.on('close', x.onClose);
+    if (this.logEnabled) x.clientIp = req.socket.remoteAddress;
 
-    let route: CompiledRoute | undefined;
-    let consumer: Consumer | undefined;
-    let upstreamLatencyMs: number | undefined;
-    let forward: ForwardHandler | undefined;
-
-    res.once('close', () => {
-      const status = res.headersSent ? res.statusCode : CLIENT_CLOSED;
-      if (!res.writableFinished) forward?.abort(new Error('client closed the connection'));
-      const ms = performance.now() - t0;
-      metrics?.observe(route, status, ms / 1000);
-      if (logEnabled) {
-        accessLog!.log({
-          route, method: req.method ?? '', rawPath, rawQuery, status, latencyMs: ms, upstreamLatencyMs, requestId,
-          consumer, clientIp, allRoutes: store.current()?.routes,
-        });
-      }
-      deps.onEnd?.();
-    });
-
-    const snap = store.current();
+    const snap = this.store.current();
     if (!snap) return sendError(res, 503, ERR.noConfig, requestId, accept);
-    const path = pipeline.normalizePath(rawPath);
+    const path = this.pipeline.normalizePath(x.rawPath);
     if (path === null) return sendError(res, 400, ERR.badRequest, requestId, accept);
+    x.path = path;
 
-    const method = req.method ?? 'GET';
-    const input: MatchInput = {
-      method,
-      host: hostWithoutPort(req.headers.host),
-      path,
-      header: (name) => req.headersDistinct[name]?.[0],
-    };
-    const match = snap.router.match(input);
+    const match = snap.router.match(x);
     if (!match) return sendError(res, 404, ERR.noRoute, requestId, accept);
-    route = match.route;
+    const route = match.route;
+    x.route = route;
     // Fail closed: a route whose auth could not be built never proxies.
     if (route.pluginError !== undefined) return sendError(res, 500, ERR.unexpected, requestId, accept);
 
     let credentialKey: string | undefined;
     let anonymous = false;
     if (route.auth) {
-      const outcome = route.auth.authenticate({ method, rawHeaders: req.rawHeaders, rawQuery }, nowSeconds());
+      const outcome = route.auth.authenticate({ method: x.method, rawHeaders: req.rawHeaders, rawQuery: x.rawQuery }, this.nowSeconds());
       switch (outcome.kind) {
         case 'rejected':
-          metrics?.authFailure(route, outcome.reason);
+          this.metrics?.authFailure(route, outcome.reason);
           return sendAuthRejection(res, outcome.status, outcome.body, outcome.wwwAuthenticate, requestId);
         case 'authenticated':
-          consumer = outcome.consumer;
+          x.consumer = outcome.consumer;
           credentialKey = outcome.credential.key;
           break;
         case 'anonymous':
-          consumer = outcome.consumer;
+          x.consumer = outcome.consumer;
           anonymous = true;
           break;
         case 'skipped':
@@ -124,64 +167,77 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
 
     const upstream = route.upstream;
     if (upstream.targets.length === 0) return sendError(res, 503, ERR.noPeer, requestId, accept);
+    x.upstream = upstream;
 
-    let headers: string[];
-    let upstreamPath: string;
+    let upHeaders: string[];
     try {
-      headers = pipeline.upstreamHeaders({ req, route, match, normalizedPath: path, scheme: 'http' });
-      upstreamPath = pipeline.upstreamPath(route, match, path, rawQuery);
+      upHeaders = this.pipeline.upstreamHeaders({ req, route, match, normalizedPath: path, scheme: 'http' });
+      x.upstreamPath = this.pipeline.upstreamPath(route, match, path, x.rawQuery);
     } catch {
       return sendError(res, 500, ERR.unexpected, requestId, accept);
     }
-    headers.push('x-request-id', requestId);
+    upHeaders.push('x-request-id', requestId);
+    const consumer = x.consumer;
     if (consumer) {
       const ch = consumer.upstreamHeaders;
-      for (const k in ch) headers.push(k, ch[k]!);
-      if (credentialKey !== undefined) headers.push('x-credential-identifier', credentialKey);
-      if (anonymous) headers.push('x-anonymous-consumer', 'true');
+      for (const k in ch) upHeaders.push(k, ch[k]!);
+      if (credentialKey !== undefined) upHeaders.push('x-credential-identifier', credentialKey);
+      if (anonymous) upHeaders.push('x-anonymous-consumer', 'true');
     }
+    x.headers = upHeaders;
+    if (hasRequestBody(req)) x.body = req;
+    if (this.latencyHeaders) x.proxyLatencyHeader = String(Math.round(performance.now() - t0));
+    this.attempt(x);
+  }
 
-    const withBody = hasRequestBody(req);
-    const body = withBody ? req : null;
-    const proxyLatencyMs = performance.now() - t0;
+  attempt(x: Exchange): void {
+    const upstream = x.upstream!;
+    const target = pickTarget(upstream);
+    const forward = new ForwardHandler(x.res, x);
+    x.forward = forward;
+    try {
+      this.pools.get(upstream, target).dispatch(
+        {
+          path: x.upstreamPath,
+          method: x.method,
+          headers: x.headers,
+          body: x.body,
+          headersTimeout: upstream.readTimeoutMs,
+          bodyTimeout: upstream.readTimeoutMs,
+        },
+        forward,
+      );
+    } catch {
+      sendError(x.res, 500, ERR.unexpected, x.requestId, x.accept);
+    }
+  }
 
-    const attempt = (tries: number): void => {
-      const target = pickTarget(upstream);
-      forward = new ForwardHandler(res, {
-        decorate(h: IncomingHttpHeaders, upMs: number) {
-          upstreamLatencyMs = upMs;
-          const via = h.via;
-          h.via = via ? `${via}, ${VIA_TOKEN}` : VIA_TOKEN;
-          h['x-request-id'] = requestId;
-          if (latencyHeaders) {
-            h['x-portcullis-upstream-latency'] = String(Math.round(upMs));
-            h['x-portcullis-proxy-latency'] = String(Math.round(proxyLatencyMs));
-          }
-        },
-        onFailure(err) {
-          if (res.destroyed) return;
-          const f = classifyUpstreamError(err);
-          if (f.connectPhase && !withBody && tries < upstream.retries) return attempt(tries + 1);
-          sendError(res, f.status, f.message, requestId, accept);
-        },
-        onDone() {},
+  /** Upstream exchange failed before any response byte: retry (connect phase, no body) or answer. */
+  failed(x: Exchange, err: Error): void {
+    const res = x.res;
+    if (res.destroyed) return;
+    const f = classifyUpstreamError(err);
+    if (f.connectPhase && x.body === null && x.tries < x.upstream!.retries) {
+      x.tries++;
+      return this.attempt(x);
+    }
+    sendError(res, f.status, f.message, x.requestId, x.accept);
+  }
+
+  finish(x: Exchange): void {
+    const res = x.res;
+    const status = res.headersSent ? res.statusCode : CLIENT_CLOSED;
+    if (!res.writableFinished) x.forward?.abort(new Error('client closed the connection'));
+    const ms = performance.now() - x.t0;
+    this.metrics?.observe(x.route, status, ms / 1000);
+    if (this.logEnabled) {
+      this.accessLog!.log({
+        route: x.route, method: x.req.method ?? '', rawPath: x.rawPath, rawQuery: x.rawQuery, status, latencyMs: ms,
+        upstreamLatencyMs: x.upstreamLatencyMs, requestId: x.requestId, consumer: x.consumer, clientIp: x.clientIp,
+        // Redact every configured token parameter, also on requests no jwt route matched.
+        allRoutes: this.store.current()?.routes,
       });
-      try {
-        pools.get(upstream, target).dispatch(
-          {
-            path: upstreamPath,
-            method,
-            headers,
-            body,
-            headersTimeout: upstream.readTimeoutMs,
-            bodyTimeout: upstream.readTimeoutMs,
-          },
-          forward,
-        );
-      } catch {
-        sendError(res, 500, ERR.unexpected, requestId, accept);
-      }
-    };
-    attempt(0);
-  };
+    }
+    this.deps.onEnd?.();
+  }
 }
