@@ -18,7 +18,7 @@ export interface KubeSourceOptions {
   namespace?: string;
   /** Periodic full relist of every type (default 5 min). */
   resyncMs?: number;
-  /** Quiet time before a rebuild (default 50 ms); bursts are coalesced, max wait 250 ms. */
+  /** Quiet time before a rebuild (default 20 ms); bursts are coalesced, max wait 250 ms. */
   debounceMs?: number;
   maxWaitMs?: number;
   backoff?: BackoffOptions;
