@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GatewayOptions } from '../cli/gateway-options.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
+import type { ResourceSet } from '../model/resources.js';
 import { parseDeclarative } from '../sources/declarative/parse.js';
 import { watchDeclarativeFile } from '../sources/declarative/watch.js';
 import { startGatewayRuntime } from '../runtime/gateway.js';
@@ -20,18 +21,8 @@ export interface StandaloneOptions {
 export async function runStandalone(opts: StandaloneOptions): Promise<number> {
   const file = path.resolve(opts.configPath);
   const label = opts.configPath;
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    process.stderr.write(`portcullis: cannot read ${label}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
-    return 1;
-  }
-  const first = parseDeclarative(text, label);
-  if (first.fatal) {
-    process.stderr.write(`portcullis: ${label} cannot be used:\n${first.fatal.map((d) => `  ${formatDiagnostic(d)}\n`).join('')}`);
-    return 1;
-  }
+  let initial = await loadInitial(file, label);
+  if (initial === undefined) return 1;
 
   let watcher: { close(): void } | undefined;
   const runtime = await startGatewayRuntime({
@@ -40,8 +31,9 @@ export async function runStandalone(opts: StandaloneOptions): Promise<number> {
     adminExposeSecrets: true,
     beforeClose: async () => watcher?.close(),
   });
-  // The text's hash stands for the whole ResourceSet: the same file means the same snapshot.
-  runtime.apply(first.resources, declarativeSourceHash(text, label));
+  runtime.apply(initial.resources, initial.hash);
+  // This function lives as long as the gateway: do not keep the first file's text and parse alive.
+  initial = undefined;
 
   watcher = watchDeclarativeFile(file, (changed) => {
     const parsed = parseDeclarative(changed, label);
@@ -53,4 +45,22 @@ export async function runStandalone(opts: StandaloneOptions): Promise<number> {
   });
 
   return runtime.closed;
+}
+
+/** The file at start: parsed, or undefined after printing why it cannot be used. */
+async function loadInitial(file: string, label: string): Promise<{ resources: ResourceSet; hash: string } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    process.stderr.write(`portcullis: cannot read ${label}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+    return undefined;
+  }
+  const parsed = parseDeclarative(text, label);
+  if (parsed.fatal) {
+    process.stderr.write(`portcullis: ${label} cannot be used:\n${parsed.fatal.map((d) => `  ${formatDiagnostic(d)}\n`).join('')}`);
+    return undefined;
+  }
+  // The text's hash stands for the whole ResourceSet: the same file means the same snapshot.
+  return { resources: parsed.resources, hash: declarativeSourceHash(text, label) };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export interface WatchOptions {
@@ -38,6 +38,17 @@ export function watchDeclarativeFile(path: string, onChange: (text: string) => v
   let readAgain = false;
 
   const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+  // The poll compares stat() first and reads only when it changed: re-reading and hashing a large
+  // file every second costs CPU and garbage on the serving process (16 MB at 100k consumers).
+  let lastStat: string | undefined;
+  const statSignature = async (): Promise<string | undefined> => {
+    try {
+      const st = await stat(path);
+      return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    } catch {
+      return undefined;
+    }
+  };
 
   const read = async (): Promise<string | undefined> => {
     try {
@@ -105,10 +116,15 @@ export function watchDeclarativeFile(path: string, onChange: (text: string) => v
   } catch {
     // not there yet: its first appearance fires
   }
+  void statSignature().then((sig) => (lastStat ??= sig));
   startWatcher();
   const poll = setInterval(() => {
     startWatcher(); // re-establish after a watcher error (e.g. the directory was recreated)
-    void check(false);
+    void statSignature().then((sig) => {
+      if (sig !== undefined && sig === lastStat) return;
+      lastStat = sig;
+      void check(false);
+    });
   }, pollMs);
   poll.unref();
 
