@@ -49,7 +49,7 @@ export async function startGateway(
   };
   const wanted = opts.waitReady === false ? '/healthz' : '/readyz';
   try {
-    await waitFor(async () => (await fetch(`${gw.status}${wanted}`)).ok, opts.timeoutMs ?? 15_000, () => {
+    await waitFor(async () => (await fetch(`${gw.status}${wanted}`)).ok, opts.timeoutMs ?? 30_000, () => {
       if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}:\n${output}`);
     });
   } catch (err) {

@@ -18,7 +18,7 @@ export async function startHelloUpstream(): Promise<HelloUpstream> {
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/`)).ok, 10_000);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/`)).ok, 20_000);
   const skip = out.split('\n').filter(Boolean).length; // the readiness probe above
   return {
     port,
