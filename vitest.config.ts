@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Builds kube-apiserver + etcd from Go modules once (cached under ~/.cache/portcullis).
     globalSetup: ['./test/harness/global-setup.ts'],
+    reporters: ['default', './test/summary-reporter.ts'],
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 120_000,
