@@ -53,6 +53,17 @@ function swaps(gw: GatewayProcess): Swap[] {
     .filter((l) => l.includes('snapshot swapped'))
     .map((l) => JSON.parse(l) as Swap);
 }
+/** Asks bench/heap-probe.cjs (preloaded) for post-GC heap statistics; returns its JSON line. */
+async function heapProbe(gw: GatewayProcess): Promise<string> {
+  const seen = gw.output().split('\n').filter((l) => l.includes('"heap probe"')).length;
+  gw.child.kill('SIGUSR2');
+  for (let i = 0; i < 1200; i++) {
+    const lines = gw.output().split('\n').filter((l) => l.includes('"heap probe"'));
+    if (lines.length > seen) return lines.at(-1)!;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return '(no heap probe answer)';
+}
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<unknown>): Promise<void> {
@@ -81,7 +92,10 @@ async function main(): Promise<void> {
       credential(ns, 'bench-hs', { consumer: 'bench', key: 'bench-key', secretName: 'bench-jwt' }),
       route(ns, 'api', { paths: ['/api'], backend: { url: backend }, jwt: true }),
     ));
-    gw = await startController(env, { namespace: ns, args: ['--lease-name', LEASE], env: { POD_NAME: 'bench-controller', POD_NAMESPACE: ns } });
+    gw = await startController(env, { namespace: ns, args: ['--lease-name', LEASE], env: {
+      POD_NAME: 'bench-controller', POD_NAMESPACE: ns,
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc --require ${new URL('./heap-probe.cjs', import.meta.url).pathname}`,
+    } });
     const proxy = gw.proxy;
 
     // 1. Reconcile latency.
@@ -104,6 +118,7 @@ async function main(): Promise<void> {
     const pid = gw.child.pid!;
     const baseline = swaps(gw).at(-1)!;
     console.log(`baseline: build_ms ${baseline.build_ms}, VmRSS ${rssMb(pid).toFixed(0)} MB`);
+    console.log(`baseline heap (after GC): ${await heapProbe(gw)}`);
 
     // 2. Scale: N consumers with one credential each (one shared Secret, distinct keys).
     await env.apply(secret(ns, 'shared-jwt', { secret: 'shared-secret' }));
@@ -133,6 +148,8 @@ async function main(): Promise<void> {
     console.log(`rebuild with ${CONSUMERS} consumers/credentials: build_ms ${rebuilds.map((s) => s.build_ms).join(', ')}`);
     await new Promise((r) => setTimeout(r, 2_000));
     console.log(`controller VmRSS with ${CONSUMERS} consumers: ${rssMb(pid).toFixed(0)} MB`);
+    console.log(`heap with ${CONSUMERS} consumers (after GC): ${await heapProbe(gw)}`);
+    console.log(`controller VmRSS after that GC: ${rssMb(pid).toFixed(0)} MB`);
   } finally {
     await gw?.stop('SIGKILL');
     await env?.stop();
