@@ -63,8 +63,10 @@ export class StatusWriter {
     const now = (this.opts.now ?? (() => new Date()))();
     const seen = new Set<string>();
     const rvByKey = new Map<string, string | undefined>();
-    for (const o of [...objects.consumers, ...objects.credentials, ...objects.routes]) {
-      rvByKey.set(`${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}/${o.metadata.uid ?? ''}`, o.metadata.resourceVersion);
+    for (const list of [objects.consumers, objects.credentials, objects.routes]) {
+      for (const o of list) {
+        rvByKey.set(`${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}/${o.metadata.uid ?? ''}`, o.metadata.resourceVersion);
+      }
     }
     for (const d of desiredStatuses(diagnostics, objects, now)) {
       const key = statusKey(d.target.kind, d.target.namespace, d.target.name);
@@ -77,7 +79,12 @@ export class StatusWriter {
         for (const c of d.desired) if (c.status === 'True') this.opts.events.forget(d.target, c.type);
         continue;
       }
-      this.pending.set(key, { ...d, resourceVersion: rv, notBefore: this.pending.get(key)?.notBefore ?? 0 });
+      const queued = this.pending.get(key);
+      // Keep an equal queued item rather than a fresh copy: a follower (or a leader behind on a
+      // large cluster) re-reports every object on each rebuild, and replacing them all would turn
+      // each rebuild into old-generation garbage (hundreds of MB of RSS at 10k objects).
+      if (queued && queued.resourceVersion === rv && conditionsEqual(queued.desired, d.desired) && conditionsEqual(queued.current, d.current)) continue;
+      this.pending.set(key, { ...d, resourceVersion: rv, notBefore: queued?.notBefore ?? 0 });
     }
     for (const key of this.pending.keys()) if (!seen.has(key)) this.pending.delete(key);
     for (const key of this.written.keys()) if (!seen.has(key)) this.written.delete(key);

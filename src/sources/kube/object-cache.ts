@@ -1,4 +1,4 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ObjectMeta } from '@kubernetes/client-node';
 import { objectKey } from './kube-objects.js';
 
 /**
@@ -57,18 +57,30 @@ export class ObjectCache<T extends KubernetesObject> {
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /**
- * Drops what the gateway never reads but the API sends with every object: managedFields (often
- * larger than the object) and kubectl's last-applied annotation (for a Secret applied with
- * kubectl it repeats the Secret's data in clear text, which we must not keep twice).
+ * Keeps of metadata only what the gateway reads (identity, versions, labels, annotations) as a
+ * plain object. Dropped: managedFields (often larger than the object), kubectl's last-applied
+ * annotation (for a Secret applied with kubectl it repeats the Secret's data in clear text, which
+ * we must not keep twice), and creationTimestamp, ownerReferences, finalizers and the like (on
+ * listed core objects client-node makes creationTimestamp a Date: ~100 bytes per object for nothing).
  */
 function slim<T extends KubernetesObject>(obj: T): T {
   const meta = obj.metadata;
   if (!meta) return obj;
-  if (meta.managedFields !== undefined) delete meta.managedFields;
-  if (meta.annotations?.[LAST_APPLIED] !== undefined) {
-    const { [LAST_APPLIED]: _dropped, ...rest } = meta.annotations;
-    meta.annotations = rest;
+  const kept: V1ObjectMeta = {};
+  if (meta.name !== undefined) kept.name = meta.name;
+  if (meta.namespace !== undefined) kept.namespace = meta.namespace;
+  if (meta.uid !== undefined) kept.uid = meta.uid;
+  if (meta.resourceVersion !== undefined) kept.resourceVersion = meta.resourceVersion;
+  if (meta.generation !== undefined) kept.generation = meta.generation;
+  if (meta.labels !== undefined) kept.labels = meta.labels;
+  if (meta.annotations !== undefined) {
+    if (meta.annotations[LAST_APPLIED] === undefined) kept.annotations = meta.annotations;
+    else {
+      const { [LAST_APPLIED]: _dropped, ...rest } = meta.annotations;
+      kept.annotations = rest;
+    }
   }
+  obj.metadata = kept;
   return obj;
 }
 
