@@ -8,6 +8,9 @@ import { objectKey } from './kube-objects.js';
  */
 export class ObjectCache<T extends KubernetesObject> {
   private items = new Map<string, T>();
+  /** Memo of sortedValues(), dropped on every mutation: a rebuild caused by one Route does not
+   * re-copy and re-sort 10k consumers. */
+  private sorted: readonly T[] | null = null;
 
   get size(): number {
     return this.items.size;
@@ -25,7 +28,17 @@ export class ObjectCache<T extends KubernetesObject> {
     return [...this.items.entries()];
   }
 
+  /** All objects ordered by "ns/name" key; the same array until the cache changes (do not mutate). */
+  sortedValues(): readonly T[] {
+    if (!this.sorted) {
+      const keys = [...this.items.keys()].sort();
+      this.sorted = keys.map((k) => this.items.get(k)!);
+    }
+    return this.sorted;
+  }
+
   upsert(obj: T): boolean {
+    this.sorted = null;
     const key = objectKey(obj.metadata);
     const prev = this.items.get(key);
     this.items.set(key, slim(obj));
@@ -33,6 +46,7 @@ export class ObjectCache<T extends KubernetesObject> {
   }
 
   delete(obj: T): boolean {
+    this.sorted = null;
     return this.items.delete(objectKey(obj.metadata));
   }
 
@@ -50,6 +64,7 @@ export class ObjectCache<T extends KubernetesObject> {
       }
     }
     this.items = next;
+    this.sorted = null;
     return changed;
   }
 }

@@ -98,9 +98,9 @@ export function startKubeSource(opts: KubeSourceOptions): KubeSource {
       list.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
     }
     return {
-      consumers: sorted(watchers.kongconsumers.cache.entries()) as KongConsumerObject[],
-      credentials: sorted(watchers.jwtcredentials.cache.entries()) as JwtCredentialObject[],
-      routes: sorted(watchers.routes.cache.entries()) as RouteObject[],
+      consumers: watchers.kongconsumers.cache.sortedValues() as KongConsumerObject[],
+      credentials: watchers.jwtcredentials.cache.sortedValues() as JwtCredentialObject[],
+      routes: watchers.routes.cache.sortedValues() as RouteObject[],
       secrets: new Map(watchers.secrets.cache.entries() as Array<[string, V1Secret]>),
       services: new Map(watchers.services.cache.entries() as Array<[string, V1Service]>),
       endpointSlices,
@@ -120,9 +120,4 @@ export function startKubeSource(opts: KubeSourceOptions): KubeSource {
       if (!allSynced) rejectSynced(new Error('kube source stopped before sync'));
     },
   };
-}
-
-/** Deterministic order (by "ns/name") so the translator sees the same input for the same cluster state. */
-function sorted<T>(entries: Array<[string, T]>): T[] {
-  return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
 }
