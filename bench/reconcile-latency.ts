@@ -94,7 +94,8 @@ async function main(): Promise<void> {
     ));
     gw = await startController(env, { namespace: ns, args: ['--lease-name', LEASE], env: {
       POD_NAME: 'bench-controller', POD_NAMESPACE: ns,
-      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc --require ${new URL('./heap-probe.cjs', import.meta.url).pathname}`,
+      // BENCH_CONTROLLER_NODE_OPTIONS: extra V8 flags for the controller only (e.g. --max-old-space-size=256).
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${process.env.BENCH_CONTROLLER_NODE_OPTIONS ?? ''} --expose-gc --require ${new URL('./heap-probe.cjs', import.meta.url).pathname}`,
     } });
     const proxy = gw.proxy;
 
