@@ -135,7 +135,10 @@ describe('decoding failures', () => {
     ['payload not JSON', `${h}.${Buffer.from('{nope').toString('base64url')}.${sig}`, 'Bad token; invalid JSON'],
     ['two parts', `${h}.${p}`, 'Bad token; invalid JSON'],
     ['signature with characters outside base64url', `${h}.${p}.${sig.slice(0, -2)}*!`, 'Bad token; invalid signature'],
-    ['a flipped signature character', `${h}.${p}.${sig.slice(0, -1)}${sig.endsWith('A') ? 'B' : 'A'}`, 'Invalid signature'],
+    // The first character: all of its 6 bits are data (the last one's low bits are padding, and a
+    // non-canonical padding spelling is a decoding error, not a wrong signature).
+    ['a flipped signature character', `${h}.${p}.${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`, 'Invalid signature'],
+    ['non-canonical padding bits in the last character', `${h}.${p}.${sig.slice(0, -1)}${nonCanonicalLast(sig)}`, 'Bad token; invalid signature'],
   ])('%s', async (_n, t, m) => {
     const r = await call(gw.proxy, '/default', auth(`Bearer ${t}`));
     expect([r.status, r.body]).toEqual([401, msg(m)]);
@@ -272,3 +275,9 @@ describe('plugin precedence: route beats service beats global (one instance, no 
     expect((await call(gw.proxy, '/svc-route', auth(`Bearer ${tok()}`))).status).toBe(200);
   });
 });
+
+/** A last base64url character with the same 4 data bits as the signature's but a padding bit set. */
+function nonCanonicalLast(sig: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  return alphabet[alphabet.indexOf(sig.at(-1)!) | 1]!;
+}
