@@ -4,6 +4,7 @@ import type { GatewayOptions } from '../cli/gateway-options.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
 import type { ResourceSet } from '../model/resources.js';
 import { parseDeclarative } from '../sources/declarative/parse.js';
+import { startParseThread, type ParseThread } from './declarative-parse-thread.js';
 import { watchDeclarativeFile } from '../sources/declarative/watch.js';
 import { startGatewayRuntime } from '../runtime/gateway.js';
 import { declarativeSourceHash } from '../sources/declarative/source-hash.js';
@@ -25,21 +26,36 @@ export async function runStandalone(opts: StandaloneOptions): Promise<number> {
   if (initial === undefined) return 1;
 
   let watcher: { close(): void } | undefined;
+  let closing = false;
+  let parser: ParseThread | undefined;
   const runtime = await startGatewayRuntime({
     gateway: opts.gateway,
     mode: 'standalone',
     adminExposeSecrets: true,
-    beforeClose: async () => watcher?.close(),
+    beforeClose: async () => {
+      closing = true;
+      watcher?.close();
+      parser?.close();
+    },
   });
   runtime.apply(initial.resources, initial.hash);
   // This function lives as long as the gateway: do not keep the first file's text and parse alive.
   initial = undefined;
 
+  parser = startParseThread();
+  const reparser = parser;
   watcher = watchDeclarativeFile(file, (changed) => {
-    const parsed = parseDeclarative(changed, label);
-    if (parsed.fatal) return runtime.reportSourceFailure(parsed.fatal);
-    runtime.logger.info({ file: label }, 'configuration changed; reloading');
-    runtime.apply(parsed.resources, declarativeSourceHash(changed, label));
+    // Parsing is most of a reload's CPU: it runs on a low-priority thread (see
+    // declarative-parse-thread.ts). Translate + swap then run in a macrotask of their own, also when
+    // the parse fell back to this thread; results arrive, and swaps happen, in file-change order.
+    void reparser.parse(changed, label).then((parsed) => {
+      setImmediate(() => {
+        if (closing) return;
+        if (parsed.fatal) return runtime.reportSourceFailure(parsed.fatal);
+        runtime.logger.info({ file: label }, 'configuration changed; reloading');
+        runtime.apply(parsed.resources, declarativeSourceHash(changed, label));
+      });
+    });
   }, {
     onError: (err: Error) => runtime.logger.warn({ file: label, err: { message: err.message } }, 'cannot read configuration file'),
   });

@@ -137,7 +137,7 @@ export function compileRouter(routes: readonly CompiledRoute[]): Router {
     for (let i = 0; i < regexes.length; i++) {
       const e = regexes[i]!;
       if (e.rank >= bestRank) break;
-      if (!passesFilters(e, input)) continue;
+      if (!path.startsWith(e.regexLiteral) || !passesFilters(e, input)) continue;
       const m = e.regex!.exec(path);
       if (m !== null) {
         bestRank = e.rank;
