@@ -8,6 +8,10 @@ import { createRequestHandler } from './handler.js';
 import type { ProxyPipeline } from './pipeline.js';
 import type { ListenAddress } from '../model/listen-address.js';
 import { UpstreamPools, type PoolOptions } from './upstream-pools.js';
+import { retainTickObjectShape } from './tick-object-shape.js';
+
+// At module load, i.e. before the first configuration is parsed (see tick-object-shape.ts).
+retainTickObjectShape();
 
 export interface ProxyServerOptions {
   store: SnapshotStore;
