@@ -18,7 +18,8 @@ import { benchKongYaml, makeCredentials, signToken } from './fixtures.mjs';
 import { freePorts } from './lib/ports.mjs';
 import { httpGet, installCleanup, startProcess, stopProcess, waitForHttp } from './lib/processes.mjs';
 import { cpuSeconds } from './lib/procstat.mjs';
-import { PORTCULLIS_CLI, REPO_DIR } from './lib/setup.mjs';
+import { parseProfileTargets } from './lib/profile-targets.mjs';
+import { REPO_DIR } from './lib/setup.mjs';
 import { GATEWAY_CPU, startNodePeer, startUpstream } from './lib/servers.mjs';
 import { fmt, median } from './lib/stats.mjs';
 import { runWrk, writeRequestFile } from './lib/wrk.mjs';
@@ -39,17 +40,7 @@ const { values: opt } = parseArgs({
 });
 installCleanup(1800);
 
-const clis = new Map([['cur', PORTCULLIS_CLI]]);
-for (const c of opt.cli) {
-  const eq = c.indexOf('=');
-  clis.set(c.slice(0, eq), resolve(c.slice(eq + 1)));
-}
-const targets = opt.targets.split(',').map((spec) => {
-  if (spec === 'node-pipe') return { spec, kind: 'node-pipe', auth: 'none' };
-  const [auth, cli = 'cur', flags = ''] = spec.split(':');
-  if (!clis.has(cli)) throw new Error(`unknown cli label ${cli}`);
-  return { spec, kind: 'portcullis', auth, cli: clis.get(cli), nodeArgs: flags.split(' ').filter(Boolean) };
-});
+const targets = parseProfileTargets(opt.targets, opt.cli);
 const CONNECTIONS = Number(opt.connections);
 const dir = mkdtempSync(`${tmpdir()}/portcullis-profile-`);
 if (opt['cpu-prof']) mkdirSync(opt['cpu-prof'], { recursive: true });

@@ -11,13 +11,13 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchKongYaml, makeCredentials, signToken } from './fixtures.mjs';
 import { freePorts } from './lib/ports.mjs';
 import { installCleanup, startProcess, stopProcess, waitForHttp } from './lib/processes.mjs';
-import { PORTCULLIS_CLI, REPO_DIR } from './lib/setup.mjs';
+import { parseProfileTargets } from './lib/profile-targets.mjs';
+import { REPO_DIR } from './lib/setup.mjs';
 import { fmt } from './lib/stats.mjs';
 import { writeRequestFile } from './lib/wrk.mjs';
 
@@ -32,14 +32,7 @@ const { values: opt } = parseArgs({
 });
 installCleanup(3600);
 
-const clis = new Map([['cur', PORTCULLIS_CLI]]);
-for (const c of opt.cli) clis.set(c.slice(0, c.indexOf('=')), resolve(c.slice(c.indexOf('=') + 1)));
-const targets = opt.targets.split(',').map((spec) => {
-  if (spec === 'node-pipe') return { spec, kind: 'node-pipe', auth: 'none' };
-  const [auth, cli = 'cur', flags = ''] = spec.split(':');
-  if (!clis.has(cli)) throw new Error(`unknown cli label ${cli}`);
-  return { spec, kind: 'portcullis', auth, cli: clis.get(cli), nodeArgs: flags.split(' ').filter(Boolean) };
-});
+const targets = parseProfileTargets(opt.targets, opt.cli);
 const CONNECTIONS = Number(opt.connections);
 const dir = mkdtempSync(`${tmpdir()}/portcullis-instr-`);
 const LUA = fileURLToPath(new URL('./lua/requests.lua', import.meta.url));

@@ -10,7 +10,7 @@ import { SignJWT } from 'jose';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyManifests, impersonatingKubeConfig, startControlPlane, type ControlPlane } from '../harness/control-plane.js';
-import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';
+import { startEchoUpstream, type EchoUpstream } from '../support/http.js';
 import { startGateway, waitFor, type GatewayProcess } from '../support/gateway-process.js';
 import { HELM_BUILD_TIMEOUT_MS, chartDir, findObject, helmBinary, parseManifests, renderChart, repoRoot, toYamlStream, type K8sObject } from './helm.js';
 import { collectionPath, kubeRest } from './kube-rest.js';
@@ -184,7 +184,7 @@ async function expectLeaseHeldBy(namespace: string, name: string, holder: string
 beforeAll(async () => {
   helmBinary();
   workDir = await mkdtemp(join(tmpdir(), 'portcullis-controller-rbac-'));
-  echo = await startEchoUpstream('walkthrough-api');
+  echo = await startEchoUpstream();
   cp = await startControlPlane({ rbac: true });
   for (const ns of [CLUSTER_RELEASE_NS, SCOPED_RELEASE_NS, WATCHED, UNWATCHED]) {
     await applyManifests(cp.kubeConfig, namespaceYaml(ns), { fieldManager });

@@ -74,8 +74,9 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
 /** Polls `check` until it returns true (errors count as "not yet"). */
 export async function waitFor(
   check: () => Promise<boolean> | boolean,
-  timeoutMs: number,
+  timeoutMs = 3000,
   onPoll?: () => void,
+  intervalMs = 50,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -87,6 +88,6 @@ export async function waitFor(
       last = err;
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -1,9 +1,22 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { waitFor as waitForCheck } from './gateway-process.js';
+
+/** A request as the echo upstream received it. */
+export interface SeenRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
 
 export interface EchoUpstream {
   server: http.Server;
   port: number;
+  /** "http://127.0.0.1:<port>" */
+  url: string;
+  /** Every request it answered, in order. */
+  seen: SeenRequest[];
   /** Sockets the upstream has accepted (keep-alive reuse check). */
   connections: number;
   close(): Promise<void>;
@@ -17,13 +30,16 @@ export async function startEchoUpstream(
   special?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean,
 ): Promise<EchoUpstream> {
   const sockets = new Set<Socket>();
-  const up: EchoUpstream = { server: undefined as unknown as http.Server, port: 0, connections: 0, close: async () => {} };
+  const up: EchoUpstream = {
+    server: undefined as unknown as http.Server, port: 0, url: '', seen: [], connections: 0, close: async () => {},
+  };
   const server = http.createServer((req, res) => {
     if (special?.(req, res)) return;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      up.seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: body.toString() });
       const payload = JSON.stringify({
         method: req.method, url: req.url, headers: req.headers, bodyLength: body.length,
         body: body.length <= 1024 ? body.toString() : undefined,
@@ -40,6 +56,7 @@ export async function startEchoUpstream(
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   up.server = server;
   up.port = (server.address() as AddressInfo).port;
+  up.url = `http://127.0.0.1:${up.port}`;
   up.close = () =>
     new Promise<void>((r) => {
       for (const s of sockets) s.destroy();
@@ -84,10 +101,5 @@ export async function refusedPort(): Promise<number> {
   return port;
 }
 
-export async function waitFor(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Polls a synchronous condition every 10 ms (see gateway-process.ts waitFor). */
+export const waitFor = (cond: () => boolean, timeoutMs = 3000): Promise<void> => waitForCheck(cond, timeoutMs, undefined, 10);

@@ -132,3 +132,14 @@ export async function call(
   const echo = res.status === 200 && res.headers.get('x-upstream') === 'echo' ? (JSON.parse(body) as Echoed) : undefined;
   return { status: res.status, headers: res.headers, body, echo };
 }
+
+/** A kong.yml with one service on `upstream` and one prefix route per path (named after it). */
+export function kongYml(upstream: string, paths: string[]): string {
+  return `_format_version: "3.0"
+services:
+  - name: svc
+    url: ${upstream}
+    routes:
+${paths.map((p) => `      - name: r${p.replace(/\W/g, '')}\n        paths: ["${p}"]`).join('\n')}
+`;
+}

@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEchoUpstream, type EchoUpstream } from '../../support/echo-upstream.js';
+import { startEchoUpstream, type EchoUpstream } from '../../support/http.js';
 import { startGateway, waitFor, type GatewayProcess } from '../../support/gateway-process.js';
+import { kongYml } from '../../support/standalone.js';
 
 /**
  * Hot reload of a kong.yml under steady load: every replacement style a user or Kubernetes
@@ -12,15 +13,6 @@ import { startGateway, waitFor, type GatewayProcess } from '../../support/gatewa
  */
 const SECRET_IN_BROKEN_FILE = 'this-secret-must-never-be-logged-9f2c';
 
-function kongYml(upstream: string, paths: string[]): string {
-  return `_format_version: "3.0"
-services:
-  - name: svc
-    url: ${upstream}
-    routes:
-${paths.map((p) => `      - name: r${p.replace(/\W/g, '')}\n        paths: ["${p}"]`).join('\n')}
-`;
-}
 
 let dir: string;
 let upstream: EchoUpstream;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEchoUpstream, type EchoUpstream } from '../../support/http.js';
 import { startGateway, waitFor, type GatewayProcess } from '../../support/gateway-process.js';
+import { kongYml } from '../../support/standalone.js';
 
 /**
  * `standalone --workers 2` through the real CLI: one primary (file watch, admin, status) and two
@@ -12,15 +13,6 @@ import { startGateway, waitFor, type GatewayProcess } from '../../support/gatewa
  * aggregated /metrics (portcullis_worker_requests_total{worker,pid}), so the proxy's responses
  * carry nothing extra.
  */
-function kongYml(upstream: string, paths: string[]): string {
-  return `_format_version: "3.0"
-services:
-  - name: svc
-    url: ${upstream}
-    routes:
-${paths.map((p) => `      - name: r${p.replace(/\W/g, '')}\n        paths: ["${p}"]`).join('\n')}
-`;
-}
 
 /** One request on its own TCP connection (the kernel hands each new connection to one worker). */
 function freshGet(base: string, p: string): Promise<{ status: number; body: string }> {
