@@ -119,7 +119,9 @@ describe('tokens minted by `portcullis token`', () => {
 
   it.each(['HS256', 'HS512'])('%s with --secret is accepted', async (name) => {
     const c = byAlg(name);
-    const { code, stdout } = await runCli(['token', '--alg', c.alg, '--key', c.key, '--secret', c.secret!, '--exp', '5m']);
+    // `--secret=` form: a random base64url secret may start with '-', which parseArgs would refuse
+    // as a separate argument (the CLI's usage error says so).
+    const { code, stdout } = await runCli(['token', '--alg', c.alg, '--key', c.key, `--secret=${c.secret!}`, '--exp', '5m']);
     expect(code).toBe(0);
     const r = await call(gw.proxy, '/algs', bearer(stdout.trim()));
     expect(r.status, r.body).toBe(200);
