@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Scale benchmark: Portcullis on a kong.yml with 100,000 consumers (one HS256 credential each) and
 // 10,000 routes (hosts, prefixes, wildcard hosts, a few regexes) vs a 10-route config.
-// Reports snapshot build time, time to /readyz, RSS, and req/s + p50/p99 with wrk on a sample.
-// usage: node bench/scale.mjs [--consumers N] [--routes N] [--duration S] [--no-build] [--keep]
+// Reports snapshot build time, time to /readyz, RSS, and req/s + p50/p99 + gateway CPU-µs per
+// request with wrk on a sample. Rounds alternate small and big (A B A B …) and the table shows
+// medians, so drift in the neighbours' load hits both configs alike.
+// usage: node bench/scale.mjs [--consumers N] [--routes N] [--rounds N] [--duration S] [--no-build] [--keep]
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -11,7 +13,7 @@ import { httpGet, installCleanup, stopProcess } from './lib/processes.mjs';
 import { cpuSeconds, peakRssMiB, rssMiB } from './lib/procstat.mjs';
 import { buildProject, ensureDebianPackages } from './lib/setup.mjs';
 import { startPortcullis, startUpstream } from './lib/servers.mjs';
-import { fmt, markdownTable } from './lib/stats.mjs';
+import { fmt, markdownTable, median } from './lib/stats.mjs';
 import { runWrk, writeRequestFile } from './lib/wrk.mjs';
 
 const { values: opt } = parseArgs({
@@ -19,6 +21,7 @@ const { values: opt } = parseArgs({
     consumers: { type: 'string', default: '100000' },
     routes: { type: 'string', default: '10000' },
     duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '64' },
     'no-build': { type: 'boolean', default: false },
@@ -90,8 +93,9 @@ async function measure(label, dir, yamlFile, requestFile, upstreamPid) {
     await runWrk({ port: gw.port, requestFile, seconds: Number(opt.warmup), connections: CONNECTIONS, threads: CONNECTIONS });
     const c0 = cpuSeconds(gw.child.pid); const t0 = performance.now();
     const w = await runWrk({ port: gw.port, requestFile, seconds: Number(opt.duration), connections: CONNECTIONS, threads: CONNECTIONS });
-    const cpu = (100 * (cpuSeconds(gw.child.pid) - c0)) / ((performance.now() - t0) / 1000);
-    return { label, readyMs: gw.readyMs, build, debug, readyRss, peakRss: peakRssMiB(gw.child.pid), cpu, ...w };
+    const cpuS = cpuSeconds(gw.child.pid) - c0;
+    const cpu = (100 * cpuS) / ((performance.now() - t0) / 1000);
+    return { label, readyMs: gw.readyMs, build, debug, readyRss, peakRss: peakRssMiB(gw.child.pid), cpu, cpuUsPerRequest: (cpuS * 1e6) / w.requests, ...w };
   } finally {
     await stopProcess(gw.child);
   }
@@ -127,17 +131,40 @@ try {
   const smallReqs = `${dir}/requests-small.tsv`;
   writeRequestFile(smallReqs, sample.map((s, i) => ({ ...routeAndRequest(i % 10).req, token: s.token })));
 
-  results.push(await measure('10 routes', dir, smallYaml, smallReqs, upstream.child.pid));
-  results.push(await measure(`${N_ROUTES} routes, ${N_CONSUMERS} consumers`, dir, bigYaml, bigReqs, upstream.child.pid));
+  const configs = [
+    { label: '10 routes', yaml: smallYaml, reqs: smallReqs },
+    { label: `${N_ROUTES} routes, ${N_CONSUMERS} consumers`, yaml: bigYaml, reqs: bigReqs },
+  ];
+  for (let round = 0; round < Number(opt.rounds); round++) {
+    for (const c of configs) results.push(await measure(c.label, dir, c.yaml, c.reqs, upstream.child.pid));
+  }
 } finally {
   await stopProcess(upstream.child);
 }
 
-console.log('\n' + markdownTable(
-  ['config', 'spawn → /readyz ms', 'snapshot build ms (log)', 'RSS ready MiB', 'peak RSS MiB', 'req/s', 'p50 ms', 'p99 ms', 'gw CPU %', 'non-2xx', 'sock err'],
-  results.map((r) => [r.label, fmt(r.readyMs), r.build ? fmt(r.build.ms) : 'not logged', fmt(r.readyRss, 1), fmt(r.peakRss, 1),
-    fmt(r.rps), fmt(r.p50ms, 2), fmt(r.p99ms, 2), fmt(r.cpu), fmt(r.non2xx), fmt(r.socketErrors)]),
+/** Medians over the rounds of one config. */
+function summarize(label) {
+  const rs = results.filter((r) => r.label === label);
+  const med = (k) => median(rs.map((r) => r[k]));
+  return {
+    label, rounds: rs, build: median(rs.map((r) => r.build?.ms ?? NaN)), debug: rs[0]?.debug,
+    readyMs: med('readyMs'), readyRss: med('readyRss'), peakRss: med('peakRss'), rps: med('rps'), p50ms: med('p50ms'),
+    p99ms: med('p99ms'), cpu: med('cpu'), cpuUsPerRequest: med('cpuUsPerRequest'),
+    non2xx: rs.reduce((a, r) => a + r.non2xx, 0), socketErrors: rs.reduce((a, r) => a + r.socketErrors, 0),
+  };
+}
+const [small, big] = [...new Set(results.map((r) => r.label))].map(summarize);
+
+console.log(`\n${opt.rounds} round(s) per config, alternating; medians (errors summed over rounds)`);
+console.log(markdownTable(
+  ['config', 'spawn → /readyz ms', 'snapshot build ms (log)', 'RSS ready MiB', 'peak RSS MiB', 'req/s', 'p50 ms', 'p99 ms', 'gw CPU %', 'gw CPU µs/req', 'non-2xx', 'sock err'],
+  [small, big].filter(Boolean).map((r) => [r.label, fmt(r.readyMs), fmt(r.build), fmt(r.readyRss, 1), fmt(r.peakRss, 1),
+    fmt(r.rps), fmt(r.p50ms, 2), fmt(r.p99ms, 2), fmt(r.cpu), fmt(r.cpuUsPerRequest, 1), fmt(r.non2xx), fmt(r.socketErrors)]),
 ));
-for (const r of results) if (r.debug) console.log(`${r.label}: /debug/snapshot → ${r.debug}`);
-if (results.length === 2) console.log(`\nreq/s big / small: ${fmt(results[1].rps / results[0].rps, 2)}`);
+for (const r of [small, big]) if (r?.debug) console.log(`${r.label}: /debug/snapshot → ${r.debug}`);
+if (small && big) {
+  const perRound = big.rounds.map((b, i) => fmt(b.rps / small.rounds[i].rps, 2)).join(', ');
+  console.log(`\nreq/s big / small: ${fmt(big.rps / small.rps, 2)} (medians; per round: ${perRound})`);
+  console.log(`gw CPU-µs per request small / big: ${fmt(small.cpuUsPerRequest / big.cpuUsPerRequest, 2)} (1.00 = no cost from size)`);
+}
 if (!opt.keep) rmSync(dir, { recursive: true, force: true }); else console.log(`kept ${dir}`);

@@ -2,12 +2,14 @@
  * Kong-compatible HTTP router (3.x traditional_compatible semantics; see router/entries.ts for
  * the priority order). Matching cost does not grow with the number of routes:
  *
- *   host index (exact Map; "*.x" / "x.*" wildcards looked up by suffix / prefix length;
- *   host-less group) → bucket → prefix radix tree + regex list + path-less list.
+ *   host index (exact Map; "*.x" / "x.*" wildcards looked up by suffix / prefix length at '.'
+ *   boundaries; host-less group) → bucket → prefix radix tree + regexes indexed by their literal
+ *   start in a second radix tree (the rest in a list) + path-less list.
  *
  * Every entry has a global rank (its position in priority order), so the best match across the
- * few buckets a request touches is the lowest rank, and each list scan stops as soon as ranks can
- * no longer beat the best match so far. Regexes run only when they could still win.
+ * few buckets a request touches is the lowest rank; whole tables and buckets are skipped, and each
+ * list scan stops, as soon as their ranks can no longer beat the best match so far. Regexes run
+ * only when the path starts with their literal text and they could still win.
  */
 import type { CompiledRoute, MatchInput, RouteMatch, Router } from './types.js';
 import { comparePriority, parseRouteHost, routeEntries, type RouteEntry } from './router/entries.js';
@@ -18,12 +20,24 @@ export { compileRouteRegex, compileHeaderRegex } from './router/regex.js';
 class Bucket {
   readonly prefixes = new PrefixTree<RouteEntry>();
   hasPrefixes = false;
+  /** Regexes with a literal start, indexed by it: a path only meets the ones it starts with. */
+  readonly regexTree = new PrefixTree<RouteEntry>();
+  hasRegexTree = false;
+  /** Regexes without a known literal start: tried on every path. */
   readonly regexes: RouteEntry[] = [];
   readonly pathless: RouteEntry[] = [];
+  /** Best (lowest) rank in this bucket: a bucket that cannot beat the best match so far is skipped. */
+  minRank = Infinity;
 
   add(e: RouteEntry): void {
-    if (e.regex) this.regexes.push(e);
-    else if (e.prefix !== null) {
+    if (e.rank < this.minRank) this.minRank = e.rank;
+    if (e.regex) {
+      if (e.regexLiteral === '') this.regexes.push(e);
+      else {
+        this.regexTree.insert(e.regexLiteral, e);
+        this.hasRegexTree = true;
+      }
+    } else if (e.prefix !== null) {
       this.prefixes.insert(e.prefix, e);
       this.hasPrefixes = true;
     } else this.pathless.push(e);
@@ -34,6 +48,7 @@ class Bucket {
     this.regexes.sort(byRank);
     this.pathless.sort(byRank);
     this.prefixes.finalize((items) => items.sort(byRank));
+    this.regexTree.finalize((items) => items.sort(byRank));
   }
 }
 
@@ -43,6 +58,15 @@ class HostTable {
   readonly byPort = new Map<number, Map<string, Bucket>>();
   /** Distinct key lengths (wildcards are looked up by slicing the request host to these lengths). */
   lengths: number[] = [];
+  /** Best rank of any bucket in the table. */
+  minRank = Infinity;
+  /**
+   * The character every key has at its wildcard end ('.' of ".example.com" / "example."), or -1:
+   * a host is only sliced and looked up where it has that character, not at every key length.
+   */
+  boundary = -1;
+
+  constructor(private readonly boundaryAt: 'first' | 'last' | 'none') {}
 
   bucket(key: string, port: number | undefined): Bucket {
     let map = this.any;
@@ -60,13 +84,17 @@ class HostTable {
 
   finalize(): void {
     const lengths = new Set<number>();
+    const boundaries = new Set<number>();
     for (const map of [this.any, ...this.byPort.values()]) {
       for (const [key, b] of map) {
         lengths.add(key.length);
+        if (this.boundaryAt !== 'none') boundaries.add(key.charCodeAt(this.boundaryAt === 'first' ? 0 : key.length - 1));
+        if (b.minRank < this.minRank) this.minRank = b.minRank;
         b.finalize();
       }
     }
     this.lengths = [...lengths].sort((a, b) => b - a);
+    this.boundary = boundaries.size === 1 ? [...boundaries][0]! : -1;
   }
 
   get size(): number {
@@ -82,9 +110,9 @@ export function compileRouter(routes: readonly CompiledRoute[]): Router {
   entries.sort(comparePriority);
   entries.forEach((e, i) => (e.rank = i));
 
-  const exact = new HostTable();
-  const suffix = new HostTable();
-  const prefix = new HostTable();
+  const exact = new HostTable('none');
+  const suffix = new HostTable('first');
+  const prefix = new HostTable('last');
   const hostless = new Bucket();
   for (const e of entries) {
     const hosts = e.route.spec.hosts;
@@ -132,18 +160,33 @@ export function compileRouter(routes: readonly CompiledRoute[]): Router {
   }
 
   function searchBucket(b: Bucket, input: MatchInput): void {
+    if (b.minRank >= bestRank) return;
     const path = input.path;
     const regexes = b.regexes;
     for (let i = 0; i < regexes.length; i++) {
       const e = regexes[i]!;
       if (e.rank >= bestRank) break;
-      if (!path.startsWith(e.regexLiteral) || !passesFilters(e, input)) continue;
-      const m = e.regex!.exec(path);
-      if (m !== null) {
-        bestRank = e.rank;
-        bestEntry = e;
-        bestStripped = path.slice(m[0].length);
-        break;
+      if (passesFilters(e, input)) tryRegex(e, path);
+    }
+    if (b.hasRegexTree) {
+      // Every node on the walk holds regexes whose literal start the path has; each list is
+      // sorted by rank, and a better match found later (deeper) replaces an earlier one.
+      let node = b.regexTree.root;
+      let depth = 0;
+      for (;;) {
+        const items = node.items;
+        if (items !== null) {
+          for (let i = 0; i < items.length; i++) {
+            const e = items[i]!;
+            if (e.rank >= bestRank) break;
+            if (passesFilters(e, input) && tryRegex(e, path)) break;
+          }
+        }
+        if (depth >= path.length || node.children === null) break;
+        const child = node.children.get(path.charCodeAt(depth));
+        if (child === undefined || !path.startsWith(child.label, depth)) break;
+        depth += child.label.length;
+        node = child;
       }
     }
     if (b.hasPrefixes) {
@@ -183,6 +226,16 @@ export function compileRouter(routes: readonly CompiledRoute[]): Router {
     }
   }
 
+  /** Runs a regex entry (already known to beat the best so far); true when it matched. */
+  function tryRegex(e: RouteEntry, path: string): boolean {
+    const m = e.regex!.exec(path);
+    if (m === null) return false;
+    bestRank = e.rank;
+    bestEntry = e;
+    bestStripped = path.slice(m[0].length);
+    return true;
+  }
+
   function searchTable(table: HostTable, key: string, port: number | undefined, input: MatchInput): void {
     const b = table.any.get(key);
     if (b !== undefined) searchBucket(b, input);
@@ -202,15 +255,25 @@ export function compileRouter(routes: readonly CompiledRoute[]): Router {
       const port = input.port;
       if (host.length > 0) {
         if (exact.size > 0) searchTable(exact, host, port, input);
-        if (suffix.size > 0) {
+        // Tables are skipped whole when none of their routes can outrank the match so far (an
+        // exact-host match usually outranks every wildcard and host-less route).
+        if (suffix.minRank < bestRank) {
           // "*.example.com" is stored as ".example.com": compare the host's tail of that length.
-          for (const len of suffix.lengths) {
-            if (len <= host.length) searchTable(suffix, host.slice(host.length - len), port, input);
+          const lengths = suffix.lengths;
+          const dot = suffix.boundary;
+          for (let i = 0; i < lengths.length; i++) {
+            const len = lengths[i]!;
+            if (len <= host.length && (dot < 0 || host.charCodeAt(host.length - len) === dot)) {
+              searchTable(suffix, host.slice(host.length - len), port, input);
+            }
           }
         }
-        if (prefix.size > 0) {
-          for (const len of prefix.lengths) {
-            if (len <= host.length) searchTable(prefix, host.slice(0, len), port, input);
+        if (prefix.minRank < bestRank) {
+          const lengths = prefix.lengths;
+          const dot = prefix.boundary;
+          for (let i = 0; i < lengths.length; i++) {
+            const len = lengths[i]!;
+            if (len <= host.length && (dot < 0 || host.charCodeAt(len - 1) === dot)) searchTable(prefix, host.slice(0, len), port, input);
           }
         }
       }
