@@ -81,11 +81,6 @@ async function measure(label, dir, yamlFile, requestFile, upstreamPid) {
   const gw = await startPortcullis(dir, yamlFile, { name: `portcullis-${label}`, readyTimeoutMs: 240000 });
   try {
     const readyRss = rssMiB(gw.child.pid);
-    let debug = null;
-    try {
-      const r = await httpGet(gw.adminPort, '/debug/snapshot');
-      if (r.status === 200) debug = r.body.slice(0, 300);
-    } catch { /* endpoint may not exist */ }
     const build = snapshotBuildFromLog(gw.logFile);
     const first = readFileSync(requestFile, 'utf8').split('\n')[0].split('\t');
     const probe = await httpGet(gw.port, first[1], { host: first[0], authorization: `Bearer ${first[2]}` });
@@ -95,7 +90,7 @@ async function measure(label, dir, yamlFile, requestFile, upstreamPid) {
     const w = await runWrk({ port: gw.port, requestFile, seconds: Number(opt.duration), connections: CONNECTIONS, threads: CONNECTIONS });
     const cpuS = cpuSeconds(gw.child.pid) - c0;
     const cpu = (100 * cpuS) / ((performance.now() - t0) / 1000);
-    return { label, readyMs: gw.readyMs, build, debug, readyRss, peakRss: peakRssMiB(gw.child.pid), cpu, cpuUsPerRequest: (cpuS * 1e6) / w.requests, ...w };
+    return { label, readyMs: gw.readyMs, build, readyRss, peakRss: peakRssMiB(gw.child.pid), cpu, cpuUsPerRequest: (cpuS * 1e6) / w.requests, ...w };
   } finally {
     await stopProcess(gw.child);
   }
@@ -147,7 +142,7 @@ function summarize(label) {
   const rs = results.filter((r) => r.label === label);
   const med = (k) => median(rs.map((r) => r[k]));
   return {
-    label, rounds: rs, build: median(rs.map((r) => r.build?.ms ?? NaN)), debug: rs[0]?.debug,
+    label, rounds: rs, build: median(rs.map((r) => r.build?.ms ?? NaN)),
     readyMs: med('readyMs'), readyRss: med('readyRss'), peakRss: med('peakRss'), rps: med('rps'), p50ms: med('p50ms'),
     p99ms: med('p99ms'), cpu: med('cpu'), cpuUsPerRequest: med('cpuUsPerRequest'),
     non2xx: rs.reduce((a, r) => a + r.non2xx, 0), socketErrors: rs.reduce((a, r) => a + r.socketErrors, 0),
@@ -161,7 +156,6 @@ console.log(markdownTable(
   [small, big].filter(Boolean).map((r) => [r.label, fmt(r.readyMs), fmt(r.build), fmt(r.readyRss, 1), fmt(r.peakRss, 1),
     fmt(r.rps), fmt(r.p50ms, 2), fmt(r.p99ms, 2), fmt(r.cpu), fmt(r.cpuUsPerRequest, 1), fmt(r.non2xx), fmt(r.socketErrors)]),
 ));
-for (const r of [small, big]) if (r?.debug) console.log(`${r.label}: /debug/snapshot → ${r.debug}`);
 if (small && big) {
   const perRound = big.rounds.map((b, i) => fmt(b.rps / small.rounds[i].rps, 2)).join(', ');
   console.log(`\nreq/s big / small: ${fmt(big.rps / small.rps, 2)} (medians; per round: ${perRound})`);

@@ -27,8 +27,8 @@ export function createAdminServer(opts: AdminServerOptions): FastifyInstance {
     return s;
   };
   const notFound = (reply: FastifyReply) => reply.code(404).send({ message: 'Not found' });
-  const page = <T>(reply: FastifyReply, items: readonly T[], base: string, q: Query) => {
-    const p = paginate(items, base, q);
+  const page = <T, V>(reply: FastifyReply, items: readonly T[], view: (item: T) => V, base: string, q: Query) => {
+    const p = paginate(items, view, base, q);
     if ('error' in p) return reply.code(400).send({ message: p.error });
     return reply.send(p);
   };
@@ -51,7 +51,7 @@ export function createAdminServer(opts: AdminServerOptions): FastifyInstance {
 
   app.get<{ Querystring: Query }>('/consumers', async (req, reply) => {
     const s = snap(reply);
-    if (s) return page(reply, s.consumers.map((c) => consumerView(c, s.createdAt)), '/consumers', req.query);
+    if (s) return page(reply, s.consumers, (c) => consumerView(c, s.createdAt), '/consumers', req.query);
   });
   app.get<{ Params: { x: string } }>('/consumers/:x', async (req, reply) => {
     const s = snap(reply);
@@ -64,8 +64,8 @@ export function createAdminServer(opts: AdminServerOptions): FastifyInstance {
     if (!s) return;
     const c = findConsumer(s, req.params.x);
     if (!c) return notFound(reply);
-    const creds = s.credentials.all.filter((cr) => cr.consumer.id === c.id).map((cr) => credentialView(cr, s.createdAt, opts.exposeSecrets));
-    return page(reply, creds, `/consumers/${encodeURIComponent(req.params.x)}/jwt`, req.query);
+    const creds = s.credentials.all.filter((cr) => cr.consumer === c);
+    return page(reply, creds, (cr) => credentialView(cr, s.createdAt, opts.exposeSecrets), `/consumers/${encodeURIComponent(req.params.x)}/jwt`, req.query);
   });
   app.get<{ Params: { x: string; j: string } }>('/consumers/:x/jwt/:j', async (req, reply) => {
     const s = snap(reply);
@@ -76,7 +76,7 @@ export function createAdminServer(opts: AdminServerOptions): FastifyInstance {
   });
   app.get<{ Querystring: Query }>('/jwts', async (req, reply) => {
     const s = snap(reply);
-    if (s) return page(reply, s.credentials.all.map((cr) => credentialView(cr, s.createdAt, opts.exposeSecrets)), '/jwts', req.query);
+    if (s) return page(reply, s.credentials.all, (cr) => credentialView(cr, s.createdAt, opts.exposeSecrets), '/jwts', req.query);
   });
   app.get<{ Params: { x: string } }>('/jwts/:x', async (req, reply) => {
     const s = snap(reply);
@@ -86,7 +86,7 @@ export function createAdminServer(opts: AdminServerOptions): FastifyInstance {
   });
   app.get<{ Querystring: Query }>('/services', async (req, reply) => {
     const s = snap(reply);
-    if (s) return page(reply, serviceViews(s), '/services', req.query);
+    if (s) return page(reply, serviceViews(s), (v) => v, '/services', req.query);
   });
   app.get<{ Params: { x: string } }>('/services/:x', async (req, reply) => {
     const s = snap(reply);
@@ -96,7 +96,7 @@ export function createAdminServer(opts: AdminServerOptions): FastifyInstance {
   });
   app.get<{ Querystring: Query }>('/routes', async (req, reply) => {
     const s = snap(reply);
-    if (s) return page(reply, s.routes.map((r) => routeView(r, s.createdAt)), '/routes', req.query);
+    if (s) return page(reply, s.routes, (r) => routeView(r, s.createdAt), '/routes', req.query);
   });
   app.get<{ Params: { x: string } }>('/routes/:x', async (req, reply) => {
     const s = snap(reply);

@@ -5,6 +5,7 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { hashResources, translate } from '../translate/translate.js';
+import { collectStartupGarbage } from './startup-gc.js';
 
 export interface SnapshotApplier {
   /**
@@ -67,6 +68,10 @@ export function createSnapshotApplier(opts: SnapshotApplierOptions): SnapshotApp
         },
         'snapshot swapped',
       );
+      if (live === undefined) {
+        const gcMs = collectStartupGarbage();
+        if (gcMs !== undefined) logger.debug({ gc_ms: Math.round(gcMs) }, 'collected the first build\'s garbage');
+      }
       return snapshot;
     },
   };

@@ -1,7 +1,7 @@
-import { isJwtAlgorithm, isHmacAlgorithm, type JwtAlgorithm } from '../../model/algorithms.js';
+import { canonicalAlgorithm, isJwtAlgorithm, isHmacAlgorithm, type JwtAlgorithm } from '../../model/algorithms.js';
 import type { ObjectRef } from '../../model/diagnostics.js';
 import { consumerId } from '../../model/ids.js';
-import { Fields, isMapping, type Reporter } from './report.js';
+import { Fields, isMapping, NO_TAGS, type Reporter } from './report.js';
 import { readId, readReference } from './services.js';
 
 const CONSUMER_FIELDS = new Set(['id', 'username', 'custom_id', 'tags', 'jwt_secrets', 'plugins']);
@@ -47,7 +47,7 @@ export function parseConsumer(raw: unknown, path: string, rep: Reporter): Consum
   if (username === undefined && customId === undefined && !f.has('username') && !f.has('custom_id')) {
     f.fail(undefined, "at least one of these fields must be non-empty: 'custom_id', 'username'", 'MissingField');
   }
-  const tags = f.strings('tags');
+  const tags = f.strings('tags', NO_TAGS);
   const jwtSecrets = f.list('jwt_secrets');
   const plugins = f.list('plugins');
   return {
@@ -93,7 +93,7 @@ export function parseJwtSecret(raw: unknown, path: string, topLevel: boolean, re
   let algorithm: JwtAlgorithm = 'HS256';
   const alg = f.string('algorithm');
   if (alg !== undefined) {
-    if (isJwtAlgorithm(alg)) algorithm = alg;
+    if (isJwtAlgorithm(alg)) algorithm = canonicalAlgorithm(alg);
     else f.fail('algorithm', `expected one of: ${['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'EdDSA'].join(', ')}`);
   }
   const secret = f.string('secret');
@@ -119,7 +119,7 @@ export function parseJwtSecret(raw: unknown, path: string, topLevel: boolean, re
     key: key ?? '', algorithm,
     ...(secret !== undefined ? { secret } : {}),
     ...(rsaPublicKey !== undefined ? { rsaPublicKey } : {}),
-    tags: f.strings('tags'),
+    tags: f.strings('tags', NO_TAGS),
     ...(consumerRef !== undefined ? { consumerRef } : {}),
   };
 }

@@ -4,6 +4,7 @@ import type { Diagnostic, ObjectRef } from '../../model/diagnostics.js';
 import type { ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec } from '../../model/resources.js';
 import { pluginId, rememberConsumerId } from '../../model/ids.js';
 import { EntityIndex } from './entity-index.js';
+import { detachStrings } from './detach-strings.js';
 import { loadSimpleYaml } from './fast-yaml.js';
 import { parseConsumer, parseJwtSecret, type ConsumerEntry } from './consumers.js';
 import { parsePlugin, PluginTable, type PluginCore, type ScopeKey } from './plugins.js';
@@ -71,6 +72,7 @@ export function parseDeclarative(text: string, fileName: string): DeclarativeRes
     }
   }
   if (value === null || value === undefined) return fatal('EmptyFile', 'file is empty (no document)');
+  detachStrings(value);
   if (!isMapping(value)) return fatal('InvalidValue', 'expected a mapping at the top level');
 
   const version = value._format_version;

@@ -79,10 +79,16 @@ describe('paginate', () => {
     [{ size: '2', offset: '4' }, [5], null],
     [{ size: '5' }, [1, 2, 3, 4, 5], null],
   ])('%j', (q, data, next) => {
-    expect(paginate(items, '/x', q)).toMatchObject({ data, next });
+    expect(paginate(items, (x) => x, '/x', q)).toMatchObject({ data, next });
+  });
+  it('maps only the requested page to views', () => {
+    const seen: number[] = [];
+    const p = paginate(items, (x) => (seen.push(x), { n: x }), '/x', { size: '2', offset: '2' });
+    expect(p).toMatchObject({ data: [{ n: 3 }, { n: 4 }], next: '/x?offset=4&size=2' });
+    expect(seen).toEqual([3, 4]);
   });
   it.each([[{ size: '0' }], [{ size: '1001' }], [{ size: 'a' }], [{ offset: '-1' }]])('rejects %j', (q) => {
-    expect(paginate(items, '/x', q)).toHaveProperty('error');
+    expect(paginate(items, (x) => x, '/x', q)).toHaveProperty('error');
   });
 });
 
