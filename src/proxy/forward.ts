@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import type { ReadDeadlines, Watched } from './read-deadlines.js';
 
 /** What the handler adds to a relayed response, and what it does when the exchange fails. */
 export interface ForwardContext {
@@ -124,18 +125,32 @@ export function relayedHeaders(raw: Buffer[], ctx: ForwardContext, upstreamLaten
  * Implements undici's raw handler interface (onConnect/onHeaders/onData/onComplete/onError) rather
  * than the onResponse* one: that one is adapted by undici's UnwrapHandler, which first parses the raw
  * headers into an object (lower-casing every name) that we would then have to take apart again.
+ *
+ * The read timeout is not undici's (see read-deadlines.ts): dispatch it with headersTimeout and
+ * bodyTimeout 0; this handler is its own entry in the deadlines' list while it waits on the upstream.
  */
-export class ForwardHandler implements Dispatcher.DispatchHandler {
+export class ForwardHandler implements Dispatcher.DispatchHandler, Watched {
   #abort: ((err?: Error) => void) | undefined;
   #resume: (() => void) | undefined;
   #started = false;
   readonly #t0 = performance.now();
   #finished = false;
-  readonly #onDrain = (): void => this.#resume?.();
+  readonly #onDrain = (): void => {
+    this.paused = false;
+    this.lastActive = this.deadlines.stamp;
+    this.#resume?.();
+  };
+  prevWatched: Watched | null = null;
+  nextWatched: Watched | null = null;
+  lastActive = 0;
+  paused = false;
+  headersReceived = false;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly ctx: ForwardContext,
+    private readonly deadlines: ReadDeadlines,
+    readonly readTimeoutMs: number,
   ) {}
 
   /** Client went away: stop the upstream exchange. */
@@ -144,14 +159,23 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     this.#abort?.(reason);
   }
 
+  /** The read timeout passed (called by the deadlines' sweep, already out of its list). */
+  timedOut(err: Error): void {
+    if (this.#finished) return;
+    this.#abort?.(err);
+  }
+
   onConnect(abort: (err?: Error) => void): void {
     this.#abort = abort;
-    if (this.res.destroyed) abort(new Error('client closed'));
+    if (this.res.destroyed) return abort(new Error('client closed'));
+    if (this.readTimeoutMs > 0) this.deadlines.add(this);
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    this.lastActive = this.deadlines.stamp;
     if (statusCode < 200) return true; // 1xx informational: not relayed
     this.#started = true;
+    this.headersReceived = true;
     this.#resume = resume;
     const upMs = performance.now() - this.#t0;
     this.ctx.upstreamLatencyMs = upMs;
@@ -173,18 +197,22 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
+    this.lastActive = this.deadlines.stamp;
     if (this.res.write(chunk)) return true;
+    this.paused = true;
     this.res.once('drain', this.#onDrain);
     return false;
   }
 
   onComplete(): void {
     this.#finished = true;
+    this.deadlines.remove(this);
     this.res.end();
   }
 
   onError(err: Error): void {
     this.#finished = true;
+    this.deadlines.remove(this);
     if (this.#started) {
       // Mid-body failure: the status is out, so the only honest signal is a cut connection.
       this.res.destroy();

@@ -7,6 +7,7 @@ import type { ProxyPipeline } from './pipeline.js';
 import type { UpstreamPools } from './upstream-pools.js';
 import { ERR, sendAuthRejection, sendError } from './error-response.js';
 import { ForwardHandler, VIA_TOKEN, hasRequestBody, type ForwardContext } from './forward.js';
+import { ReadDeadlines } from './read-deadlines.js';
 import { hostWithoutPort } from './host-header.js';
 import { requestIdFrom } from './request-id.js';
 import { classifyUpstreamError } from './upstream-errors.js';
@@ -104,6 +105,7 @@ class Handler {
   readonly nowSeconds: () => number;
   readonly latencyHeaders: boolean;
   readonly logEnabled: boolean;
+  readonly deadlines = new ReadDeadlines();
 
   constructor(readonly deps: HandlerDeps) {
     this.store = deps.store;
@@ -193,7 +195,7 @@ class Handler {
   attempt(x: Exchange): void {
     const upstream = x.upstream!;
     const target = pickTarget(upstream);
-    const forward = new ForwardHandler(x.res, x);
+    const forward = new ForwardHandler(x.res, x, this.deadlines, upstream.readTimeoutMs);
     x.forward = forward;
     try {
       this.pools.get(upstream, target).dispatch(
@@ -202,8 +204,9 @@ class Handler {
           method: x.method,
           headers: x.headers,
           body: x.body,
-          headersTimeout: upstream.readTimeoutMs,
-          bodyTimeout: upstream.readTimeoutMs,
+          // The read timeout is enforced by this.deadlines (see read-deadlines.ts), not per request by undici.
+          headersTimeout: 0,
+          bodyTimeout: 0,
         },
         forward,
       );

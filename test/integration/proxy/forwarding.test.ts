@@ -15,6 +15,25 @@ beforeAll(async () => {
       res.on('close', () => clearTimeout(t));
       return true;
     }
+    if (req.url?.includes('/stall-body')) {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('start\n');
+      return true; // never ends
+    }
+    if (req.url?.includes('/steady-drip')) {
+      // Six chunks 100 ms apart: 600 ms in all, longer than a 300 ms read timeout, which is per read.
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      let n = 0;
+      const iv = setInterval(() => {
+        res.write(`drip${n}\n`);
+        if (++n === 6) {
+          clearInterval(iv);
+          res.end();
+        }
+      }, 100);
+      res.on('close', () => clearInterval(iv));
+      return true;
+    }
     if (req.url?.startsWith('/trickle')) {
       // Three chunks 150 ms apart: the client must see the first before the last is sent.
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -77,6 +96,31 @@ afterAll(async () => {
 });
 
 describe('proxy forwarding', () => {
+  it('read timeout is between reads: a body that keeps coming for longer than the timeout completes', async () => {
+    const r = await request(gw.port, '/short/steady-drip');
+    expect(r.status).toBe(200);
+    expect(r.body).toBe('drip0\ndrip1\ndrip2\ndrip3\ndrip4\ndrip5\n');
+  });
+
+  it('a body that stops for longer than the read timeout cuts the client connection (the status is already out)', async () => {
+    const t0 = performance.now();
+    const outcome = await new Promise<{ status?: number; body: string; cut: boolean }>((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port: gw.port, path: '/short/stall-body' }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode, body, cut: false }));
+        res.on('aborted', () => resolve({ status: res.statusCode, body, cut: true }));
+        res.on('error', () => resolve({ status: res.statusCode, body, cut: true }));
+      });
+      req.on('error', () => resolve({ body: '', cut: true }));
+    });
+    const ms = performance.now() - t0;
+    expect(outcome).toMatchObject({ status: 200, body: 'start\n', cut: true });
+    expect(ms).toBeGreaterThanOrEqual(300);
+    expect(ms).toBeLessThan(1500);
+  });
+
   it('forwards method, stripped path, query and headers; adds Via and X-Request-Id', async () => {
     const r = await request(gw.port, '/api/items/7?x=1&y=%20z', { headers: { 'x-custom': 'v', 'x-consumer-id': 'spoof' } });
     expect(r.status).toBe(200);
