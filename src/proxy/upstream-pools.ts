@@ -13,6 +13,11 @@ export interface PoolOptions {
  */
 export class UpstreamPools {
   readonly #pools = new Map<string, Pool>();
+  /**
+   * The pool last used for a snapshot's target (same upstream object, same connect timeout): the
+   * per-request lookup then builds and hashes no key string. Entries of closed pools are ignored.
+   */
+  readonly #byTarget = new WeakMap<UpstreamTarget, { upstream: Upstream; pool: Pool }>();
   readonly #opts: PoolOptions;
 
   constructor(opts: PoolOptions = {}) {
@@ -20,6 +25,14 @@ export class UpstreamPools {
   }
 
   get(upstream: Upstream, target: UpstreamTarget): Pool {
+    const cached = this.#byTarget.get(target);
+    if (cached !== undefined && cached.upstream === upstream && !cached.pool.closed && !cached.pool.destroyed) return cached.pool;
+    const pool = this.#keyed(upstream, target);
+    this.#byTarget.set(target, { upstream, pool });
+    return pool;
+  }
+
+  #keyed(upstream: Upstream, target: UpstreamTarget): Pool {
     const key = `${target.origin}|${upstream.connectTimeoutMs}`;
     let pool = this.#pools.get(key);
     if (!pool) {

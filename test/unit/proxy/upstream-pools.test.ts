@@ -1,0 +1,34 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { UpstreamPools } from '../../../src/proxy/upstream-pools.js';
+import { makeUpstream } from '../../support/snapshot-fixtures.js';
+
+let pools: UpstreamPools;
+afterEach(async () => pools?.close());
+
+describe('UpstreamPools', () => {
+  it('one pool per origin and connect timeout, shared by snapshots, kept across swaps while used', () => {
+    pools = new UpstreamPools();
+    const a = makeUpstream([{ host: '127.0.0.1', port: 9 }]);
+    const again = makeUpstream([{ host: '127.0.0.1', port: 9 }]); // the same service in a later snapshot
+    const slowConnect = makeUpstream([{ host: '127.0.0.1', port: 9 }], { connectTimeoutMs: 9000 });
+    const p = pools.get(a, a.targets[0]!);
+    expect(pools.get(a, a.targets[0]!)).toBe(p);
+    expect(pools.get(again, again.targets[0]!)).toBe(p);
+    expect(pools.get(slowConnect, slowConnect.targets[0]!)).not.toBe(p);
+    pools.retain([again]);
+    expect(pools.get(again, again.targets[0]!)).toBe(p);
+    expect(pools.size).toBe(1);
+  });
+
+  it('a pool closed by retain is never handed out again, also for a target seen before', () => {
+    pools = new UpstreamPools();
+    const a = makeUpstream([{ host: '127.0.0.1', port: 9 }]);
+    const other = makeUpstream([{ host: '127.0.0.1', port: 10 }]);
+    const p = pools.get(a, a.targets[0]!);
+    pools.retain([other]); // a no longer live: its pool is closed
+    expect(p.closed).toBe(true);
+    const q = pools.get(a, a.targets[0]!); // an in-flight retry of the old snapshot
+    expect(q).not.toBe(p);
+    expect(q.closed).toBe(false);
+  });
+});
