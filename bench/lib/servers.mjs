@@ -57,13 +57,13 @@ export async function startNginxNjs(dir, upstreamPort, credentials) {
  * Portcullis standalone on `configFile` (contract: dist/cli.js standalone … ready when the status
  * listener's /readyz answers 200). Returns ports, the child, its log file and ms from spawn to ready.
  */
-export async function startPortcullis(dir, configFile, { name = 'portcullis', cpu = GATEWAY_CPU, readyTimeoutMs = 30000, nodeArgs = [] } = {}) {
+export async function startPortcullis(dir, configFile, { name = 'portcullis', cpu = GATEWAY_CPU, readyTimeoutMs = 30000, nodeArgs = [], args = [] } = {}) {
   const [port, adminPort, statusPort] = await freePorts(3);
   const logFile = `${dir}/${name}.log`;
   const t0 = performance.now();
   const child = startProcess(name, process.execPath, [...nodeArgs, PORTCULLIS_CLI, 'standalone', '--config', configFile,
     '--proxy-listen', `127.0.0.1:${port}`, '--admin-listen', `127.0.0.1:${adminPort}`,
-    '--status-listen', `127.0.0.1:${statusPort}`, '--access-log', 'off'], { cpu, logFile, cwd: REPO_DIR });
+    '--status-listen', `127.0.0.1:${statusPort}`, '--access-log', 'off', ...args], { cpu, logFile, cwd: REPO_DIR });
   await waitForHttp(statusPort, { path: '/readyz', status: 200, child, timeoutMs: readyTimeoutMs });
   return { port, adminPort, statusPort, child, logFile, readyMs: performance.now() - t0 };
 }
