@@ -4,16 +4,15 @@
 // each time, so every rewrite is a real change), for --rounds rounds. Reports non-2xx and socket
 // errors, req/s and p99 of each window and the ratio of the median p99s.
 // usage: node bench/reload.mjs [--rounds N] [--rewrites N] [--interval MS] [--atomic] [--no-build] [--keep] [--node-arg=--flag]
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { benchKongYaml, consumersFor, kongYaml, makeCredentials, signToken } from './fixtures.mjs';
+import { consumersFor, kongYaml } from './fixtures.mjs';
+import { prepareHs256Bench } from './lib/hs256-bench.mjs';
 import { installCleanup, stopProcess } from './lib/processes.mjs';
 import { peakRssMiB } from './lib/procstat.mjs';
-import { buildProject, ensureDebianPackages } from './lib/setup.mjs';
-import { startPortcullis, startUpstream } from './lib/servers.mjs';
+import { startPortcullis } from './lib/servers.mjs';
 import { fmt, markdownTable, median } from './lib/stats.mjs';
-import { runWrk, writeRequestFile } from './lib/wrk.mjs';
+import { runWrk } from './lib/wrk.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -35,17 +34,7 @@ const CONNECTIONS = Number(opt.connections);
 const RUN_S = Math.ceil((REWRITES * INTERVAL) / 1000) + 2; // the rewrites fit inside the loaded run
 installCleanup(300);
 
-const dir = mkdtempSync(`${tmpdir()}/portcullis-reload-`);
-if (!opt['no-install']) ensureDebianPackages();
-if (!opt['no-build']) { const e = buildProject(); if (e) throw new Error(e); }
-
-const creds = await makeCredentials('HS256', CONNECTIONS);
-const requestFile = `${dir}/requests.tsv`;
-writeRequestFile(requestFile, creds.map((c) => ({ path: '/', token: signToken(c) })));
-const upstream = await startUpstream(dir);
-const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
-const yamlFile = `${dir}/kong.yml`;
-writeFileSync(yamlFile, benchKongYaml({ upstreamUrl, credentials: creds }), { mode: 0o600 });
+const { dir, creds, requestFile, upstream, upstreamUrl, yamlFile } = await prepareHs256Bench('reload', opt, CONNECTIONS);
 
 /** Version n of the file: the benchmark's route and consumers plus n extra consumers and routes. */
 function version(n) {

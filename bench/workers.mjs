@@ -6,16 +6,15 @@
 // CPU-second show that each added core carries a full process's share (the scaling is in the cores
 // given, not lost to coordination).
 // usage: node bench/workers.mjs [--workers N] [--rounds N] [--duration S] [--no-build] [--no-install]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { benchKongYaml, makeCredentials, signToken } from './fixtures.mjs';
+import { prepareHs256Bench } from './lib/hs256-bench.mjs';
 import { installCleanup, stopProcess } from './lib/processes.mjs';
 import { cpuSeconds, peakRssMiB } from './lib/procstat.mjs';
-import { buildProject, ensureDebianPackages } from './lib/setup.mjs';
-import { startPortcullis, startUpstream } from './lib/servers.mjs';
+import { startPortcullis } from './lib/servers.mjs';
 import { fmt, markdownTable, median } from './lib/stats.mjs';
-import { runWrk, writeRequestFile } from './lib/wrk.mjs';
+import { runWrk } from './lib/wrk.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -32,16 +31,7 @@ const CONNECTIONS = Number(opt.connections);
 const cores = (n) => Array.from({ length: n }, (_, i) => i).join(',');
 installCleanup(600);
 
-const dir = mkdtempSync(`${tmpdir()}/portcullis-workers-`);
-if (!opt['no-install']) ensureDebianPackages();
-if (!opt['no-build']) { const e = buildProject(); if (e) throw new Error(e); }
-
-const creds = await makeCredentials('HS256', CONNECTIONS);
-const requestFile = `${dir}/requests.tsv`;
-writeRequestFile(requestFile, creds.map((c) => ({ path: '/', token: signToken(c) })));
-const upstream = await startUpstream(dir);
-const yamlFile = `${dir}/kong.yml`;
-writeFileSync(yamlFile, benchKongYaml({ upstreamUrl: `http://127.0.0.1:${upstream.port}`, credentials: creds }), { mode: 0o600 });
+const { dir, requestFile, upstream, yamlFile } = await prepareHs256Bench('workers', opt, CONNECTIONS);
 
 const scenarios = [
   { id: 'one process, 1 core', cpu: '0', loadCpu: '1', args: [] },

@@ -13,7 +13,7 @@
  */
 import type { CompiledRoute, MatchInput, RouteMatch, Router } from './types.js';
 import { comparePriority, parseRouteHost, routeEntries, type RouteEntry } from './router/entries.js';
-import { PrefixTree } from './router/prefix-tree.js';
+import { PrefixTree, type PrefixNode } from './router/prefix-tree.js';
 
 export { compileRouteRegex, compileHeaderRegex } from './router/regex.js';
 
@@ -138,6 +138,8 @@ export function compileRouter(routes: readonly CompiledRoute[]): Router {
   hostless.finalize();
 
   // Match state: `match` is synchronous, so one set of variables serves every call.
+  const scratchNodes: PrefixNode<RouteEntry>[] = [];
+  const scratchDepths: number[] = [];
   let bestRank = Infinity;
   let bestEntry: RouteEntry | undefined;
   let bestStripped = '';
@@ -169,48 +171,33 @@ export function compileRouter(routes: readonly CompiledRoute[]): Router {
       if (passesFilters(e, input)) tryRegex(e, path);
     }
     if (b.hasRegexTree) {
-      // Every node on the walk holds regexes whose literal start the path has; each list is
-      // sorted by rank, and a better match found later (deeper) replaces an earlier one.
-      let node = b.regexTree.root;
-      let depth = 0;
-      for (;;) {
-        const items = node.items;
-        if (items !== null) {
-          for (let i = 0; i < items.length; i++) {
-            const e = items[i]!;
-            if (e.rank >= bestRank) break;
-            if (passesFilters(e, input) && tryRegex(e, path)) break;
-          }
+      // Regexes whose literal start the path has; each list is sorted by rank, and a better match
+      // found in a later (deeper) list replaces an earlier one.
+      const n = b.regexTree.nodesAlong(path, scratchNodes, scratchDepths);
+      for (let k = 0; k < n; k++) {
+        const items = scratchNodes[k]!.items!;
+        for (let i = 0; i < items.length; i++) {
+          const e = items[i]!;
+          if (e.rank >= bestRank) break;
+          if (passesFilters(e, input) && tryRegex(e, path)) break;
         }
-        if (depth >= path.length || node.children === null) break;
-        const child = node.children.get(path.charCodeAt(depth));
-        if (child === undefined || !path.startsWith(child.label, depth)) break;
-        depth += child.label.length;
-        node = child;
       }
     }
     if (b.hasPrefixes) {
-      let node = b.prefixes.root;
-      let depth = 0;
-      for (;;) {
-        const items = node.items;
-        if (items !== null) {
-          for (let i = 0; i < items.length; i++) {
-            const e = items[i]!;
-            if (e.rank >= bestRank) break;
-            if (passesFilters(e, input)) {
-              bestRank = e.rank;
-              bestEntry = e;
-              bestStripped = depth === 0 ? path : path.slice(depth);
-              break;
-            }
+      const n = b.prefixes.nodesAlong(path, scratchNodes, scratchDepths);
+      for (let k = 0; k < n; k++) {
+        const items = scratchNodes[k]!.items!;
+        for (let i = 0; i < items.length; i++) {
+          const e = items[i]!;
+          if (e.rank >= bestRank) break;
+          if (passesFilters(e, input)) {
+            const depth = scratchDepths[k]!;
+            bestRank = e.rank;
+            bestEntry = e;
+            bestStripped = depth === 0 ? path : path.slice(depth);
+            break;
           }
         }
-        if (depth >= path.length || node.children === null) break;
-        const child = node.children.get(path.charCodeAt(depth));
-        if (child === undefined || !path.startsWith(child.label, depth)) break;
-        depth += child.label.length;
-        node = child;
       }
     }
     const pathless = b.pathless;

@@ -44,6 +44,27 @@ export class PrefixTree<T> {
     (node.items ??= []).push(item);
   }
 
+  /**
+   * The nodes whose prefix `path` starts with, shortest first, into `nodes` (with the prefix length
+   * of each in `depths`); returns how many. The caller's arrays are reused: nothing is allocated.
+   */
+  nodesAlong(path: string, nodes: PrefixNode<T>[], depths: number[]): number {
+    let node = this.root;
+    let depth = 0;
+    let n = 0;
+    for (;;) {
+      if (node.items !== null) {
+        nodes[n] = node;
+        depths[n++] = depth;
+      }
+      if (depth >= path.length || node.children === null) return n;
+      const child = node.children.get(path.charCodeAt(depth));
+      if (child === undefined || !path.startsWith(child.label, depth)) return n;
+      depth += child.label.length;
+      node = child;
+    }
+  }
+
   /** Applies `fn` to every item list to sort it once after all inserts. */
   finalize(fn: (items: T[]) => void): void {
     const stack: PrefixNode<T>[] = [this.root];

@@ -5,6 +5,7 @@ import type { ResourceSet } from '../../../src/model/resources.js';
 import { snapshotView } from '../../../src/translate/snapshot-view.js';
 import { hashResources, translate } from '../../../src/translate/translate.js';
 import { caseResources, goldenDir, kubeResources, listCases, yamlObjects } from './cases.js';
+import { seededRandom } from '../../support/seeded-random.js';
 
 /**
  * translate() is deterministic: the same input gives the same view and hash, and the order of
@@ -17,16 +18,6 @@ const cases = listCases();
 /** Cases whose outcome depends on list order by design. */
 const ORDER_IS_SEMANTIC = new Set(['route-duplicate']);
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled<T>(xs: readonly T[], rnd: () => number): T[] {
   const out = [...xs];
@@ -63,7 +54,7 @@ describe('translate determinism', () => {
   it.each(cases.filter((c) => !ORDER_IS_SEMANTIC.has(c.name)))('$name: shuffled lists → same view', ({ name, source }) => {
     const r = caseResources(name, source).resources;
     const expected = view(r);
-    for (const seed of [1, 2, 3, 4, 5]) expect(view(shuffleSet(r, seeded(seed)))).toBe(expected);
+    for (const seed of [1, 2, 3, 4, 5]) expect(view(shuffleSet(r, seededRandom(seed)))).toBe(expected);
   });
 
   it('route-duplicate: the first route in the file wins, so order matters there', () => {
@@ -78,7 +69,7 @@ describe('translate determinism', () => {
     const objects = yamlObjects(readFileSync(join(goldenDir, name, 'input.yaml'), 'utf8'));
     const base = kubeResources(objects).resources;
     for (const seed of [1, 2, 3]) {
-      const other = kubeResources(shuffled(objects, seeded(seed))).resources;
+      const other = kubeResources(shuffled(objects, seededRandom(seed))).resources;
       expect(hashResources(other)).toBe(hashResources(base));
       expect(view(other)).toBe(view(base));
     }

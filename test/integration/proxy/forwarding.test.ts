@@ -8,6 +8,21 @@ let up: EchoUpstream;
 let gw: TestGateway;
 let slowClosed = 0;
 
+/** Writes `count` chunks "<prefix><i>\n", `everyMs` apart, then ends. */
+function drip(res: http.ServerResponse, prefix: string, count: number, everyMs: number): true {
+  res.writeHead(200, { 'content-type': 'text/plain' });
+  let n = 0;
+  const iv = setInterval(() => {
+    res.write(`${prefix}${n}\n`);
+    if (++n === count) {
+      clearInterval(iv);
+      res.end();
+    }
+  }, everyMs);
+  res.on('close', () => clearInterval(iv));
+  return true;
+}
+
 beforeAll(async () => {
   up = await startEchoUpstream((req, res) => {
     if (req.url?.includes('/slow-headers')) {
@@ -20,34 +35,10 @@ beforeAll(async () => {
       res.write('start\n');
       return true; // never ends
     }
-    if (req.url?.includes('/steady-drip')) {
-      // Six chunks 100 ms apart: 600 ms in all, longer than a 300 ms read timeout, which is per read.
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      let n = 0;
-      const iv = setInterval(() => {
-        res.write(`drip${n}\n`);
-        if (++n === 6) {
-          clearInterval(iv);
-          res.end();
-        }
-      }, 100);
-      res.on('close', () => clearInterval(iv));
-      return true;
-    }
-    if (req.url?.startsWith('/trickle')) {
-      // Three chunks 150 ms apart: the client must see the first before the last is sent.
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      let n = 0;
-      const iv = setInterval(() => {
-        res.write(`chunk${n}\n`);
-        if (++n === 3) {
-          clearInterval(iv);
-          res.end();
-        }
-      }, 150);
-      res.on('close', () => clearInterval(iv));
-      return true;
-    }
+    // Six chunks 100 ms apart: 600 ms in all, longer than a 300 ms read timeout, which is per read.
+    if (req.url?.includes('/steady-drip')) return drip(res, 'drip', 6, 100);
+    // Three chunks 150 ms apart: the client must see the first before the last is sent.
+    if (req.url?.startsWith('/trickle')) return drip(res, 'chunk', 3, 150);
     if (req.url?.startsWith('/big-download')) {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       const chunk = Buffer.alloc(64 * 1024, 97);

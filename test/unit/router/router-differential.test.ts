@@ -4,6 +4,7 @@ import { compileRouter } from '../../../src/snapshot/router.js';
 import { comparePriority, parseRouteHost, routeEntries, type RouteEntry } from '../../../src/snapshot/router/entries.js';
 import type { CompiledRoute, MatchInput } from '../../../src/snapshot/types.js';
 import { req, route } from './fixtures.js';
+import { seededRandom } from '../../support/seeded-random.js';
 
 /**
  * The indexed router (host tables, radix trees, rank pruning, skipped tables and buckets) must pick
@@ -12,17 +13,6 @@ import { req, route } from './fixtures.js';
  * headers and regex_priority; requests are aimed at those routes plus near misses.
  */
 
-/** Deterministic PRNG (mulberry32) so a failure names a reproducible seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function referenceMatch(entries: readonly RouteEntry[], input: MatchInput): { name: string; stripped: string } | undefined {
   for (const e of entries) {
@@ -60,7 +50,7 @@ function referenceMatch(entries: readonly RouteEntry[], input: MatchInput): { na
 }
 
 function randomCase(seed: number, nRoutes: number): { routes: CompiledRoute[]; requests: MatchInput[] } {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const labels = ['a', 'b', 'api', 'w1', 'w2'];
   const segs = ['/', '/a', '/ab', '/a/b', '/api', '/api/v1', '/api/v1/users', '/x', '/users'];
