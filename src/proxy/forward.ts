@@ -171,6 +171,11 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Watched {
     if (this.readTimeoutMs > 0) this.deadlines.add(this);
   }
 
+  /** A request body chunk went out: activity, as undici refreshes its headers timeout on each write. */
+  onBodySent(): void {
+    this.lastActive = this.deadlines.stamp;
+  }
+
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     this.lastActive = this.deadlines.stamp;
     if (statusCode < 200) return true; // 1xx informational: not relayed

@@ -11,6 +11,9 @@ import { errors } from 'undici';
  * timeouts, ~21 KB without, i.e. a mark-compact every 2-5 s instead of rarely; those were the
  * longest stalls in the p99.
  *
+ * Activity: each request body chunk sent, response headers, each response body chunk (undici's
+ * timers were refreshed by the same events).
+ *
  * Resolution: checked every SWEEP_MS; activity is stamped with a coarse clock read at the last
  * sweep, plus SWEEP_MS, so a timeout never fires early and at most ~2 × SWEEP_MS late.
  */

@@ -93,6 +93,28 @@ describe('proxy forwarding', () => {
     expect(r.body).toBe('drip0\ndrip1\ndrip2\ndrip3\ndrip4\ndrip5\n');
   });
 
+  it('a request body uploaded slowly, each chunk within the read timeout, is not cut (sending counts as activity, as in undici)', async () => {
+    const outcome = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: gw.port, path: '/short/upload', method: 'POST', headers: { 'content-type': 'text/plain' } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      });
+      req.on('error', reject);
+      let n = 0;
+      const iv = setInterval(() => {
+        req.write(`part${n}\n`);
+        if (++n === 6) {
+          clearInterval(iv);
+          req.end();
+        }
+      }, 100);
+    });
+    expect(outcome.status).toBe(200);
+    expect(JSON.parse(outcome.body).body).toBe('part0\npart1\npart2\npart3\npart4\npart5\n');
+  });
+
   it('a body that stops for longer than the read timeout cuts the client connection (the status is already out)', async () => {
     const t0 = performance.now();
     const outcome = await new Promise<{ status?: number; body: string; cut: boolean }>((resolve) => {
