@@ -23,6 +23,7 @@ import type { GatewayProcess } from '../test/support/gateway-process.js';
 const CHANGES = 50;
 const CONSUMERS = Number(process.env.BENCH_CONSUMERS ?? 10_000);
 const CONCURRENCY = 32;
+const IDLE_S = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 const LEASE = 'bench';
 
 function percentile(xs: number[], p: number): number {
@@ -149,6 +150,9 @@ async function main(): Promise<void> {
     console.log(`rebuild with ${CONSUMERS} consumers/credentials: build_ms ${rebuilds.map((s) => s.build_ms).join(', ')}`);
     await new Promise((r) => setTimeout(r, 2_000));
     console.log(`controller VmRSS with ${CONSUMERS} consumers: ${rssMb(pid).toFixed(0)} MB`);
+    // Does V8's memory reducer give the churn's garbage back by itself once the controller is idle?
+    await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+    console.log(`controller VmRSS after ${IDLE_S} s idle (no forced GC): ${rssMb(pid).toFixed(0)} MB`);
     console.log(`heap with ${CONSUMERS} consumers (after GC): ${await heapProbe(gw)}`);
     console.log(`controller VmRSS after that GC: ${rssMb(pid).toFixed(0)} MB`);
   } finally {
