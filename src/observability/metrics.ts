@@ -19,6 +19,9 @@ interface PendingCount {
 interface RouteChildren {
   label: string;
   byStatus: Map<number, PendingCount>;
+  /** The last status seen and its counter: most requests of a route repeat it (no Map lookup). */
+  lastStatus: number;
+  lastCount: PendingCount | undefined;
   latency: LatencySeries;
 }
 
@@ -74,7 +77,7 @@ export class GatewayMetrics {
   }
 
   #children(label: string): RouteChildren {
-    return { label, byStatus: new Map(), latency: this.latency.series(label) };
+    return { label, byStatus: new Map(), lastStatus: 0, lastCount: undefined, latency: this.latency.series(label) };
   }
 
   /** Record one finished request. `route` undefined = no route matched. */
@@ -87,15 +90,20 @@ export class GatewayMetrics {
         this.#byRoute.set(route, ch);
       }
     } else ch = this.#noRoute;
-    let c = ch.byStatus.get(status);
-    if (!c) {
-      const key = `${ch.label}\u0000${status}`;
-      c = this.#pending.get(key);
+    let c = ch.lastCount;
+    if (c === undefined || ch.lastStatus !== status) {
+      c = ch.byStatus.get(status);
       if (!c) {
-        c = { route: ch.label, status: String(status), n: 0 };
-        this.#pending.set(key, c);
+        const key = `${ch.label}\u0000${status}`;
+        c = this.#pending.get(key);
+        if (!c) {
+          c = { route: ch.label, status: String(status), n: 0 };
+          this.#pending.set(key, c);
+        }
+        ch.byStatus.set(status, c);
       }
-      ch.byStatus.set(status, c);
+      ch.lastStatus = status;
+      ch.lastCount = c;
     }
     c.n++;
     ch.latency.observe(seconds);

@@ -28,8 +28,16 @@ class Bucket {
   readonly pathless: RouteEntry[] = [];
   /** Best (lowest) rank in this bucket: a bucket that cannot beat the best match so far is skipped. */
   minRank = Infinity;
+  /**
+   * The bucket's one entry when it has exactly one and it is a plain prefix (one route per host is
+   * common): checked directly, without walking the tree's nodes.
+   */
+  only: RouteEntry | null = null;
+  #count = 0;
+  #first: RouteEntry | null = null;
 
   add(e: RouteEntry): void {
+    if (this.#count++ === 0) this.#first = e;
     if (e.rank < this.minRank) this.minRank = e.rank;
     if (e.regex) {
       if (e.regexLiteral === '') this.regexes.push(e);
@@ -49,6 +57,8 @@ class Bucket {
     this.pathless.sort(byRank);
     this.prefixes.finalize((items) => items.sort(byRank));
     this.regexTree.finalize((items) => items.sort(byRank));
+    const first = this.#first;
+    this.only = this.#count === 1 && first !== null && first.regex === null && first.prefix !== null ? first : null;
   }
 }
 
@@ -164,6 +174,16 @@ export function compileRouter(routes: readonly CompiledRoute[]): Router {
   function searchBucket(b: Bucket, input: MatchInput): void {
     if (b.minRank >= bestRank) return;
     const path = input.path;
+    const only = b.only;
+    if (only !== null) {
+      const prefix = only.prefix!;
+      if (path.startsWith(prefix) && passesFilters(only, input)) {
+        bestRank = only.rank;
+        bestEntry = only;
+        bestStripped = prefix.length === 0 ? path : path.slice(prefix.length);
+      }
+      return;
+    }
     const regexes = b.regexes;
     for (let i = 0; i < regexes.length; i++) {
       const e = regexes[i]!;

@@ -48,5 +48,11 @@ describe('GatewayMetrics', () => {
     expect(second).toContain('portcullis_requests_total{route="r1",status="502"} 1');
     expect(second).toContain('portcullis_request_duration_seconds_count{route="r1"} 4');
     expect(second).toContain('portcullis_request_duration_seconds_bucket{le="0.0005",route="r1"} 4');
+    // Alternating statuses on one route (the per-route last-status shortcut must not mix counters).
+    for (const status of [200, 401, 401, 200, 502, 200]) m.observe(r1, status, 0.0003);
+    const third = await m.registry.metrics();
+    expect(third).toContain('portcullis_requests_total{route="r1",status="200"} 6');
+    expect(third).toContain('portcullis_requests_total{route="r1",status="401"} 2');
+    expect(third).toContain('portcullis_requests_total{route="r1",status="502"} 2');
   });
 });
