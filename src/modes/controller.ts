@@ -2,6 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { GatewayOptions } from '../cli/gateway-options.js';
 import { startGatewayRuntime } from '../runtime/gateway.js';
 import { startKubeSource, type KubeSource } from '../sources/kube/source.js';
+import { kubeWatchMetrics } from '../observability/kube-metrics.js';
 import { toResourceSet } from '../sources/kube/to-resource-set.js';
 import { defaultIdentity, defaultLeaseNamespace, startStatusReporting, type StatusReporting } from '../status/index.js';
 
@@ -51,6 +52,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     kubeConfig,
     ...(opts.namespace !== undefined && { namespace: opts.namespace }),
     logger: runtime.logger,
+    stats: kubeWatchMetrics(runtime.metrics.registry),
     onObjects: (objects) => {
       runtime.apply(toResourceSet(objects));
       const live = runtime.store.current();

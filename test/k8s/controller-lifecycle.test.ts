@@ -76,6 +76,19 @@ describe('controller lifecycle', () => {
     expect(await statusBecomes(`/${ns}/b`, 404)).toBeLessThan(ENFORCED_MS);
   });
 
+  it('/metrics shows the watch: one initial list per type, the events applied, the objects held', async () => {
+    const ns = await env.namespace('metrics');
+    await env.apply(route(ns, 'counted', { paths: [`/${ns}`], backend: { url: `http://127.0.0.1:${echo.port}` } }));
+    await statusBecomes(`/${ns}`, 200);
+    const text = await (await fetch(`${gw.status}/metrics`)).text();
+    const value = (series: string) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1]);
+    for (const r of ['kongconsumers', 'jwtcredentials', 'routes', 'secrets', 'services', 'endpointslices']) {
+      expect(value(`portcullis_kube_relists_total{resource="${r}",reason="initial"}`), r).toBe(1);
+    }
+    expect(value('portcullis_kube_watch_events_total{resource="routes",type="ADDED"}')).toBeGreaterThanOrEqual(1);
+    expect(value('portcullis_kube_objects{resource="routes"}')).toBeGreaterThanOrEqual(1);
+  });
+
   it('consumer update changes the upstream headers; consumer delete revokes its tokens within 1 s', async () => {
     const ns = await env.namespace('consumer');
     const key = await protectedSetup(ns);

@@ -14,10 +14,26 @@ import { startControlPlane } from '../harness/control-plane.js';
 import type { Diagnostic } from '../../src/model/diagnostics.js';
 import type { KubeObjects } from '../../src/sources/kube/kube-objects.js';
 import { startKubeSource, type KubeSource } from '../../src/sources/kube/source.js';
+import type { WatchStats } from '../../src/sources/kube/watcher.js';
 import { startLeaderElection, type LeaderElector } from '../../src/status/leader-election.js';
 import { startStatusReporting } from '../../src/status/index.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** What the source's watchers report (the controller turns the same calls into metrics). */
+const stats = {
+  relists: [] as string[],
+  listFailures: 0,
+  watchEnds: [] as string[],
+  events: [] as string[],
+  objects: new Map<string, number>(),
+};
+const statsRecorder: WatchStats = {
+  relisted: (resource, reason, count) => (stats.relists.push(`${resource}:${reason}`), stats.objects.set(resource, count)),
+  listFailed: () => void stats.listFailures++,
+  watchEnded: (resource, end) => void stats.watchEnds.push(`${resource}:${end}`),
+  event: (resource, type, count) => (stats.events.push(`${resource}:${type}`), stats.objects.set(resource, count)),
+};
 // Unique, so the suite can also run against an existing cluster ($KUBECONFIG).
 const NS = `pc-watch-${process.pid}-${Date.now().toString(36)}`;
 const GROUP = 'portcullis.dev';
@@ -94,6 +110,7 @@ describe('kube source and status against a real API server', () => {
       resyncMs: 60_000,
       backoff: { initialMs: 100, maxMs: 1_000, jitter: 0.5 },
       logger,
+      stats: statsRecorder,
       onObjects: (o) => {
         builds++;
         latest = o;
@@ -115,6 +132,11 @@ describe('kube source and status against a real API server', () => {
     await source.synced;
     expect(source.hasSynced()).toBe(true);
     await eventually(() => builds > 0, 5_000, 'first build');
+    // Every type listed once for the first sync; the CRD types' lists failed while CRDs were missing.
+    for (const r of ['kongconsumers', 'jwtcredentials', 'routes', 'secrets', 'services', 'endpointslices']) {
+      expect(stats.relists.filter((x) => x === `${r}:initial`)).toHaveLength(1);
+    }
+    if (!cp.external) expect(stats.listFailures).toBeGreaterThan(0);
   }, 60_000);
 
   it('sees create, update and delete of every kind; only labelled Secrets', async () => {
@@ -160,6 +182,10 @@ describe('kube source and status against a real API server', () => {
     await kc.makeApiClient(DiscoveryV1Api).deleteNamespacedEndpointSlice({ name: 'api-abc', namespace: NS });
     await core.deleteNamespacedService({ name: 'api', namespace: NS });
     await eventually(() => latest!.routes.length === 0 && !latest!.services.has(`${NS}/api`) && !latest!.endpointSlices.has(`${NS}/api`), 10_000, 'deletes');
+    for (const e of ['kongconsumers:ADDED', 'kongconsumers:MODIFIED', 'secrets:MODIFIED', 'secrets:DELETED', 'routes:DELETED', 'services:DELETED', 'endpointslices:DELETED']) {
+      expect(stats.events, e).toContain(e);
+    }
+    expect(stats.objects.get('routes')).toBe(0);
   }, 60_000);
 
   it('survives an API server restart and catches up', async () => {
@@ -167,6 +193,13 @@ describe('kube source and status against a real API server', () => {
     await core.createNamespacedService({ namespace: NS, body: { metadata: { name: 'after-restart' }, spec: { ports: [{ port: 80 }] } } });
     await custom.deleteNamespacedCustomObject({ group: GROUP, version: 'v1alpha1', namespace: NS, plural: 'jwtcredentials', name: 'alice-hs' });
     await eventually(() => latest!.services.has(`${NS}/after-restart`) && latest!.credentials.length === 0, 45_000, 'cache catch-up after restart');
+    // The restart ended every type's watch stream (as an error or a close) and the watches resumed.
+    if (!cp.external) {
+      for (const r of ['kongconsumers', 'secrets', 'services']) {
+        expect(stats.watchEnds.some((x) => x === `${r}:error` || x === `${r}:closed`), r).toBe(true);
+      }
+    }
+    expect(stats.events).toContain('jwtcredentials:DELETED');
   }, 120_000);
 
   it('leader election: one leader; crash -> the other leads within the lease; release -> immediate', async () => {

@@ -9,7 +9,7 @@ import {
 } from './kube-objects.js';
 import { RebuildLoop } from './rebuild-loop.js';
 import { resourceTypes, type ResourceName } from './resource-types.js';
-import { ResourceWatcher } from './watcher.js';
+import { ResourceWatcher, type WatchStats } from './watcher.js';
 import type { BackoffOptions } from './backoff.js';
 
 export interface KubeSourceOptions {
@@ -23,6 +23,8 @@ export interface KubeSourceOptions {
   maxWaitMs?: number;
   backoff?: BackoffOptions;
   logger: Logger;
+  /** Relists, watch restarts and events per type, for metrics. */
+  stats?: WatchStats;
   /** Called by the single rebuild worker with the whole cache, only once every type has synced. */
   onObjects: (objects: KubeObjects) => void | Promise<void>;
 }
@@ -78,6 +80,7 @@ export function startKubeSource(opts: KubeSourceOptions): KubeSource {
         logger,
         resyncMs: opts.resyncMs,
         backoff: opts.backoff,
+        ...(opts.stats !== undefined && { stats: opts.stats }),
         onChange: () => loop.poke(),
         onSynced,
       }),

@@ -27,6 +27,22 @@ export interface WatcherOptions {
   resyncMs?: number;
   backoff?: BackoffOptions;
   pageSize?: number;
+  /** Counts what the loop does, for metrics (optional). */
+  stats?: WatchStats;
+}
+
+/** Why the cache was listed again: first sync, 410 Gone, the periodic resync. */
+export type RelistReason = 'initial' | 'gone' | 'resync';
+/** How a watch stream ended (a 'closed' at the server's timeout is the normal case). */
+export type WatchEnd = 'closed' | 'error' | 'gone' | 'resync';
+
+/** What a watcher reports as it runs; `resource` is the type's name ("kongconsumers", …). */
+export interface WatchStats {
+  relisted(resource: string, reason: RelistReason, objects: number): void;
+  listFailed(resource: string): void;
+  watchEnded(resource: string, end: WatchEnd): void;
+  /** A watch event that reached the cache (ADDED, MODIFIED, DELETED; bookmarks not counted). */
+  event(resource: string, type: string, objects: number): void;
 }
 
 type WatchOutcome =
@@ -44,6 +60,7 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
   private stopped = false;
   private resourceVersion = '';
   private needRelist = true;
+  private relistReason: RelistReason = 'initial';
   private readonly backoff: Backoff;
   private readonly watch: Watch;
   private readonly log: Logger;
@@ -80,6 +97,7 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
   /** Forces a relist now (used by the periodic resync, and handy in tests). */
   resync(): void {
     this.needRelist = true;
+    this.relistReason = 'resync';
     this.abortWatch?.({ kind: 'resync' });
   }
 
@@ -104,6 +122,7 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
         } catch (err) {
           if (this.stopped) break;
           this.reportListError(err);
+          this.opts.stats?.listFailed(this.opts.type.name);
           await this.sleep(this.backoff.next());
           continue;
         }
@@ -111,10 +130,12 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
       const startedAt = Date.now();
       const outcome = await this.watchOnce();
       if (this.stopped || outcome.kind === 'stopped') break;
+      this.opts.stats?.watchEnded(this.opts.type.name, outcome.kind);
       switch (outcome.kind) {
         case 'gone':
           this.log.info({ resourceVersion: this.resourceVersion }, 'watch expired (410 Gone): relisting');
           this.needRelist = true;
+          this.relistReason = 'gone';
           break;
         case 'resync':
           break;
@@ -148,6 +169,7 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
     const changed = this.cache.replaceAll(items);
     this.resourceVersion = resourceVersion;
     this.needRelist = false;
+    this.opts.stats?.relisted(this.opts.type.name, this.relistReason, this.cache.size);
     this.backoff.reset();
     if (this.lastListError) this.log.info('list succeeded again');
     this.lastListError = '';
@@ -203,6 +225,8 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
         let changed = false;
         if (phase === 'ADDED' || phase === 'MODIFIED') changed = this.cache.upsert(obj as T);
         else if (phase === 'DELETED') changed = this.cache.delete(obj as T);
+        else return; // BOOKMARK: only the resourceVersion
+        this.opts.stats?.event(this.opts.type.name, phase, this.cache.size);
         if (changed) this.opts.onChange();
       };
       const onDone = (err: unknown): void => {
