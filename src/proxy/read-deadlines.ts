@@ -44,17 +44,17 @@ export class ReadDeadlines {
   }
 
   add(w: Watched): void {
+    if (this.#timer === undefined) {
+      // Idle until now: the coarse clock is stale.
+      this.#clock = performance.now();
+      this.#timer = setInterval(() => this.sweep(), SWEEP_MS);
+      this.#timer.unref();
+    }
     w.lastActive = this.stamp;
     w.prevWatched = null;
     w.nextWatched = this.#head;
     if (this.#head !== null) this.#head.prevWatched = w;
     this.#head = w;
-    if (this.#timer === undefined) {
-      this.#clock = performance.now();
-      w.lastActive = this.stamp;
-      this.#timer = setInterval(() => this.sweep(), SWEEP_MS);
-      this.#timer.unref();
-    }
   }
 
   remove(w: Watched): void {
