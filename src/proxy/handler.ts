@@ -34,8 +34,9 @@ export const CLIENT_CLOSED = 499;
 
 const rrIndex = new WeakMap<Upstream, number>();
 
-/** Round-robin target choice, per upstream. */
+/** Round-robin target choice, per upstream (one target, as every kong.yml service has: no counter). */
 function pickTarget(u: Upstream): UpstreamTarget {
+  if (u.targets.length === 1) return u.targets[0]!;
   const i = rrIndex.get(u) ?? 0;
   rrIndex.set(u, i + 1);
   return u.targets[i % u.targets.length]!;
