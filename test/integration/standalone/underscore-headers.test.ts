@@ -36,6 +36,7 @@ let wsgi: WsgiUpstream;
 let dropping: StandaloneGateway;
 let keepingByFlag: StandaloneGateway;
 let keepingByEnv: StandaloneGateway;
+let keepingInWorkers: StandaloneGateway;
 
 function config() {
   const jwt = { name: 'jwt', config: {} };
@@ -60,12 +61,14 @@ beforeAll(async () => {
   dropping = await startStandalone(config());
   keepingByFlag = await startStandalone(config(), { args: ['--underscore-headers', 'keep'] });
   keepingByEnv = await startStandalone(config(), { env: { PORTCULLIS_UNDERSCORE_HEADERS: 'keep' } });
+  keepingInWorkers = await startStandalone(config(), { args: ['--underscore-headers', 'keep', '--workers', '1'] });
 }, 60_000);
 
 afterAll(async () => {
   await dropping?.close();
   await keepingByFlag?.close();
   await keepingByEnv?.close();
+  await keepingInWorkers?.close();
   await wsgi?.close();
   await echo?.close();
 });
@@ -116,6 +119,7 @@ describe('--underscore-headers keep / PORTCULLIS_UNDERSCORE_HEADERS=keep', () =>
   const modes = () => [
     ['flag', keepingByFlag],
     ['env', keepingByEnv],
+    ['flag, proxy in a worker process', keepingInWorkers],
   ] as const;
 
   it('other names with "_" are forwarded; spellings of protected headers still are not (WSGI, protected route)', async () => {
