@@ -24,6 +24,9 @@ Listener options (standalone and controller; flag, then env var, then default):
   --drain-seconds N           PORTCULLIS_DRAIN_SECONDS  10
   --workers N                 PORTCULLIS_WORKERS        0 (N > 0: N proxy worker processes;
                                                         the source, admin and status stay in one primary)
+  --underscore-headers drop|keep  PORTCULLIS_UNDERSCORE_HEADERS  drop (keep: forward request header
+                                                        names with "_", except spellings of X-Consumer-*,
+                                                        X-Forwarded-* and the other headers the gateway sets)
 `;
 
 const gatewayFlagOptions = Object.fromEntries(

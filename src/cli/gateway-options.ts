@@ -12,6 +12,8 @@ export interface GatewayOptions {
   drainSeconds: number;
   /** Extra worker processes sharing the proxy port (0 = single process). */
   workers: number;
+  /** Request header names containing "_": dropped (nginx's default) or forwarded (protected spellings never). */
+  underscoreHeaders: 'drop' | 'keep';
 }
 
 /** Flag → env var → default, as design.md's listener contract says. */
@@ -23,6 +25,7 @@ export const GATEWAY_FLAGS = {
   'log-level': { type: 'string', env: 'PORTCULLIS_LOG_LEVEL', default: 'info' },
   'drain-seconds': { type: 'string', env: 'PORTCULLIS_DRAIN_SECONDS', default: '10' },
   workers: { type: 'string', env: 'PORTCULLIS_WORKERS', default: '0' },
+  'underscore-headers': { type: 'string', env: 'PORTCULLIS_UNDERSCORE_HEADERS', default: 'drop' },
 } as const;
 
 export type GatewayFlagName = keyof typeof GATEWAY_FLAGS;
@@ -41,6 +44,10 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
   const get = (name: GatewayFlagName) => resolveFlag(values, name, env);
   const accessLog = get('access-log');
   if (accessLog !== 'on' && accessLog !== 'off') throw new UsageError(`--access-log: expected on or off, got '${accessLog}'`);
+  const underscoreHeaders = get('underscore-headers');
+  if (underscoreHeaders !== 'drop' && underscoreHeaders !== 'keep') {
+    throw new UsageError(`--underscore-headers: expected drop or keep, got '${underscoreHeaders}'`);
+  }
   return {
     proxyListen: parseListenAddress(get('proxy-listen'), '--proxy-listen'),
     adminListen: parseListenAddress(get('admin-listen'), '--admin-listen'),
@@ -49,6 +56,7 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
     logLevel: get('log-level'),
     drainSeconds: nonNegativeInt(get('drain-seconds'), '--drain-seconds'),
     workers: nonNegativeInt(get('workers'), '--workers'),
+    underscoreHeaders,
   };
 }
 

@@ -40,5 +40,13 @@ export function formatDiagnostic(d: Diagnostic): string {
   const where = o.file
     ? `${o.file}: ${o.path ?? o.kind} (${o.kind} '${o.name}')`
     : `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
-  return `${where}${d.field ? `: ${d.field}` : ''}: ${d.message}`;
+  return escapeControls(`${where}${d.field ? `: ${d.field}` : ''}: ${d.message}`);
+}
+
+/** Names come from the config (a key "a\nb"): one diagnostic stays one line, as "\n", "\u0000". */
+function escapeControls(line: string): string {
+  if (!/[\x00-\x1f\x7f]/.test(line)) return line;
+  return line.replace(/[\x00-\x1f\x7f]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -57,7 +57,9 @@ export function createAccessLog(opts: { enabled: boolean; destination?: Destinat
         request_id: e.requestId,
         route: e.route ? e.route.label : null,
         method: e.method,
-        path: e.rawQuery ? `${e.rawPath}?${redactQuery(e.rawQuery, e.allRoutes ? redactedParamsAll(e.allRoutes) : redactedParams(e.route))}` : e.rawPath,
+        path: e.rawQuery
+          ? `${redactPath(e.rawPath)}?${redactQuery(e.rawQuery, e.allRoutes ? redactedParamsAll(e.allRoutes) : redactedParams(e.route))}`
+          : redactPath(e.rawPath),
         status: e.status,
         latency_ms: round(e.latencyMs),
         upstream_latency_ms: e.upstreamLatencyMs === undefined ? undefined : round(e.upstreamLatencyMs),
@@ -110,15 +112,24 @@ export function redactedParamsAll(routes: readonly CompiledRoute[]): ReadonlySet
   return s;
 }
 
-/** Replace the value of every listed parameter (names compared after URL-decoding) by REDACTED. */
+/**
+ * Replace the value of every listed parameter (names compared after URL-decoding) by REDACTED, and
+ * of every parameter whose value looks like a JWT whatever its name (`?JWT=`, `?access_token=`,
+ * `?jwt+=`, percent-encoded tokens): the configured names are not the only ones a client uses.
+ */
 export function redactQuery(rawQuery: string, names: ReadonlySet<string>): string {
+  const shapes = mayHoldJwt(rawQuery);
   const parts = rawQuery.split('&');
   let changed = false;
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i]!;
     const eq = p.indexOf('=');
     const rawName = eq === -1 ? p : p.slice(0, eq);
-    if (names.has(safeDecode(rawName))) {
+    const name = safeDecode(rawName);
+    if (shapes && looksLikeJwt(name)) {
+      parts[i] = 'REDACTED';
+      changed = true;
+    } else if (names.has(name) || (shapes && eq !== -1 && looksLikeJwt(safeDecode(p.slice(eq + 1))))) {
       parts[i] = `${rawName}=REDACTED`;
       changed = true;
     }
@@ -126,11 +137,56 @@ export function redactQuery(rawQuery: string, names: ReadonlySet<string>): strin
   return changed ? parts.join('&') : rawQuery;
 }
 
+/** Path segments that look like a JWT (`/verify/eyJ…`) become REDACTED. */
+export function redactPath(rawPath: string): string {
+  if (!mayHoldJwt(rawPath)) return rawPath;
+  const segments = rawPath.split('/');
+  let changed = false;
+  for (let i = 0; i < segments.length; i++) {
+    if (looksLikeJwt(safeDecode(segments[i]!))) {
+      segments[i] = 'REDACTED';
+      changed = true;
+    }
+  }
+  return changed ? segments.join('/') : rawPath;
+}
+
+/** A JWT's dots, raw or percent-encoded: cheap pre-check so most lines skip the regexes. */
+function mayHoldJwt(s: string): boolean {
+  const dot = s.indexOf('.');
+  if (dot !== -1 && s.indexOf('.', dot + 1) !== -1) return true;
+  return s.includes('%2') && /%2e/i.test(s);
+}
+
+/**
+ * A JWT anywhere in `value` (whole, after "Bearer ", inside a nested URL): three dot-separated
+ * base64 segments whose first two decode to JSON objects. Checking the decoded JSON, not only
+ * the shape, keeps host names and file names ("www.example.com", "app.min.js") readable.
+ */
+export function looksLikeJwt(value: string): boolean {
+  // "=" is padding only at a segment's end ("abc=.", "abc=="); elsewhere it separates ("t=eyJ…").
+  for (const run of value.split(/[^A-Za-z0-9_\-+/=.]+|=(?![=.]|$)/)) {
+    const segments = run.split('.');
+    for (let i = 0; i + 2 < segments.length; i++) {
+      if (isJsonObjectSegment(segments[i]!) && isJsonObjectSegment(segments[i + 1]!)) return true;
+    }
+  }
+  return false;
+}
+
+/** Node's base64 decoder reads both alphabets, as Kong's parser does. "{}" encodes to 3 characters. */
+function isJsonObjectSegment(segment: string): boolean {
+  if (segment.length < 3) return false;
+  const text = Buffer.from(segment, 'base64').toString('latin1').trim();
+  return text.startsWith('{') && text.endsWith('}');
+}
+
 function safeDecode(s: string): string {
   if (!s.includes('%') && !s.includes('+')) return s;
   try {
     return decodeURIComponent(s.replace(/\+/g, ' '));
   } catch {
-    return s;
+    // A stray "%" elsewhere must not hide an encoded token: decode the dots at least.
+    return s.replace(/%2e/gi, '.');
   }
 }

@@ -16,6 +16,10 @@
  * - Stricter than Kong (kong-jwt-compat.md §9): client-sent identity headers (X-Consumer-ID,
  *   X-Consumer-Custom-ID, X-Consumer-Username, X-Credential-Identifier, X-Anonymous-Consumer) are
  *   always removed; the jwt plugin appends the real ones after this.
+ * - Header names with "_" are dropped, as nginx (underscores_in_headers off) and so Kong drop them:
+ *   CGI/WSGI/Rack upstreams fold "_" and "-" together (X_Consumer_Username → HTTP_X_CONSUMER_USERNAME),
+ *   so an underscore spelling would pass as a header the gateway sets. `keepUnderscoreHeaders`
+ *   forwards them, except spellings that fold onto a header the gateway sets or strips.
  */
 
 export interface ForwardContext {
@@ -38,6 +42,8 @@ export interface ForwardContext {
   httpVersion?: string;
   /** Keep the client's X-Forwarded-Proto/-Host/-Port/-Path/-Prefix (Kong's trusted_ips). */
   trustForwarded?: boolean;
+  /** Forward header names containing "_" (nginx's underscores_in_headers on); protected spellings still go. */
+  keepUnderscoreHeaders?: boolean;
 }
 
 /** What to do with a client header, by lower-cased name. */
@@ -105,6 +111,14 @@ function classify(name: string): [string, Action] | undefined {
   return undefined;
 }
 
+/**
+ * `name` (which contains "_") reads as a header the gateway sets or strips once "_" is taken as
+ * "-" and case is folded, as CGI-style upstreams do: X_Consumer_ID, x-forwarded_for, X_REAL_IP.
+ */
+export function foldsOntoProtected(name: string): boolean {
+  return ACTIONS.has(name.replace(/_/g, '-').toLowerCase());
+}
+
 /** Header names listed in Connection that must go (Kong ignores keep-alive/close/upgrade tokens). */
 function connectionTokens(values: string[]): Set<string> | null {
   let out: Set<string> | null = null;
@@ -130,6 +144,7 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], ctx: Forward
   let connection: string[] | undefined;
   let wantsTrailers = false;
   const trusted = ctx.trustForwarded === true;
+  const keepUnderscores = ctx.keepUnderscoreHeaders === true;
   let fwdProto: string | undefined;
   let fwdHost: string | undefined;
   let fwdPort: string | undefined;
@@ -141,7 +156,8 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], ctx: Forward
     const value = rawHeaders[i + 1]!;
     const special = classify(name);
     if (special === undefined) {
-      out.push(name, value);
+      // "_" (0x5f) cannot be in any classified name, so only unclassified names need the check.
+      if (name.indexOf('_') === -1 || (keepUnderscores && !foldsOntoProtected(name))) out.push(name, value);
       continue;
     }
     const lower = special[0];

@@ -157,7 +157,7 @@ class Handler {
           return sendAuthRejection(res, outcome.status, outcome.body, outcome.wwwAuthenticate, requestId);
         case 'authenticated':
           x.consumer = outcome.consumer;
-          credentialKey = outcome.credential.key;
+          credentialKey = outcome.credential.keyHeader ?? outcome.credential.key;
           break;
         case 'anonymous':
           x.consumer = outcome.consumer;

@@ -30,6 +30,8 @@ export interface Credential {
   publicKey?: KeyObject;
   /** Source spec, for the admin API (it decides whether to redact the secret). */
   spec: CredentialSpec;
+  /** X-Credential-Identifier value when it differs from `key` (non-ASCII key: its UTF-8 bytes). */
+  keyHeader?: string;
 }
 
 export interface CredentialIndex {

@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../model/diagnostics.js';
+import { headerValueProblem, toHeaderValue } from '../model/header-values.js';
 import { derivedConsumerId } from '../model/ids.js';
 import type { ConsumerSpec } from '../model/resources.js';
 import type { Consumer } from '../snapshot/types.js';
@@ -61,6 +62,13 @@ export function buildConsumers(specs: readonly ConsumerSpec[], diagnostics: Diag
       });
       return;
     }
+    // Sent upstream as X-Consumer-* header values: refuse what no header can carry, here, rather
+    // than fail every request of this consumer.
+    const bad = headerProblem(id, spec);
+    if (bad) {
+      diagnostics.push({ severity: 'error', object: spec.ref, field: bad.field, reason: 'InvalidHeaderValue', message: `${bad.field} ${bad.problem}; the consumer is refused` });
+      return;
+    }
     // Usual fields in one literal: a property added afterwards costs a property array per consumer.
     const upstreamHeaders = Object.freeze(identityHeaders(id, spec));
     const consumer: Consumer = spec.username !== undefined
@@ -97,14 +105,31 @@ function idOf(spec: ConsumerSpec): string {
  * Upstream identity headers (kong-jwt-compat.md §4); absent values are simply not sent. One
  * literal per case, in the same order, so each object keeps its properties in-object.
  */
-function identityHeaders(id: string, spec: ConsumerSpec): Record<string, string> {
-  const { customId, username } = spec;
+function identityHeaders(rawId: string, spec: ConsumerSpec): Record<string, string> {
+  const id = toHeaderValue(rawId);
+  const customId = spec.customId === undefined ? undefined : toHeaderValue(spec.customId);
+  const username = spec.username === undefined ? undefined : toHeaderValue(spec.username);
   if (customId === undefined) {
     return username === undefined ? { 'x-consumer-id': id } : { 'x-consumer-id': id, 'x-consumer-username': username };
   }
   return username === undefined
     ? { 'x-consumer-id': id, 'x-consumer-custom-id': customId }
     : { 'x-consumer-id': id, 'x-consumer-custom-id': customId, 'x-consumer-username': username };
+}
+
+/** The first identity field that cannot be a header value, named as the consumer's source names it. */
+function headerProblem(id: string, spec: ConsumerSpec): { field: string; problem: string } | undefined {
+  const crd = spec.ref.kind === 'KongConsumer';
+  const fields = [
+    [crd ? 'spec.username' : 'username', spec.username],
+    [crd ? 'spec.customId' : 'custom_id', spec.customId],
+    ['id', id],
+  ] as const;
+  for (const [field, value] of fields) {
+    const problem = value === undefined ? undefined : headerValueProblem(value);
+    if (problem !== undefined) return { field, problem };
+  }
+  return undefined;
 }
 
 function increment(counts: Map<string, number>, key: string): void {

@@ -6,6 +6,7 @@ import { isHmacAlgorithm } from '../model/algorithms.js';
 import { importCredentialKeys, type ImportedCredentialKeys } from '../plugins/jwt/keys.js';
 import type { Consumer, Credential, CredentialIndex } from '../snapshot/types.js';
 import { findConsumer, findConsumerByObjectName, type ConsumerTable } from './consumers.js';
+import { headerValueProblem, toHeaderValue } from '../model/header-values.js';
 
 /**
  * Resolves each credential's consumer, refuses key conflicts (every credential sharing a key,
@@ -46,6 +47,13 @@ export function buildCredentials(
       });
       continue;
     }
+    const keyProblem = headerValueProblem(spec.key);
+    if (keyProblem !== undefined) {
+      // The key is sent upstream as X-Credential-Identifier: refuse it here, not per request.
+      const field = spec.ref.kind === 'JwtCredential' ? 'spec.key' : 'key';
+      diagnostics.push({ severity: 'error', object: spec.ref, field, reason: 'InvalidHeaderValue', message: `${field} ${keyProblem}; the credential is refused` });
+      continue;
+    }
     const consumer = resolveConsumer(spec, consumers);
     if (!consumer) {
       diagnostics.push({
@@ -82,6 +90,8 @@ export function buildCredentials(
       if (keys.hmacKeyFromBase64 !== undefined) credential.hmacKeyFromBase64 = keys.hmacKeyFromBase64;
       if (keys.publicKey !== undefined) credential.publicKey = keys.publicKey;
     }
+    const keyHeader = toHeaderValue(spec.key);
+    if (keyHeader !== spec.key) credential.keyHeader = keyHeader;
     byKey.set(spec.key, credential);
     all.push(credential);
   }

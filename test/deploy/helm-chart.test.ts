@@ -191,6 +191,7 @@ describe('Deployment', () => {
 
   it.each([
     ['adminExposeSecrets=true', ['--admin-expose-secrets']],
+    ['underscoreHeaders=keep', ['--underscore-headers', 'keep']],
     ['leaderElection.leaseName=edge-leader', ['--lease-name', 'edge-leader']],
     ['extraArgs={--foo,bar}', ['--foo', 'bar']],
   ])('%s adds %j to the args', (set, expected) => {
@@ -272,6 +273,7 @@ describe('values.schema.json', () => {
     ['bad pull policy', ['--set', 'image.pullPolicy=Sometimes'], /pullPolicy/],
     ['watchNamespace not a DNS label', ['--set', 'watchNamespace=Demo_NS'], /watchNamespace/],
     ['port out of range', ['--set', 'service.port=70000'], /service\/port/],
+    ['unknown underscoreHeaders mode', ['--set', 'underscoreHeaders=on'], /underscoreHeaders/],
   ])('rejects %s', (_name, args, message) => {
     const r = helm(['template', 'portcullis', chartDir, ...args]);
     expect(r.code).not.toBe(0);

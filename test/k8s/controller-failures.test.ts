@@ -123,6 +123,28 @@ const cases: FailureCase[] = [
   },
 ];
 
+// Values sent upstream as identity headers: refused at load, naming the field (not a 5xx per request).
+cases.push(
+  {
+    name: 'consumer username with CR LF',
+    broken: (ns) => consumer(ns, 'crlf', { username: 'evil\r\nX-Consumer-Username: admin' }),
+    fault: { plural: 'kongconsumers', kind: 'KongConsumer', name: 'crlf' },
+    accepted: 'False',
+    reason: 'InvalidHeaderValue',
+    message: /spec\.username contains a control character \(CR\)/,
+    fix: (ns) => consumer(ns, 'crlf', { username: 'crlf-fixed' }),
+  },
+  {
+    name: 'credential key with LF',
+    broken: (ns) => join(secret(ns, 'lf-jwt', { secret: 'lf-secret' }), credential(ns, 'lf-hs', { consumer: 'good', key: `${ns}\nlf`, secretName: 'lf-jwt' })),
+    fault: { plural: 'jwtcredentials', kind: 'JwtCredential', name: 'lf-hs' },
+    accepted: 'False',
+    reason: 'InvalidHeaderValue',
+    message: /spec\.key contains a control character \(LF\)/,
+    fix: (ns) => credential(ns, 'lf-hs', { consumer: 'good', key: `${ns}-lf`, secretName: 'lf-jwt' }),
+  },
+);
+
 describe('controller failures become status conditions and Events', () => {
   it.each(cases)('$name', async (c) => {
     const [ns, ns2] = await Promise.all([env.namespace('fail'), env.namespace('fail2')]);

@@ -52,8 +52,10 @@ export function parseRouteHost(raw: string): ParsedHost {
       host = host.slice(0, colon);
     }
   }
-  if (host.startsWith('*')) return { kind: 'suffix', key: host.slice(1), port };
   if (host.endsWith('*')) return { kind: 'prefix', key: host.slice(0, -1), port };
+  // One trailing dot names the same host; request hosts lose theirs too (proxy/host-header.ts).
+  if (host.length > 1 && host.endsWith('.')) host = host.slice(0, -1);
+  if (host.startsWith('*')) return { kind: 'suffix', key: host.slice(1), port };
   return { kind: 'exact', key: host, port };
 }
 

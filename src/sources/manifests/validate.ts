@@ -1,6 +1,7 @@
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { CRD_API_VERSION, CRD_GROUP, CRD_SPEC_SCHEMAS, isCrdKind } from '../../model/crds.js';
 import type { Diagnostic, ObjectRef } from '../../model/diagnostics.js';
+import { headerValueProblem } from '../../model/header-values.js';
 import { readSecretValue } from '../kube/secrets.js';
 import type { CustomObject, SecretObject } from '../kube/types.js';
 import { validateCustomObject } from '../kube/validate-object.js';
@@ -78,8 +79,22 @@ export function validateManifests(text: string, fileName: string): Diagnostic[] 
       diagnostics.push(...v.diagnostics);
       continue;
     }
+    if (d.obj.kind === 'KongConsumer') {
+      // The same refusal the controller applies (translate/consumers.ts): values sent as headers.
+      const consumer = v.value as { username?: string; customId?: string };
+      for (const [field, value] of [['spec.username', consumer.username], ['spec.customId', consumer.customId]] as const) {
+        const problem = value === undefined ? undefined : headerValueProblem(value);
+        if (problem !== undefined) {
+          diagnostics.push({ severity: 'error', object: ref, field, reason: 'InvalidHeaderValue', message: `${field} ${problem}; the consumer is refused` });
+        }
+      }
+    }
     if (d.obj.kind !== 'JwtCredential') continue;
     const spec = v.value as { key: string; secretRef?: { name: string; key: string }; publicKeyRef?: { name: string; key: string } };
+    const keyProblem = headerValueProblem(spec.key);
+    if (keyProblem !== undefined) {
+      diagnostics.push({ severity: 'error', object: ref, field: 'spec.key', reason: 'InvalidHeaderValue', message: `spec.key ${keyProblem}; the credential is refused` });
+    }
     const other = keys.get(spec.key);
     if (other) {
       diagnostics.push({ severity: 'error', object: ref, field: 'spec.key', reason: 'KeyConflict', message: `key is also used by JwtCredential ${other.namespace}/${other.name}` });

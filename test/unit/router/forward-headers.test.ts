@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildUpstreamHeaders, SPOOFABLE_IDENTITY_HEADERS, type ForwardContext } from '../../../src/proxy/forward-headers.js';
+import { buildUpstreamHeaders, foldsOntoProtected, SPOOFABLE_IDENTITY_HEADERS, type ForwardContext } from '../../../src/proxy/forward-headers.js';
 
 const ctx: ForwardContext = {
   clientIp: '10.1.2.3',
@@ -99,5 +99,30 @@ describe('buildUpstreamHeaders', () => {
   it('keeps repeated ordinary headers and their order', () => {
     const h = buildUpstreamHeaders(['Cookie', 'a=1', 'X-A', '1', 'cookie', 'b=2'], ctx);
     expect(h.slice(0, 6)).toEqual(['Cookie', 'a=1', 'X-A', '1', 'cookie', 'b=2']);
+  });
+});
+
+describe('header names with "_"', () => {
+  const raw = ['X_Consumer_Username', 'admin', 'X_Custom', '1', 'x-forwarded_for', '9.9.9.9', 'Proxy_Connection', 'x', 'Accept', '*/*'];
+  const names = (h: string[]) => h.filter((_v, i) => i % 2 === 0);
+
+  it('are all dropped by default', () => {
+    const h = buildUpstreamHeaders(raw, ctx);
+    expect(names(h).filter((n) => n.includes('_'))).toEqual([]);
+    expect(all(h, 'x-forwarded-for')).toEqual(['10.1.2.3']);
+    expect(all(h, 'accept')).toEqual(['*/*']);
+  });
+
+  it('are forwarded with keepUnderscoreHeaders, except spellings of headers the gateway sets or strips', () => {
+    const h = buildUpstreamHeaders(raw, { ...ctx, keepUnderscoreHeaders: true });
+    expect(names(h).filter((n) => n.includes('_'))).toEqual(['X_Custom']);
+  });
+
+  it.each([
+    ['X_Consumer_ID', true], ['x_consumer_custom_id', true], ['X_CREDENTIAL_IDENTIFIER', true], ['X_Anonymous_Consumer', true],
+    ['X_Forwarded_Prefix', true], ['X_Real_Ip', true], ['x_request_id', true], ['Transfer_Encoding', true],
+    ['X_Consumer', false], ['X_Consumer_ID_2', false], ['my_header', false],
+  ])('foldsOntoProtected(%s) = %s', (name, expected) => {
+    expect(foldsOntoProtected(name)).toBe(expected);
   });
 });
