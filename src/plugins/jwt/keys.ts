@@ -21,6 +21,8 @@ const PUBLIC_PEM = /^-----BEGIN (RSA )?PUBLIC KEY-----\r?\n/;
  * factoring effort and 512-bit ones of anyone (NIST SP 800-131A; RFC 7518 §3.3 requires 2048).
  */
 export const MIN_RSA_MODULUS_BITS = 2048;
+/** OpenSSL refuses RSA public operations above this modulus size: such a key would verify nothing. */
+export const MAX_RSA_MODULUS_BITS = 16384;
 
 const CURVE_NAMES: Readonly<Record<string, string>> = {
   prime256v1: 'P-256',
@@ -147,6 +149,7 @@ function rsaWeakness(alg: CredentialSpec['algorithm'], key: KeyObject): string |
   const d = key.asymmetricKeyDetails;
   const bits = d?.modulusLength ?? 0;
   if (bits < MIN_RSA_MODULUS_BITS) return `${alg} needs an RSA key of at least ${MIN_RSA_MODULUS_BITS} bits, got ${bits}`;
+  if (bits > MAX_RSA_MODULUS_BITS) return `${alg} needs an RSA key of at most ${MAX_RSA_MODULUS_BITS} bits (OpenSSL verifies nothing with more), got ${bits}`;
   const e = d?.publicExponent ?? 0n;
   if (e < 3n || e % 2n === 0n) return `${alg} needs an RSA key whose public exponent is odd and at least 3`;
   return undefined;

@@ -166,6 +166,14 @@ describe('importCredentialKeys: weak RSA keys are refused', () => {
     if (!result.ok) expect(result.message).toBe('RS256 needs an RSA key whose public exponent is odd and at least 3');
   });
 
+  it('RS256 with a 16392-bit modulus (OpenSSL refuses to verify with it)', () => {
+    const n = Buffer.alloc(2049, 0xc5);
+    const pem = createPublicKey({ key: { kty: 'RSA', n: n.toString('base64url'), e: 'AQAB' }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
+    const result = importCredentialKeys(makeSpec({ key: 'k', algorithm: 'RS256', rsaPublicKey: pem }));
+    expect(result).toMatchObject({ ok: false, field: 'rsa_public_key', reason: 'InvalidKey' });
+    if (!result.ok) expect(result.message).toBe('RS256 needs an RSA key of at most 16384 bits (OpenSSL verifies nothing with more), got 16392');
+  });
+
   it.each([
     ['a 2048-bit key', () => rsaPem(2048)],
     ['a 3072-bit key', () => rsaPem(3072)],

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import type { JwtPluginConfigInput } from '../../../src/model/jwt-config.js';
 import { toResourceSet } from '../../../src/sources/kube/to-resource-set.js';
@@ -84,6 +85,23 @@ describe('JwtCredential Secrets with binary data', () => {
     const snapshot = snapshotWith([asData(Buffer.from(raw.toString('base64'))), asData(raw)], true);
     expect(outcome(snapshot, 'k0', raw, { secretIsBase64: true })).toBe('authenticated');
     expect(outcome(snapshot, 'k1', raw, { secretIsBase64: true })).toBe('rejected');
+  });
+
+  it('survives the structured clone that carries a ResourceSet to proxy workers (--workers)', () => {
+    const bytes = randomBinary();
+    const resources = toResourceSet({
+      consumers: [cr('KongConsumer', 'c', { username: 'u' })],
+      credentials: [cr('JwtCredential', 'cred', { consumerRef: { name: 'c' }, key: 'k', secretRef: { name: 's', key: 'secret' } })],
+      routes: [],
+      secrets: new Map([['ns/s', asData(bytes)]]),
+      endpointSlices: new Map(),
+      services: new Map(),
+    });
+    const cloned = deserialize(serialize(resources)) as typeof resources;
+    const snapshot = translate(cloned, 1);
+    expect(snapshot.hash).toBe(translate(resources, 1).hash);
+    expect(outcome(snapshot, 'k', bytes)).toBe('authenticated');
+    expect(outcome(snapshot, 'k', FFFD_32)).toBe('rejected');
   });
 
   it('the ResourceSet hash changes when a binary Secret changes (key rotation is applied)', () => {
