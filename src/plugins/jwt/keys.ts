@@ -17,8 +17,8 @@ export type KeyImportResult =
 const PUBLIC_PEM = /^-----BEGIN (RSA )?PUBLIC KEY-----\r?\n/;
 
 /**
- * Smallest RSA modulus accepted for RS and PS algorithms: 1024-bit moduli are within reach of a well-funded
- * factoring effort and 512-bit ones of anyone (NIST SP 800-131A; RFC 7518 §3.3 requires 2048).
+ * Smallest RSA modulus accepted for RS and PS algorithms: 1024-bit moduli are within reach of a
+ * well-funded factoring effort and 512-bit ones of anyone (NIST SP 800-131A; RFC 7518 §3.3).
  */
 export const MIN_RSA_MODULUS_BITS = 2048;
 /** OpenSSL refuses RSA public operations above this modulus size: such a key would verify nothing. */
@@ -65,8 +65,9 @@ function importHmac(spec: CredentialSpec, base64Key: boolean): KeyImportResult {
   const secret = spec.secret;
   const hmacKey = createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret);
   if (!base64Key) return { ok: true, keys: { hmacKey } };
-  // Bytes are base64 only when they spell it in ASCII: latin1 maps any other byte outside the alphabet.
-  const decoded = decodeBase64Secret(typeof secret === 'string' ? secret : Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength).toString('latin1'));
+  // Bytes are base64 only when they spell it in ASCII: latin1 maps every other byte outside the alphabet.
+  const text = typeof secret === 'string' ? secret : Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength).toString('latin1');
+  const decoded = decodeBase64Secret(text);
   const hmacKeyFromBase64 = decoded !== null && decoded.length > 0 ? createSecretKey(decoded) : null;
   return { ok: true, keys: { hmacKey, hmacKeyFromBase64 } };
 }
