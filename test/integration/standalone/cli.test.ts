@@ -41,6 +41,16 @@ describe('portcullis validate', () => {
     expect(r.stdout).toContain(`${p}: ok (1 routes, 1 consumers, 1 credentials)`);
   });
 
+  it('a one-line JSON kong.yml is validated as a kong.yml', async () => {
+    const p = await file('kong.json', JSON.stringify({
+      consumers: [{ username: 'u', jwt_secrets: [{ key: 'k', secret: LEAKY }] }],
+      _format_version: '3.0',
+    }));
+    const r = await runCli(['validate', p]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`${p}: ok (0 routes, 1 consumers, 1 credentials)`);
+  });
+
   it('several errors: exit 1, each names the file, entity path and field, and no secret is printed', async () => {
     const p = await file('bad.yml', YAML.stringify({
       _format_version: '3.0',

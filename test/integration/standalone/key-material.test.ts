@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { generateTestKeyPair } from '../../../src/tokens/test-keys.js';
 import { mintToken } from '../../../src/tokens/mint.js';
 import { waitFor } from '../../support/gateway-process.js';
 import { startEchoUpstream, type EchoUpstream } from '../../support/http.js';
-import { startStandalone, type StandaloneGateway } from '../../support/standalone.js';
+import { runCli, startStandalone, type StandaloneGateway } from '../../support/standalone.js';
 
 /**
  * kong.yml key material in a real standalone gateway: weak RSA keys are left out with a
@@ -98,6 +99,14 @@ describe('kong.yml key material', () => {
       await waitFor(() => outcomes() > between, 5_000);
     }
     const out = gw.output();
+    // `portcullis validate` on the same files says what is wrong, and nothing more.
+    for (const [i, text] of broken.entries()) {
+      const file = path.join(gw.dir, `broken-${i}.yml`);
+      await writeFile(file, text);
+      const r = await runCli(['validate', file]);
+      expect(r.code, r.stdout).toBe(1);
+      expect(r.stdout + r.stderr).not.toContain(MARKER);
+    }
     expect(out).toContain('InvalidYAML');
     expect(out).toContain('k3');
     expect(out).not.toContain(MARKER);
