@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GATEWAY_FLAGS, gatewayOptions } from './cli/gateway-options.js';
 import { UsageError } from './cli/usage-error.js';
+import { errorText } from './observability/error-text.js';
 import { tokenCommand, type TokenFlags } from './cli/token-command.js';
 
 const USAGE = `Usage: portcullis <command> [options]
@@ -109,7 +110,7 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
       return;
     }
-    process.stderr.write(`portcullis: ${(err as Error).message ?? String(err)}\n`);
+    process.stderr.write(`portcullis: ${errorText(err)}\n`);
     process.exitCode = 1;
   },
 );

@@ -24,11 +24,27 @@ export function credentialView(cr: Credential, createdAt: Date, exposeSecrets: b
     created_at: seconds(createdAt),
     consumer: { id: cr.consumer.id },
     key: cr.key,
-    secret: secret === undefined ? null : exposeSecrets ? secret : REDACTED,
+    secret: secret === undefined ? null : exposeSecrets ? secretText(secret) : REDACTED,
     rsa_public_key: cr.spec.rsaPublicKey ?? null,
     algorithm: cr.algorithm,
     tags: cr.spec.tags.length ? cr.spec.tags : null,
   };
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Kong shows `secret` as a string. A Secret's bytes are shown as text when they are valid UTF-8
+ * (what stringData wrote); other bytes have no faithful text form: a marker says so instead of a
+ * string that would not verify.
+ */
+function secretText(secret: string | Uint8Array): string {
+  if (typeof secret === 'string') return secret;
+  try {
+    return strictUtf8.decode(secret);
+  } catch {
+    return `<binary: ${secret.length} bytes>`;
+  }
 }
 
 export function serviceViews(snap: Snapshot) {

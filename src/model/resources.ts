@@ -38,8 +38,12 @@ export interface CredentialSpec {
   id?: string;
   key: string;
   algorithm: JwtAlgorithm;
-  /** HS*: the shared secret, as stored (maybe base64; the route's secretIsBase64 decides). */
-  secret?: string;
+  /**
+   * HS*: the shared secret, as stored (maybe base64; the route's secretIsBase64 decides): text
+   * from kong.yml, whose UTF-8 bytes are the key, or the bytes of a Kubernetes Secret exactly as
+   * stored (never decoded as text: random bytes are not valid UTF-8).
+   */
+  secret?: string | Uint8Array;
   /** RS/ES/PS/EdDSA: PEM public key (SPKI or PKCS#1 RSA). */
   rsaPublicKey?: string;
   tags: string[];

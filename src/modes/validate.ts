@@ -28,9 +28,12 @@ export async function validateFiles(paths: readonly string[], out: NodeJS.Writab
   return errors === 0 ? 0 : 1;
 }
 
-/** kong.yml files carry `_format_version`; anything else is treated as CR manifests. */
+/**
+ * kong.yml files carry `_format_version` (as a YAML key at the start of a line, or a JSON key in
+ * a one-line file); anything else is treated as CR manifests.
+ */
 function isDeclarative(text: string): boolean {
-  return /^\s*["']?_format_version["']?\s*:/m.test(text);
+  return /(?:^|[{,])\s*["']?_format_version["']?\s*:/m.test(text);
 }
 
 function validateDeclarative(text: string, file: string): { diagnostics: Diagnostic[]; summary: string } {

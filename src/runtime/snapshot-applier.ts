@@ -1,6 +1,7 @@
 import { formatDiagnostic, type Diagnostic } from '../model/diagnostics.js';
 import type { ResourceSet } from '../model/resources.js';
 import type { Logger } from '../observability/logger.js';
+import { errorText } from '../observability/error-text.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { Snapshot } from '../snapshot/types.js';
@@ -52,7 +53,7 @@ export function createSnapshotApplier(opts: SnapshotApplierOptions): SnapshotApp
         store.swap(snapshot);
       } catch (err) {
         metrics.reloadFailed();
-        logger.error({ err: { message: (err as Error).message } }, 'snapshot build failed; the previous snapshot keeps serving');
+        logger.error({ err: { message: errorText(err) } }, 'snapshot build failed; the previous snapshot keeps serving');
         opts.onFailure?.(err as Error);
         return undefined;
       }

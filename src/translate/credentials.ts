@@ -69,7 +69,7 @@ export function buildCredentials(
       continue;
     }
     let credential: Credential;
-    if (isHmacAlgorithm(spec.algorithm) && spec.secret !== undefined && spec.secret !== '') {
+    if (isHmacAlgorithm(spec.algorithm) && spec.secret !== undefined && spec.secret.length > 0) {
       credential = new HmacCredential(spec, consumer, opts.base64Keys);
     } else {
       // Public keys are parsed now: a bad PEM must be reported when the snapshot is built.

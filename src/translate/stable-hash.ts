@@ -24,6 +24,9 @@ interface Sink {
 function feed(sink: Sink, value: unknown): void {
   if (value === null || typeof value !== 'object') {
     sink.buf += value === undefined ? 'u' : JSON.stringify(value);
+  } else if (value instanceof Uint8Array) {
+    // Bytes (a Secret's HMAC key): tagged so they never hash like a string or an object.
+    sink.buf += `b${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}`;
   } else if (Array.isArray(value)) {
     sink.buf += '[';
     for (const item of value) {

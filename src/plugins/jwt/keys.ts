@@ -16,6 +16,14 @@ export type KeyImportResult =
 /** Only public-key PEMs: createPublicKey would also accept (and derive from) a private key. */
 const PUBLIC_PEM = /^-----BEGIN (RSA )?PUBLIC KEY-----\r?\n/;
 
+/**
+ * Smallest RSA modulus accepted for RS and PS algorithms: 1024-bit moduli are within reach of a
+ * well-funded factoring effort and 512-bit ones of anyone (NIST SP 800-131A; RFC 7518 §3.3).
+ */
+export const MIN_RSA_MODULUS_BITS = 2048;
+/** OpenSSL refuses RSA public operations above this modulus size: such a key would verify nothing. */
+export const MAX_RSA_MODULUS_BITS = 16384;
+
 const CURVE_NAMES: Readonly<Record<string, string>> = {
   prime256v1: 'P-256',
   secp384r1: 'P-384',
@@ -46,7 +54,7 @@ export interface ImportOptions {
 }
 
 function importHmac(spec: CredentialSpec, base64Key: boolean): KeyImportResult {
-  if (spec.secret === undefined || spec.secret === '') {
+  if (spec.secret === undefined || spec.secret.length === 0) {
     return {
       ok: false,
       field: 'secret',
@@ -54,9 +62,12 @@ function importHmac(spec: CredentialSpec, base64Key: boolean): KeyImportResult {
       message: `a secret is required for ${spec.algorithm}`,
     };
   }
-  const hmacKey = createSecretKey(Buffer.from(spec.secret, 'utf8'));
+  const secret = spec.secret;
+  const hmacKey = createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret);
   if (!base64Key) return { ok: true, keys: { hmacKey } };
-  const decoded = decodeBase64Secret(spec.secret);
+  // Bytes are base64 only when they spell it in ASCII: latin1 maps every other byte outside the alphabet.
+  const text = typeof secret === 'string' ? secret : Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength).toString('latin1');
+  const decoded = decodeBase64Secret(text);
   const hmacKeyFromBase64 = decoded !== null && decoded.length > 0 ? createSecretKey(decoded) : null;
   return { ok: true, keys: { hmacKey, hmacKeyFromBase64 } };
 }
@@ -100,10 +111,12 @@ function keyMismatch(alg: CredentialSpec['algorithm'], key: KeyObject): string |
   const type = key.asymmetricKeyType ?? 'unknown';
   switch (params.family) {
     case 'rsa':
-      return type === 'rsa' ? undefined : `${alg} needs an RSA key, got ${type}`;
+      return type === 'rsa' ? rsaWeakness(alg, key) : `${alg} needs an RSA key, got ${type}`;
     case 'pss': {
-      if (type === 'rsa') return undefined;
+      if (type === 'rsa') return rsaWeakness(alg, key);
       if (type !== 'rsa-pss') return `${alg} needs an RSA or RSA-PSS key, got ${type}`;
+      const weak = rsaWeakness(alg, key);
+      if (weak !== undefined) return weak;
       // An RSA-PSS key may be restricted to one hash / minimum salt; they must allow this alg.
       const d = key.asymmetricKeyDetails;
       if (d?.hashAlgorithm !== undefined && d.hashAlgorithm !== params.digest) {
@@ -127,4 +140,18 @@ function keyMismatch(alg: CredentialSpec['algorithm'], key: KeyObject): string |
     case 'hmac':
       return `${alg} uses a secret, not a public key`;
   }
+}
+
+/**
+ * Why an RSA public key is too weak to trust, or undefined. OpenSSL verifies with any modulus
+ * size and any exponent: with e=1 a "signature" is just the padded digest, so anyone can forge one.
+ */
+function rsaWeakness(alg: CredentialSpec['algorithm'], key: KeyObject): string | undefined {
+  const d = key.asymmetricKeyDetails;
+  const bits = d?.modulusLength ?? 0;
+  if (bits < MIN_RSA_MODULUS_BITS) return `${alg} needs an RSA key of at least ${MIN_RSA_MODULUS_BITS} bits, got ${bits}`;
+  if (bits > MAX_RSA_MODULUS_BITS) return `${alg} needs an RSA key of at most ${MAX_RSA_MODULUS_BITS} bits (OpenSSL verifies nothing with more), got ${bits}`;
+  const e = d?.publicExponent ?? 0n;
+  if (e < 3n || e % 2n === 0n) return `${alg} needs an RSA key whose public exponent is odd and at least 3`;
+  return undefined;
 }

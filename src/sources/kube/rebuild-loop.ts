@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { errorText } from '../../observability/error-text.js';
 
 /**
  * The single debounced worker (design.md lesson 1): pokes only mark the world dirty; after
@@ -78,7 +79,7 @@ export class RebuildLoop {
       await this.opts.build();
     } catch (err) {
       this.failures++;
-      this.opts.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'rebuild failed: keeping the previous snapshot');
+      this.opts.logger.error({ err: errorText(err) }, 'rebuild failed: keeping the previous snapshot');
     }
   }
 }

@@ -1,14 +1,15 @@
 import type { SecretObject } from './types.js';
 
 export type SecretValue =
-  | { ok: true; value: string }
+  | { ok: true; value: Buffer }
   | { ok: false; reason: 'SecretNotFound' | 'SecretKeyNotFound' | 'InvalidSecret'; message: string };
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
- * One value of a Secret as a UTF-8 string. `stringData` wins over `data`, as on a write to the
- * API. Messages name the Secret and key, never the value.
+ * One value of a Secret, as bytes: `data` holds base64 of arbitrary bytes (an HMAC key made of
+ * random bytes is not text), `stringData` holds text and stands for its UTF-8 bytes. `stringData`
+ * wins over `data`, as on a write to the API. Messages name the Secret and key, never the value.
  */
 export function readSecretValue(
   secrets: ReadonlyMap<string, SecretObject>,
@@ -19,7 +20,7 @@ export function readSecretValue(
   const secret = secrets.get(`${namespace}/${name}`);
   if (!secret) return { ok: false, reason: 'SecretNotFound', message: `Secret '${namespace}/${name}' not found (credential Secrets must carry the label portcullis.dev/credential=true to be seen)` };
   const plain = secret.stringData?.[key];
-  if (plain !== undefined) return { ok: true, value: plain };
+  if (plain !== undefined) return { ok: true, value: Buffer.from(plain, 'utf8') };
   const encoded = secret.data?.[key];
   if (encoded === undefined) {
     return { ok: false, reason: 'SecretKeyNotFound', message: `Secret '${namespace}/${name}' has no key '${key}'` };
@@ -28,5 +29,5 @@ export function readSecretValue(
   if (!BASE64.test(encoded)) {
     return { ok: false, reason: 'InvalidSecret', message: `Secret '${namespace}/${name}' key '${key}' is not valid base64` };
   }
-  return { ok: true, value: Buffer.from(encoded, 'base64').toString('utf8') };
+  return { ok: true, value: Buffer.from(encoded, 'base64') };
 }

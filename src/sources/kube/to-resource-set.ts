@@ -88,8 +88,9 @@ function toCredential(obj: CustomObject, input: ToResourceSetInput, diagnostics:
     algorithm: spec.algorithm,
     tags: [],
   };
+  // HMAC keys are bytes, used as stored; a PEM is text.
   if (hmac) c.secret = secret.value;
-  else c.rsaPublicKey = secret.value;
+  else c.rsaPublicKey = secret.value.toString('utf8');
   return c;
 }
 

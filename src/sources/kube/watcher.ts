@@ -2,6 +2,7 @@ import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/clien
 import type { Logger } from 'pino';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { ObjectCache } from './object-cache.js';
+import { errorText } from '../../observability/error-text.js';
 import type { ResourceType } from './resource-types.js';
 
 /**
@@ -267,12 +268,11 @@ export function statusCode(err: unknown): number | undefined {
   return undefined;
 }
 
-/** A short description of an API error, without response bodies (which may echo object data). */
+/**
+ * A short description of an API error, without response bodies (which may echo object data) and
+ * without the text of a response that could not be parsed (a Secret list, say).
+ */
 export function describeError(err: unknown): string {
   const code = statusCode(err);
-  if (err instanceof Error) return code ? `HTTP ${code}: ${err.message.split('\n')[0]}` : err.message.split('\n')[0]!;
-  if (err && typeof err === 'object' && 'message' in err) {
-    return `${code ? `HTTP ${code}: ` : ''}${String((err as { message: unknown }).message)}`;
-  }
-  return String(err);
+  return `${code ? `HTTP ${code}: ` : ''}${errorText(err)}`;
 }

@@ -2,9 +2,12 @@ import { LineCounter, parseAllDocuments } from 'yaml';
 import { CRD_API_VERSION, CRD_GROUP, CRD_SPEC_SCHEMAS, isCrdKind } from '../../model/crds.js';
 import type { Diagnostic, ObjectRef } from '../../model/diagnostics.js';
 import { headerValueProblem } from '../../model/header-values.js';
+import type { JwtAlgorithm } from '../../model/algorithms.js';
+import { importCredentialKeys } from '../../plugins/jwt/keys.js';
 import { readSecretValue } from '../kube/secrets.js';
 import type { CustomObject, SecretObject } from '../kube/types.js';
 import { validateCustomObject } from '../kube/validate-object.js';
+import { yamlErrorText } from '../yaml-error-text.js';
 
 /** Kinds often shipped next to our CRs; accepted without checks (everything else gets a warning). */
 const PASS_THROUGH = new Set([
@@ -21,7 +24,8 @@ interface Doc {
 /**
  * Offline check of a multi-document YAML of portcullis.dev CRs (`portcullis validate`): the same
  * zod schemas the controller uses, plus what can be checked inside one file (duplicate objects,
- * duplicate credential keys, Secret keys of Secrets that are in the file). References to objects
+ * duplicate credential keys, Secret keys of Secrets that are in the file, and the key material of
+ * those Secrets, loaded as the gateway loads it). References to objects
  * that are not in the file are not errors: they may already exist in the cluster.
  */
 export function validateManifests(text: string, fileName: string): Diagnostic[] {
@@ -32,10 +36,16 @@ export function validateManifests(text: string, fileName: string): Diagnostic[] 
     const line = lines.linePos(doc.contents?.range[0] ?? doc.range[0]).line;
     const where: ObjectRef = { kind: 'document', name: `#${index + 1}`, file: fileName, path: `documents[${index}] (line ${line})` };
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) diagnostics.push({ severity: 'error', object: where, reason: 'InvalidYAML', message: e.message });
+      for (const e of doc.errors) diagnostics.push({ severity: 'error', object: where, reason: 'InvalidYAML', message: yamlErrorText(e) });
       return;
     }
-    const obj: unknown = doc.toJS();
+    let obj: unknown;
+    try {
+      obj = doc.toJS({ maxAliasCount: 100 });
+    } catch {
+      diagnostics.push({ severity: 'error', object: where, reason: 'InvalidYAML', message: 'document could not be loaded (too many aliases or an invalid alias)' });
+      return;
+    }
     if (obj === null || obj === undefined) return;
     if (typeof obj !== 'object' || Array.isArray(obj)) {
       diagnostics.push({ severity: 'error', object: where, reason: 'InvalidManifest', message: 'is not a Kubernetes object' });
@@ -90,7 +100,7 @@ export function validateManifests(text: string, fileName: string): Diagnostic[] 
       }
     }
     if (d.obj.kind !== 'JwtCredential') continue;
-    const spec = v.value as { key: string; secretRef?: { name: string; key: string }; publicKeyRef?: { name: string; key: string } };
+    const spec = v.value as { key: string; algorithm: JwtAlgorithm; secretRef?: { name: string; key: string }; publicKeyRef?: { name: string; key: string } };
     const keyProblem = headerValueProblem(spec.key);
     if (keyProblem !== undefined) {
       diagnostics.push({ severity: 'error', object: ref, field: 'spec.key', reason: 'InvalidHeaderValue', message: `spec.key ${keyProblem}; the credential is refused` });
@@ -103,7 +113,16 @@ export function validateManifests(text: string, fileName: string): Diagnostic[] 
     const sref = (spec.secretRef ?? spec.publicKeyRef)!;
     if (!secrets.has(`${ref.namespace}/${sref.name}`)) continue;
     const value = readSecretValue(secrets, ref.namespace!, sref.name, sref.key);
-    if (!value.ok) diagnostics.push({ severity: 'error', object: ref, field: `spec.${field}.key`, reason: value.reason, message: value.message });
+    if (!value.ok) {
+      diagnostics.push({ severity: 'error', object: ref, field: `spec.${field}.key`, reason: value.reason, message: value.message });
+      continue;
+    }
+    const material = spec.secretRef ? { secret: value.value } : { rsaPublicKey: value.value.toString('utf8') };
+    const imported = importCredentialKeys(
+      { ref, scope: ref.namespace!, consumerRef: '', consumerRefKind: 'object-name', key: spec.key, algorithm: spec.algorithm, tags: [], ...material },
+      { base64Key: false },
+    );
+    if (!imported.ok) diagnostics.push({ severity: 'error', object: ref, field: `spec.${field}`, reason: imported.reason, message: imported.message });
   }
   return diagnostics;
 }

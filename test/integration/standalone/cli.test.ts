@@ -41,6 +41,16 @@ describe('portcullis validate', () => {
     expect(r.stdout).toContain(`${p}: ok (1 routes, 1 consumers, 1 credentials)`);
   });
 
+  it('a one-line JSON kong.yml is validated as a kong.yml', async () => {
+    const p = await file('kong.json', JSON.stringify({
+      consumers: [{ username: 'u', jwt_secrets: [{ key: 'k', secret: LEAKY }] }],
+      _format_version: '3.0',
+    }));
+    const r = await runCli(['validate', p]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`${p}: ok (0 routes, 1 consumers, 1 credentials)`);
+  });
+
   it('several errors: exit 1, each names the file, entity path and field, and no secret is printed', async () => {
     const p = await file('bad.yml', YAML.stringify({
       _format_version: '3.0',
@@ -83,6 +93,57 @@ describe('portcullis validate', () => {
     const s = await runCli(['standalone', '--config', p, '--status-listen', '127.0.0.1:0', '--proxy-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']);
     expect(s.code).toBe(1);
     expect(s.stdout + s.stderr).not.toContain(LEAKY);
+  });
+
+  it('a YAML syntax error in a CR manifest on a Secret line: exit 1, the secret is not printed', async () => {
+    const p = await file('syntax-cr.yaml', [
+      'apiVersion: v1',
+      'kind: Secret',
+      'metadata: {name: s, namespace: demo}',
+      'stringData:',
+      `  secret: ${LEAKY}: x`,
+      '---',
+      'apiVersion: v1',
+      'kind: Secret',
+      'metadata: {name: t, namespace: demo}',
+      'data:',
+      `  secret: ${LEAKY}`,
+      `  secret: ${LEAKY}`,
+      '',
+    ].join('\n'));
+    const r = await runCli(['validate', p]);
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(1);
+    expect(out).not.toContain(LEAKY);
+    expect(out).toContain(`error: ${p}: documents[0] (line 1) (document '#1'): syntax error (BLOCK_AS_IMPLICIT_KEY) at line 5, column 11`);
+    expect(out).toContain(`error: ${p}: documents[1] (line 7) (document '#2'): syntax error (DUPLICATE_KEY) at line 12, column 3`);
+  });
+
+  describe('RSA keys under 2048 bits are refused', () => {
+    const weak = generateTestKeyPair('RS256', { modulusLength: 1024 });
+    it('kong.yml: exit 1 naming the credential and rsa_public_key', async () => {
+      const p = await file('weak-rsa.yml', YAML.stringify({
+        _format_version: '3.0',
+        consumers: [{ username: 'u', jwt_secrets: [{ key: 'weak-key', algorithm: 'RS256', rsa_public_key: weak.publicKeyPem }] }],
+      }));
+      const r = await runCli(['validate', p]);
+      expect(r.code, r.stdout).toBe(1);
+      expect(r.stdout).toContain(`error: ${p}: consumers[0].jwt_secrets[0] (jwt_secrets 'weak-key'): rsa_public_key: RS256 needs an RSA key of at least 2048 bits, got 1024`);
+    });
+    it('CR manifests with the Secret in the file: exit 1 naming the JwtCredential and spec.publicKeyRef', async () => {
+      const p = await file('weak-rsa-cr.yaml', [
+        YAML.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'keys', namespace: 'demo' }, stringData: { pem: weak.publicKeyPem } }),
+        YAML.stringify({
+          apiVersion: 'portcullis.dev/v1alpha1',
+          kind: 'JwtCredential',
+          metadata: { name: 'weak', namespace: 'demo' },
+          spec: { consumerRef: { name: 'c' }, key: 'weak-key', algorithm: 'PS256', publicKeyRef: { name: 'keys', key: 'pem' } },
+        }),
+      ].join('---\n'));
+      const r = await runCli(['validate', p]);
+      expect(r.code, r.stdout).toBe(1);
+      expect(r.stdout).toMatch(/error: .*\(JwtCredential 'weak'\): spec\.publicKeyRef: PS256 needs an RSA key of at least 2048 bits, got 1024/);
+    });
   });
 
   it('examples/k8s/*.yaml validate (exit 0)', async () => {

@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { JwtAlgorithm } from '../../../src/model/algorithms.js';
 import { importCredentialKeys } from '../../../src/plugins/jwt/keys.js';
@@ -126,5 +126,59 @@ describe('importCredentialKeys: errors', () => {
         expect(result.message).not.toContain(line.slice(0, 20));
       }
     }
+  });
+});
+
+describe('importCredentialKeys: weak RSA keys are refused', () => {
+  const weak = new Map<string, string>();
+  const rsaPem = (bits: number, type: 'rsa' | 'rsa-pss' = 'rsa') =>
+    weak.get(`${type}${bits}`) ??
+    weak
+      .set(`${type}${bits}`, (generateKeyPairSync(type as 'rsa', { modulusLength: bits }).publicKey.export({ type: 'spki', format: 'pem' }) as string))
+      .get(`${type}${bits}`)!;
+  /** The 2048-bit test modulus with another public exponent: e=1 makes the "signature" the padded message itself. */
+  const withExponent = (e: string) => {
+    const jwk = createPublicKey(rsa().publicKeyPem).export({ format: 'jwk' }) as JsonWebKey;
+    return createPublicKey({ key: { kty: 'RSA', n: jwk.n!, e }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
+  };
+
+  it.each<[JwtAlgorithm, number, 'rsa' | 'rsa-pss']>([
+    ['RS256', 512, 'rsa'],
+    ['RS256', 1024, 'rsa'],
+    ['RS384', 1024, 'rsa'],
+    ['RS512', 2040, 'rsa'],
+    ['PS256', 1024, 'rsa'],
+    ['PS384', 512, 'rsa'],
+    ['PS256', 1024, 'rsa-pss'],
+  ])('%s with a %i-bit %s key', (algorithm, bits, type) => {
+    const result = importCredentialKeys(makeSpec({ key: 'k', algorithm, rsaPublicKey: rsaPem(bits, type) }));
+    expect(result).toMatchObject({ ok: false, field: 'rsa_public_key', reason: 'InvalidKey' });
+    if (!result.ok) expect(result.message).toBe(`${algorithm} needs an RSA key of at least 2048 bits, got ${bits}`);
+  });
+
+  it.each([
+    ['1 (the signature is the padded digest: anyone can forge it)', 'AQ'],
+    ['2 (even)', 'Ag'],
+    ['65536 (even)', 'AQAA'],
+  ])('RS256 with public exponent %s', (_name, e) => {
+    const result = importCredentialKeys(makeSpec({ key: 'k', algorithm: 'RS256', rsaPublicKey: withExponent(e) }));
+    expect(result).toMatchObject({ ok: false, field: 'rsa_public_key', reason: 'InvalidKey' });
+    if (!result.ok) expect(result.message).toBe('RS256 needs an RSA key whose public exponent is odd and at least 3');
+  });
+
+  it('RS256 with a 16392-bit modulus (OpenSSL refuses to verify with it)', () => {
+    const n = Buffer.alloc(2049, 0xc5);
+    const pem = createPublicKey({ key: { kty: 'RSA', n: n.toString('base64url'), e: 'AQAB' }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
+    const result = importCredentialKeys(makeSpec({ key: 'k', algorithm: 'RS256', rsaPublicKey: pem }));
+    expect(result).toMatchObject({ ok: false, field: 'rsa_public_key', reason: 'InvalidKey' });
+    if (!result.ok) expect(result.message).toBe('RS256 needs an RSA key of at most 16384 bits (OpenSSL verifies nothing with more), got 16392');
+  });
+
+  it.each([
+    ['a 2048-bit key', () => rsaPem(2048)],
+    ['a 3072-bit key', () => rsaPem(3072)],
+    ['public exponent 3', () => withExponent('Aw')],
+  ])('RS256 accepts %s', (_name, pem) => {
+    expect(importCredentialKeys(makeSpec({ key: 'k', algorithm: 'RS256', rsaPublicKey: pem() })).ok).toBe(true);
   });
 });

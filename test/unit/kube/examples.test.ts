@@ -23,7 +23,7 @@ describe('examples/k8s', () => {
     expect(rs.diagnostics).toEqual([]);
     expect(rs.consumers.map((c) => c.username)).toEqual(['login_server_issuer']);
     expect(rs.credentials).toMatchObject([
-      { key: '1nzcMG9Xg7n1lLgmltHnkAmkt7yp4fjZ', algorithm: 'HS256', secret: 'e71829c351aa4242c2719cbfbe671c09', consumerRef: 'login-server', consumerRefKind: 'object-name', scope: 'demo' },
+      { key: '1nzcMG9Xg7n1lLgmltHnkAmkt7yp4fjZ', algorithm: 'HS256', secret: Buffer.from('e71829c351aa4242c2719cbfbe671c09'), consumerRef: 'login-server', consumerRefKind: 'object-name', scope: 'demo' },
     ]);
     const route = rs.routes[0]!;
     expect(route).toMatchObject({ paths: ['/api'], stripPath: true, preserveHost: false, scope: 'demo' });

@@ -21,13 +21,14 @@ const credential = (secret: SecretObject) =>
 
 describe('toResourceSet', () => {
   it.each<[string, SecretObject, string]>([
-    ['base64 data decoded as UTF-8', { data: { secret: Buffer.from('sécret✓', 'utf8').toString('base64') } }, 'sécret✓'],
+    ['base64 data of UTF-8 text', { data: { secret: Buffer.from('sécret✓', 'utf8').toString('base64') } }, 'sécret✓'],
     ['trailing newline kept as written', { data: { secret: Buffer.from('abc\n').toString('base64') } }, 'abc\n'],
     ['stringData wins over data', { data: { secret: 'b2xk' }, stringData: { secret: 'new' } }, 'new'],
   ])('%s', (_n, secret, expected) => {
     const rs = credential(secret);
     expect(rs.diagnostics).toEqual([]);
-    expect(rs.credentials[0]?.secret).toBe(expected);
+    // HMAC secrets are the Secret's bytes; text stands for its UTF-8 bytes.
+    expect(rs.credentials[0]?.secret).toEqual(Buffer.from(expected, 'utf8'));
   });
 
   it('ObjectRef carries kind, namespace, name, generation and uid', () => {

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../../../src/model/diagnostics.js';
 import { validateManifests } from '../../../src/sources/manifests/validate.js';
@@ -39,6 +40,52 @@ describe('validateManifests', () => {
     expect(d).toHaveLength(1);
     expect(d[0]).toMatchObject({ severity: 'error', reason: 'InvalidYAML' });
     expect(d[0]!.message).toMatch(/line/i);
+  });
+
+  describe('YAML errors never quote the input (a Secret line may be quoted)', () => {
+    const MARKER = 'Zz9-leaky-secret-marker';
+    const secretDoc = (data: string) => `apiVersion: v1\nkind: Secret\nmetadata: { name: s, namespace: demo }\n${data}`;
+    it.each([
+      ['unterminated quote on the secret line', secretDoc(`stringData:\n  secret: "${MARKER}\n  other: [x\n`)],
+      ['bad indentation after the secret', secretDoc(`data:\n  secret: ${MARKER}\n    bad: indent: here\n`)],
+      ['duplicate key in data', secretDoc(`data:\n  secret: ${MARKER}\n  secret: ${MARKER}2\n`)],
+      ['unclosed flow mapping', secretDoc(`stringData: { secret: ${MARKER}\n`)],
+      ['tab indentation', secretDoc(`stringData:\n\tsecret: ${MARKER}\n`)],
+      ['in a second document', `${cred('k', 'key1')}---\n${secretDoc(`stringData:\n  secret: '${MARKER}\n`)}`],
+    ])('%s', (_name, text) => {
+      const d = validateManifests(text, 'leak.yaml');
+      expect(d.some((x) => x.reason === 'InvalidYAML'), JSON.stringify(d)).toBe(true);
+      expect(JSON.stringify(d)).not.toContain(MARKER);
+      expect(d.map(formatDiagnostic).join('\n')).not.toContain(MARKER);
+      for (const x of d.filter((x) => x.reason === 'InvalidYAML')) expect(x.message).toMatch(/^syntax error \([A-Z_]+\) at line \d+, column \d+$/);
+    });
+  });
+
+  describe('key material of Secrets in the file is loaded as the gateway loads it', () => {
+    const pem = (bits: number) => generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const pemSecret = (text: string) => `apiVersion: v1\nkind: Secret\nmetadata: { name: s, namespace: demo }\ndata: { pem: ${Buffer.from(text).toString('base64')} }\n`;
+    const rsCred = (alg: string) => `apiVersion: portcullis.dev/v1alpha1
+kind: JwtCredential
+metadata: { name: k, namespace: demo }
+spec: { consumerRef: { name: c }, key: key1, algorithm: ${alg}, publicKeyRef: { name: s, key: pem } }
+`;
+    it.each([
+      ['RS256', 1024],
+      ['PS256', 512],
+    ])('%s with a %i-bit RSA key is refused', (alg, bits) => {
+      expect(run(pemSecret(pem(bits)), rsCred(alg))).toEqual([
+        `crs.yaml: documents[1] (line 6) (JwtCredential 'k'): spec.publicKeyRef: ${alg} needs an RSA key of at least 2048 bits, got ${bits}`,
+      ]);
+    });
+    it('a 2048-bit RSA key passes', () => {
+      expect(run(pemSecret(pem(2048)), rsCred('RS256'))).toEqual([]);
+    });
+    it('an EC key on RS256 is refused', () => {
+      const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
+      expect(run(pemSecret(ec), rsCred('RS256'))).toEqual([
+        "crs.yaml: documents[1] (line 6) (JwtCredential 'k'): spec.publicKeyRef: RS256 needs an RSA key, got ec",
+      ]);
+    });
   });
 
   it('never echoes secret values', () => {
