@@ -95,3 +95,17 @@ describe('--admin-allowed-hosts validation', () => {
     expect(stderr).toContain(`--admin-allowed-hosts: '${value}' is not a host name or IP address`);
   });
 });
+
+describe('with --workers (admin and status stay in the primary)', () => {
+  it('applies the same Host checks', async () => {
+    const workers = await startStandalone(CONFIG, { args: ['--workers', '1', '--admin-allowed-hosts', 'admin.example'] });
+    try {
+      expect((await get(workers.admin, '/consumers', 'evil.example')).status).toBe(421);
+      expect((await get(workers.admin, '/consumers', 'admin.example')).status).toBe(200);
+      expect((await get(workers.status, '/metrics', 'evil.example')).status).toBe(421);
+      expect((await get(workers.status, '/metrics', '10.1.2.3:8100')).status).toBe(200);
+    } finally {
+      await workers.close();
+    }
+  });
+});
