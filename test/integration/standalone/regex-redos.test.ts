@@ -135,4 +135,25 @@ describe('patterns no linear-time engine can run', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('portcullis validate refuses the same in a Route CR manifest', async () => {
+    const { dir, configPath } = await writeKongYml(
+      [
+        'apiVersion: portcullis.dev/v1alpha1',
+        'kind: Route',
+        'metadata: { name: files, namespace: shop }',
+        'spec:',
+        '  paths: ["~/files/(?!private/).*"]',
+        '  backend: { url: "http://10.0.0.1:8080" }',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const { code, stderr, stdout } = await runCli(['validate', configPath]);
+      expect(code).toBe(1);
+      expect(stdout + stderr).toMatch(/\(Route 'files'\): spec\.paths\[0\]: invalid regex: .*lookahead '\(\?!' is not supported: it cannot be matched in linear time/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
