@@ -20,6 +20,9 @@ Listener options (standalone and controller; flag, then env var, then default):
   --proxy-listen  HOST:PORT   PORTCULLIS_PROXY_LISTEN   0.0.0.0:8000
   --admin-listen  HOST:PORT   PORTCULLIS_ADMIN_LISTEN   127.0.0.1:8001
   --status-listen HOST:PORT   PORTCULLIS_STATUS_LISTEN  0.0.0.0:8100
+  --admin-allowed-hosts NAMES PORTCULLIS_ADMIN_ALLOWED_HOSTS  (none) comma-separated Host names the
+                                                        admin and status listeners also answer;
+                                                        always: localhost and the listener's IPs
   --access-log on|off         PORTCULLIS_ACCESS_LOG     on
   --log-level LEVEL           PORTCULLIS_LOG_LEVEL      info
   --drain-seconds N           PORTCULLIS_DRAIN_SECONDS  10

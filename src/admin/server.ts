@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { Credential, Snapshot } from '../snapshot/types.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
+import { loopbackOnly, misdirectedBody, type HostCheck } from '../model/host-allowlist.js';
 import { consumerView, credentialView, debugSnapshotView, paginate, routeView, serviceViews } from './views.js';
 
 export interface AdminServerOptions {
@@ -12,6 +13,8 @@ export interface AdminServerOptions {
   /** Shown at GET / (e.g. "standalone" / "controller"). */
   mode?: string;
   version?: string;
+  /** Host header values answered (DNS rebinding protection); default: localhost and loopback IPs. */
+  allowHost?: HostCheck;
 }
 
 type Query = { size?: string; offset?: string };
@@ -20,6 +23,10 @@ type Query = { size?: string; offset?: string };
 export function createAdminServer(opts: AdminServerOptions): FastifyInstance {
   const app = Fastify({ logger: false });
   const nodeId = `${os.hostname()}-${process.pid}`;
+  const allowHost = opts.allowHost ?? loopbackOnly;
+  app.addHook('onRequest', async (req, reply) => {
+    if (!allowHost(req.headers.host)) return reply.code(421).send(misdirectedBody(req.headers.host!));
+  });
 
   const snap = (reply: FastifyReply): Snapshot | undefined => {
     const s = opts.store.current();

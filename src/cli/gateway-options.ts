@@ -1,3 +1,4 @@
+import { parseAllowedHosts } from '../model/host-allowlist.js';
 import { parseListenAddress, type ListenAddress } from '../model/listen-address.js';
 import { UsageError } from './usage-error.js';
 
@@ -6,6 +7,8 @@ export interface GatewayOptions {
   proxyListen: ListenAddress;
   adminListen: ListenAddress;
   statusListen: ListenAddress;
+  /** Extra Host names the admin and status listeners answer (besides localhost and IPs). */
+  adminAllowedHosts: string[];
   accessLog: boolean;
   logLevel: string;
   /** Seconds to drain in-flight requests on SIGTERM. */
@@ -21,6 +24,7 @@ export const GATEWAY_FLAGS = {
   'proxy-listen': { type: 'string', env: 'PORTCULLIS_PROXY_LISTEN', default: '0.0.0.0:8000' },
   'admin-listen': { type: 'string', env: 'PORTCULLIS_ADMIN_LISTEN', default: '127.0.0.1:8001' },
   'status-listen': { type: 'string', env: 'PORTCULLIS_STATUS_LISTEN', default: '0.0.0.0:8100' },
+  'admin-allowed-hosts': { type: 'string', env: 'PORTCULLIS_ADMIN_ALLOWED_HOSTS', default: '' },
   'access-log': { type: 'string', env: 'PORTCULLIS_ACCESS_LOG', default: 'on' },
   'log-level': { type: 'string', env: 'PORTCULLIS_LOG_LEVEL', default: 'info' },
   'drain-seconds': { type: 'string', env: 'PORTCULLIS_DRAIN_SECONDS', default: '10' },
@@ -52,6 +56,7 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
     proxyListen: parseListenAddress(get('proxy-listen'), '--proxy-listen'),
     adminListen: parseListenAddress(get('admin-listen'), '--admin-listen'),
     statusListen: parseListenAddress(get('status-listen'), '--status-listen'),
+    adminAllowedHosts: parseAllowedHosts(get('admin-allowed-hosts'), '--admin-allowed-hosts'),
     accessLog: accessLog === 'on',
     logLevel: get('log-level'),
     drainSeconds: nonNegativeInt(get('drain-seconds'), '--drain-seconds'),

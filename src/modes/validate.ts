@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { formatDiagnostic, type Diagnostic } from '../model/diagnostics.js';
+import { compileRouteRegex } from '../snapshot/router.js';
 import { parseDeclarative } from '../sources/declarative/parse.js';
 import { validateManifests } from '../sources/manifests/validate.js';
 import { translate } from '../translate/translate.js';
@@ -47,6 +48,9 @@ function validateDeclarative(text: string, file: string): { diagnostics: Diagnos
 }
 
 function validateCrs(text: string, file: string): { diagnostics: Diagnostic[]; summary: string } {
-  const diagnostics = validateManifests(text, file);
+  const diagnostics = validateManifests(text, file, (path) => {
+    const compiled = compileRouteRegex(path);
+    return 'error' in compiled ? compiled.error : undefined;
+  });
   return { diagnostics, summary: 'manifests' };
 }

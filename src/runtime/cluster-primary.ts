@@ -8,6 +8,7 @@ import { GatewayMetrics } from '../observability/metrics.js';
 import { SnapshotStore } from '../snapshot/store.js';
 import { Readiness } from '../status/health.js';
 import { createStatusServer } from '../status/server.js';
+import { listenerHostChecks } from './listener-hosts.js';
 import { hashResources } from '../translate/translate.js';
 import { ClusterMetricsRegistry, retireWorkerMetrics } from './cluster-metrics.js';
 import type { GatewayRuntime, GatewayRuntimeOptions } from './gateway.js';
@@ -96,8 +97,9 @@ export async function startClusterPrimary(opts: GatewayRuntimeOptions): Promise<
   readiness.setGate(WORKERS_GATE, false);
   const updateReadiness = () => readiness.setGate(WORKERS_GATE, fleet.ready(store.current()?.version));
 
-  const admin = createAdminServer({ store, exposeSecrets: opts.adminExposeSecrets, mode: opts.mode });
-  const status = createStatusServer({ readiness, metrics });
+  const hostChecks = listenerHostChecks(gateway);
+  const admin = createAdminServer({ store, exposeSecrets: opts.adminExposeSecrets, mode: opts.mode, allowHost: hostChecks.admin });
+  const status = createStatusServer({ readiness, metrics, allowHost: hostChecks.status });
   await status.listen({ host: gateway.statusListen.host, port: gateway.statusListen.port });
   await admin.listen({ host: gateway.adminListen.host, port: gateway.adminListen.port });
 

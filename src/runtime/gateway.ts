@@ -8,6 +8,7 @@ import { SnapshotStore } from '../snapshot/store.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { Readiness } from '../status/health.js';
 import { createStatusServer } from '../status/server.js';
+import { listenerHostChecks } from './listener-hosts.js';
 import { startClusterPrimary } from './cluster-primary.js';
 import { createSnapshotApplier, createSourceFailureReporter } from './snapshot-applier.js';
 import { createGatewayProxy, listenerFields } from './gateway-proxy.js';
@@ -56,8 +57,9 @@ async function startSingleProcess(opts: GatewayRuntimeOptions): Promise<GatewayR
   const readiness = new Readiness(store);
   const accessLog = createAccessLog({ enabled: gateway.accessLog });
   const proxy = createGatewayProxy(gateway, { store, metrics, accessLog, logger, readiness });
-  const admin = createAdminServer({ store, exposeSecrets: opts.adminExposeSecrets, mode: opts.mode });
-  const status = createStatusServer({ readiness, metrics });
+  const hostChecks = listenerHostChecks(gateway);
+  const admin = createAdminServer({ store, exposeSecrets: opts.adminExposeSecrets, mode: opts.mode, allowHost: hostChecks.admin });
+  const status = createStatusServer({ readiness, metrics, allowHost: hostChecks.status });
 
   await status.listen({ host: gateway.statusListen.host, port: gateway.statusListen.port });
   await admin.listen({ host: gateway.adminListen.host, port: gateway.adminListen.port });

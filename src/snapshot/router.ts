@@ -15,7 +15,7 @@ import type { CompiledRoute, MatchInput, RouteMatch, Router } from './types.js';
 import { comparePriority, parseRouteHost, routeEntries, type RouteEntry } from './router/entries.js';
 import { PrefixTree, type PrefixNode } from './router/prefix-tree.js';
 
-export { compileRouteRegex, compileHeaderRegex } from './router/regex.js';
+export { compileRouteRegex, compileHeaderRegex, type RouteRegex, type HeaderRegex } from './router/regex.js';
 
 class Bucket {
   readonly prefixes = new PrefixTree<RouteEntry>();
@@ -235,11 +235,11 @@ export function compileRouter(routes: readonly CompiledRoute[]): Router {
 
   /** Runs a regex entry (already known to beat the best so far); true when it matched. */
   function tryRegex(e: RouteEntry, path: string): boolean {
-    const m = e.regex!.exec(path);
-    if (m === null) return false;
+    const end = e.regex!.matchLength(path);
+    if (end < 0) return false;
     bestRank = e.rank;
     bestEntry = e;
-    bestStripped = path.slice(m[0].length);
+    bestStripped = path.slice(end);
     return true;
   }
 

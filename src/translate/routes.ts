@@ -2,7 +2,7 @@ import type { Diagnostic } from '../model/diagnostics.js';
 import type { RouteSpec } from '../model/resources.js';
 import { createJwtAuthenticator } from '../plugins/jwt/authenticator.js';
 import type { JwtAuthenticator } from '../plugins/jwt/types.js';
-import { compileRouteRegex } from '../snapshot/router.js';
+import { compileHeaderRegex, compileRouteRegex } from '../snapshot/router.js';
 import type { CompiledRoute, CredentialIndex } from '../snapshot/types.js';
 import { findConsumer, findConsumerByObjectName, type ConsumerTable } from './consumers.js';
 import { UpstreamTable } from './upstreams.js';
@@ -88,11 +88,19 @@ function authenticatorFor(
   return auth;
 }
 
+/** A path or header regex the linear-time engine cannot compile (syntax, backreference, lookaround). */
 function firstRegexError(spec: RouteSpec): { field: string; message: string } | undefined {
   for (const [i, path] of spec.paths.entries()) {
     if (!path.startsWith('~')) continue;
     const result = compileRouteRegex(path);
-    if (!(result instanceof RegExp)) return { field: `paths[${i}]`, message: `invalid regex: ${result.error}` };
+    if ('error' in result) return { field: `paths[${i}]`, message: `invalid regex: ${result.error}` };
+  }
+  for (const h of spec.headers) {
+    for (const [j, value] of h.values.entries()) {
+      if (!value.startsWith('~*')) continue;
+      const result = compileHeaderRegex(value);
+      if ('error' in result) return { field: `headers.${h.name}[${j}]`, message: `invalid regex: ${result.error}` };
+    }
   }
   return undefined;
 }

@@ -155,6 +155,8 @@ describe('Deployment', () => {
       '0.0.0.0:8100',
       '--lease-name',
       'portcullis-leader',
+      '--admin-allowed-hosts',
+      'portcullis-internal,portcullis-internal.portcullis,portcullis-internal.portcullis.svc,portcullis-internal.portcullis.svc.cluster.local',
     ]);
     expect(c.env).toEqual([
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
@@ -194,11 +196,20 @@ describe('Deployment', () => {
     ['underscoreHeaders=keep', ['--underscore-headers', 'keep']],
     ['leaderElection.leaseName=edge-leader', ['--lease-name', 'edge-leader']],
     ['extraArgs={--foo,bar}', ['--foo', 'bar']],
+    [
+      'adminAllowedHosts={admin.example.com}',
+      ['--admin-allowed-hosts', 'portcullis-internal,portcullis-internal.portcullis,portcullis-internal.portcullis.svc,portcullis-internal.portcullis.svc.cluster.local,admin.example.com'],
+    ],
+    ['internalService.enabled=false,adminAllowedHosts={a.example,b.example}', ['--admin-allowed-hosts', 'a.example,b.example']],
   ])('%s adds %j to the args', (set, expected) => {
     const args = containerOf(renderChart([set])).args;
     const at = args.indexOf(expected[0]!);
     expect(at).toBeGreaterThan(0);
     expect(args.slice(at, at + expected.length)).toEqual(expected);
+  });
+
+  it('without the internal Service and extra names, passes no --admin-allowed-hosts (localhost and IPs only)', () => {
+    expect(containerOf(renderChart(['internalService.enabled=false'])).args).not.toContain('--admin-allowed-hosts');
   });
 
   it('image.tag and image.digest override the appVersion tag', () => {

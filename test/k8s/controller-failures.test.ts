@@ -112,6 +112,15 @@ const cases: FailureCase[] = [
     fix: (ns, _ns2, backend) => route(ns, 'regex', { paths: [`~/${ns}/(closed)$`], backend: { url: backend } }),
   },
   {
+    name: 'regex path no linear-time engine can run (backreference)',
+    broken: (ns, _ns2, backend) => route(ns, 'twice', { paths: [`~/${ns}/(\\d+)/\\1$`], backend: { url: backend } }),
+    fault: { plural: 'routes', kind: 'Route', name: 'twice' },
+    accepted: 'False',
+    reason: 'InvalidRegex',
+    message: /paths\[0\]: invalid regex: .*backreference '\\1' is not supported: it cannot be matched in linear time/,
+    fix: (ns, _ns2, backend) => route(ns, 'twice', { paths: [`~/${ns}/(\\d+)/\\d+$`], backend: { url: backend } }),
+  },
+  {
     name: 'conflicting routes',
     // Sorted after "good", so it is the one refused.
     broken: (ns, _ns2, backend) => route(ns, 'zz-dup', { paths: [`/${ns}`], backend: { url: backend } }),

@@ -1,5 +1,5 @@
 import type { CompiledRoute } from '../types.js';
-import { compileHeaderRegex, compileRouteRegex } from './regex.js';
+import { compileHeaderRegex, compileRouteRegex, type HeaderRegex, type RouteRegex } from './regex.js';
 
 /**
  * One matcher per (route, path) — Kong 3.x's traditional_compatible router splits a route with
@@ -14,7 +14,7 @@ export interface RouteEntry {
   methods: ReadonlySet<string> | null;
   headers: readonly HeaderCheck[] | null;
   prefix: string | null;
-  regex: RegExp | null;
+  regex: RouteRegex | null;
   /** Literal text every path the regex matches starts with ('' = unknown): skips most exec calls. */
   regexLiteral: string;
   // Priority fields, most significant first (kong/router/transform.lua get_priority).
@@ -30,7 +30,7 @@ export interface HeaderCheck {
   name: string;
   /** Lower-cased exact values. */
   exact: readonly string[];
-  regexes: readonly RegExp[];
+  regexes: readonly HeaderRegex[];
 }
 
 export interface ParsedHost {
@@ -65,7 +65,7 @@ function compileHeaders(route: CompiledRoute): HeaderCheck[] | null {
   const checks: HeaderCheck[] = [];
   for (const h of specs) {
     const exact: string[] = [];
-    const regexes: RegExp[] = [];
+    const regexes: HeaderRegex[] = [];
     for (const v of h.values) {
       if (v.startsWith('~*')) {
         const re = compileHeaderRegex(v);

@@ -24,11 +24,16 @@ interface Doc {
 /**
  * Offline check of a multi-document YAML of portcullis.dev CRs (`portcullis validate`): the same
  * zod schemas the controller uses, plus what can be checked inside one file (duplicate objects,
- * duplicate credential keys, Secret keys of Secrets that are in the file, and the key material of
- * those Secrets, loaded as the gateway loads it). References to objects
+ * duplicate credential keys, Secret keys of Secrets that are in the file, the key material of
+ * those Secrets, loaded as the gateway loads it, Route regexes the router cannot load). References to objects
  * that are not in the file are not errors: they may already exist in the cluster.
  */
-export function validateManifests(text: string, fileName: string): Diagnostic[] {
+export function validateManifests(
+  text: string,
+  fileName: string,
+  /** Why a Route regex path cannot be loaded (the router's compiler), or undefined when it can. */
+  regexPathError: (path: string) => string | undefined = () => undefined,
+): Diagnostic[] {
   const lines = new LineCounter();
   const diagnostics: Diagnostic[] = [];
   const docs: Doc[] = [];
@@ -98,6 +103,13 @@ export function validateManifests(text: string, fileName: string): Diagnostic[] 
           diagnostics.push({ severity: 'error', object: ref, field, reason: 'InvalidHeaderValue', message: `${field} ${problem}; the consumer is refused` });
         }
       }
+    }
+    if (d.obj.kind === 'Route') {
+      const paths = (v.value as { paths?: string[] }).paths ?? [];
+      paths.forEach((p, i) => {
+        const error = p.startsWith('~') ? regexPathError(p) : undefined;
+        if (error) diagnostics.push({ severity: 'error', object: ref, field: `spec.paths[${i}]`, reason: 'InvalidRegex', message: `invalid regex: ${error}` });
+      });
     }
     if (d.obj.kind !== 'JwtCredential') continue;
     const spec = v.value as { key: string; algorithm: JwtAlgorithm; secretRef?: { name: string; key: string }; publicKeyRef?: { name: string; key: string } };

@@ -36,9 +36,9 @@ function referenceMatch(entries: readonly RouteEntry[], input: MatchInput): { na
       if (!ok) continue;
     }
     if (e.regex !== null) {
-      const m = e.regex.exec(input.path);
-      if (m === null) continue;
-      return { name: e.route.name, stripped: input.path.slice(m[0].length) };
+      const end = e.regex.matchLength(input.path);
+      if (end < 0) continue;
+      return { name: e.route.name, stripped: input.path.slice(end) };
     }
     if (e.prefix !== null) {
       if (!input.path.startsWith(e.prefix)) continue;

@@ -164,20 +164,54 @@ describe('compileRouteRegex', () => {
     ['~(?i)/abc', '/ABC', true],
     ['~/\\Q.+\\E', '/.+', true],
     ['~/\\Q.+\\E', '/ab', false],
-    ['~/(?P<id>\\d+)/(?P=id)', '/5/5', true],
-    ['~/(?P<id>\\d+)/(?P=id)', '/5/6', false],
+    ['~/(?P<id>\\d+)/x', '/5/x', true],
+    ['~/(?<id>\\d+)/x', '/5/x', true],
+    ['~/\\x{41}', '/A', true],
+    ['~/a|/b', '/b', true],
+    ['~/a|/b', '/x/b', false],
+    ['~(?i)/abc$', '/abC', true],
+    ['~/abc$', '/abC', false],
     ['~/a(?#comment)b', '/ab', true],
     ['~/\\p{L}+$', '/é', true],
   ])('%s on %s → %s', (pattern, path, want) => {
     const re = compileRouteRegex(pattern);
-    expect(re).toBeInstanceOf(RegExp);
-    expect((re as RegExp).test(path)).toBe(want);
+    if ('error' in re) throw new Error(re.error);
+    expect(re.matchLength(path) >= 0).toBe(want);
+  });
+
+  it('reports the length matched from the path start (the rest is what strip_path leaves)', () => {
+    const re = compileRouteRegex('~/users/\\d+');
+    if ('error' in re) throw new Error(re.error);
+    expect(re.matchLength('/users/42/orders')).toBe(9);
+    expect(re.matchLength('/x/users/42')).toBe(-1);
   });
 
   it.each(['~/a(?>b)', '~/a++', '~/(?x)a', '~/[a', '~/(a', '~', '~/(?R)', '~/[[:nope:]]'])('rejects %s', (pattern) => {
     const re = compileRouteRegex(pattern);
-    expect(re).not.toBeInstanceOf(RegExp);
-    expect((re as { error: string }).error).toMatch(/regex/);
+    expect('error' in re && re.error).toMatch(/regex/);
+  });
+
+  it.each([
+    ['~/(a)\\1', "backreference '\\1'"],
+    ['~/(?<id>a)\\k<id>', "backreference '\\k<id>'"],
+    ['~/(?P<id>\\d+)/(?P=id)', "backreference '(?P=id)'"],
+    ['~/a(?=b)', "lookahead '(?='"],
+    ['~/a(?!b)', "lookahead '(?!'"],
+    ['~/(?<=a)b', "lookbehind '(?<='"],
+    ['~/(?<!a)b', "lookbehind '(?<!'"],
+  ])('refuses %s (no linear-time match), naming the construct', (pattern, construct) => {
+    const re = compileRouteRegex(pattern);
+    expect('error' in re && re.error).toContain(construct);
+    expect('error' in re && re.error).toContain('cannot be matched in linear time');
+  });
+
+  it('matches exponential-backtracking patterns in linear time', () => {
+    const re = compileRouteRegex('~/redos/(a+)+$');
+    if ('error' in re) throw new Error(re.error);
+    const t0 = performance.now();
+    expect(re.matchLength(`/redos/${'a'.repeat(5000)}b`)).toBe(-1);
+    expect(re.matchLength(`/redos/${'a'.repeat(5000)}`)).toBe(5007);
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it('a route with an invalid regex path keeps its valid paths', () => {

@@ -63,3 +63,14 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "portcullis.internalServiceName" -}}
 {{- printf "%s-internal" (include "portcullis.fullname" . | trunc 54 | trimSuffix "-") }}
 {{- end }}
+
+{{/* Host names for --admin-allowed-hosts: the internal Service's names, then adminAllowedHosts. */}}
+{{- define "portcullis.adminAllowedHosts" -}}
+{{- $names := list -}}
+{{- if .Values.internalService.enabled -}}
+{{- $svc := include "portcullis.internalServiceName" . -}}
+{{- $ns := .Release.Namespace -}}
+{{- $names = list $svc (printf "%s.%s" $svc $ns) (printf "%s.%s.svc" $svc $ns) (printf "%s.%s.svc.%s" $svc $ns .Values.clusterDomain) -}}
+{{- end -}}
+{{- join "," (concat $names .Values.adminAllowedHosts) -}}
+{{- end }}
