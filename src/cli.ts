@@ -22,6 +22,9 @@ Listener options (standalone and controller; flag, then env var, then default):
   --access-log on|off         PORTCULLIS_ACCESS_LOG     on
   --log-level LEVEL           PORTCULLIS_LOG_LEVEL      info
   --drain-seconds N           PORTCULLIS_DRAIN_SECONDS  10
+  --shutdown-delay N          PORTCULLIS_SHUTDOWN_DELAY 0 (seconds after SIGTERM during which new
+                                                        connections are still answered, with
+                                                        connection: close, before the drain)
   --workers N                 PORTCULLIS_WORKERS        0 (N > 0: N proxy worker processes;
                                                         the source, admin and status stay in one primary)
 `;

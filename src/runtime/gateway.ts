@@ -11,6 +11,7 @@ import { createStatusServer } from '../status/server.js';
 import { startClusterPrimary } from './cluster-primary.js';
 import { createSnapshotApplier, createSourceFailureReporter } from './snapshot-applier.js';
 import { createGatewayProxy, listenerFields } from './gateway-proxy.js';
+import { onStopSignals, ShutdownDelay } from './shutdown-delay.js';
 
 export interface GatewayRuntime {
   store: SnapshotStore;
@@ -74,11 +75,17 @@ async function startSingleProcess(opts: GatewayRuntimeOptions): Promise<GatewayR
 
   let resolveClosed!: (code: number) => void;
   const closed = new Promise<number>((r) => (resolveClosed = r));
+  const delay = new ShutdownDelay(gateway.shutdownDelaySeconds * 1000);
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (reason: string) =>
     (shuttingDown ??= (async () => {
-      logger.info({ reason }, 'shutting down: readiness off, draining in-flight requests');
       readiness.markShuttingDown();
+      if (delay.ms > 0) {
+        logger.info({ reason, delay_seconds: gateway.shutdownDelaySeconds }, 'shutting down: readiness off; still accepting (connection: close) for the shutdown delay');
+        proxy.endKeepAlive();
+        await delay.wait();
+      }
+      logger.info({ reason }, 'shutting down: readiness off, draining in-flight requests');
       try {
         await opts.beforeClose?.();
       } catch (err) {
@@ -91,7 +98,12 @@ async function startSingleProcess(opts: GatewayRuntimeOptions): Promise<GatewayR
       logger.flush();
       resolveClosed(0);
     })());
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal));
+  onStopSignals(
+    (signal) => void shutdown(signal),
+    (signal) => {
+      if (delay.cut()) logger.info({ signal }, 'second stop signal: shutdown delay cut short');
+    },
+  );
 
   return {
     store,

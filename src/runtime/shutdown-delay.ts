@@ -1,0 +1,50 @@
+/**
+ * The wait between SIGTERM and the drain (--shutdown-delay). Kubernetes removes a terminating pod
+ * from its Service endpoints at the same time as it signals the pod, and kube-proxies, load
+ * balancers and clients learn of it seconds later: a listener closed at once refuses the
+ * connections they still send. During the delay the proxy keeps accepting (answering with
+ * `connection: close`) while /readyz says 503. A second stop signal cuts the delay short.
+ */
+export class ShutdownDelay {
+  #cut: (() => void) | undefined;
+  #wasCut = false;
+
+  constructor(readonly ms: number) {}
+
+  /** Resolves after `ms`, or at once when cut(). */
+  wait(): Promise<void> {
+    if (this.ms <= 0 || this.#wasCut) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.#cut = undefined;
+        resolve();
+      }
+      this.#cut = done;
+    });
+  }
+
+  /** Ends the delay now (or makes a later wait() return at once). Returns whether one was running. */
+  cut(): boolean {
+    this.#wasCut = true;
+    const cut = this.#cut;
+    cut?.();
+    return cut !== undefined;
+  }
+}
+
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/**
+ * SIGTERM and SIGINT: the first one starts the shutdown, any later one calls `again` (which cuts
+ * the delay: a second Ctrl-C stops promptly). Handlers stay installed so a repeated signal never
+ * falls back to Node's default of exiting without draining.
+ */
+export function onStopSignals(first: (signal: NodeJS.Signals) => void, again: (signal: NodeJS.Signals) => void): void {
+  let received = 0;
+  for (const signal of STOP_SIGNALS) {
+    process.on(signal, () => (received++ === 0 ? first(signal) : again(signal)));
+  }
+}
