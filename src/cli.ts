@@ -9,7 +9,10 @@ const USAGE = `Usage: portcullis <command> [options]
 Commands:
   standalone --config kong.yml     serve from a Kong DB-less declarative file, reloaded on change
   controller [--namespace NS] [--kubeconfig FILE] [--admin-expose-secrets] [--lease-name NAME]
-                                   serve from the Kubernetes watch (in-cluster config by default)
+             [--watch-idle-timeout SECONDS]
+                                   serve from the Kubernetes watch (in-cluster config by default);
+                                   a watch silent that long (default 60, PORTCULLIS_WATCH_IDLE_TIMEOUT)
+                                   is restarted
   validate FILE...                 check kong.yml files or CR manifests offline; exit 1 on errors
   token --key K (--secret S | --private-key FILE) [--alg HS256] [--exp 1h] [--nbf 0]
         [--claim name=value]... [--key-claim iss|kid]
@@ -41,6 +44,7 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     kubeconfig: { type: 'string' },
     'admin-expose-secrets': { type: 'boolean' },
     'lease-name': { type: 'string' },
+    'watch-idle-timeout': { type: 'string' },
   },
   validate: {},
   token: {
@@ -54,6 +58,12 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     'key-claim': { type: 'string' },
   },
 };
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a positive integer (seconds), got '${value}'`);
+  return n;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -92,6 +102,10 @@ async function main(argv: string[]): Promise<number> {
         kubeconfig: (values.kubeconfig as string | undefined) ?? process.env.KUBECONFIG,
         adminExposeSecrets: values['admin-expose-secrets'] === true,
         leaseName: (values['lease-name'] as string | undefined) ?? process.env.PORTCULLIS_LEASE_NAME ?? 'portcullis-leader',
+        watchIdleTimeoutSeconds: positiveInt(
+          (values['watch-idle-timeout'] as string | undefined) ?? process.env.PORTCULLIS_WATCH_IDLE_TIMEOUT ?? '60',
+          '--watch-idle-timeout',
+        ),
       });
     }
   }
