@@ -11,7 +11,7 @@ Commands:
   controller [--namespace NS] [--kubeconfig FILE] [--admin-expose-secrets] [--lease-name NAME]
              [--watch-idle-timeout SECONDS]
                                    serve from the Kubernetes watch (in-cluster config by default);
-                                   a watch silent that long (default 60, PORTCULLIS_WATCH_IDLE_TIMEOUT)
+                                   a watch silent that long (default 30, PORTCULLIS_WATCH_IDLE_TIMEOUT)
                                    is restarted
   validate FILE...                 check kong.yml files or CR manifests offline; exit 1 on errors
   token --key K (--secret S | --private-key FILE) [--alg HS256] [--exp 1h] [--nbf 0]
@@ -103,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
         adminExposeSecrets: values['admin-expose-secrets'] === true,
         leaseName: (values['lease-name'] as string | undefined) ?? process.env.PORTCULLIS_LEASE_NAME ?? 'portcullis-leader',
         watchIdleTimeoutSeconds: positiveInt(
-          (values['watch-idle-timeout'] as string | undefined) ?? process.env.PORTCULLIS_WATCH_IDLE_TIMEOUT ?? '60',
+          (values['watch-idle-timeout'] as string | undefined) ?? process.env.PORTCULLIS_WATCH_IDLE_TIMEOUT ?? '30',
           '--watch-idle-timeout',
         ),
       });

@@ -70,9 +70,10 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   );
   const watching = source;
   // A replica that cannot see changes (revocations included) leaves the rotation: unready once a
-  // type has had no working watch for half the idle timeout (a stall is only noticed after a
-  // whole idle timeout of silence). A short API server restart stays well inside that.
-  const downAfterMs = Math.max(1_000, (opts.watchIdleTimeoutSeconds * 1000) / 2);
+  // type has had no working watch for two idle timeouts (one minute by default). An API server
+  // restart or a short outage stays inside that: every replica would be affected alike, and
+  // flipping them all unready would only add an outage of the data plane to the control plane's.
+  const downAfterMs = 2 * opts.watchIdleTimeoutSeconds * 1000;
   let watchesUp = true;
   const checkWatches = setInterval(() => {
     const down = watching.watchesDownFor(downAfterMs);

@@ -268,12 +268,7 @@ export async function startClusterPrimary(opts: GatewayRuntimeOptions): Promise<
       logger.flush();
       resolveClosed(exitCode);
     })());
-  onStopSignals(
-    (signal) => void shutdown(signal),
-    (signal) => {
-      if (delay.cut()) logger.info({ signal }, 'second stop signal: shutdown delay cut short');
-    },
-  );
+  onStopSignals(delay, logger, (signal) => void shutdown(signal));
 
   return {
     store,

@@ -98,12 +98,7 @@ async function startSingleProcess(opts: GatewayRuntimeOptions): Promise<GatewayR
       logger.flush();
       resolveClosed(0);
     })());
-  onStopSignals(
-    (signal) => void shutdown(signal),
-    (signal) => {
-      if (delay.cut()) logger.info({ signal }, 'second stop signal: shutdown delay cut short');
-    },
-  );
+  onStopSignals(delay, logger, (signal) => void shutdown(signal));
 
   return {
     store,

@@ -103,12 +103,9 @@ export async function runProxyWorker(slot: number, gateway: GatewayOptions): Pro
   // A signal of its own (Ctrl-C reaches the whole process group; or someone signals this pid):
   // the same shutdown delay as the primary's, unless the primary's drain comes first.
   const delay = new ShutdownDelay(gateway.shutdownDelaySeconds * 1000);
-  onStopSignals(
-    (signal) => {
-      proxy.endKeepAlive();
-      void delay.wait().then(() => drain(signal));
-    },
-    () => void delay.cut(),
-  );
+  onStopSignals(delay, logger, (signal) => {
+    proxy.endKeepAlive();
+    void delay.wait().then(() => drain(signal));
+  });
   send({ t: 'portcullis:hello' });
 }

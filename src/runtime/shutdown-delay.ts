@@ -1,3 +1,6 @@
+import os from 'node:os';
+import type { Logger } from '../observability/logger.js';
+
 /**
  * The wait between SIGTERM and the drain (--shutdown-delay). Kubernetes removes a terminating pod
  * from its Service endpoints at the same time as it signals the pod, and kube-proxies, load
@@ -38,13 +41,19 @@ export class ShutdownDelay {
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 /**
- * SIGTERM and SIGINT: the first one starts the shutdown, any later one calls `again` (which cuts
- * the delay: a second Ctrl-C stops promptly). Handlers stay installed so a repeated signal never
- * falls back to Node's default of exiting without draining.
+ * SIGTERM and SIGINT: the first one calls `stop`. A later one cuts the shutdown delay short; one
+ * that arrives when no delay is running (the drain has begun) exits at once, as an unhandled
+ * signal did before, so pressing Ctrl-C again always ends a local run promptly.
  */
-export function onStopSignals(first: (signal: NodeJS.Signals) => void, again: (signal: NodeJS.Signals) => void): void {
+export function onStopSignals(delay: ShutdownDelay, logger: Logger, stop: (signal: NodeJS.Signals) => void): void {
   let received = 0;
   for (const signal of STOP_SIGNALS) {
-    process.on(signal, () => (received++ === 0 ? first(signal) : again(signal)));
+    process.on(signal, () => {
+      if (received++ === 0) return stop(signal);
+      if (delay.cut()) return logger.info({ signal }, 'second stop signal: shutdown delay cut short');
+      logger.warn({ signal }, 'stop signal during the drain: exiting without waiting for in-flight requests');
+      logger.flush();
+      process.exit(128 + (os.constants.signals[signal] ?? 0));
+    });
   }
 }

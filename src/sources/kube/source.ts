@@ -23,7 +23,7 @@ export interface KubeSourceOptions {
   debounceMs?: number;
   maxWaitMs?: number;
   backoff?: BackoffOptions;
-  /** A watch silent for this long is a stalled connection, restarted (default 60 s). */
+  /** A watch silent for this long is a stalled connection, restarted (default 30 s). */
   watchIdleTimeoutMs?: number;
   /** After an outage, how often the API server is probed so retries resume as soon as it answers (default 1 s). */
   recoveryProbeMs?: number;

@@ -33,7 +33,7 @@ export interface WatcherOptions {
   /** Called once, after the first complete list. */
   onSynced?: () => void;
   resyncMs?: number;
-  /** No byte on an open watch for this long means a stalled connection (default 60 s). */
+  /** No byte on an open watch for this long means a stalled connection (default 30 s). */
   idleTimeoutMs?: number;
   /** A watch or list request that gets no response headers for this long has stalled too (default min(idle, 10 s)). */
   openTimeoutMs?: number;
@@ -68,7 +68,7 @@ type WatchOutcome =
   | { kind: 'stalled'; opened: boolean; silentMs: number };
 
 const DEFAULT_RESYNC_MS = 5 * 60_000;
-export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 const MAX_OPEN_TIMEOUT_MS = 10_000;
 const LIST_PAGE_TIMEOUT_MS = 30_000;
 

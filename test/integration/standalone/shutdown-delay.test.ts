@@ -10,9 +10,11 @@ import { startStandalone, type StandaloneGateway } from '../../support/standalon
  * while /readyz says 503; then it drains and exits 0. A second signal cuts the delay short.
  */
 let upstream: EchoUpstream;
+let hangs = 0;
 
 beforeAll(async () => {
-  upstream = await startEchoUpstream();
+  // /hang never answers: an in-flight request that would hold the drain to its end.
+  upstream = await startEchoUpstream((req) => req.url!.startsWith('/hang') && ++hangs > 0);
 });
 afterAll(async () => upstream?.close());
 
@@ -134,6 +136,27 @@ describe('shutdown delay', () => {
       expect(gw.child.exitCode).toBe(0);
       expect(performance.now() - cut).toBeLessThan(15_000);
       expect(gw.output()).toContain('shutdown delay cut short');
+    } finally {
+      await gw.close();
+    }
+  }, 60_000);
+
+  it('a stop signal during the drain exits at once (Ctrl-C twice stays prompt)', async () => {
+    const gw = await startStandalone(config(), { args: ['--drain-seconds', '60'] });
+    try {
+      const before = hangs;
+      const hanging = fetch(`${gw.proxy}/hang`).catch(() => 'cut');
+      await waitFor(() => hangs > before, 5_000);
+      gw.child.kill('SIGINT');
+      await waitFor(async () => (await fetch(`${gw.status}/readyz`)).status === 503, 5_000);
+      expect(gw.child.exitCode).toBeNull(); // draining: waiting for /hang
+      const again = performance.now();
+      gw.child.kill('SIGINT');
+      await waitFor(() => gw.child.exitCode !== null, 10_000);
+      expect(performance.now() - again).toBeLessThan(10_000);
+      expect(gw.child.exitCode).toBe(130);
+      expect(gw.output()).toContain('stop signal during the drain');
+      expect(await hanging).toBe('cut');
     } finally {
       await gw.close();
     }
