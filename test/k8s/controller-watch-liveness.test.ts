@@ -17,7 +17,8 @@ import { consumer, credential, join, route, secret } from '../support/crs.js';
  *   (directly at the API server) loses access;
  * - when no watch can be re-established at all, /readyz says so, and recovers after;
  * - after a 20 s API server outage, a change is enforced within about two seconds of the server
- *   being back (the retry backoff does not keep the watches asleep).
+ *   being back (the retry backoff does not keep the watches asleep);
+ * - the shutdown delay in controller mode: still serving and still watching after SIGTERM.
  */
 let env: KubeEnv;
 let echo: EchoUpstream;
@@ -45,6 +46,8 @@ beforeAll(async () => {
       user('erin'),
       user('frank'),
       user('grace'),
+      user('heidi'),
+      user('ivan'),
     ),
   );
 });
@@ -140,4 +143,28 @@ describe('after a 20 s API server outage', () => {
     expect(ms, gw.output().slice(-4000)).toBeLessThan(4_000);
     expect(await status(gw, 'grace-key', 'grace-secret')).toBe(200);
   }, 120_000);
+});
+
+describe('controller mode: the shutdown delay', () => {
+  it('after SIGTERM it keeps serving (connection: close) and enforcing changes, readyz 503, then exits 0', async () => {
+    const gw = await startController(env, { namespace: ns, args: ['--lease-name', 'delay'], env: { PORTCULLIS_SHUTDOWN_DELAY: '10' } });
+    try {
+      expect(await status(gw, 'heidi-key', 'heidi-secret')).toBe(200);
+      const sent = performance.now();
+      gw.child.kill('SIGTERM');
+      await eventually(async () => (await fetch(`${gw.status}/readyz`)).status === 503, 5_000, 'readyz 503');
+      // The watches still run during the delay: a revocation made now is enforced.
+      await deleteConsumer('heidi');
+      await eventually(async () => (await status(gw, 'heidi-key', 'heidi-secret')) === 401, 4_000, 'heidi refused during the delay');
+      const res = await fetch(`${gw.proxy}/api`, { headers: { authorization: `Bearer ${tokenFor('ivan-key', 'ivan-secret')}` } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('connection')).toBe('close');
+      expect(performance.now() - sent).toBeLessThan(10_000); // all of the above inside the delay
+      expect(gw.child.exitCode).toBeNull();
+      await eventually(() => gw.child.exitCode !== null, 20_000, 'exit');
+      expect(gw.child.exitCode).toBe(0);
+    } finally {
+      await gw.stop();
+    }
+  }, 60_000);
 });
