@@ -10,7 +10,10 @@ const USAGE = `Usage: portcullis <command> [options]
 Commands:
   standalone --config kong.yml     serve from a Kong DB-less declarative file, reloaded on change
   controller [--namespace NS] [--kubeconfig FILE] [--admin-expose-secrets] [--lease-name NAME]
-                                   serve from the Kubernetes watch (in-cluster config by default)
+             [--watch-idle-timeout SECONDS]
+                                   serve from the Kubernetes watch (in-cluster config by default);
+                                   a watch silent that long (default 30, PORTCULLIS_WATCH_IDLE_TIMEOUT)
+                                   is restarted
   validate FILE...                 check kong.yml files or CR manifests offline; exit 1 on errors
   token --key K (--secret S | --private-key FILE) [--alg HS256] [--exp 1h] [--nbf 0]
         [--claim name=value]... [--key-claim iss|kid]
@@ -26,6 +29,9 @@ Listener options (standalone and controller; flag, then env var, then default):
   --access-log on|off         PORTCULLIS_ACCESS_LOG     on
   --log-level LEVEL           PORTCULLIS_LOG_LEVEL      info
   --drain-seconds N           PORTCULLIS_DRAIN_SECONDS  10
+  --shutdown-delay N          PORTCULLIS_SHUTDOWN_DELAY 0 (seconds after SIGTERM during which new
+                                                        connections are still answered, with
+                                                        connection: close, before the drain)
   --workers N                 PORTCULLIS_WORKERS        0 (N > 0: N proxy worker processes;
                                                         the source, admin and status stay in one primary)
   --underscore-headers drop|keep  PORTCULLIS_UNDERSCORE_HEADERS  drop (keep: forward request header
@@ -45,6 +51,7 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     kubeconfig: { type: 'string' },
     'admin-expose-secrets': { type: 'boolean' },
     'lease-name': { type: 'string' },
+    'watch-idle-timeout': { type: 'string' },
   },
   validate: {},
   token: {
@@ -58,6 +65,12 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     'key-claim': { type: 'string' },
   },
 };
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a positive integer (seconds), got '${value}'`);
+  return n;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -96,6 +109,10 @@ async function main(argv: string[]): Promise<number> {
         kubeconfig: (values.kubeconfig as string | undefined) ?? process.env.KUBECONFIG,
         adminExposeSecrets: values['admin-expose-secrets'] === true,
         leaseName: (values['lease-name'] as string | undefined) ?? process.env.PORTCULLIS_LEASE_NAME ?? 'portcullis-leader',
+        watchIdleTimeoutSeconds: positiveInt(
+          (values['watch-idle-timeout'] as string | undefined) ?? process.env.PORTCULLIS_WATCH_IDLE_TIMEOUT ?? '30',
+          '--watch-idle-timeout',
+        ),
       });
     }
   }

@@ -13,6 +13,12 @@ export interface GatewayOptions {
   logLevel: string;
   /** Seconds to drain in-flight requests on SIGTERM. */
   drainSeconds: number;
+  /**
+   * Seconds between SIGTERM and the drain during which the proxy still accepts connections
+   * (answered with `connection: close`) while /readyz says 503, so clients whose endpoints are
+   * not yet updated are not refused.
+   */
+  shutdownDelaySeconds: number;
   /** Extra worker processes sharing the proxy port (0 = single process). */
   workers: number;
   /** Request header names containing "_": dropped (nginx's default) or forwarded (protected spellings never). */
@@ -28,6 +34,8 @@ export const GATEWAY_FLAGS = {
   'access-log': { type: 'string', env: 'PORTCULLIS_ACCESS_LOG', default: 'on' },
   'log-level': { type: 'string', env: 'PORTCULLIS_LOG_LEVEL', default: 'info' },
   'drain-seconds': { type: 'string', env: 'PORTCULLIS_DRAIN_SECONDS', default: '10' },
+  // 0 on the CLI: a local run (and Ctrl-C) stops at once; the Helm chart sets a delay.
+  'shutdown-delay': { type: 'string', env: 'PORTCULLIS_SHUTDOWN_DELAY', default: '0' },
   workers: { type: 'string', env: 'PORTCULLIS_WORKERS', default: '0' },
   'underscore-headers': { type: 'string', env: 'PORTCULLIS_UNDERSCORE_HEADERS', default: 'drop' },
 } as const;
@@ -60,6 +68,7 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
     accessLog: accessLog === 'on',
     logLevel: get('log-level'),
     drainSeconds: nonNegativeInt(get('drain-seconds'), '--drain-seconds'),
+    shutdownDelaySeconds: nonNegativeInt(get('shutdown-delay'), '--shutdown-delay'),
     workers: nonNegativeInt(get('workers'), '--workers'),
     underscoreHeaders,
   };

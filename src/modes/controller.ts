@@ -14,9 +14,13 @@ export interface ControllerOptions {
   kubeconfig?: string;
   adminExposeSecrets: boolean;
   leaseName: string;
+  /** A watch that receives nothing (not even a bookmark) for this long is restarted. */
+  watchIdleTimeoutSeconds: number;
 }
 
 const SYNC_GATE = 'the first full Kubernetes sync';
+const WATCH_GATE = 'the Kubernetes watches to recover';
+const WATCH_CHECK_MS = 1_000;
 
 /**
  * `portcullis controller`: every replica watches, translates and serves; the Lease holder also
@@ -52,6 +56,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     kubeConfig,
     ...(opts.namespace !== undefined && { namespace: opts.namespace }),
     logger: runtime.logger,
+    watchIdleTimeoutMs: opts.watchIdleTimeoutSeconds * 1000,
     stats: kubeWatchMetrics(runtime.metrics.registry),
     onObjects: (objects) => {
       runtime.apply(toResourceSet(objects));
@@ -63,6 +68,24 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     () => runtime.readiness.setGate(SYNC_GATE, true),
     () => undefined,
   );
+  const watching = source;
+  // A replica that cannot see changes (revocations included) leaves the rotation: unready once a
+  // type has had no working watch for two idle timeouts (one minute by default). An API server
+  // restart or a short outage stays inside that: every replica would be affected alike, and
+  // flipping them all unready would only add an outage of the data plane to the control plane's.
+  const downAfterMs = 2 * opts.watchIdleTimeoutSeconds * 1000;
+  let watchesUp = true;
+  const checkWatches = setInterval(() => {
+    const down = watching.watchesDownFor(downAfterMs);
+    const up = down.length === 0;
+    if (up === watchesUp) return;
+    watchesUp = up;
+    runtime.readiness.setGate(WATCH_GATE, watchesUp);
+    if (watchesUp) runtime.logger.info('Kubernetes watches working again: readiness restored');
+    else runtime.logger.error({ resources: down, downForMs: downAfterMs }, 'no working Kubernetes watch: not ready until it is re-established');
+  }, WATCH_CHECK_MS);
+  checkWatches.unref();
+  void runtime.closed.then(() => clearInterval(checkWatches));
 
   return runtime.closed;
 }

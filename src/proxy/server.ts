@@ -36,6 +36,11 @@ export interface ProxyServer {
   server: http.Server;
   pools: UpstreamPools;
   listen(addr: ListenAddress): Promise<AddressInfo>;
+  /**
+   * Shutdown delay: keep accepting, but answer every request (also the next one on a kept-alive
+   * connection) with `connection: close`, so clients reconnect elsewhere.
+   */
+  endKeepAlive(): void;
   /** Graceful: readiness off, stop accepting, drain in-flight (up to drainTimeoutMs), close pools. */
   close(): Promise<void>;
   readonly inFlight: number;
@@ -59,6 +64,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   const ownPools = opts.pools === undefined;
   let inFlight = 0;
   let draining = false;
+  let keepAliveEnded = false;
   let drained: (() => void) | undefined;
 
   const handler = createRequestHandler({
@@ -76,7 +82,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       inFlight--;
       if (draining && inFlight === 0) drained?.();
     },
-    isDraining: () => draining,
+    isDraining: () => draining || keepAliveEnded,
   });
 
   const server = http.createServer({ keepAliveTimeout: opts.keepAliveTimeoutMs ?? 60_000 }, handler);
@@ -96,6 +102,9 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     listen: (addr) => listenOn(server, addr),
     get inFlight() {
       return inFlight;
+    },
+    endKeepAlive() {
+      keepAliveEnded = true;
     },
     close() {
       closing ??= (async () => {

@@ -16,6 +16,7 @@ import { createSnapshotApplier, createSourceFailureReporter } from './snapshot-a
 import { WorkerFleet } from './worker-fleet.js';
 import { isFromWorker, WORKER_ENV, type FromWorker, type MetricsJson, type ToWorker } from './worker-protocol.js';
 import { listenerFields } from './gateway-proxy.js';
+import { onStopSignals, ShutdownDelay } from './shutdown-delay.js';
 
 const WORKERS_GATE = 'proxy workers';
 /** A scrape waits this long for workers' metrics; a worker that does not answer is left out. */
@@ -105,6 +106,8 @@ export async function startClusterPrimary(opts: GatewayRuntimeOptions): Promise<
 
   let current: ApplyMessage | undefined;
   let stopping = false;
+  /** In the shutdown delay: workers answer with `connection: close` (also one restarted meanwhile). */
+  let keepAliveEnded = false;
   const restartTimers = new Set<NodeJS.Timeout>();
   let allExited: (() => void) | undefined;
 
@@ -138,7 +141,10 @@ export async function startClusterPrimary(opts: GatewayRuntimeOptions): Promise<
       case 'portcullis:hello':
         greeted.add(w.id);
         if (stopping) send(w, { t: 'portcullis:drain' });
-        else if (current) send(w, current);
+        else {
+          if (current) send(w, current);
+          if (keepAliveEnded) send(w, { t: 'portcullis:end-keep-alive' });
+        }
         return;
       case 'portcullis:applied':
         fleet.applied(w.id, msg.version);
@@ -217,11 +223,22 @@ export async function startClusterPrimary(opts: GatewayRuntimeOptions): Promise<
 
   let resolveClosed!: (code: number) => void;
   const closed = new Promise<number>((r) => (resolveClosed = r));
+  const delay = new ShutdownDelay(gateway.shutdownDelaySeconds * 1000);
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (reason: string, exitCode = 0) =>
     (shuttingDown ??= (async () => {
-      logger.info({ reason }, 'shutting down: readiness off, draining proxy workers');
       readiness.markShuttingDown();
+      // A failed start (exit code ≠ 0) has nothing to keep serving.
+      if (delay.ms > 0 && exitCode === 0) {
+        logger.info({ reason, delay_seconds: gateway.shutdownDelaySeconds }, 'shutting down: readiness off; workers still accept (connection: close) for the shutdown delay');
+        keepAliveEnded = true;
+        for (const id of greeted) {
+          const w = live.get(id);
+          if (w) send(w, { t: 'portcullis:end-keep-alive' });
+        }
+        await delay.wait();
+      }
+      logger.info({ reason }, 'shutting down: readiness off, draining proxy workers');
       stopping = true;
       for (const t of restartTimers) clearTimeout(t);
       restartTimers.clear();
@@ -253,7 +270,7 @@ export async function startClusterPrimary(opts: GatewayRuntimeOptions): Promise<
       logger.flush();
       resolveClosed(exitCode);
     })());
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal));
+  onStopSignals(delay, logger, (signal) => void shutdown(signal));
 
   return {
     store,

@@ -12,6 +12,7 @@ import { listenerHostChecks } from './listener-hosts.js';
 import { startClusterPrimary } from './cluster-primary.js';
 import { createSnapshotApplier, createSourceFailureReporter } from './snapshot-applier.js';
 import { createGatewayProxy, listenerFields } from './gateway-proxy.js';
+import { onStopSignals, ShutdownDelay } from './shutdown-delay.js';
 
 export interface GatewayRuntime {
   store: SnapshotStore;
@@ -76,11 +77,17 @@ async function startSingleProcess(opts: GatewayRuntimeOptions): Promise<GatewayR
 
   let resolveClosed!: (code: number) => void;
   const closed = new Promise<number>((r) => (resolveClosed = r));
+  const delay = new ShutdownDelay(gateway.shutdownDelaySeconds * 1000);
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (reason: string) =>
     (shuttingDown ??= (async () => {
-      logger.info({ reason }, 'shutting down: readiness off, draining in-flight requests');
       readiness.markShuttingDown();
+      if (delay.ms > 0) {
+        logger.info({ reason, delay_seconds: gateway.shutdownDelaySeconds }, 'shutting down: readiness off; still accepting (connection: close) for the shutdown delay');
+        proxy.endKeepAlive();
+        await delay.wait();
+      }
+      logger.info({ reason }, 'shutting down: readiness off, draining in-flight requests');
       try {
         await opts.beforeClose?.();
       } catch (err) {
@@ -93,7 +100,7 @@ async function startSingleProcess(opts: GatewayRuntimeOptions): Promise<GatewayR
       logger.flush();
       resolveClosed(0);
     })());
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal));
+  onStopSignals(delay, logger, (signal) => void shutdown(signal));
 
   return {
     store,

@@ -8,6 +8,7 @@ import { registerWorkerMetrics } from './cluster-metrics.js';
 import { createSnapshotApplier } from './snapshot-applier.js';
 import { isToWorker, WORKER_ENV, type FromWorker, type MetricsJson, type ToWorker } from './worker-protocol.js';
 import { createGatewayProxy } from './gateway-proxy.js';
+import { onStopSignals, ShutdownDelay } from './shutdown-delay.js';
 
 /** Linux PIPE_BUF: a write(2) of at most this many bytes to a pipe is never interleaved with another's. */
 const PIPE_BUF = 4096;
@@ -84,6 +85,8 @@ export async function runProxyWorker(slot: number, gateway: GatewayOptions): Pro
         if (!draining) void startListening();
         return;
       }
+      case 'portcullis:end-keep-alive':
+        return proxy.endKeepAlive();
       case 'portcullis:drain':
         return void drain('primary asked');
       case 'portcullis:metrics-request':
@@ -97,6 +100,12 @@ export async function runProxyWorker(slot: number, gateway: GatewayOptions): Pro
   process.on('message', (msg: unknown) => {
     if (isToWorker(msg)) onMessage(msg);
   });
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void drain(signal));
+  // A signal of its own (Ctrl-C reaches the whole process group; or someone signals this pid):
+  // the same shutdown delay as the primary's, unless the primary's drain comes first.
+  const delay = new ShutdownDelay(gateway.shutdownDelaySeconds * 1000);
+  onStopSignals(delay, logger, (signal) => {
+    proxy.endKeepAlive();
+    void delay.wait().then(() => drain(signal));
+  });
   send({ t: 'portcullis:hello' });
 }

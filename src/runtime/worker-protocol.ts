@@ -11,6 +11,8 @@ export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 export type ToWorker =
   /** A ResourceSet the primary accepted; `version` is assigned by the primary so all processes agree. */
   | { t: 'portcullis:apply'; resources: ResourceSet; hash: string; version: number }
+  /** Shutdown delay: keep accepting, answer with `connection: close` until `drain`. */
+  | { t: 'portcullis:end-keep-alive' }
   /** Stop accepting, finish in-flight requests, exit. */
   | { t: 'portcullis:drain' }
   | { t: 'portcullis:metrics-request'; id: number };
@@ -26,7 +28,7 @@ export type FromWorker =
   | { t: 'portcullis:listen-failed'; message: string }
   | { t: 'portcullis:metrics'; id: number; metrics: MetricsJson };
 
-const TO_WORKER = new Set<string>(['portcullis:apply', 'portcullis:drain', 'portcullis:metrics-request']);
+const TO_WORKER = new Set<string>(['portcullis:apply', 'portcullis:end-keep-alive', 'portcullis:drain', 'portcullis:metrics-request']);
 const FROM_WORKER = new Set<string>([
   'portcullis:hello',
   'portcullis:applied',

@@ -41,7 +41,7 @@ type Container = {
   name: string;
   image: string;
   args: string[];
-  env: Array<{ name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
+  env: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
   ports: Array<{ name: string; containerPort: number }>;
   livenessProbe: { httpGet: { path: string; port: string } };
   readinessProbe: { httpGet: { path: string; port: string } };
@@ -161,6 +161,8 @@ describe('Deployment', () => {
     expect(c.env).toEqual([
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'PORTCULLIS_SHUTDOWN_DELAY', value: '10' },
+      { name: 'PORTCULLIS_DRAIN_SECONDS', value: '10' },
     ]);
     expect(c.ports.map((p) => [p.name, p.containerPort])).toEqual([
       ['proxy', 8000],
@@ -210,6 +212,17 @@ describe('Deployment', () => {
 
   it('without the internal Service and extra names, passes no --admin-allowed-hosts (localhost and IPs only)', () => {
     expect(containerOf(renderChart(['internalService.enabled=false'])).args).not.toContain('--admin-allowed-hosts');
+  });
+
+  it('shutdown: the delay and drain reach the container; the grace period must outlast both', () => {
+    const c = containerOf(renderChart(['shutdown.delaySeconds=5', 'shutdown.drainSeconds=20', 'terminationGracePeriodSeconds=40']));
+    expect(c.env.filter((e) => e.name.startsWith('PORTCULLIS_'))).toEqual([
+      { name: 'PORTCULLIS_SHUTDOWN_DELAY', value: '5' },
+      { name: 'PORTCULLIS_DRAIN_SECONDS', value: '20' },
+    ]);
+    const r = helm(['template', 'portcullis', chartDir, '--set', 'shutdown.delaySeconds=15', '--set', 'terminationGracePeriodSeconds=25']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('terminationGracePeriodSeconds (25) must exceed shutdown.delaySeconds + shutdown.drainSeconds (25)');
   });
 
   it('image.tag and image.digest override the appVersion tag', () => {

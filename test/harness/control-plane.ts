@@ -26,8 +26,11 @@ export interface ControlPlane {
   rbac: boolean;
   /** PIDs of the local processes (empty for an external cluster), for leak checks. */
   pids(): number[];
-  /** Stops and starts kube-apiserver on the same port and etcd. Rejects for an external cluster. */
-  restartApiServer(): Promise<void>;
+  /**
+   * Stops and starts kube-apiserver on the same port and etcd, leaving it down for `downMs` in
+   * between (an outage). Rejects for an external cluster.
+   */
+  restartApiServer(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -157,11 +160,12 @@ async function startLocalControlPlane(rbac: boolean): Promise<ControlPlane> {
       external: false,
       rbac,
       pids: () => [etcd, apiserver].filter((p): p is ManagedProcess => p !== undefined).map((p) => p.pid),
-      async restartApiServer() {
+      async restartApiServer(downMs = 0) {
         const restartStarted = Date.now();
         // With watches open, graceful termination stalls for many seconds; a 1 s grace then SIGKILL
         // keeps restarts quick and is as realistic as a crash.
         await apiserver?.stop(1_000);
+        if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
         await startApiServer();
         process.stderr.write(`[harness] kube-apiserver restarted in ${Date.now() - restartStarted} ms\n`);
       },

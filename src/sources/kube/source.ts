@@ -1,4 +1,4 @@
-import type { KubeConfig, KubernetesObject, V1EndpointSlice, V1Secret, V1Service } from '@kubernetes/client-node';
+import { Health, type KubeConfig, type KubernetesObject, type V1EndpointSlice, type V1Secret, type V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {
   SERVICE_NAME_LABEL,
@@ -11,6 +11,7 @@ import { RebuildLoop } from './rebuild-loop.js';
 import { resourceTypes, type ResourceName } from './resource-types.js';
 import { ResourceWatcher, type WatchStats } from './watcher.js';
 import type { BackoffOptions } from './backoff.js';
+import { ApiRecovery } from './api-recovery.js';
 
 export interface KubeSourceOptions {
   kubeConfig: KubeConfig;
@@ -22,6 +23,10 @@ export interface KubeSourceOptions {
   debounceMs?: number;
   maxWaitMs?: number;
   backoff?: BackoffOptions;
+  /** A watch silent for this long is a stalled connection, restarted (default 30 s). */
+  watchIdleTimeoutMs?: number;
+  /** After an outage, how often the API server is probed so retries resume as soon as it answers (default 1 s). */
+  recoveryProbeMs?: number;
   logger: Logger;
   /** Relists, watch restarts and events per type, for metrics. */
   stats?: WatchStats;
@@ -37,6 +42,8 @@ export interface KubeSource {
   objects(): KubeObjects;
   /** Per-type sync state, for /readyz details and logs. */
   syncState(): Record<ResourceName, boolean>;
+  /** Types that have had no working watch for at least `ms` (stalled or failing, not yet re-established). */
+  watchesDownFor(ms: number): ResourceName[];
   stop(): Promise<void>;
 }
 
@@ -53,6 +60,11 @@ export function startKubeSource(opts: KubeSourceOptions): KubeSource {
   });
   synced.catch(() => undefined); // a caller that never awaits must not crash the process
   let allSynced = false;
+  const health = new Health(opts.kubeConfig);
+  const recovery = new ApiRecovery(
+    () => health.readyz({ signal: AbortSignal.timeout(2_000) }).catch(() => false),
+    opts.recoveryProbeMs,
+  );
 
   const loop = new RebuildLoop({
     logger,
@@ -80,6 +92,8 @@ export function startKubeSource(opts: KubeSourceOptions): KubeSource {
         logger,
         resyncMs: opts.resyncMs,
         backoff: opts.backoff,
+        recovery,
+        ...(opts.watchIdleTimeoutMs !== undefined && { idleTimeoutMs: opts.watchIdleTimeoutMs }),
         ...(opts.stats !== undefined && { stats: opts.stats }),
         onChange: () => loop.poke(),
         onSynced,
@@ -117,7 +131,12 @@ export function startKubeSource(opts: KubeSourceOptions): KubeSource {
     hasSynced: () => allSynced,
     objects: collect,
     syncState: () => Object.fromEntries(ORDER.map((n) => [n, watchers[n].hasSynced()])) as Record<ResourceName, boolean>,
+    watchesDownFor: (ms) => {
+      const now = Date.now();
+      return ORDER.filter((n) => watchers[n].downForMs(now) >= ms);
+    },
     async stop() {
+      recovery.stop();
       await Promise.all(ORDER.map((n) => watchers[n].stop()));
       await loop.stop();
       if (!allSynced) rejectSynced(new Error('kube source stopped before sync'));

@@ -1,21 +1,29 @@
-import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { ApiRecovery } from './api-recovery.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { ObjectCache } from './object-cache.js';
 import { errorText } from '../../observability/error-text.js';
 import type { ResourceType } from './resource-types.js';
+import { openWatchStream, type WatchQuery, type WatchStream } from './watch-stream.js';
 
 /**
  * A resilient list+watch loop for one resource type, feeding an ObjectCache.
  *
- * Written on client-node's low-level `Watch` rather than `makeInformer` because the informer stops
- * for good on errors other than 410 and cannot be told to relist on a timer; this loop:
+ * Written on a plain watch request (watch-stream.ts) rather than client-node's `makeInformer`
+ * because the informer stops for good on errors other than 410, cannot be told to relist on a
+ * timer and cannot notice a silent connection; this loop:
  * - lists (paged) then watches from the list's resourceVersion;
  * - on watch error/close re-watches from the last seen resourceVersion, with jittered backoff;
  * - on 410 Gone (stream ERROR event or HTTP status) relists and swaps the cache atomically, so
  *   deletions during an outage are seen;
- * - relists every `resyncMs` (aborting the current watch) to guard against a silently stalled stream;
- * - treats a failing list (e.g. CRD not installed: 404) as "not synced", logs it and retries.
+ * - asks the server to end each watch before `idleTimeoutMs` (with a bookmark first), so a live
+ *   watch never stays silent that long: a watch that does (no byte, not even a bookmark; or no
+ *   response headers within `openTimeoutMs`) is a stalled connection: it is aborted, logged,
+ *   counted (end="stalled") and resumed at once from the last resourceVersion, missing nothing;
+ * - relists every `resyncMs` (aborting the current watch) as a last line of defence;
+ * - treats a failing list (e.g. CRD not installed: 404) as "not synced", logs it and retries;
+ * - reports since when it has had no working watch (downSince), for readiness.
  */
 export interface WatcherOptions {
   kubeConfig: KubeConfig;
@@ -26,7 +34,13 @@ export interface WatcherOptions {
   /** Called once, after the first complete list. */
   onSynced?: () => void;
   resyncMs?: number;
+  /** No byte on an open watch for this long means a stalled connection (default 30 s). */
+  idleTimeoutMs?: number;
+  /** A watch or list request that gets no response headers for this long has stalled too (default min(idle, 10 s)). */
+  openTimeoutMs?: number;
   backoff?: BackoffOptions;
+  /** Shared by the source's watchers: cuts retry sleeps short once the server answers again. */
+  recovery?: ApiRecovery;
   pageSize?: number;
   /** Counts what the loop does, for metrics (optional). */
   stats?: WatchStats;
@@ -34,8 +48,8 @@ export interface WatcherOptions {
 
 /** Why the cache was listed again: first sync, 410 Gone, the periodic resync. */
 export type RelistReason = 'initial' | 'gone' | 'resync';
-/** How a watch stream ended (a 'closed' at the server's timeout is the normal case). */
-export type WatchEnd = 'closed' | 'error' | 'gone' | 'resync';
+/** How a watch stream ended (a 'closed' at the server's timeout is the normal case; 'stalled': silent past the idle timeout). */
+export type WatchEnd = 'closed' | 'error' | 'gone' | 'resync' | 'stalled';
 
 /** What a watcher reports as it runs; `resource` is the type's name ("kongconsumers", …). */
 export interface WatchStats {
@@ -51,9 +65,22 @@ type WatchOutcome =
   | { kind: 'resync' }
   | { kind: 'stopped' }
   | { kind: 'closed'; events: number }
-  | { kind: 'error'; error: unknown; events: number };
+  | { kind: 'error'; error: unknown; events: number }
+  | { kind: 'stalled'; opened: boolean; silentMs: number };
 
 const DEFAULT_RESYNC_MS = 5 * 60_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+const MAX_OPEN_TIMEOUT_MS = 10_000;
+const LIST_PAGE_TIMEOUT_MS = 30_000;
+
+/**
+ * Server-side watch timeout (seconds) for an idle timeout: between 50% and 80% of it, so the
+ * server's pre-timeout bookmark and close always come before the client gives up on silence,
+ * and replicas and types do not restart their watches in lockstep.
+ */
+export function watchTimeoutSeconds(idleTimeoutMs: number, random = Math.random()): number {
+  return Math.max(1, Math.floor((idleTimeoutMs / 1000) * (0.5 + 0.3 * random)));
+}
 
 export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
   readonly cache = new ObjectCache<T>();
@@ -63,8 +90,14 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
   private needRelist = true;
   private relistReason: RelistReason = 'initial';
   private readonly backoff: Backoff;
-  private readonly watch: Watch;
   private readonly log: Logger;
+  private readonly idleTimeoutMs: number;
+  private readonly openTimeoutMs: number;
+  /** Since when (ms epoch) no watch has been working: null while one is (or before the first list). */
+  private downSinceMs: number | null = null;
+  /** This watcher got no answer at all from the server since its last success. */
+  private lostServer = false;
+  private stallsInARow = 0;
   private abortWatch: ((outcome: WatchOutcome) => void) | null = null;
   private wakeSleep: (() => void) | null = null;
   private resyncTimer: NodeJS.Timeout | null = null;
@@ -73,12 +106,50 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
 
   constructor(private readonly opts: WatcherOptions) {
     this.backoff = new Backoff(opts.backoff ?? DEFAULT_BACKOFF);
-    this.watch = new Watch(opts.kubeConfig);
     this.log = opts.logger.child({ resource: opts.type.name });
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.openTimeoutMs = opts.openTimeoutMs ?? Math.min(this.idleTimeoutMs, MAX_OPEN_TIMEOUT_MS);
   }
 
   hasSynced(): boolean {
     return this.synced;
+  }
+
+  /** How long this type has had no working watch (0 while it has one). */
+  downForMs(now = Date.now()): number {
+    return this.downSinceMs === null ? 0 : now - this.downSinceMs;
+  }
+
+  private markDown(): void {
+    this.downSinceMs ??= Date.now();
+  }
+
+  /** The server answered a list or a watch: healthy again, and retry delays start over after an outage. */
+  private markAnswered(): void {
+    this.downSinceMs = null;
+    if (this.lostServer) {
+      this.lostServer = false;
+      this.backoff.reset();
+    }
+    this.opts.recovery?.answered();
+  }
+
+  /**
+   * A failed list or watch. Without an HTTP answer (refused, reset, timed out) the server may be
+   * gone. With one (e.g. 503 while a restarted server fills its watch cache) it is back: retries
+   * start over from the shortest delay rather than at the cap the outage grew them to.
+   */
+  private noteFailure(err: unknown): void {
+    if (statusCode(err) === undefined) {
+      this.lostServer = true;
+      this.opts.recovery?.unreachable();
+      return;
+    }
+    if (this.lostServer) {
+      this.lostServer = false;
+      this.backoff.reset();
+    }
+    this.opts.recovery?.answered();
   }
 
   start(): void {
@@ -122,6 +193,8 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
           await this.relist();
         } catch (err) {
           if (this.stopped) break;
+          this.markDown();
+          this.noteFailure(err);
           this.reportListError(err);
           this.opts.stats?.listFailed(this.opts.type.name);
           await this.sleep(this.backoff.next());
@@ -129,7 +202,8 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
         }
       }
       const startedAt = Date.now();
-      const outcome = await this.watchOnce();
+      const timeoutSeconds = watchTimeoutSeconds(this.idleTimeoutMs);
+      const outcome = await this.watchOnce(timeoutSeconds);
       if (this.stopped || outcome.kind === 'stopped') break;
       this.opts.stats?.watchEnded(this.opts.type.name, outcome.kind);
       switch (outcome.kind) {
@@ -140,12 +214,31 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
           break;
         case 'resync':
           break;
-        case 'closed':
-          // The server ends watches at timeoutSeconds; a long-lived or productive watch is healthy.
-          if (outcome.events > 0 || Date.now() - startedAt > 5_000) this.backoff.reset();
+        case 'closed': {
+          // The server ends watches at timeoutSeconds; a watch that lasted about that long, or
+          // delivered events, is healthy.
+          const lasted = Date.now() - startedAt;
+          if (outcome.events > 0 || lasted >= Math.min(5_000, timeoutSeconds * 1000 - 500)) this.backoff.reset();
           else await this.sleep(this.backoff.next());
           break;
+        }
+        case 'stalled': {
+          this.markDown();
+          this.lostServer = true;
+          this.opts.recovery?.unreachable();
+          // Straight back (from the last resourceVersion: nothing is lost); back off only when
+          // new watches stall too.
+          const delay = this.stallsInARow++ === 0 ? 0 : this.backoff.next();
+          this.log.warn(
+            { silentForMs: outcome.silentMs, stage: outcome.opened ? 'stream' : 'response headers', resourceVersion: this.resourceVersion, retryInMs: delay },
+            'watch stalled: nothing received within the idle timeout; restarting it',
+          );
+          if (delay > 0) await this.sleep(delay);
+          break;
+        }
         case 'error': {
+          this.markDown();
+          this.noteFailure(outcome.error);
           if (outcome.events > 0) this.backoff.reset();
           const delay = this.backoff.next();
           this.log.warn({ err: describeError(outcome.error), retryInMs: delay }, 'watch failed: restarting');
@@ -161,7 +254,7 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
     let continueToken: string | undefined;
     let resourceVersion = '';
     do {
-      const page = await this.opts.type.list({ limit: this.opts.pageSize ?? 500, continueToken });
+      const page = await this.withListTimeout(this.opts.type.list({ limit: this.opts.pageSize ?? 500, continueToken }));
       if (!resourceVersion) resourceVersion = page.resourceVersion;
       items.push(...(page.items as T[]));
       continueToken = page.continueToken;
@@ -172,6 +265,7 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
     this.needRelist = false;
     this.opts.stats?.relisted(this.opts.type.name, this.relistReason, this.cache.size);
     this.backoff.reset();
+    this.markAnswered();
     if (this.lastListError) this.log.info('list succeeded again');
     this.lastListError = '';
     this.log.debug({ count: items.length, resourceVersion }, 'listed');
@@ -192,26 +286,48 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
     this.lastListError = desc;
   }
 
-  private watchOnce(): Promise<WatchOutcome> {
+  /**
+   * A list page that gets no answer within 30 s (or the open timeout, if longer) counts as failed:
+   * a request on a stalled connection would otherwise hold the loop forever (it is left to die
+   * with its socket).
+   */
+  private withListTimeout<R>(request: Promise<R>): Promise<R> {
+    const ms = Math.max(this.openTimeoutMs, LIST_PAGE_TIMEOUT_MS);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`list: no answer within ${ms} ms`)), ms);
+    });
+    return Promise.race([request, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private watchOnce(timeoutSeconds: number): Promise<WatchOutcome> {
     return new Promise<WatchOutcome>((resolve) => {
       let settled = false;
       let events = 0;
-      let controller: AbortController | null = null;
+      let opened = false;
+      let lastActivity = Date.now();
+      let stream: WatchStream | null = null;
+      // Checked a few times per timeout rather than re-armed on every chunk (cheap on busy watches).
+      const liveness = setInterval(() => {
+        const silentMs = Date.now() - lastActivity;
+        if (silentMs > (opened ? this.idleTimeoutMs : this.openTimeoutMs)) finish({ kind: 'stalled', opened, silentMs });
+      }, Math.max(100, Math.min(this.openTimeoutMs, this.idleTimeoutMs) / 5));
+      liveness.unref();
       const finish = (outcome: WatchOutcome): void => {
         if (settled) return;
         settled = true;
         this.abortWatch = null;
-        controller?.abort();
+        clearInterval(liveness);
+        stream?.abort();
         resolve(outcome);
       };
       this.abortWatch = finish;
       if (this.stopped) return finish({ kind: 'stopped' });
 
-      const query: Record<string, string | number | boolean | undefined> = {
+      const query: WatchQuery = {
         resourceVersion: this.resourceVersion || undefined,
         allowWatchBookmarks: true,
-        // Server-side close after 4-8 minutes keeps connections fresh (as client-go does).
-        timeoutSeconds: 240 + Math.floor(Math.random() * 240),
+        timeoutSeconds,
         labelSelector: this.opts.type.labelSelector,
       };
       const onEvent = (phase: string, obj: any): void => {
@@ -230,22 +346,33 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
         this.opts.stats?.event(this.opts.type.name, phase, this.cache.size);
         if (changed) this.opts.onChange();
       };
-      const onDone = (err: unknown): void => {
-        if (err && statusCode(err) === 410) return finish({ kind: 'gone' });
-        finish(err ? { kind: 'error', error: err, events } : { kind: 'closed', events });
-      };
-      this.watch.watch(this.opts.type.watchPath, query, onEvent, onDone).then(
-        (c) => {
-          controller = c;
-          if (settled) c.abort();
+      stream = openWatchStream(this.opts.kubeConfig, this.opts.type.watchPath, query, {
+        onOpen: () => {
+          opened = true;
+          lastActivity = Date.now();
+          this.stallsInARow = 0;
+          this.markAnswered();
         },
-        (err) => finish({ kind: 'error', error: err, events }),
-      );
+        onBytes: () => {
+          lastActivity = Date.now();
+        },
+        onEvent,
+        onEnd: (err) => {
+          if (err && statusCode(err) === 410) return finish({ kind: 'gone' });
+          finish(err ? { kind: 'error', error: err, events } : { kind: 'closed', events });
+        },
+      });
+      if (settled) stream.abort();
     });
   }
 
   private sleep(ms: number): Promise<void> {
     if (this.stopped) return Promise.resolve();
+    if (this.opts.recovery) {
+      const { done, cancel } = this.opts.recovery.sleep(ms);
+      this.wakeSleep = cancel;
+      return done.finally(() => (this.wakeSleep = null));
+    }
     return new Promise((resolve) => {
       const t = setTimeout(done, ms);
       function done(): void {
