@@ -71,9 +71,11 @@ async function breakAndRepair(
   const outputBefore = gw.output().length;
   await breakIt();
   await waitFor(async () => (await failures()) === before + 1, 5_000);
+  // The log is written asynchronously: it may reach us after the counter moved.
+  const rejected = 'configuration rejected; the previous snapshot keeps serving';
+  await waitFor(() => gw.output().slice(outputBefore).includes(rejected), 5_000);
   const log = gw.output().slice(outputBefore);
   expect(log).toContain(logged);
-  expect(log).toContain('configuration rejected; the previous snapshot keeps serving');
   expect(log).not.toContain(SECRET);
   // Still the last good snapshot: its routes answer, the repair's new route does not exist yet.
   for (const p of served) expect(await seen(p), p).toEqual(SERVED);
