@@ -8,7 +8,7 @@ process.on('SIGUSR2', () => {
   if (typeof global.gc === 'function') global.gc();
   const h = v8.getHeapStatistics();
   const mb = (n) => Math.round(n / 1048576);
-  const line = { msg: 'heap probe', heap_used_mb: mb(h.used_heap_size), heap_total_mb: mb(h.total_heap_size),
+  const line = { msg: 'heap probe', heap_used_mb: mb(h.used_heap_size), heap_used_bytes: h.used_heap_size, heap_total_mb: mb(h.total_heap_size),
     external_mb: mb(h.external_memory ?? process.memoryUsage().external), rss_mb: mb(process.memoryUsage().rss),
     array_buffers_mb: mb(process.memoryUsage().arrayBuffers) };
   const dir = process.env.HEAP_PROBE_SNAPSHOT;

@@ -57,7 +57,11 @@ export async function runStandalone(opts: StandaloneOptions): Promise<number> {
       });
     });
   }, {
-    onError: (err: Error) => runtime.logger.warn({ file: label, err: { message: err.message } }, 'cannot read configuration file'),
+    onError: (err: Error) => runtime.logger.warn({ file: label, err: { message: err.message } }, 'cannot watch configuration file'),
+    // Deleted, emptied or replaced by a directory: a failed reload (logged, counted), the last good
+    // snapshot keeps serving, and the next usable content is applied as any other change.
+    onUnusable: (reason: string) =>
+      runtime.reportSourceFailure([{ severity: 'error', object: { kind: 'file', name: label }, reason: 'ConfigFileUnusable', message: reason }]),
   });
 
   return runtime.closed;

@@ -31,6 +31,14 @@ export interface ControlPlane {
    * between (an outage). Rejects for an external cluster.
    */
   restartApiServer(downMs?: number): Promise<void>;
+  /**
+   * Outages, for the controller's fault tests: stop (SIGTERM, SIGKILL after 1 s) and start again on
+   * the same port and data. Each rejects for an external cluster.
+   */
+  stopApiServer(): Promise<void>;
+  startApiServer(): Promise<void>;
+  stopEtcd(): Promise<void>;
+  startEtcd(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -60,8 +68,16 @@ async function wrapExternalCluster(kubeconfigEnv: string): Promise<ControlPlane>
     async restartApiServer() {
       throw new Error('restartApiServer is not supported against an external cluster (PORTCULLIS_E2E_KUBECONFIG is set)');
     },
+    stopApiServer: () => externalOutage('stopApiServer'),
+    startApiServer: () => externalOutage('startApiServer'),
+    stopEtcd: () => externalOutage('stopEtcd'),
+    startEtcd: () => externalOutage('startEtcd'),
     async stop() {},
   };
+}
+
+async function externalOutage(what: string): Promise<void> {
+  throw new Error(`${what} is not supported against an external cluster (PORTCULLIS_E2E_KUBECONFIG is set)`);
 }
 
 /** Pure: the kube-apiserver command line for one local control plane. */
@@ -113,20 +129,23 @@ async function startLocalControlPlane(rbac: boolean): Promise<ControlPlane> {
     const pki = await generatePki(dir);
     const [clientPort, peerPort, apiPort] = await distinctFreePorts(3);
     const etcdUrl = `http://127.0.0.1:${clientPort}`;
-    etcd = startProcess('etcd', binaries.etcd, [
-      '--name=default',
-      `--data-dir=${join(dir, 'etcd-data')}`,
-      `--listen-client-urls=${etcdUrl}`,
-      `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
-      `--initial-cluster=default=http://127.0.0.1:${peerPort}`,
-      // Test data is throwaway: skip fsync, which dominates write latency on shared disks.
-      '--unsafe-no-fsync',
-      '--log-level=warn',
-    ], join(dir, 'etcd.log'));
-    await recordControlPlanePids(dir, [etcd.pid]);
-    await waitUntil(etcd, 'etcd /health', () => httpOk(`${etcdUrl}/health`));
+    const startEtcd = async () => {
+      etcd = startProcess('etcd', binaries.etcd, [
+        '--name=default',
+        `--data-dir=${join(dir, 'etcd-data')}`,
+        `--listen-client-urls=${etcdUrl}`,
+        `--advertise-client-urls=${etcdUrl}`,
+        `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+        `--initial-cluster=default=http://127.0.0.1:${peerPort}`,
+        // Test data is throwaway: skip fsync, which dominates write latency on shared disks.
+        '--unsafe-no-fsync',
+        '--log-level=warn',
+      ], join(dir, 'etcd.log'));
+      await recordControlPlanePids(dir, [etcd.pid, ...(apiserver && !apiserver.hasExited() ? [apiserver.pid] : [])]);
+      await waitUntil(etcd, 'etcd /health', () => httpOk(`${etcdUrl}/health`));
+    };
+    await startEtcd();
 
     const args = apiServerArgs({ pki, etcdUrl, port: apiPort, certDir: join(dir, 'apiserver-certs'), rbac });
     const server = `https://127.0.0.1:${apiPort}`;
@@ -160,6 +179,15 @@ async function startLocalControlPlane(rbac: boolean): Promise<ControlPlane> {
       external: false,
       rbac,
       pids: () => [etcd, apiserver].filter((p): p is ManagedProcess => p !== undefined).map((p) => p.pid),
+      async stopApiServer() {
+        await apiserver?.stop(1_000);
+      },
+      startApiServer,
+      async stopEtcd() {
+        // No grace (SIGTERM, then SIGKILL at once): as abrupt as a crash.
+        await etcd?.stop(0);
+      },
+      startEtcd,
       async restartApiServer(downMs = 0) {
         const restartStarted = Date.now();
         // With watches open, graceful termination stalls for many seconds; a 1 s grace then SIGKILL

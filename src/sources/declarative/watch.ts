@@ -10,8 +10,15 @@ export interface WatchOptions {
   pollMs?: number;
   /** Use fs.watch on the directory (default true); false = polling only. */
   fsWatch?: boolean;
-  /** Read errors other than a missing file, and watcher errors. Never carries file content. */
+  /** Watcher errors (the poll carries on). Never carries file content. */
   onError?: (err: Error) => void;
+  /**
+   * The file has been missing, empty or unreadable (e.g. replaced by a directory) for `graceMs`:
+   * called once per such episode with the reason (never file content); a later usable read ends it.
+   */
+  onUnusable?: (reason: string) => void;
+  /** How long the file may stay unusable before onUnusable (default 1000 ms: a slow writer's gap). */
+  graceMs?: number;
 }
 
 export interface FileWatch {
@@ -23,19 +30,27 @@ export interface FileWatch {
  * in-place write, atomic rename, or the Kubernetes ConfigMap `..data` symlink flip. We watch the
  * DIRECTORY (renames and symlink swaps replace the inode a file watch would hold), debounce, and
  * compare a content hash so only real changes fire. A missing or blank file is treated as a write
- * in progress and skipped (re-read once after the debounce); the poll catches whatever fs.watch
- * misses. The content at start is the baseline: it does not fire.
+ * in progress and skipped (re-read once after the debounce), and reported through onUnusable when
+ * it stays so (deleted, truncated to nothing, replaced by a directory); the poll catches whatever
+ * fs.watch misses. The content at start is the baseline: it does not fire.
  */
 export function watchDeclarativeFile(path: string, onChange: (text: string) => void, opts: WatchOptions = {}): FileWatch {
   const debounceMs = opts.debounceMs ?? 100;
   const pollMs = opts.pollMs ?? 1000;
   const onError = opts.onError ?? (() => {});
+  const onUnusable = opts.onUnusable ?? (() => {});
+  const graceMs = opts.graceMs ?? 1000;
   let lastHash: string | undefined;
   let closed = false;
   let debounce: NodeJS.Timeout | undefined;
   let watcher: FSWatcher | undefined;
   let reading = false;
   let readAgain = false;
+  // An unusable file (missing, blank, unreadable) is first taken for a write in progress; it is
+  // reported once it has stayed so for graceMs, and once per episode.
+  let unusableSince: number | undefined;
+  let unusableReported = false;
+  let graceTimer: NodeJS.Timeout | undefined;
 
   const hash = (text: string) => createHash('sha256').update(text).digest('hex');
   // The poll compares stat() first and reads only when it changed: re-reading and hashing a large
@@ -50,14 +65,40 @@ export function watchDeclarativeFile(path: string, onChange: (text: string) => v
     }
   };
 
-  const read = async (): Promise<string | undefined> => {
+  /** The text, or why there is none to use. */
+  const read = async (): Promise<{ text: string } | { unusable: string }> => {
     try {
-      return await readFile(path, 'utf8');
+      const text = await readFile(path, 'utf8');
+      return text.trim() === '' ? { unusable: `${path} is empty` } : { text };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') onError(new Error(`cannot read ${path}: ${code ?? 'error'}`));
-      return undefined;
+      const why = code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : code === 'EISDIR' ? 'a directory' : (code ?? 'error');
+      return { unusable: `cannot read ${path}: ${why}` };
     }
+  };
+
+  const unusable = (reason: string): void => {
+    const now = Date.now();
+    unusableSince ??= now;
+    if (unusableReported) return;
+    const left = unusableSince + graceMs - now;
+    if (left <= 0) {
+      unusableReported = true;
+      onUnusable(reason);
+    } else if (graceTimer === undefined) {
+      graceTimer = setTimeout(() => {
+        graceTimer = undefined;
+        void check(false);
+      }, left);
+      graceTimer.unref();
+    }
+  };
+
+  const usable = (): void => {
+    unusableSince = undefined;
+    unusableReported = false;
+    if (graceTimer) clearTimeout(graceTimer);
+    graceTimer = undefined;
   };
 
   const check = async (retryBlank: boolean): Promise<void> => {
@@ -68,12 +109,15 @@ export function watchDeclarativeFile(path: string, onChange: (text: string) => v
     }
     reading = true;
     try {
-      const text = await read();
-      if (closed || text === undefined) return;
-      if (text.trim() === '') {
+      const got = await read();
+      if (closed) return;
+      if ('unusable' in got) {
         if (retryBlank) schedule(false);
+        unusable(got.unusable);
         return;
       }
+      usable();
+      const text = got.text;
       const h = hash(text);
       if (h === lastHash) return;
       lastHash = h;
@@ -133,6 +177,7 @@ export function watchDeclarativeFile(path: string, onChange: (text: string) => v
       closed = true;
       clearInterval(poll);
       if (debounce) clearTimeout(debounce);
+      if (graceTimer) clearTimeout(graceTimer);
       watcher?.close();
       watcher = undefined;
     },

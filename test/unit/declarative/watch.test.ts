@@ -106,3 +106,49 @@ describe('watchDeclarativeFile content hashing', () => {
     expect(seen.map((s) => s.text)).toEqual([doc(5)]);
   });
 });
+
+describe('watchDeclarativeFile unusable file', () => {
+  const unusable: string[] = [];
+  const startReporting = (file: string, opts = {}) => {
+    unusable.length = 0;
+    w = watchDeclarativeFile(file, (text) => seen.push({ text, at: Date.now() }), { pollMs: 200, graceMs: 300, onUnusable: (r) => unusable.push(r), ...opts });
+  };
+
+  it.each<[string, (file: string) => void, string]>([
+    ['deleted', (file) => rmSync(file), 'missing'],
+    ['emptied', (file) => writeFileSync(file, ''), 'is empty'],
+    ['replaced by a directory', (file) => (rmSync(file), mkdirSync(file)), 'a directory'],
+  ])('%s: reported once after the grace period, then the next content fires as usual', async (_n, breakIt, reason) => {
+    const file = join(dir, 'kong.yml');
+    writeFileSync(file, doc(1));
+    startReporting(file);
+    await sleep(50);
+    breakIt(file);
+    await sleep(150);
+    expect(unusable).toEqual([]); // within the grace period: maybe a write in progress
+    await sleep(1_000);
+    expect(unusable).toHaveLength(1);
+    expect(unusable[0]).toContain(reason);
+    expect(unusable[0]).toContain(file);
+    rmSync(file, { recursive: true, force: true });
+    const t0 = Date.now();
+    writeFileSync(file, doc(2));
+    expect(await waitFor(doc(2), t0)).toBeLessThan(1000);
+    expect(unusable).toHaveLength(1);
+  });
+
+  it('a truncate-then-write shorter than the grace period is not reported', async () => {
+    const file = join(dir, 'kong.yml');
+    writeFileSync(file, doc(1));
+    startReporting(file);
+    await sleep(50);
+    const t0 = Date.now();
+    const fd = openSync(file, 'w');
+    await sleep(100);
+    writeSync(fd, doc(3));
+    closeSync(fd);
+    expect(await waitFor(doc(3), t0)).toBeLessThan(1000);
+    await sleep(500);
+    expect(unusable).toEqual([]);
+  });
+});
