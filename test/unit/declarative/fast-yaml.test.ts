@@ -63,6 +63,22 @@ describe('loadSimpleYaml (js-yaml fast path)', () => {
     ['explicit key', '? x\n: 1\n'],
     ['flow sequence key', '[a, b]: 1\n'],
     ['flow mapping key', 'x:\n  {a: 1}: 2\n'],
+    // Found by test/unit/props/fast-yaml.property.test.ts: js-yaml reads these leniently (a value
+    // dropped, a string merged), where the yaml package reports a syntax error or another value.
+    ['lone CR line break', '\r{}\n'],
+    ['flow null key without a space', '{:}'],
+    ['flow null key without a colon', '{~}\n'],
+    ['flow null entry', 'a: {b: 1, null, c: 2}\n'],
+    ['"#" right after a closing quote', '{\n "~"#:  true\n}'],
+    ['"#" right after a flow mapping', 'a: {b: 1}#c\n'],
+    ['"#" right after a flow indicator', '{#\n  a: 1\n}\n'],
+    ['quoted scalar continued under its parent', 'a:\n  - b: "\n.NaN"\n'],
+    ['flow mapping continued under its parent', 'A: {\n\'name\': null}\n'],
+    ['tab before a scalar', '\t  -1.5\n'],
+    ['collection as a flow mapping key', '{\n "~", []\n}'],
+    ['null key in a flow sequence line', 'a:\n  [\n    :[ null ],\n  ]\n'],
+    ['document marker run', '----\n '],
+    ['document marker glued to text', '---\\\n}\n'],
   ];
   it.each(leftToSlowPath)('%s: left to the slow path', (_, text) => {
     expect(loadSimpleYaml(text)).toBeUndefined();

@@ -78,7 +78,7 @@ describe('kong.yml fast path = yaml package', () => {
       fcParams(3000),
     );
     expect(fastAnswers).toBeGreaterThan(500);
-  });
+  }, 120_000);
 
   it('parseDeclarative is total and reports fatal problems as diagnostics', () => {
     const kongish = fc
@@ -97,5 +97,5 @@ describe('kong.yml fast path = yaml package', () => {
       }),
       fcParams(1500),
     );
-  });
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
-import { CompactSign, compactVerify } from 'jose';
+import { CompactSign, compactVerify, type CompactJWSHeaderParameters } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { JWT_ALGORITHMS, isHmacAlgorithm, type JwtAlgorithm } from '../../../src/model/algorithms.js';
 import { decodeBase64UrlStrict } from '../../../src/plugins/jwt/base64.js';
@@ -170,7 +170,7 @@ describe('jwt verifier agrees with jose + Kong rules', () => {
           fc.boolean(),
           async (signer, extras, payload, mutation, checkTimes) => {
             const token = mutate(
-              await new CompactSign(Buffer.from(JSON.stringify(payload))).setProtectedHeader({ ...extras, alg: signer.alg }).sign(signer.key),
+              await new CompactSign(Buffer.from(JSON.stringify(payload))).setProtectedHeader({ ...extras, alg: signer.alg } as CompactJWSHeaderParameters).sign(signer.key),
               mutation,
             );
             const outcome = (checkTimes ? timed : plain).authenticate(bearer(token), NOW);

@@ -74,7 +74,7 @@ const routeSpecArb: fc.Arbitrary<Partial<RouteSpec>> = fc
       hosts: fc.array(hostArb, { minLength: 1, maxLength: 3 }),
       paths: fc.array(fc.oneof(plainPath, regexPath), { minLength: 1, maxLength: 3 }),
       methods: fc.uniqueArray(fc.constantFrom('GET', 'POST', 'PUT'), { minLength: 1, maxLength: 2 }),
-      headers: fc.constantFrom([{ name: 'x-v', values: ['1'] }], [{ name: 'x-v', values: ['~*^2'] }], [{ name: 'x-v', values: ['1', '3'] }, { name: 'x-w', values: ['on'] }]),
+      headers: fc.constantFrom<RouteSpec['headers']>([{ name: 'x-v', values: ['1'] }], [{ name: 'x-v', values: ['~*^2'] }], [{ name: 'x-v', values: ['1', '3'] }, { name: 'x-w', values: ['on'] }]),
       regexPriority: fc.integer({ min: -1, max: 2 }),
     },
     { requiredKeys: [] },
