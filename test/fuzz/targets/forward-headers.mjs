@@ -36,7 +36,7 @@ export function fuzz(data) {
   if (xff === -1 || names.lastIndexOf('x-forwarded-for') !== xff) throw new Error('not exactly one X-Forwarded-For');
   if (!out[xff * 2 + 1].endsWith(ctx.clientIp)) throw new Error('X-Forwarded-For does not end with the client address');
   const connectionValues = raw.filter((_, i) => i % 2 === 1 && raw[i - 1].toLowerCase() === 'connection');
-  const listed = connectionValues.flatMap((v) => v.split(',')).map((t) => t.trim().toLowerCase());
+  const listed = connectionValues.flatMap((v) => v.split(',')).map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
   for (const t of listed) if (!GATEWAY_SET.has(t) && names.includes(t)) throw new Error(`header named in Connection forwarded: ${t}`);
 }
 

@@ -27,6 +27,7 @@ const sameValue: Array<[string, string]> = [
   ['regex paths and wildcards', "paths: ['~/a/\\d+$', \"~/b/(x|y)\"]\nhosts: ['*.example.com', \"x.*\"]\n"],
   ['numeric keys', '1: a\n2.5: b\ntrue: c\n'],
   ['unicode', 'name: "caf\\u00e9"\nother: naïve\n'],
+  ['apostrophes in plain scalars', "description: Bob's API\nother: it's 'fine'\n"],
   ['json', '{"_format_version": "3.0", "a": [1, 2.5, null, true, "s"], "b": {"c": "\\/x"}}'],
 ];
 
