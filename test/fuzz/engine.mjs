@@ -214,8 +214,25 @@ export function runFuzzer({ target, seeds, seconds, runs = Infinity, seed = 1, m
       map.collect(coverage.take());
       corpus.push(s);
     }
+    /** Finds the inputs of `batch` that reach new code by bisection: one coverage read per half. */
+    const attribute = (batch) => {
+      if (batch.length === 1) {
+        execute(batch[0]);
+        if (map.collect(coverage.take()).fresh > 0) {
+          corpus.push(batch[0]);
+          onNewInput(batch[0]);
+        }
+        return;
+      }
+      const mid = batch.length >> 1;
+      for (const half of [batch.slice(0, mid), batch.slice(mid)]) {
+        for (const input of half) execute(input);
+        if (map.collect(coverage.take(), true).fresh > 0) attribute(half);
+      }
+    };
+
     // Inputs run in batches with one coverage read per batch (a read costs ~3 ms, an input far
-    // less); only a batch that reached new code is replayed input by input to find which did.
+    // less); only a batch that reached new code is replayed, by halves, to find which input did.
     const BATCH = 32;
     while (executed < runs && Date.now() < deadline) {
       const batch = [];
@@ -225,15 +242,7 @@ export function runFuzzer({ target, seeds, seconds, runs = Infinity, seed = 1, m
         if (problem) return { runs: executed, corpus, features: map.seen.size, finding: { input, ...problem } };
         batch.push(input);
       }
-      if (map.collect(coverage.take(), true).fresh > 0) {
-        for (const input of batch) {
-          execute(input);
-          if (map.collect(coverage.take()).fresh > 0) {
-            corpus.push(input);
-            onNewInput(input);
-          }
-        }
-      }
+      if (map.collect(coverage.take(), true).fresh > 0) attribute(batch);
       if (Date.now() >= nextStatus) {
         nextStatus += 5000;
         onStatus({ runs: executed, corpus: corpus.length, features: map.seen.size });
