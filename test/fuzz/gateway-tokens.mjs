@@ -3,7 +3,9 @@
  * Starts an in-process echo upstream and `portcullis standalone` (built dist/) on loopback ports
  * with HS256, RS256, ES256 and EdDSA consumers behind the jwt plugin, then sends `count` requests,
  * each carrying one token (in the Authorization header, the ?jwt= query parameter or the jwt
- * cookie) made by the fuzz engine's mutators from valid tokens and the jwt-token corpus.
+ * cookie) made by the fuzz engine's mutators from valid tokens and the jwt-token corpus. One
+ * request in four also has a fuzzed path (percent-escapes, dot segments) and an extra header
+ * (identity, forwarding, TE, request id).
  *
  * Counts status codes. Findings: any 5xx, any transport error, a 2xx for a token the keys never
  * signed, or a gateway that exited or stopped answering /readyz.
@@ -51,6 +53,9 @@ function mint(cred, payload, header = { alg: cred.algorithm, typ: 'JWT' }) {
   const input = `${b64(JSON.stringify(header))}.${b64(JSON.stringify(payload))}`;
   return `${input}.${b64(cred.sign(Buffer.from(input)))}`;
 }
+
+/** A path undici sends: starts with "/", printable ASCII without "#" and spaces (escaped as %XX). */
+const requestTargetSafe = (s) => `/${s.replace(/^\/+/, '')}`.replace(/[^\x21-\x7e]|#/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase().slice(-2)}`);
 
 /** Node refuses to send CR, LF, NUL and other controls in a header; the parser tests cover raw bytes. */
 const headerSafe = (s) => s.replace(/[\0-\x08\x0a-\x1f\x7f]/g, '');
@@ -108,9 +113,15 @@ export async function fuzzGatewayTokens({ count, seed = 1, connections = 16, onP
   ].map((t) => Buffer.from(t, 'latin1'));
   const dictionary = ['.', 'eyJ', '=', '%', 'Bearer ', '"alg"', '"none"', '"iss"', '"exp"', 'hs-key', 'rs-key', '\t', ' '].map((w) => Buffer.from(w));
   const rng = prng(seed);
+  const paths = ['/', '/a/b', '/a/../b', '/%2e%2E/x', '/caf%C3%A9', '/a%2Fb', '//x//y/', '/%FF%FE', '/x?y=1'].map((p) => Buffer.from(p));
+  const pathWords = ['%', '%2', '%2F', '%2e', '..', '/', '//', '%00', '%C3', '?', ';', '@', ':'].map((w) => Buffer.from(w));
+  // undici refuses to send Connection, and a Host override upset its pooled connections here:
+  // both are left to the header property tests and fuzz target, which need no client.
+  const extraHeaders = [['x-consumer-id', 'spoofed'], ['x-credential-identifier', 'x'], ['x-forwarded-for', '10.0.0.1'], ['via', '1.0 x'], ['te', 'trailers'], ['x-request-id', 'abc'], ['x-forwarded-prefix', '/p'], ['x-a', '1']];
 
   const gw = await startGateway(configPath);
-  const pool = new Pool(gw.proxy, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  // A request the gateway never answers becomes a transport error (with its example), not a hang.
+  const pool = new Pool(gw.proxy, { connections, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 10_000, bodyTimeout: 10_000 });
   const statuses = {};
   let transportErrors = 0;
   let forgedAccepted = 0;
@@ -125,8 +136,14 @@ export async function fuzzGatewayTokens({ count, seed = 1, connections = 16, onP
     const token = headerSafe((i % 8 === 0 ? bases[rng.below(valid.length)] : mutate(bases[rng.below(bases.length)], rng, bases, dictionary, 4096)).toString('latin1'));
     const where = rng.below(3);
     const req = { method: 'GET', path: '/', headers: {} };
+    // One request in four also gets a fuzzed path and an extra (possibly special) header.
+    if (rng.below(4) === 0) {
+      req.path = requestTargetSafe(mutate(paths[rng.below(paths.length)], rng, paths, pathWords, 512).toString('latin1'));
+      const [name, value] = extraHeaders[rng.below(extraHeaders.length)];
+      req.headers[name] = headerSafe(mutate(Buffer.from(value), rng, paths, pathWords, 256).toString('latin1'));
+    }
     if (where === 0) req.headers.authorization = `Bearer ${token}`;
-    else if (where === 1) req.path = `/?jwt=${encodeURIComponent(token)}`;
+    else if (where === 1) req.path = `${req.path.split('?')[0]}?jwt=${encodeURIComponent(token)}`;
     else req.headers.cookie = `a=1; jwt=${token}`;
     try {
       const res = await pool.request(req);
