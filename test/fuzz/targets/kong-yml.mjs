@@ -1,6 +1,7 @@
 /**
  * Fuzz target: kong.yml parsing. Input: the file text.
- * Oracles: parseDeclarative never throws and a fatal result carries diagnostics; whenever the
+ * Oracles: parseDeclarative never throws, never emits a process warning (it would reach stderr
+ * with text from the file), and a fatal result carries diagnostics; whenever the
  * js-yaml fast path answers, the `yaml` package (the slow path and reference) parses the text
  * without error to the same value.
  */
@@ -11,7 +12,16 @@ import { parseDeclarative } from '../../../dist/sources/declarative/parse.js';
 
 export function fuzz(data) {
   const text = data.toString('utf8');
-  const result = parseDeclarative(text, '/fuzz/kong.yml');
+  const emitWarning = process.emitWarning;
+  let warning;
+  process.emitWarning = (w) => (warning ??= String(w));
+  let result;
+  try {
+    result = parseDeclarative(text, '/fuzz/kong.yml');
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+  if (warning !== undefined) throw new Error(`parsing emitted a process warning: ${warning}`);
   if (result.fatal !== undefined && result.fatal.length === 0) throw new Error('fatal without a diagnostic');
   const fast = loadSimpleYaml(text);
   if (fast === undefined) return;
