@@ -55,7 +55,8 @@ export function parseDeclarative(text: string, fileName: string): DeclarativeRes
   const simple = loadSimpleYaml(text);
   if (simple !== undefined) value = simple.value;
   else {
-    const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+    // logLevel 'error': the package's warnings (e.g. a collection used as a key) quote the document.
+    const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: true, logLevel: 'error' });
     if (doc.errors.length > 0) {
       // The parser's own messages quote the offending line, which may hold a secret: position and code only.
       const diags = doc.errors.map((e): Diagnostic => {

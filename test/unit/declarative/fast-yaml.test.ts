@@ -27,6 +27,7 @@ const sameValue: Array<[string, string]> = [
   ['regex paths and wildcards', "paths: ['~/a/\\d+$', \"~/b/(x|y)\"]\nhosts: ['*.example.com', \"x.*\"]\n"],
   ['numeric keys', '1: a\n2.5: b\ntrue: c\n'],
   ['unicode', 'name: "caf\\u00e9"\nother: naïve\n'],
+  ['apostrophes in plain scalars', "description: Bob's API\nother: it's 'fine'\n"],
   ['json', '{"_format_version": "3.0", "a": [1, 2.5, null, true, "s"], "b": {"c": "\\/x"}}'],
 ];
 
@@ -63,6 +64,22 @@ describe('loadSimpleYaml (js-yaml fast path)', () => {
     ['explicit key', '? x\n: 1\n'],
     ['flow sequence key', '[a, b]: 1\n'],
     ['flow mapping key', 'x:\n  {a: 1}: 2\n'],
+    // Found by test/unit/props/fast-yaml.property.test.ts: js-yaml reads these leniently (a value
+    // dropped, a string merged), where the yaml package reports a syntax error or another value.
+    ['lone CR line break', '\r{}\n'],
+    ['flow null key without a space', '{:}'],
+    ['flow null key without a colon', '{~}\n'],
+    ['flow null entry', 'a: {b: 1, null, c: 2}\n'],
+    ['"#" right after a closing quote', '{\n "~"#:  true\n}'],
+    ['"#" right after a flow mapping', 'a: {b: 1}#c\n'],
+    ['"#" right after a flow indicator', '{#\n  a: 1\n}\n'],
+    ['quoted scalar continued under its parent', 'a:\n  - b: "\n.NaN"\n'],
+    ['flow mapping continued under its parent', 'A: {\n\'name\': null}\n'],
+    ['tab before a scalar', '\t  -1.5\n'],
+    ['collection as a flow mapping key', '{\n "~", []\n}'],
+    ['null key in a flow sequence line', 'a:\n  [\n    :[ null ],\n  ]\n'],
+    ['document marker run', '----\n '],
+    ['document marker glued to text', '---\\\n}\n'],
   ];
   it.each(leftToSlowPath)('%s: left to the slow path', (_, text) => {
     expect(loadSimpleYaml(text)).toBeUndefined();
