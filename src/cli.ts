@@ -9,7 +9,10 @@ const USAGE = `Usage: portcullis <command> [options]
 Commands:
   standalone --config kong.yml     serve from a Kong DB-less declarative file, reloaded on change
   controller [--namespace NS] [--kubeconfig FILE] [--admin-expose-secrets] [--lease-name NAME]
-                                   serve from the Kubernetes watch (in-cluster config by default)
+             [--host-policy POLICY|@FILE]
+                                   serve from the Kubernetes watch (in-cluster config by default);
+                                   the host policy (YAML/JSON, env PORTCULLIS_HOST_POLICY) says
+                                   which namespaces may claim which Route hosts
   validate FILE...                 check kong.yml files or CR manifests offline; exit 1 on errors
   token --key K (--secret S | --private-key FILE) [--alg HS256] [--exp 1h] [--nbf 0]
         [--claim name=value]... [--key-claim iss|kid]
@@ -38,6 +41,7 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     kubeconfig: { type: 'string' },
     'admin-expose-secrets': { type: 'boolean' },
     'lease-name': { type: 'string' },
+    'host-policy': { type: 'string' },
   },
   validate: {},
   token: {
@@ -83,7 +87,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'controller': {
       const { runController } = await import('./modes/controller.js');
+      const { hostPolicyOption } = await import('./cli/host-policy-option.js');
+      const hostPolicy = hostPolicyOption((values['host-policy'] as string | undefined) ?? process.env.PORTCULLIS_HOST_POLICY);
       return runController({
+        ...(hostPolicy !== undefined && { hostPolicy }),
         gateway: gatewayOptions(values),
         namespace: (values.namespace as string | undefined) ?? process.env.PORTCULLIS_NAMESPACE,
         kubeconfig: (values.kubeconfig as string | undefined) ?? process.env.KUBECONFIG,

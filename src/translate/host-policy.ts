@@ -1,0 +1,63 @@
+import type { Diagnostic } from '../model/diagnostics.js';
+import type { HostPolicy } from '../model/host-policy.js';
+import type { RouteSpec } from '../model/resources.js';
+import { ANY_HOST, hostContains, hostsOverlap, parseHostPattern, specificity, type HostPattern } from './host-patterns.js';
+
+/**
+ * The operator's host policy applied to Routes (controller mode; kong.yml has no namespaces).
+ *
+ * For a request host, the most specific pattern of the policy that matches it governs it (exact,
+ * then the longest "*.domain", then "*"); hosts no pattern matches are open to every namespace.
+ * A Route may claim a host when its namespace is listed for every pattern governing a host the
+ * Route can match: for an exact host, the most specific pattern containing it; for a wildcard
+ * host (and a Route without hosts, which matches every host), that one AND every pattern it
+ * overlaps without being contained in it — a wildcard Route can outrank an exact-host Route
+ * (Kong's priority counts methods first), so it must not reach hosts given to others.
+ */
+export class HostPolicyCheck {
+  private readonly patterns: Array<{ text: string; pattern: HostPattern; rule: string; namespaces: ReadonlySet<string> }> = [];
+
+  constructor(policy: HostPolicy) {
+    // One entry per distinct pattern: several rules listing it add up their namespaces.
+    const byText = new Map<string, { text: string; pattern: HostPattern; rule: string; namespaces: Set<string> }>();
+    for (const rule of policy.rules) {
+      for (const text of rule.hosts) {
+        const seen = byText.get(text);
+        if (seen) for (const ns of rule.namespaces) seen.namespaces.add(ns);
+        else byText.set(text, { text, pattern: parseHostPattern(text), rule: rule.name, namespaces: new Set(rule.namespaces) });
+      }
+    }
+    this.patterns = [...byText.values()];
+  }
+
+  /** A diagnostic when the Route claims a host its namespace may not use, else undefined. */
+  check(route: RouteSpec): Diagnostic | undefined {
+    const hosts = route.hosts.length === 0 ? [undefined] : route.hosts;
+    for (const [i, raw] of hosts.entries()) {
+      const host = raw === undefined ? ANY_HOST : parseHostPattern(raw);
+      const denied = this.deniedBy(host, route.scope);
+      if (!denied) continue;
+      const what = raw === undefined ? 'a Route without hosts matches every host, including' : `host '${raw}' matches`;
+      return {
+        severity: 'error',
+        object: route.ref,
+        field: raw === undefined ? 'spec.hosts' : `spec.hosts[${i}]`,
+        reason: 'HostNotAllowed',
+        message: `${what} '${denied.text}' of host policy rule '${denied.rule}', which does not allow namespace ${route.scope}`,
+      };
+    }
+    return undefined;
+  }
+
+  private deniedBy(host: HostPattern, namespace: string): { text: string; rule: string } | undefined {
+    let governing: (typeof this.patterns)[number] | undefined;
+    for (const p of this.patterns) {
+      if (hostContains(p.pattern, host)) {
+        if (!governing || specificity(p.pattern) > specificity(governing.pattern)) governing = p;
+      } else if (hostsOverlap(p.pattern, host) && !p.namespaces.has(namespace)) {
+        return p;
+      }
+    }
+    return governing && !governing.namespaces.has(namespace) ? governing : undefined;
+  }
+}
