@@ -9,10 +9,12 @@ import { ANY_HOST, hostContains, hostsOverlap, parseHostPattern, specificity, ty
  * For a request host, the most specific pattern of the policy that matches it governs it (exact,
  * then the longest "*.domain", then "*"); hosts no pattern matches are open to every namespace.
  * A Route may claim a host when its namespace is listed for every pattern governing a host the
- * Route can match: for an exact host, the most specific pattern containing it; for a wildcard
- * host (and a Route without hosts, which matches every host), that one AND every pattern it
- * overlaps without being contained in it — a wildcard Route can outrank an exact-host Route
- * (Kong's priority counts methods first), so it must not reach hosts given to others.
+ * Route names: for an exact host, the most specific pattern containing it; for a wildcard host,
+ * that one AND every pattern it overlaps without being contained in it — a wildcard Route can
+ * outrank an exact-host Route (Kong's priority counts methods first), so it must not reach hosts
+ * given to others. A Route without hosts is governed by the "*" pattern alone: a rule for one
+ * host must not refuse every host-less Route of the cluster; an operator who wants governed
+ * hosts exclusive also gives "*" to the namespaces allowed to publish catch-all Routes.
  */
 export class HostPolicyCheck {
   private readonly patterns: Array<{ text: string; pattern: HostPattern; rule: string; namespaces: ReadonlySet<string> }> = [];
@@ -37,7 +39,7 @@ export class HostPolicyCheck {
       const host = raw === undefined ? ANY_HOST : parseHostPattern(raw);
       const denied = this.deniedBy(host, route.scope);
       if (!denied) continue;
-      const what = raw === undefined ? 'a Route without hosts matches every host, including' : `host '${raw}' matches`;
+      const what = raw === undefined ? 'a Route without hosts is governed by' : `host '${raw}' matches`;
       return {
         severity: 'error',
         object: route.ref,
@@ -51,6 +53,10 @@ export class HostPolicyCheck {
 
   private deniedBy(host: HostPattern, namespace: string): { text: string; rule: string } | undefined {
     let governing: (typeof this.patterns)[number] | undefined;
+    if (host.kind === 'any') {
+      governing = this.patterns.find((p) => p.pattern.kind === 'any');
+      return governing && !governing.namespaces.has(namespace) ? governing : undefined;
+    }
     for (const p of this.patterns) {
       if (hostContains(p.pattern, host)) {
         if (!governing || specificity(p.pattern) > specificity(governing.pattern)) governing = p;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../src/tokens/mint.js';
 import type { GatewayProcess } from '../support/gateway-process.js';
-import { startEchoUpstream, type EchoUpstream } from '../support/http.js';
+import { request, startEchoUpstream, type EchoUpstream } from '../support/http.js';
 import {
   GROUP,
   VERSION,
@@ -70,9 +70,11 @@ async function evilNamespace(): Promise<string> {
 const nextSecond = () => new Promise((r) => setTimeout(r, 1_100));
 
 async function answer(url: string, headers: Record<string, string> = {}): Promise<{ status: number; upstream: string | null }> {
-  const res = await fetch(url, { headers });
-  await res.arrayBuffer();
-  return { status: res.status, upstream: res.headers.get('x-upstream-name') };
+  // node:http, not fetch: fetch does not let a caller set Host.
+  const u = new URL(url);
+  const res = await request(Number(u.port), `${u.pathname}${u.search}`, { headers });
+  const upstream = res.headers['x-upstream-name'];
+  return { status: res.status, upstream: typeof upstream === 'string' ? upstream : null };
 }
 
 async function programmed(plural: CrdPlural, ns: string, name: string) {
