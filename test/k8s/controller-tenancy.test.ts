@@ -111,29 +111,23 @@ describe('cross-namespace route takeover', () => {
 
     const evil = await evilNamespace();
     await env.apply(route(evil, 'api', { paths: [path], backend: { url: evilUp.url } }));
-    const refused = await eventually(
-      async () => {
-        const c = await programmed('routes', evil, 'api');
-        return c?.status === 'False' ? c : undefined;
-      },
-      15_000,
-      'newcomer Route refused',
-    );
-    expect(refused.reason).toBe('RouteConflict');
-    expect(refused.message).toContain(`Route ${ns}/api`);
+    // Once the controller has judged the newcomer, traffic is what it was before it came.
+    const judged = await eventually(() => programmed('routes', evil, 'api'), 15_000, 'newcomer Route judged');
+    for (let i = 0; i < 10; i++) {
+      expect(await answer(`${gw.proxy}${path}/x`)).toEqual({ status: 401, upstream: null });
+      expect(await answer(`${gw.proxy}${path}/x`, bearer)).toEqual({ status: 200, upstream: 'victim' });
+    }
+    expect(hits.evil).toBe(0);
+
+    expect(judged.status).toBe('False');
+    expect(judged.reason).toBe('RouteConflict');
+    expect(judged.message).toContain(`Route ${ns}/api`);
     expect((await programmed('routes', ns, 'api'))?.status).toBe('True');
     const events = await eventually(async () => {
       const list = await eventsAbout(env, evil, 'Route', 'api');
       return list.some((e) => e.reason === 'RouteConflict') ? list : undefined;
     }, 10_000, 'RouteConflict Event');
     expect(events.find((e) => e.reason === 'RouteConflict')?.note).toContain(`${ns}/api`);
-
-    // Still protected and still the victim's upstream, for anonymous callers and token holders.
-    for (let i = 0; i < 10; i++) {
-      expect(await answer(`${gw.proxy}${path}/x`)).toEqual({ status: 401, upstream: null });
-      expect(await answer(`${gw.proxy}${path}/x`, bearer)).toEqual({ status: 200, upstream: 'victim' });
-    }
-    expect(hits.evil).toBe(0);
 
     // The order survives the winner's deletion: the newcomer then takes over.
     await remove('routes', ns, 'api');
