@@ -39,7 +39,7 @@ export class HostPolicyCheck {
       const host = raw === undefined ? ANY_HOST : parseHostPattern(raw);
       const denied = this.deniedBy(host, route.scope);
       if (!denied) continue;
-      const what = raw === undefined ? 'a Route without hosts is governed by' : `host '${raw}' matches`;
+      const what = `${raw === undefined ? 'a Route without hosts' : `host '${raw}'`} ${denied.partly ? 'reaches hosts governed by' : 'is governed by'}`;
       return {
         severity: 'error',
         object: route.ref,
@@ -51,19 +51,20 @@ export class HostPolicyCheck {
     return undefined;
   }
 
-  private deniedBy(host: HostPattern, namespace: string): { text: string; rule: string } | undefined {
+  /** The pattern refusing `host` to `namespace`; `partly` when it governs only some of its hosts. */
+  private deniedBy(host: HostPattern, namespace: string): { text: string; rule: string; partly: boolean } | undefined {
     let governing: (typeof this.patterns)[number] | undefined;
     if (host.kind === 'any') {
       governing = this.patterns.find((p) => p.pattern.kind === 'any');
-      return governing && !governing.namespaces.has(namespace) ? governing : undefined;
-    }
-    for (const p of this.patterns) {
-      if (hostContains(p.pattern, host)) {
-        if (!governing || specificity(p.pattern) > specificity(governing.pattern)) governing = p;
-      } else if (hostsOverlap(p.pattern, host) && !p.namespaces.has(namespace)) {
-        return p;
+    } else {
+      for (const p of this.patterns) {
+        if (hostContains(p.pattern, host)) {
+          if (!governing || specificity(p.pattern) > specificity(governing.pattern)) governing = p;
+        } else if (hostsOverlap(p.pattern, host) && !p.namespaces.has(namespace)) {
+          return { text: p.text, rule: p.rule, partly: true };
+        }
       }
     }
-    return governing && !governing.namespaces.has(namespace) ? governing : undefined;
+    return governing && !governing.namespaces.has(namespace) ? { text: governing.text, rule: governing.rule, partly: false } : undefined;
   }
 }
