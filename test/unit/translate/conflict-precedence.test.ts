@@ -114,7 +114,7 @@ services:
   - { name: one, url: "http://127.0.0.1:3001", routes: [{ name: ${first}, paths: [/api] }] }
   - { name: two, url: "http://127.0.0.1:3002", routes: [{ name: ${second}, paths: [/other, /api] }] }
 `;
-    for (const [a, b] of [['aaa', 'zzz'], ['zzz', 'aaa']]) {
+    for (const [a, b] of [['aaa', 'zzz'], ['zzz', 'aaa']] as const) {
       const rs = parse(yml(a, b));
       expect(winner(rs, '/api')).toBe(a);
       expect(winner(rs, '/other')).toBe(b);
