@@ -43,9 +43,10 @@ const named = (name: keyof typeof hits) =>
     return true;
   });
 
+const policy = { rules: [{ name: 'tenancy-hosts', hosts: [`*.${policyDomain}`], namespaces: [policyNs] }] };
+
 beforeAll(async () => {
   [env, victimUp, evilUp] = await Promise.all([startKubeEnv(), named('victim'), named('evil')]);
-  const policy = { rules: [{ name: 'tenancy-hosts', hosts: [`*.${policyDomain}`], namespaces: [policyNs] }] };
   gw = await startController(env, {
     args: ['--lease-name', 'tenancy'],
     env: { PORTCULLIS_HOST_POLICY: JSON.stringify(policy) },
@@ -128,6 +129,17 @@ describe('cross-namespace route takeover', () => {
       return list.some((e) => e.reason === 'RouteConflict') ? list : undefined;
     }, 10_000, 'RouteConflict Event');
     expect(events.find((e) => e.reason === 'RouteConflict')?.note).toContain(`${ns}/api`);
+
+    // A second replica (a fresh process, as after a restart) picks the same winner from the
+    // objects alone.
+    const replica = await startController(env, { args: ['--lease-name', 'tenancy'], env: { PORTCULLIS_HOST_POLICY: JSON.stringify(policy) } });
+    try {
+      await eventually(async () => (await answer(`${replica.proxy}${path}`, bearer)).upstream === 'victim', 15_000, 'replica serving');
+      expect(await answer(`${replica.proxy}${path}`)).toEqual({ status: 401, upstream: null });
+    } finally {
+      await replica.stop();
+    }
+    expect(hits.evil).toBe(0);
 
     // The order survives the winner's deletion: the newcomer then takes over.
     await remove('routes', ns, 'api');

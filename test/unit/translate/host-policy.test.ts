@@ -104,3 +104,19 @@ describe('HostPolicyCheck', () => {
     expect(strict.check(route('bank', ['www.bank.example']))).toBeUndefined();
   });
 });
+
+describe('--host-policy option', () => {
+  it('takes the policy inline or from @FILE; a bad one is a usage error naming the option', async () => {
+    const { hostPolicyOption } = await import('../../../src/cli/host-policy-option.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'pc-hp-')), 'policy.yaml');
+    writeFileSync(file, 'rules:\n  - { name: a, hosts: [a.io], namespaces: [x] }\n');
+    expect(hostPolicyOption(`@${file}`)).toEqual({ rules: [{ name: 'a', hosts: ['a.io'], namespaces: ['x'] }] });
+    expect(hostPolicyOption(undefined)).toBeUndefined();
+    expect(hostPolicyOption('  ')).toBeUndefined();
+    expect(() => hostPolicyOption('rules: [{ name: a }]')).toThrow(/^--host-policy: rules\.0\.hosts/);
+    expect(() => hostPolicyOption(`@${file}.missing`)).toThrow(/--host-policy file .*: cannot read: ENOENT/);
+  });
+});
