@@ -15,59 +15,62 @@ export class RouteTies {
   /** Priority + path text → the accepted matchers with that key. */
   private readonly byKey = new Map<string, Matcher[]>();
 
-  /** The accepted Route this one ties with, if any. */
-  tieWith(spec: RouteSpec): RouteSpec | undefined {
+  /**
+   * The accepted Route this one ties with; when there is none, this one is accepted (later Routes
+   * are checked against it) and undefined is returned.
+   */
+  claim(spec: RouteSpec): RouteSpec | undefined {
     const m = matcherOf(spec);
     for (const key of m.keys) {
       const others = this.byKey.get(key);
       if (others === undefined) continue;
       for (const o of others) if (overlaps(m, o)) return o.spec;
     }
-    return undefined;
-  }
-
-  add(spec: RouteSpec): void {
-    const m = matcherOf(spec);
     for (const key of m.keys) {
       const list = this.byKey.get(key);
       if (list) list.push(m);
       else this.byKey.set(key, [m]);
     }
+    return undefined;
   }
 }
 
+/** Only the keys are built for every Route; hosts and methods are compared on a key collision. */
 interface Matcher {
   spec: RouteSpec;
   keys: string[];
-  hosts: HostPattern[];
-  methods: ReadonlySet<string> | null;
-  headers: string;
 }
 
 function matcherOf(spec: RouteSpec): Matcher {
   const hasHosts = spec.hosts.length > 0;
-  const plainHostOnly = hasHosts && spec.hosts.every((h) => !h.includes('*')) ? 1 : 0;
+  let plainHostOnly = hasHosts ? 1 : 0;
+  for (const h of spec.hosts) if (h.includes('*')) plainHostOnly = 0;
   const headerCount = Math.min(spec.headers.length, 255);
   const weight = (spec.methods.length > 0 ? 1 : 0) + (hasHosts ? 1 : 0) + (headerCount > 0 ? 1 : 0) + (spec.paths.length > 0 ? 1 : 0);
-  const base = `${weight}\u0000${plainHostOnly}\u0000${headerCount}`;
-  const keys =
-    spec.paths.length === 0
-      ? [`${base}\u0000\u0000`]
-      : [...new Set(spec.paths)].map((p) => `${base}\u0000${p.startsWith('~') ? spec.regexPriority : ''}\u0000${p}`);
-  return {
-    spec,
-    keys,
-    hosts: hasHosts ? spec.hosts.map(parseHostPattern) : [ANY_HOST],
-    methods: spec.methods.length > 0 ? new Set(spec.methods) : null,
-    headers: spec.headers
-      .map((h) => `${h.name.toLowerCase()}=${[...h.values].sort().join('\u0001')}`)
-      .sort()
-      .join('\u0002'),
-  };
+  const base = `${weight}\u0000${plainHostOnly}\u0000${headerCount}\u0000`;
+  if (spec.paths.length === 0) return { spec, keys: [`${base}\u0000`] };
+  const keys: string[] = [];
+  for (const p of spec.paths) keys.push(p.charCodeAt(0) === 126 /* ~ */ ? `${base}${spec.regexPriority}\u0000${p}` : `${base}\u0000${p}`);
+  return { spec, keys };
 }
 
 function overlaps(a: Matcher, b: Matcher): boolean {
-  if (a.headers !== b.headers) return false;
-  if (a.methods !== null && b.methods !== null && ![...a.methods].some((m) => b.methods!.has(m))) return false;
-  return a.hosts.some((h) => b.hosts.some((g) => hostsOverlap(h, g)));
+  const x = a.spec;
+  const y = b.spec;
+  if (headerSignature(x) !== headerSignature(y)) return false;
+  if (x.methods.length > 0 && y.methods.length > 0 && !x.methods.some((m) => y.methods.includes(m))) return false;
+  const hx = hostPatterns(x);
+  const hy = hostPatterns(y);
+  return hx.some((h) => hy.some((g) => hostsOverlap(h, g)));
+}
+
+function hostPatterns(spec: RouteSpec): HostPattern[] {
+  return spec.hosts.length > 0 ? spec.hosts.map(parseHostPattern) : [ANY_HOST];
+}
+
+function headerSignature(spec: RouteSpec): string {
+  return spec.headers
+    .map((h) => `${h.name.toLowerCase()}=${[...h.values].sort().join('\u0001')}`)
+    .sort()
+    .join('\u0002');
 }

@@ -47,9 +47,10 @@ export function buildRoutes(
       continue;
     }
     const signature = matcherSignature(spec);
-    const earlier = matchers.get(signature) ?? (kube ? ties.tieWith(spec) : undefined);
+    const duplicated = matchers.get(signature);
+    const earlier = duplicated ?? (kube ? ties.claim(spec) : undefined);
     if (earlier) {
-      const exactly = matchers.get(signature) !== undefined;
+      const exactly = duplicated !== undefined;
       diagnostics.push({
         severity: 'error',
         object: spec.ref,
@@ -61,7 +62,6 @@ export function buildRoutes(
       continue;
     }
     matchers.set(signature, spec);
-    if (kube) ties.add(spec);
 
     const route: CompiledRoute = {
       id: spec.id ?? spec.name,
