@@ -137,7 +137,13 @@ function resolveConsumer(spec: CredentialSpec, consumers: ConsumerTable): Consum
 
 /** The diagnostic refusing `spec`, one of the `owners` of a key; undefined for the key's keeper. */
 function keyConflict(spec: CredentialSpec, owners: readonly CredentialSpec[]): Diagnostic | undefined {
-  const diagnostic = (message: string): Diagnostic => ({ severity: 'error', object: spec.ref, field: spec.ref.kind === 'JwtCredential' ? 'spec.key' : 'key', reason: 'KeyConflict', message });
+  const diagnostic = (message: string): Diagnostic => ({
+    severity: 'error',
+    object: spec.ref,
+    field: spec.ref.kind === 'JwtCredential' ? 'spec.key' : 'key',
+    reason: 'KeyConflict',
+    message,
+  });
   if (!owners.every(isKubeObject)) {
     const others = owners.filter((o) => o !== spec).map((o) => describeObject(o.ref));
     return diagnostic(`key is also used by ${others.join(', ')}; all credentials with this key are refused`);
