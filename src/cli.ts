@@ -10,10 +10,11 @@ const USAGE = `Usage: portcullis <command> [options]
 Commands:
   standalone --config kong.yml     serve from a Kong DB-less declarative file, reloaded on change
   controller [--namespace NS] [--kubeconfig FILE] [--admin-expose-secrets] [--lease-name NAME]
-             [--watch-idle-timeout SECONDS]
+             [--watch-idle-timeout SECONDS] [--host-policy POLICY|@FILE]
                                    serve from the Kubernetes watch (in-cluster config by default);
                                    a watch silent that long (default 30, PORTCULLIS_WATCH_IDLE_TIMEOUT)
-                                   is restarted
+                                   is restarted; the host policy (YAML/JSON, env PORTCULLIS_HOST_POLICY)
+                                   says which namespaces may claim which Route hosts
   validate FILE...                 check kong.yml files or CR manifests offline; exit 1 on errors
   token --key K (--secret S | --private-key FILE) [--alg HS256] [--exp 1h] [--nbf 0]
         [--claim name=value]... [--key-claim iss|kid]
@@ -52,6 +53,7 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     'admin-expose-secrets': { type: 'boolean' },
     'lease-name': { type: 'string' },
     'watch-idle-timeout': { type: 'string' },
+    'host-policy': { type: 'string' },
   },
   validate: {},
   token: {
@@ -103,7 +105,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'controller': {
       const { runController } = await import('./modes/controller.js');
+      const { hostPolicyOption } = await import('./cli/host-policy-option.js');
+      const hostPolicy = hostPolicyOption((values['host-policy'] as string | undefined) ?? process.env.PORTCULLIS_HOST_POLICY);
       return runController({
+        ...(hostPolicy !== undefined && { hostPolicy }),
         gateway: gatewayOptions(values),
         namespace: (values.namespace as string | undefined) ?? process.env.PORTCULLIS_NAMESPACE,
         kubeconfig: (values.kubeconfig as string | undefined) ?? process.env.KUBECONFIG,

@@ -1,6 +1,7 @@
 import type { JwtAlgorithm } from './algorithms.js';
 import type { JwtPluginConfig } from './jwt-config.js';
 import type { Diagnostic, ObjectRef } from './diagnostics.js';
+import type { HostPolicy } from './host-policy.js';
 
 /**
  * ResourceSet: what a source (kong.yml or the Kubernetes watch) hands to the pure translator.
@@ -16,6 +17,8 @@ export interface ResourceSet {
   routes: RouteSpec[];
   /** Problems the source already found (schema errors, missing Secrets); carried into the result. */
   diagnostics: Diagnostic[];
+  /** Controller mode: which namespaces may claim which hosts (the operator's --host-policy). */
+  hostPolicy?: HostPolicy;
 }
 
 export interface ConsumerSpec {
@@ -36,6 +39,12 @@ export interface CredentialSpec {
   /** How consumerRef is resolved: Kong matches id then username; kube matches the object's name. */
   consumerRefKind: 'username-or-id' | 'object-name';
   id?: string;
+  /**
+   * When the object was created (kube: metadata.creationTimestamp, ISO 8601 in UTC). Decides
+   * which of two conflicting objects wins: the older one, then namespace/name. Absent in kong.yml,
+   * where the order of the file decides.
+   */
+  createdAt?: string;
   key: string;
   algorithm: JwtAlgorithm;
   /**
@@ -92,6 +101,12 @@ export interface RouteSpec {
   ref: ObjectRef;
   scope: string;
   id?: string;
+  /**
+   * When the object was created (kube: metadata.creationTimestamp, ISO 8601 in UTC). Decides
+   * which of two conflicting objects wins: the older one, then namespace/name. Absent in kong.yml,
+   * where the order of the file decides.
+   */
+  createdAt?: string;
   name: string;
   protocols: Array<'http' | 'https'>;
   hosts: string[];

@@ -1,5 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { GatewayOptions } from '../cli/gateway-options.js';
+import type { HostPolicy } from '../model/host-policy.js';
 import { startGatewayRuntime } from '../runtime/gateway.js';
 import { startKubeSource, type KubeSource } from '../sources/kube/source.js';
 import { kubeWatchMetrics } from '../observability/kube-metrics.js';
@@ -16,6 +17,8 @@ export interface ControllerOptions {
   leaseName: string;
   /** A watch that receives nothing (not even a bookmark) for this long is restarted. */
   watchIdleTimeoutSeconds: number;
+  /** Which namespaces may claim which hosts; undefined = every namespace any host. */
+  hostPolicy?: HostPolicy;
 }
 
 const SYNC_GATE = 'the first full Kubernetes sync';
@@ -59,7 +62,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     watchIdleTimeoutMs: opts.watchIdleTimeoutSeconds * 1000,
     stats: kubeWatchMetrics(runtime.metrics.registry),
     onObjects: (objects) => {
-      runtime.apply(toResourceSet(objects));
+      runtime.apply(toResourceSet(objects, opts.hostPolicy ? { hostPolicy: opts.hostPolicy } : {}));
       const live = runtime.store.current();
       if (live) reporting.report(live.diagnostics, objects);
     },

@@ -23,7 +23,8 @@ export const CONDITION_PROGRAMMED = 'Programmed';
 export const MANAGED_CONDITIONS = [CONDITION_ACCEPTED, CONDITION_PROGRAMMED] as const;
 export const MAX_MESSAGE_LENGTH = 1024;
 
-const SPEC_REASONS = new Set(['InvalidSpec', 'InvalidValue', 'InvalidRegex', 'InvalidAlgorithm', 'UnknownPlugin']);
+/** HostNotAllowed: the Route's own hosts are outside what the operator's host policy gives its namespace. */
+const SPEC_REASONS = new Set(['InvalidSpec', 'InvalidValue', 'InvalidRegex', 'InvalidAlgorithm', 'UnknownPlugin', 'HostNotAllowed']);
 /** Invalid* reasons that describe referenced data rather than the object's own spec. */
 const REFERENCE_INVALID_REASONS = new Set(['InvalidKey']);
 

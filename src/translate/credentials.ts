@@ -7,10 +7,15 @@ import { importCredentialKeys, type ImportedCredentialKeys } from '../plugins/jw
 import type { Consumer, Credential, CredentialIndex } from '../snapshot/types.js';
 import { findConsumer, findConsumerByObjectName, type ConsumerTable } from './consumers.js';
 import { headerValueProblem, toHeaderValue } from '../model/header-values.js';
+import { comparePrecedence, describeObject, isKubeObject } from './precedence.js';
 
 /**
- * Resolves each credential's consumer, refuses key conflicts (every credential sharing a key,
- * in any scope, since tokens are looked up by key alone) and imports key material once.
+ * Resolves each credential's consumer, refuses key conflicts and imports key material once.
+ * Tokens are looked up by key alone, so a key is owned by one credential in any scope. Key
+ * conflicts: in controller mode the established credential (oldest, then namespace/name) keeps
+ * the key and only the newcomers are refused — the key is public (every token carries it), so
+ * refusing both would let anyone revoke anyone's credential. In kong.yml, where Kong rejects the
+ * whole file, every credential sharing the key is refused.
  */
 export function buildCredentials(
   specs: readonly CredentialSpec[],
@@ -35,17 +40,11 @@ export function buildCredentials(
   for (const spec of specs) {
     const owners = conflicted.get(spec.key);
     if (owners !== undefined) {
-      diagnostics.push({
-        severity: 'error',
-        object: spec.ref,
-        field: 'key',
-        reason: 'KeyConflict',
-        message: `key is also used by ${owners
-          .filter((o) => o !== spec)
-          .map(describe)
-          .join(', ')}; all credentials with this key are refused`,
-      });
-      continue;
+      const refusal = keyConflict(spec, owners);
+      if (refusal) {
+        diagnostics.push(refusal);
+        continue;
+      }
     }
     const keyProblem = headerValueProblem(spec.key);
     if (keyProblem !== undefined) {
@@ -146,10 +145,25 @@ function resolveConsumer(spec: CredentialSpec, consumers: ConsumerTable): Consum
     : findConsumer(consumers, spec.scope, spec.consumerRef);
 }
 
-function describe(spec: CredentialSpec): string {
-  const r = spec.ref;
-  if (r.namespace !== undefined) return `${r.kind} ${r.namespace}/${r.name}`;
-  return `${r.kind} ${r.path ?? r.name}`;
+/** The diagnostic refusing `spec`, one of the `owners` of a key; undefined for the key's keeper. */
+function keyConflict(spec: CredentialSpec, owners: readonly CredentialSpec[]): Diagnostic | undefined {
+  const diagnostic = (message: string): Diagnostic => ({
+    severity: 'error',
+    object: spec.ref,
+    field: spec.ref.kind === 'JwtCredential' ? 'spec.key' : 'key',
+    reason: 'KeyConflict',
+    message,
+  });
+  if (!owners.every(isKubeObject)) {
+    const others = owners.filter((o) => o !== spec).map((o) => describeObject(o.ref));
+    return diagnostic(`key is also used by ${others.join(', ')}; all credentials with this key are refused`);
+  }
+  let keeper = owners[0]!;
+  for (const o of owners) if (comparePrecedence(o, keeper) < 0) keeper = o;
+  if (keeper === spec) return undefined;
+  return diagnostic(
+    `key is already used by ${describeObject(keeper.ref)}, which keeps it (the older credential wins: creationTimestamp, then namespace/name)`,
+  );
 }
 
 /** Key import names kong.yml fields; a JwtCredential names its Secret references instead. */

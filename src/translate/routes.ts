@@ -1,44 +1,63 @@
 import type { Diagnostic } from '../model/diagnostics.js';
+import type { HostPolicy } from '../model/host-policy.js';
 import type { RouteSpec } from '../model/resources.js';
 import { createJwtAuthenticator } from '../plugins/jwt/authenticator.js';
 import type { JwtAuthenticator } from '../plugins/jwt/types.js';
 import { compileHeaderRegex, compileRouteRegex } from '../snapshot/router.js';
 import type { CompiledRoute, CredentialIndex } from '../snapshot/types.js';
 import { findConsumer, findConsumerByObjectName, type ConsumerTable } from './consumers.js';
+import { HostPolicyCheck } from './host-policy.js';
+import { describeObject, inPrecedenceOrder, isKubeObject } from './precedence.js';
+import { RouteTies } from './route-ties.js';
 import { UpstreamTable } from './upstreams.js';
 
 /**
- * Routes → compiled routes. A route with an invalid matcher, or an exact duplicate of an
- * earlier route, is refused with a diagnostic; a route whose jwt plugin is broken is kept but
- * fails closed (500), never proxied unauthenticated.
+ * Routes → compiled routes, in precedence order (the router breaks exact priority ties by it).
+ * A route with an invalid matcher, or an exact duplicate of an earlier route, is refused with a
+ * diagnostic; a route whose jwt plugin is broken is kept but fails closed (500), never proxied
+ * unauthenticated. Controller mode adds tenancy rules: a Route claiming a host the host policy
+ * does not give its namespace is refused (HostNotAllowed), and so is a Route tying in the router
+ * with an established one (RouteConflict) — the established one keeps its requests.
  */
 export function buildRoutes(
   specs: readonly RouteSpec[],
   consumers: ConsumerTable,
   credentials: CredentialIndex,
   diagnostics: Diagnostic[],
+  hostPolicy?: HostPolicy,
 ): CompiledRoute[] {
   const upstreams = new UpstreamTable();
   const authenticators = new Map<string, JwtAuthenticator>();
   const matchers = new Map<string, RouteSpec>();
+  const ties = new RouteTies();
+  const policy = hostPolicy && hostPolicy.rules.length > 0 ? new HostPolicyCheck(hostPolicy) : undefined;
   const compiled: CompiledRoute[] = [];
 
-  for (const spec of specs) {
+  for (const spec of inPrecedenceOrder(specs)) {
     const regexError = firstRegexError(spec);
     if (regexError) {
       diagnostics.push({ severity: 'error', object: spec.ref, ...regexError, reason: 'InvalidRegex' });
       continue;
     }
+    const kube = isKubeObject(spec);
+    // Refused before conflicts are looked at: a Route the policy refuses claims nothing.
+    const denied = kube ? policy?.check(spec) : undefined;
+    if (denied) {
+      diagnostics.push(denied);
+      continue;
+    }
     const signature = matcherSignature(spec);
-    const earlier = matchers.get(signature);
+    const duplicated = matchers.get(signature);
+    const earlier = duplicated ?? (kube ? ties.claim(spec) : undefined);
     if (earlier) {
+      const exactly = duplicated !== undefined;
       diagnostics.push({
         severity: 'error',
         object: spec.ref,
         reason: 'RouteConflict',
-        message: `matches exactly the same requests as ${earlier.ref.kind} ${
-          earlier.ref.namespace ? `${earlier.ref.namespace}/` : ''
-        }${earlier.ref.path ?? earlier.ref.name}, which takes precedence`,
+        message: `matches ${exactly ? 'exactly the same' : 'some of the same'} requests as ${describeObject(earlier.ref)}, which takes precedence${
+          kube ? ' (the older Route wins: creationTimestamp, then namespace/name)' : ''
+        }`,
       });
       continue;
     }

@@ -17,7 +17,7 @@ export function translate(resources: ResourceSet, version: number, hash = hashRe
   // The base64-decoded HS* keys are only ever used by a jwt plugin with secretIsBase64.
   const base64Keys = resources.routes.some((r) => r.jwt?.config.secretIsBase64 === true);
   const credentials = buildCredentials(resources.credentials, consumers, diagnostics, { base64Keys });
-  const routes = buildRoutes(resources.routes, consumers, credentials, diagnostics);
+  const routes = buildRoutes(resources.routes, consumers, credentials, diagnostics, resources.hostPolicy);
   return {
     version,
     hash,

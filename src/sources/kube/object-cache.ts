@@ -72,11 +72,12 @@ export class ObjectCache<T extends KubernetesObject> {
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /**
- * Keeps of metadata only what the gateway reads (identity, versions, labels, annotations) as a
- * plain object. Dropped: managedFields (often larger than the object), kubectl's last-applied
- * annotation (for a Secret applied with kubectl it repeats the Secret's data in clear text, which
- * we must not keep twice), and creationTimestamp, ownerReferences, finalizers and the like (on
- * listed core objects client-node makes creationTimestamp a Date: ~100 bytes per object for nothing).
+ * Keeps of metadata only what the gateway reads (identity, versions, labels, annotations,
+ * creationTimestamp) as a plain object. Dropped: managedFields (often larger than the object),
+ * kubectl's last-applied annotation (for a Secret applied with kubectl it repeats the Secret's data
+ * in clear text, which we must not keep twice), ownerReferences, finalizers and the like.
+ * creationTimestamp decides which of two conflicting objects wins (the older one), so it is kept,
+ * as the API's RFC 3339 string (on listed core objects client-node makes it a Date: ~100 bytes).
  */
 function slim<T extends KubernetesObject>(obj: T): T {
   const meta = obj.metadata;
@@ -87,6 +88,9 @@ function slim<T extends KubernetesObject>(obj: T): T {
   if (meta.uid !== undefined) kept.uid = meta.uid;
   if (meta.resourceVersion !== undefined) kept.resourceVersion = meta.resourceVersion;
   if (meta.generation !== undefined) kept.generation = meta.generation;
+  const created = creationTimestampText(meta.creationTimestamp as unknown);
+  // The API's own text (second resolution) is what every replica sees; typed as a Date by client-node.
+  if (created !== undefined) kept.creationTimestamp = created as unknown as Date;
   if (meta.labels !== undefined) kept.labels = meta.labels;
   if (meta.annotations !== undefined) {
     if (meta.annotations[LAST_APPLIED] === undefined) kept.annotations = meta.annotations;
@@ -97,6 +101,12 @@ function slim<T extends KubernetesObject>(obj: T): T {
   }
   obj.metadata = kept;
   return obj;
+}
+
+function creationTimestampText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return undefined;
 }
 
 function sameVersion(a: KubernetesObject | undefined, b: KubernetesObject): boolean {

@@ -1,5 +1,6 @@
 import { jwtCredentialSpecSchema, kongConsumerSpecSchema, routeSpecSchema, type RouteCrdSpec } from '../../model/crds.js';
 import type { Diagnostic, ObjectRef } from '../../model/diagnostics.js';
+import type { HostPolicy } from '../../model/host-policy.js';
 import type { BackendSpec, ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec, ServiceInfo } from '../../model/resources.js';
 import { resolveServiceEndpoints } from './endpoints.js';
 import { kubeId } from './ids.js';
@@ -19,7 +20,7 @@ const SERVICE_DEFAULTS = { connectTimeoutMs: 60_000, readTimeoutMs: 60_000, writ
  * (consumerRef, key conflicts) are the translator's job. Output is sorted by namespace/name so
  * the snapshot hash does not depend on informer order.
  */
-export function toResourceSet(input: ToResourceSetInput): ResourceSet {
+export function toResourceSet(input: ToResourceSetInput, opts: { hostPolicy?: HostPolicy } = {}): ResourceSet {
   const diagnostics: Diagnostic[] = [];
   const consumers = sortByRef(input.consumers)
     .map((o) => toConsumer(o, diagnostics))
@@ -30,7 +31,9 @@ export function toResourceSet(input: ToResourceSetInput): ResourceSet {
   const routes = sortByRef(input.routes)
     .map((o) => toRoute(o, input, diagnostics))
     .filter((r): r is RouteSpec => r !== undefined);
-  return { consumers, credentials, routes, diagnostics };
+  const resources: ResourceSet = { consumers, credentials, routes, diagnostics };
+  if (opts.hostPolicy !== undefined) resources.hostPolicy = opts.hostPolicy;
+  return resources;
 }
 
 /**
@@ -89,6 +92,8 @@ function toCredential(obj: CustomObject, input: ToResourceSetInput, diagnostics:
     tags: [],
   };
   // HMAC keys are bytes, used as stored; a PEM is text.
+  const createdAt = creationTime(obj);
+  if (createdAt !== undefined) c.createdAt = createdAt;
   if (hmac) c.secret = secret.value;
   else c.rsaPublicKey = secret.value.toString('utf8');
   return c;
@@ -135,6 +140,8 @@ function toRoute(
     service,
     tags: [],
   };
+  const createdAt = creationTime(obj);
+  if (createdAt !== undefined) route.createdAt = createdAt;
   const jwt = spec.plugins?.jwt;
   if (jwt) {
     // `anonymous` names a KongConsumer object in the same namespace, resolved by the translator.
@@ -147,6 +154,14 @@ function toRoute(
     const r = routeSpecSchema.safeParse(o.spec);
     return !r.success && r.error.issues.every((i) => i.path[0] === 'plugins' && i.path[1] === 'jwt');
   }
+}
+
+/** metadata.creationTimestamp as ISO 8601 UTC (one format, whether the API's text or a Date). */
+function creationTime(obj: CustomObject): string | undefined {
+  const raw = obj.metadata?.creationTimestamp;
+  if (raw === undefined) return undefined;
+  const ms = raw instanceof Date ? raw.getTime() : Date.parse(raw);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
 function withoutJwt(spec: unknown): unknown {

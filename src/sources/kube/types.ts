@@ -9,6 +9,8 @@ export interface ObjectMeta {
   generation?: number;
   uid?: string;
   resourceVersion?: string;
+  /** RFC 3339 text as the API serves it (client-node's typed lists make it a Date). */
+  creationTimestamp?: string | Date;
 }
 
 /** A portcullis.dev custom resource; `spec` is validated with the zod schemas, hence unknown. */

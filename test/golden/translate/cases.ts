@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { parseHostPolicy, type HostPolicy } from '../../../src/model/host-policy.js';
 import type { ResourceSet } from '../../../src/model/resources.js';
 import { parseDeclarative } from '../../../src/sources/declarative/parse.js';
 import { inputFromObjects } from '../../../src/sources/kube/input-from-objects.js';
@@ -39,10 +40,10 @@ export function yamlObjects(text: string): unknown[] {
 }
 
 /** Kubernetes objects → ResourceSet, with the kinds inputFromObjects did not use. */
-export function kubeResources(objects: readonly unknown[]): { resources: ResourceSet; ignored: string[] } {
+export function kubeResources(objects: readonly unknown[], hostPolicy?: HostPolicy): { resources: ResourceSet; ignored: string[] } {
   const { input, ignored } = inputFromObjects(objects);
   return {
-    resources: toResourceSet(input),
+    resources: toResourceSet(input, hostPolicy ? { hostPolicy } : {}),
     ignored: ignored.map((o) => (o as { kind?: string }).kind ?? '?').sort(),
   };
 }
@@ -54,6 +55,14 @@ export function caseResources(name: string, source: CaseSource): { resources: Re
     const { resources, fatal } = parseKongYml(text, file);
     return { resources, meta: { source, fatal } };
   }
-  const { resources, ignored } = kubeResources(yamlObjects(text));
-  return { resources, meta: { source, ignored } };
+  // An optional host-policy.yaml next to input.yaml: the controller's --host-policy.
+  const policyFile = join(goldenDir, name, 'host-policy.yaml');
+  let hostPolicy: HostPolicy | undefined;
+  if (existsSync(policyFile)) {
+    const parsed = parseHostPolicy(readFileSync(policyFile, 'utf8'));
+    if (!parsed.ok) throw new Error(`${name}/host-policy.yaml: ${parsed.message}`);
+    hostPolicy = parsed.policy;
+  }
+  const { resources, ignored } = kubeResources(yamlObjects(text), hostPolicy);
+  return { resources, meta: { source, ignored, ...(hostPolicy && { hostPolicy: 'host-policy.yaml' }) } };
 }

@@ -30,6 +30,7 @@ function shuffled<T>(xs: readonly T[], rnd: () => number): T[] {
 
 function shuffleSet(r: ResourceSet, rnd: () => number): ResourceSet {
   return {
+    ...r,
     consumers: shuffled(r.consumers, rnd),
     credentials: shuffled(r.credentials, rnd),
     routes: shuffled(r.routes, rnd),
