@@ -24,6 +24,9 @@ Listener options (standalone and controller; flag, then env var, then default):
   --drain-seconds N           PORTCULLIS_DRAIN_SECONDS  10
   --workers N                 PORTCULLIS_WORKERS        0 (N > 0: N proxy worker processes;
                                                         the source, admin and status stay in one primary)
+  --token-cache-bytes N|auto  PORTCULLIS_TOKEN_CACHE_BYTES  auto (heap bytes of verified tokens cached by
+                                                        the whole pod, split evenly across the workers;
+                                                        auto = 1/8 of the V8 heap limit, 1-64 MiB; 0 = off)
 `;
 
 const gatewayFlagOptions = Object.fromEntries(

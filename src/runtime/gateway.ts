@@ -11,6 +11,7 @@ import { createStatusServer } from '../status/server.js';
 import { startClusterPrimary } from './cluster-primary.js';
 import { createSnapshotApplier, createSourceFailureReporter } from './snapshot-applier.js';
 import { createGatewayProxy, listenerFields } from './gateway-proxy.js';
+import { attachTokenCache, podTokenCacheBytes } from './token-cache.js';
 
 export interface GatewayRuntime {
   store: SnapshotStore;
@@ -53,6 +54,8 @@ async function startSingleProcess(opts: GatewayRuntimeOptions): Promise<GatewayR
   const store = new SnapshotStore();
   const metrics = new GatewayMetrics();
   metrics.watch(store);
+  const tokenCacheBytes = podTokenCacheBytes(gateway);
+  attachTokenCache({ store, registry: metrics.registry, budgetBytes: tokenCacheBytes });
   const readiness = new Readiness(store);
   const accessLog = createAccessLog({ enabled: gateway.accessLog });
   const proxy = createGatewayProxy(gateway, { store, metrics, accessLog, logger, readiness });
@@ -66,6 +69,7 @@ async function startSingleProcess(opts: GatewayRuntimeOptions): Promise<GatewayR
     {
       mode: opts.mode,
       ...listenerFields(gateway),
+      token_cache_bytes: tokenCacheBytes,
     },
     'portcullis listening',
   );
