@@ -6,9 +6,13 @@
 // the process tree: primary + workers) before and after each attack wave, and the cache's hit rate
 // for the honest requests and its bytes/entries/budget from /metrics. One process, then --workers 2.
 // usage: node bench/token-cache.mjs [--attack 60000] [--routes 6] [--token-bytes 3900] [--honest 300]
-//          [--waves 2] [--workers 2] [--concurrency 32] [--only one|workers] [--no-build] [-- gateway args...]
+//          [--waves 2] [--workers 2] [--concurrency 32] [--only one|workers] [--pod-memory MiB] [--no-build]
+//          [-- gateway args...]
+// --pod-memory M gives every gateway process the V8 heap Node 20 picks in a container limited to M MiB
+// (old space = M/4, as V8 sizes it from the cgroup limit Node passes it), e.g. --pod-memory 512 for
+// the chart's default limit.
 // PORTCULLIS_BENCH_CLI=/path/cli.js measures another build (e.g. main's, for a before/after).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -31,6 +35,7 @@ const { values: opt, positionals: gatewayArgs } = parseArgs({
     workers: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '32' },
     only: { type: 'string' },
+    'pod-memory': { type: 'string' },
     'no-build': { type: 'boolean', default: false },
   },
 });
@@ -42,6 +47,7 @@ const WAVES = Number(opt.waves);
 const CONCURRENCY = Number(opt.concurrency);
 /** One honest request after every this many attack requests. */
 const HONEST_EVERY = 10;
+const nodeArgs = opt['pod-memory'] ? [`--max-old-space-size=${Math.floor(Number(opt['pod-memory']) / 4)}`] : [];
 installCleanup(1800);
 
 if (!opt['no-build'] && !process.env.PORTCULLIS_BENCH_CLI) {
@@ -134,19 +140,21 @@ const scenarios = [
   { id: `--workers ${opt.workers}`, only: 'workers', args: ['--workers', opt.workers] },
 ].filter((s) => !opt.only || opt.only === s.only);
 
-console.log(`gateway: ${PORTCULLIS_CLI} ${gatewayArgs.join(' ')}`);
+console.log(`gateway: node ${nodeArgs.join(' ')} ${PORTCULLIS_CLI} ${gatewayArgs.join(' ')}`);
 console.log(`${ROUTES} routes (one jwt plugin each), ${HONEST} honest tokens of ${honest[0].token.length} chars, `
   + `${WAVES} attack wave(s) of ${ATTACK} distinct valid tokens of ${sampleAttack.length} chars, one honest request per ${HONEST_EVERY} attack requests`);
 
 const rows = [];
 try {
   for (const s of scenarios) {
-    const gw = await startPortcullis(dir, yamlFile, { name: s.only, cpu: undefined, args: [...s.args, ...gatewayArgs] });
+    const gw = await startPortcullis(dir, yamlFile, { name: s.only, cpu: undefined, nodeArgs, args: [...s.args, ...gatewayArgs] });
     const pool = new Pool(`http://127.0.0.1:${gw.port}`, { connections: CONCURRENCY });
+    const row = { id: s.id, processes: processTree(gw.child.pid).length, waves: [] };
+    rows.push(row);
     try {
       okOnly(await send(pool, honestRound(3)), 'honest warm-up');
       await settle();
-      const row = { id: s.id, processes: processTree(gw.child.pid).length, rssBefore: rssMiB(gw.child.pid), waves: [] };
+      row.rssBefore = rssMiB(gw.child.pid);
       for (let wave = 1; wave <= WAVES; wave++) {
         const m0 = await metrics(gw.statusPort);
         const counter = { honest: 0 };
@@ -162,10 +170,14 @@ try {
           hitDuring: hitRate(m0, m1, counter.honest), hitAfter: hitRate(m1, m2, HONEST), cache: m2,
         });
       }
-      row.peak = rssMiB(gw.child.pid);
-      rows.push(row);
+    } catch (err) {
+      // A gateway that runs out of heap under the attack is a result, not a bench failure.
+      const log = readFileSync(gw.logFile, 'utf8');
+      const oom = /heap out of memory|Allocation failed/.test(log);
+      row.failed = `${oom ? 'ran out of heap' : 'failed'} in wave ${row.waves.length + 1}: ${err.message ?? err}`.slice(0, 160);
+      console.error(`${s.id}: ${row.failed}`);
     } finally {
-      await pool.close();
+      await pool.destroy();
       await stopProcess(gw.child);
     }
   }
@@ -178,9 +190,9 @@ const mib = (b) => (b === undefined ? 'n/a' : fmt(b / 2 ** 20, 1));
 const pct = (p) => (p === undefined ? 'n/a' : `${fmt(p, 1)} %`);
 console.log(markdownTable(
   ['gateway', 'processes', 'wave', 'RSS before MiB', 'RSS after MiB', 'Δ RSS MiB', 'req/s', 'honest hit rate during attack', 'honest hit rate after', 'cache MiB (budget)', 'entries', 'evictions'],
-  rows.flatMap((r) => r.waves.map((w, i) => [
+  rows.flatMap((r) => [...r.waves.map((w, i) => [
     r.id, String(r.processes), String(i + 1), fmt(r.rssBefore, 1), fmt(w.rss, 1), fmt(w.rss - r.rssBefore, 1), fmt(w.rps),
     pct(w.hitDuring), pct(w.hitAfter), `${mib(w.cache.bytes)} (${mib(w.cache.budget)})`,
     w.cache.entries === undefined ? 'n/a' : fmt(w.cache.entries), w.cache.evictions === undefined ? 'n/a' : fmt(w.cache.evictions),
-  ])),
+  ]), ...(r.failed ? [[r.id, String(r.processes), String(r.waves.length + 1), fmt(r.rssBefore, 1), r.failed, '', '', '', '', '', '', '']] : [])]),
 ));
