@@ -89,6 +89,7 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAu
       outcome: authenticatedFor(credential),
       exp: numberOrUndefined(ownClaim(decoded.payload, 'exp')),
       nbf: numberOrUndefined(ownClaim(decoded.payload, 'nbf')),
+      index: credentialsByKey,
     };
   };
 

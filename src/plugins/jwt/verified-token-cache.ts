@@ -20,6 +20,11 @@ export interface VerifiedToken {
   /** The exp / nbf claims when they are numbers (anything else is checked as "not a number"). */
   readonly exp: number | undefined;
   readonly nbf: number | undefined;
+  /**
+   * A snapshot's credential index (built once, never changed) known to hold `credential`: a
+   * lookup through that same index needs no map lookup to know the credential is current.
+   */
+  index: ReadonlyMap<string, Credential>;
 }
 
 export type VerifiedTokenCache = TokenCache<VerifiedToken>;
@@ -47,14 +52,18 @@ export function createVerifiedTokenCache(budgetBytes: number): VerifiedTokenCach
  */
 export const processTokenCache: VerifiedTokenCache = createVerifiedTokenCache(defaultTokenCacheBytes());
 
-/** Whether `credentialsByKey` still holds the credential `v` was verified with. */
+/** Whether `credentialsByKey` (a snapshot's index) holds the credential `v` was verified with. */
 export function stillCurrent(v: VerifiedToken, credentialsByKey: ReadonlyMap<string, Credential>): boolean {
-  return credentialsByKey.get(v.credential.key) === v.credential;
+  if (v.index === credentialsByKey) return true;
+  if (credentialsByKey.get(v.credential.key) !== v.credential) return false;
+  v.index = credentialsByKey;
+  return true;
 }
 
 /**
  * After a snapshot swap: drop what was verified against credentials the new snapshot no longer
  * holds (they could never be hit again, and would keep the old snapshot's key material alive).
+ * What stays now points at the new index, so no entry keeps the old one alive either.
  */
 export function dropStaleVerifications(cache: VerifiedTokenCache, credentialsByKey: ReadonlyMap<string, Credential>): number {
   return cache.retain((v) => stillCurrent(v, credentialsByKey));

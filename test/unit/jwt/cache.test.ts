@@ -211,8 +211,11 @@ describe('verified-token cache in the authenticator', () => {
       makeAuthenticator([credential, hs], {}, { cache }).authenticate(bearer(token), NOW);
       makeAuthenticator([credential, hs], {}, { cache }).authenticate(bearer(mint({ algorithm: 'HS256', key: 'hs', secret: HS_SECRET })), NOW);
       expect(cache.size).toBe(2);
-      expect(dropStaleVerifications(cache, new Map([['hs', hs]]))).toBe(1);
+      const next = new Map([['hs', hs]]);
+      expect(dropStaleVerifications(cache, next)).toBe(1);
       expect(cache.size).toBe(1);
+      // What stays points at the new index: no entry keeps the previous snapshot's alive.
+      expect(cache.get(mint({ algorithm: 'HS256', key: 'hs', secret: HS_SECRET }))?.index).toBe(next);
       expect(dropStaleVerifications(cache, new Map([['hs', makeCredential(hs.spec)]]))).toBe(1);
       expect(cache.size).toBe(0);
     });
