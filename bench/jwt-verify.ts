@@ -6,6 +6,7 @@
 import { jwtPluginConfigSchema } from '../src/model/jwt-config.js';
 import type { JwtAlgorithm } from '../src/model/algorithms.js';
 import { createJwtAuthenticator } from '../src/plugins/jwt/authenticator.js';
+import { createVerifiedTokenCache } from '../src/plugins/jwt/verified-token-cache.js';
 import { importCredentialKeys } from '../src/plugins/jwt/keys.js';
 import type { AuthRequest } from '../src/plugins/jwt/types.js';
 import type { Consumer, Credential } from '../src/snapshot/types.js';
@@ -31,12 +32,12 @@ function setup(alg: JwtAlgorithm) {
   const credential: Credential = { id: 'cred', key: 'k', algorithm: alg, consumer, spec, ...imported.keys };
   const token = mintToken({ algorithm: alg, key: 'k', expiresInSeconds: 3600, now: NOW, ...(pair ? { privateKeyPem: pair.privateKeyPem } : { secret }) });
   const req: AuthRequest = { method: 'GET', rawQuery: '', rawHeaders: ['Host', 'x', 'Authorization', `Bearer ${token}`] };
-  const make = (cacheSize: number) =>
+  const make = (cacheBytes: number) =>
     createJwtAuthenticator({
       pluginId: 'p', config: jwtPluginConfigSchema.parse({ claimsToVerify: ['exp'] }),
-      credentialsByKey: new Map([['k', credential]]), cacheSize,
+      credentialsByKey: new Map([['k', credential]]), cache: createVerifiedTokenCache(cacheBytes),
     });
-  return { req, uncached: make(0), cached: make(10_000) };
+  return { req, uncached: make(0), cached: make(32 << 20) };
 }
 
 function measure(fn: () => void, minMs = 400): number {

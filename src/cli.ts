@@ -38,6 +38,9 @@ Listener options (standalone and controller; flag, then env var, then default):
   --underscore-headers drop|keep  PORTCULLIS_UNDERSCORE_HEADERS  drop (keep: forward request header
                                                         names with "_", except spellings of X-Consumer-*,
                                                         X-Forwarded-* and the other headers the gateway sets)
+  --token-cache-bytes N|auto  PORTCULLIS_TOKEN_CACHE_BYTES  auto (heap bytes of verified tokens cached by
+                                                        the whole pod, split evenly across the workers;
+                                                        auto = 1/8 of the V8 heap limit, 1-64 MiB; 0 = off)
 `;
 
 const gatewayFlagOptions = Object.fromEntries(

@@ -23,6 +23,8 @@ export interface GatewayOptions {
   workers: number;
   /** Request header names containing "_": dropped (nginx's default) or forwarded (protected spellings never). */
   underscoreHeaders: 'drop' | 'keep';
+  /** Heap bytes the pod's verified-token caches may hold together; undefined = derived from the heap limit. */
+  tokenCacheBytes: number | undefined;
 }
 
 /** Flag → env var → default, as design.md's listener contract says. */
@@ -38,6 +40,7 @@ export const GATEWAY_FLAGS = {
   'shutdown-delay': { type: 'string', env: 'PORTCULLIS_SHUTDOWN_DELAY', default: '0' },
   workers: { type: 'string', env: 'PORTCULLIS_WORKERS', default: '0' },
   'underscore-headers': { type: 'string', env: 'PORTCULLIS_UNDERSCORE_HEADERS', default: 'drop' },
+  'token-cache-bytes': { type: 'string', env: 'PORTCULLIS_TOKEN_CACHE_BYTES', default: 'auto' },
 } as const;
 
 export type GatewayFlagName = keyof typeof GATEWAY_FLAGS;
@@ -71,7 +74,19 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
     shutdownDelaySeconds: nonNegativeInt(get('shutdown-delay'), '--shutdown-delay'),
     workers: nonNegativeInt(get('workers'), '--workers'),
     underscoreHeaders,
+    tokenCacheBytes: byteSize(get('token-cache-bytes'), '--token-cache-bytes'),
   };
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 };
+
+/** "auto" → undefined; otherwise bytes, optionally with a Ki/Mi/Gi suffix as in Kubernetes quantities. */
+function byteSize(value: string, flag: string): number | undefined {
+  if (value === 'auto') return undefined;
+  const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(value);
+  const n = m ? Number(m[1]) * BYTE_UNITS[m[2] ?? '']! : NaN;
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${flag}: expected auto or a byte count such as 33554432, 32768Ki or 32Mi, got '${value}'`);
+  return n;
 }
 
 function nonNegativeInt(value: string, flag: string): number {

@@ -17,6 +17,7 @@ import { WorkerFleet } from './worker-fleet.js';
 import { isFromWorker, WORKER_ENV, type FromWorker, type MetricsJson, type ToWorker } from './worker-protocol.js';
 import { listenerFields } from './gateway-proxy.js';
 import { onStopSignals, ShutdownDelay } from './shutdown-delay.js';
+import { attachTokenCache, podTokenCacheBytes, workerTokenCacheBytes } from './token-cache.js';
 
 const WORKERS_GATE = 'proxy workers';
 /** A scrape waits this long for workers' metrics; a worker that does not answer is left out. */
@@ -89,6 +90,11 @@ export async function startClusterPrimary(opts: GatewayRuntimeOptions): Promise<
 
   const metrics = new GatewayMetrics({ registry: new ClusterMetricsRegistry(collectWorkers) });
   metrics.watch(store);
+  // The primary translates but never authenticates a request: its cache holds nothing. The pod's
+  // budget is resolved once, here, and handed to every worker, which keeps its share.
+  const tokenCacheBytes = podTokenCacheBytes(gateway);
+  attachTokenCache({ store, registry: metrics.registry, budgetBytes: 0 });
+  const workerOptions = JSON.stringify({ ...gateway, tokenCacheBytes });
   const restarts = new Counter({
     name: 'portcullis_worker_restarts_total',
     help: 'Proxy workers restarted after they exited unexpectedly',
@@ -125,7 +131,7 @@ export async function startClusterPrimary(opts: GatewayRuntimeOptions): Promise<
   });
 
   const fork = (slot: number) => {
-    const w = cluster.fork({ [WORKER_ENV.slot]: String(slot), [WORKER_ENV.options]: JSON.stringify(gateway) });
+    const w = cluster.fork({ [WORKER_ENV.slot]: String(slot), [WORKER_ENV.options]: workerOptions });
     live.set(w.id, w);
     fleet.started(slot, w.id, w.process.pid, Date.now());
     w.on('message', (msg: unknown) => {
@@ -203,6 +209,8 @@ export async function startClusterPrimary(opts: GatewayRuntimeOptions): Promise<
       mode: opts.mode,
       workers: gateway.workers,
       ...listenerFields(gateway),
+      token_cache_bytes: tokenCacheBytes,
+      token_cache_bytes_per_worker: workerTokenCacheBytes(tokenCacheBytes, gateway.workers),
     },
     'portcullis listening (proxy in worker processes)',
   );

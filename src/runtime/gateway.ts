@@ -13,6 +13,7 @@ import { startClusterPrimary } from './cluster-primary.js';
 import { createSnapshotApplier, createSourceFailureReporter } from './snapshot-applier.js';
 import { createGatewayProxy, listenerFields } from './gateway-proxy.js';
 import { onStopSignals, ShutdownDelay } from './shutdown-delay.js';
+import { attachTokenCache, podTokenCacheBytes } from './token-cache.js';
 
 export interface GatewayRuntime {
   store: SnapshotStore;
@@ -55,6 +56,8 @@ async function startSingleProcess(opts: GatewayRuntimeOptions): Promise<GatewayR
   const store = new SnapshotStore();
   const metrics = new GatewayMetrics();
   metrics.watch(store);
+  const tokenCacheBytes = podTokenCacheBytes(gateway);
+  attachTokenCache({ store, registry: metrics.registry, budgetBytes: tokenCacheBytes });
   const readiness = new Readiness(store);
   const accessLog = createAccessLog({ enabled: gateway.accessLog });
   const proxy = createGatewayProxy(gateway, { store, metrics, accessLog, logger, readiness });
@@ -69,6 +72,7 @@ async function startSingleProcess(opts: GatewayRuntimeOptions): Promise<GatewayR
     {
       mode: opts.mode,
       ...listenerFields(gateway),
+      token_cache_bytes: tokenCacheBytes,
     },
     'portcullis listening',
   );

@@ -9,6 +9,7 @@ import { createSnapshotApplier } from './snapshot-applier.js';
 import { isToWorker, WORKER_ENV, type FromWorker, type MetricsJson, type ToWorker } from './worker-protocol.js';
 import { createGatewayProxy } from './gateway-proxy.js';
 import { onStopSignals, ShutdownDelay } from './shutdown-delay.js';
+import { attachTokenCache, podTokenCacheBytes, workerTokenCacheBytes } from './token-cache.js';
 
 /** Linux PIPE_BUF: a write(2) of at most this many bytes to a pipe is never interleaved with another's. */
 const PIPE_BUF = 4096;
@@ -35,6 +36,8 @@ export async function runProxyWorker(slot: number, gateway: GatewayOptions): Pro
   const metrics = new GatewayMetrics();
   metrics.watch(store);
   registerWorkerMetrics(metrics, store, slot);
+  // The primary resolved the pod's budget; this worker holds its share.
+  attachTokenCache({ store, registry: metrics.registry, budgetBytes: workerTokenCacheBytes(podTokenCacheBytes(gateway), gateway.workers) });
   const readiness = new Readiness(store);
   // Several processes share stdout: keep every write whole lines and at most PIPE_BUF bytes, so
   // lines from different workers may interleave but never tear.

@@ -7,59 +7,54 @@ import {
   missingAnonymousRejection,
   type ClaimState,
   type Rejection,
-  type RejectionSet,
 } from './responses.js';
 import { verifySignature } from './signature.js';
-import { LruCache } from './token-cache.js';
 import { collectTokens, planTokenSources } from './token-sources.js';
 import type { AuthOutcome, AuthRequest, JwtAuthenticator, JwtAuthenticatorDeps } from './types.js';
+import { processTokenCache, stillCurrent, type Authenticated, type VerifiedToken } from './verified-token-cache.js';
 
-export const DEFAULT_TOKEN_CACHE_SIZE = 10_000;
-/** Longer tokens are verified every time: bounds the cache's memory (10k × 4 KiB worst case). */
+/** Longer tokens are verified every time: one token may not take a large share of the budget. */
 const MAX_CACHEABLE_TOKEN_LENGTH = 4096;
 
-/** The authenticator plus a read-only view of its cache, for tests and the debug endpoint. */
+/** The authenticator plus a read-only view of the cache it uses, for tests and the debug endpoint. */
 export interface CachingJwtAuthenticator extends JwtAuthenticator {
-  /** Number of verified tokens currently cached. */
+  /** Number of verified tokens in the cache this authenticator uses (shared with other instances). */
   readonly cacheSize: number;
-}
-
-type Authenticated = Extract<AuthOutcome, { kind: 'authenticated' }>;
-
-/** What survives in the cache: the time-independent result of decode + signature check. */
-interface VerifiedToken {
-  outcome: Authenticated;
-  exp: unknown;
-  nbf: unknown;
 }
 
 const SKIPPED: AuthOutcome = Object.freeze({ kind: 'skipped' });
 
+/** One frozen outcome per credential, whichever plugin instance verified it. */
+const outcomes = new WeakMap<Credential, Authenticated>();
+function authenticatedFor(credential: Credential): Authenticated {
+  let outcome = outcomes.get(credential);
+  if (outcome === undefined) {
+    outcome = Object.freeze({ kind: 'authenticated', consumer: credential.consumer, credential });
+    outcomes.set(credential, outcome);
+  }
+  return outcome;
+}
+
+const numberOrUndefined = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
 /**
- * One jwt plugin instance, bound to one snapshot's credentials (a new snapshot builds a new
- * authenticator, hence a fresh cache). Implements kong-jwt-compat.md §3 in order.
+ * One jwt plugin instance, bound to one snapshot's credentials. Verified tokens go to the cache
+ * shared by every instance of the process (deps.cache, by default the process-wide one); an
+ * entry is used only when it was verified the way this instance would verify it (see
+ * VerifiedToken). Implements kong-jwt-compat.md §3 in order.
  */
 export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAuthenticator {
   const { config, credentialsByKey } = deps;
   const plan = planTokenSources(config);
   const rejections = buildRejections(config.keyClaimName, config.realm);
-  const cache = new LruCache<VerifiedToken>(deps.cacheSize ?? DEFAULT_TOKEN_CACHE_SIZE);
+  const cache = deps.cache ?? processTokenCache;
   const checkExp = config.claimsToVerify.includes('exp');
   const checkNbf = config.claimsToVerify.includes('nbf');
   const maxExpiration = config.maximumExpiration;
   const keyClaimName = config.keyClaimName;
+  const secretIsBase64 = config.secretIsBase64;
   const skipPreflight = !config.runOnPreflight;
   const onFailure = failureHandler(deps.anonymous);
-  const outcomes = new Map<Credential, Authenticated>();
-
-  const authenticatedFor = (credential: Credential): Authenticated => {
-    let outcome = outcomes.get(credential);
-    if (outcome === undefined) {
-      outcome = Object.freeze({ kind: 'authenticated', consumer: credential.consumer, credential });
-      outcomes.set(credential, outcome);
-    }
-    return outcome;
-  };
 
   /** Decode, find the credential, check the signature: everything that does not depend on time. */
   const verify = (token: string): VerifiedToken | Rejection => {
@@ -79,7 +74,7 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAu
     if (decoded.alg !== credential.algorithm) return rejections.algorithmMismatch;
 
     const key = isHmacAlgorithm(credential.algorithm)
-      ? config.secretIsBase64
+      ? secretIsBase64
         ? credential.hmacKeyFromBase64
         : credential.hmacKey
       : credential.publicKey;
@@ -88,9 +83,13 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAu
     if (!verifySignature(decoded.alg, key, decoded.signingInput, decoded.signature)) return rejections.badSignature;
 
     return {
+      keyClaimName,
+      secretIsBase64,
+      credential,
       outcome: authenticatedFor(credential),
-      exp: ownClaim(decoded.payload, 'exp'),
-      nbf: ownClaim(decoded.payload, 'nbf'),
+      exp: numberOrUndefined(ownClaim(decoded.payload, 'exp')),
+      nbf: numberOrUndefined(ownClaim(decoded.payload, 'nbf')),
+      index: credentialsByKey,
     };
   };
 
@@ -99,14 +98,14 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAu
     if (checkExp || checkNbf) {
       const exp: ClaimState = !checkExp
         ? 'ok'
-        : typeof verified.exp !== 'number'
+        : verified.exp === undefined
           ? 'not_number'
           : verified.exp <= now
             ? 'failed'
             : 'ok';
       const nbf: ClaimState = !checkNbf
         ? 'ok'
-        : typeof verified.nbf !== 'number'
+        : verified.nbf === undefined
           ? 'not_number'
           : verified.nbf > now
             ? 'failed'
@@ -116,7 +115,7 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAu
     }
     if (maxExpiration > 0) {
       const exp = verified.exp;
-      if (typeof exp !== 'number' || exp - now > maxExpiration) return rejections.maxExpiration;
+      if (exp === undefined || exp - now > maxExpiration) return rejections.maxExpiration;
     }
     return undefined;
   };
@@ -128,14 +127,26 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAu
     if (collected.kind === 'unrecognizable') return rejections.unrecognizableToken;
     const token = collected.token;
 
-    let verified = cache.get(token);
-    if (verified === undefined) {
-      const result = verify(token);
-      if ('kind' in result) return result;
-      verified = result;
-      if (token.length <= MAX_CACHEABLE_TOKEN_LENGTH) cache.set(token, verified);
+    const cached = cache.get(token);
+    if (
+      cached !== undefined &&
+      cached.keyClaimName === keyClaimName &&
+      cached.secretIsBase64 === secretIsBase64 &&
+      stillCurrent(cached, credentialsByKey)
+    ) {
+      cache.hits++;
+      return checkTime(cached, now) ?? cached.outcome;
     }
-    return checkTime(verified, now) ?? verified.outcome;
+    cache.misses++;
+    const result = verify(token);
+    if ('kind' in result) {
+      // Verified differently before (another instance's settings, or a credential since changed):
+      // that verification says nothing about this token now.
+      if (cached !== undefined) cache.delete(token);
+      return result;
+    }
+    if (token.length <= MAX_CACHEABLE_TOKEN_LENGTH) cache.set(token, result);
+    return checkTime(result, now) ?? result.outcome;
   };
 
   return {

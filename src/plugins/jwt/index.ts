@@ -1,4 +1,5 @@
-export { createJwtAuthenticator, DEFAULT_TOKEN_CACHE_SIZE, type CachingJwtAuthenticator } from './authenticator.js';
+export { createJwtAuthenticator, type CachingJwtAuthenticator } from './authenticator.js';
 export { importCredentialKeys, type ImportedCredentialKeys, type KeyImportResult } from './keys.js';
 export type { RejectReason } from './responses.js';
 export type { AuthOutcome, AuthRequest, JwtAuthenticator, JwtAuthenticatorDeps } from './types.js';
+export { createVerifiedTokenCache, defaultTokenCacheBytes, dropStaleVerifications, processTokenCache, type VerifiedTokenCache } from './verified-token-cache.js';

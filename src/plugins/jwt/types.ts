@@ -1,5 +1,6 @@
 import type { JwtPluginConfig } from '../../model/jwt-config.js';
 import type { Consumer, Credential } from '../../snapshot/types.js';
+import type { VerifiedTokenCache } from './verified-token-cache.js';
 
 /** What the jwt plugin needs from a request; nothing fastify-specific. */
 export interface AuthRequest {
@@ -27,7 +28,7 @@ export type AuthOutcome =
       reason: string;
     };
 
-/** One compiled plugin instance (shared by every route it applies to, with its token cache). */
+/** One compiled plugin instance (shared by every route it applies to). */
 export interface JwtAuthenticator {
   readonly pluginId: string;
   readonly config: JwtPluginConfig;
@@ -44,6 +45,6 @@ export interface JwtAuthenticatorDeps {
    * undefined when config.anonymous is unset; { missing: value } when it names nobody (→ 500).
    */
   anonymous?: Consumer | { missing: string };
-  /** Upper bound on cached verified tokens for this instance. */
-  cacheSize?: number;
+  /** Where verified tokens are cached; by default the cache every instance of the process shares. */
+  cache?: VerifiedTokenCache;
 }

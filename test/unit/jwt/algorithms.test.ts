@@ -2,6 +2,7 @@ import { constants, createPrivateKey, sign } from 'node:crypto';
 import * as jose from 'jose';
 import { describe, expect, it } from 'vitest';
 import { isHmacAlgorithm, type JwtAlgorithm } from '../../../src/model/algorithms.js';
+import { createVerifiedTokenCache } from '../../../src/plugins/jwt/verified-token-cache.js';
 import type { TestKeyOptions } from '../../../src/tokens/test-keys.js';
 import { ALL_ALGORITHMS, NOW, bearer, credentialFor, keyPairFor, makeAuthenticator, makeCredential, makeSpec, mint } from './fixtures.js';
 
@@ -22,7 +23,7 @@ const variants: Variant[] = [
 
 function setup(v: Variant) {
   const { credential, signing } = credentialFor(v.alg, 'k', undefined, v.opts);
-  const auth = makeAuthenticator([credential], {}, { cacheSize: 0 });
+  const auth = makeAuthenticator([credential], {}, { cache: createVerifiedTokenCache(0) });
   return { credential, signing, auth, token: mint({ algorithm: v.alg, key: 'k', ...signing }) };
 }
 

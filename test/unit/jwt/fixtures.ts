@@ -75,7 +75,7 @@ export function credentialFor(alg: JwtAlgorithm, key = `key-${alg}`, consumer = 
 export function makeAuthenticator(
   credentials: Credential[],
   config: JwtPluginConfigInput = {},
-  extra: Pick<JwtAuthenticatorDeps, 'anonymous' | 'cacheSize'> = {},
+  extra: Pick<JwtAuthenticatorDeps, 'anonymous' | 'cache'> = {},
 ): CachingJwtAuthenticator {
   return createJwtAuthenticator({
     pluginId: 'plugin-1',
