@@ -38,9 +38,9 @@ function modelMatch(entries: readonly RouteEntry[], input: MatchInput): { name: 
       if (!ok) continue;
     }
     if (e.regex !== null) {
-      const m = e.regex.exec(input.path);
-      if (m === null) continue;
-      return { name: e.route.name, stripped: input.path.slice(m[0].length) };
+      const length = e.regex.matchLength(input.path);
+      if (length < 0) continue;
+      return { name: e.route.name, stripped: input.path.slice(length) };
     }
     if (e.prefix !== null) {
       if (!input.path.startsWith(e.prefix)) continue;
