@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { RouteSpec } from '../../../src/model/resources.js';
 import { normalizePath } from '../../../src/proxy/paths.js';
 import { compileRouter } from '../../../src/snapshot/router.js';
-import { comparePriority, parseRouteHost, routeEntries, type RouteEntry } from '../../../src/snapshot/router/entries.js';
+import { comparePriority, routeEntries } from '../../../src/snapshot/router/entries.js';
 import type { CompiledRoute, MatchInput } from '../../../src/snapshot/types.js';
-import { req, route } from '../router/fixtures.js';
+import { linearMatch, req, route } from '../router/fixtures.js';
 import { fcParams } from './fc-settings.js';
 
 /**
@@ -16,40 +16,6 @@ import { fcParams } from './fc-settings.js';
  *   idempotent (a normalized path routes the same when normalized again).
  */
 
-function modelMatch(entries: readonly RouteEntry[], input: MatchInput): { name: string; stripped: string } | undefined {
-  for (const e of entries) {
-    const spec = e.route.spec;
-    if (spec.hosts.length > 0) {
-      const hostOk = spec.hosts.some((raw) => {
-        const h = parseRouteHost(raw);
-        if (h.port !== undefined && h.port !== input.port) return false;
-        if (h.kind === 'exact') return input.host === h.key;
-        if (h.kind === 'suffix') return input.host.length > h.key.length && input.host.endsWith(h.key);
-        return input.host.length > h.key.length && input.host.startsWith(h.key);
-      });
-      if (!hostOk) continue;
-    }
-    if (e.methods !== null && !e.methods.has(input.method)) continue;
-    if (e.headers !== null) {
-      const ok = e.headers.every((h) => {
-        const v = input.header(h.name)?.toLowerCase();
-        return v !== undefined && (h.exact.includes(v) || h.regexes.some((r) => r.test(v)));
-      });
-      if (!ok) continue;
-    }
-    if (e.regex !== null) {
-      const length = e.regex.matchLength(input.path);
-      if (length < 0) continue;
-      return { name: e.route.name, stripped: input.path.slice(length) };
-    }
-    if (e.prefix !== null) {
-      if (!input.path.startsWith(e.prefix)) continue;
-      return { name: e.route.name, stripped: input.path.slice(e.prefix.length) };
-    }
-    return { name: e.route.name, stripped: input.path };
-  }
-  return undefined;
-}
 
 const label = fc.constantFrom('a', 'b', 'api', 'w1', 'x-y', 'A');
 const domain = fc.constantFrom('example.com', 'w1.example.com', 'test', 'b');
@@ -100,7 +66,7 @@ describe('router = linear model in priority order', () => {
         const router = compileRouter(routes);
         for (const r of requests) {
           const input = req(r.path, { host: r.host, port: r.port, method: r.method, headers: r.headers });
-          const want = modelMatch(entries, input);
+          const want = linearMatch(entries, input);
           const got = router.match(input);
           expect(got ? { name: got.route.name, stripped: got.strippedPath } : undefined).toEqual(want);
           total++;

@@ -1,5 +1,6 @@
 import type { RouteSpec } from '../../../src/model/resources.js';
 import type { CompiledRoute, MatchInput, Upstream } from '../../../src/snapshot/types.js';
+import { parseRouteHost, type RouteEntry } from '../../../src/snapshot/router/entries.js';
 
 export const upstreamStub: Upstream = {
   id: 'service:stub',
@@ -48,4 +49,43 @@ export function req(
     path,
     header: (name) => headers[name],
   };
+}
+
+/**
+ * The obvious router: the first matcher, in priority order, whose hosts / methods / headers / path
+ * all accept the request. The indexed router must agree with it (differential and property tests).
+ */
+export function linearMatch(entries: readonly RouteEntry[], input: MatchInput): { name: string; stripped: string } | undefined {
+  for (const e of entries) {
+    const spec = e.route.spec;
+    if (spec.hosts.length > 0) {
+      const hostOk = spec.hosts.some((raw) => {
+        const h = parseRouteHost(raw);
+        if (h.port !== undefined && h.port !== input.port) return false;
+        if (h.kind === 'exact') return input.host === h.key;
+        if (h.kind === 'suffix') return input.host.length > h.key.length && input.host.endsWith(h.key);
+        return input.host.length > h.key.length && input.host.startsWith(h.key);
+      });
+      if (!hostOk) continue;
+    }
+    if (e.methods !== null && !e.methods.has(input.method)) continue;
+    if (e.headers !== null) {
+      const ok = e.headers.every((h) => {
+        const v = input.header(h.name)?.toLowerCase();
+        return v !== undefined && (h.exact.includes(v) || h.regexes.some((r) => r.test(v)));
+      });
+      if (!ok) continue;
+    }
+    if (e.regex !== null) {
+      const end = e.regex.matchLength(input.path);
+      if (end < 0) continue;
+      return { name: e.route.name, stripped: input.path.slice(end) };
+    }
+    if (e.prefix !== null) {
+      if (!input.path.startsWith(e.prefix)) continue;
+      return { name: e.route.name, stripped: input.path.slice(e.prefix.length) };
+    }
+    return { name: e.route.name, stripped: input.path };
+  }
+  return undefined;
 }

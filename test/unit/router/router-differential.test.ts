@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RouteSpec } from '../../../src/model/resources.js';
 import { compileRouter } from '../../../src/snapshot/router.js';
-import { comparePriority, parseRouteHost, routeEntries, type RouteEntry } from '../../../src/snapshot/router/entries.js';
+import { comparePriority, routeEntries } from '../../../src/snapshot/router/entries.js';
 import type { CompiledRoute, MatchInput } from '../../../src/snapshot/types.js';
-import { req, route } from './fixtures.js';
+import { linearMatch, req, route } from './fixtures.js';
 import { seededRandom } from '../../support/seeded-random.js';
 
 /**
@@ -14,40 +14,6 @@ import { seededRandom } from '../../support/seeded-random.js';
  */
 
 
-function referenceMatch(entries: readonly RouteEntry[], input: MatchInput): { name: string; stripped: string } | undefined {
-  for (const e of entries) {
-    const spec = e.route.spec;
-    if (spec.hosts.length > 0) {
-      const hostOk = spec.hosts.some((raw) => {
-        const h = parseRouteHost(raw);
-        if (h.port !== undefined && h.port !== input.port) return false;
-        if (h.kind === 'exact') return input.host === h.key;
-        if (h.kind === 'suffix') return input.host.length > h.key.length && input.host.endsWith(h.key);
-        return input.host.length > h.key.length && input.host.startsWith(h.key);
-      });
-      if (!hostOk) continue;
-    }
-    if (e.methods !== null && !e.methods.has(input.method)) continue;
-    if (e.headers !== null) {
-      const ok = e.headers.every((h) => {
-        const v = input.header(h.name)?.toLowerCase();
-        return v !== undefined && (h.exact.includes(v) || h.regexes.some((r) => r.test(v)));
-      });
-      if (!ok) continue;
-    }
-    if (e.regex !== null) {
-      const end = e.regex.matchLength(input.path);
-      if (end < 0) continue;
-      return { name: e.route.name, stripped: input.path.slice(end) };
-    }
-    if (e.prefix !== null) {
-      if (!input.path.startsWith(e.prefix)) continue;
-      return { name: e.route.name, stripped: input.path.slice(e.prefix.length) };
-    }
-    return { name: e.route.name, stripped: input.path };
-  }
-  return undefined;
-}
 
 function randomCase(seed: number, nRoutes: number): { routes: CompiledRoute[]; requests: MatchInput[] } {
   const r = seededRandom(seed);
@@ -90,7 +56,7 @@ describe('indexed router = linear scan in priority order', () => {
       const router = compileRouter(routes);
       let matched = 0;
       for (const input of requests) {
-        const want = referenceMatch(entries, input);
+        const want = linearMatch(entries, input);
         const got = router.match(input);
         const where = `${input.method} ${input.host}${input.port ? `:${input.port}` : ''} ${input.path}`;
         expect(got ? { name: got.route.name, stripped: got.strippedPath } : undefined, where).toEqual(want);
