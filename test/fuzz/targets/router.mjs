@@ -56,8 +56,8 @@ function model(input) {
       return v !== undefined && (h.exact.includes(v) || h.regexes.some((r) => r.test(v)));
     })) continue;
     if (e.regex !== null) {
-      const m = e.regex.exec(input.path);
-      if (m !== null) return `${e.route.name}|${input.path.slice(m[0].length)}`;
+      const length = e.regex.matchLength(input.path);
+      if (length >= 0) return `${e.route.name}|${input.path.slice(length)}`;
       continue;
     }
     if (e.prefix !== null) {
