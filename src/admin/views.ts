@@ -1,6 +1,6 @@
 import type { CompiledRoute, Consumer, Credential, Snapshot } from '../snapshot/types.js';
 
-/** Pure mapping of snapshot objects to Kong Admin API shapes (kong-jwt-compat.md §7). */
+/** Pure mapping of snapshot objects to Kong Admin API shapes (docs/kong-compatibility.md#admin-api). */
 
 export const REDACTED = '<redacted>';
 

@@ -27,7 +27,7 @@ export interface GatewayOptions {
   tokenCacheBytes: number | undefined;
 }
 
-/** Flag → env var → default, as design.md's listener contract says. */
+/** Flag → env var → default, as the README's listener table documents. */
 export const GATEWAY_FLAGS = {
   'proxy-listen': { type: 'string', env: 'PORTCULLIS_PROXY_LISTEN', default: '0.0.0.0:8000' },
   'admin-listen': { type: 'string', env: 'PORTCULLIS_ADMIN_LISTEN', default: '127.0.0.1:8001' },

@@ -1,4 +1,4 @@
-/** The 13 JWT algorithms Kong's jwt plugin accepts (kong-jwt-compat.md §2). */
+/** The 13 JWT algorithms Kong's jwt plugin accepts (docs/kong-compatibility.md#credentials). */
 export const JWT_ALGORITHMS = [
   'HS256', 'HS384', 'HS512',
   'RS256', 'RS384', 'RS512',

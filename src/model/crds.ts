@@ -3,7 +3,7 @@ import { JWT_ALGORITHMS } from './algorithms.js';
 import { jwtPluginConfigSchema } from './jwt-config.js';
 
 /**
- * zod schemas of the portcullis.dev/v1alpha1 custom resources (design.md, contract).
+ * zod schemas of the portcullis.dev/v1alpha1 custom resources (generated into crds/; usage in docs/install.md).
  * They are the single source of truth: the kube source validates with them and
  * scripts/gen-crds.mjs turns them into the CRD OpenAPI schemas under crds/.
  * Cross-field rules are written twice on purpose: as zod refinements (offline and in the

@@ -1,6 +1,6 @@
 /**
  * Diagnostics are how every source and the translator report a problem with one object
- * without failing the rest ("failures are data", design.md).
+ * without failing the rest ("failures are data", docs/architecture.md).
  */
 
 /** Names the object at fault, in whichever source it came from. */

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
  * Kong's deterministic DB-less ids (kong/db/schema/others/declarative_config.lua): every entity
  * type gets its own namespace uuidv5(KONG_NAMESPACE, "<entity>"), and an entity without an
  * explicit id gets uuidv5(that namespace, <endpoint key or cache key>). We derive ids the same way
- * in every mode so replicas and reloads agree (kong-jwt-compat.md §10).
+ * in every mode so replicas and reloads agree (docs/kong-compatibility.md#decisions-where-kong-is-silent).
  */
 export const KONG_NAMESPACE = 'fd02801f-0957-4a15-a55a-c8d9606f30b5';
 

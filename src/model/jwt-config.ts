@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The jwt plugin's configuration (kong-jwt-compat.md §1), camelCase as in the Route CRD.
+ * The jwt plugin's configuration (docs/kong-compatibility.md#plugin-configuration), camelCase as in the Route CRD.
  * kong.yml uses the snake_case names; the declarative source maps them onto this schema so
  * both sources validate with the same rules.
  */

@@ -134,7 +134,7 @@ export interface RouteSpec {
   };
   /**
    * Set when a plugin that applies to this route could not be configured: the route then fails
-   * closed (500) instead of proxying unauthenticated (design.md lesson 3).
+   * closed (500) instead of proxying unauthenticated (docs/architecture.md: auth fails closed).
    */
   pluginError?: string;
   tags: string[];

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 
-/** Gateway-generated error messages (kong-jwt-compat.md §8). */
+/** Gateway-generated error messages (docs/kong-compatibility.md#proxy-errors). */
 export const ERR = {
   badRequest: 'Bad request',
   noRoute: 'no Route matched with those values',

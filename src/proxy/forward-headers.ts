@@ -13,7 +13,7 @@
  *   frames the body), Upgrade (no websockets), Proxy-Connection, Proxy (httpoxy), Expect (undici
  *   refuses it), Trailer; TE is reduced to "trailers" when the client asked for trailers (Kong).
  *   Proxy-Authorization is forwarded, as Kong does.
- * - Stricter than Kong (kong-jwt-compat.md §9): client-sent identity headers (X-Consumer-ID,
+ * - Stricter than Kong (docs/kong-compatibility.md#stricter-than-kong): client-sent identity headers (X-Consumer-ID,
  *   X-Consumer-Custom-ID, X-Consumer-Username, X-Credential-Identifier, X-Anonymous-Consumer) are
  *   always removed; the jwt plugin appends the real ones after this.
  * - Header names with "_" are dropped, as nginx (underscores_in_headers off) and so Kong drop them:

@@ -1,7 +1,7 @@
 import { errors } from 'undici';
 import { ERR } from './error-response.js';
 
-/** How an upstream failure is answered (kong-jwt-compat.md §8). */
+/** How an upstream failure is answered (docs/kong-compatibility.md#proxy-errors). */
 export interface UpstreamFailure {
   status: 502 | 504 | 500;
   message: string;

@@ -12,7 +12,7 @@ export interface Consumer {
   tags: string[];
   scope: string;
   ref: ObjectRef;
-  /** Precomputed upstream identity headers (kong-jwt-compat.md §4), so the hot path only copies. */
+  /** Precomputed upstream identity headers (docs/kong-compatibility.md#upstream-headers), so the hot path only copies. */
   upstreamHeaders: Readonly<Record<string, string>>;
 }
 

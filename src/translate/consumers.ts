@@ -102,7 +102,7 @@ function idOf(spec: ConsumerSpec): string {
 }
 
 /**
- * Upstream identity headers (kong-jwt-compat.md §4); absent values are simply not sent. One
+ * Upstream identity headers (docs/kong-compatibility.md#upstream-headers); absent values are simply not sent. One
  * literal per case, in the same order, so each object keeps its properties in-object.
  */
 function identityHeaders(rawId: string, spec: ConsumerSpec): Record<string, string> {

@@ -41,7 +41,7 @@ const numberOrUndefined = (v: unknown): number | undefined => (typeof v === 'num
  * One jwt plugin instance, bound to one snapshot's credentials. Verified tokens go to the cache
  * shared by every instance of the process (deps.cache, by default the process-wide one); an
  * entry is used only when it was verified the way this instance would verify it (see
- * VerifiedToken). Implements kong-jwt-compat.md §3 in order.
+ * VerifiedToken). Implements docs/kong-compatibility.md#request-flow in order.
  */
 export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAuthenticator {
   const { config, credentialsByKey } = deps;

@@ -1,6 +1,6 @@
 /**
  * Strict base64 decoding. Buffer.from(x, 'base64url') silently skips characters outside the
- * alphabet (kong-jwt-compat.md §11), so an altered token could decode "fine": validate first.
+ * alphabet (docs/kong-compatibility.md#stricter-than-kong), so an altered token could decode "fine": validate first.
  */
 
 /** 0..63 for base64url characters, -1 otherwise. */
@@ -44,7 +44,7 @@ export function decodeBase64UrlStrict(segment: string): Buffer | null {
 
 /**
  * Decodes a secret stored as base64 (secret_is_base64): standard or url-safe alphabet, padding
- * optional but correct when present. Anything else → null (kong-jwt-compat.md §10).
+ * optional but correct when present. Anything else → null (docs/kong-compatibility.md#decisions-where-kong-is-silent).
  */
 export function decodeBase64Secret(text: string): Buffer | null {
   let end = text.length;

@@ -13,7 +13,7 @@ export interface DecodedToken {
 export type DecodeResult = DecodedToken | 'invalid_json' | 'invalid_alg' | 'invalid_signature';
 
 /**
- * Decodes a compact JWS in Kong's order (kong-jwt-compat.md §3 step 3): header and payload
+ * Decodes a compact JWS in Kong's order (docs/kong-compatibility.md#request-flow): header and payload
  * (→ invalid JSON), then alg (→ invalid alg), then the signature encoding (→ invalid signature).
  * Like Kong, everything after the second "." is the signature part.
  */

@@ -5,7 +5,7 @@ import { ALGORITHM_PARAMS, EDDSA_SIGNATURE_LENGTH } from './algorithm-params.js'
 /**
  * Verifies a JWS signature over `signingInput` (the ASCII "header.payload" text) with a key
  * imported at snapshot build time. Any exception (malformed signature, OpenSSL refusing the
- * input) counts as a failed verification: never a 500 (kong-jwt-compat.md §9).
+ * input) counts as a failed verification: never a 500 (docs/kong-compatibility.md#stricter-than-kong).
  */
 export function verifySignature(alg: JwtAlgorithm, key: KeyObject, signingInput: string, signature: Buffer): boolean {
   try {

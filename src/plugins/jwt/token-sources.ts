@@ -1,7 +1,7 @@
 import type { JwtPluginConfig } from '../../model/jwt-config.js';
 
 /**
- * Token collection (kong-jwt-compat.md §3 step 2): query parameters, cookies and headers feed
+ * Token collection (docs/kong-compatibility.md#request-flow): query parameters, cookies and headers feed
  * one set of distinct tokens.
  */
 export type CollectedTokens =

@@ -75,7 +75,7 @@ export interface SecretCore {
 }
 
 /**
- * Field checks only (kong-jwt-compat.md §2, §10): key required, algorithm default HS256, HS* need
+ * Field checks only (docs/kong-compatibility.md#credentials, docs/kong-compatibility.md#decisions-where-kong-is-silent): key required, algorithm default HS256, HS* need
  * `secret`, the others need a PEM `rsa_public_key` (loaded and checked by the translator).
  * Messages never include secret or key material.
  */

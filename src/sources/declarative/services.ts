@@ -15,7 +15,7 @@ const ROUTE_FIELDS = new Set(['id', 'name', 'paths', 'hosts', 'methods', 'header
  * Known to Kong, harmless to ignore here: metadata, stream/TLS-only matchers (we serve http/https
  * routes only), buffering knobs (we always stream), the http→https redirect status (only used when
  * a route is https-only, which we serve on the plain listener anyway), and path_handling (we
- * implement Kong's default v0 joining, kong-jwt-compat.md §6).
+ * implement Kong's default v0 joining, docs/kong-compatibility.md#routing).
  */
 const ROUTE_IGNORED = new Set(['created_at', 'updated_at', 'https_redirect_status_code', 'request_buffering', 'response_buffering', 'snis', 'sources', 'destinations', 'path_handling']);
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { errorText } from '../../observability/error-text.js';
 
 /**
- * The single debounced worker (design.md lesson 1): pokes only mark the world dirty; after
+ * The single debounced worker (docs/architecture.md: level-triggered, coalesced rebuilds): pokes only mark the world dirty; after
  * `debounceMs` of quiet (but at most `maxWaitMs` after the first poke of a burst) it calls `build`
  * once. Builds never overlap; a poke during a build schedules one more build afterwards. A build
  * that throws is logged and the previous result stays in force (the caller swaps only on success).

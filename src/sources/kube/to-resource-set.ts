@@ -10,7 +10,7 @@ import { objectRefOf, validateCustomObject } from './validate-object.js';
 
 export type { ToResourceSetInput } from './types.js';
 
-/** Kong's service defaults (kong-jwt-compat.md §5); CRs have no fields for them yet. */
+/** Kong's service defaults (docs/kong-compatibility.md#kongyml); CRs have no fields for them yet. */
 const SERVICE_DEFAULTS = { connectTimeoutMs: 60_000, readTimeoutMs: 60_000, writeTimeoutMs: 60_000, retries: 5 } as const;
 
 /**
@@ -112,7 +112,7 @@ function toRoute(
     spec = v.value;
   } else {
     // A broken jwt config must not drop the route (a broader public route could then match its
-    // paths): keep the route and let it fail closed with a 500 (design.md lesson 3).
+    // paths): keep the route and let it fail closed with a 500 (docs/architecture.md: auth fails closed).
     const rest = jwtOnlyFailure(obj) ? routeSpecSchema.safeParse(withoutJwt(obj.spec)) : undefined;
     if (!rest?.success) return void diagnostics.push(...v.diagnostics);
     diagnostics.push(...v.diagnostics);

@@ -8,7 +8,7 @@ import { startEchoUpstream, type EchoUpstream } from '../../support/http.js';
 import { waitFor } from '../../support/gateway-process.js';
 import { call, startStandalone, type StandaloneGateway } from '../../support/standalone.js';
 
-/** The read-only admin API (kong-jwt-compat.md §7) and the status listener, on the real process. */
+/** The read-only admin API (docs/kong-compatibility.md#admin-api) and the status listener, on the real process. */
 const SECRET = 'admin-secret-0123456789abcdef';
 const CAROL_ID = '3f1c1b8e-2a4d-4c6e-9f7a-1b2c3d4e5f60';
 const rsa = generateTestKeyPair('RS256');

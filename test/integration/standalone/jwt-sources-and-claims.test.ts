@@ -6,7 +6,7 @@ import { startEchoUpstream, type EchoUpstream } from '../../support/http.js';
 import { MODES, startInMode, stopModeEnvironments, type JwtConfig, type ModeGateway, type Scenario } from '../../support/modes.js';
 import { call, portOf, rawRequest, startStandalone, type StandaloneGateway } from '../../support/standalone.js';
 
-/** Token sources, key claims, claim checks, anonymous mode and plugin scoping (kong-jwt-compat.md §1, §3, §5). */
+/** Token sources, key claims, claim checks, anonymous mode and plugin scoping (docs/kong-compatibility.md#plugin-configuration, docs/kong-compatibility.md#request-flow, docs/kong-compatibility.md#kongyml). */
 const SECRET = 'alice-secret-0123456789abcdef';
 const B64_BYTES = randomBytes(32);
 const now = () => Math.floor(Date.now() / 1000);

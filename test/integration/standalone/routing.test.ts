@@ -4,7 +4,7 @@ import { refusedPort, startEchoUpstream, type EchoUpstream } from '../../support
 import { call, portOf, rawRequest, startStandalone, type StandaloneGateway } from '../../support/standalone.js';
 
 /**
- * Kong routing through the real process (kong-jwt-compat.md §6, §8). Every route points at the echo
+ * Kong routing through the real process (docs/kong-compatibility.md#routing, docs/kong-compatibility.md#proxy-errors). Every route points at the echo
  * upstream with its name in the service path (`/<route>`), so the echoed URL says which route won.
  */
 let upstream: EchoUpstream;

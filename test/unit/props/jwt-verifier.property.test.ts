@@ -122,7 +122,7 @@ async function joseVerifies(token: string, setup: AlgSetup): Promise<boolean> {
   }
 }
 
-/** Kong's rules on top of a valid JWS (kong-jwt-compat.md §3), written out the slow, obvious way. */
+/** Kong's rules on top of a valid JWS (docs/kong-compatibility.md#request-flow), written out the slow, obvious way. */
 function kongAccepts(token: string, checkTimes: boolean): boolean {
   const parts = token.split('.');
   if (parts.length !== 3) return false;
