@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import YAML from 'yaml';
 import { startGateway, waitFor, type GatewayProcess } from './gateway-process.js';
 import { startController, startKubeEnv, type KubeEnv } from './controller-env.js';
@@ -218,4 +219,19 @@ export async function startInMode(mode: Mode, s: Scenario): Promise<ModeGateway>
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Starts `scenario` in `mode` before the enclosing describe's tests and closes it after them. The
+ * returned object is filled in by the beforeAll hook, so tests read it as usual (`gw.proxy`).
+ */
+export function gatewayInMode(mode: Mode, scenario: () => Scenario): ModeGateway {
+  const gw = {} as ModeGateway;
+  beforeAll(async () => {
+    Object.assign(gw, await startInMode(mode, scenario()));
+  }, 120_000);
+  afterAll(async () => {
+    await gw.close?.();
+  });
+  return gw;
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumerId } from '../../../src/model/ids.js';
 import { mintToken } from '../../../src/tokens/mint.js';
 import { startEchoUpstream, type EchoUpstream } from '../../support/http.js';
-import { MODES, startInMode, stopModeEnvironments, type ModeGateway, type Scenario } from '../../support/modes.js';
+import { gatewayInMode, MODES, stopModeEnvironments, type Scenario } from '../../support/modes.js';
 import { call, portOf, rawRequest } from '../../support/standalone.js';
 
 /** What reaches the upstream: identity headers, forwarding headers, Host, and the untouched token. */
@@ -43,13 +43,7 @@ const scenario = (): Scenario => {
 
 // The same attacks in every mode: one process, `--workers 2`, and CRs through the controller.
 describe.each(MODES)('%s', (mode) => {
-  let gw: ModeGateway;
-  beforeAll(async () => {
-    gw = await startInMode(mode, scenario());
-  }, 120_000);
-  afterAll(async () => {
-    await gw?.close();
-  });
+  const gw = gatewayInMode(mode, scenario);
 
   describe('client-sent identity headers never reach the upstream', () => {
     it.each<[string, string, RequestInit]>([

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumerId } from '../../../src/model/ids.js';
 import { mintToken } from '../../../src/tokens/mint.js';
 import { startEchoUpstream, type EchoUpstream } from '../../support/http.js';
-import { MODES, startInMode, stopModeEnvironments, type JwtConfig, type ModeGateway, type Scenario } from '../../support/modes.js';
+import { gatewayInMode, MODES, stopModeEnvironments, type JwtConfig, type Scenario } from '../../support/modes.js';
 import { call, portOf, rawRequest, startStandalone, type StandaloneGateway } from '../../support/standalone.js';
 
 /** Token sources, key claims, claim checks, anonymous mode and plugin scoping (docs/kong-compatibility.md#plugin-configuration, docs/kong-compatibility.md#request-flow, docs/kong-compatibility.md#kongyml). */
@@ -65,13 +65,7 @@ const scenario = (): Scenario => {
 
 // The same attacks in every mode: one process, `--workers 2`, and CRs through the controller.
 describe.each(MODES)('%s', (mode) => {
-  let gw: ModeGateway;
-  beforeAll(async () => {
-    gw = await startInMode(mode, scenario());
-  }, 120_000);
-  afterAll(async () => {
-    await gw?.close();
-  });
+  const gw = gatewayInMode(mode, scenario);
 
   describe('token sources', () => {
     const t = tok();
