@@ -4,44 +4,9 @@ import { GATEWAY_FLAGS, gatewayOptions } from './cli/gateway-options.js';
 import { UsageError } from './cli/usage-error.js';
 import { errorText } from './observability/error-text.js';
 import { tokenCommand, type TokenFlags } from './cli/token-command.js';
+import { COMMAND_HELP, OVERVIEW } from './cli/help.js';
+import { packageVersion } from './cli/version.js';
 
-const USAGE = `Usage: portcullis <command> [options]
-
-Commands:
-  standalone --config kong.yml     serve from a Kong DB-less declarative file, reloaded on change
-  controller [--namespace NS] [--kubeconfig FILE] [--admin-expose-secrets] [--lease-name NAME]
-             [--watch-idle-timeout SECONDS] [--host-policy POLICY|@FILE]
-                                   serve from the Kubernetes watch (in-cluster config by default);
-                                   a watch silent that long (default 30, PORTCULLIS_WATCH_IDLE_TIMEOUT)
-                                   is restarted; the host policy (YAML/JSON, env PORTCULLIS_HOST_POLICY)
-                                   says which namespaces may claim which Route hosts
-  validate FILE...                 check kong.yml files or CR manifests offline; exit 1 on errors
-  token --key K (--secret S | --private-key FILE) [--alg HS256] [--exp 1h] [--nbf 0]
-        [--claim name=value]... [--key-claim iss|kid]
-                                   mint a test JWT
-
-Listener options (standalone and controller; flag, then env var, then default):
-  --proxy-listen  HOST:PORT   PORTCULLIS_PROXY_LISTEN   0.0.0.0:8000
-  --admin-listen  HOST:PORT   PORTCULLIS_ADMIN_LISTEN   127.0.0.1:8001
-  --status-listen HOST:PORT   PORTCULLIS_STATUS_LISTEN  0.0.0.0:8100
-  --admin-allowed-hosts NAMES PORTCULLIS_ADMIN_ALLOWED_HOSTS  (none) comma-separated Host names the
-                                                        admin and status listeners also answer;
-                                                        always: localhost and the listener's IPs
-  --access-log on|off         PORTCULLIS_ACCESS_LOG     on
-  --log-level LEVEL           PORTCULLIS_LOG_LEVEL      info
-  --drain-seconds N           PORTCULLIS_DRAIN_SECONDS  10
-  --shutdown-delay N          PORTCULLIS_SHUTDOWN_DELAY 0 (seconds after SIGTERM during which new
-                                                        connections are still answered, with
-                                                        connection: close, before the drain)
-  --workers N                 PORTCULLIS_WORKERS        0 (N > 0: N proxy worker processes;
-                                                        the source, admin and status stay in one primary)
-  --underscore-headers drop|keep  PORTCULLIS_UNDERSCORE_HEADERS  drop (keep: forward request header
-                                                        names with "_", except spellings of X-Consumer-*,
-                                                        X-Forwarded-* and the other headers the gateway sets)
-  --token-cache-bytes N|auto  PORTCULLIS_TOKEN_CACHE_BYTES  auto (heap bytes of verified tokens cached by
-                                                        the whole pod, split evenly across the workers;
-                                                        auto = 1/8 of the V8 heap limit, 1-64 MiB; 0 = off)
-`;
 
 const gatewayFlagOptions = Object.fromEntries(
   Object.keys(GATEWAY_FLAGS).map((name) => [name, { type: 'string' as const }]),
@@ -58,10 +23,14 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     'watch-idle-timeout': { type: 'string' },
     'host-policy': { type: 'string' },
   },
-  validate: {},
+  validate: {
+    output: { type: 'string', short: 'o' },
+    strict: { type: 'boolean' },
+  },
   token: {
     key: { type: 'string' },
     secret: { type: 'string' },
+    'secret-file': { type: 'string' },
     'private-key': { type: 'string' },
     alg: { type: 'string' },
     exp: { type: 'string' },
@@ -77,16 +46,30 @@ function positiveInt(value: string, flag: string): number {
   return n;
 }
 
+/** The command whose usage a usage error prints (the overview when there is none). */
+let usageOf: string | undefined;
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(USAGE);
+  if (command === undefined || command === '--help' || command === '-h') {
+    process.stdout.write(OVERVIEW);
     return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-V') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  if (command === 'help') {
+    const topic = rest[0];
+    if (topic !== undefined && COMMAND_HELP[topic] === undefined) throw new UsageError(`help: unknown command '${topic}'`);
+    process.stdout.write(topic === undefined ? OVERVIEW : COMMAND_HELP[topic]!);
+    return 0;
   }
   const options = COMMANDS[command];
   if (!options) throw new UsageError(`unknown command '${command}'`);
+  usageOf = command;
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(USAGE);
+    process.stdout.write(COMMAND_HELP[command]!);
     return 0;
   }
   const { values, positionals } = parseArgs({ args: rest, options, allowPositionals: command === 'validate', strict: true });
@@ -96,9 +79,12 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${tokenCommand(values as TokenFlags)}\n`);
       return 0;
     case 'validate': {
-      if (positionals.length === 0) throw new UsageError('validate: give at least one file');
+      if (positionals.length === 0) throw new UsageError('validate: give at least one file (or - for standard input)');
+      if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('validate: - (standard input) can be given once');
+      const output = (values.output as string | undefined) ?? 'text';
+      if (output !== 'text' && output !== 'json') throw new UsageError(`--output: expected text or json, got '${output}'`);
       const { validateFiles } = await import('./modes/validate.js');
-      return validateFiles(positionals);
+      return validateFiles(positionals, { output, strict: values.strict === true });
     }
     case 'standalone': {
       const config = values.config ?? process.env.PORTCULLIS_CONFIG;
@@ -134,7 +120,8 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`portcullis: ${(err as Error).message}\n\n${USAGE}`);
+      const usage = usageOf === undefined ? OVERVIEW : COMMAND_HELP[usageOf]!;
+      process.stderr.write(`portcullis: ${(err as Error).message}\n\n${usage}`);
       process.exitCode = 2;
       return;
     }

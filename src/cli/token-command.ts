@@ -3,10 +3,12 @@ import { isHmacAlgorithm, isJwtAlgorithm, JWT_ALGORITHMS } from '../model/algori
 import { mintToken } from '../tokens/mint.js';
 import { UsageError } from './usage-error.js';
 import { parseDuration } from './duration.js';
+import { tokenSecret } from './token-secret.js';
 
 export interface TokenFlags {
   key?: string;
   secret?: string;
+  'secret-file'?: string;
   'private-key'?: string;
   alg?: string;
   exp?: string;
@@ -20,12 +22,12 @@ export interface TokenFlags {
  * the JOSE header's `kid`, so the token works with Kong's default key_claim_name (iss) and with
  * the walkthrough's (kid) alike.
  */
-export function tokenCommand(flags: TokenFlags, nowSeconds = Math.floor(Date.now() / 1000)): string {
+export function tokenCommand(flags: TokenFlags, nowSeconds = Math.floor(Date.now() / 1000), env: NodeJS.ProcessEnv = process.env): string {
   const algorithm = flags.alg ?? 'HS256';
   if (!isJwtAlgorithm(algorithm)) throw new UsageError(`--alg: expected one of ${JWT_ALGORITHMS.join(', ')}`);
   if (!flags.key) throw new UsageError('--key is required (the credential key: `GET :8001/consumers/<name>/jwt`)');
   const hmac = isHmacAlgorithm(algorithm);
-  if (hmac && flags.secret === undefined) throw new UsageError(`--secret is required for ${algorithm}`);
+  const secret = hmac ? tokenSecret(flags, algorithm, env) : undefined;
   if (!hmac && !flags['private-key']) throw new UsageError(`--private-key FILE (PEM) is required for ${algorithm}`);
 
   const claims: Record<string, unknown> = {};
@@ -41,21 +43,22 @@ export function tokenCommand(flags: TokenFlags, nowSeconds = Math.floor(Date.now
     algorithm,
     key: flags.key,
     ...(keyClaim !== undefined ? { keyClaimName: keyClaim } : { header: { kid: flags.key } }),
-    ...(hmac ? { secret: flags.secret! } : { privateKeyPem: readFileSync(flags['private-key']!, 'utf8') }),
+    ...(secret !== undefined ? { secret } : { privateKeyPem: readFileSync(flags['private-key']!, 'utf8') }),
     ...(flags.exp !== undefined && { expiresInSeconds: parseDuration(flags.exp, '--exp') }),
     claims,
     now: nowSeconds,
   });
 }
 
-/** Numbers, booleans and JSON stay typed (`--claim exp=123` must be a number for Kong's checks). */
-function parseClaimValue(raw: string): unknown {
-  if (/^-?\d+(\.\d+)?$/.test(raw) || raw === 'true' || raw === 'false' || /^[[{"]/.test(raw)) {
-    try {
-      return JSON.parse(raw);
-    } catch {
-      return raw;
-    }
+/**
+ * A value that is valid JSON is that JSON value (`exp=123` must be a number for Kong's checks,
+ * `aud=["a","b"]` an array); anything else is the string as typed (`name=alice`).
+ * `n='"5"'` forces the string "5".
+ */
+export function parseClaimValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
   }
-  return raw;
 }

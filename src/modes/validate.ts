@@ -1,32 +1,54 @@
 import { readFile } from 'node:fs/promises';
-import { formatDiagnostic, type Diagnostic } from '../model/diagnostics.js';
+import type { Diagnostic } from '../model/diagnostics.js';
 import { compileRouteRegex } from '../snapshot/router.js';
 import { parseDeclarative } from '../sources/declarative/parse.js';
-import { validateManifests } from '../sources/manifests/validate.js';
+import { checkManifests } from '../sources/manifests/validate.js';
 import { translate } from '../translate/translate.js';
+import { renderJson, renderText, type FileResult, type ValidateOutput } from './validate-report.js';
+
+export interface ValidateOptions {
+  output: ValidateOutput;
+  /** Objects that were not checked (Deployments, Services…) fail the run instead of being listed. */
+  strict: boolean;
+}
+
+/** The path that means "read standard input" (`helm template … | portcullis validate -`). */
+export const STDIN_PATH = '-';
+const STDIN_NAME = '<stdin>';
 
 /**
  * `portcullis validate FILE...`: the same parsing and translation the gateway runs (so key
- * material is really loaded), reported as one list. Exit 1 when any error was found.
+ * material is really loaded), reported as one list. Exit 1 when any error was found, or with
+ * `strict` when any object was skipped.
  */
-export async function validateFiles(paths: readonly string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  let errors = 0;
-  for (const file of paths) {
+export async function validateFiles(
+  paths: readonly string[],
+  options: ValidateOptions = { output: 'text', strict: false },
+  out: NodeJS.WritableStream = process.stdout,
+  stdin: AsyncIterable<Buffer | string> = process.stdin,
+): Promise<number> {
+  const results: FileResult[] = [];
+  for (const path of paths) {
+    const file = path === STDIN_PATH ? STDIN_NAME : path;
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = path === STDIN_PATH ? await readAll(stdin) : await readFile(path, 'utf8');
     } catch (err) {
-      out.write(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
-      errors++;
+      const message = `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+      results.push({ file, format: 'unreadable', diagnostics: [], readError: message, checked: {}, skipped: {} });
       continue;
     }
-    const { diagnostics, summary } = isDeclarative(text) ? validateDeclarative(text, file) : validateCrs(text, file);
-    for (const d of diagnostics) out.write(`${d.severity}: ${formatDiagnostic(d)}\n`);
-    const fileErrors = diagnostics.filter((d) => d.severity === 'error').length;
-    errors += fileErrors;
-    out.write(fileErrors === 0 ? `${file}: ok (${summary})\n` : `${file}: ${fileErrors} error(s)\n`);
+    results.push(isDeclarative(text) ? validateDeclarative(text, file) : validateCrs(text, file));
   }
-  return errors === 0 ? 0 : 1;
+  const { text, failed } = options.output === 'json' ? renderJson(results, options.strict) : renderText(results, options.strict);
+  out.write(text);
+  return failed ? 1 : 0;
+}
+
+async function readAll(stream: AsyncIterable<Buffer | string>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -37,20 +59,24 @@ function isDeclarative(text: string): boolean {
   return /(?:^|[{,])\s*["']?_format_version["']?\s*:/m.test(text);
 }
 
-function validateDeclarative(text: string, file: string): { diagnostics: Diagnostic[]; summary: string } {
+function validateDeclarative(text: string, file: string): FileResult {
   const { resources, fatal } = parseDeclarative(text, file);
-  if (fatal) return { diagnostics: fatal, summary: '' };
+  if (fatal) return { file, format: 'kong.yml', diagnostics: fatal, checked: {}, skipped: {} };
   const snapshot = translate(resources, 0);
+  const diagnostics: Diagnostic[] = [...snapshot.diagnostics];
   return {
-    diagnostics: [...snapshot.diagnostics],
-    summary: `${snapshot.routes.length} routes, ${snapshot.consumers.length} consumers, ${snapshot.credentials.all.length} credentials`,
+    file,
+    format: 'kong.yml',
+    diagnostics,
+    checked: { routes: snapshot.routes.length, consumers: snapshot.consumers.length, credentials: snapshot.credentials.all.length },
+    skipped: {},
   };
 }
 
-function validateCrs(text: string, file: string): { diagnostics: Diagnostic[]; summary: string } {
-  const diagnostics = validateManifests(text, file, (path) => {
+function validateCrs(text: string, file: string): FileResult {
+  const report = checkManifests(text, file, (path) => {
     const compiled = compileRouteRegex(path);
     return 'error' in compiled ? compiled.error : undefined;
   });
-  return { diagnostics, summary: 'manifests' };
+  return { file, format: 'manifests', ...report };
 }

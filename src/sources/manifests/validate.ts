@@ -21,6 +21,24 @@ interface Doc {
   obj: { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; spec?: unknown };
 }
 
+/** What one manifest file held: the Portcullis objects checked and the objects skipped, by kind. */
+export interface ManifestReport {
+  diagnostics: Diagnostic[];
+  /** Portcullis CRs validated (and the Secrets whose key material a JwtCredential in the file loaded). */
+  checked: Record<string, number>;
+  /** Everything else (Deployments, Services, unreferenced Secrets…): accepted without checks. */
+  skipped: Record<string, number>;
+}
+
+/** The diagnostics of {@link checkManifests}. */
+export function validateManifests(
+  text: string,
+  fileName: string,
+  regexPathError?: (path: string) => string | undefined,
+): Diagnostic[] {
+  return checkManifests(text, fileName, regexPathError).diagnostics;
+}
+
 /**
  * Offline check of a multi-document YAML of portcullis.dev CRs (`portcullis validate`): the same
  * zod schemas the controller uses, plus what can be checked inside one file (duplicate objects,
@@ -28,12 +46,12 @@ interface Doc {
  * those Secrets, loaded as the gateway loads it, Route regexes the router cannot load). References to objects
  * that are not in the file are not errors: they may already exist in the cluster.
  */
-export function validateManifests(
+export function checkManifests(
   text: string,
   fileName: string,
   /** Why a Route regex path cannot be loaded (the router's compiler), or undefined when it can. */
   regexPathError: (path: string) => string | undefined = () => undefined,
-): Diagnostic[] {
+): ManifestReport {
   const lines = new LineCounter();
   const diagnostics: Diagnostic[] = [];
   const docs: Doc[] = [];
@@ -60,6 +78,8 @@ export function validateManifests(
   });
 
   const secrets = new Map<string, SecretObject>();
+  const loadedSecrets = new Set<string>();
+  const checked: Record<string, number> = {};
   const seen = new Set<string>();
   for (const d of docs) {
     const ref = refOf(d, fileName);
@@ -89,6 +109,7 @@ export function validateManifests(
   for (const d of docs) {
     if (d.obj.apiVersion !== CRD_API_VERSION || !isCrdKind(d.obj.kind)) continue;
     const ref = refOf(d, fileName);
+    count(checked, d.obj.kind);
     const v = validateCustomObject(CRD_SPEC_SCHEMAS[d.obj.kind], ref, d.obj as CustomObject);
     if (!v.ok) {
       diagnostics.push(...v.diagnostics);
@@ -124,6 +145,7 @@ export function validateManifests(
     const field = spec.secretRef ? 'secretRef' : 'publicKeyRef';
     const sref = (spec.secretRef ?? spec.publicKeyRef)!;
     if (!secrets.has(`${ref.namespace}/${sref.name}`)) continue;
+    loadedSecrets.add(`${ref.namespace}/${sref.name}`);
     const value = readSecretValue(secrets, ref.namespace!, sref.name, sref.key);
     if (!value.ok) {
       diagnostics.push({ severity: 'error', object: ref, field: `spec.${field}.key`, reason: value.reason, message: value.message });
@@ -136,7 +158,24 @@ export function validateManifests(
     );
     if (!imported.ok) diagnostics.push({ severity: 'error', object: ref, field: `spec.${field}`, reason: imported.reason, message: imported.message });
   }
-  return diagnostics;
+  return { diagnostics, checked, skipped: skippedKinds(docs, fileName, loadedSecrets, checked) };
+}
+
+/** Objects with a kind that were neither Portcullis CRs nor Secrets loaded for a credential. */
+function skippedKinds(docs: readonly Doc[], fileName: string, loadedSecrets: ReadonlySet<string>, checked: Record<string, number>): Record<string, number> {
+  const skipped: Record<string, number> = {};
+  for (const d of docs) {
+    const { apiVersion, kind } = d.obj;
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion.split('/')[0] === CRD_GROUP) continue;
+    const ref = refOf(d, fileName);
+    if (apiVersion === 'v1' && kind === 'Secret' && loadedSecrets.has(`${ref.namespace}/${ref.name}`)) count(checked, kind);
+    else count(skipped, kind);
+  }
+  return skipped;
+}
+
+function count(counts: Record<string, number>, kind: string): void {
+  counts[kind] = (counts[kind] ?? 0) + 1;
 }
 
 function refOf(d: Doc, file: string): ObjectRef {

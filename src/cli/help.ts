@@ -1,0 +1,135 @@
+/**
+ * Usage texts: the overview (`portcullis --help`) and one page per command
+ * (`portcullis <command> --help`, `portcullis help <command>`). Options are listed with their
+ * env var and default; the README's "Command line" section is the same contract.
+ */
+
+const LISTENER_OPTIONS = `Listener options (standalone and controller; flag, then env var, then default):
+  --proxy-listen  HOST:PORT   PORTCULLIS_PROXY_LISTEN   0.0.0.0:8000
+  --admin-listen  HOST:PORT   PORTCULLIS_ADMIN_LISTEN   127.0.0.1:8001
+  --status-listen HOST:PORT   PORTCULLIS_STATUS_LISTEN  0.0.0.0:8100
+  --admin-allowed-hosts NAMES PORTCULLIS_ADMIN_ALLOWED_HOSTS  (none) comma-separated Host names the
+                                                        admin and status listeners also answer;
+                                                        always: localhost and the listener's IPs
+  --access-log on|off         PORTCULLIS_ACCESS_LOG     on
+  --log-level LEVEL           PORTCULLIS_LOG_LEVEL      info
+  --drain-seconds N           PORTCULLIS_DRAIN_SECONDS  10
+  --shutdown-delay N          PORTCULLIS_SHUTDOWN_DELAY 0 (seconds after SIGTERM during which new
+                                                        connections are still answered, with
+                                                        connection: close, before the drain)
+  --workers N                 PORTCULLIS_WORKERS        0 (N > 0: N proxy worker processes;
+                                                        the source, admin and status stay in one primary)
+  --underscore-headers drop|keep  PORTCULLIS_UNDERSCORE_HEADERS  drop (keep: forward request header
+                                                        names with "_", except spellings of X-Consumer-*,
+                                                        X-Forwarded-* and the other headers the gateway sets)
+  --token-cache-bytes N|auto  PORTCULLIS_TOKEN_CACHE_BYTES  auto (heap bytes of verified tokens cached by
+                                                        the whole pod, split evenly across the workers;
+                                                        auto = 1/8 of the V8 heap limit, 1-64 MiB; 0 = off)
+`;
+
+const EXIT_CODES = `Exit codes: 0 ok, 1 failed (invalid input, or a serving mode that could not start), 2 usage error.
+`;
+
+export const OVERVIEW = `Usage: portcullis <command> [options]
+       portcullis <command> --help     options of one command (also: portcullis help <command>)
+       portcullis --version            print the version
+
+Commands:
+  standalone --config kong.yml     serve from a Kong DB-less declarative file, reloaded on change
+  controller [--namespace NS] [--kubeconfig FILE] [--admin-expose-secrets] [--lease-name NAME]
+             [--watch-idle-timeout SECONDS] [--host-policy POLICY|@FILE]
+                                   serve from the Kubernetes watch (in-cluster config by default);
+                                   a watch silent that long (default 30, PORTCULLIS_WATCH_IDLE_TIMEOUT)
+                                   is restarted; the host policy (YAML/JSON, env PORTCULLIS_HOST_POLICY)
+                                   says which namespaces may claim which Route hosts
+  validate [--strict] [--output text|json] FILE...|-
+                                   check kong.yml files or CR manifests offline ("-": stdin);
+                                   exit 1 on errors (with --strict: also on skipped objects)
+  token --key K (--secret S | --secret-file FILE | --private-key FILE) [--alg HS256] [--exp 1h]
+        [--nbf 0] [--claim name=value]... [--key-claim iss|kid]
+                                   mint a test JWT
+
+${LISTENER_OPTIONS}
+${EXIT_CODES}`;
+
+const STANDALONE = `Usage: portcullis standalone --config kong.yml [listener options]
+
+Serve from a Kong DB-less declarative file, reloaded on change (in place, atomic rename, or the
+symlink swap of a mounted ConfigMap).
+
+Options (flag, then env var, then default):
+  -c, --config FILE           PORTCULLIS_CONFIG         (required) the kong.yml to serve
+
+${LISTENER_OPTIONS}
+${EXIT_CODES}`;
+
+const CONTROLLER = `Usage: portcullis controller [options] [listener options]
+
+Serve from the Kubernetes watch of KongConsumer, JwtCredential and Route objects.
+
+Options (flag, then env var, then default):
+  -n, --namespace NS          PORTCULLIS_NAMESPACE      (all namespaces) watch one namespace only
+  --kubeconfig FILE           KUBECONFIG                (in-cluster config) cluster to connect to
+  --admin-expose-secrets      (flag only)               off (the admin API redacts HMAC secrets; on: shows them)
+  --lease-name NAME           PORTCULLIS_LEASE_NAME     portcullis-leader (leader election Lease)
+  --watch-idle-timeout N      PORTCULLIS_WATCH_IDLE_TIMEOUT  30 (seconds a silent watch is kept
+                                                        before it is restarted)
+  --host-policy POLICY|@FILE  PORTCULLIS_HOST_POLICY    (none) YAML/JSON saying which namespaces may
+                                                        claim which Route hosts; @FILE reads a file
+
+${LISTENER_OPTIONS}
+${EXIT_CODES}`;
+
+const VALIDATE = `Usage: portcullis validate [--strict] [--output text|json] FILE...
+       helm template RELEASE CHART | portcullis validate -
+
+Check kong.yml files or Kubernetes manifests offline, with the same parser, schemas and key
+loading the gateway uses. A file with _format_version is a kong.yml; anything else is a
+multi-document YAML of manifests, where Portcullis resources (portcullis.dev) are checked, and
+Secrets a JwtCredential in the same input refers to are loaded. Other objects (Deployments,
+Services…) are skipped and listed as skipped.
+
+Arguments:
+  FILE...                     files to check; "-" reads standard input
+
+Options:
+  -o, --output text|json      text (default): one line per problem and one status line per file;
+                              json: one JSON document on stdout (files, diagnostics, skipped kinds,
+                              summary)
+  --strict                    fail (exit 1) when any object was skipped, not only on errors
+
+Exit codes: 0 ok, 1 an error was found (or, with --strict, an object was skipped),
+2 usage error.
+`;
+
+const TOKEN = `Usage: portcullis token --key K (--secret S | --secret-file FILE | --private-key FILE) [options]
+
+Mint a test JWT (any of the 13 algorithms). The key goes in the payload's iss and in the header's
+kid, unless --key-claim names another claim.
+
+Options:
+  --key K                     (required) the credential key (GET :8001/consumers/<name>/jwt)
+  --alg ALG                   HS256 (default), HS384, HS512, RS256/384/512, PS256/384/512,
+                              ES256/384/512 or EdDSA
+  HMAC secret (HS*), exactly one of:
+    --secret S                the secret on the command line (visible in ps and shell history)
+    --secret-file FILE        the secret read from FILE, byte for byte (a trailing newline is
+                              part of it: write it with printf '%s')
+    PORTCULLIS_TOKEN_SECRET   env var holding the secret
+  --private-key FILE          PEM private key (RS*, PS*, ES*, EdDSA)
+  --exp DURATION              (none) lifetime: 3600, 90s, 15m, 1h, 7d; negative as --exp=-1h
+  --nbf DURATION              (none) not-before, relative to now
+  --claim NAME=VALUE          extra claim, repeatable; VALUE is parsed as JSON when it is valid
+                              JSON (n=5 → 5, flag=true → true, aud='["a","b"]' → array), else it
+                              is a string (name=alice → "alice"); force a string with n='"5"'
+  --key-claim NAME            put the key in this claim instead of iss, and no kid in the header
+
+Exit codes: 0 token printed on stdout, 1 failed (e.g. an unusable key file), 2 usage error.
+`;
+
+export const COMMAND_HELP: Record<string, string> = {
+  standalone: STANDALONE,
+  controller: CONTROLLER,
+  validate: VALIDATE,
+  token: TOKEN,
+};
