@@ -7,7 +7,6 @@ import { tokenCommand, type TokenFlags } from './cli/token-command.js';
 import { COMMAND_HELP, OVERVIEW } from './cli/help.js';
 import { packageVersion } from './cli/version.js';
 
-
 const gatewayFlagOptions = Object.fromEntries(
   Object.keys(GATEWAY_FLAGS).map((name) => [name, { type: 'string' as const }]),
 ) as Record<keyof typeof GATEWAY_FLAGS, { type: 'string' }>;
@@ -46,8 +45,10 @@ function positiveInt(value: string, flag: string): number {
   return n;
 }
 
-/** The command whose usage a usage error prints (the overview when there is none). */
-let usageOf: string | undefined;
+/** A command's own usage page; undefined for anything else (including "toString" and friends). */
+function commandHelp(name: string | undefined): string | undefined {
+  return name !== undefined && Object.hasOwn(COMMAND_HELP, name) ? COMMAND_HELP[name] : undefined;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -61,13 +62,13 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'help') {
     const topic = rest[0];
-    if (topic !== undefined && COMMAND_HELP[topic] === undefined) throw new UsageError(`help: unknown command '${topic}'`);
-    process.stdout.write(topic === undefined ? OVERVIEW : COMMAND_HELP[topic]!);
+    const page = topic === undefined ? OVERVIEW : commandHelp(topic);
+    if (page === undefined) throw new UsageError(`help: unknown command '${topic}'`);
+    process.stdout.write(page);
     return 0;
   }
-  const options = COMMANDS[command];
+  const options = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!options) throw new UsageError(`unknown command '${command}'`);
-  usageOf = command;
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(COMMAND_HELP[command]!);
     return 0;
@@ -120,7 +121,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      const usage = usageOf === undefined ? OVERVIEW : COMMAND_HELP[usageOf]!;
+      const usage = commandHelp(process.argv[2]) ?? OVERVIEW;
       process.stderr.write(`portcullis: ${(err as Error).message}\n\n${usage}`);
       process.exitCode = 2;
       return;

@@ -83,11 +83,17 @@ describe('per-command help', () => {
     expect(none.stdout).toContain('Commands:');
   });
 
-  it('help for an unknown command: exit 2 with the overview', async () => {
-    const r = await runCliWith(['help', 'frobnicate']);
+  it.each(['frobnicate', 'constructor'])('help for an unknown command (%s): exit 2 with the overview', async (name) => {
+    const r = await runCliWith(['help', name]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("help: unknown command 'frobnicate'");
+    expect(r.stderr).toContain(`help: unknown command '${name}'`);
     expect(r.stderr).toContain('Commands:');
+  });
+
+  it('an Object.prototype name is not a command', async () => {
+    const r = await runCliWith(['toString']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown command 'toString'");
   });
 
   it("a usage error in a command prints that command's usage", async () => {
