@@ -36,8 +36,13 @@ export const REASONS = {
     by: ['sources/declarative', 'sources/manifests'],
     message: 'syntax error (<code>) at line <l>, column <c> | document could not be loaded (too many aliases or an invalid alias)',
   },
-  InvalidFormatVersion: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: 'what is wrong with `_format_version` (missing, not a string, unsupported)' },
-  ConfigFileUnusable: { condition: 'Programmed', severities: ['error'], by: ['modes'], message: 'why the watched file cannot be read (deleted, emptied, a directory)' },
+  InvalidFormatVersion: {
+    condition: 'Accepted',
+    severities: ['error'],
+    by: ['sources/declarative'],
+    message: `required field missing | expected a string (quote it: _format_version: "3.0") | unsupported version '<version>' (expected one of "3.0", "2.1", "1.1")`,
+  },
+  ConfigFileUnusable: { condition: 'Programmed', severities: ['error'], by: ['modes'], message: '<path> is empty | cannot read <path>: <why>' },
   InvalidManifest: { condition: 'Accepted', severities: ['error'], by: ['sources/manifests'], message: 'is not a Kubernetes object | apiVersion and kind are required' },
   UnknownVersion: { condition: 'Accepted', severities: ['error'], by: ['sources/manifests'], message: 'must be <group/version>' },
   UnknownKind: {
@@ -49,11 +54,11 @@ export const REASONS = {
   Duplicate: { condition: 'Programmed', severities: ['error'], by: ['sources/manifests'], message: '<kind> <namespace>/<name> is defined more than once' },
 
   // An object's own fields.
-  InvalidSpec: { condition: 'Accepted', severities: ['error'], by: ['sources/kube'], message: "the schema's message for the field (e.g. is required, is not a valid URL)" },
-  InvalidValue: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: 'what the value must be (e.g. expected a string, value should be between <min> and <max>)' },
-  MissingField: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: 'required field missing[ (why Portcullis needs it)] | which fields are required' },
+  InvalidSpec: { condition: 'Accepted', severities: ['error'], by: ['sources/kube'], message: "<the schema's message> | is required | is not a valid URL" },
+  InvalidValue: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: 'expected <what> (e.g. a string, a record, one of: <values>) | value should be between <min> and <max>' },
+  MissingField: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: 'required field missing[ (<why Portcullis needs it>)] | <which of the fields is required>' },
   UnknownField: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: 'unknown field' },
-  Unsupported: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: 'what Portcullis does not support; left out | ignored' },
+  Unsupported: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: '<what Portcullis does not support>; left out | ignored' },
   NoMatcher: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: "must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http'" },
   InvalidRegex: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative', 'sources/manifests', 'translate'], message: "invalid regex[: <the router's reason>]" },
   LegacyRegexPath: { condition: 'none', severities: ['warning'], by: ['sources/declarative'], message: "treated as regex '<regex>' (format < 3.0); write it with a leading '~'" },
@@ -74,7 +79,7 @@ export const REASONS = {
     message: "plugin '<name>' is not supported by Portcullis (only 'jwt'); the routes it applies to answer 500 until it is removed | (disabled, warning) it is disabled, so it is ignored",
   },
   UnsupportedPlugin: { condition: 'none', severities: ['warning'], by: ['sources/declarative'], message: "plugin '<name>' is not implemented by Portcullis; it only observes traffic, so it is ignored" },
-  InvalidPluginConfig: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: "the schema's message for the config field (or unknown field)" },
+  InvalidPluginConfig: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: "<the schema's message> | unknown field" },
   PluginConflict: { condition: 'Programmed', severities: ['error'], by: ['sources/declarative'], message: "more than one enabled 'jwt' plugin for the same scope; routes it applies to answer 500" },
   PluginProtocols: { condition: 'none', severities: ['warning'], by: ['sources/declarative'], message: "the jwt plugin's protocols do not include <protocols>; Portcullis enforces it on every protocol of the route" },
 
@@ -103,7 +108,7 @@ export const REASONS = {
   SecretKeyNotFound: { condition: 'Programmed', severities: ['error'], by: ['sources/kube'], message: "Secret '<namespace>/<name>' has no key '<key>'" },
   InvalidSecret: { condition: 'Programmed', severities: ['error'], by: ['sources/kube'], message: "Secret '<namespace>/<name>' key '<key>' is not valid base64" },
   // Key material: in a JwtCredential it comes from a Secret, so it is a reference problem.
-  InvalidKey: { condition: 'Programmed', severities: ['error'], by: ['plugins/jwt', 'sources/declarative'], message: 'what is wrong with the key (e.g. the PEM public key could not be parsed)' },
+  InvalidKey: { condition: 'Programmed', severities: ['error'], by: ['plugins/jwt', 'sources/declarative'], message: '<what is wrong with the key> (e.g. the PEM public key could not be parsed)' },
   MissingSecret: { condition: 'Programmed', severities: ['error'], by: ['plugins/jwt'], message: 'a secret | a PEM public key is required for <algorithm>' },
 
   // Conflicts: both sides are valid on their own, so they stay Accepted.
