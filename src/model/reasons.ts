@@ -106,6 +106,8 @@ export const REASONS = {
     message: "Secret '<namespace>/<name>' not found (credential Secrets must carry the label portcullis.dev/credential=true to be seen)",
   },
   SecretKeyNotFound: { condition: 'Programmed', severities: ['error'], by: ['sources/kube'], message: "Secret '<namespace>/<name>' has no key '<key>'" },
+  // The API server stores only valid base64, so in practice `portcullis validate` reports it; like the
+  // other Secret problems, the fix is in the Secret.
   InvalidSecret: { condition: 'Programmed', severities: ['error'], by: ['sources/kube'], message: "Secret '<namespace>/<name>' key '<key>' is not valid base64" },
   // Key material: in a JwtCredential it comes from a Secret, so it is a reference problem.
   InvalidKey: { condition: 'Programmed', severities: ['error'], by: ['plugins/jwt', 'sources/declarative'], message: '<what is wrong with the key> (e.g. the PEM public key could not be parsed)' },
@@ -143,9 +145,7 @@ export type ReasonFor<S extends Severity> = {
 export type ErrorReason = ReasonFor<'error'>;
 export type WarningReason = ReasonFor<'warning'>;
 
-export const REASON_NAMES = Object.keys(REASONS) as Reason[];
-
-/** The condition an error with this reason turns False (unknown text: Programmed, the cautious one). */
+/** The condition an error with this reason turns False (text not in the table: Programmed only). */
 export function conditionOf(reason: string): Exclude<ReasonCondition, 'none'> {
   const info: ReasonInfo | undefined = (REASONS as Record<string, ReasonInfo>)[reason];
   return info?.condition === 'Accepted' ? 'Accepted' : 'Programmed';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../../src/model/diagnostics.js';
-import { REASON_NAMES, REASONS, type Reason } from '../../../src/model/reasons.js';
+import { REASONS, type Reason } from '../../../src/model/reasons.js';
 import type { StatusCondition } from '../../../src/sources/kube/kube-objects.js';
 import {
   MAX_MESSAGE_LENGTH,
@@ -105,7 +105,7 @@ describe('isSpecReason', () => {
 });
 
 describe('conditions derive from the reasons table (src/model/reasons.ts)', () => {
-  it.each(REASON_NAMES)('%s', (reason) => {
+  it.each(Object.keys(REASONS) as Reason[])('%s', (reason) => {
     const info = REASONS[reason];
     for (const severity of info.severities) {
       const out = conditionsFor([diag(reason, 'm', severity)], [], 1, NOW);
