@@ -1,6 +1,9 @@
+import type { Reason, ReasonFor, Severity } from './reasons.js';
+
 /**
  * Diagnostics are how every source and the translator report a problem with one object
- * without failing the rest ("failures are data", docs/architecture.md).
+ * without failing the rest ("failures are data", docs/architecture.md). Reasons, and the
+ * condition each sets, are in one table: src/model/reasons.ts (docs/status-reasons.md).
  */
 
 /** Names the object at fault, in whichever source it came from. */
@@ -21,17 +24,43 @@ export interface ObjectRef {
   uid?: string;
 }
 
-export type Severity = 'error' | 'warning';
+export type { Severity } from './reasons.js';
 
 export interface Diagnostic {
   severity: Severity;
   object: ObjectRef;
   /** Field at fault, dotted (e.g. "config.maximum_expiration", "spec.secretRef.key"). */
   field?: string;
-  /** Machine-readable reason, used as the status condition reason (e.g. "SecretNotFound", "InvalidKey", "KeyConflict", "ConsumerNotFound", "InvalidRegex", "UnknownPlugin", "InvalidValue"). */
-  reason: string;
+  /** Machine-readable reason, used as the status condition reason (the table in reasons.ts). */
+  reason: Reason;
   /** What is wrong, for a human. Never contains secret material. */
   message: string;
+}
+
+/**
+ * The one way to make a diagnostic: the reasons table decides which reasons an error or a
+ * warning may carry. `field` is left out when undefined, as every producer did before.
+ */
+export function diagnostic<S extends Severity>(severity: S, object: ObjectRef, reason: ReasonFor<S>, message: string, field?: string): Diagnostic {
+  return field === undefined ? { severity, object, reason, message } : { severity, object, field, reason, message };
+}
+
+/** Collects the diagnostics of one parse or check, in the order they are found. */
+export class DiagnosticCollector {
+  readonly diagnostics: Diagnostic[] = [];
+
+  error(object: ObjectRef, reason: ReasonFor<'error'>, message: string, field?: string): void {
+    this.diagnostics.push(diagnostic('error', object, reason, message, field));
+  }
+
+  warn(object: ObjectRef, reason: ReasonFor<'warning'>, message: string, field?: string): void {
+    this.diagnostics.push(diagnostic('warning', object, reason, message, field));
+  }
+
+  /** Diagnostics made elsewhere (e.g. a schema check), kept in order. */
+  add(diagnostics: readonly Diagnostic[]): void {
+    for (const d of diagnostics) this.diagnostics.push(d);
+  }
 }
 
 /** "kong.yml: services[0].routes[1] (routes 'api'): paths[0]: must start with /" */

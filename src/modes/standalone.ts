@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GatewayOptions } from '../cli/gateway-options.js';
-import { formatDiagnostic } from '../model/diagnostics.js';
+import { diagnostic, formatDiagnostic } from '../model/diagnostics.js';
 import type { ResourceSet } from '../model/resources.js';
 import { parseDeclarative } from '../sources/declarative/parse.js';
 import { startParseThread, type ParseThread } from './declarative-parse-thread.js';
@@ -61,7 +61,7 @@ export async function runStandalone(opts: StandaloneOptions): Promise<number> {
     // Deleted, emptied or replaced by a directory: a failed reload (logged, counted), the last good
     // snapshot keeps serving, and the next usable content is applied as any other change.
     onUnusable: (reason: string) =>
-      runtime.reportSourceFailure([{ severity: 'error', object: { kind: 'file', name: label }, reason: 'ConfigFileUnusable', message: reason }]),
+      runtime.reportSourceFailure([diagnostic('error', { kind: 'file', name: label }, 'ConfigFileUnusable', reason)]),
   });
 
   return runtime.closed;

@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../model/diagnostics.js';
+import { conditionOf } from '../model/reasons.js';
 import type { CrdKind, CustomObject, KubeObjects, StatusCondition } from '../sources/kube/kube-objects.js';
 import { CRD_PLURALS } from '../sources/kube/kube-objects.js';
 
@@ -6,12 +7,11 @@ import { CRD_PLURALS } from '../sources/kube/kube-objects.js';
  * PURE: Snapshot diagnostics + live objects -> the status each CR should carry.
  *
  * Two conditions, as in Gateway API / KIC:
- * - `Accepted`: the object itself is well-formed. False only for problems fixable in the object's
- *   own spec (reasons in SPEC_REASONS, or any "Invalid*" reason except InvalidKey).
+ * - `Accepted`: the object itself is well-formed. False only for errors whose reason the table
+ *   (src/model/reasons.ts, docs/status-reasons.md) marks `Accepted`: fixable in the object's own spec.
  * - `Programmed`: the object is live in the data plane. False for every error: a missing or broken
- *   reference (SecretNotFound, SecretKeyNotFound, ConsumerNotFound, InvalidKey — key material comes
- *   from a Secret), a conflict with another object (KeyConflict, RouteConflict: both sides are valid
- *   on their own, so they stay Accepted), and of course when Accepted is False.
+ *   reference, key material from a Secret, a conflict with another object (both sides are valid on
+ *   their own, so they stay Accepted), and of course when Accepted is False.
  * Warnings never flip a condition; they are appended to the True condition's message.
  *
  * lastTransitionTime is kept from the current status while status AND reason are unchanged,
@@ -23,13 +23,9 @@ export const CONDITION_PROGRAMMED = 'Programmed';
 export const MANAGED_CONDITIONS = [CONDITION_ACCEPTED, CONDITION_PROGRAMMED] as const;
 export const MAX_MESSAGE_LENGTH = 1024;
 
-/** HostNotAllowed: the Route's own hosts are outside what the operator's host policy gives its namespace. */
-const SPEC_REASONS = new Set(['InvalidSpec', 'InvalidValue', 'InvalidRegex', 'InvalidAlgorithm', 'UnknownPlugin', 'HostNotAllowed']);
-/** Invalid* reasons that describe referenced data rather than the object's own spec. */
-const REFERENCE_INVALID_REASONS = new Set(['InvalidKey']);
-
+/** An error with this reason turns Accepted False (and so Programmed too); see the reasons table. */
 export function isSpecReason(reason: string): boolean {
-  return SPEC_REASONS.has(reason) || (reason.startsWith('Invalid') && !REFERENCE_INVALID_REASONS.has(reason));
+  return conditionOf(reason) === CONDITION_ACCEPTED;
 }
 
 export interface StatusTarget {

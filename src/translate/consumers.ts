@@ -1,4 +1,4 @@
-import type { Diagnostic } from '../model/diagnostics.js';
+import { diagnostic, type Diagnostic } from '../model/diagnostics.js';
 import { headerValueProblem, toHeaderValue } from '../model/header-values.js';
 import { derivedConsumerId } from '../model/ids.js';
 import type { ConsumerSpec } from '../model/resources.js';
@@ -53,20 +53,15 @@ export function buildConsumers(specs: readonly ConsumerSpec[], diagnostics: Diag
             ? { field: 'custom_id', what: `custom_id '${spec.customId}'` }
             : undefined;
     if (dup) {
-      diagnostics.push({
-        severity: 'error',
-        object: spec.ref,
-        field: dup.field,
-        reason: 'DuplicateConsumer',
-        message: `another consumer${spec.scope ? ` in namespace ${spec.scope}` : ''} has the same ${dup.what}; both are refused`,
-      });
+      const message = `another consumer${spec.scope ? ` in namespace ${spec.scope}` : ''} has the same ${dup.what}; both are refused`;
+      diagnostics.push(diagnostic('error', spec.ref, 'DuplicateConsumer', message, dup.field));
       return;
     }
     // Sent upstream as X-Consumer-* header values: refuse what no header can carry, here, rather
     // than fail every request of this consumer.
     const bad = headerProblem(id, spec);
     if (bad) {
-      diagnostics.push({ severity: 'error', object: spec.ref, field: bad.field, reason: 'InvalidHeaderValue', message: `${bad.field} ${bad.problem}; the consumer is refused` });
+      diagnostics.push(diagnostic('error', spec.ref, 'InvalidHeaderValue', `${bad.field} ${bad.problem}; the consumer is refused`, bad.field));
       return;
     }
     // Usual fields in one literal: a property added afterwards costs a property array per consumer.

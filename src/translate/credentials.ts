@@ -1,4 +1,4 @@
-import type { Diagnostic } from '../model/diagnostics.js';
+import { diagnostic, type Diagnostic } from '../model/diagnostics.js';
 import { credentialId } from '../model/ids.js';
 import type { CredentialSpec } from '../model/resources.js';
 import type { KeyObject } from 'node:crypto';
@@ -50,21 +50,16 @@ export function buildCredentials(
     if (keyProblem !== undefined) {
       // The key is sent upstream as X-Credential-Identifier: refuse it here, not per request.
       const field = spec.ref.kind === 'JwtCredential' ? 'spec.key' : 'key';
-      diagnostics.push({ severity: 'error', object: spec.ref, field, reason: 'InvalidHeaderValue', message: `${field} ${keyProblem}; the credential is refused` });
+      diagnostics.push(diagnostic('error', spec.ref, 'InvalidHeaderValue', `${field} ${keyProblem}; the credential is refused`, field));
       continue;
     }
     const consumer = resolveConsumer(spec, consumers);
     if (!consumer) {
-      diagnostics.push({
-        severity: 'error',
-        object: spec.ref,
-        field: spec.consumerRefKind === 'object-name' ? 'spec.consumerRef.name' : 'consumer',
-        reason: 'ConsumerNotFound',
-        message:
-          spec.consumerRefKind === 'object-name'
-            ? `KongConsumer '${spec.consumerRef}' not found in namespace ${spec.scope} (or it was refused)`
-            : `invalid reference 'consumer: ${spec.consumerRef}' (no such entry in 'consumers')`,
-      });
+      const byName = spec.consumerRefKind === 'object-name';
+      const message = byName
+        ? `KongConsumer '${spec.consumerRef}' not found in namespace ${spec.scope} (or it was refused)`
+        : `invalid reference 'consumer: ${spec.consumerRef}' (no such entry in 'consumers')`;
+      diagnostics.push(diagnostic('error', spec.ref, 'ConsumerNotFound', message, byName ? 'spec.consumerRef.name' : 'consumer'));
       continue;
     }
     let credential: Credential;
@@ -74,13 +69,7 @@ export function buildCredentials(
       // Public keys are parsed now: a bad PEM must be reported when the snapshot is built.
       const imported = importCredentialKeys(spec, { base64Key: opts.base64Keys });
       if (!imported.ok) {
-        diagnostics.push({
-          severity: 'error',
-          object: spec.ref,
-          field: sourceField(spec, imported.field),
-          reason: imported.reason,
-          message: imported.message,
-        });
+        diagnostics.push(diagnostic('error', spec.ref, imported.reason, imported.message, sourceField(spec, imported.field)));
         continue;
       }
       credential = { id: spec.id ?? credentialId(spec.key), key: spec.key, algorithm: spec.algorithm, consumer, spec };
@@ -147,21 +136,16 @@ function resolveConsumer(spec: CredentialSpec, consumers: ConsumerTable): Consum
 
 /** The diagnostic refusing `spec`, one of the `owners` of a key; undefined for the key's keeper. */
 function keyConflict(spec: CredentialSpec, owners: readonly CredentialSpec[]): Diagnostic | undefined {
-  const diagnostic = (message: string): Diagnostic => ({
-    severity: 'error',
-    object: spec.ref,
-    field: spec.ref.kind === 'JwtCredential' ? 'spec.key' : 'key',
-    reason: 'KeyConflict',
-    message,
-  });
+  const refusal = (message: string): Diagnostic =>
+    diagnostic('error', spec.ref, 'KeyConflict', message, spec.ref.kind === 'JwtCredential' ? 'spec.key' : 'key');
   if (!owners.every(isKubeObject)) {
     const others = owners.filter((o) => o !== spec).map((o) => describeObject(o.ref));
-    return diagnostic(`key is also used by ${others.join(', ')}; all credentials with this key are refused`);
+    return refusal(`key is also used by ${others.join(', ')}; all credentials with this key are refused`);
   }
   let keeper = owners[0]!;
   for (const o of owners) if (comparePrecedence(o, keeper) < 0) keeper = o;
   if (keeper === spec) return undefined;
-  return diagnostic(
+  return refusal(
     `key is already used by ${describeObject(keeper.ref)}, which keeps it (the older credential wins: creationTimestamp, then namespace/name)`,
   );
 }

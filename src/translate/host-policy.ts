@@ -1,4 +1,4 @@
-import type { Diagnostic } from '../model/diagnostics.js';
+import { diagnostic, type Diagnostic } from '../model/diagnostics.js';
 import type { HostPolicy } from '../model/host-policy.js';
 import type { RouteSpec } from '../model/resources.js';
 import { ANY_HOST, hostContains, hostsOverlap, parseHostPattern, specificity, type HostPattern } from './host-patterns.js';
@@ -40,13 +40,13 @@ export class HostPolicyCheck {
       const denied = this.deniedBy(host, route.scope);
       if (!denied) continue;
       const what = `${raw === undefined ? 'a Route without hosts' : `host '${raw}'`} ${denied.partly ? 'reaches hosts governed by' : 'is governed by'}`;
-      return {
-        severity: 'error',
-        object: route.ref,
-        field: raw === undefined ? 'spec.hosts' : `spec.hosts[${i}]`,
-        reason: 'HostNotAllowed',
-        message: `${what} '${denied.text}' of host policy rule '${denied.rule}', which does not allow namespace ${route.scope}`,
-      };
+      return diagnostic(
+        'error',
+        route.ref,
+        'HostNotAllowed',
+        `${what} '${denied.text}' of host policy rule '${denied.rule}', which does not allow namespace ${route.scope}`,
+        raw === undefined ? 'spec.hosts' : `spec.hosts[${i}]`,
+      );
     }
     return undefined;
   }

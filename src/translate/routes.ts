@@ -1,4 +1,4 @@
-import type { Diagnostic } from '../model/diagnostics.js';
+import { diagnostic, type Diagnostic } from '../model/diagnostics.js';
 import type { HostPolicy } from '../model/host-policy.js';
 import type { RouteSpec } from '../model/resources.js';
 import { createJwtAuthenticator } from '../plugins/jwt/authenticator.js';
@@ -36,7 +36,7 @@ export function buildRoutes(
   for (const spec of inPrecedenceOrder(specs)) {
     const regexError = firstRegexError(spec);
     if (regexError) {
-      diagnostics.push({ severity: 'error', object: spec.ref, ...regexError, reason: 'InvalidRegex' });
+      diagnostics.push(diagnostic('error', spec.ref, 'InvalidRegex', regexError.message, regexError.field));
       continue;
     }
     const kube = isKubeObject(spec);
@@ -51,14 +51,10 @@ export function buildRoutes(
     const earlier = duplicated ?? (kube ? ties.claim(spec) : undefined);
     if (earlier) {
       const exactly = duplicated !== undefined;
-      diagnostics.push({
-        severity: 'error',
-        object: spec.ref,
-        reason: 'RouteConflict',
-        message: `matches ${exactly ? 'exactly the same' : 'some of the same'} requests as ${describeObject(earlier.ref)}, which takes precedence${
-          kube ? ' (the older Route wins: creationTimestamp, then namespace/name)' : ''
-        }`,
-      });
+      const message = `matches ${exactly ? 'exactly the same' : 'some of the same'} requests as ${describeObject(earlier.ref)}, which takes precedence${
+        kube ? ' (the older Route wins: creationTimestamp, then namespace/name)' : ''
+      }`;
+      diagnostics.push(diagnostic('error', spec.ref, 'RouteConflict', message));
       continue;
     }
     matchers.set(signature, spec);

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import YAML from 'yaml';
-import type { Diagnostic, ObjectRef } from '../../model/diagnostics.js';
+import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostics.js';
+import type { ErrorReason } from '../../model/reasons.js';
 import type { ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec } from '../../model/resources.js';
 import { pluginId, rememberConsumerId } from '../../model/ids.js';
 import { EntityIndex } from './entity-index.js';
@@ -45,8 +46,8 @@ const emptySet = (diagnostics: Diagnostic[]): ResourceSet => ({ consumers: [], c
  */
 export function parseDeclarative(text: string, fileName: string): DeclarativeResult {
   const fileRef: ObjectRef = { kind: 'file', name: basename(fileName), file: fileName };
-  const fatal = (reason: string, message: string, field?: string): DeclarativeResult => {
-    const d: Diagnostic = { severity: 'error', object: fileRef, reason, message, ...(field !== undefined ? { field } : {}) };
+  const fatal = (reason: ErrorReason, message: string, field?: string): DeclarativeResult => {
+    const d = diagnostic('error', fileRef, reason, message, field);
     return { resources: emptySet([d]), fatal: [d] };
   };
 
@@ -62,7 +63,7 @@ export function parseDeclarative(text: string, fileName: string): DeclarativeRes
       const diags = doc.errors.map((e): Diagnostic => {
         const pos = e.linePos?.[0];
         const where = pos ? `line ${pos.line}, column ${pos.col}` : `offset ${e.pos[0]}`;
-        return { severity: 'error', object: fileRef, reason: 'InvalidYAML', message: `syntax error (${e.code}) at ${where}` };
+        return diagnostic('error', fileRef, 'InvalidYAML', `syntax error (${e.code}) at ${where}`);
       });
       return { resources: emptySet(diags), fatal: diags };
     }

@@ -1,20 +1,14 @@
-import type { Diagnostic, ObjectRef } from '../../model/diagnostics.js';
+import { DiagnosticCollector, type ObjectRef } from '../../model/diagnostics.js';
+import type { ErrorReason } from '../../model/reasons.js';
 
 /** Collects per-entity diagnostics for one file; every entity ref carries the file and path. */
-export class Reporter {
-  readonly diagnostics: Diagnostic[] = [];
-  constructor(readonly file: string) {}
+export class Reporter extends DiagnosticCollector {
+  constructor(readonly file: string) {
+    super();
+  }
 
   ref(kind: string, name: string, path: string): ObjectRef {
     return { kind, name, file: this.file, path };
-  }
-
-  error(object: ObjectRef, reason: string, message: string, field?: string): void {
-    this.diagnostics.push(field === undefined ? { severity: 'error', object, reason, message } : { severity: 'error', object, field, reason, message });
-  }
-
-  warn(object: ObjectRef, reason: string, message: string, field?: string): void {
-    this.diagnostics.push(field === undefined ? { severity: 'warning', object, reason, message } : { severity: 'warning', object, field, reason, message });
   }
 }
 
@@ -43,7 +37,7 @@ export class Fields {
     private readonly rep: Reporter,
   ) {}
 
-  fail(field: string | undefined, message: string, reason = 'InvalidValue'): void {
+  fail(field: string | undefined, message: string, reason: ErrorReason = 'InvalidValue'): void {
     this.ok = false;
     this.rep.error(this.ref, reason, message, field);
   }

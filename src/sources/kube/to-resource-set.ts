@@ -1,5 +1,5 @@
 import { jwtCredentialSpecSchema, kongConsumerSpecSchema, routeSpecSchema, type RouteCrdSpec } from '../../model/crds.js';
-import type { Diagnostic, ObjectRef } from '../../model/diagnostics.js';
+import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostics.js';
 import type { HostPolicy } from '../../model/host-policy.js';
 import type { BackendSpec, ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec, ServiceInfo } from '../../model/resources.js';
 import { resolveServiceEndpoints } from './endpoints.js';
@@ -73,13 +73,7 @@ function toCredential(obj: CustomObject, input: ToResourceSetInput, diagnostics:
   const secretRef = (hmac ? spec.secretRef : spec.publicKeyRef)!;
   const secret = readSecretValue(input.secrets, ref.namespace!, secretRef.name, secretRef.key);
   if (!secret.ok) {
-    diagnostics.push({
-      severity: 'error',
-      object: ref,
-      field: `spec.${field}.${secret.reason === 'SecretNotFound' ? 'name' : 'key'}`,
-      reason: secret.reason,
-      message: secret.message,
-    });
+    diagnostics.push(diagnostic('error', ref, secret.reason, secret.message, `spec.${field}.${secret.reason === 'SecretNotFound' ? 'name' : 'key'}`));
     return undefined;
   }
   const c: CredentialSpec = {
@@ -181,7 +175,7 @@ function toBackend(
   if (svc === undefined) {
     const url = parseBackendUrl(spec.backend.url!);
     if (!url) {
-      diagnostics.push({ severity: 'error', object: ref, field: 'spec.backend.url', reason: 'InvalidSpec', message: 'is not a valid URL' });
+      diagnostics.push(diagnostic('error', ref, 'InvalidSpec', 'is not a valid URL', 'spec.backend.url'));
       return undefined;
     }
     return {
@@ -193,13 +187,9 @@ function toBackend(
   const resolved = resolveServiceEndpoints(input.services.get(key), input.endpointSlices.get(key) ?? [], svc.port);
   if (resolved.problem) {
     // The route stays programmed and answers 503 until the Service shows up.
-    diagnostics.push({
-      severity: 'warning',
-      object: ref,
-      field: resolved.problem.reason === 'ServiceNotFound' ? 'spec.backend.service.name' : 'spec.backend.service.port',
-      reason: resolved.problem.reason,
-      message: `Service '${key}' ${resolved.problem.message}`,
-    });
+    const { reason, message } = resolved.problem;
+    const field = reason === 'ServiceNotFound' ? 'spec.backend.service.name' : 'spec.backend.service.port';
+    diagnostics.push(diagnostic('warning', ref, reason, `Service '${key}' ${message}`, field));
   }
   const sp = resolved.servicePort;
   const portNumber = sp?.port ?? (typeof svc.port === 'number' ? svc.port : undefined);

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Diagnostic, ObjectRef } from '../../model/diagnostics.js';
+import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostics.js';
 import type { CustomObject } from './types.js';
 
 /** The ObjectRef of a custom resource; missing namespace means "default", as kubectl assumes. */
@@ -13,13 +13,7 @@ export function objectRefOf(kind: string, obj: CustomObject, extra?: Partial<Obj
 
 /** One diagnostic per zod issue, with the dotted field below `spec` ("spec.secretRef.key"). */
 export function issuesToDiagnostics(ref: ObjectRef, issues: readonly z.core.$ZodIssue[], prefix = 'spec'): Diagnostic[] {
-  return issues.map((i) => ({
-    severity: 'error',
-    object: ref,
-    field: [prefix, ...i.path.map(String)].join('.'),
-    reason: 'InvalidSpec',
-    message: i.message,
-  }));
+  return issues.map((i) => diagnostic('error', ref, 'InvalidSpec', i.message, [prefix, ...i.path.map(String)].join('.')));
 }
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; diagnostics: Diagnostic[] };
@@ -27,7 +21,7 @@ export type Validated<T> = { ok: true; value: T } | { ok: false; diagnostics: Di
 /** metadata.name must be present before anything else can be said about an object. */
 export function validateCustomObject<S extends z.ZodType>(schema: S, ref: ObjectRef, obj: CustomObject): Validated<z.output<S>> {
   if (!ref.name) {
-    return { ok: false, diagnostics: [{ severity: 'error', object: ref, field: 'metadata.name', reason: 'InvalidSpec', message: 'is required' }] };
+    return { ok: false, diagnostics: [diagnostic('error', ref, 'InvalidSpec', 'is required', 'metadata.name')] };
   }
   const r = schema.safeParse(obj.spec);
   if (r.success) return { ok: true, value: r.data };

@@ -1,6 +1,6 @@
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { CRD_API_VERSION, CRD_GROUP, CRD_SPEC_SCHEMAS, isCrdKind } from '../../model/crds.js';
-import type { Diagnostic, ObjectRef } from '../../model/diagnostics.js';
+import { DiagnosticCollector, type Diagnostic, type ObjectRef } from '../../model/diagnostics.js';
 import { headerValueProblem } from '../../model/header-values.js';
 import type { JwtAlgorithm } from '../../model/algorithms.js';
 import { importCredentialKeys } from '../../plugins/jwt/keys.js';
@@ -53,25 +53,25 @@ export function checkManifests(
   regexPathError: (path: string) => string | undefined = () => undefined,
 ): ManifestReport {
   const lines = new LineCounter();
-  const diagnostics: Diagnostic[] = [];
+  const out = new DiagnosticCollector();
   const docs: Doc[] = [];
   parseAllDocuments(text, { lineCounter: lines }).forEach((doc, index) => {
     const line = lines.linePos(doc.contents?.range[0] ?? doc.range[0]).line;
     const where: ObjectRef = { kind: 'document', name: `#${index + 1}`, file: fileName, path: `documents[${index}] (line ${line})` };
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) diagnostics.push({ severity: 'error', object: where, reason: 'InvalidYAML', message: yamlErrorText(e) });
+      for (const e of doc.errors) out.error(where, 'InvalidYAML', yamlErrorText(e));
       return;
     }
     let obj: unknown;
     try {
       obj = doc.toJS({ maxAliasCount: 100 });
     } catch {
-      diagnostics.push({ severity: 'error', object: where, reason: 'InvalidYAML', message: 'document could not be loaded (too many aliases or an invalid alias)' });
+      out.error(where, 'InvalidYAML', 'document could not be loaded (too many aliases or an invalid alias)');
       return;
     }
     if (obj === null || obj === undefined) return;
     if (typeof obj !== 'object' || Array.isArray(obj)) {
-      diagnostics.push({ severity: 'error', object: where, reason: 'InvalidManifest', message: 'is not a Kubernetes object' });
+      out.error(where, 'InvalidManifest', 'is not a Kubernetes object');
       return;
     }
     docs.push({ index, line, obj: obj as Doc['obj'] });
@@ -85,23 +85,23 @@ export function checkManifests(
     const ref = refOf(d, fileName);
     const { apiVersion, kind } = d.obj;
     if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
-      diagnostics.push({ severity: 'error', object: ref, reason: 'InvalidManifest', message: 'apiVersion and kind are required' });
+      out.error(ref, 'InvalidManifest', 'apiVersion and kind are required');
       continue;
     }
     const id = `${apiVersion}|${kind}|${ref.namespace}/${ref.name}`;
     if (ref.name !== '' && seen.has(id)) {
-      diagnostics.push({ severity: 'error', object: ref, reason: 'Duplicate', message: `${kind} ${ref.namespace}/${ref.name} is defined more than once` });
+      out.error(ref, 'Duplicate', `${kind} ${ref.namespace}/${ref.name} is defined more than once`);
     }
     seen.add(id);
     if (apiVersion === 'v1' && kind === 'Secret') secrets.set(`${ref.namespace}/${ref.name}`, d.obj as SecretObject);
     if (apiVersion.split('/')[0] === CRD_GROUP) {
       if (apiVersion !== CRD_API_VERSION) {
-        diagnostics.push({ severity: 'error', object: ref, field: 'apiVersion', reason: 'UnknownVersion', message: `must be ${CRD_API_VERSION}` });
+        out.error(ref, 'UnknownVersion', `must be ${CRD_API_VERSION}`, 'apiVersion');
       } else if (!isCrdKind(kind)) {
-        diagnostics.push({ severity: 'error', object: ref, field: 'kind', reason: 'UnknownKind', message: `must be one of ${Object.keys(CRD_SPEC_SCHEMAS).join(', ')}` });
+        out.error(ref, 'UnknownKind', `must be one of ${Object.keys(CRD_SPEC_SCHEMAS).join(', ')}`, 'kind');
       }
     } else if (!PASS_THROUGH.has(`${apiVersion}|${kind}`)) {
-      diagnostics.push({ severity: 'warning', object: ref, reason: 'UnknownKind', message: `${apiVersion} ${kind} is not checked` });
+      out.warn(ref, 'UnknownKind', `${apiVersion} ${kind} is not checked`);
     }
   }
 
@@ -112,7 +112,7 @@ export function checkManifests(
     count(checked, d.obj.kind);
     const v = validateCustomObject(CRD_SPEC_SCHEMAS[d.obj.kind], ref, d.obj as CustomObject);
     if (!v.ok) {
-      diagnostics.push(...v.diagnostics);
+      out.add(v.diagnostics);
       continue;
     }
     if (d.obj.kind === 'KongConsumer') {
@@ -121,7 +121,7 @@ export function checkManifests(
       for (const [field, value] of [['spec.username', consumer.username], ['spec.customId', consumer.customId]] as const) {
         const problem = value === undefined ? undefined : headerValueProblem(value);
         if (problem !== undefined) {
-          diagnostics.push({ severity: 'error', object: ref, field, reason: 'InvalidHeaderValue', message: `${field} ${problem}; the consumer is refused` });
+          out.error(ref, 'InvalidHeaderValue', `${field} ${problem}; the consumer is refused`, field);
         }
       }
     }
@@ -129,18 +129,18 @@ export function checkManifests(
       const paths = (v.value as { paths?: string[] }).paths ?? [];
       paths.forEach((p, i) => {
         const error = p.startsWith('~') ? regexPathError(p) : undefined;
-        if (error) diagnostics.push({ severity: 'error', object: ref, field: `spec.paths[${i}]`, reason: 'InvalidRegex', message: `invalid regex: ${error}` });
+        if (error) out.error(ref, 'InvalidRegex', `invalid regex: ${error}`, `spec.paths[${i}]`);
       });
     }
     if (d.obj.kind !== 'JwtCredential') continue;
     const spec = v.value as { key: string; algorithm: JwtAlgorithm; secretRef?: { name: string; key: string }; publicKeyRef?: { name: string; key: string } };
     const keyProblem = headerValueProblem(spec.key);
     if (keyProblem !== undefined) {
-      diagnostics.push({ severity: 'error', object: ref, field: 'spec.key', reason: 'InvalidHeaderValue', message: `spec.key ${keyProblem}; the credential is refused` });
+      out.error(ref, 'InvalidHeaderValue', `spec.key ${keyProblem}; the credential is refused`, 'spec.key');
     }
     const other = keys.get(spec.key);
     if (other) {
-      diagnostics.push({ severity: 'error', object: ref, field: 'spec.key', reason: 'KeyConflict', message: `key is also used by JwtCredential ${other.namespace}/${other.name}` });
+      out.error(ref, 'KeyConflict', `key is also used by JwtCredential ${other.namespace}/${other.name}`, 'spec.key');
     } else keys.set(spec.key, ref);
     const field = spec.secretRef ? 'secretRef' : 'publicKeyRef';
     const sref = (spec.secretRef ?? spec.publicKeyRef)!;
@@ -148,7 +148,7 @@ export function checkManifests(
     loadedSecrets.add(`${ref.namespace}/${sref.name}`);
     const value = readSecretValue(secrets, ref.namespace!, sref.name, sref.key);
     if (!value.ok) {
-      diagnostics.push({ severity: 'error', object: ref, field: `spec.${field}.key`, reason: value.reason, message: value.message });
+      out.error(ref, value.reason, value.message, `spec.${field}.key`);
       continue;
     }
     const material = spec.secretRef ? { secret: value.value } : { rsaPublicKey: value.value.toString('utf8') };
@@ -156,9 +156,9 @@ export function checkManifests(
       { ref, scope: ref.namespace!, consumerRef: '', consumerRefKind: 'object-name', key: spec.key, algorithm: spec.algorithm, tags: [], ...material },
       { base64Key: false },
     );
-    if (!imported.ok) diagnostics.push({ severity: 'error', object: ref, field: `spec.${field}`, reason: imported.reason, message: imported.message });
+    if (!imported.ok) out.error(ref, imported.reason, imported.message, `spec.${field}`);
   }
-  return { diagnostics, checked, skipped: skippedKinds(docs, fileName, loadedSecrets, checked) };
+  return { diagnostics: out.diagnostics, checked, skipped: skippedKinds(docs, fileName, loadedSecrets, checked) };
 }
 
 /** Objects with a kind that were neither Portcullis CRs nor Secrets loaded for a credential. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../../src/model/diagnostics.js';
+import { REASONS, type Reason } from '../../../src/model/reasons.js';
 import type { StatusCondition } from '../../../src/sources/kube/kube-objects.js';
 import {
   MAX_MESSAGE_LENGTH,
@@ -13,7 +14,7 @@ import {
 const NOW = '2026-01-01T00:00:00Z';
 const EARLIER = '2025-12-01T00:00:00Z';
 
-function diag(reason: string, message = `${reason} happened`, severity: 'error' | 'warning' = 'error', field?: string): Diagnostic {
+function diag(reason: Reason, message = `${reason} happened`, severity: 'error' | 'warning' = 'error', field?: string): Diagnostic {
   return { severity, reason, message, object: { kind: 'JwtCredential', namespace: 'demo', name: 'c1' }, ...(field ? { field } : {}) };
 }
 const cond = (type: string, status: 'True' | 'False', reason: string, lastTransitionTime = EARLIER, message = ''): StatusCondition => ({
@@ -49,7 +50,7 @@ describe('conditionsFor', () => {
       accepted: ['False', 'InvalidValue'],
       programmed: ['False', 'InvalidValue'],
     },
-    { name: 'warning only', diags: [diag('Deprecated', 'old field', 'warning')], accepted: ['True', 'Accepted'], programmed: ['True', 'Programmed'] },
+    { name: 'warning only', diags: [diag('LegacyRegexPath', 'old field', 'warning')], accepted: ['True', 'Accepted'], programmed: ['True', 'Programmed'] },
   ];
   it.each(cases)('$name', ({ diags, accepted, programmed }) => {
     const out = conditionsFor(diags, [], 3, NOW);
@@ -69,7 +70,7 @@ describe('conditionsFor', () => {
   });
 
   it('warnings go into the True condition message', () => {
-    const out = conditionsFor([diag('Deprecated', 'old field', 'warning')], [], 1, NOW);
+    const out = conditionsFor([diag('LegacyRegexPath', 'old field', 'warning')], [], 1, NOW);
     expect(pick(out, 'Programmed').message).toBe('old field');
   });
 
@@ -93,11 +94,31 @@ describe('isSpecReason', () => {
   it.each([
     ['InvalidSpec', true],
     ['InvalidRegex', true],
-    ['InvalidSomethingNew', true],
+    ['InvalidHeaderValue', true],
+    ['InvalidSecret', false],
+    // Not in the table (e.g. a newer producer's text): never Accepted=False, Programmed=False only.
+    ['InvalidSomethingNew', false],
     ['InvalidKey', false],
     ['SecretNotFound', false],
     ['KeyConflict', false],
   ])('%s -> %s', (reason, expected) => expect(isSpecReason(reason)).toBe(expected));
+});
+
+describe('conditions derive from the reasons table (src/model/reasons.ts)', () => {
+  it.each(Object.keys(REASONS) as Reason[])('%s', (reason) => {
+    const info = REASONS[reason];
+    for (const severity of info.severities) {
+      const out = conditionsFor([diag(reason, 'm', severity)], [], 1, NOW);
+      const got = [pick(out, 'Accepted'), pick(out, 'Programmed')].map((c) => `${c.type}=${c.status}:${c.reason}`);
+      const expected =
+        severity === 'warning'
+          ? ['Accepted=True:Accepted', 'Programmed=True:Programmed']
+          : info.condition === 'Accepted'
+            ? [`Accepted=False:${reason}`, `Programmed=False:${reason}`]
+            : ['Accepted=True:Accepted', `Programmed=False:${reason}`];
+      expect(got, `${severity} ${reason}`).toEqual(expected);
+    }
+  });
 });
 
 describe('desiredStatuses', () => {
