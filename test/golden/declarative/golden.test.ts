@@ -1,12 +1,14 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseDeclarative } from '../../../src/sources/declarative/parse.js';
+import { expectGolden } from '../../support/golden.js';
 
 /**
  * Golden cases: <case>/kong.yml → <case>/expected.json (ResourceSet + fatal, keys sorted,
- * ObjectRef.file reduced to its base name). UPDATE_GOLDEN=1 rewrites expected.json.
+ * ObjectRef.file reduced to its base name). UPDATE_GOLDEN=1 rewrites expected.json; a missing
+ * expected.json fails.
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const cases = readdirSync(here, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
@@ -32,12 +34,7 @@ describe('declarative golden files', () => {
       const file = join(dir, 'kong.yml');
       const result = parseDeclarative(readFileSync(file, 'utf8'), file);
       const actual = `${JSON.stringify(stable(result), null, 2)}\n`;
-      const expectedPath = join(dir, 'expected.json');
-      if (process.env.UPDATE_GOLDEN === '1' || !existsSync(expectedPath)) {
-        if (process.env.UPDATE_GOLDEN !== '1') throw new Error(`${name}: expected.json missing; run with UPDATE_GOLDEN=1`);
-        writeFileSync(expectedPath, actual);
-      }
-      expect(actual).toBe(readFileSync(expectedPath, 'utf8'));
+      expectGolden(join(dir, 'expected.json'), actual);
     });
   }
 });

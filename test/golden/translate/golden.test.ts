@@ -1,10 +1,10 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../../src/snapshot/types.js';
 import { snapshotView } from '../../../src/translate/snapshot-view.js';
 import { translate } from '../../../src/translate/translate.js';
 import { caseResources, goldenDir, listCases } from './cases.js';
+import { expectGolden } from '../../support/golden.js';
 
 /**
  * Golden cases: test/golden/translate/<case>/{kong.yml | input.yaml} → expected.json, holding
@@ -43,9 +43,6 @@ describe('translate golden files', () => {
     const { resources, meta } = caseResources(name, source);
     const snapshot = translate(resources, 1);
     const actual = `${JSON.stringify({ ...meta, view: snapshotView(snapshot), probeWithoutToken: probeWithoutToken(snapshot) }, null, 2)}\n`;
-    const expectedPath = join(goldenDir, name, 'expected.json');
-    if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(expectedPath, actual);
-    if (!existsSync(expectedPath)) throw new Error(`${name}: expected.json missing; run with UPDATE_GOLDEN=1`);
-    expect(actual).toBe(readFileSync(expectedPath, 'utf8'));
+    expectGolden(join(goldenDir, name, 'expected.json'), actual);
   });
 });

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { startParseThread } from '../../../../src/modes/declarative-parse-thread.js';
+import { parseDeclarative } from '../../../../src/sources/declarative/parse.js';
+
+const file = (n: number) => `_format_version: "3.0"
+services:
+  - name: svc
+    url: http://127.0.0.1:9
+    routes:
+${Array.from({ length: n }, (_, i) => `      - name: r${i}\n        paths: ["/r${i}"]`).join('\n')}
+consumers:
+  - username: alice
+    jwt_secrets:
+      - key: k1
+        secret: s3cr3t-value-0123456789
+`;
+
+describe('startParseThread', () => {
+  it.each([
+    ['a valid file', file(3)],
+    ['a file with an error', `${file(1)}\nroutes: 5\n`],
+    ['a file that is not YAML', 'services: [\n'],
+  ])('gives what parseDeclarative gives for %s', async (_name, text) => {
+    const t = startParseThread();
+    try {
+      expect(await t.parse(text, 'kong.yml')).toEqual(parseDeclarative(text, 'kong.yml'));
+    } finally {
+      t.close();
+    }
+  });
+
+  it('settles results in request order', async () => {
+    const t = startParseThread();
+    try {
+      const order: number[] = [];
+      await Promise.all([5, 1, 3].map((n) => t.parse(file(n), 'kong.yml').then((r) => order.push(r.resources.routes.length))));
+      expect(order).toEqual([5, 1, 3]);
+    } finally {
+      t.close();
+    }
+  });
+});
