@@ -1,5 +1,6 @@
 // Optional peer: express 5 + http-proxy-middleware 3 + jsonwebtoken 9 with a string secret (the
-// common tutorial shape; jsonwebtoken re-imports a string key on every call, see perf-notes).
+// common tutorial shape; jsonwebtoken re-imports a string key on every call, see bench/README.md
+// "Reference figures").
 // usage: node express-hpm.mjs <listen port> <upstream port> <credentials.json: [{key, secret}]>
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';

@@ -15,7 +15,7 @@ export const SERVER_HEADER = 'portcullis';
 const JSON_CT = 'application/json; charset=utf-8';
 const TEXT_CT = 'text/plain; charset=utf-8';
 
-/** JSON unless Accept names text/plain and nothing JSON-capable (§10). */
+/** JSON unless Accept names text/plain and nothing JSON-capable (docs/kong-compatibility.md#proxy-errors). */
 export function wantsText(accept: string | undefined): boolean {
   if (!accept) return false;
   return accept.includes('text/plain') && !accept.includes('json') && !accept.includes('*/*');

@@ -125,6 +125,7 @@ export function relayedHeaders(raw: Buffer[], ctx: ForwardContext, upstreamLaten
  * Implements undici's raw handler interface (onConnect/onHeaders/onData/onComplete/onError) rather
  * than the onResponse* one: that one is adapted by undici's UnwrapHandler, which first parses the raw
  * headers into an object (lower-casing every name) that we would then have to take apart again.
+ * undici 8 drops this interface: hence the `>=7.24.0 <8` range in package.json.
  *
  * The read timeout is not undici's (see read-deadlines.ts): dispatch it with headersTimeout and
  * bodyTimeout 0; this handler is its own entry in the deadlines' list while it waits on the upstream.

@@ -32,8 +32,8 @@ const CURVE_NAMES: Readonly<Record<string, string>> = {
 
 /**
  * Imports a credential's key material once, when the snapshot is built, and checks that the
- * key fits the algorithm (crypto.verify picks the scheme from the key type, §11). Messages name
- * fields and key types only, never key material.
+ * key fits the algorithm (crypto.verify picks the scheme from the key type, not from alg).
+ * Messages name fields and key types only, never key material.
  */
 export function importCredentialKeys(spec: CredentialSpec, opts: ImportOptions = {}): KeyImportResult {
   const params = ALGORITHM_PARAMS[spec.algorithm];

@@ -146,8 +146,8 @@ function findCookie(lowerName: string, rawHeaders: readonly string[]): string | 
 
 /**
  * Headers: names case-insensitive, only the FIRST occurrence of each configured header counts
- * (node would join or drop repeats, §11), and it contributes only as `Bearer <token>` with the
- * scheme matched case-insensitively at the start of the value (§9).
+ * (node would join or drop repeats), and it contributes only as `Bearer <token>` with the scheme
+ * matched case-insensitively at the start of the value (docs/kong-compatibility.md#stricter-than-kong).
  */
 function collectFromHeaders(plan: TokenSourcePlan, rawHeaders: readonly string[], set: TokenSet): void {
   let seen = 0;

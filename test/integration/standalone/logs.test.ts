@@ -6,7 +6,8 @@ import { call, portOf, rawRequest, startStandalone, type StandaloneGateway } fro
 
 /**
  * One gateway with the access log on; tokens in every place a client can put them, good and bad;
- * after SIGTERM (which flushes) nothing secret may appear anywhere in its output (§9).
+ * after SIGTERM (which flushes) nothing secret may appear anywhere in its output
+ * (docs/kong-compatibility.md#stricter-than-kong).
  */
 const SECRET = 'log-secret-5a4b3c2d1e0f-unique';
 const rsa = generateTestKeyPair('ES256');

@@ -48,7 +48,7 @@ describe('normalizePath', () => {
 describe('joinUpstreamPath (Kong v0 path handling)', () => {
   // [service path, request path, stripped remainder, strip_path, upstream path]
   it.each([
-    // §6 examples
+    // the strip_path examples of docs/kong-compatibility.md#routing
     ['/base', '/api/x', '/x', true, '/base/x'],
     ['/base', '/apifixed', 'fixed', true, '/base/fixed'],
     ['/base', '/api', '', true, '/base'],

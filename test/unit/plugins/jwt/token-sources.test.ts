@@ -7,7 +7,7 @@ function collect(config: JwtPluginConfigInput, query: string, headers: Array<[st
   return collectTokens(planTokenSources(jwtPluginConfigSchema.parse(config)), query, headers.flat());
 }
 
-describe('bearerToken (§9: case-insensitive scheme, at the start only)', () => {
+describe('bearerToken (stricter than Kong: case-insensitive scheme, at the start only)', () => {
   it.each([
     ['Bearer abc', 'abc'],
     ['bearer abc', 'abc'],
