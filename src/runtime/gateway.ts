@@ -6,8 +6,8 @@ import { createAccessLog, createLogger, type Logger } from '../observability/log
 import { GatewayMetrics } from '../observability/metrics.js';
 import { SnapshotStore } from '../snapshot/store.js';
 import type { Snapshot } from '../snapshot/types.js';
-import { Readiness } from '../status/health.js';
-import { createStatusServer } from '../status/server.js';
+import { Readiness } from '../health/readiness.js';
+import { createStatusServer } from '../health/server.js';
 import { listenerHostChecks } from './listener-hosts.js';
 import { startClusterPrimary } from './cluster-primary.js';
 import { createSnapshotApplier, createSourceFailureReporter } from './snapshot-applier.js';
