@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../../src/model/diagnostics.js';
-import type { StatusCondition } from '../../../src/sources/kube/kube-objects.js';
+import type { StatusCondition } from '../../../src/sources/kube/types.js';
 import {
   MAX_MESSAGE_LENGTH,
   conditionsEqual,
