@@ -239,7 +239,7 @@ export function unrankedFolders(files, ranks = LAYER_RANKS) {
 
 /**
  * Files no production entry point reaches: the entries are src/cli.ts, every worker started by
- * new URL(…, import.meta.url), and any src file that bench/ or scripts/ load from dist/.
+ * new URL(…, import.meta.url), and any src file that bench/ or scripts/ load (from dist/ or src/).
  */
 export function unreachable(files, edges, entries) {
   const adj = new Map();
@@ -258,7 +258,7 @@ export function unreachable(files, edges, entries) {
   return files.filter((f) => !seen.has(f));
 }
 
-/** src files (relative to src/) that the given directories load from dist/ (`…dist/x/y.js`). */
+/** src files (relative to src/) that the given directories load, built (`dist/x/y.js`) or not (`src/x/y.js`). */
 export function distImports(dirs, files) {
   const fileSet = new Set(files);
   const out = new Set();
@@ -269,7 +269,7 @@ export function distImports(dirs, files) {
       if (entry.isDirectory()) {
         if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) scan(p);
       } else if (/\.(m?js|cjs|ts|sh)$/.test(entry.name)) {
-        for (const m of readFileSync(p, 'utf8').matchAll(/dist\/([\w/.-]+?)\.js\b/g)) {
+        for (const m of readFileSync(p, 'utf8').matchAll(/\b(?:dist|src)\/([\w/.-]+?)\.js\b/g)) {
           const ts = `${m[1]}.ts`;
           if (fileSet.has(ts)) out.add(ts);
         }
@@ -292,6 +292,8 @@ export function analyze(repoDir, ranks = LAYER_RANKS) {
     edges,
     unresolved,
     entries,
+    workers,
+    external,
     folderEdges: folderEdges(edges),
     folderCycles: cycles(folderEdges(edges)),
     fileCycles: cycles(edges.filter((e) => e.from !== e.to)),
@@ -326,7 +328,8 @@ export function formatReport(a, { verbose = false, ranks = LAYER_RANKS } = {}) {
     lines.push('unresolved relative imports:');
     for (const u of a.unresolved) lines.push(`  ${u.from}: ${u.specifier}`);
   }
-  lines.push(`entry points: ${a.entries.join(', ')}`);
+  lines.push(`entry points: cli.ts; workers: ${a.workers.join(', ') || 'none'}`);
+  lines.push(`  and ${a.external.length} files bench/ or scripts/ load: ${a.external.join(', ')}`);
   lines.push(`files no entry point reaches: ${a.unreachable.length === 0 ? 'none' : ''}`);
   for (const f of a.unreachable) lines.push(`  ${f}`);
   if (verbose) {

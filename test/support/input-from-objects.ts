@@ -1,6 +1,6 @@
-import { CRD_API_VERSION } from '../../model/crds.js';
-import { groupEndpointSlices, SERVICE_NAME_LABEL } from './kube-objects.js';
-import type { CustomObject, EndpointSliceObject, SecretObject, ServiceObject, ToResourceSetInput } from './types.js';
+import { CRD_API_VERSION } from '../../src/model/crds.js';
+import { groupEndpointSlices, SERVICE_NAME_LABEL } from '../../src/sources/kube/kube-objects.js';
+import type { CustomObject, EndpointSliceObject, SecretObject, ServiceObject, ToResourceSetInput } from '../../src/sources/kube/types.js';
 
 /**
  * Sorts a flat list of Kubernetes objects (a manifest file, a golden-test input, an informer
