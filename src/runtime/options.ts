@@ -1,9 +1,6 @@
 import type { ListenAddress } from '../model/listen-address.js';
 
-/**
- * Options shared by the two serving modes (standalone and controller). The runtime owns the type;
- * src/cli/gateway-options.ts parses flags and env vars into it.
- */
+/** Options shared by the two serving modes (standalone and controller); parsed in cli/gateway-options.ts. */
 export interface GatewayOptions {
   proxyListen: ListenAddress;
   adminListen: ListenAddress;
