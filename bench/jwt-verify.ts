@@ -8,8 +8,7 @@ import type { JwtAlgorithm } from '../src/model/algorithms.js';
 import { createJwtAuthenticator } from '../src/plugins/jwt/authenticator.js';
 import { createVerifiedTokenCache } from '../src/plugins/jwt/verified-token-cache.js';
 import { importCredentialKeys } from '../src/plugins/jwt/keys.js';
-import type { AuthRequest } from '../src/plugins/jwt/types.js';
-import type { Consumer, Credential } from '../src/snapshot/types.js';
+import type { AuthRequest, Consumer, Credential } from '../src/snapshot/types.js';
 import { mintToken } from '../src/tokens/mint.js';
 import { generateTestKeyPair } from '../src/tokens/test-keys.js';
 

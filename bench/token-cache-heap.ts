@@ -11,8 +11,7 @@ import { createJwtAuthenticator } from '../src/plugins/jwt/authenticator.js';
 import { importCredentialKeys } from '../src/plugins/jwt/keys.js';
 import { ENTRY_OVERHEAD_BYTES } from '../src/plugins/jwt/token-cache.js';
 import { createVerifiedTokenCache } from '../src/plugins/jwt/verified-token-cache.js';
-import type { AuthRequest } from '../src/plugins/jwt/types.js';
-import type { Consumer, Credential } from '../src/snapshot/types.js';
+import type { AuthRequest, Consumer, Credential } from '../src/snapshot/types.js';
 import { mintToken } from '../src/tokens/mint.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GATEWAY_FLAGS, gatewayOptions } from './cli/gateway-options.js';
-import { UsageError } from './cli/usage-error.js';
+import { UsageError } from './model/usage-error.js';
 import { errorText } from './observability/error-text.js';
 import { tokenCommand, type TokenFlags } from './cli/token-command.js';
 import { COMMAND_HELP, OVERVIEW } from './cli/help.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseHostPolicy, type HostPolicy } from '../model/host-policy.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../model/usage-error.js';
 
 /**
  * `--host-policy` / PORTCULLIS_HOST_POLICY: the policy inline (YAML or JSON), or "@FILE".

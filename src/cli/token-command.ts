@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isHmacAlgorithm, isJwtAlgorithm, JWT_ALGORITHMS } from '../model/algorithms.js';
 import { mintToken } from '../tokens/mint.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../model/usage-error.js';
 import { parseDuration } from './duration.js';
 import { tokenSecret } from './token-secret.js';
 

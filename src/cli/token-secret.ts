@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../model/usage-error.js';
 
 export const TOKEN_SECRET_ENV = 'PORTCULLIS_TOKEN_SECRET';
 

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { UsageError } from '../cli/usage-error.js';
+import { UsageError } from './usage-error.js';
 
 /**
  * Which Host header values the admin and status listeners answer (DNS rebinding protection).

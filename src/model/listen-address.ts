@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/usage-error.js';
+import { UsageError } from './usage-error.js';
 
 /** "host:port", "[::1]:8001" or ":8000" → { host, port }. */
 export interface ListenAddress {

@@ -1,9 +1,9 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import type { GatewayOptions } from '../cli/gateway-options.js';
+import type { GatewayOptions } from '../runtime/options.js';
 import type { HostPolicy } from '../model/host-policy.js';
 import { startGatewayRuntime } from '../runtime/gateway.js';
 import { startKubeSource, type KubeSource } from '../sources/kube/source.js';
-import { kubeWatchMetrics } from '../observability/kube-metrics.js';
+import { kubeWatchMetrics } from '../sources/kube/metrics.js';
 import { toResourceSet } from '../sources/kube/to-resource-set.js';
 import { defaultIdentity, defaultLeaseNamespace, startStatusReporting, type StatusReporting } from '../status/index.js';
 

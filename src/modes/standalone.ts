@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { GatewayOptions } from '../cli/gateway-options.js';
+import type { GatewayOptions } from '../runtime/options.js';
 import { diagnostic, formatDiagnostic } from '../model/diagnostics.js';
 import type { ResourceSet } from '../model/resources.js';
 import { parseDeclarative } from '../sources/declarative/parse.js';
-import { startParseThread, type ParseThread } from './declarative-parse-thread.js';
+import { startParseThread, type ParseThread } from '../sources/declarative/parse-thread.js';
 import { watchDeclarativeFile } from '../sources/declarative/watch.js';
 import { startGatewayRuntime } from '../runtime/gateway.js';
 import { declarativeSourceHash } from '../sources/declarative/source-hash.js';
@@ -46,8 +46,9 @@ export async function runStandalone(opts: StandaloneOptions): Promise<number> {
   const reparser = parser;
   watcher = watchDeclarativeFile(file, (changed) => {
     // Parsing is most of a reload's CPU: it runs on a low-priority thread (see
-    // declarative-parse-thread.ts). Translate + swap then run in a macrotask of their own, also when
-    // the parse fell back to this thread; results arrive, and swaps happen, in file-change order.
+    // src/sources/declarative/parse-thread.ts). Translate + swap then run in a macrotask of their
+    // own, also when the parse fell back to this thread; results arrive, and swaps happen, in
+    // file-change order.
     void reparser.parse(changed, label).then((parsed) => {
       setImmediate(() => {
         if (closing) return;

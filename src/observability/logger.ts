@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import type { CompiledRoute } from '../snapshot/types.js';
+import type { ObservedRoute } from './observed.js';
 
 export type { Logger };
 
@@ -17,7 +17,7 @@ export function createLogger(opts: { level?: string; destination?: DestinationSt
 }
 
 export interface AccessLogEntry {
-  route: CompiledRoute | undefined;
+  route: ObservedRoute | undefined;
   method: string;
   rawPath: string;
   rawQuery: string;
@@ -28,7 +28,7 @@ export interface AccessLogEntry {
   consumer?: { id: string; username?: string };
   clientIp?: string;
   /** Every route of the live snapshot: their uri_param_names are redacted on any request. */
-  allRoutes?: readonly CompiledRoute[];
+  allRoutes?: readonly ObservedRoute[];
 }
 
 export interface AccessLog {
@@ -82,10 +82,10 @@ export function createAccessLog(opts: { enabled: boolean; destination?: Destinat
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 const DEFAULT_REDACT: ReadonlySet<string> = new Set(['jwt']);
-const redactCache = new WeakMap<CompiledRoute, ReadonlySet<string>>();
+const redactCache = new WeakMap<ObservedRoute, ReadonlySet<string>>();
 
 /** Query parameter names to redact for a route: its jwt uri_param_names, and always `jwt`. */
-export function redactedParams(route: CompiledRoute | undefined): ReadonlySet<string> {
+export function redactedParams(route: ObservedRoute | undefined): ReadonlySet<string> {
   const names = route?.auth?.config.uriParamNames;
   if (!route || !names) return DEFAULT_REDACT;
   let s = redactCache.get(route);
@@ -96,13 +96,13 @@ export function redactedParams(route: CompiledRoute | undefined): ReadonlySet<st
   return s;
 }
 
-const redactAllCache = new WeakMap<readonly CompiledRoute[], ReadonlySet<string>>();
+const redactAllCache = new WeakMap<readonly ObservedRoute[], ReadonlySet<string>>();
 
 /**
  * Query parameter names to redact on any request: `jwt` plus every route's uri_param_names. A token
  * sent to the wrong path (404) or to a route without the jwt plugin is still a token.
  */
-export function redactedParamsAll(routes: readonly CompiledRoute[]): ReadonlySet<string> {
+export function redactedParamsAll(routes: readonly ObservedRoute[]): ReadonlySet<string> {
   let s = redactAllCache.get(routes);
   if (!s) {
     const names = new Set(['jwt']);

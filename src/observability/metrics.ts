@@ -1,7 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { RouteLatencyHistogram, type LatencySeries } from './latency-histogram.js';
-import type { CompiledRoute } from '../snapshot/types.js';
-import type { SnapshotStore } from '../snapshot/store.js';
+import type { ObservedRoute, ObservedStore } from './observed.js';
 
 /** Seconds; dense below 10 ms because the proxy adds sub-millisecond latency. */
 export const LATENCY_BUCKETS = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -27,7 +26,7 @@ interface RouteChildren {
 
 /**
  * Prometheus metrics for the gateway on a private registry (tests can create several).
- * Hot path: per-route state is cached per CompiledRoute (a WeakMap, so a swapped-out snapshot's
+ * Hot path: per-route state is cached per route object (a WeakMap, so a swapped-out snapshot's
  * routes are collected with it); a request costs a Map lookup, a counter increment and a bucket
  * search. Request counts reach prom-client's Counter when the registry is read (its collect hook),
  * latency lives in RouteLatencyHistogram, which the registry exports like a prom-client Histogram.
@@ -40,7 +39,7 @@ export class GatewayMetrics {
   readonly snapshotVersion: Gauge;
   readonly snapshotReloads: Counter;
   readonly snapshotReloadFailures: Counter;
-  readonly #byRoute = new WeakMap<CompiledRoute, RouteChildren>();
+  readonly #byRoute = new WeakMap<ObservedRoute, RouteChildren>();
   readonly #noRoute: RouteChildren;
   /** By route label + status: one entry per series however many snapshots reuse the label. */
   readonly #pending = new Map<string, PendingCount>();
@@ -81,7 +80,7 @@ export class GatewayMetrics {
   }
 
   /** Record one finished request. `route` undefined = no route matched. */
-  observe(route: CompiledRoute | undefined, status: number, seconds: number): void {
+  observe(route: ObservedRoute | undefined, status: number, seconds: number): void {
     let ch: RouteChildren | undefined;
     if (route) {
       ch = this.#byRoute.get(route);
@@ -109,7 +108,7 @@ export class GatewayMetrics {
     ch.latency.observe(seconds);
   }
 
-  authFailure(route: CompiledRoute, reason: string): void {
+  authFailure(route: ObservedRoute, reason: string): void {
     this.authFailures.labels(route.label, reason).inc();
   }
 
@@ -119,7 +118,7 @@ export class GatewayMetrics {
   }
 
   /** Track the store: version gauge and reload counter follow every swap. Returns unsubscribe. */
-  watch(store: SnapshotStore): () => void {
+  watch(store: ObservedStore): () => void {
     const cur = store.current();
     if (cur) this.snapshotVersion.set(cur.version);
     return store.onSwap((next) => this.snapshotSwapped(next.version));

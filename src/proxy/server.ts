@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { AccessLog, Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import type { Readiness } from '../status/health.js';
 import { createRequestHandler } from './handler.js';
 import type { ProxyPipeline } from './pipeline.js';
 import type { ListenAddress } from '../model/listen-address.js';
@@ -13,13 +12,19 @@ import { retainTickObjectShape } from './tick-object-shape.js';
 // At module load, i.e. before the first configuration is parsed (see tick-object-shape.ts).
 retainTickObjectShape();
 
+/** The one thing the proxy tells the rest of the process about shutdown (the runtime wires it). */
+export interface ShutdownSignal {
+  markShuttingDown(): void;
+}
+
 export interface ProxyServerOptions {
   store: SnapshotStore;
   pipeline: ProxyPipeline;
   metrics?: GatewayMetrics;
   accessLog?: AccessLog;
   logger?: Logger;
-  readiness?: Readiness;
+  /** Told first when close() starts: src/health's Readiness, so /readyz fails before the drain. */
+  readiness?: ShutdownSignal;
   /** Shared pools (default: a private set, closed with the server). */
   pools?: UpstreamPools;
   poolOptions?: PoolOptions;

@@ -1,10 +1,10 @@
-import type { GatewayOptions } from '../cli/gateway-options.js';
+import type { GatewayOptions } from './options.js';
 import type { AccessLog, Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { createKongPipeline } from '../proxy/kong-pipeline.js';
 import { createProxyServer, type ProxyServer } from '../proxy/server.js';
 import type { SnapshotStore } from '../snapshot/store.js';
-import type { Readiness } from '../status/health.js';
+import type { Readiness } from '../health/readiness.js';
 
 /** The production proxy listener, as the single process and every worker run it. */
 export function createGatewayProxy(

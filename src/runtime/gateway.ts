@@ -1,13 +1,13 @@
 import { createAdminServer } from '../admin/server.js';
-import type { GatewayOptions } from '../cli/gateway-options.js';
+import type { GatewayOptions } from './options.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { ResourceSet } from '../model/resources.js';
 import { createAccessLog, createLogger, type Logger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { SnapshotStore } from '../snapshot/store.js';
 import type { Snapshot } from '../snapshot/types.js';
-import { Readiness } from '../status/health.js';
-import { createStatusServer } from '../status/server.js';
+import { Readiness } from '../health/readiness.js';
+import { createStatusServer } from '../health/server.js';
 import { listenerHostChecks } from './listener-hosts.js';
 import { startClusterPrimary } from './cluster-primary.js';
 import { createSnapshotApplier, createSourceFailureReporter } from './snapshot-applier.js';

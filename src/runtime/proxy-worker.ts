@@ -1,9 +1,9 @@
 import pino from 'pino';
-import type { GatewayOptions } from '../cli/gateway-options.js';
+import type { GatewayOptions } from './options.js';
 import { createAccessLog, createLogger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { SnapshotStore } from '../snapshot/store.js';
-import { Readiness } from '../status/health.js';
+import { Readiness } from '../health/readiness.js';
 import { registerWorkerMetrics } from './cluster-metrics.js';
 import { createSnapshotApplier } from './snapshot-applier.js';
 import { isToWorker, WORKER_ENV, type FromWorker, type MetricsJson, type ToWorker } from './worker-protocol.js';

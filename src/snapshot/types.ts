@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import type { JwtAlgorithm } from '../model/algorithms.js';
+import type { JwtPluginConfig } from '../model/jwt-config.js';
 import type { Diagnostic, ObjectRef } from '../model/diagnostics.js';
 import type { CredentialSpec, RouteSpec } from '../model/resources.js';
-import type { JwtAuthenticator } from '../plugins/jwt/types.js';
 
 /** A consumer as the proxy and the admin API see it (ids already derived). */
 export interface Consumer {
@@ -69,7 +69,7 @@ export interface CompiledRoute {
   spec: RouteSpec;
   upstream: Upstream;
   /** The one jwt plugin instance for this route; undefined = public route. */
-  auth?: JwtAuthenticator;
+  auth?: Authenticator;
   /** Fail closed: a plugin applies but could not be built → 500 "An unexpected error occurred". */
   pluginError?: string;
   /** Label used in metrics and access logs (route name, or id). */
@@ -114,4 +114,40 @@ export interface Snapshot {
   credentials: CredentialIndex;
   /** Everything that was rejected or looked wrong, with the object at fault. */
   diagnostics: readonly Diagnostic[];
+}
+
+// The snapshot owns the interface a route's authentication implements (src/plugins/jwt builds it),
+// so snapshot types never import a plugin (docs/architecture.md#layers).
+
+/** What the jwt plugin needs from a request; nothing fastify-specific. */
+export interface AuthRequest {
+  method: string;
+  /** node's req.rawHeaders: [name, value, name, value, ...] — repeated headers are kept apart. */
+  rawHeaders: readonly string[];
+  /** Raw query string without the leading '?' ("" when none). Not decoded. */
+  rawQuery: string;
+}
+
+export type AuthOutcome =
+  /** run_on_preflight=false and OPTIONS: plugin skipped, request proxied with no identity. */
+  | { kind: 'skipped' }
+  | { kind: 'authenticated'; consumer: Consumer; credential: Credential }
+  /** Authentication failed but config.anonymous names an existing consumer. */
+  | { kind: 'anonymous'; consumer: Consumer }
+  | {
+      kind: 'rejected';
+      status: 401 | 500;
+      /** Exact JSON body Kong sends, e.g. {"message":"Unauthorized"} or {"exp":"token expired"}. */
+      body: string;
+      /** WWW-Authenticate value, when Kong sends one. */
+      wwwAuthenticate?: string;
+      /** Low-cardinality label for the auth-failure metric (e.g. "no_token", "expired", "bad_signature"). */
+      reason: string;
+    };
+
+/** One compiled plugin instance (shared by every route it applies to); src/plugins/jwt implements it. */
+export interface Authenticator {
+  readonly pluginId: string;
+  readonly config: JwtPluginConfig;
+  authenticate(req: AuthRequest, nowSeconds: number): AuthOutcome;
 }

@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../model/diagnostics.js';
 import { conditionOf } from '../model/reasons.js';
-import type { CrdKind, CustomObject, KubeObjects, StatusCondition } from '../sources/kube/kube-objects.js';
+import type { CrdKind, KubeObjects } from '../sources/kube/kube-objects.js';
+import type { CustomObject, StatusCondition } from '../sources/kube/types.js';
 import { CRD_PLURALS } from '../sources/kube/kube-objects.js';
 
 /**
@@ -50,11 +51,11 @@ export function statusKey(kind: string, namespace: string | undefined, name: str
 }
 
 /** Lists the CRs of a KubeObjects with their kind. */
-export function liveObjects(objects: Pick<KubeObjects, 'consumers' | 'credentials' | 'routes'>): Array<[CrdKind, CustomObject<string>]> {
+export function liveObjects(objects: Pick<KubeObjects, 'consumers' | 'credentials' | 'routes'>): Array<[CrdKind, CustomObject]> {
   return [
-    ...objects.consumers.map((o) => ['KongConsumer', o] as [CrdKind, CustomObject<string>]),
-    ...objects.credentials.map((o) => ['JwtCredential', o] as [CrdKind, CustomObject<string>]),
-    ...objects.routes.map((o) => ['Route', o] as [CrdKind, CustomObject<string>]),
+    ...objects.consumers.map((o) => ['KongConsumer', o] as [CrdKind, CustomObject]),
+    ...objects.credentials.map((o) => ['JwtCredential', o] as [CrdKind, CustomObject]),
+    ...objects.routes.map((o) => ['Route', o] as [CrdKind, CustomObject]),
   ];
 }
 

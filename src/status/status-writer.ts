@@ -2,7 +2,8 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } fr
 import type { Logger } from 'pino';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { Backoff } from '../sources/kube/backoff.js';
-import { CRD_GROUP, CRD_VERSION, type KubeObjects, type StatusCondition } from '../sources/kube/kube-objects.js';
+import { CRD_GROUP, CRD_VERSION, type KubeObjects } from '../sources/kube/kube-objects.js';
+import type { StatusCondition } from '../sources/kube/types.js';
 import { describeError, statusCode } from '../sources/kube/watcher.js';
 import {
   MANAGED_CONDITIONS,

@@ -2,9 +2,8 @@ import { diagnostic, type Diagnostic } from '../model/diagnostics.js';
 import type { HostPolicy } from '../model/host-policy.js';
 import type { RouteSpec } from '../model/resources.js';
 import { createJwtAuthenticator } from '../plugins/jwt/authenticator.js';
-import type { JwtAuthenticator } from '../plugins/jwt/types.js';
 import { compileHeaderRegex, compileRouteRegex } from '../snapshot/router.js';
-import type { CompiledRoute, CredentialIndex } from '../snapshot/types.js';
+import type { Authenticator, CompiledRoute, CredentialIndex } from '../snapshot/types.js';
 import { findConsumer, findConsumerByObjectName, type ConsumerTable } from './consumers.js';
 import { HostPolicyCheck } from './host-policy.js';
 import { describeObject, inPrecedenceOrder, isKubeObject } from './precedence.js';
@@ -27,7 +26,7 @@ export function buildRoutes(
   hostPolicy?: HostPolicy,
 ): CompiledRoute[] {
   const upstreams = new UpstreamTable();
-  const authenticators = new Map<string, JwtAuthenticator>();
+  const authenticators = new Map<string, Authenticator>();
   const matchers = new Map<string, RouteSpec>();
   const ties = new RouteTies();
   const policy = hostPolicy && hostPolicy.rules.length > 0 ? new HostPolicyCheck(hostPolicy) : undefined;
@@ -79,10 +78,10 @@ export function buildRoutes(
 /** One authenticator (and so one token cache) per plugin instance and scope. */
 function authenticatorFor(
   spec: RouteSpec,
-  cache: Map<string, JwtAuthenticator>,
+  cache: Map<string, Authenticator>,
   consumers: ConsumerTable,
   credentials: CredentialIndex,
-): JwtAuthenticator {
+): Authenticator {
   const jwt = spec.jwt!;
   const key = `${spec.scope}\u0000${jwt.id}`;
   const cached = cache.get(key);

@@ -3,7 +3,7 @@ import { SnapshotStore } from '../../src/snapshot/store.js';
 import { createAccessLog, type AccessLog } from '../../src/observability/logger.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
 import { createProxyServer, type ProxyServer } from '../../src/proxy/server.js';
-import { Readiness } from '../../src/status/health.js';
+import { Readiness } from '../../src/health/readiness.js';
 import type { Snapshot } from '../../src/snapshot/types.js';
 import { testPipeline } from './snapshot-fixtures.js';
 

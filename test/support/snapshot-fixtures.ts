@@ -3,11 +3,10 @@
  * authenticator, so the serving side can be tested on its own. The real ones are wired in by the CLI.
  */
 import type { IncomingMessage } from 'node:http';
-import type { AuthOutcome, AuthRequest, JwtAuthenticator } from '../../src/plugins/jwt/types.js';
 import { DEFAULT_JWT_PLUGIN_CONFIG, type JwtPluginConfig } from '../../src/model/jwt-config.js';
 import type { ProxyPipeline } from '../../src/proxy/pipeline.js';
 import type {
-  CompiledRoute, Consumer, Credential, MatchInput, RouteMatch, Router, Snapshot, Upstream,
+  Authenticator, AuthOutcome, AuthRequest, CompiledRoute, Consumer, Credential, MatchInput, RouteMatch, Router, Snapshot, Upstream,
 } from '../../src/snapshot/types.js';
 import type { RouteSpec, ServiceInfo } from '../../src/model/resources.js';
 import type { Diagnostic } from '../../src/model/diagnostics.js';
@@ -53,7 +52,7 @@ export function makeCredential(consumer: Consumer, key: string, secret = 'hmac-s
  * Fake authenticator: "Bearer good" → authenticated as `credential`; "Bearer expired" → 401 {"exp":"token expired"};
  * no token → 401 Unauthorized (or the anonymous consumer when given); OPTIONS with runOnPreflight=false → skipped.
  */
-export function fakeAuthenticator(credential: Credential, opts: { anonymous?: Consumer; config?: Partial<JwtPluginConfig> } = {}): JwtAuthenticator {
+export function fakeAuthenticator(credential: Credential, opts: { anonymous?: Consumer; config?: Partial<JwtPluginConfig> } = {}): Authenticator {
   const config: JwtPluginConfig = { ...DEFAULT_JWT_PLUGIN_CONFIG, ...opts.config };
   return {
     pluginId: 'plugin-jwt-1',

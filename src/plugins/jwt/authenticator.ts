@@ -1,4 +1,3 @@
-import type { Consumer, Credential } from '../../snapshot/types.js';
 import { isHmacAlgorithm } from '../../model/algorithms.js';
 import { decodeToken, ownClaim } from './decode.js';
 import {
@@ -10,14 +9,15 @@ import {
 } from './responses.js';
 import { verifySignature } from './signature.js';
 import { collectTokens, planTokenSources } from './token-sources.js';
-import type { AuthOutcome, AuthRequest, JwtAuthenticator, JwtAuthenticatorDeps } from './types.js';
+import type { AuthOutcome, Authenticator, AuthRequest, Consumer, Credential } from '../../snapshot/types.js';
+import type { JwtAuthenticatorDeps } from './types.js';
 import { processTokenCache, stillCurrent, type Authenticated, type VerifiedToken } from './verified-token-cache.js';
 
 /** Longer tokens are verified every time: one token may not take a large share of the budget. */
 const MAX_CACHEABLE_TOKEN_LENGTH = 4096;
 
 /** The authenticator plus a read-only view of the cache it uses, for tests and the debug endpoint. */
-export interface CachingJwtAuthenticator extends JwtAuthenticator {
+export interface CachingJwtAuthenticator extends Authenticator {
   /** Number of verified tokens in the cache this authenticator uses (shared with other instances). */
   readonly cacheSize: number;
 }

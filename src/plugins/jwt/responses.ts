@@ -1,4 +1,4 @@
-import type { AuthOutcome } from './types.js';
+import type { AuthOutcome } from '../../snapshot/types.js';
 
 export type Rejection = Extract<AuthOutcome, { kind: 'rejected' }>;
 

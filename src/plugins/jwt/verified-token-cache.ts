@@ -1,7 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
-import type { Credential } from '../../snapshot/types.js';
 import { TokenCache } from './token-cache.js';
-import type { AuthOutcome } from './types.js';
+import type { AuthOutcome, Credential } from '../../snapshot/types.js';
 
 export type Authenticated = Extract<AuthOutcome, { kind: 'authenticated' }>;
 

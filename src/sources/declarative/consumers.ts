@@ -1,8 +1,8 @@
 import { canonicalAlgorithm, isJwtAlgorithm, isHmacAlgorithm, type JwtAlgorithm } from '../../model/algorithms.js';
 import type { ObjectRef } from '../../model/diagnostics.js';
 import { consumerId } from '../../model/ids.js';
-import { Fields, isMapping, NO_TAGS, type Reporter } from './report.js';
-import { readId, readReference } from './services.js';
+import { Fields, isMapping, NO_TAGS, readId, readReference } from './fields.js';
+import type { Reporter } from './report.js';
 
 const CONSUMER_FIELDS = new Set(['id', 'username', 'custom_id', 'tags', 'jwt_secrets', 'plugins']);
 const CONSUMER_IGNORED = new Set(['created_at', 'updated_at']);

@@ -1,5 +1,5 @@
 import { jwtPluginConfigSchema, type JwtPluginConfig } from '../../model/jwt-config.js';
-import type { Mapping } from './report.js';
+import type { Mapping } from './fields.js';
 
 /** kong.yml snake_case → the shared camelCase schema (src/model/jwt-config.ts). */
 const SNAKE_TO_CAMEL: Readonly<Record<string, string>> = {

@@ -9,7 +9,8 @@ import { detachStrings } from './detach-strings.js';
 import { loadSimpleYaml } from './fast-yaml.js';
 import { parseConsumer, parseJwtSecret, type ConsumerEntry } from './consumers.js';
 import { parsePlugin, PluginTable, type PluginCore, type ScopeKey } from './plugins.js';
-import { isMapping, Reporter, type Mapping } from './report.js';
+import { isMapping, type Mapping } from './fields.js';
+import { Reporter } from './report.js';
 import { parseRoute, parseService, type RouteCore, type ServiceEntry } from './services.js';
 
 export interface DeclarativeResult {

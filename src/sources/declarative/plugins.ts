@@ -1,8 +1,8 @@
 import type { ObjectRef } from '../../model/diagnostics.js';
 import type { JwtPluginConfig } from '../../model/jwt-config.js';
 import { mapJwtConfig } from './jwt-config.js';
-import { Fields, isMapping, type Reporter } from './report.js';
-import { readId, readReference } from './services.js';
+import { Fields, isMapping, readId, readReference } from './fields.js';
+import type { Reporter } from './report.js';
 
 const PLUGIN_FIELDS = new Set(['id', 'name', 'instance_name', 'config', 'enabled', 'protocols', 'tags', 'route', 'service', 'consumer']);
 const PLUGIN_IGNORED = new Set(['created_at', 'updated_at']);

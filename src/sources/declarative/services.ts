@@ -1,7 +1,8 @@
 import type { BackendSpec, HeaderMatch, ServiceInfo } from '../../model/resources.js';
 import type { ObjectRef } from '../../model/diagnostics.js';
-import { isUuid, serviceId, routeId } from '../../model/ids.js';
-import { Fields, isMapping, type Reporter } from './report.js';
+import { serviceId, routeId } from '../../model/ids.js';
+import { Fields, isMapping, readId, readReference } from './fields.js';
+import type { Reporter } from './report.js';
 
 const MAX_TIMEOUT = 2 ** 31 - 2;
 const DEFAULT_PORT = { http: 80, https: 443 } as const;
@@ -71,15 +72,6 @@ export function parseService(raw: unknown, path: string, rep: Reporter): Service
     routes,
     plugins,
   };
-}
-
-export function readId(f: Fields): string | undefined {
-  const id = f.string('id');
-  if (id !== undefined && !isUuid(id)) {
-    f.fail('id', 'expected a valid UUID');
-    return undefined;
-  }
-  return id?.toLowerCase();
 }
 
 /** `url`, or protocol/host/port/path (port defaults by scheme). Never quotes the url: it may carry credentials. */
@@ -250,14 +242,4 @@ function readHeaders(f: Fields): HeaderMatch[] {
     out.push({ name: lower, values: values as string[] });
   }
   return out;
-}
-
-/** A foreign reference: "<name or id>" or { id: "<id>" } as Kong accepts both. */
-export function readReference(f: Fields, field: string): string | undefined {
-  const v = f.raw[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string' && v !== '') return v;
-  if (isMapping(v) && typeof v.id === 'string' && v.id !== '' && Object.keys(v).length === 1) return v.id;
-  f.fail(field, 'expected a name or id (string), or { id: <id> }');
-  return undefined;
 }

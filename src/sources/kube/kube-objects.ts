@@ -1,33 +1,11 @@
-import type { V1EndpointSlice, V1ObjectMeta, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { JwtCredentialObject, KongConsumerObject, RouteObject } from './types.js';
 
 /**
  * The objects as the watch holds them (client-node types, status included), for the runtime and the
  * status writer. The pure translation reads a narrower view of the same objects (types.ts,
  * ToResourceSetInput); KubeObjects is structurally assignable to it, which the controller relies on.
  */
-
-/** A status condition as written to `.status.conditions` (metav1.Condition). */
-export interface StatusCondition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  observedGeneration?: number;
-  lastTransitionTime: string;
-}
-
-/** A portcullis.dev/v1alpha1 custom object as served by the API (raw JSON). */
-export interface CustomObject<Kind extends string, Spec = Record<string, unknown>> {
-  apiVersion?: string;
-  kind?: Kind;
-  metadata: V1ObjectMeta;
-  spec?: Spec;
-  status?: { conditions?: StatusCondition[]; [k: string]: unknown };
-}
-
-export type KongConsumerObject = CustomObject<'KongConsumer'>;
-export type JwtCredentialObject = CustomObject<'JwtCredential'>;
-export type RouteObject = CustomObject<'Route'>;
 
 /** Everything the watch holds, as handed to `toResourceSet` and to the status writer. */
 export interface KubeObjects {
@@ -57,6 +35,28 @@ export const CREDENTIAL_SECRET_LABEL = 'portcullis.dev/credential';
 export const CREDENTIAL_SECRET_SELECTOR = `${CREDENTIAL_SECRET_LABEL}=true`;
 /** Label linking an EndpointSlice to its Service. */
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
+/**
+ * EndpointSlices by "namespace/service" (their kubernetes.io/service-name label), each list sorted by
+ * slice name so the snapshot does not depend on watch or file order. Slices without the label are
+ * left out. `defaultNamespace` stands in for a missing namespace (manifests, where kubectl's is "default").
+ */
+export function groupEndpointSlices<S extends { metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } }>(
+  slices: Iterable<S>,
+  defaultNamespace = '',
+): Map<string, S[]> {
+  const out = new Map<string, S[]>();
+  for (const slice of slices) {
+    const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
+    if (!svc) continue;
+    const key = `${slice.metadata?.namespace ?? defaultNamespace}/${svc}`;
+    const list = out.get(key);
+    if (list) list.push(slice);
+    else out.set(key, [slice]);
+  }
+  for (const list of out.values()) list.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  return out;
+}
 
 export function objectKey(meta: { namespace?: string; name?: string } | undefined): string {
   return `${meta?.namespace ?? ''}/${meta?.name ?? ''}`;

@@ -1,12 +1,7 @@
 import { Health, type KubeConfig, type KubernetesObject, type V1EndpointSlice, type V1Secret, type V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import {
-  SERVICE_NAME_LABEL,
-  type JwtCredentialObject,
-  type KongConsumerObject,
-  type KubeObjects,
-  type RouteObject,
-} from './kube-objects.js';
+import { groupEndpointSlices, type KubeObjects } from './kube-objects.js';
+import type { JwtCredentialObject, KongConsumerObject, RouteObject } from './types.js';
 import { RebuildLoop } from './rebuild-loop.js';
 import { resourceTypes, type ResourceName } from './resource-types.js';
 import { ResourceWatcher, type WatchStats } from './watcher.js';
@@ -102,18 +97,7 @@ export function startKubeSource(opts: KubeSourceOptions): KubeSource {
   ) as Record<ResourceName, ResourceWatcher<KubernetesObject>>;
 
   function collect(): KubeObjects {
-    const endpointSlices = new Map<string, V1EndpointSlice[]>();
-    for (const slice of watchers.endpointslices.cache.values() as V1EndpointSlice[]) {
-      const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
-      if (!svc) continue;
-      const key = `${slice.metadata?.namespace ?? ''}/${svc}`;
-      const list = endpointSlices.get(key);
-      if (list) list.push(slice);
-      else endpointSlices.set(key, [slice]);
-    }
-    for (const list of endpointSlices.values()) {
-      list.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-    }
+    const endpointSlices = groupEndpointSlices(watchers.endpointslices.cache.values() as V1EndpointSlice[]);
     return {
       consumers: watchers.kongconsumers.cache.sortedValues() as KongConsumerObject[],
       credentials: watchers.jwtcredentials.cache.sortedValues() as JwtCredentialObject[],

@@ -13,12 +13,26 @@ export interface ObjectMeta {
   creationTimestamp?: string | Date;
 }
 
-/** A portcullis.dev custom resource; `spec` is validated with the zod schemas, hence unknown. */
+/** A status condition as written to `.status.conditions` (metav1.Condition). */
+export interface StatusCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime: string;
+}
+
+/**
+ * A portcullis.dev custom resource, as the watch holds it and as manifests carry it. `spec` is
+ * validated with the zod schemas, hence unknown; `status` is what the status writer compares with.
+ */
 export interface CustomObject {
   apiVersion?: string;
   kind?: string;
   metadata: ObjectMeta;
   spec?: unknown;
+  status?: { conditions?: StatusCondition[]; [k: string]: unknown };
 }
 export type KongConsumerObject = CustomObject;
 export type JwtCredentialObject = CustomObject;

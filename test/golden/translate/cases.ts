@@ -4,7 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { parseHostPolicy, type HostPolicy } from '../../../src/model/host-policy.js';
 import type { ResourceSet } from '../../../src/model/resources.js';
 import { parseDeclarative } from '../../../src/sources/declarative/parse.js';
-import { inputFromObjects } from '../../../src/sources/kube/input-from-objects.js';
+import { inputFromObjects } from '../../support/input-from-objects.js';
 import { toResourceSet } from '../../../src/sources/kube/to-resource-set.js';
 
 /** Shared by the golden runner and the determinism / cross-mode tests. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResourceSet } from '../../../src/model/resources.js';
-import { snapshotView } from '../../../src/translate/snapshot-view.js';
+import { snapshotView } from '../../support/snapshot-view.js';
 import { hashResources, translate } from '../../../src/translate/translate.js';
 import { caseResources, goldenDir, kubeResources, listCases, yamlObjects } from './cases.js';
 import { seededRandom } from '../../support/seeded-random.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../../src/snapshot/types.js';
-import { snapshotView } from '../../../src/translate/snapshot-view.js';
+import { snapshotView } from '../../support/snapshot-view.js';
 import { translate } from '../../../src/translate/translate.js';
 import { caseResources, goldenDir, listCases } from './cases.js';
 import { expectGolden } from '../../support/golden.js';

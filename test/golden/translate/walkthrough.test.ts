@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { snapshotView } from '../../../src/translate/snapshot-view.js';
+import { snapshotView } from '../../support/snapshot-view.js';
 import { translate } from '../../../src/translate/translate.js';
 import { caseResources, kubeResources, parseKongYml, yamlObjects } from './cases.js';
 

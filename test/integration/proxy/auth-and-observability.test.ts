@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStatusServer } from '../../../src/status/server.js';
+import { createStatusServer } from '../../../src/health/server.js';
 import { fakeAuthenticator, makeConsumer, makeCredential, makeRoute, makeSnapshot, makeUpstream } from '../../support/snapshot-fixtures.js';
 import { request, startEchoUpstream, waitFor, type EchoUpstream } from '../../support/http.js';
 import { startGateway, type TestGateway } from '../../support/gateway.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../../src/model/diagnostics.js';
 import { REASONS, type Reason } from '../../../src/model/reasons.js';
-import type { StatusCondition } from '../../../src/sources/kube/kube-objects.js';
+import type { StatusCondition } from '../../../src/sources/kube/types.js';
 import {
   MAX_MESSAGE_LENGTH,
   conditionsEqual,

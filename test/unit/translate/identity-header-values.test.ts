@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { formatDiagnostic } from '../../../src/model/diagnostics.js';
 import { headerValueProblem, toHeaderValue } from '../../../src/model/header-values.js';
-import { inputFromObjects } from '../../../src/sources/kube/input-from-objects.js';
+import { inputFromObjects } from '../../support/input-from-objects.js';
 import { toResourceSet } from '../../../src/sources/kube/to-resource-set.js';
 import { translate } from '../../../src/translate/translate.js';
 import { consumer, credential, join, secret } from '../../support/crs.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuthOutcome, AuthRequest } from '../../../../src/plugins/jwt/types.js';
+import type { AuthOutcome, AuthRequest } from '../../../../src/snapshot/types.js';
 import { signJws } from '../../../../src/tokens/mint.js';
 import {
   HS_SECRET,

@@ -3,8 +3,8 @@ import { jwtPluginConfigSchema, type JwtPluginConfigInput } from '../../../../sr
 import type { CredentialSpec } from '../../../../src/model/resources.js';
 import { createJwtAuthenticator, type CachingJwtAuthenticator } from '../../../../src/plugins/jwt/authenticator.js';
 import { importCredentialKeys } from '../../../../src/plugins/jwt/keys.js';
-import type { AuthRequest, JwtAuthenticatorDeps } from '../../../../src/plugins/jwt/types.js';
-import type { Consumer, Credential } from '../../../../src/snapshot/types.js';
+import type { JwtAuthenticatorDeps } from '../../../../src/plugins/jwt/types.js';
+import type { AuthRequest, Consumer, Credential } from '../../../../src/snapshot/types.js';
 import { generateTestKeyPair, type TestKeyOptions, type TestKeyPair } from '../../../../src/tokens/test-keys.js';
 import { mintToken, type MintOptions } from '../../../../src/tokens/mint.js';
 

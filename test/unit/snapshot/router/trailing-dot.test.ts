@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { hostWithoutPort } from '../../../../src/proxy/host-header.js';
-import { inputFromObjects } from '../../../../src/sources/kube/input-from-objects.js';
+import { inputFromObjects } from '../../../support/input-from-objects.js';
 import { toResourceSet } from '../../../../src/sources/kube/to-resource-set.js';
 import { compileRouter } from '../../../../src/snapshot/router.js';
 import { parseRouteHost } from '../../../../src/snapshot/router/entries.js';

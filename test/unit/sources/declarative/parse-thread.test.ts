@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startParseThread } from '../../../../src/modes/declarative-parse-thread.js';
+import { startParseThread } from '../../../../src/sources/declarative/parse-thread.js';
 import { parseDeclarative } from '../../../../src/sources/declarative/parse.js';
 
 const file = (n: number) => `_format_version: "3.0"

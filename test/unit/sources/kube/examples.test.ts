@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { inputFromObjects } from '../../../../src/sources/kube/input-from-objects.js';
+import { inputFromObjects } from '../../../support/input-from-objects.js';
 import { consumerId as kongConsumerId, uuidv5 } from '../../../../src/model/ids.js';
 import { kubeId } from '../../../../src/sources/kube/ids.js';
 import { toResourceSet } from '../../../../src/sources/kube/to-resource-set.js';

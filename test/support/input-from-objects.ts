@@ -1,7 +1,6 @@
-import { CRD_API_VERSION } from '../../model/crds.js';
-import type { CustomObject, EndpointSliceObject, SecretObject, ServiceObject, ToResourceSetInput } from './types.js';
-
-const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+import { CRD_API_VERSION } from '../../src/model/crds.js';
+import { groupEndpointSlices, SERVICE_NAME_LABEL } from '../../src/sources/kube/kube-objects.js';
+import type { CustomObject, EndpointSliceObject, SecretObject, ServiceObject, ToResourceSetInput } from '../../src/sources/kube/types.js';
 
 /**
  * Sorts a flat list of Kubernetes objects (a manifest file, a golden-test input, an informer
@@ -14,9 +13,9 @@ export function inputFromObjects(objects: readonly unknown[]): { input: ToResour
     credentials: [] as CustomObject[],
     routes: [] as CustomObject[],
     secrets: new Map<string, SecretObject>(),
-    endpointSlices: new Map<string, EndpointSliceObject[]>(),
     services: new Map<string, ServiceObject>(),
   };
+  const slices: EndpointSliceObject[] = [];
   const ignored: unknown[] = [];
   for (const raw of objects) {
     const o = raw as { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } };
@@ -38,20 +37,13 @@ export function inputFromObjects(objects: readonly unknown[]): { input: ToResour
       case 'v1|Service':
         input.services.set(key, o as ServiceObject);
         break;
-      case 'discovery.k8s.io/v1|EndpointSlice': {
-        const svc = o.metadata?.labels?.[SERVICE_NAME_LABEL];
-        if (svc === undefined) {
-          ignored.push(raw);
-          break;
-        }
-        const list = input.endpointSlices.get(`${ns}/${svc}`) ?? [];
-        list.push(o as EndpointSliceObject);
-        input.endpointSlices.set(`${ns}/${svc}`, list);
+      case 'discovery.k8s.io/v1|EndpointSlice':
+        if (o.metadata?.labels?.[SERVICE_NAME_LABEL]) slices.push(o as EndpointSliceObject);
+        else ignored.push(raw);
         break;
-      }
       default:
         ignored.push(raw);
     }
   }
-  return { input, ignored };
+  return { input: { ...input, endpointSlices: groupEndpointSlices(slices, 'default') }, ignored };
 }

@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { WatchStats } from '../sources/kube/watcher.js';
+import type { WatchStats } from './watcher.js';
 
 /**
  * The controller's view of the API server as Prometheus metrics: how often each watched type was

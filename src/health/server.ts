@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { loopbackOnly, misdirectedBody, type HostCheck } from '../model/host-allowlist.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import type { Readiness } from './health.js';
+import type { Readiness } from './readiness.js';
 
 export interface StatusServerOptions {
   readiness: Readiness;

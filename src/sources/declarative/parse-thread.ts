@@ -1,7 +1,7 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { parseDeclarative, type DeclarativeResult } from '../sources/declarative/parse.js';
+import { parseDeclarative, type DeclarativeResult } from './parse.js';
 
 /**
  * Parses reloaded kong.yml text on a low-priority worker thread. Parsing is most of a reload's CPU

@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import type { Diagnostic, ObjectRef } from '../model/diagnostics.js';
-import type { JwtPluginConfig } from '../model/jwt-config.js';
-import type { Consumer, Credential, Snapshot, Upstream } from '../snapshot/types.js';
+import type { Diagnostic, ObjectRef } from '../../src/model/diagnostics.js';
+import type { JwtPluginConfig } from '../../src/model/jwt-config.js';
+import type { Consumer, Credential, Snapshot, Upstream } from '../../src/snapshot/types.js';
 
 /**
  * A plain, JSON-serializable and secret-free picture of a Snapshot, sorted so equal snapshots
