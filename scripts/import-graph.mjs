@@ -118,6 +118,8 @@ export function collectEdges(srcDir) {
     if (selfWorker) selfWorkers.push(file);
     for (const { specifier, kind } of specs) {
       if (!specifier.startsWith('.')) continue;
+      // A URL reaching outside src/ (the package.json next to dist/) is a file read, not a layer edge.
+      if (path.posix.normalize(path.posix.join(path.posix.dirname(file), specifier)).startsWith('../')) continue;
       const to = resolveSpecifier(file, specifier, files);
       if (to === undefined) unresolved.push({ from: file, specifier });
       else edges.push({ from: file, to, kind });
