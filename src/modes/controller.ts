@@ -1,5 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import type { GatewayOptions } from '../cli/gateway-options.js';
+import type { GatewayOptions } from '../runtime/options.js';
 import type { HostPolicy } from '../model/host-policy.js';
 import { startGatewayRuntime } from '../runtime/gateway.js';
 import { startKubeSource, type KubeSource } from '../sources/kube/source.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { GatewayOptions } from '../cli/gateway-options.js';
+import type { GatewayOptions } from '../runtime/options.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
 import type { ResourceSet } from '../model/resources.js';
 import { parseDeclarative } from '../sources/declarative/parse.js';

@@ -1,4 +1,4 @@
-import type { GatewayOptions } from '../cli/gateway-options.js';
+import type { GatewayOptions } from './options.js';
 import type { AccessLog, Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { createKongPipeline } from '../proxy/kong-pipeline.js';

@@ -1,5 +1,5 @@
 import { createAdminServer } from '../admin/server.js';
-import type { GatewayOptions } from '../cli/gateway-options.js';
+import type { GatewayOptions } from './options.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { ResourceSet } from '../model/resources.js';
 import { createAccessLog, createLogger, type Logger } from '../observability/logger.js';

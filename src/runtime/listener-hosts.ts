@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { GatewayOptions } from '../cli/gateway-options.js';
+import type { GatewayOptions } from './options.js';
 import { createHostAllowlist, type HostCheck } from '../model/host-allowlist.js';
 
 function interfaceAddresses(): string[] {

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import type { GatewayOptions } from '../cli/gateway-options.js';
+import type { GatewayOptions } from './options.js';
 import { createAccessLog, createLogger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { SnapshotStore } from '../snapshot/store.js';

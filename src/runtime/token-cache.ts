@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { GatewayOptions } from '../cli/gateway-options.js';
+import type { GatewayOptions } from './options.js';
 import { registerTokenCacheMetrics } from '../observability/token-cache-metrics.js';
 import {
   defaultTokenCacheBytes,

@@ -1,0 +1,35 @@
+import type { ListenAddress } from '../model/listen-address.js';
+
+/** Options shared by the two serving modes (standalone and controller); parsed in cli/gateway-options.ts. */
+export interface GatewayOptions {
+  proxyListen: ListenAddress;
+  adminListen: ListenAddress;
+  statusListen: ListenAddress;
+  /** Extra Host names the admin and status listeners answer (besides localhost and IPs). */
+  adminAllowedHosts: string[];
+  accessLog: boolean;
+  logLevel: string;
+  /** Seconds to drain in-flight requests on SIGTERM. */
+  drainSeconds: number;
+  /**
+   * Seconds between SIGTERM and the drain during which the proxy still accepts connections
+   * (answered with `connection: close`) while /readyz says 503, so clients whose endpoints are
+   * not yet updated are not refused.
+   */
+  shutdownDelaySeconds: number;
+  /** Extra worker processes sharing the proxy port (0 = single process). */
+  workers: number;
+  /** Request header names containing "_": dropped (nginx's default) or forwarded (protected spellings never). */
+  underscoreHeaders: 'drop' | 'keep';
+  /** Heap bytes the pod's verified-token caches may hold together; undefined = derived from the heap limit. */
+  tokenCacheBytes: number | undefined;
+}
+
+/** What a mode hands the runtime (runtime/gateway.ts). */
+export interface GatewayRuntimeOptions {
+  gateway: GatewayOptions;
+  mode: 'standalone' | 'controller';
+  adminExposeSecrets: boolean;
+  /** Called first on shutdown (e.g. stop watches, release the Lease). */
+  beforeClose?: () => Promise<void>;
+}
