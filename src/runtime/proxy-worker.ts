@@ -46,9 +46,8 @@ export async function runProxyWorker(slot: number, gateway: GatewayOptions): Pro
     destination: pino.destination({ dest: 1, sync: false, minLength: PIPE_BUF / 2, maxWrite: PIPE_BUF }),
   });
   const proxy = createGatewayProxy(gateway, { store, metrics, accessLog, logger, readiness });
-  let lastFailure: Error | undefined;
   // Diagnostics are the primary's to log (once per pod, not once per worker).
-  const applier = createSnapshotApplier({ store, metrics, logger, logDiagnostics: false, onFailure: (err) => (lastFailure = err) });
+  const applier = createSnapshotApplier({ store, metrics, logger, logDiagnostics: false });
 
   let listening: Promise<void> | undefined;
   const startListening = () =>
@@ -77,14 +76,10 @@ export async function runProxyWorker(slot: number, gateway: GatewayOptions): Pro
   const onMessage = (msg: ToWorker) => {
     switch (msg.t) {
       case 'portcullis:apply': {
-        lastFailure = undefined;
-        applier.apply(msg.resources, msg.hash, msg.version);
-        const live = store.current();
-        const failure = lastFailure as Error | undefined; // set by the applier's onFailure
-        if (failure || !live) {
-          return send({ t: 'portcullis:apply-failed', version: msg.version, message: failure?.message ?? 'no snapshot' });
-        }
-        send({ t: 'portcullis:applied', version: live.version });
+        const result = applier.apply(msg.resources, msg.hash, msg.version);
+        if (result.kind === 'failed') return send({ t: 'portcullis:apply-failed', version: msg.version, message: result.error.message });
+        // Unchanged: the version it already serves (a primary's resend after this worker restarted).
+        send({ t: 'portcullis:applied', version: result.snapshot.version });
         if (!draining) void startListening();
         return;
       }
