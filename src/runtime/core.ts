@@ -2,17 +2,18 @@ import { createAdminServer } from '../admin/server.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { ResourceSet } from '../model/resources.js';
 import { createLogger, type Logger } from '../observability/logger.js';
-import { GatewayMetrics } from '../observability/metrics.js';
-import { SnapshotStore } from '../snapshot/store.js';
-import { Readiness } from '../status/health.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { SnapshotStore } from '../snapshot/store.js';
+import type { Readiness } from '../status/health.js';
 import { createStatusServer } from '../status/server.js';
 import { hashResources } from '../translate/translate.js';
 import { listenerHostChecks } from './listener-hosts.js';
 import type { GatewayRuntimeOptions } from './options.js';
 import type { ProxyPlacement } from './placement.js';
+import { createProcessState } from './process-state.js';
 import { createShutdown } from './shutdown.js';
 import { createSnapshotApplier, createSourceFailureReporter, type ApplyResult } from './snapshot-applier.js';
-import { attachTokenCache, podTokenCacheBytes } from './token-cache.js';
+import { podTokenCacheBytes } from './token-cache.js';
 
 export interface GatewayRuntime {
   store: SnapshotStore;
@@ -40,12 +41,8 @@ export async function startRuntime(opts: GatewayRuntimeOptions, placement: Proxy
   const { gateway } = opts;
   const root = createLogger({ level: gateway.logLevel });
   const logger = placement.logBindings ? root.child(placement.logBindings) : root;
-  const store = new SnapshotStore();
-  const metrics = new GatewayMetrics(placement.registry ? { registry: placement.registry } : {});
-  metrics.watch(store);
   const tokenCacheBytes = podTokenCacheBytes(gateway);
-  attachTokenCache({ store, registry: metrics.registry, budgetBytes: placement.tokenCacheBudget(tokenCacheBytes) });
-  const readiness = new Readiness(store);
+  const { store, metrics, readiness } = createProcessState({ registry: placement.registry, tokenCacheBytes: placement.tokenCacheBudget(tokenCacheBytes) });
   const hostChecks = listenerHostChecks(gateway);
   const admin = createAdminServer({ store, exposeSecrets: opts.adminExposeSecrets, mode: opts.mode, allowHost: hostChecks.admin });
   const status = createStatusServer({ readiness, metrics, allowHost: hostChecks.status });
