@@ -72,7 +72,7 @@ export async function runProxyWorker(slot: number, gateway: GatewayOptions): Pro
       case 'portcullis:apply': {
         const result = applier.apply(msg.resources, msg.hash, msg.version);
         if (result.kind === 'failed') return send({ t: 'portcullis:apply-failed', version: msg.version, message: result.error.message });
-        // Unchanged: the version it already serves (a primary's resend after this worker restarted).
+        // Swapped, or unchanged (not newer than the live one): report the version it serves.
         send({ t: 'portcullis:applied', version: result.snapshot.version });
         if (!draining) void startListening();
         return;
