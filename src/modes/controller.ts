@@ -2,6 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { GatewayOptions } from '../runtime/options.js';
 import type { HostPolicy } from '../model/host-policy.js';
 import { startGatewayRuntime } from '../runtime/gateway.js';
+import { servingAfter } from '../runtime/snapshot-applier.js';
 import { startKubeSource, type KubeSource } from '../sources/kube/source.js';
 import { kubeWatchMetrics } from '../sources/kube/metrics.js';
 import { toResourceSet } from '../sources/kube/to-resource-set.js';
@@ -62,8 +63,9 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     watchIdleTimeoutMs: opts.watchIdleTimeoutSeconds * 1000,
     stats: kubeWatchMetrics(runtime.metrics.registry),
     onObjects: (objects) => {
-      runtime.apply(toResourceSet(objects, opts.hostPolicy ? { hostPolicy: opts.hostPolicy } : {}));
-      const live = runtime.store.current();
+      const result = runtime.apply(toResourceSet(objects, opts.hostPolicy ? { hostPolicy: opts.hostPolicy } : {}));
+      // Status describes what serves: the new snapshot, or the previous one an unusable change left live.
+      const live = servingAfter(result);
       if (live) reporting.report(live.diagnostics, objects);
     },
   });

@@ -24,3 +24,12 @@ export interface GatewayOptions {
   /** Heap bytes the pod's verified-token caches may hold together; undefined = derived from the heap limit. */
   tokenCacheBytes: number | undefined;
 }
+
+/** What a mode hands the runtime (runtime/gateway.ts). */
+export interface GatewayRuntimeOptions {
+  gateway: GatewayOptions;
+  mode: 'standalone' | 'controller';
+  adminExposeSecrets: boolean;
+  /** Called first on shutdown (e.g. stop watches, release the Lease). */
+  beforeClose?: () => Promise<void>;
+}

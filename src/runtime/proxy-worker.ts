@@ -1,15 +1,13 @@
 import pino from 'pino';
 import type { GatewayOptions } from './options.js';
 import { createAccessLog, createLogger } from '../observability/logger.js';
-import { GatewayMetrics } from '../observability/metrics.js';
-import { SnapshotStore } from '../snapshot/store.js';
-import { Readiness } from '../health/readiness.js';
 import { registerWorkerMetrics } from './cluster-metrics.js';
 import { createSnapshotApplier } from './snapshot-applier.js';
 import { isToWorker, WORKER_ENV, type FromWorker, type MetricsJson, type ToWorker } from './worker-protocol.js';
 import { createGatewayProxy } from './gateway-proxy.js';
 import { onStopSignals, ShutdownDelay } from './shutdown-delay.js';
-import { attachTokenCache, podTokenCacheBytes, workerTokenCacheBytes } from './token-cache.js';
+import { podTokenCacheBytes, workerTokenCacheBytes } from './token-cache.js';
+import { createProcessState } from './process-state.js';
 
 /** Linux PIPE_BUF: a write(2) of at most this many bytes to a pipe is never interleaved with another's. */
 const PIPE_BUF = 4096;
@@ -32,13 +30,9 @@ export async function runProxyWorker(slot: number, gateway: GatewayOptions): Pro
     if (process.connected) process.send!(msg);
   };
   const logger = createLogger({ level: gateway.logLevel }).child({ worker: slot, pid: process.pid });
-  const store = new SnapshotStore();
-  const metrics = new GatewayMetrics();
-  metrics.watch(store);
-  registerWorkerMetrics(metrics, store, slot);
   // The primary resolved the pod's budget; this worker holds its share.
-  attachTokenCache({ store, registry: metrics.registry, budgetBytes: workerTokenCacheBytes(podTokenCacheBytes(gateway), gateway.workers) });
-  const readiness = new Readiness(store);
+  const { store, metrics, readiness } = createProcessState({ tokenCacheBytes: workerTokenCacheBytes(podTokenCacheBytes(gateway), gateway.workers) });
+  registerWorkerMetrics(metrics, store, slot);
   // Several processes share stdout: keep every write whole lines and at most PIPE_BUF bytes, so
   // lines from different workers may interleave but never tear.
   const accessLog = createAccessLog({
@@ -46,9 +40,8 @@ export async function runProxyWorker(slot: number, gateway: GatewayOptions): Pro
     destination: pino.destination({ dest: 1, sync: false, minLength: PIPE_BUF / 2, maxWrite: PIPE_BUF }),
   });
   const proxy = createGatewayProxy(gateway, { store, metrics, accessLog, logger, readiness });
-  let lastFailure: Error | undefined;
   // Diagnostics are the primary's to log (once per pod, not once per worker).
-  const applier = createSnapshotApplier({ store, metrics, logger, logDiagnostics: false, onFailure: (err) => (lastFailure = err) });
+  const applier = createSnapshotApplier({ store, metrics, logger, logDiagnostics: false });
 
   let listening: Promise<void> | undefined;
   const startListening = () =>
@@ -77,14 +70,10 @@ export async function runProxyWorker(slot: number, gateway: GatewayOptions): Pro
   const onMessage = (msg: ToWorker) => {
     switch (msg.t) {
       case 'portcullis:apply': {
-        lastFailure = undefined;
-        applier.apply(msg.resources, msg.hash, msg.version);
-        const live = store.current();
-        const failure = lastFailure as Error | undefined; // set by the applier's onFailure
-        if (failure || !live) {
-          return send({ t: 'portcullis:apply-failed', version: msg.version, message: failure?.message ?? 'no snapshot' });
-        }
-        send({ t: 'portcullis:applied', version: live.version });
+        const result = applier.apply(msg.resources, msg.hash, msg.version);
+        if (result.kind === 'failed') return send({ t: 'portcullis:apply-failed', version: msg.version, message: result.error.message });
+        // Swapped, or unchanged (not newer than the live one): report the version it serves.
+        send({ t: 'portcullis:applied', version: result.snapshot.version });
         if (!draining) void startListening();
         return;
       }

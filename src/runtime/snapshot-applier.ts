@@ -8,14 +8,29 @@ import type { Snapshot } from '../snapshot/types.js';
 import { hashResources, translate } from '../translate/translate.js';
 import { collectStartupGarbage } from './startup-gc.js';
 
+/**
+ * What one apply() did. `unchanged`: the input hashes like the live snapshot's (or, for a worker,
+ * is not newer), which keeps serving. `failed`: the build threw (logged and counted); `serving` is
+ * the previous snapshot, still live, if there is one.
+ */
+export type ApplyResult =
+  | { kind: 'swapped'; snapshot: Snapshot }
+  | { kind: 'unchanged'; snapshot: Snapshot }
+  | { kind: 'failed'; error: Error; serving: Snapshot | undefined };
+
+/** The snapshot serving after an apply, whatever it did. */
+export function servingAfter(result: ApplyResult): Snapshot | undefined {
+  return result.kind === 'failed' ? result.serving : result.snapshot;
+}
+
 export interface SnapshotApplier {
   /**
    * Translate and swap in a new snapshot. Without `version`, the next version is taken and an
    * input hashing like the live snapshot's is skipped; with it (a worker obeying its primary),
    * only a version not newer than the live one is skipped. Never throws: a failed build is logged
-   * and counted, and the previous snapshot keeps serving. Returns the snapshot swapped in.
+   * and counted, and the previous snapshot keeps serving.
    */
-  apply(resources: ResourceSet, hash?: string, version?: number): Snapshot | undefined;
+  apply(resources: ResourceSet, hash?: string, version?: number): ApplyResult;
 }
 
 export interface SnapshotApplierOptions {
@@ -24,8 +39,6 @@ export interface SnapshotApplierOptions {
   logger: Logger;
   /** Log each new diagnostic (once per pod: the primary, not every worker). */
   logDiagnostics: boolean;
-  /** Called when a build throws (after it was logged and counted). */
-  onFailure?: (err: Error) => void;
 }
 
 export function createSnapshotApplier(opts: SnapshotApplierOptions): SnapshotApplier {
@@ -45,7 +58,9 @@ export function createSnapshotApplier(opts: SnapshotApplierOptions): SnapshotApp
   return {
     apply(resources, hash = hashResources(resources), version) {
       const live = store.current();
-      if (version === undefined ? live?.hash === hash : live !== undefined && version <= live.version) return undefined;
+      if (live !== undefined && (version === undefined ? live.hash === hash : version <= live.version)) {
+        return { kind: 'unchanged', snapshot: live };
+      }
       const started = performance.now();
       let snapshot: Snapshot;
       try {
@@ -54,8 +69,7 @@ export function createSnapshotApplier(opts: SnapshotApplierOptions): SnapshotApp
       } catch (err) {
         metrics.reloadFailed();
         logger.error({ err: { message: errorText(err) } }, 'snapshot build failed; the previous snapshot keeps serving');
-        opts.onFailure?.(err as Error);
-        return undefined;
+        return { kind: 'failed', error: err instanceof Error ? err : new Error(errorText(err)), serving: live };
       }
       if (opts.logDiagnostics) logNewDiagnostics(snapshot);
       logger.info(
@@ -73,7 +87,7 @@ export function createSnapshotApplier(opts: SnapshotApplierOptions): SnapshotApp
         const gcMs = collectStartupGarbage();
         if (gcMs !== undefined) logger.debug({ gc_ms: Math.round(gcMs) }, 'collected the first build\'s garbage');
       }
-      return snapshot;
+      return { kind: 'swapped', snapshot };
     },
   };
 }

@@ -1,0 +1,49 @@
+import { createAccessLog, type AccessLog } from '../observability/logger.js';
+import type { ProxyServer } from '../proxy/server.js';
+import { createGatewayProxy, listenerFields } from './gateway-proxy.js';
+import type { PlacementContext, ProxyPlacement } from './placement.js';
+
+/** The proxy listener in the gateway's own process (`--workers 0`). */
+export class InProcessPlacement implements ProxyPlacement {
+  readonly logBindings = undefined;
+  readonly registry = undefined;
+  readonly messages = {
+    listening: 'portcullis listening',
+    delay: 'shutting down: readiness off; still accepting (connection: close) for the shutdown delay',
+    drain: 'shutting down: readiness off, draining in-flight requests',
+  };
+  #ctx!: PlacementContext;
+  #accessLog!: AccessLog;
+  #proxy!: ProxyServer;
+
+  /** This process authenticates every request: its cache holds the whole budget. */
+  tokenCacheBudget(podBytes: number): number {
+    return podBytes;
+  }
+
+  prepare(ctx: PlacementContext): void {
+    this.#ctx = ctx;
+    const { gateway, store, metrics, logger, readiness } = ctx;
+    this.#accessLog = createAccessLog({ enabled: gateway.accessLog });
+    this.#proxy = createGatewayProxy(gateway, { store, metrics, accessLog: this.#accessLog, logger, readiness });
+  }
+
+  async start(): Promise<Record<string, unknown>> {
+    const { gateway, podTokenCacheBytes } = this.#ctx;
+    await this.#proxy.listen(gateway.proxyListen);
+    return { ...listenerFields(gateway), token_cache_bytes: podTokenCacheBytes };
+  }
+
+  /** The proxy reads the store at each request: nothing to hand on. */
+  applied(): void {}
+
+  endKeepAlive(): void {
+    this.#proxy.endKeepAlive();
+  }
+
+  async drain(beforeClose: () => Promise<void>): Promise<void> {
+    await beforeClose();
+    await this.#proxy.close();
+    this.#accessLog.flush();
+  }
+}

@@ -1,0 +1,24 @@
+import type { Registry } from 'prom-client';
+import { GatewayMetrics } from '../observability/metrics.js';
+import { SnapshotStore } from '../snapshot/store.js';
+import { Readiness } from '../health/readiness.js';
+import { attachTokenCache } from './token-cache.js';
+
+export interface ProcessState {
+  store: SnapshotStore;
+  metrics: GatewayMetrics;
+  readiness: Readiness;
+}
+
+/**
+ * What every process holding snapshots keeps (the runtime core's process and each proxy worker):
+ * the store, metrics following it, the verified-token cache sized to this process's share of the
+ * pod's budget (token-cache.ts), and readiness.
+ */
+export function createProcessState(opts: { registry?: Registry | undefined; tokenCacheBytes: number }): ProcessState {
+  const store = new SnapshotStore();
+  const metrics = new GatewayMetrics(opts.registry ? { registry: opts.registry } : {});
+  metrics.watch(store);
+  attachTokenCache({ store, registry: metrics.registry, budgetBytes: opts.tokenCacheBytes });
+  return { store, metrics, readiness: new Readiness(store) };
+}
