@@ -1,3 +1,4 @@
+import { errorText } from '../observability/error-text.js';
 import pino from 'pino';
 import type { GatewayOptions } from './options.js';
 import { createAccessLog, createLogger } from '../observability/logger.js';
@@ -71,7 +72,7 @@ export async function runProxyWorker(slot: number, gateway: GatewayOptions): Pro
     switch (msg.t) {
       case 'portcullis:apply': {
         const result = applier.apply(msg.resources, msg.hash, msg.version);
-        if (result.kind === 'failed') return send({ t: 'portcullis:apply-failed', version: msg.version, message: result.error.message });
+        if (result.kind === 'failed') return send({ t: 'portcullis:apply-failed', version: msg.version, message: errorText(result.error) });
         // Swapped, or unchanged (not newer than the live one): report the version it serves.
         send({ t: 'portcullis:applied', version: result.snapshot.version });
         if (!draining) void startListening();
