@@ -118,8 +118,6 @@ export function statusSchema(): JsonSchema {
 // The standard wording of Kubernetes' own types (metav1.TypeMeta, ObjectMeta).
 const API_VERSION_DESCRIPTION = `The versioned schema of this representation of an object: ${CRD_GROUP}/${CRD_VERSION}.`;
 const KIND_DESCRIPTION = 'The REST resource this object represents, in CamelCase.';
-const METADATA_DESCRIPTION =
-  'Standard object metadata (name, namespace, labels, annotations, generation, ...). More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
 
 export function buildCrd(def: CrdDefinition): JsonSchema {
   return {
@@ -155,7 +153,8 @@ export function buildCrd(def: CrdDefinition): JsonSchema {
               properties: {
                 apiVersion: { description: API_VERSION_DESCRIPTION, type: 'string' },
                 kind: { description: KIND_DESCRIPTION, type: 'string' },
-                metadata: { description: METADATA_DESCRIPTION, type: 'object' },
+                // The API server refuses anything but a type here (it supplies ObjectMeta's own schema and descriptions).
+                metadata: { type: 'object' },
                 spec: specSchemaFor(def),
                 status: statusSchema(),
               },
