@@ -157,7 +157,7 @@ export const routeSpecSchema = z
       .array(z.string().regex(/^(\/|~)/, 'must start with "/" (prefix) or "~" (regex)'))
       .optional()
       .describe(
-        'Request paths this Route matches (any of them): "/prefix" matches every path starting with it (a plain string prefix: /foo matches /foobar); "~/regex" is a regular expression anchored at the start (RE2 syntax: no backreferences or lookaround). Unset: any path. At least one of hosts, paths and methods is required.',
+        'Request paths this Route matches (any of them): "/prefix" matches every path starting with it (a plain string prefix: /foo matches /foobar); "~/regex" is a regular expression anchored at the start, matched in linear time (no backreferences or lookaround). Unset: any path. At least one of hosts, paths and methods is required.',
       ),
     methods: z
       .array(z.string().regex(/^[A-Z]+$/, 'must be an upper-case HTTP method'))
