@@ -27,6 +27,8 @@ export interface PrinterColumn {
 
 export interface CrdDefinition {
   kind: CrdKind;
+  /** What an object of this kind is, for `kubectl explain <kind>` (fields describe themselves in crds.ts). */
+  description: string;
   plural: string;
   singular: string;
   shortNames: string[];
@@ -50,6 +52,8 @@ const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.cre
 export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
   {
     kind: 'KongConsumer',
+    description:
+      "A consumer of the APIs behind the gateway (Kong's consumer): the identity a verified JWT authenticates as. Its keys are JwtCredentials that reference it; upstream receives its id, username and customId in X-Consumer-* headers.",
     plural: 'kongconsumers',
     singular: 'kongconsumer',
     shortNames: ['kcon'],
@@ -68,6 +72,8 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
   },
   {
     kind: 'JwtCredential',
+    description:
+      "A JWT key of a KongConsumer (Kong's jwt_secrets entry): tokens naming its key, signed with its algorithm and verified by the referenced HMAC secret or public key, authenticate as that consumer on Routes with the jwt plugin.",
     plural: 'jwtcredentials',
     singular: 'jwtcredential',
     shortNames: ['jwtcred'],
@@ -115,6 +121,8 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
   },
   {
     kind: 'Route',
+    description:
+      "A route of the Portcullis gateway (Kong's route and service in one): the requests it matches, the backend they are forwarded to, and the optional jwt plugin that requires a valid token. Use routes.portcullis.dev or pcroute with kubectl (OpenShift also has routes).",
     plural: 'routes',
     singular: 'route',
     shortNames: ['pcroute'],

@@ -29,8 +29,11 @@ export function toStructural(node: JsonSchema, at = '$'): JsonSchema {
       throw new Error(`${at}: keyword '${k}' cannot be expressed in a structural schema`);
     }
   }
-  if (isIntOrString(node)) return { 'x-kubernetes-int-or-string': true };
-  const out: JsonSchema = {};
+  if (isIntOrString(node)) {
+    return node['description'] === undefined ? { 'x-kubernetes-int-or-string': true } : { description: node['description'], 'x-kubernetes-int-or-string': true };
+  }
+  // description first, as kubectl explain and controller-gen put it.
+  const out: JsonSchema = node['description'] === undefined ? {} : { description: undefined };
   for (const [k, v] of Object.entries(node)) {
     if (k === '$schema') continue;
     if (!ALLOWED_KEYWORDS.has(k)) throw new Error(`${at}: unsupported keyword '${k}'`);
@@ -112,6 +115,10 @@ export function statusSchema(): JsonSchema {
   return status;
 }
 
+// The standard wording of Kubernetes' own types (metav1.TypeMeta, ObjectMeta).
+const API_VERSION_DESCRIPTION = `The versioned schema of this representation of an object: ${CRD_GROUP}/${CRD_VERSION}.`;
+const KIND_DESCRIPTION = 'The REST resource this object represents, in CamelCase.';
+
 export function buildCrd(def: CrdDefinition): JsonSchema {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -140,12 +147,13 @@ export function buildCrd(def: CrdDefinition): JsonSchema {
           additionalPrinterColumns: def.printerColumns,
           schema: {
             openAPIV3Schema: {
+              description: def.description,
               type: 'object',
-              description: `${def.kind} (${CRD_GROUP}/${CRD_VERSION}). Generated from src/model/crds.ts.`,
               required: ['spec'],
               properties: {
-                apiVersion: { type: 'string' },
-                kind: { type: 'string' },
+                apiVersion: { description: API_VERSION_DESCRIPTION, type: 'string' },
+                kind: { description: KIND_DESCRIPTION, type: 'string' },
+                // The API server refuses anything but a type here (it supplies ObjectMeta's own schema and descriptions).
                 metadata: { type: 'object' },
                 spec: specSchemaFor(def),
                 status: statusSchema(),

@@ -8,6 +8,8 @@ import { jwtPluginConfigSchema } from './jwt-config.js';
  * scripts/gen-crds.mjs turns them into the CRD OpenAPI schemas under crds/.
  * Cross-field rules are written twice on purpose: as zod refinements (offline and in the
  * controller) and as CEL rules in src/model/crd-definitions.ts (enforced by the API server).
+ * Every field carries a `.describe()`: it becomes the CRD's `description` (what `kubectl explain`
+ * prints) and a row of docs/crd-reference.md, and a test fails on a field without one.
  */
 
 export const CRD_GROUP = 'portcullis.dev';
@@ -34,31 +36,64 @@ const secretDataKey = z
   .max(253)
   .regex(/^[-._a-zA-Z0-9]+$/, 'must consist of alphanumerics, "-", "_" or "."');
 
-export const localObjectRefSchema = z.strictObject({ name: objectName });
-export const secretKeyRefSchema = z.strictObject({ name: objectName, key: secretDataKey });
+export const localObjectRefSchema = z.strictObject({
+  name: objectName.describe('metadata.name of the KongConsumer, in the same namespace as this JwtCredential.'),
+});
+export const secretKeyRefSchema = z.strictObject({
+  name: objectName.describe(
+    'Name of a Secret in the same namespace. The gateway only sees Secrets labelled portcullis.dev/credential=true; an unlabelled or missing Secret is reported as SecretNotFound.',
+  ),
+  key: secretDataKey.describe('Key within the Secret\'s data (or stringData) whose value is used.'),
+});
 
 // ---------------------------------------------------------------- KongConsumer
 
 export const kongConsumerSpecSchema = z
   .strictObject({
-    username: nonEmpty.optional(),
-    customId: nonEmpty.optional(),
+    username: nonEmpty
+      .optional()
+      .describe(
+        "The consumer's name (Kong's username), sent upstream in X-Consumer-Username. The consumer id sent in X-Consumer-ID is a UUIDv5 of it, derived as Kong's DB-less mode does, so it is the same in every mode and replica. Unique among the namespace's KongConsumers (duplicates are all refused). At least one of username and customId is required.",
+      ),
+    customId: nonEmpty
+      .optional()
+      .describe(
+        "An identifier of the consumer in another system (Kong's custom_id), sent upstream in X-Consumer-Custom-ID. Without a username the consumer id is derived from it. Unique among the namespace's KongConsumers. At least one of username and customId is required.",
+      ),
   })
   .refine((s) => s.username !== undefined || s.customId !== undefined, {
     message: 'username or customId is required',
     path: ['username'],
-  });
+  })
+  .describe('Who the consumer is. At least one of username and customId is required.');
 export type KongConsumerSpec = z.output<typeof kongConsumerSpecSchema>;
 
 // ---------------------------------------------------------------- JwtCredential
 
 export const jwtCredentialSpecSchema = z
   .strictObject({
-    consumerRef: localObjectRefSchema,
-    key: nonEmpty,
-    algorithm: z.enum(JWT_ALGORITHMS).default('HS256'),
-    secretRef: secretKeyRefSchema.optional(),
-    publicKeyRef: secretKeyRefSchema.optional(),
+    consumerRef: localObjectRefSchema.describe(
+      'The KongConsumer (in the same namespace) that a token verified with this credential authenticates as. A missing consumer leaves the credential unprogrammed (reason ConsumerNotFound).',
+    ),
+    key: nonEmpty.describe(
+      "The value tokens carry in the key claim (the Route's plugins.jwt.keyClaimName: iss by default, or a JOSE header such as kid) to select this credential. Public, and unique across all namespaces: when two credentials use the same key, the older one keeps it (KeyConflict).",
+    ),
+    algorithm: z
+      .enum(JWT_ALGORITHMS)
+      .default('HS256')
+      .describe(
+        'The JWS algorithm a token must be signed with (its alg header). Default HS256. HS256/HS384/HS512 verify with a shared secret: set secretRef. RS*, PS*, ES* and EdDSA verify with a public key: set publicKeyRef.',
+      ),
+    secretRef: secretKeyRefSchema
+      .optional()
+      .describe(
+        "The HMAC secret, for HS256/HS384/HS512 only (required for them, forbidden for the others). The Secret value's bytes are the key, used as stored (no text decoding); with the Route's secretIsBase64 they are read as base64 text. Use random bytes at least as long as the hash (32, 48, 64 bytes).",
+      ),
+    publicKeyRef: secretKeyRefSchema
+      .optional()
+      .describe(
+        'The PEM public key (BEGIN PUBLIC KEY or BEGIN RSA PUBLIC KEY), for RS*, PS*, ES* and EdDSA (required for them, forbidden for HS*). RS*/PS*: RSA of 2048 to 16384 bits; ES256/384/512: EC on P-256/P-384/P-521; EdDSA: Ed25519 or Ed448. A key that cannot be used is reported as InvalidKey.',
+      ),
   })
   .superRefine((s, ctx) => {
     const hmac = s.algorithm.startsWith('HS');
@@ -74,7 +109,8 @@ export const jwtCredentialSpecSchema = z
     if (!hmac && s.secretRef !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['secretRef'], message: `is not allowed for algorithm ${s.algorithm} (use publicKeyRef)` });
     }
-  });
+  })
+  .describe('A key that verifies tokens for its consumer: the key tokens name, the algorithm, and a reference to the secret or public key.');
 export type JwtCredentialSpec = z.output<typeof jwtCredentialSpecSchema>;
 
 // ---------------------------------------------------------------- Route
@@ -85,61 +121,117 @@ const servicePort = z.union([
 ]);
 
 export const serviceBackendSchema = z.strictObject({
-  name: serviceName,
-  port: servicePort,
+  name: serviceName.describe('Name of a Service in the same namespace. Requests go to its ready endpoints (EndpointSlices); while it has none, the Route answers 503.'),
+  port: servicePort.describe(
+    'The Service port, by number (1-65535) or by name. A port named https or with appProtocol https is reached over TLS; otherwise HTTP.',
+  ),
 });
 
 export const routeBackendSchema = z
   .strictObject({
-    service: serviceBackendSchema.optional(),
+    service: serviceBackendSchema
+      .optional()
+      .describe('A Kubernetes Service in the same namespace. Exactly one of service and url is required.'),
     url: z
       .string()
       .regex(/^https?:\/\/[^/?#\s]+[^?#\s]*$/, 'must be an http:// or https:// URL without query or fragment')
-      .optional(),
+      .optional()
+      .describe(
+        'An upstream outside the cluster (or any fixed address): http:// or https://, host, optional port and path, no query or fragment. Its path is prepended to the forwarded path. Exactly one of service and url is required.',
+      ),
   })
   .refine((b) => (b.service === undefined) !== (b.url === undefined), {
     message: 'exactly one of service or url is required',
-  });
+  })
+  .describe('Where matching requests are forwarded: exactly one of service and url.');
 
 export const routeSpecSchema = z
   .strictObject({
     hosts: z
       .array(z.string().regex(/^(\*\.)?[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?(\.\*)?(:[0-9]+)?$/, 'must be a host name, optionally with a leading "*." or trailing ".*" wildcard'))
-      .optional(),
+      .optional()
+      .describe(
+        'Host header values this Route matches (any of them), case-insensitive: exact (api.example.com), a leading wildcard (*.example.com) or a trailing one (example.*), optionally with :port. Subject to the operator\'s host policy (HostNotAllowed). Unset: any host. At least one of hosts, paths and methods is required.',
+      ),
     paths: z
       .array(z.string().regex(/^(\/|~)/, 'must start with "/" (prefix) or "~" (regex)'))
-      .optional(),
-    methods: z.array(z.string().regex(/^[A-Z]+$/, 'must be an upper-case HTTP method')).optional(),
-    stripPath: z.boolean().default(true),
-    preserveHost: z.boolean().default(false),
+      .optional()
+      .describe(
+        'Request paths this Route matches (any of them): "/prefix" matches every path starting with it (a plain string prefix: /foo matches /foobar); "~/regex" is a regular expression anchored at the start, matched in linear time (no backreferences or lookaround). Unset: any path. At least one of hosts, paths and methods is required.',
+      ),
+    methods: z
+      .array(z.string().regex(/^[A-Z]+$/, 'must be an upper-case HTTP method'))
+      .optional()
+      .describe('HTTP methods this Route matches (any of them), upper-case, e.g. GET. Unset: any method. At least one of hosts, paths and methods is required.'),
+    stripPath: z
+      .boolean()
+      .default(true)
+      .describe('Remove the matched path prefix (or the part a regex path matched) before forwarding, as Kong\'s strip_path. Default true.'),
+    preserveHost: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Forward the client's Host header unchanged. Default false: the upstream receives the backend's host (service-name.namespace.svc, or the url's host), with the port when it is not the scheme's default.",
+      ),
     backend: routeBackendSchema,
     plugins: z
       .strictObject({
-        jwt: jwtPluginConfigSchema.optional(),
+        jwt: jwtPluginConfigSchema
+          .optional()
+          .describe(
+            "Require a valid JWT (Kong's jwt plugin). Present, even empty ({}), it turns authentication on with the defaults below; absent, the Route is public.",
+          ),
       })
-      .optional(),
+      .optional()
+      .describe('Plugins that run on this Route. Only jwt exists; an unknown plugin is rejected.'),
   })
   .refine((r) => (r.hosts?.length ?? 0) + (r.paths?.length ?? 0) + (r.methods?.length ?? 0) > 0, {
     message: 'at least one of hosts, paths or methods is required',
     path: ['paths'],
-  });
+  })
+  .describe('Which requests this Route matches (hosts, paths and methods, ANDed; values within a field ORed), where they go, and whether they need a JWT.');
 export type RouteCrdSpec = z.output<typeof routeSpecSchema>;
 
 // ---------------------------------------------------------------- status (shared by all kinds)
 
 export const conditionSchema = z.strictObject({
-  type: z.string().min(1).max(316),
-  status: z.enum(['True', 'False', 'Unknown']),
-  reason: z.string().max(1024).optional(),
-  message: z.string().max(32768).optional(),
-  observedGeneration: z.number().int().min(0).optional(),
-  lastTransitionTime: z.iso.datetime({ offset: true }).optional(),
+  type: z
+    .string()
+    .min(1)
+    .max(316)
+    .describe(
+      'Accepted: the object\'s own spec is valid. Programmed: the object is live in the gateway (False also for a missing or broken reference, or a conflict with another object).',
+    ),
+  status: z.enum(['True', 'False', 'Unknown']).describe('True, False or Unknown.'),
+  reason: z
+    .string()
+    .max(1024)
+    .optional()
+    .describe('Why, in one CamelCase word: e.g. Accepted, Programmed, InvalidSpec, SecretNotFound, ConsumerNotFound, InvalidKey, KeyConflict, RouteConflict, HostNotAllowed.'),
+  message: z.string().max(32768).optional().describe('What is wrong and with which field, for people; warnings are appended to a True condition. Never contains secret values.'),
+  observedGeneration: z.number().int().min(0).optional().describe('The metadata.generation of the object this condition was computed from.'),
+  lastTransitionTime: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('When status or reason last changed (RFC 3339).'),
 });
 
-export const crdStatusSchema = z.strictObject({
-  observedGeneration: z.number().int().min(0).optional(),
-  conditions: z.array(conditionSchema).optional(),
-});
+export const crdStatusSchema = z
+  .strictObject({
+    observedGeneration: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        "The metadata.generation of the object this status describes: when it is below metadata.generation, the controller has not yet processed the latest spec.",
+      ),
+    conditions: z
+      .array(conditionSchema)
+      .optional()
+      .describe('The Accepted and Programmed conditions (conditions of other writers are kept).'),
+  })
+  .describe("Written by the leader Portcullis controller; read-only for users.");
 export type CrdStatus = z.output<typeof crdStatusSchema>;
 export type Condition = z.output<typeof conditionSchema>;
 

@@ -1,5 +1,7 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { ObservedRoute } from './observed.js';
+import { isoTimeField } from './log-time.js';
+import { timedFlush } from './timed-flush.js';
 
 export type { Logger };
 
@@ -9,6 +11,7 @@ export function createLogger(opts: { level?: string; destination?: DestinationSt
     {
       level: opts.level ?? 'info',
       base: { svc: 'portcullis' },
+      timestamp: isoTimeField,
       // Belt and braces: never print credentials even if an object carrying them is logged.
       redact: { paths: ['*.authorization', '*.cookie', '*.secret', '*.token', 'headers.authorization', 'headers.cookie'], censor: '[redacted]' },
     },
@@ -40,18 +43,32 @@ export interface AccessLog {
 
 export const DISABLED_ACCESS_LOG: AccessLog = { enabled: false, log() {}, flush() {} };
 
+/** A buffered access-log line reaches its destination at most this long after it was logged. */
+export const ACCESS_LOG_FLUSH_MS = 1000;
+
+type AccessLogDestination = DestinationStream & { flush?: () => void; flushSync?: () => void };
+
 /**
- * JSON access log, one line per request. Cheap: an asynchronous, buffered pino destination, and
- * the query string is only parsed when it exists. Never logs headers (so no Authorization or
+ * JSON access log, one line per request. Cheap: an asynchronous, buffered pino destination
+ * (written out when it holds a few KB, or ACCESS_LOG_FLUSH_MS after its first line), and the
+ * query string is only parsed when it exists. Never logs headers (so no Authorization or
  * cookies); query parameters that can carry a token are redacted.
  */
-export function createAccessLog(opts: { enabled: boolean; destination?: DestinationStream & { flushSync?: () => void }; fd?: number }): AccessLog {
+export function createAccessLog(opts: { enabled: boolean; destination?: AccessLogDestination; fd?: number }): AccessLog {
   if (!opts.enabled) return DISABLED_ACCESS_LOG;
-  const dest = opts.destination ?? pino.destination({ dest: opts.fd ?? 1, sync: false, minLength: 4096 });
-  const logger = pino({ base: null, messageKey: 'msg', timestamp: pino.stdTimeFunctions.isoTime }, dest);
+  const dest: AccessLogDestination = opts.destination ?? pino.destination({ dest: opts.fd ?? 1, sync: false, minLength: 4096 });
+  const logger = pino({ base: null, messageKey: 'msg', timestamp: isoTimeField }, dest);
+  const timer = timedFlush(() => {
+    try {
+      dest.flush?.();
+    } catch {
+      // destination closed (process exiting): nothing left to write
+    }
+  }, ACCESS_LOG_FLUSH_MS);
   return {
     enabled: true,
     log(e) {
+      timer.noteLine();
       logger.info({
         type: 'access',
         request_id: e.requestId,
@@ -69,9 +86,9 @@ export function createAccessLog(opts: { enabled: boolean; destination?: Destinat
       });
     },
     flush() {
-      const d = dest as { flushSync?: () => void };
+      timer.cancel();
       try {
-        d.flushSync?.();
+        dest.flushSync?.();
       } catch {
         // destination not ready yet (nothing written): nothing to flush
       }

@@ -16,7 +16,8 @@ import {
 import type { EventRecorder } from './events.js';
 
 /**
- * Leader-only writer of `.status.conditions`. `report` is synchronous and cheap (it only computes
+ * Leader-only writer of `.status.conditions` and `.status.observedGeneration` (the
+ * metadata.generation the status was computed from). `report` is synchronous and cheap (it only computes
  * the differences and queues them), so serving never waits on the API server. A single worker
  * drains the queue at a bounded rate; a newer desired status for an object replaces a queued one.
  * Conflicts, throttling, 5xx and 401/403 are retried with backoff; 404 (object gone) drops the item.
@@ -63,19 +64,25 @@ export class StatusWriter {
     this.lastInput = { diagnostics, objects };
     const now = (this.opts.now ?? (() => new Date()))();
     const seen = new Set<string>();
-    const rvByKey = new Map<string, string | undefined>();
+    const live = new Map<string, { rv: string | undefined; observedGeneration: unknown }>();
     for (const list of [objects.consumers, objects.credentials, objects.routes]) {
       for (const o of list) {
-        rvByKey.set(`${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}/${o.metadata.uid ?? ''}`, o.metadata.resourceVersion);
+        live.set(`${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}/${o.metadata.uid ?? ''}`, {
+          rv: o.metadata.resourceVersion,
+          observedGeneration: o.status?.['observedGeneration'],
+        });
       }
     }
     for (const d of desiredStatuses(diagnostics, objects, now)) {
       const key = statusKey(d.target.kind, d.target.namespace, d.target.name);
       seen.add(key);
-      const rv = rvByKey.get(`${d.target.namespace}/${d.target.name}/${d.target.uid ?? ''}`);
+      const obj = live.get(`${d.target.namespace}/${d.target.name}/${d.target.uid ?? ''}`);
+      const rv = obj?.rv;
       const w = this.written.get(key);
       const alreadyWritten = w && w.resourceVersion === rv && conditionsEqual(w.conditions, d.desired);
-      if (conditionsEqual(d.current, d.desired) || alreadyWritten) {
+      // A status written before observedGeneration existed (same conditions) still gets it.
+      const generationCurrent = d.target.generation === undefined || obj?.observedGeneration === d.target.generation;
+      if ((conditionsEqual(d.current, d.desired) && generationCurrent) || alreadyWritten) {
         this.pending.delete(key);
         for (const c of d.desired) if (c.status === 'True') this.opts.events.forget(d.target, c.type);
         continue;
@@ -144,7 +151,7 @@ export class StatusWriter {
     const t = item.target;
     try {
       await this.api.patchNamespacedCustomObjectStatus(
-        { group: CRD_GROUP, version: CRD_VERSION, namespace: t.namespace, plural: t.plural, name: t.name, body: { status: { conditions: item.desired } } },
+        { group: CRD_GROUP, version: CRD_VERSION, namespace: t.namespace, plural: t.plural, name: t.name, body: { status: statusBody(item) } },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
       this.patches++;
@@ -172,4 +179,10 @@ export class StatusWriter {
       if (!this.pending.has(key)) this.pending.set(key, { ...item, notBefore: Date.now() + delay });
     }
   }
+}
+
+/** The merge patch's status: our conditions, and the generation they describe. */
+function statusBody(item: DesiredStatus): { observedGeneration?: number; conditions: StatusCondition[] } {
+  const generation = item.target.generation;
+  return generation === undefined ? { conditions: item.desired } : { observedGeneration: generation, conditions: item.desired };
 }

@@ -127,8 +127,8 @@ function expectNoForbidden(gw: GatewayProcess, exempt?: { from: number; to: numb
   const inExempt = (line: string): boolean => {
     if (!exempt) return false;
     try {
-      const t = (JSON.parse(line) as { time?: number }).time;
-      return typeof t === 'number' && t >= exempt.from && t <= exempt.to;
+      const t = Date.parse((JSON.parse(line) as { time?: string }).time ?? '');
+      return t >= exempt.from && t <= exempt.to;
     } catch {
       return false;
     }

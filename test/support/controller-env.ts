@@ -96,7 +96,7 @@ export async function getCustom(env: KubeEnv, plural: CrdPlural, namespace: stri
 export interface CustomResource {
   metadata: { name: string; namespace: string; generation?: number; uid?: string; resourceVersion?: string };
   spec: Record<string, unknown>;
-  status?: { conditions?: Array<{ type: string; status: string; reason: string; message: string; observedGeneration?: number }> };
+  status?: { observedGeneration?: number; conditions?: Array<{ type: string; status: string; reason: string; message: string; observedGeneration?: number }> };
 }
 
 export function condition(obj: CustomResource, type: string) {

@@ -13,6 +13,8 @@ export interface GatewayProcess {
   child: ChildProcess;
   /** Everything the process wrote so far (stdout + stderr). */
   output(): string;
+  /** What the process wrote to stdout so far. */
+  stdout(): string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -37,7 +39,11 @@ export async function startGateway(
     { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  let stdout = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    output += d.toString();
+    stdout += d.toString();
+  });
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const gw: GatewayProcess = {
     proxy: `http://127.0.0.1:${proxyPort}`,
@@ -45,6 +51,7 @@ export async function startGateway(
     status: `http://127.0.0.1:${statusPort}`,
     child,
     output: () => output,
+    stdout: () => stdout,
     stop: (signal = 'SIGTERM') => stopProcess(child, signal),
   };
   const wanted = opts.waitReady === false ? '/healthz' : '/readyz';
