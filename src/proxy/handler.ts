@@ -47,8 +47,8 @@ function pickTarget(u: Upstream): UpstreamTarget {
 
 /**
  * Everything one request needs after the handler returns, in one object: it is the router's
- * MatchInput, the response relay's RelayContext and the 'close' listener's state (one allocation instead of
- * a closure per callback).
+ * MatchInput, the response relay's RelayContext and the 'close' listener's state (one allocation
+ * instead of a closure per callback).
  */
 class Exchange implements MatchInput, RelayContext {
   route: CompiledRoute | undefined = undefined;
