@@ -13,7 +13,8 @@ let deadPort = 0;
 /**
  * The gateway's configuration, built by the production parser and translator: kong.yml services
  * for everything kong.yml can say, Route CRs for a Service without endpoints and a route whose jwt
- * config is invalid (fails closed). `catchAll: false` leaves out the "/" route; `extra` adds entities.
+ * config is invalid (fails closed). `catchAll: false` leaves out the "/" route; `services` and
+ * `kube` add entities.
  */
 function forwardingSnapshot(opts: { catchAll?: boolean; services?: object[]; kube?: unknown[] } = {}): Snapshot {
   const at = (port: number, path = '') => `http://127.0.0.1:${port}${path}`;
