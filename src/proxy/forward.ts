@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { ReadDeadlines, Watched } from './read-deadlines.js';
 
 /** What the handler adds to a relayed response, and what it does when the exchange fails. */
-export interface ForwardContext {
+export interface RelayContext {
   readonly requestId: string;
   /** Value of X-Portcullis-Proxy-Latency, or undefined to send no latency headers. */
   readonly proxyLatencyHeader: string | undefined;
@@ -83,7 +83,7 @@ function connectionTokens(values: string[]): Set<string> | null {
  * such as Set-Cookie kept in order): the upstream's headers without hop-by-hop ones and without
  * those its Connection header names, Via extended, X-Request-Id and the latency headers ours.
  */
-export function relayedHeaders(raw: Buffer[], ctx: ForwardContext, upstreamLatencyMs: number): string[] {
+export function relayedHeaders(raw: Buffer[], ctx: RelayContext, upstreamLatencyMs: number): string[] {
   const out: string[] = [];
   let via: string | undefined;
   let connection: string[] | undefined;
@@ -149,7 +149,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Watched {
 
   constructor(
     private readonly res: ServerResponse,
-    private readonly ctx: ForwardContext,
+    private readonly ctx: RelayContext,
     private readonly deadlines: ReadDeadlines,
     readonly readTimeoutMs: number,
   ) {}

@@ -3,10 +3,11 @@ import type { SnapshotStore } from '../snapshot/store.js';
 import type { CompiledRoute, Consumer, MatchInput, Upstream, UpstreamTarget } from '../snapshot/types.js';
 import type { AccessLog } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import type { ProxyPipeline } from './pipeline.js';
 import type { UpstreamPools } from './upstream-pools.js';
 import { ERR, sendAuthRejection, sendError } from './error-response.js';
-import { ForwardHandler, VIA_TOKEN, hasRequestBody, type ForwardContext } from './forward.js';
+import { ForwardHandler, VIA_TOKEN, hasRequestBody, type RelayContext } from './forward.js';
+import { buildUpstreamHeaders } from './forward-headers.js';
+import { escapeUpstreamPath, joinUpstreamPath, normalizePath } from './paths.js';
 import { ReadDeadlines } from './read-deadlines.js';
 import { hostWithoutPort } from './host-header.js';
 import { requestIdFrom } from './request-id.js';
@@ -14,8 +15,9 @@ import { classifyUpstreamError } from './upstream-errors.js';
 
 export interface HandlerDeps {
   store: SnapshotStore;
-  pipeline: ProxyPipeline;
   pools: UpstreamPools;
+  /** Forward header names containing "_" (see forward-headers.ts); off by default, as in nginx. */
+  keepUnderscoreHeaders?: boolean;
   metrics?: GatewayMetrics;
   accessLog?: AccessLog;
   /** Seconds since the epoch, for exp/nbf (injectable for tests). */
@@ -45,10 +47,10 @@ function pickTarget(u: Upstream): UpstreamTarget {
 
 /**
  * Everything one request needs after the handler returns, in one object: it is the router's
- * MatchInput, undici's ForwardContext and the 'close' listener's state (one allocation instead of
- * a closure per callback).
+ * MatchInput, the response relay's RelayContext and the 'close' listener's state (one allocation
+ * instead of a closure per callback).
  */
-class Exchange implements MatchInput, ForwardContext {
+class Exchange implements MatchInput, RelayContext {
   route: CompiledRoute | undefined = undefined;
   consumer: Consumer | undefined = undefined;
   upstreamLatencyMs: number | undefined = undefined;
@@ -99,8 +101,8 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
 
 class Handler {
   readonly store: SnapshotStore;
-  readonly pipeline: ProxyPipeline;
   readonly pools: UpstreamPools;
+  readonly keepUnderscoreHeaders: boolean;
   readonly metrics: GatewayMetrics | undefined;
   readonly accessLog: AccessLog | undefined;
   readonly nowSeconds: () => number;
@@ -110,7 +112,7 @@ class Handler {
 
   constructor(readonly deps: HandlerDeps) {
     this.store = deps.store;
-    this.pipeline = deps.pipeline;
+    this.keepUnderscoreHeaders = deps.keepUnderscoreHeaders ?? false;
     this.pools = deps.pools;
     this.metrics = deps.metrics;
     this.accessLog = deps.accessLog;
@@ -136,7 +138,8 @@ class Handler {
 
     const snap = this.store.current();
     if (!snap) return sendError(res, 503, ERR.noConfig, requestId, accept);
-    const path = this.pipeline.normalizePath(x.rawPath);
+    // Kong's request-path normalization (paths.ts).
+    const path = normalizePath(x.rawPath);
     if (path === null) return sendError(res, 400, ERR.badRequest, requestId, accept);
     x.path = path;
 
@@ -172,10 +175,26 @@ class Handler {
     if (upstream.targets.length === 0) return sendError(res, 503, ERR.noPeer, requestId, accept);
     x.upstream = upstream;
 
+    // Kong's upstream request: forwarded headers (forward-headers.ts), then the joined, escaped path
+    // (paths.ts) with the query unchanged.
     let upHeaders: string[];
     try {
-      upHeaders = this.pipeline.upstreamHeaders({ req, route, match, normalizedPath: path, scheme: 'http' });
-      x.upstreamPath = this.pipeline.upstreamPath(route, match, path, x.rawQuery);
+      const spec = route.spec;
+      upHeaders = buildUpstreamHeaders(req.rawHeaders, {
+        clientIp: req.socket.remoteAddress ?? '',
+        // TLS terminates in front of the proxy listener, if at all.
+        proto: 'http',
+        host: x.host,
+        port: req.socket.localPort ?? 0,
+        rawPath: x.rawPath,
+        strippedPrefix: spec.stripPath ? path.slice(0, path.length - match.strippedPath.length) : '',
+        preserveHost: spec.preserveHost,
+        upstreamHostHeader: upstream.hostHeader,
+        httpVersion: req.httpVersion,
+        keepUnderscoreHeaders: this.keepUnderscoreHeaders,
+      });
+      const upPath = escapeUpstreamPath(joinUpstreamPath(upstream.basePath, path, match.strippedPath, spec.stripPath));
+      x.upstreamPath = x.rawQuery === '' ? upPath : `${upPath}?${x.rawQuery}`;
     } catch {
       return sendError(res, 500, ERR.unexpected, requestId, accept);
     }

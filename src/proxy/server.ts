@@ -4,7 +4,6 @@ import type { SnapshotStore } from '../snapshot/store.js';
 import type { AccessLog, Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { createRequestHandler } from './handler.js';
-import type { ProxyPipeline } from './pipeline.js';
 import type { ListenAddress } from '../model/listen-address.js';
 import { UpstreamPools, type PoolOptions } from './upstream-pools.js';
 import { retainTickObjectShape } from './tick-object-shape.js';
@@ -19,7 +18,8 @@ export interface ShutdownSignal {
 
 export interface ProxyServerOptions {
   store: SnapshotStore;
-  pipeline: ProxyPipeline;
+  /** Forward header names containing "_" (see forward-headers.ts); off by default, as in nginx. */
+  keepUnderscoreHeaders?: boolean;
   metrics?: GatewayMetrics;
   accessLog?: AccessLog;
   logger?: Logger;
@@ -74,7 +74,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
 
   const handler = createRequestHandler({
     store: opts.store,
-    pipeline: opts.pipeline,
+    keepUnderscoreHeaders: opts.keepUnderscoreHeaders,
     pools,
     metrics: opts.metrics,
     accessLog: opts.accessLog,

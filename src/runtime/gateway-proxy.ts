@@ -1,7 +1,6 @@
 import type { GatewayOptions } from './options.js';
 import type { AccessLog, Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import { createKongPipeline } from '../proxy/kong-pipeline.js';
 import { createProxyServer, type ProxyServer } from '../proxy/server.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { Readiness } from '../health/readiness.js';
@@ -11,7 +10,7 @@ export function createGatewayProxy(
   gateway: GatewayOptions,
   deps: { store: SnapshotStore; metrics: GatewayMetrics; accessLog: AccessLog; logger: Logger; readiness: Readiness },
 ): ProxyServer {
-  return createProxyServer({ ...deps, pipeline: createKongPipeline({ keepUnderscoreHeaders: gateway.underscoreHeaders === 'keep' }), drainTimeoutMs: gateway.drainSeconds * 1000 });
+  return createProxyServer({ ...deps, keepUnderscoreHeaders: gateway.underscoreHeaders === 'keep', drainTimeoutMs: gateway.drainSeconds * 1000 });
 }
 
 /** The listener addresses, as logged at start. */

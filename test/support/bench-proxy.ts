@@ -10,7 +10,7 @@ import { SnapshotStore } from '../../src/snapshot/store.js';
 import { createProxyServer } from '../../src/proxy/server.js';
 import { createAccessLog } from '../../src/observability/logger.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
-import { fakeAuthenticator, makeConsumer, makeCredential, makeRoute, makeSnapshot, makeUpstream, testPipeline } from './snapshot-fixtures.js';
+import { fakeAuthenticator, makeConsumer, makeCredential, makeRoute, makeSnapshot, makeUpstream } from './snapshot-fixtures.js';
 
 const [role, portS, upS] = process.argv.slice(2);
 // Exit normally on SIGTERM so --cpu-prof writes its profile.
@@ -69,7 +69,7 @@ switch (role) {
     const auth = role === 'portcullis-auth' ? fakeAuthenticator(cred) : undefined;
     store.swap(makeSnapshot([makeRoute('bench', ['/'], makeUpstream([{ host: '127.0.0.1', port: upPort }]), { auth, spec: { stripPath: false } })], [alice], [cred]));
     const accessLog = createAccessLog({ enabled: role === 'portcullis-log', fd: 2 });
-    const proxy = createProxyServer({ store, pipeline: testPipeline, metrics: new GatewayMetrics(), accessLog });
+    const proxy = createProxyServer({ store, metrics: new GatewayMetrics(), accessLog });
     void proxy.listen({ host: '127.0.0.1', port }).then((a) => process.stdout.write(`PORT ${a.port}\n`));
   }
 }

@@ -5,7 +5,6 @@ import { GatewayMetrics } from '../../src/observability/metrics.js';
 import { createProxyServer, type ProxyServer } from '../../src/proxy/server.js';
 import { Readiness } from '../../src/health/readiness.js';
 import type { Snapshot } from '../../src/snapshot/types.js';
-import { testPipeline } from './snapshot-fixtures.js';
 
 /** Collects access-log lines written by pino (synchronous in-memory destination). */
 export class LineCapture extends Writable {
@@ -37,7 +36,7 @@ export async function startGateway(snapshot: Snapshot | undefined, opts: { drain
   const readiness = new Readiness(store);
   const accessLines = new LineCapture();
   const accessLog = createAccessLog({ enabled: true, destination: accessLines });
-  const proxy = createProxyServer({ store, pipeline: testPipeline, metrics, accessLog, readiness, drainTimeoutMs: opts.drainTimeoutMs });
+  const proxy = createProxyServer({ store, metrics, accessLog, readiness, drainTimeoutMs: opts.drainTimeoutMs });
   const addr = await proxy.listen({ host: '127.0.0.1', port: 0 });
   return { store, metrics, readiness, accessLines, accessLog, proxy, port: addr.port, close: () => proxy.close() };
 }

@@ -1,10 +1,9 @@
 /**
- * Test-only stand-ins for the router, the path helpers, the forward-header builder and the JWT
- * authenticator, so the serving side can be tested on its own. The real ones are wired in by the CLI.
+ * Hand-built snapshots (a linear prefix router, a fake JWT authenticator) for tests of what reads a
+ * snapshot without proxying through it (admin API, store, pools). Tests that proxy build a real
+ * snapshot with real-snapshot.ts.
  */
-import type { IncomingMessage } from 'node:http';
 import { DEFAULT_JWT_PLUGIN_CONFIG, type JwtPluginConfig } from '../../src/model/jwt-config.js';
-import type { ProxyPipeline } from '../../src/proxy/pipeline.js';
 import type {
   Authenticator, AuthOutcome, AuthRequest, CompiledRoute, Consumer, Credential, MatchInput, RouteMatch, Router, Snapshot, Upstream,
 } from '../../src/snapshot/types.js';
@@ -120,30 +119,3 @@ export function makeSnapshot(routes: CompiledRoute[], consumers: Consumer[] = []
     diagnostics,
   };
 }
-
-const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade',
-  'x-consumer-id', 'x-consumer-username', 'x-consumer-custom-id', 'x-credential-identifier', 'x-anonymous-consumer', 'host']);
-
-/** Minimal pipeline: trivial normalization ("//" and ".." → null), base path join, header copy without hop-by-hop/identity. */
-export const testPipeline: ProxyPipeline = {
-  normalizePath(raw) {
-    if (!raw.startsWith('/') || raw.includes('..')) return null;
-    return raw;
-  },
-  upstreamPath(route, match, _path, rawQuery) {
-    const rest = match.strippedPath;
-    let p = route.upstream.basePath + (rest.startsWith('/') || rest === '' ? rest : `/${rest}`);
-    if (p === '') p = '/';
-    return rawQuery ? `${p}?${rawQuery}` : p;
-  },
-  upstreamHeaders({ req, route }: { req: IncomingMessage; route: CompiledRoute }) {
-    const out: string[] = [];
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (v === undefined || HOP.has(k) || k === 'host' || k === 'x-request-id') continue;
-      for (const one of Array.isArray(v) ? v : [v]) out.push(k, one);
-    }
-    out.push('x-forwarded-for', req.socket.remoteAddress ?? '');
-    out.push('host', route.spec.preserveHost && req.headers.host ? req.headers.host : route.upstream.hostHeader);
-    return out;
-  },
-};

@@ -3,13 +3,48 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStatusServer } from '../../../src/health/server.js';
-import { fakeAuthenticator, makeConsumer, makeCredential, makeRoute, makeSnapshot, makeUpstream } from '../../support/snapshot-fixtures.js';
+import { mintToken } from '../../../src/tokens/mint.js';
+import { realSnapshot } from '../../support/real-snapshot.js';
 import { request, startEchoUpstream, waitFor, type EchoUpstream } from '../../support/http.js';
 import { startGateway, type TestGateway } from '../../support/gateway.js';
 
-const alice = makeConsumer('alice', 'alice-id', 'alice-custom');
-const guest = makeConsumer('guest', 'guest-id');
-const cred = makeCredential(alice, 'alice-key', 'super-secret-hmac');
+// kong.yml consumer ids are UUIDs.
+const ALICE_ID = 'a11ce000-0000-4000-8000-000000000001';
+const GUEST_ID = '90e57000-0000-4000-8000-000000000002';
+const SECRET = 'super-secret-hmac';
+const token = (secret: string, expiresInSeconds: number) => mintToken({ algorithm: 'HS256', key: 'alice-key', secret, expiresInSeconds });
+/** Real HS256 tokens for alice's credential: valid, expired, and signed with another secret. */
+const good = token(SECRET, 3600);
+const expired = token(SECRET, -60);
+const forged = token('another-secret', 3600);
+
+/** One service on `port` with the four routes the tests use, through the production parser and translator. */
+function authSnapshot(port: number) {
+  return realSnapshot({
+    kongYml: {
+      consumers: [
+        { username: 'alice', id: ALICE_ID, custom_id: 'alice-custom', jwt_secrets: [{ key: 'alice-key', secret: SECRET, algorithm: 'HS256' }] },
+        { username: 'guest', id: GUEST_ID },
+      ],
+      services: [{
+        name: 'echo',
+        url: `http://127.0.0.1:${port}`,
+        routes: [
+          // claims_to_verify exp: the expired token is refused as such.
+          { name: 'secure', paths: ['/secure'], plugins: [{ name: 'jwt', config: { uri_param_names: ['jwt', 'token'], claims_to_verify: ['exp'] } }] },
+          { name: 'anon', paths: ['/anon'], plugins: [{ name: 'jwt', config: { anonymous: 'guest' } }] },
+          { name: 'preflight', paths: ['/preflight'], plugins: [{ name: 'jwt', config: { run_on_preflight: false } }] },
+          { name: 'public', paths: ['/public'] },
+        ],
+      }],
+    },
+  });
+}
+
+/** A catch-all route to `port`, no plugin. */
+function catchAllSnapshot(port: number) {
+  return realSnapshot({ kongYml: { services: [{ name: 'p', url: `http://127.0.0.1:${port}`, routes: [{ name: 'p', paths: ['/'] }] }] } });
+}
 
 let up: EchoUpstream;
 let gw: TestGateway;
@@ -18,19 +53,9 @@ let statusPort = 0;
 
 beforeAll(async () => {
   up = await startEchoUpstream();
-  const u = makeUpstream([{ host: '127.0.0.1', port: up.port }]);
-  gw = await startGateway(
-    makeSnapshot(
-      [
-        makeRoute('secure', ['/secure'], u, { auth: fakeAuthenticator(cred, { config: { uriParamNames: ['jwt', 'token'] } }) }),
-        makeRoute('anon', ['/anon'], u, { auth: fakeAuthenticator(cred, { anonymous: guest }) }),
-        makeRoute('preflight', ['/preflight'], u, { auth: fakeAuthenticator(cred, { config: { runOnPreflight: false } }) }),
-        makeRoute('public', ['/public'], u),
-      ],
-      [alice, guest],
-      [cred],
-    ),
-  );
+  const snap = authSnapshot(up.port);
+  expect(snap.diagnostics).toEqual([]);
+  gw = await startGateway(snap);
   status = createStatusServer({ readiness: gw.readiness, metrics: gw.metrics });
   await status.listen({ host: '127.0.0.1', port: 0 });
   statusPort = (status.server.address() as AddressInfo).port;
@@ -47,22 +72,23 @@ const upstreamHeaders = (body: string) => JSON.parse(body).headers as Record<str
 describe('auth outcomes', () => {
   it('authenticated: identity headers and X-Credential-Identifier go upstream; spoofed ones do not', async () => {
     const r = await request(gw.port, '/secure/x', {
-      headers: { authorization: 'Bearer good', 'x-anonymous-consumer': 'true', 'x-credential-identifier': 'forged' },
+      headers: { authorization: `Bearer ${good}`, 'x-anonymous-consumer': 'true', 'x-credential-identifier': 'forged' },
     });
     expect(r.status).toBe(200);
     const h = upstreamHeaders(r.body);
     expect(h).toMatchObject({
-      'x-consumer-id': 'alice-id', 'x-consumer-username': 'alice', 'x-consumer-custom-id': 'alice-custom',
-      'x-credential-identifier': 'alice-key', authorization: 'Bearer good',
+      'x-consumer-id': ALICE_ID, 'x-consumer-username': 'alice', 'x-consumer-custom-id': 'alice-custom',
+      'x-credential-identifier': 'alice-key', authorization: `Bearer ${good}`,
     });
     expect(h['x-anonymous-consumer']).toBeUndefined();
   });
 
   it.each([
-    [{}, 401, '{"message":"Unauthorized"}', 'Bearer'],
-    [{ authorization: 'Bearer expired' }, 401, '{"exp":"token expired"}', 'Bearer error="invalid_token"'],
-    [{ authorization: 'Bearer forged' }, 401, '{"message":"Invalid signature"}', 'Bearer error="invalid_token"'],
-  ])('rejected %j → %i exact body and WWW-Authenticate', async (headers, code, body, www) => {
+    // The label keeps the test name stable (the tokens change with the clock).
+    ['no token', {}, 401, '{"message":"Unauthorized"}', 'Bearer'],
+    ['expired token', { authorization: `Bearer ${expired}` }, 401, '{"exp":"token expired"}', 'Bearer error="invalid_token"'],
+    ['forged token', { authorization: `Bearer ${forged}` }, 401, '{"message":"Invalid signature"}', 'Bearer error="invalid_token"'],
+  ])('rejected (%s) → %i exact body and WWW-Authenticate', async (_label, headers, code, body, www) => {
     const r = await request(gw.port, '/secure/x', { headers });
     expect(r.status).toBe(code);
     expect(r.body).toBe(body);
@@ -74,7 +100,7 @@ describe('auth outcomes', () => {
     const r = await request(gw.port, '/anon/x', { headers: { 'x-credential-identifier': 'forged' } });
     expect(r.status).toBe(200);
     const h = upstreamHeaders(r.body);
-    expect(h['x-consumer-id']).toBe('guest-id');
+    expect(h['x-consumer-id']).toBe(GUEST_ID);
     expect(h['x-anonymous-consumer']).toBe('true');
     expect(h['x-credential-identifier']).toBeUndefined();
   });
@@ -94,16 +120,16 @@ describe('access log', () => {
   it('has one JSON line per request with route, consumer, status, latency; never a token or secret', async () => {
     gw.accessLines.lines = [];
     await request(gw.port, '/secure/a?token=Bearer-secret-token-1&keep=1', { headers: { cookie: 'sid=cookie-token-2' } });
-    await request(gw.port, '/secure/b?jwt=good', {});
-    await request(gw.port, '/secure/c', { headers: { authorization: 'Bearer good', cookie: 'sid=cookie-token-3' } });
+    await request(gw.port, `/secure/b?jwt=${good}`, {});
+    await request(gw.port, '/secure/c', { headers: { authorization: `Bearer ${good}`, cookie: 'sid=cookie-token-3' } });
     await waitFor(() => gw.accessLines.lines.length >= 3);
     const all = gw.accessLines.lines.join('\n');
-    for (const secret of ['Bearer-secret-token-1', 'cookie-token', 'super-secret-hmac', 'Bearer good', 'jwt=good']) {
+    for (const secret of ['Bearer-secret-token-1', 'cookie-token', SECRET, good, `Bearer ${good}`, `jwt=${good}`]) {
       expect(all).not.toContain(secret);
     }
     const [a, b, c] = gw.accessLines.json();
     expect(a).toMatchObject({ route: 'secure', status: 401, method: 'GET', path: '/secure/a?token=REDACTED&keep=1' });
-    expect(b).toMatchObject({ status: 200, path: '/secure/b?jwt=REDACTED', consumer: 'alice', consumer_id: 'alice-id' });
+    expect(b).toMatchObject({ status: 200, path: '/secure/b?jwt=REDACTED', consumer: 'alice', consumer_id: ALICE_ID });
     expect(c).toMatchObject({ status: 200, path: '/secure/c', consumer: 'alice' });
     expect(typeof c!.latency_ms).toBe('number');
     expect(typeof c!.request_id).toBe('string');
@@ -120,7 +146,7 @@ describe('status listener', () => {
 
   it('metrics count requests by route/status, auth failures by reason and latency', async () => {
     await request(gw.port, '/public/m');
-    await request(gw.port, '/secure/m', { headers: { authorization: 'Bearer expired' } });
+    await request(gw.port, '/secure/m', { headers: { authorization: `Bearer ${expired}` } });
     await request(gw.port, '/nope');
     const off = gw.metrics.watch(gw.store);
     const snap = gw.store.current()!;
@@ -150,7 +176,7 @@ describe('no snapshot yet', () => {
       const r = await request(g.port, '/x');
       expect(r.status).toBe(503);
       expect(JSON.parse(r.body).message).toBe('no configuration loaded yet');
-      g.store.swap(makeSnapshot([makeRoute('p', ['/'], makeUpstream([{ host: '127.0.0.1', port: up.port }]))]));
+      g.store.swap(catchAllSnapshot(up.port));
       expect((await request(sp, '/readyz')).status).toBe(200);
       expect((await request(g.port, '/x')).status).toBe(200);
     } finally {
@@ -166,7 +192,7 @@ describe('graceful shutdown', () => {
       setTimeout(() => res.end('done'), 400);
       return true;
     });
-    const g2 = await startGateway(makeSnapshot([makeRoute('slow', ['/'], makeUpstream([{ host: '127.0.0.1', port: slowUp.port }]))]), { drainTimeoutMs: 5000 });
+    const g2 = await startGateway(catchAllSnapshot(slowUp.port), { drainTimeoutMs: 5000 });
     try {
       const pending = new Promise<{ status: number; body: string }>((resolve, reject) => {
         http.get({ host: '127.0.0.1', port: g2.port, path: '/x', agent: false }, (res) => {
@@ -192,7 +218,7 @@ describe('graceful shutdown', () => {
 
   it('cuts requests still running at the drain timeout', async () => {
     const hang = await startEchoUpstream(() => true);
-    const g3 = await startGateway(makeSnapshot([makeRoute('hang', ['/'], makeUpstream([{ host: '127.0.0.1', port: hang.port }]))]), { drainTimeoutMs: 200 });
+    const g3 = await startGateway(catchAllSnapshot(hang.port), { drainTimeoutMs: 200 });
     try {
       const pending = request(g3.port, '/x').then(() => 'answered', () => 'cut');
       await waitFor(() => g3.proxy.inFlight === 1);

@@ -1,12 +1,44 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeRoute, makeSnapshot, makeUpstream } from '../../support/snapshot-fixtures.js';
+import type { Snapshot } from '../../../src/snapshot/types.js';
+import { realSnapshot, routeCr, serviceWithEndpoints } from '../../support/real-snapshot.js';
 import { refusedPort, request, startEchoUpstream, waitFor, type EchoUpstream } from '../../support/http.js';
 import { startGateway, type TestGateway } from '../../support/gateway.js';
 
 let up: EchoUpstream;
 let gw: TestGateway;
 let slowClosed = 0;
+let deadPort = 0;
+
+/**
+ * The gateway's configuration, built by the production parser and translator: kong.yml services
+ * for everything kong.yml can say, Route CRs for a Service without endpoints and a route whose jwt
+ * config is invalid (fails closed). `catchAll: false` leaves out the "/" route; `services` and
+ * `kube` add entities.
+ */
+function forwardingSnapshot(opts: { catchAll?: boolean; services?: object[]; kube?: unknown[] } = {}): Snapshot {
+  const at = (port: number, path = '') => `http://127.0.0.1:${port}${path}`;
+  const services: object[] = [
+    ...(opts.services ?? []),
+    { name: 'api', url: at(up.port, '/base'), routes: [{ name: 'api', paths: ['/api'] }] },
+    // 300 ms read timeout, per read.
+    { name: 'short', url: at(up.port), read_timeout: 300, routes: [{ name: 'short', paths: ['/short'], strip_path: false }] },
+    { name: 'dead', url: at(deadPort), retries: 2, routes: [{ name: 'dead', paths: ['/dead'] }] },
+  ];
+  if (opts.catchAll !== false) services.push({ name: 'raw', url: at(up.port), routes: [{ name: 'raw', paths: ['/'], strip_path: false }] });
+  const snap = realSnapshot({
+    kongYml: { services },
+    kube: [
+      routeCr('empty', { paths: ['/empty'], backend: { service: { name: 'empty', port: 80 } } }),
+      ...serviceWithEndpoints('empty', []),
+      routeCr('broken', { paths: ['/broken'], backend: { url: at(up.port, '/base') }, plugins: { jwt: { claimsToVerify: ['bogus'] } } }),
+      ...(opts.kube ?? []),
+    ],
+  });
+  // Only the broken jwt config is reported; everything else must have loaded.
+  expect(snap.diagnostics.filter((d) => d.severity === 'error').map((d) => d.object.name)).toEqual(['broken']);
+  return snap;
+}
 
 /** Writes `count` chunks "<prefix><i>\n", `everyMs` apart, then ends. */
 function drip(res: http.ServerResponse, prefix: string, count: number, everyMs: number): true {
@@ -64,21 +96,8 @@ beforeAll(async () => {
     }
     return false;
   });
-  const deadPort = await refusedPort();
-  const upstream = makeUpstream([{ host: '127.0.0.1', port: up.port }], { basePath: '/base' });
-  const shortRead = makeUpstream([{ host: '127.0.0.1', port: up.port }], { readTimeoutMs: 300 });
-  const dead = makeUpstream([{ host: '127.0.0.1', port: deadPort }], { retries: 2 });
-  const empty = makeUpstream([]);
-  gw = await startGateway(
-    makeSnapshot([
-      makeRoute('api', ['/api'], upstream),
-      makeRoute('short', ['/short'], shortRead, { spec: { stripPath: false } }),
-      makeRoute('dead', ['/dead'], dead),
-      makeRoute('empty', ['/empty'], empty),
-      makeRoute('broken', ['/broken'], upstream, { pluginError: 'jwt plugin config invalid' }),
-      makeRoute('raw', ['/'], makeUpstream([{ host: '127.0.0.1', port: up.port }]), { spec: { stripPath: false } }),
-    ]),
-  );
+  deadPort = await refusedPort();
+  gw = await startGateway(forwardingSnapshot());
 });
 
 afterAll(async () => {
@@ -162,22 +181,27 @@ describe('proxy forwarding', () => {
     ['read timeout', '/short/slow-headers', 504, 'The upstream server is timing out'],
     ['fail closed plugin error', '/broken/x', 500, 'An unexpected error occurred'],
     ['no targets', '/empty/x', 503, 'failure to get a peer from the ring-balancer'],
-    ['bad path', '/api/../etc', 400, 'Bad request'],
+    // A malformed escape is what the production path normalization refuses; dot segments it resolves (below).
+    ['bad path', '/api/%zz', 400, 'Bad request'],
   ];
   it.each(errorCases)('%s (%s) → %i JSON error with request_id', async (_name, path, status, message) => {
-    const snap = gw.store.current()!;
     // '/zzz' would hit the catch-all route: serve it from a snapshot without one.
-    if (path === '/zzz') {
-      gw.store.swap(makeSnapshot(snap.routes.filter((r) => r.name !== 'raw')));
-    }
+    if (path === '/zzz') gw.store.swap(forwardingSnapshot({ catchAll: false }));
     try {
       const r = await request(gw.port, path);
       expect(r.status).toBe(status);
       expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(JSON.parse(r.body)).toEqual({ message, request_id: r.headers['x-request-id'] });
     } finally {
-      if (path === '/zzz') gw.store.swap(makeSnapshot([...snap.routes]));
+      if (path === '/zzz') gw.store.swap(forwardingSnapshot());
     }
+  });
+
+  it('resolves dot segments before matching, as Kong does (docs/kong-compatibility.md#routing)', async () => {
+    const r = await request(gw.port, '/api/../etc');
+    expect(r.status).toBe(200);
+    // "/etc" matched the catch-all route (strip_path false), not /api.
+    expect(JSON.parse(r.body).url).toBe('/etc');
   });
 
   it('answers text when Accept asks for text only', async () => {
@@ -244,10 +268,14 @@ describe('proxy forwarding', () => {
   });
 
   it('retries a refused connect on the next target (bodyless request)', async () => {
-    const deadPort = await refusedPort();
-    const mixed = makeUpstream([{ host: '127.0.0.1', port: deadPort }, { host: '127.0.0.1', port: up.port }], { retries: 1 });
-    const snap = gw.store.current()!;
-    gw.store.swap(makeSnapshot([makeRoute('mixed', ['/mixed'], mixed), ...snap.routes]));
+    const refused = await refusedPort();
+    // A Service with two endpoints (kong.yml has no upstream targets); retries: Kong's default 5.
+    gw.store.swap(forwardingSnapshot({
+      kube: [
+        routeCr('mixed', { paths: ['/mixed'], backend: { service: { name: 'mixed', port: 80 } } }),
+        ...serviceWithEndpoints('mixed', [{ host: '127.0.0.1', port: refused }, { host: '127.0.0.1', port: up.port }]),
+      ],
+    }));
     try {
       for (let i = 0; i < 4; i++) expect((await request(gw.port, '/mixed/x')).status).toBe(200);
       // With a body the request is not replayed: half of them fail.
@@ -255,7 +283,7 @@ describe('proxy forwarding', () => {
       for (let i = 0; i < 4; i++) statuses.push((await request(gw.port, '/mixed/x', { method: 'POST', body: 'data' })).status);
       expect(statuses.filter((s) => s === 502).length).toBe(2);
     } finally {
-      gw.store.swap(makeSnapshot([...snap.routes]));
+      gw.store.swap(forwardingSnapshot());
     }
   });
 
@@ -272,19 +300,18 @@ describe('proxy forwarding', () => {
       setTimeout(() => res.end('old-snapshot'), 300);
       return true;
     });
-    const snap = gw.store.current()!;
-    gw.store.swap(makeSnapshot([makeRoute('gone', ['/gone'], makeUpstream([{ host: '127.0.0.1', port: slow.port }])), ...snap.routes]));
+    gw.store.swap(forwardingSnapshot({ services: [{ name: 'gone', url: `http://127.0.0.1:${slow.port}`, routes: [{ name: 'gone', paths: ['/gone'] }] }] }));
     try {
       const pending = request(gw.port, '/gone/x');
       await new Promise((r) => setTimeout(r, 100));
       // New snapshot without the route: its upstream pool is retired, gracefully.
-      gw.store.swap(makeSnapshot(snap.routes.filter((r) => r.name !== 'raw')));
+      gw.store.swap(forwardingSnapshot({ catchAll: false }));
       expect((await request(gw.port, '/gone/x')).status).toBe(404);
       const r = await pending;
       expect(r.status).toBe(200);
       expect(r.body).toBe('old-snapshot');
     } finally {
-      gw.store.swap(makeSnapshot([...snap.routes]));
+      gw.store.swap(forwardingSnapshot());
       await slow.close();
     }
   });
