@@ -5,6 +5,7 @@
 //
 //   npm run imports            folder graph, cycles, layer violations, files no entry point reaches
 //   npm run imports -- -v      also every file-level edge
+//   npm run imports -- DIR     the same for another checkout (e.g. `git worktree add /tmp/old <rev>`)
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -344,7 +345,9 @@ export function formatReport(a, { verbose = false, ranks = LAYER_RANKS } = {}) {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const verbose = process.argv.includes('-v') || process.argv.includes('--verbose');
-  const repoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  // An optional checkout to read instead of this one, e.g. an older commit's worktree (before/after).
+  const other = process.argv.slice(2).find((a) => !a.startsWith('-'));
+  const repoDir = other ? path.resolve(other) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const a = analyze(repoDir);
   console.log(formatReport(a, { verbose }));
   const bad = a.folderCycles.length + a.fileCycles.length + a.violations.length + a.unranked.length;
