@@ -15,6 +15,8 @@ consumers:
         secret: s3cr3t-value-0123456789
 `;
 
+// Under vitest the thread cannot load this TypeScript source, so these run the caller-thread path;
+// test/integration/standalone/parse-thread.test.ts runs the built thread.
 describe('startParseThread', () => {
   it.each([
     ['a valid file', file(3)],
@@ -24,6 +26,17 @@ describe('startParseThread', () => {
     const t = startParseThread();
     try {
       expect(await t.parse(text, 'kong.yml')).toEqual(parseDeclarative(text, 'kong.yml'));
+    } finally {
+      t.close();
+    }
+  });
+
+  it('parses on the calling thread until the thread has loaded, so a first reload never waits for it', async () => {
+    const t = startParseThread();
+    try {
+      const text = file(2);
+      expect(await t.parse(text, 'kong.yml')).toEqual(parseDeclarative(text, 'kong.yml'));
+      expect(t.threaded).toBe(false);
     } finally {
       t.close();
     }
