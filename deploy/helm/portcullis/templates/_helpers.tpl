@@ -32,6 +32,9 @@ app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | qu
 app.kubernetes.io/component: gateway
 app.kubernetes.io/part-of: portcullis
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{/* Immutable selector labels: never add to these (Deployment selectors cannot change). */}}
@@ -73,4 +76,25 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $names = list $svc (printf "%s.%s" $svc $ns) (printf "%s.%s.svc" $svc $ns) (printf "%s.%s.svc.%s" $svc $ns .Values.clusterDomain) -}}
 {{- end -}}
 {{- join "," (concat $names .Values.adminAllowedHosts) -}}
+{{- end }}
+
+{{/* Standalone mode: the ConfigMap the chart renders from standalone.config. */}}
+{{- define "portcullis.standaloneConfigMapName" -}}
+{{- printf "%s-config" (include "portcullis.fullname" . | trunc 56 | trimSuffix "-") }}
+{{- end }}
+
+{{/*
+Standalone mode: checks that exactly one kong.yml source is given (as Kong's chart does for
+dblessConfig) and that controller mode is not handed standalone settings it would ignore.
+*/}}
+{{- define "portcullis.checkMode" -}}
+{{- $s := .Values.standalone -}}
+{{- $sources := add ($s.config | len | min 1) ($s.existingConfigMap | len | min 1) ($s.existingSecret | len | min 1) -}}
+{{- if eq .Values.mode "standalone" -}}
+{{- if ne (int $sources) 1 -}}
+{{- fail "mode: standalone needs exactly one of standalone.config, standalone.existingConfigMap and standalone.existingSecret" -}}
+{{- end -}}
+{{- else if gt (int $sources) 0 -}}
+{{- fail "standalone.config / existingConfigMap / existingSecret are only read with mode: standalone" -}}
+{{- end -}}
 {{- end }}
