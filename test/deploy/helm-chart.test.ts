@@ -80,7 +80,11 @@ describe('helm lint', () => {
   it.each([
     ['defaults', []],
     ['watchNamespace=demo', ['--set', 'watchNamespace=demo']],
-    ['everything optional on', ['--set', 'autoscaling.enabled=true,serviceMonitor.enabled=true,service.type=NodePort']],
+    [
+      'everything optional on',
+      ['--set', 'autoscaling.enabled=true,serviceMonitor.enabled=true,service.type=NodePort,networkPolicy.enabled=true,admin.service.enabled=true'],
+    ],
+    ['mode=standalone', ['--set', 'mode=standalone,standalone.config=_format_version: "3.0",networkPolicy.enabled=true']],
   ])('passes --strict with %s', (_name, extra) => {
     const r = helm(['lint', chartDir, '--strict', ...extra]);
     expect(r.stderr + r.stdout).toContain('0 chart(s) failed');
@@ -264,10 +268,12 @@ describe('Services', () => {
     expect(svc.spec.ports[0]!.nodePort).toBe(nodePort);
   });
 
-  it('internal ClusterIP Service carries admin and status', () => {
+  it('internal ClusterIP Service carries status, and admin only when asked (admin.service.enabled)', () => {
     const svc = findObject(renderChart(), 'Service', 'portcullis-internal') as Service;
     expect(svc.spec.type).toBe('ClusterIP');
-    expect(svc.spec.ports.map((p) => [p.name, p.port, p.targetPort])).toEqual([
+    expect(svc.spec.ports.map((p) => [p.name, p.port, p.targetPort])).toEqual([['status', 8100, 'status']]);
+    const withAdmin = findObject(renderChart(['admin.service.enabled=true']), 'Service', 'portcullis-internal') as Service;
+    expect(withAdmin.spec.ports.map((p) => [p.name, p.port, p.targetPort])).toEqual([
       ['admin', 8001, 'admin'],
       ['status', 8100, 'status'],
     ]);

@@ -62,6 +62,27 @@ describe('server-side dry-run of the rendered chart', () => {
       sets: ['autoscaling.enabled=true', 'podDisruptionBudget.minAvailable=1', 'podDisruptionBudget.maxUnavailable=null', 'serviceMonitor.enabled=true'],
       monitor: true,
     },
+    {
+      name: 'NetworkPolicy, admin Service and the pass-through options',
+      sets: [
+        'networkPolicy.enabled=true',
+        'networkPolicy.apiServer.cidrs={172.18.0.2/32}',
+        'networkPolicy.adminFrom[0].namespaceSelector.matchLabels.team=ops',
+        'networkPolicy.extraEgress[0].to[0].ipBlock.cidr=192.0.2.0/24',
+        'admin.service.enabled=true',
+        'commonLabels.team=edge',
+        'deploymentAnnotations.owner=edge-team',
+        'envFrom[0].secretRef.name=gateway-env',
+        'extraVolumes[0].name=ca',
+        'extraVolumes[0].configMap.name=corp-ca',
+        'extraVolumeMounts[0].name=ca',
+        'extraVolumeMounts[0].mountPath=/etc/ssl/corp',
+        'lifecycle.preStop.sleep.seconds=5',
+      ],
+      monitor: false,
+    },
+    { name: 'mode=standalone with an inline kong.yml', sets: ['mode=standalone', 'standalone.config=_format_version: 3.0', 'networkPolicy.enabled=true'], monitor: false },
+    { name: 'mode=standalone from an existing Secret', sets: ['mode=standalone', 'standalone.existingSecret=edge-kong-yml'], monitor: false },
   ];
 
   it.each(variants)('$name: every object is accepted', async ({ sets, monitor }) => {
