@@ -62,6 +62,12 @@ export const REASONS = {
   NoMatcher: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: "must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http'" },
   InvalidRegex: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative', 'sources/manifests', 'translate'], message: "invalid regex[: <the router's reason>]" },
   LegacyRegexPath: { condition: 'none', severities: ['warning'], by: ['sources/declarative'], message: "treated as regex '<regex>' (format < 3.0); write it with a leading '~'" },
+  VaultReference: {
+    condition: 'none',
+    severities: ['warning'],
+    by: ['sources/declarative'],
+    message: 'is a vault reference, which Kong does not resolve in jwt_secrets (not referenceable): used as written, as Kong does; keep the kong.yml in a Secret instead',
+  },
   InvalidHeaderValue: { condition: 'Accepted', severities: ['error'], by: ['translate', 'sources/manifests'], message: '<field> <why no header can carry it>; the consumer | credential is refused' },
   HostNotAllowed: {
     condition: 'Accepted',

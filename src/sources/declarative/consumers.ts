@@ -13,6 +13,8 @@ const CONSUMER_IGNORED_OR_REPORTED: ReadonlySet<string> = new Set([...CONSUMER_I
 
 const SECRET_FIELDS = new Set(['id', 'key', 'secret', 'algorithm', 'rsa_public_key', 'tags', 'consumer']);
 const SECRET_IGNORED = new Set(['created_at', 'updated_at']);
+/** Kong's reference syntax ({vault://<backend>/<resource>…}), kong/pdk/vault.lua. */
+const VAULT_REFERENCE = /^\{vault:\/\/[^{}]*\}$/;
 
 export interface ConsumerEntry {
   ref: ObjectRef;
@@ -98,6 +100,12 @@ export function parseJwtSecret(raw: unknown, path: string, topLevel: boolean, re
   }
   const secret = f.string('secret');
   const rsaPublicKey = f.string('rsa_public_key');
+  // Kong resolves {vault://…} only in fields its schema marks referenceable; jwt_secrets has none
+  // (kong/plugins/jwt/daos.lua), so the reference text would be the HMAC secret. Say so, keep Kong's
+  // behaviour (docs/install.md, "Standalone mode").
+  if (secret !== undefined && VAULT_REFERENCE.test(secret)) {
+    rep.warn(ref, 'VaultReference', 'is a vault reference, which Kong does not resolve in jwt_secrets (not referenceable): used as written, as Kong does; keep the kong.yml in a Secret instead', 'secret');
+  }
   if (f.ok) {
     if (isHmacAlgorithm(algorithm)) {
       if (secret === undefined) f.fail('secret', `required for algorithm ${algorithm} (Kong would generate a random secret on every reload)`, 'MissingField');
