@@ -373,6 +373,11 @@ describe('NOTES.txt', () => {
     expect(notes).toContain('kubectl -n portcullis exec deploy/portcullis -- node dist/cli.js token --key K --secret S');
     expect(notes).toContain('npx portcullis token');
   });
+
+  it('reaches the admin API through the pod unless admin.service.enabled puts it on the internal Service', () => {
+    expect(renderNotes([])).toContain('port-forward deploy/portcullis 8001:8001 8100:8100');
+    expect(renderNotes(['admin.service.enabled=true'])).toContain('port-forward svc/portcullis-internal 8001:8001 8100:8100');
+  });
 });
 
 function chartAppVersion(): string {
