@@ -238,6 +238,12 @@ describe('mode: standalone', () => {
       'needs exactly one of standalone.config',
     ],
     ['standalone settings in controller mode', ['standalone.existingSecret=b'], 'only read with mode: standalone'],
+    ['watchNamespace in standalone mode', ['mode=standalone', 'standalone.existingSecret=b', 'watchNamespace=demo'], 'apply to mode: controller only'],
+    [
+      'hostPolicy rules in standalone mode',
+      ['mode=standalone', 'standalone.existingSecret=b', 'hostPolicy.rules[0].name=a', 'hostPolicy.rules[0].hosts={*}', 'hostPolicy.rules[0].namespaces={a}'],
+      'apply to mode: controller only',
+    ],
   ])('refuses %s', (_name, sets, message) => {
     expect(templateError(sets.flatMap((s) => ['--set', s]))).toContain(message);
   });

@@ -94,6 +94,9 @@ dblessConfig) and that controller mode is not handed standalone settings it woul
 {{- if ne (int $sources) 1 -}}
 {{- fail "mode: standalone needs exactly one of standalone.config, standalone.existingConfigMap and standalone.existingSecret" -}}
 {{- end -}}
+{{- if or .Values.watchNamespace .Values.hostPolicy.rules -}}
+{{- fail "watchNamespace and hostPolicy.rules apply to mode: controller only (standalone serves every route in its kong.yml)" -}}
+{{- end -}}
 {{- else if gt (int $sources) 0 -}}
 {{- fail "standalone.config / existingConfigMap / existingSecret are only read with mode: standalone" -}}
 {{- end -}}
