@@ -242,7 +242,7 @@ describe('Deployment', () => {
     expect(r.stderr).toContain(`docker build -t portcullis:${chartAppVersion()} .`);
     expect(r.stderr).toContain(`kind load docker-image portcullis:${chartAppVersion()}`);
     expect(r.stderr).toContain('docs/install.md#container-image');
-    const values = parseManifests(readFileSync(join(chartDir, 'values.yaml'), 'utf8'))[0] as { image: { repository: string } };
+    const values = parseManifests(readFileSync(join(chartDir, 'values.yaml'), 'utf8'))[0] as unknown as { image: { repository: string } };
     expect(values.image.repository).toBe('');
   });
 
