@@ -41,6 +41,7 @@ const LEADER_RULES: PolicyRule[] = [
 type Container = {
   name: string;
   image: string;
+  imagePullPolicy: string;
   args: string[];
   env: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
   ports: Array<{ name: string; containerPort: number }>;
