@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   HELM_BUILD_TIMEOUT_MS,
+  LOCAL_IMAGE_SET,
   chartDir,
   findObject,
   helm,
@@ -40,6 +41,7 @@ const LEADER_RULES: PolicyRule[] = [
 type Container = {
   name: string;
   image: string;
+  imagePullPolicy: string;
   args: string[];
   env: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
   ports: Array<{ name: string; containerPort: number }>;
@@ -148,7 +150,8 @@ describe('Deployment', () => {
     expect(dep.spec.replicas).toBe(2);
     const pod = dep.spec.template.spec;
     const c = pod.containers[0]!;
-    expect(c.image).toBe(`ghcr.io/portcullis/portcullis:${chartAppVersion()}`);
+    expect(c.image).toBe(`portcullis:${chartAppVersion()}`);
+    expect(c.imagePullPolicy).toBe('IfNotPresent');
     expect(c.args).toEqual([
       'controller',
       '--proxy-listen',
@@ -224,15 +227,28 @@ describe('Deployment', () => {
       { name: 'PORTCULLIS_SHUTDOWN_DELAY', value: '5' },
       { name: 'PORTCULLIS_DRAIN_SECONDS', value: '20' },
     ]);
-    const r = helm(['template', 'portcullis', chartDir, '--set', 'shutdown.delaySeconds=15', '--set', 'terminationGracePeriodSeconds=25']);
+    const r = helm(['template', 'portcullis', chartDir, ...LOCAL_IMAGE_SET, '--set', 'shutdown.delaySeconds=15', '--set', 'terminationGracePeriodSeconds=25']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('terminationGracePeriodSeconds (25) must exceed shutdown.delaySeconds + shutdown.drainSeconds (25)');
   });
 
   it('image.tag and image.digest override the appVersion tag', () => {
-    expect(containerOf(renderChart(['image.tag=dev'])).image).toBe('ghcr.io/portcullis/portcullis:dev');
+    expect(containerOf(renderChart(['image.repository=localhost:5000/portcullis', 'image.tag=dev'])).image).toBe('localhost:5000/portcullis:dev');
     const digest = `sha256:${'a'.repeat(64)}`;
-    expect(containerOf(renderChart([`image.digest=${digest}`])).image).toBe(`ghcr.io/portcullis/portcullis@${digest}`);
+    expect(containerOf(renderChart([`image.digest=${digest}`])).image).toBe(`portcullis@${digest}`);
+  });
+
+  // No image is published yet: with the defaults the chart must refuse with the fix, not render a
+  // Deployment that ends in ImagePullBackOff (docs/install.md#container-image).
+  it('without image.repository: fails at render time and says how to build and load the image', () => {
+    const r = helm(['template', 'portcullis', chartDir]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('image.repository is not set');
+    expect(r.stderr).toContain(`docker build -t portcullis:${chartAppVersion()} .`);
+    expect(r.stderr).toContain(`kind load docker-image portcullis:${chartAppVersion()}`);
+    expect(r.stderr).toContain('docs/install.md#container-image');
+    const values = parseManifests(readFileSync(join(chartDir, 'values.yaml'), 'utf8'))[0] as unknown as { image: { repository: string } };
+    expect(values.image.repository).toBe('');
   });
 
   it('autoscaling: an HPA owns the replica count', () => {
@@ -301,11 +317,12 @@ describe('values.schema.json', () => {
     ['unknown service type', ['--set', 'service.type=Ingress'], /service\/type/],
     ['unknown top-level key', ['--set', 'replicas=2'], /additional properties 'replicas' not allowed/],
     ['bad pull policy', ['--set', 'image.pullPolicy=Sometimes'], /pullPolicy/],
+    ['a tag inside image.repository', ['--set', 'image.repository=portcullis:0.1.0'], /image\/repository/],
     ['watchNamespace not a DNS label', ['--set', 'watchNamespace=Demo_NS'], /watchNamespace/],
     ['port out of range', ['--set', 'service.port=70000'], /service\/port/],
     ['unknown underscoreHeaders mode', ['--set', 'underscoreHeaders=on'], /underscoreHeaders/],
   ])('rejects %s', (_name, args, message) => {
-    const r = helm(['template', 'portcullis', chartDir, ...args]);
+    const r = helm(['template', 'portcullis', chartDir, ...LOCAL_IMAGE_SET, ...args]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(message);
   });
@@ -377,6 +394,19 @@ describe('NOTES.txt', () => {
   it('reaches the admin API through the pod unless admin.service.enabled puts it on the internal Service', () => {
     expect(renderNotes([])).toContain('port-forward deploy/portcullis 8001:8001 8100:8100');
     expect(renderNotes(['admin.service.enabled=true'])).toContain('port-forward svc/portcullis-internal 8001:8001 8100:8100');
+  });
+
+  it('names the image and tells how to see whether the nodes could pull it', () => {
+    const notes = renderNotes(['image.tag=dev', 'image.pullPolicy=Never']);
+    expect(notes).toContain('Image: portcullis:dev (pullPolicy Never)');
+    expect(notes).toContain('kubectl -n portcullis get events --field-selector involvedObject.kind=Pod,reason=Failed');
+    expect(notes).toContain('ImagePullBackOff');
+  });
+
+  it('says what helm uninstall leaves behind', () => {
+    const notes = renderNotes([]);
+    expect(notes).toContain('helm uninstall portcullis -n portcullis');
+    expect(notes).toContain('the Lease portcullis-leader in portcullis');
   });
 });
 

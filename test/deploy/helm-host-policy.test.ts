@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { hostPolicyOption } from '../../src/cli/host-policy-option.js';
-import { findObject, helm, chartDir, HELM_BUILD_TIMEOUT_MS, renderChart, type K8sObject } from './helm.js';
+import { findObject, helm, chartDir, HELM_BUILD_TIMEOUT_MS, LOCAL_IMAGE_SET, renderChart, type K8sObject } from './helm.js';
 
 /** The chart's hostPolicy value reaches the controller as PORTCULLIS_HOST_POLICY, in a form it accepts. */
 const dir = mkdtempSync(join(tmpdir(), 'pc-host-policy-'));
@@ -37,7 +37,7 @@ describe('chart hostPolicy', () => {
 
   it('the values schema refuses a host pattern the controller would refuse', () => {
     const bad = valuesFile({ hostPolicy: { rules: [{ name: 'x', hosts: ['api.*'], namespaces: ['a'] }] } });
-    const r = helm(['template', 'portcullis', chartDir, '-f', bad]);
+    const r = helm(['template', 'portcullis', chartDir, ...LOCAL_IMAGE_SET, '-f', bad]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/hostPolicy/);
   });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chartDir, findObject, helm, helmBinary, HELM_BUILD_TIMEOUT_MS, renderChart, type K8sObject } from './helm.js';
+import { chartDir, findObject, helm, helmBinary, HELM_BUILD_TIMEOUT_MS, LOCAL_IMAGE_SET, renderChart, type K8sObject } from './helm.js';
 
 /** The chart's tokenCacheBytes value: the pod-wide verified-token cache budget, as an env var. */
 type Env = Array<{ name: string; value?: string }>;
@@ -24,7 +24,7 @@ describe('tokenCacheBytes', () => {
   });
 
   it('refuses what the gateway would not parse', () => {
-    const r = helm(['template', 'portcullis', chartDir, '--set-string', 'tokenCacheBytes=32MB']);
+    const r = helm(['template', 'portcullis', chartDir, ...LOCAL_IMAGE_SET, '--set-string', 'tokenCacheBytes=32MB']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/tokenCacheBytes/);
   });

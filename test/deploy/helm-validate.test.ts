@@ -28,7 +28,7 @@ function pipe(script: string): { code: number | null; stdout: string; stderr: st
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const TEMPLATE = '"$HELM" template portcullis "$CHART" --namespace portcullis';
+const TEMPLATE = '"$HELM" template portcullis "$CHART" --namespace portcullis --set image.repository=portcullis';
 
 describe('helm template | portcullis validate -', () => {
   it('the chart alone: exit 0, every object listed as skipped (the chart holds no Portcullis resources)', () => {

@@ -59,12 +59,23 @@ export function parseManifests(text: string): K8sObject[] {
     .filter((o): o is K8sObject => o !== null && typeof o === 'object');
 }
 
-/** `helm template` the chart with `--set`-style overrides; throws with Helm's message on failure. */
+/**
+ * The chart has no default image (docs/install.md#container-image); tests render with the local
+ * build's name, as scripts/render-manifests.sh does. Pass it to direct `helm template` calls.
+ */
+export const LOCAL_IMAGE_REPOSITORY = 'portcullis';
+export const LOCAL_IMAGE_SET = ['--set', `image.repository=${LOCAL_IMAGE_REPOSITORY}`];
+
+/**
+ * `helm template` the chart with `--set`-style overrides (after image.repository=portcullis, so
+ * they can override it); throws with Helm's message on failure.
+ */
 export function renderChart(
   sets: string[] = [],
   opts: { chart?: string; namespace?: string; extra?: string[] } = {},
 ): K8sObject[] {
   const args = ['template', 'portcullis', opts.chart ?? chartDir, '--namespace', opts.namespace ?? releaseNamespace];
+  args.push(...LOCAL_IMAGE_SET);
   for (const s of sets) args.push('--set', s);
   args.push(...(opts.extra ?? []));
   const r = helm(args);

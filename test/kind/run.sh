@@ -3,7 +3,9 @@
 # k8s suite runs against a local kube-apiserver instead). Steps:
 #   1. create a kind cluster (or reuse one of the same name)
 #   2. docker build the image and `kind load` it into the cluster
-#   3. helm install the chart from this checkout (image pulled from the node, never a registry)
+#   3. helm install the chart from this checkout (image pulled from the node, never a registry;
+#      the chart has no default image, so image.repository/tag are set to the loaded build:
+#      the path docs/install.md#container-image describes for kind users)
 #   4. smoke-test the gateway through a port-forward (/readyz, then the proxy)
 #   5. run the k8s e2e suite with KUBECONFIG pointing at the cluster
 #

@@ -51,7 +51,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
+{{/* No image is published yet: an empty repository fails here, at install time, with the fix,
+rather than as ImagePullBackOff on the nodes. docs/install.md#container-image */}}
 {{- define "portcullis.image" -}}
+{{- if not .Values.image.repository }}
+{{- fail (printf "image.repository is not set: Portcullis publishes no image yet. Build one from the Dockerfile (docker build -t portcullis:%s .), make it available to the cluster (kind load docker-image portcullis:%s, or push it to your registry), then --set image.repository=portcullis (or your registry's name). See docs/install.md#container-image" .Chart.AppVersion .Chart.AppVersion) }}
+{{- end }}
 {{- if .Values.image.digest }}
 {{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
 {{- else }}
