@@ -403,6 +403,14 @@ describe('NOTES.txt', () => {
     expect(notes).toContain('ImagePullBackOff');
   });
 
+  it('in standalone mode, names the kong.yml source and no watch, Lease or CRs', () => {
+    const notes = renderNotes(['mode=standalone', 'standalone.existingConfigMap=my-kong']);
+    expect(notes).toContain('It runs standalone from kong.yml (ConfigMap "my-kong", key kong.yml)');
+    expect(notes).not.toContain('It watches');
+    expect(notes).not.toContain('Lease');
+    expect(notes).toContain('/debug/diagnostics');
+  });
+
   it('says what helm uninstall leaves behind', () => {
     const notes = renderNotes([]);
     expect(notes).toContain('helm uninstall portcullis -n portcullis');
