@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { BASE, baseKey, ensureBaseArchive } from './base-image.mjs';
 import { buildah } from './buildah.mjs';
 import { contextKey } from './context-key.mjs';
+import { npmBuildMounts } from './npm-env.mjs';
 
 export const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 export const defaultCacheDir = () =>
@@ -48,10 +49,13 @@ function buildOne({ image, store, cacheDir, log }) {
   const archive = join(cacheDir, `${image.prefix}-${key}.docker.tar`);
   if (existsSync(archive)) return { ref, archive, built: false };
   log(`building ${ref} from ${image.dockerfile}`);
+  const mounts = npmBuildMounts();
+  try {
   buildah(
     store,
     [
       'bud',
+      ...mounts.args,
       '--isolation', 'chroot',
       '--pull=never', // the base exists only in this store: a pull attempt is a bug
       '--layers', // unchanged package*.json -> npm ci steps come from cache
@@ -62,6 +66,9 @@ function buildOne({ image, store, cacheDir, log }) {
     ],
     { inherit: true },
   );
+  } finally {
+    mounts.cleanup();
+  }
   const partial = `${archive}.partial`;
   rmSync(partial, { force: true });
   buildah(store, ['push', '--quiet', ref, `docker-archive:${partial}:${ref}`]);
