@@ -4,9 +4,12 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-/** Storage flags for a store under `dir`; vfs by default (works on any filesystem, no mounts to leak). */
-export function storageArgs(dir, driver = process.env.PORTCULLIS_BUILDAH_DRIVER ?? 'vfs') {
-  return ['--root', join(dir, 'root'), '--runroot', join(dir, 'runroot'), '--storage-driver', driver];
+/** vfs (any filesystem, no mounts to leak, but every step copies the whole tree) or overlay. */
+export const DRIVER = process.env.PORTCULLIS_BUILDAH_DRIVER ?? 'overlay';
+
+/** Storage flags for a store under `dir`. */
+export function storageArgs(dir) {
+  return ['--root', join(dir, 'root'), '--runroot', join(dir, 'runroot'), '--storage-driver', DRIVER];
 }
 
 /**

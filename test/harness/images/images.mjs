@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BASE, baseKey, ensureBaseArchive } from './base-image.mjs';
-import { buildah } from './buildah.mjs';
+import { DRIVER, buildah } from './buildah.mjs';
 import { contextKey } from './context-key.mjs';
 import { npmBuildMounts } from './npm-env.mjs';
 
@@ -43,11 +43,11 @@ function timed(fn) {
 }
 
 /** One Dockerfile -> docker-archive in the cache, unless the archive for this key exists. */
-function buildOne({ image, store, cacheDir, log }) {
+function buildOne({ image, store, cacheDir, force, log }) {
   const ref = qualified(image.name);
   const key = contextKey({ contextDir: repoRoot, dockerfile: image.dockerfile, extra: [baseKey(), ref] }).slice(0, 16);
   const archive = join(cacheDir, `${image.prefix}-${key}.docker.tar`);
-  if (existsSync(archive)) return { ref, archive, built: false };
+  if (existsSync(archive) && !force) return { ref, archive, built: false };
   log(`building ${ref} from ${image.dockerfile}`);
   const mounts = npmBuildMounts();
   try {
@@ -82,13 +82,20 @@ function buildOne({ image, store, cacheDir, log }) {
   return { ref, archive, built: true };
 }
 
+/** The image's run-time config (User, Entrypoint, Cmd, Env, WorkingDir, ExposedPorts, Healthcheck). */
+function imageConfig(store, ref) {
+  const c = JSON.parse(buildah(store, ['inspect', '--type', 'image', ref])).Docker.config;
+  const { User, Entrypoint, Cmd, Env, WorkingDir, ExposedPorts, Healthcheck } = c;
+  return { User, Entrypoint, Cmd, Env, WorkingDir, ExposedPorts: Object.keys(ExposedPorts ?? {}), Healthcheck: !!Healthcheck };
+}
+
 /**
  * Base + every image; returns archive paths, refs, sizes and per-step seconds.
  * Needs root, debootstrap and buildah (README.md here).
  */
-export function buildImages({ cacheDir = defaultCacheDir(), log = (m) => process.stderr.write(`images: ${m}\n`) } = {}) {
+export function buildImages({ cacheDir = defaultCacheDir(), force = false, log = (m) => process.stderr.write(`images: ${m}\n`) } = {}) {
   mkdirSync(cacheDir, { recursive: true });
-  const store = join(cacheDir, 'storage');
+  const store = join(cacheDir, `storage-${DRIVER}`); // a store holds one driver's layers
   const baseRef = qualified(fromImage());
   for (const image of images()) {
     const from = qualified(fromImage(image.dockerfile));
@@ -105,9 +112,9 @@ export function buildImages({ cacheDir = defaultCacheDir(), log = (m) => process
   }).seconds;
   const results = [];
   for (const image of images()) {
-    const r = timed(() => buildOne({ image, store, cacheDir, log }));
+    const r = timed(() => buildOne({ image, store, cacheDir, force, log }));
     timings[image.prefix] = r.seconds;
-    results.push({ ...r.value, bytes: statSync(r.value.archive).size });
+    results.push({ ...r.value, bytes: statSync(r.value.archive).size, config: imageConfig(store, r.value.ref) });
   }
   return {
     base: { ref: baseRef, archive: base.value.archive, built: base.value.built, bytes: statSync(base.value.archive).size, ...BASE },
