@@ -51,21 +51,21 @@ function buildOne({ image, store, cacheDir, force, log }) {
   log(`building ${ref} from ${image.dockerfile}`);
   const mounts = npmBuildMounts();
   try {
-  buildah(
-    store,
-    [
-      'bud',
-      ...mounts.args,
-      '--isolation', 'chroot',
-      '--pull=never', // the base exists only in this store: a pull attempt is a bug
-      '--layers', // unchanged package*.json -> npm ci steps come from cache
-      '--format', 'docker', // keeps HEALTHCHECK (the OCI format drops it)
-      '--file', image.dockerfile,
-      '--tag', ref,
-      repoRoot,
-    ],
-    { inherit: true },
-  );
+    buildah(
+      store,
+      [
+        'bud',
+        ...mounts.args,
+        '--isolation', 'chroot',
+        '--pull=never', // the base exists only in this store: a pull attempt is a bug
+        '--layers', // unchanged package*.json -> npm ci steps come from cache
+        '--format', 'docker', // keeps HEALTHCHECK (the OCI format drops it)
+        '--file', image.dockerfile,
+        '--tag', ref,
+        repoRoot,
+      ],
+      { inherit: true },
+    );
   } finally {
     mounts.cleanup();
   }
