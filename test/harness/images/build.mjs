@@ -11,7 +11,6 @@ import { verifyWithContainerd } from './verify-containerd.mjs';
 const flag = (f) => process.argv.includes(f);
 const t0 = Date.now();
 const r = buildImages({ force: flag('--force') });
-r.totalSeconds = (Date.now() - t0) / 1000;
 
 if (flag('--verify')) {
   const t1 = Date.now();
@@ -24,6 +23,8 @@ if (flag('--verify')) {
   ]);
   r.timings.verify = (Date.now() - t1) / 1000;
 }
+
+r.totalSeconds = (Date.now() - t0) / 1000;
 
 if (flag('--json')) {
   process.stdout.write(`${JSON.stringify(r)}\n`);

@@ -59,6 +59,7 @@ function buildOne({ image, store, cacheDir, force, log }) {
         '--isolation', 'chroot',
         '--pull=never', // the base exists only in this store: a pull attempt is a bug
         '--layers', // unchanged package*.json -> npm ci steps come from cache
+        '--force-rm', // no working containers left in the store when a step fails
         '--format', 'docker', // keeps HEALTHCHECK (the OCI format drops it)
         '--file', image.dockerfile,
         '--tag', ref,

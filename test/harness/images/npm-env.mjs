@@ -28,7 +28,7 @@ export function npmBuildMounts() {
   if (caFile && existsSync(caFile)) {
     dir = mkdtempSync(join(tmpdir(), 'portcullis-npmrc-'));
     copyFileSync(caFile, join(dir, 'ca.pem'));
-    writeFileSync(join(dir, 'npmrc'), 'cafile=/usr/local/etc/ca.pem\n');
+    writeFileSync(join(dir, 'npmrc'), 'cafile=/usr/local/etc/ca.pem\nupdate-notifier=false\n');
     args.push('--volume', `${dir}:/usr/local/etc:ro`);
   }
   return { args, caFile, cleanup: () => dir && rmSync(dir, { recursive: true, force: true }) };
