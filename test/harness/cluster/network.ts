@@ -5,6 +5,9 @@ import { readFile, readdir } from 'node:fs/promises';
 import { guardChain, net } from './config.js';
 import { run, tryRun } from './sh.js';
 
+/** Routing table and rule priority for host-originated service traffic (see setUpNetwork). */
+export const hostServiceTable = '7207';
+
 const sysctls = ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables'] as const;
 
 /** Current values, recorded in the state file so down restores them. */
@@ -44,6 +47,11 @@ export async function setUpNetwork(): Promise<void> {
   // this node's /24 (routed by the CNI bridge) have no other node to go to.
   await run('ip', ['route', 'add', 'blackhole', net.serviceCidr]);
   await run('ip', ['route', 'add', 'blackhole', net.clusterCidr]);
+  // A socket on the host cannot connect() to a blackholed address: routing happens before
+  // kube-proxy's OUTPUT DNAT. Host-originated packets (iif lo) to the service range look up a table
+  // routing it to the node bridge, which has no ports, so nothing can leave that way either.
+  await run('ip', ['route', 'add', net.serviceCidr, 'dev', net.nodeBridge, 'table', hostServiceTable]);
+  await run('ip', ['rule', 'add', 'pref', hostServiceTable, 'iif', 'lo', 'to', net.serviceCidr, 'lookup', hostServiceTable]);
   await run('iptables', ['-N', guardChain]);
   for (const rule of guardRules()) await run('iptables', ['-A', ...rule]);
   await ensureGuardFirst();
@@ -60,11 +68,23 @@ export async function ensureGuardFirst(): Promise<void> {
 /** Proof by inspection, never by sending packets: routes and rules as the guard wants them. */
 export async function proveGuard(): Promise<string[]> {
   const lines: string[] = [];
+  // As forwarded from a pod: the service range (un-DNATed) and other pod ranges are blackholed.
   for (const dst of ['10.206.0.200', '10.205.7.7']) {
-    const out = (await run('ip', ['route', 'get', dst]).catch((e: Error) => e.message)).trim().split('\n')[0]!;
+    const args = ['route', 'get', dst, 'from', '10.205.0.9', 'iif', net.podBridge];
+    const out = (await run('ip', args).catch((e: Error) => e.message)).trim().split('\n')[0]!;
     if (!/blackhole|Invalid argument|unreachable/i.test(out)) throw new Error(`no blackhole for ${dst}: ${out}`);
-    lines.push(`ip route get ${dst}: ${out}`);
+    lines.push(`ip ${args.join(' ')}: ${out}`);
   }
+  for (const cidr of [net.serviceCidr, net.clusterCidr]) {
+    const out = (await run('ip', ['route', 'show', 'table', 'main', 'type', 'blackhole', cidr])).trim();
+    if (!out) throw new Error(`no blackhole route for ${cidr}`);
+    lines.push(`ip route show type blackhole ${cidr}: ${out}`);
+  }
+  // From the host itself: to the portless node bridge (kube-proxy DNATs real ClusterIPs first).
+  const hostOut = (await run('ip', ['route', 'get', '10.206.0.200'])).trim().split('\n')[0]!;
+  const ports = (await run('ip', ['link', 'show', 'master', net.nodeBridge])).trim();
+  if (!hostOut.includes(`dev ${net.nodeBridge}`) || ports !== '') throw new Error(`host service route: ${hostOut}; ports: ${ports}`);
+  lines.push(`ip route get 10.206.0.200: ${hostOut} (${net.nodeBridge} has no ports)`);
   const local = (await run('ip', ['route', 'get', '10.205.0.9'])).trim().split('\n')[0]!;
   if (!local.includes(`dev ${net.podBridge}`)) throw new Error(`pod addresses not on ${net.podBridge}: ${local}`);
   lines.push(`ip route get 10.205.0.9: ${local}`);
@@ -124,6 +144,8 @@ export async function removeInterfaces(netns: string[]): Promise<void> {
   for (const dev of [net.podBridge, net.nodeBridge]) await tryRun('ip', ['link', 'delete', dev]);
   await tryRun('ip', ['route', 'del', 'blackhole', net.serviceCidr]);
   await tryRun('ip', ['route', 'del', 'blackhole', net.clusterCidr]);
+  while (await tryRun('ip', ['rule', 'del', 'pref', hostServiceTable])) { /* all copies */ }
+  await tryRun('ip', ['route', 'flush', 'table', hostServiceTable]);
 }
 
 /** Network namespaces named like containerd's CRI ones (cni-<uuid>). */
@@ -135,4 +157,14 @@ export async function cniNetns(): Promise<string[]> {
 export async function leftoverLinks(): Promise<string[]> {
   const out = await run('ip', ['-o', 'link', 'show']);
   return out.split('\n').filter((l) => l.includes(net.podBridge) || l.includes(net.nodeBridge)).map((l) => l.split(':')[1]!.trim());
+}
+
+/** Routes and rules of ours still present (blackholes, the host service table and rule). */
+export async function leftoverRoutes(): Promise<string[]> {
+  const routes = (await run('ip', ['route', 'show', 'table', 'all'])).split('\n');
+  const rules = (await run('ip', ['rule', 'show'])).split('\n');
+  return [
+    ...routes.filter((l) => l.includes('10.205.') || l.includes('10.206.') || l.includes('10.207.')),
+    ...rules.filter((l) => l.startsWith(`${hostServiceTable}:`)),
+  ];
 }
