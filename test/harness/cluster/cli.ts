@@ -9,7 +9,7 @@ export async function main(command: string): Promise<void> {
   } else if (command === 'down') {
     const left = await down();
     process.stdout.write(`${JSON.stringify(left, null, 2)}\n`);
-    const dirty = left.processes.length + left.mounts.length + left.links.length + left.routes.length + left.iptablesLines + (left.runDirExists ? 1 : 0);
+    const dirty = left.processes.length + left.mounts.length + left.links.length + left.cgroups.length + left.routes.length + left.iptablesLines + (left.runDirExists ? 1 : 0);
     if (dirty > 0) throw new Error('down left things behind (see above)');
   } else if (command === 'smoke') {
     await smoke();

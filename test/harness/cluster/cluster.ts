@@ -1,7 +1,7 @@
 // One command starts the single-node cluster (up), one stops it and removes all it made (down).
 // A state file in the run dir records PIDs and host settings; up runs down first, so a crashed
 // run is cleaned by the next one. See README.md beside this file.
-import { mkdir, readFile, rm, writeFile, chmod } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -12,6 +12,7 @@ import {
   cniConfig, containerdConfig, kubeconfigText, kubeletConfig, kubeProxyConfig, layout, net, nodeName,
   pauseImage, runcWrapperScript, type Layout,
 } from './config.js';
+import { kubepodsCgroups, removeKubepodsCgroups } from './cgroups.js';
 import { ensureHostPackages } from './host-packages.js';
 import {
   cniNetns, countIptables, ensureGuardFirst, leftoverLinks, leftoverRoutes, readSysctls, removeInterfaces,
@@ -203,6 +204,7 @@ export interface Leftovers {
   processes: string[];
   mounts: string[];
   links: string[];
+  cgroups: string[];
   routes: string[];
   netns: string[];
   iptablesLines: number;
@@ -235,6 +237,8 @@ export async function down(runDir = defaultRunDir, opts: { quiet?: boolean } = {
   }
   await stop('containerd', 'kube-apiserver', 'etcd');
   for (const p of await processesMatching(runDir)) await stopPid(p.pid, runDir, 1_000);
+  // Container processes outlive their shims and do not name the run dir: find them by cgroup.
+  await removeKubepodsCgroups();
 
   await unmountUnder(runDir);
   const netnsNow = await cniNetns();
@@ -242,6 +246,8 @@ export async function down(runDir = defaultRunDir, opts: { quiet?: boolean } = {
   await removeIptables();
   await restoreSysctls(state.sysctls);
   await rm(runDir, { recursive: true, force: true });
+  // The shims' socket dir is fixed in containerd 1.6; remove it (and its parent) once empty.
+  for (const dir of ['/run/containerd/s', '/run/containerd/runc', '/run/containerd']) await rmdir(dir).catch(() => undefined);
   const left = await leftovers(runDir);
   if (!opts.quiet) log(`down in ${Date.now() - t0} ms; leftovers: ${JSON.stringify(left)}`);
   return left;
@@ -282,6 +288,7 @@ export async function leftovers(runDir = defaultRunDir): Promise<Leftovers> {
     processes: [...procs.map((p) => `${p.pid} ${p.name}`), ...shims],
     mounts: await mountsUnder(runDir),
     links: await leftoverLinks(),
+    cgroups: await kubepodsCgroups(),
     routes: await leftoverRoutes(),
     netns: (await cniNetns()),
     iptablesLines: await countIptables(),

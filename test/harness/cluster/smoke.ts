@@ -61,9 +61,9 @@ export async function smoke(): Promise<void> {
     t = Date.now();
     const left = await down(defaultRunDir);
     timings['down'] = Date.now() - t;
-    say(`after down: processes ${left.processes.length}, mounts ${left.mounts.length}, links ${left.links.length}, routes/rules ${left.routes.length}, cni netns ${left.netns.length}, iptables KUBE-/CNI-/PCGUARD lines ${left.iptablesLines}, run dir ${left.runDirExists ? 'present' : 'gone'}`);
+    say(`after down: processes ${left.processes.length}, mounts ${left.mounts.length}, links ${left.links.length}, kubepods cgroups ${left.cgroups.length}, routes/rules ${left.routes.length}, cni netns ${left.netns.length}, iptables KUBE-/CNI-/PCGUARD lines ${left.iptablesLines}, run dir ${left.runDirExists ? 'present' : 'gone'}`);
     for (const [k, v] of Object.entries(timings)) say(`timing: ${k}: ${v} ms`);
-    if (left.processes.length + left.mounts.length + left.links.length + left.routes.length + left.iptablesLines > 0 || left.runDirExists) {
+    if (left.processes.length + left.mounts.length + left.links.length + left.cgroups.length + left.routes.length + left.iptablesLines > 0 || left.runDirExists) {
       throw new Error(`down left things behind: ${JSON.stringify(left)}`);
     }
   }
