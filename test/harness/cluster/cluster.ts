@@ -72,7 +72,8 @@ export async function up(runDir = defaultRunDir): Promise<Cluster> {
       ['kube-proxy', '/CN=system:kube-proxy'],
       ['apiserver-kubelet-client', '/O=system:masters/CN=kube-apiserver-kubelet-client'],
     ];
-    await Promise.all(identities.map(([name, subject]) => issue(l.pki, name, subject, ['extendedKeyUsage=clientAuth'])));
+    // One at a time: openssl updates the CA's serial file (ca.srl) on each issue.
+    for (const [name, subject] of identities) await issue(l.pki, name, subject, ['extendedKeyUsage=clientAuth']);
     const server = `https://${net.nodeIp}:${net.apiPort}`;
     for (const [name] of [['admin'], ...identities] as Array<[string]>) {
       await writeFile(l.kubeconfig(name), kubeconfigText(server, pki.caCert, join(l.pki, `${name}.crt`), join(l.pki, `${name}.key`)), { mode: 0o600 });

@@ -68,13 +68,23 @@ export async function ensureGuardFirst(): Promise<void> {
 /** Proof by inspection, never by sending packets: routes and rules as the guard wants them. */
 export async function proveGuard(): Promise<string[]> {
   const lines: string[] = [];
-  // As forwarded from a pod: the service range (un-DNATed) and other pod ranges are blackholed.
-  for (const dst of ['10.206.0.200', '10.205.7.7']) {
-    const args = ['route', 'get', dst, 'from', '10.205.0.9', 'iif', net.podBridge];
-    const out = (await run('ip', args).catch((e: Error) => e.message)).trim().split('\n')[0]!;
-    if (!/blackhole|Invalid argument|unreachable/i.test(out)) throw new Error(`no blackhole for ${dst}: ${out}`);
-    lines.push(`ip ${args.join(' ')}: ${out}`);
+  // As forwarded from a pod (iif = the pod bridge): the kernel refuses the lookup (EINVAL) for
+  // blackholed destinations, while the controls (this node's pods, the node IP) resolve.
+  const fromPod = (dst: string) => ['route', 'get', dst, 'from', '10.205.0.9', 'iif', net.podBridge];
+  for (const dst of ['10.206.0.200', '10.205.7.7', '192.0.2.77']) {
+    const out = await run('ip', fromPod(dst)).then((o) => o.trim().split('\n')[0]!, (e: Error) => e.message);
+    const blocked = /Invalid argument/.test(out);
+    // 192.0.2.77 (TEST-NET-1, never contacted) shows what the FORWARD guard is for: it routes.
+    if (dst.startsWith('10.') && !blocked) throw new Error(`no blackhole for ${dst}: ${out}`);
+    lines.push(`ip ${fromPod(dst).join(' ')}: ${blocked ? 'refused (blackhole)' : `${out} -> dropped by ${guardChain}`}`);
   }
+  for (const dst of ['10.205.0.10', net.nodeIp]) {
+    const out = (await run('ip', fromPod(dst))).trim().split('\n')[0]!;
+    lines.push(`ip ${fromPod(dst).join(' ')}: ${out}`);
+  }
+  const hostOther = await run('ip', ['route', 'get', '10.205.7.7']).then((o) => o.trim(), (e: Error) => e.message);
+  if (!/Invalid argument/.test(hostOther)) throw new Error(`host route to other pod ranges: ${hostOther}`);
+  lines.push('ip route get 10.205.7.7: refused (blackhole)');
   for (const cidr of [net.serviceCidr, net.clusterCidr]) {
     const out = (await run('ip', ['route', 'show', 'table', 'main', 'type', 'blackhole', cidr])).trim();
     if (!out) throw new Error(`no blackhole route for ${cidr}`);
