@@ -55,8 +55,8 @@ export async function up(runDir = defaultRunDir): Promise<Cluster> {
   const state: State = { processes: [], sysctls: await readSysctls(), netnsBefore: await cniNetns() };
   const save = () => writeFile(l.statePath, JSON.stringify(state, null, 2));
   await save();
-  const start = async (name: string, cmd: string, args: string[]) => {
-    state.processes.push({ name, pid: spawnDaemon(cmd, args, l.log(name)) });
+  const start = async (name: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv) => {
+    state.processes.push({ name, pid: spawnDaemon(cmd, args, l.log(name), env) });
     await save();
   };
 
@@ -133,7 +133,7 @@ export async function up(runDir = defaultRunDir): Promise<Cluster> {
     await chmod(l.runcWrapper, 0o755);
     await writeFile(l.containerdConfig, containerdConfig(l));
     await writeFile(join(l.cniConfDir, '10-portcullis.conflist'), cniConfig(l));
-    await start('containerd', 'containerd', ['--config', l.containerdConfig]);
+    await start('containerd', 'containerd', ['--config', l.containerdConfig], noPullEnv());
     await waitFor('containerd socket', 30_000, () => tryRun('ctr', ['-a', l.containerdSocket, 'version'], 5_000));
     const imageTar = await buildPauseImage(join(runDir, 'pause-image'), pauseImage);
     await run('ctr', ['-a', l.containerdSocket, '-n', 'k8s.io', 'images', 'import', imageTar]);
@@ -156,6 +156,11 @@ export async function up(runDir = defaultRunDir): Promise<Cluster> {
       return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
     });
     mark('node Ready');
+    // Pods are refused until the ServiceAccount controller has made the namespace's default account.
+    await waitFor('default ServiceAccount', 60_000, async () => {
+      await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
+      return true;
+    });
     // kube-proxy prepends its FORWARD jumps on its first sync (and leaves them in place later):
     // wait for that sync, then put the guard back in front of them.
     await waitFor('kube-proxy first sync', 60_000, async () => {
@@ -171,6 +176,16 @@ export async function up(runDir = defaultRunDir): Promise<Cluster> {
     await down(runDir, { quiet: true }).catch((e: Error) => log(`cleanup after failure: ${e.message}`));
     throw new Error(`cluster up failed: ${(err as Error).message}\n${tails}`);
   }
+}
+
+/**
+ * containerd must never pull (images are imported; a pull would go to a registry outside this
+ * machine): every registry request goes to a proxy on a closed loopback port and fails at once,
+ * without even a DNS lookup of the registry. Pods should still use imagePullPolicy: Never.
+ */
+export function noPullEnv(): NodeJS.ProcessEnv {
+  const closed = 'http://127.0.0.1:9';
+  return { ...process.env, HTTP_PROXY: closed, HTTPS_PROXY: closed, http_proxy: closed, https_proxy: closed, NO_PROXY: '', no_proxy: '' };
 }
 
 async function assertAlive(state: State, runDir: string): Promise<void> {
