@@ -19,7 +19,7 @@ import {
   removeIptables, restoreSysctls, setUpNetwork,
 } from './network.js';
 import { buildPauseImage } from './pause-image.js';
-import { processesMatching, stopPid, type RecordedProcess } from './processes.js';
+import { isOurs, processesMatching, stopPid, type RecordedProcess } from './processes.js';
 import { run, spawnDaemon, tryRun, waitFor } from './sh.js';
 
 export const defaultRunDir = process.env['PORTCULLIS_CLUSTER_DIR'] ?? '/tmp/portcullis-cluster';
@@ -135,8 +135,7 @@ export async function up(runDir = defaultRunDir): Promise<Cluster> {
     await writeFile(join(l.cniConfDir, '10-portcullis.conflist'), cniConfig(l));
     await start('containerd', 'containerd', ['--config', l.containerdConfig], noPullEnv());
     await waitFor('containerd socket', 30_000, () => tryRun('ctr', ['-a', l.containerdSocket, 'version'], 5_000));
-    const imageTar = await buildPauseImage(join(runDir, 'pause-image'), pauseImage);
-    await run('ctr', ['-a', l.containerdSocket, '-n', 'k8s.io', 'images', 'import', imageTar]);
+    await importImage(await buildPauseImage(join(runDir, 'pause-image'), pauseImage), runDir);
     mark('containerd ready, pause image imported');
 
     await writeFile(l.kubeletConfig, kubeletConfig(l, pki.caCert));
@@ -186,6 +185,14 @@ export async function up(runDir = defaultRunDir): Promise<Cluster> {
 export function noPullEnv(): NodeJS.ProcessEnv {
   const closed = 'http://127.0.0.1:9';
   return { ...process.env, HTTP_PROXY: closed, HTTPS_PROXY: closed, http_proxy: closed, https_proxy: closed, NO_PROXY: '', no_proxy: '' };
+}
+
+/**
+ * Imports an image tarball (docker-archive or OCI layout, as `ctr images import` takes) into the
+ * running cluster's containerd, where kubelet sees it; pods then use imagePullPolicy: Never.
+ */
+export async function importImage(tarPath: string, runDir = defaultRunDir): Promise<void> {
+  await run('ctr', ['-a', layout(runDir).containerdSocket, '-n', 'k8s.io', 'images', 'import', tarPath], 300_000);
 }
 
 async function assertAlive(state: State, runDir: string): Promise<void> {
@@ -244,7 +251,9 @@ export async function down(runDir = defaultRunDir, opts: { quiet?: boolean } = {
   // No new pods: stop the controllers and the scheduler, then let kubelet tear the pods down through
   // CRI (CNI DEL, volume unmounts) while it and the API server still run.
   await stop('kube-controller-manager', 'kube-scheduler');
-  if (byName('kubelet').length > 0 && raw) await drainPods(l).catch((e: Error) => log(`drain: ${e.message}`));
+  const kubeletUp = (await Promise.all(byName('kubelet').map((p) => isOurs(p.pid, runDir)))).includes(true);
+  const apiUp = (await Promise.all(byName('kube-apiserver').map((p) => isOurs(p.pid, runDir)))).includes(true);
+  if (kubeletUp && apiUp) await drainPods(l).catch((e: Error) => log(`drain: ${e.message}`));
   await stop('kubelet', 'kube-proxy');
   // Anything still running (shims of pods kubelet did not stop) dies by PID; their command lines
   // carry containerd's socket path, inside the run dir.
