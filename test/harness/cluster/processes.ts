@@ -38,14 +38,19 @@ export async function stopPid(pid: number, marker: string, graceMs = 5_000): Pro
   if (await isOurs(pid, marker)) throw new Error(`process ${pid} survived SIGKILL`);
 }
 
-/** Every live process whose command line contains `marker` (the run dir): daemons and shims. */
+// Only these programs are ever stopped by marker: a shell or editor that merely mentions the run
+// dir (`tail -f <run dir>/logs/kubelet.log`, the shell running down) is left alone.
+const daemonName = /^(containerd|containerd-shim[\w-]*|etcd[\w.-]*|kube-[\w-]+|kubelet)$/;
+
+/** Every live cluster daemon or shim whose command line contains `marker` (the run dir). */
 export async function processesMatching(marker: string): Promise<RecordedProcess[]> {
   const found: RecordedProcess[] = [];
   for (const entry of await readdir('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     const line = await cmdline(pid);
-    if (line.includes(marker)) found.push({ pid, name: line.split(' ')[0] ?? '' });
+    const name = (line.split(' ')[0] ?? '').split('/').pop() ?? '';
+    if (line.includes(marker) && daemonName.test(name)) found.push({ pid, name });
   }
   return found;
 }
