@@ -39,7 +39,15 @@ export interface Cluster {
 
 const log = (msg: string) => process.stderr.write(`[cluster] ${msg}\n`);
 
-export async function up(runDir = defaultRunDir): Promise<Cluster> {
+export interface UpOptions {
+  runDir?: string;
+  /** Appended to kube-apiserver's flags, e.g. a short `--service-account-max-token-expiration`
+   * (with `--service-account-extend-token-expiration=false`) for token-rotation tests. */
+  apiServerArgs?: string[];
+}
+
+export async function up(opts: UpOptions = {}): Promise<Cluster> {
+  const runDir = opts.runDir ?? defaultRunDir;
   const t0 = Date.now();
   const timings: Record<string, number> = {};
   const mark = (name: string) => { timings[name] = Date.now() - t0; log(`${name} at ${timings[name]} ms`); };
@@ -106,6 +114,7 @@ export async function up(runDir = defaultRunDir): Promise<Cluster> {
       `--kubelet-client-key=${join(l.pki, 'apiserver-kubelet-client.key')}`,
       // Without it the API server dials kubelets by node name, which nothing resolves here.
       '--kubelet-preferred-address-types=InternalIP', '--allow-privileged=true', '--profiling=false', '--v=1',
+      ...(opts.apiServerArgs ?? []),
     ]);
     const tls = { ca: await readFile(pki.caCert), cert: await readFile(pki.adminCert), key: await readFile(pki.adminKey) };
     await waitFor('kube-apiserver /readyz', 90_000, () => httpsOk(`${server}/readyz`, tls));
