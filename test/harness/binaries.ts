@@ -35,3 +35,40 @@ export async function ensureBinaries(): Promise<ControlPlaneBinaries> {
   const { stdout } = await child;
   return parseBuildOutput(stdout);
 }
+
+export interface ClusterBinaries extends ControlPlaneBinaries {
+  kubeControllerManager: string;
+  kubeScheduler: string;
+  kubelet: string;
+  kubeProxy: string;
+}
+
+/** Parses build.sh's output for every binary the single-node cluster (cluster/) runs. Pure. */
+export function parseClusterBuildOutput(stdout: string): ClusterBinaries {
+  const base = parseBuildOutput(stdout);
+  const vars = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const match = /^([A-Z_]+)=(.+)$/.exec(line.trim());
+    if (match) vars.set(match[1]!, match[2]!);
+  }
+  const need = (key: string): string => {
+    const value = vars.get(key);
+    if (!value) throw new Error(`build.sh did not report ${key}=; output was:\n${stdout}`);
+    return value;
+  };
+  return {
+    ...base,
+    kubeControllerManager: need('KUBE_CONTROLLER_MANAGER'),
+    kubeScheduler: need('KUBE_SCHEDULER'),
+    kubelet: need('KUBELET'),
+    kubeProxy: need('KUBE_PROXY'),
+  };
+}
+
+/** Like ensureBinaries, with the node components too (one build.sh run builds all of them). */
+export async function ensureClusterBinaries(): Promise<ClusterBinaries> {
+  const child = execFileAsync('bash', [buildScript], { maxBuffer: 1 << 20, timeout: 30 * 60_000 });
+  child.child.stderr?.pipe(process.stderr);
+  const { stdout } = await child;
+  return parseClusterBuildOutput(stdout);
+}

@@ -28,8 +28,8 @@ async function openssl(dir: string, args: string[]): Promise<void> {
 
 const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
-/** Issues a leaf certificate signed by ca.crt, copying the extensions requested in the CSR. */
-async function issue(dir: string, name: string, subject: string, extensions: string[]): Promise<void> {
+/** Issues `<name>.crt`/`<name>.key` in `dir`, signed by its ca.crt, copying the CSR's extensions. */
+export async function issue(dir: string, name: string, subject: string, extensions: string[]): Promise<void> {
   await openssl(dir, [
     'req', '-new', ...ecKey, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject,
     ...extensions.flatMap((ext) => ['-addext', ext]),
@@ -42,14 +42,14 @@ async function issue(dir: string, name: string, subject: string, extensions: str
 
 /** Generates a CA, a serving cert for 127.0.0.1/localhost, an admin client cert in system:masters,
  * and a service-account signing key, all inside `dir` (a private temp dir removed on stop). */
-export async function generatePki(dir: string): Promise<ControlPlanePki> {
+export async function generatePki(dir: string, extraServingSans: string[] = []): Promise<ControlPlanePki> {
   await openssl(dir, [
     'req', '-x509', ...ecKey, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2',
     '-subj', '/CN=portcullis-test-ca',
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   await issue(dir, 'serving', '/CN=kube-apiserver', [
-    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc',
+    `subjectAltName=${['IP:127.0.0.1', 'DNS:localhost', 'DNS:kubernetes.default.svc', ...extraServingSans].join(',')}`,
     'extendedKeyUsage=serverAuth',
   ]);
   await issue(dir, 'admin', '/O=system:masters/CN=portcullis-test-admin', ['extendedKeyUsage=clientAuth']);

@@ -1,6 +1,13 @@
 //go:build tools
 
-// Package tools keeps the kube-apiserver main package in this module's build list.
+// Package tools keeps the Kubernetes main packages in this module's build list: kube-apiserver for
+// the control plane, and the node components for the single-node cluster (test/harness/cluster).
 package tools
 
-import _ "k8s.io/kubernetes/cmd/kube-apiserver"
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubelet"
+)
