@@ -235,7 +235,8 @@ async function httpOk(url: string): Promise<boolean> {
   }
 }
 
-function httpsOk(url: string, tls: { ca: Buffer; cert: Buffer; key: Buffer }): Promise<boolean> {
+/** GET over mutual TLS: true on 200 (the control plane's and the cluster's readiness probes). */
+export function httpsOk(url: string, tls: { ca: Buffer; cert: Buffer; key: Buffer }): Promise<boolean> {
   return new Promise((resolve) => {
     const req = request(url, { ...tls, timeout: 2_000 }, (res) => {
       res.resume();

@@ -2,10 +2,10 @@
 // A state file in the run dir records PIDs and host settings; up runs down first, so a crashed
 // run is cleaned by the next one. See README.md beside this file.
 import { chmod, mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ensureClusterBinaries } from '../binaries.js';
+import { httpsOk } from '../control-plane.js';
 import { generatePki, issue } from '../pki.js';
 import { freePort } from '../ports.js';
 import {
@@ -218,18 +218,6 @@ async function logTails(l: Layout, state: State): Promise<string> {
     parts.push(`--- ${p.name} log (last 15 lines) ---\n${text.split('\n').slice(-15).join('\n')}`);
   }
   return parts.join('\n');
-}
-
-function httpsOk(url: string, tls: { ca: Buffer; cert: Buffer; key: Buffer }): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request(url, { ...tls, timeout: 2_000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-    req.end();
-  });
 }
 
 export interface Leftovers {
