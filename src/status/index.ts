@@ -31,21 +31,22 @@ export interface StatusReporting {
 }
 
 export function startStatusReporting(opts: StatusReportingOptions): StatusReporting {
-  const logger = opts.logger.child({ component: 'status' });
   const elector = startLeaderElection({
     kubeConfig: opts.kubeConfig,
     name: opts.leaseName,
     namespace: opts.leaseNamespace,
     identity: opts.identity,
-    logger,
+    // The writer and the elector name their own component: a child of the 'status' child would
+    // write `component` twice on every line.
+    logger: opts.logger,
     leaseDurationMs: opts.leaseDurationMs,
     renewIntervalMs: opts.renewIntervalMs,
   });
   const writer = new StatusWriter({
     kubeConfig: opts.kubeConfig,
-    logger,
+    logger: opts.logger,
     isLeader: () => elector.isLeader(),
-    events: new EventRecorder(opts.kubeConfig, opts.identity, logger),
+    events: new EventRecorder(opts.kubeConfig, opts.identity, opts.logger.child({ component: 'events' })),
   });
   elector.onChange((leader) => writer.onLeadership(leader));
   return {

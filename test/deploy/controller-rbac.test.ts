@@ -137,6 +137,35 @@ function expectNoForbidden(gw: GatewayProcess, exempt?: { from: number; to: numb
   expect(bad, 'controller log lines mentioning Forbidden/403').toEqual([]);
 }
 
+/** Top-level keys a JSON log line repeats (JSON.parse keeps the last silently; log tools differ). */
+function repeatedTopLevelKeys(line: string): string[] {
+  const seen = new Set<string>();
+  const repeated: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (c === '"') {
+      let j = i + 1;
+      while (j < line.length && line[j] !== '"') j += line[j] === '\\' ? 2 : 1;
+      const isKey = depth === 1 && line[j + 1] === ':';
+      if (isKey) {
+        const key = line.slice(i + 1, j);
+        if (seen.has(key)) repeated.push(key);
+        seen.add(key);
+      }
+      i = j;
+    }
+  }
+  return repeated;
+}
+
+function expectNoRepeatedKeys(gw: GatewayProcess): void {
+  const bad = gw.output().split('\n').filter((l) => l.startsWith('{') && repeatedTopLevelKeys(l).length > 0);
+  expect(bad, 'controller log lines repeating a key').toEqual([]);
+}
+
 async function conditionsOf(plural: string, namespace: string, name: string): Promise<any[]> {
   const res = await kubeRest(cp.kubeConfig, 'GET', `${collectionPath(API, plural, namespace)}/${name}`);
   expect(res.status).toBe(200);
@@ -255,6 +284,7 @@ describe('controller as the chart ServiceAccount (default values: all namespaces
 
   it('logged no Forbidden / 403 (outside the API server restart)', () => {
     expectNoForbidden(gw, restart);
+    expectNoRepeatedKeys(gw);
   });
 
   afterAll(async () => {
@@ -303,5 +333,6 @@ describe(`controller as the chart ServiceAccount (watchNamespace=${WATCHED})`, (
 
   it('logged no Forbidden / 403 (it never tried a cluster-wide watch)', () => {
     expectNoForbidden(gw);
+    expectNoRepeatedKeys(gw);
   });
 });
