@@ -1,23 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../support/gateway-process.js';
+import { kongYmlWithRoutes } from '../../support/kong-yml-routes.js';
 
 // The built modules: a worker thread loads dist/, not the TypeScript source.
 const dist = new URL('../../../dist/sources/declarative/', import.meta.url);
 const { startParseThread } = (await import(new URL('parse-thread.js', dist).href)) as typeof import('../../../src/sources/declarative/parse-thread.js');
 const { parseDeclarative } = (await import(new URL('parse.js', dist).href)) as typeof import('../../../src/sources/declarative/parse.js');
 
-const file = (n: number) => `_format_version: "3.0"
-services:
-  - name: svc
-    url: http://127.0.0.1:9
-    routes:
-${Array.from({ length: n }, (_, i) => `      - name: r${i}\n        paths: ["/r${i}"]`).join('\n')}
-consumers:
-  - username: alice
-    jwt_secrets:
-      - key: k1
-        secret: s3cr3t-value-0123456789
-`;
+const file = kongYmlWithRoutes;
 
 /** A parse thread past its start: the first parse runs on this thread and starts the worker. */
 async function loadedThread() {

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { startParseThread } from '../../../../src/sources/declarative/parse-thread.js';
 import { parseDeclarative } from '../../../../src/sources/declarative/parse.js';
+import { kongYmlWithRoutes } from '../../../support/kong-yml-routes.js';
 
-const file = (n: number) => `_format_version: "3.0"
-services:
-  - name: svc
-    url: http://127.0.0.1:9
-    routes:
-${Array.from({ length: n }, (_, i) => `      - name: r${i}\n        paths: ["/r${i}"]`).join('\n')}
-consumers:
-  - username: alice
-    jwt_secrets:
-      - key: k1
-        secret: s3cr3t-value-0123456789
-`;
+const file = kongYmlWithRoutes;
 
 // Under vitest the thread cannot load this TypeScript source, so these run the caller-thread path;
 // test/integration/standalone/parse-thread.test.ts runs the built thread.
