@@ -17,6 +17,8 @@ export const GATEWAY_FLAGS = {
   workers: { type: 'string', env: 'PORTCULLIS_WORKERS', default: '0' },
   'underscore-headers': { type: 'string', env: 'PORTCULLIS_UNDERSCORE_HEADERS', default: 'drop' },
   'token-cache-bytes': { type: 'string', env: 'PORTCULLIS_TOKEN_CACHE_BYTES', default: 'auto' },
+  // "service": the service's read_timeout, as Kong (nginx proxy_read_timeout) closes idle WebSockets.
+  'websocket-idle-timeout': { type: 'string', env: 'PORTCULLIS_WEBSOCKET_IDLE_TIMEOUT', default: 'service' },
 } as const;
 
 export type GatewayFlagName = keyof typeof GATEWAY_FLAGS;
@@ -51,6 +53,7 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
     workers: nonNegativeInt(get('workers'), '--workers'),
     underscoreHeaders,
     tokenCacheBytes: byteSize(get('token-cache-bytes'), '--token-cache-bytes'),
+    websocketIdleTimeoutMs: idleTimeout(get('websocket-idle-timeout'), '--websocket-idle-timeout'),
   };
 }
 
@@ -63,6 +66,14 @@ function byteSize(value: string, flag: string): number | undefined {
   const n = m ? Number(m[1]) * BYTE_UNITS[m[2] ?? '']! : NaN;
   if (!Number.isSafeInteger(n)) throw new UsageError(`${flag}: expected auto or a byte count such as 33554432, 32768Ki or 32Mi, got '${value}'`);
   return n;
+}
+
+/** "service" → undefined (each service's read_timeout); else a duration (90, 90s, 15m, 1h) in ms, 0 = never. */
+function idleTimeout(value: string, flag: string): number | undefined {
+  if (value === 'service') return undefined;
+  const m = /^(\d+)(s|m|h)?$/.exec(value);
+  if (!m) throw new UsageError(`${flag}: expected service or a duration such as 60, 90s, 15m or 1h, got '${value}'`);
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's']!;
 }
 
 function nonNegativeInt(value: string, flag: string): number {

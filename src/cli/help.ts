@@ -25,6 +25,10 @@ const LISTENER_OPTIONS = `Listener options (standalone and controller; flag, the
   --token-cache-bytes N|auto  PORTCULLIS_TOKEN_CACHE_BYTES  auto (heap bytes of verified tokens cached by
                                                         the whole pod, split evenly across the workers;
                                                         auto = 1/8 of the V8 heap limit, 1-64 MiB; 0 = off)
+  --websocket-idle-timeout service|DURATION  PORTCULLIS_WEBSOCKET_IDLE_TIMEOUT  service (a WebSocket
+                                                        tunnel with no byte either way for this long is
+                                                        closed; service = the service's read_timeout,
+                                                        as in Kong; 60, 90s, 15m, 1h; 0 = never)
 `;
 
 const EXIT_CODES = `Exit codes: 0 ok, 1 failed (invalid input, or a serving mode that could not start), 2 usage error.

@@ -36,8 +36,8 @@ export const CLIENT_CLOSED = 499;
 
 const rrIndex = new WeakMap<Upstream, number>();
 
-/** Round-robin target choice, per upstream (one target, as every kong.yml service has: no counter). */
-function pickTarget(u: Upstream): UpstreamTarget {
+/** Round-robin target choice, per upstream (one target, as every kong.yml service has: no counter). Shared with upgrade.ts. */
+export function pickTarget(u: Upstream): UpstreamTarget {
   if (u.targets.length === 1) return u.targets[0]!;
   const i = rrIndex.get(u) ?? 0;
   rrIndex.set(u, i + 1);
@@ -64,6 +64,8 @@ class Exchange implements MatchInput, RelayContext {
   tries = 0;
   /** Captured at the start (the socket may be gone by 'close'); only when the access log is on. */
   clientIp: string | undefined = undefined;
+  /** Set once admit() has built the upstream request (route, auth, headers); else an error response went out. */
+  admitted = false;
 
   constructor(
     readonly h: Handler,
@@ -99,6 +101,41 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
   return (req, res) => h.handle(req, res);
 }
 
+/** An admitted request, as the upgrade handler (upgrade.ts) reads it. */
+export interface Admitted extends RelayContext {
+  readonly req: IncomingMessage;
+  readonly t0: number;
+  readonly rawPath: string;
+  readonly rawQuery: string;
+  readonly accept: string | undefined;
+  readonly route: CompiledRoute | undefined;
+  readonly consumer: Consumer | undefined;
+  readonly upstream: Upstream | undefined;
+  readonly upstreamPath: string;
+  readonly headers: string[];
+  readonly clientIp: string | undefined;
+}
+
+/** The request handler and its admission step alone (same route, auth and header rules), for upgrade.ts. */
+export interface ProxyHandler {
+  request(req: IncomingMessage, res: ServerResponse): void;
+  /** Route, auth, upstream headers; undefined once the error response (404, 401, …) is written to `res`. */
+  admit(req: IncomingMessage, res: ServerResponse): Admitted | undefined;
+}
+
+export function createProxyHandler(deps: HandlerDeps): ProxyHandler {
+  const h = new Handler(deps);
+  return {
+    request: (req, res) => h.handle(req, res),
+    admit(req, res) {
+      const x = h.exchange(req, res, performance.now());
+      if (h.logEnabled) x.clientIp = req.socket.remoteAddress;
+      h.admit(x);
+      return x.admitted ? x : undefined;
+    },
+  };
+}
+
 class Handler {
   readonly store: SnapshotStore;
   readonly pools: UpstreamPools;
@@ -126,16 +163,28 @@ class Handler {
     const deps = this.deps;
     deps.onStart?.();
     if (deps.isDraining?.()) res.setHeader('connection', 'close');
+    const x = this.exchange(req, res, t0);
+    res.on('close', x.onClose);
+    if (this.logEnabled) x.clientIp = req.socket.remoteAddress;
+    this.admit(x);
+    if (!x.admitted) return;
+    if (hasRequestBody(req)) x.body = req;
+    if (this.latencyHeaders) x.proxyLatencyHeader = String(Math.round(performance.now() - t0));
+    this.attempt(x);
+  }
+
+  exchange(req: IncomingMessage, res: ServerResponse, t0: number): Exchange {
     const headers = req.headers;
     const requestId = requestIdFrom(headers['x-request-id']);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const accept = headers.accept;
-    const x = new Exchange(this, req, res, t0, requestId, req.method ?? 'GET', hostWithoutPort(headers.host),
-      q === -1 ? url : url.slice(0, q), q === -1 ? '' : url.slice(q + 1), accept);
-    res.on('close', x.onClose);
-    if (this.logEnabled) x.clientIp = req.socket.remoteAddress;
+    return new Exchange(this, req, res, t0, requestId, req.method ?? 'GET', hostWithoutPort(headers.host),
+      q === -1 ? url : url.slice(0, q), q === -1 ? '' : url.slice(q + 1), headers.accept);
+  }
 
+  /** snapshot → normalize → match → fail-closed check → auth → upstream headers; sets x.admitted, else answers. */
+  admit(x: Exchange): void {
+    const { req, res, requestId, accept } = x;
     const snap = this.store.current();
     if (!snap) return sendError(res, 503, ERR.noConfig, requestId, accept);
     // Kong's request-path normalization (paths.ts).
@@ -207,9 +256,7 @@ class Handler {
       if (anonymous) upHeaders.push('x-anonymous-consumer', 'true');
     }
     x.headers = upHeaders;
-    if (hasRequestBody(req)) x.body = req;
-    if (this.latencyHeaders) x.proxyLatencyHeader = String(Math.round(performance.now() - t0));
-    this.attempt(x);
+    x.admitted = true;
   }
 
   attempt(x: Exchange): void {

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { AccessLog, Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import { createRequestHandler } from './handler.js';
+import { createRequestHandler, type HandlerDeps } from './handler.js';
+import { attachUpgradeHandler } from './upgrade.js';
 import type { ListenAddress } from '../model/listen-address.js';
 import { UpstreamPools, type PoolOptions } from './upstream-pools.js';
 import { retainTickObjectShape } from './tick-object-shape.js';
@@ -34,6 +35,8 @@ export interface ProxyServerOptions {
   latencyHeaders?: boolean;
   /** Client keep-alive idle timeout (ms). Default 60 s, like Kong's keepalive_timeout. */
   keepAliveTimeoutMs?: number;
+  /** WebSocket tunnel idle timeout (ms); undefined: the service's read_timeout (Kong); 0: none (upgrade.ts). */
+  websocketIdleTimeoutMs?: number;
 }
 
 
@@ -72,7 +75,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   let keepAliveEnded = false;
   let drained: (() => void) | undefined;
 
-  const handler = createRequestHandler({
+  const deps: HandlerDeps = {
     store: opts.store,
     keepUnderscoreHeaders: opts.keepUnderscoreHeaders,
     pools,
@@ -88,9 +91,12 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       if (draining && inFlight === 0) drained?.();
     },
     isDraining: () => draining || keepAliveEnded,
-  });
+  };
+  const handler = createRequestHandler(deps);
 
   const server = http.createServer({ keepAliveTimeout: opts.keepAliveTimeoutMs ?? 60_000 }, handler);
+  // WebSocket tunnels count as in flight (deps.onStart/onEnd): the drain waits for them, then cuts them.
+  const upgrades = attachUpgradeHandler(server, { ...deps, idleTimeoutMs: opts.websocketIdleTimeoutMs });
   server.headersTimeout = 60_000;
   server.requestTimeout = 0; // long uploads/downloads are the upstream's business; read timeouts apply upstream
   server.on('clientError', (_err, socket) => {
@@ -131,6 +137,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
           if (inFlight > 0) opts.logger?.warn({ inFlight }, 'drain timeout: closing remaining connections');
         }
         server.closeAllConnections();
+        upgrades.closeAll();
         await stopped;
         if (ownPools) await pools.close();
         opts.accessLog?.flush();

@@ -23,6 +23,8 @@ export interface GatewayOptions {
   underscoreHeaders: 'drop' | 'keep';
   /** Heap bytes the pod's verified-token caches may hold together; undefined = derived from the heap limit. */
   tokenCacheBytes: number | undefined;
+  /** WebSocket tunnel idle timeout (ms); undefined = each service's read_timeout, as in Kong; 0 = never. */
+  websocketIdleTimeoutMs?: number | undefined;
 }
 
 /** What a mode hands the runtime (runtime/gateway.ts). */
