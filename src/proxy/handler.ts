@@ -101,8 +101,10 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
   return (req, res) => h.handle(req, res);
 }
 
-/** An admitted request, as the upgrade handler (upgrade.ts) reads it. */
+/** A request after admission, as the upgrade handler (upgrade.ts) reads it. */
 export interface Admitted extends RelayContext {
+  /** false: the error response (404, 401, …) is written; `route` says which route refused, if any. */
+  readonly admitted: boolean;
   readonly req: IncomingMessage;
   readonly t0: number;
   readonly rawPath: string;
@@ -119,8 +121,8 @@ export interface Admitted extends RelayContext {
 /** The request handler and its admission step alone (same route, auth and header rules), for upgrade.ts. */
 export interface ProxyHandler {
   request(req: IncomingMessage, res: ServerResponse): void;
-  /** Route, auth, upstream headers; undefined once the error response (404, 401, …) is written to `res`. */
-  admit(req: IncomingMessage, res: ServerResponse): Admitted | undefined;
+  /** Route, auth, upstream headers; or the error response (404, 401, …) written to `res`. */
+  admit(req: IncomingMessage, res: ServerResponse): Admitted;
 }
 
 export function createProxyHandler(deps: HandlerDeps): ProxyHandler {
@@ -131,7 +133,7 @@ export function createProxyHandler(deps: HandlerDeps): ProxyHandler {
       const x = h.exchange(req, res, performance.now());
       if (h.logEnabled) x.clientIp = req.socket.remoteAddress;
       h.admit(x);
-      return x.admitted ? x : undefined;
+      return x;
     },
   };
 }

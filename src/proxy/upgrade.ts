@@ -124,12 +124,12 @@ class WsUpgrade implements RelayContext {
   start(): void {
     this.socket.once('close', () => this.#clientClosed());
     const x = this.up.proxy.admit(this.req, this.res);
-    if (x === undefined) {
+    this.x = x;
+    this.requestId = x.requestId;
+    if (!x.admitted) {
       this.outcome = 'rejected';
       return;
     }
-    this.x = x;
-    this.requestId = x.requestId;
     if (hasRequestBody(this.req)) {
       // RFC 6455 §4.1: a GET; a body would already be past node's parser.
       this.outcome = 'rejected';
