@@ -10,7 +10,7 @@
  * - Via: client's Via + ", " + "<http version> portcullis".
  * - Host: the client's Host (preserve_host) or the upstream's host header.
  * - Hop-by-hop removed: Connection and the headers it names, Keep-Alive, Transfer-Encoding (undici
- *   frames the body), Upgrade (no websockets), Proxy-Connection, Proxy (httpoxy), Expect (undici
+ *   frames the body), Upgrade (undici adds it back for a WebSocket handshake: upgrade.ts), Proxy-Connection, Proxy (httpoxy), Expect (undici
  *   refuses it), Trailer; TE is reduced to "trailers" when the client asked for trailers (Kong).
  *   Proxy-Authorization is forwarded, as Kong does.
  * - Stricter than Kong (docs/kong-compatibility.md#stricter-than-kong): client-sent identity headers (X-Consumer-ID,
