@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 
@@ -31,15 +32,17 @@ export interface WsUpstream {
  * answers "headers" with the upgrade request's headers (JSON), closes with 4001 on "close-me".
  * Paths containing /refuse get `403 refused` instead of a 101; plain requests get a JSON echo.
  */
-export async function startWsUpstream(): Promise<WsUpstream> {
-  const server = http.createServer((req, res) => {
+export async function startWsUpstream(opts: { tls?: { key: string; cert: string } } = {}): Promise<WsUpstream> {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     up.plain.push({ url: req.url!, headers: req.headers });
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ url: req.url, headers: req.headers }));
-  });
+  };
+  // With `tls`: a wss upstream (node:https, a real handshake with the caller's certificate).
+  const server = opts.tls ? https.createServer(opts.tls, onRequest) : http.createServer(onRequest);
   const wss = new WebSocketServer({ noServer: true });
   const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
+  server.on(opts.tls ? 'secureConnection' : 'connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -63,7 +66,7 @@ export async function startWsUpstream(): Promise<WsUpstream> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   up.port = (server.address() as AddressInfo).port;
-  up.url = `http://127.0.0.1:${up.port}`;
+  up.url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${up.port}`;
   up.close = async () => {
     for (const c of wss.clients) c.terminate();
     for (const s of sockets) s.destroy();

@@ -1,4 +1,7 @@
-import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,8 +21,19 @@ const SECRET = 'ws-secret-0123456789abcdef';
 const token = () => mintToken({ algorithm: 'HS256', key: 'ws-key', secret: SECRET, expiresInSeconds: 300 });
 
 let up: WsUpstream;
+let secureUp: WsUpstream;
 let raw: RawUpstream;
 let gw: StandaloneGateway;
+let certDir: string;
+
+/** A self-signed certificate for localhost/127.0.0.1, made by openssl for this run (the gateway trusts it via NODE_EXTRA_CA_CERTS). */
+function selfSignedCert(dir: string): { key: string; cert: string; certPath: string } {
+  const keyPath = path.join(dir, 'key.pem');
+  const certPath = path.join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyPath, '-out', certPath,
+    '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  return { key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certPath, 'utf8'), certPath };
+}
 
 /** An upstream answering the upgrade by hand (no ws library): echoes bytes, and answers a FIN with "bye" and its own FIN. */
 interface RawUpstream {
@@ -62,7 +76,9 @@ function metric(text: string, name: string, labels: Record<string, string> = {})
 const metrics = async () => (await fetch(`${gw.status}/metrics`)).text();
 
 beforeAll(async () => {
-  [up, raw] = await Promise.all([startWsUpstream(), startRawUpstream()]);
+  certDir = mkdtempSync(path.join(os.tmpdir(), 'pc-ws-tls-'));
+  const tls = selfSignedCert(certDir);
+  [up, raw, secureUp] = await Promise.all([startWsUpstream(), startRawUpstream(), startWsUpstream({ tls })]);
   const down = await refusedPort();
   gw = await startStandalone({
     services: [
@@ -74,15 +90,18 @@ beforeAll(async () => {
       { name: 'idle', url: up.url, read_timeout: 600, routes: [{ name: 'idle', paths: ['/idle'] }] },
       { name: 'down', url: `http://127.0.0.1:${down}`, retries: 0, routes: [{ name: 'down', paths: ['/down'] }] },
       { name: 'raw', url: `http://127.0.0.1:${raw.port}`, routes: [{ name: 'raw', paths: ['/raw'] }] },
+      { name: 'secure', url: `https://localhost:${secureUp.port}/tls`, routes: [{ name: 'secure', paths: ['/secure'] }] },
     ],
     consumers: [{ username: 'wsuser', jwt_secrets: [{ key: 'ws-key', algorithm: 'HS256', secret: SECRET }] }],
-  }, { args: ['--drain-seconds', '2'] });
+  }, { args: ['--drain-seconds', '2'], env: { NODE_EXTRA_CA_CERTS: tls.certPath } });
 });
 
 afterAll(async () => {
   await gw?.close();
   await up?.close();
   await raw?.close();
+  await secureUp?.close();
+  rmSync(certDir, { recursive: true, force: true });
 });
 
 describe('an accepted upgrade', () => {
@@ -114,6 +133,15 @@ describe('an accepted upgrade', () => {
     ws.close(1000, 'client bye');
     expect(await closed(ws)).toEqual({ code: 1000, reason: 'client bye' });
     await waitFor(() => up.closes.some((c) => c.reason === 'client bye'));
+  });
+
+  it('an https service is reached with wss (a real TLS handshake to the upstream)', async () => {
+    const ws = await openWs(`${wsBase(gw.proxy)}/secure/room`);
+    expect(await roundTrip(ws, 'over tls')).toBe('echo:over tls');
+    expect(secureUp.seen.at(-1)!.url).toBe('/tls/room');
+    expect(secureUp.seen.at(-1)!.headers.host).toBe(`localhost:${secureUp.port}`);
+    ws.close();
+    await closed(ws);
   });
 
   it("the 101 carries the upstream's headers, Via and the request id", async () => {
