@@ -90,9 +90,14 @@ beforeAll(async () => {
       { name: 'idle', url: up.url, read_timeout: 600, routes: [{ name: 'idle', paths: ['/idle'] }] },
       { name: 'down', url: `http://127.0.0.1:${down}`, retries: 0, routes: [{ name: 'down', paths: ['/down'] }] },
       { name: 'raw', url: `http://127.0.0.1:${raw.port}`, routes: [{ name: 'raw', paths: ['/raw'] }] },
+      { name: 'hosted', url: up.url, routes: [{ name: 'hosted', hosts: ['chat.example'], paths: ['/hosted'] }] },
+      {
+        name: 'anon', url: up.url,
+        routes: [{ name: 'anon', paths: ['/anon'], plugins: [{ name: 'jwt', config: { anonymous: 'guest' } }] }],
+      },
       { name: 'secure', url: `https://localhost:${secureUp.port}/tls`, routes: [{ name: 'secure', paths: ['/secure'] }] },
     ],
-    consumers: [{ username: 'wsuser', jwt_secrets: [{ key: 'ws-key', algorithm: 'HS256', secret: SECRET }] }],
+    consumers: [{ username: 'wsuser', jwt_secrets: [{ key: 'ws-key', algorithm: 'HS256', secret: SECRET }] }, { username: 'guest' }],
   }, { args: ['--drain-seconds', '2'], env: { NODE_EXTRA_CA_CERTS: tls.certPath } });
 });
 
@@ -263,6 +268,16 @@ describe('a rejected upgrade gets the normal HTTP answer, then the connection cl
   });
 });
 
+describe('routing', () => {
+  it("a host-restricted route: the upgrade matches on the Host header like any request", async () => {
+    expect((await refusal(`${wsBase(gw.proxy)}/hosted/x`)).status).toBe(404);
+    const ws = await openWs(`${wsBase(gw.proxy)}/hosted/x`, { headers: { host: 'Chat.Example' } });
+    expect(await roundTrip(ws, 'h')).toBe('echo:h');
+    ws.close();
+    await closed(ws);
+  });
+});
+
 describe('the jwt plugin on an upgrade', () => {
   it.each<[string, (t: string) => { path: string; headers?: Record<string, string> }]>([
     ['Authorization header', (t) => ({ path: '/auth/a', headers: { authorization: `Bearer ${t}` } })],
@@ -273,6 +288,14 @@ describe('the jwt plugin on an upgrade', () => {
     const ws = await openWs(`${wsBase(gw.proxy)}${path}`, { headers });
     const seen = JSON.parse(await roundTrip(ws, 'headers')) as Record<string, string>;
     expect(seen).toMatchObject({ 'x-consumer-username': 'wsuser', 'x-consumer-id': consumerId('wsuser'), 'x-credential-identifier': 'ws-key' });
+    ws.close();
+    await closed(ws);
+  });
+
+  it('anonymous: without a token the upgrade is admitted as the anonymous consumer', async () => {
+    const ws = await openWs(`${wsBase(gw.proxy)}/anon/x`, { headers: { 'x-anonymous-consumer': 'spoofed' } });
+    const seen = JSON.parse(await roundTrip(ws, 'headers')) as Record<string, string>;
+    expect(seen).toMatchObject({ 'x-consumer-username': 'guest', 'x-anonymous-consumer': 'true' });
     ws.close();
     await closed(ws);
   });
