@@ -1,7 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { readdirSync } from 'node:fs';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +6,7 @@ import { consumerId } from '../../../src/model/ids.js';
 import { mintToken } from '../../../src/tokens/mint.js';
 import { waitFor } from '../../support/gateway-process.js';
 import { refusedPort } from '../../support/http.js';
+import { selfSignedCert, type TestCert } from '../../support/openssl-cert.js';
 import { portOf, startStandalone, type StandaloneGateway } from '../../support/standalone.js';
 import { closed, openWs, refusal, roundTrip, startWsUpstream, wsBase, type WsUpstream } from '../../support/ws-peers.js';
 
@@ -24,16 +22,8 @@ let up: WsUpstream;
 let secureUp: WsUpstream;
 let raw: RawUpstream;
 let gw: StandaloneGateway;
-let certDir: string;
-
-/** A self-signed certificate for localhost/127.0.0.1, made by openssl for this run (the gateway trusts it via NODE_EXTRA_CA_CERTS). */
-function selfSignedCert(dir: string): { key: string; cert: string; certPath: string } {
-  const keyPath = path.join(dir, 'key.pem');
-  const certPath = path.join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyPath, '-out', certPath,
-    '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
-  return { key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certPath, 'utf8'), certPath };
-}
+/** The wss upstream's certificate; the gateway trusts it through NODE_EXTRA_CA_CERTS. */
+let tls: TestCert;
 
 /** An upstream answering the upgrade by hand (no ws library): echoes bytes, and answers a FIN with "bye" and its own FIN. */
 interface RawUpstream {
@@ -76,8 +66,7 @@ function metric(text: string, name: string, labels: Record<string, string> = {})
 const metrics = async () => (await fetch(`${gw.status}/metrics`)).text();
 
 beforeAll(async () => {
-  certDir = mkdtempSync(path.join(os.tmpdir(), 'pc-ws-tls-'));
-  const tls = selfSignedCert(certDir);
+  tls = selfSignedCert();
   [up, raw, secureUp] = await Promise.all([startWsUpstream(), startRawUpstream(), startWsUpstream({ tls })]);
   const down = await refusedPort();
   gw = await startStandalone({
@@ -106,7 +95,7 @@ afterAll(async () => {
   await up?.close();
   await raw?.close();
   await secureUp?.close();
-  rmSync(certDir, { recursive: true, force: true });
+  tls?.remove();
 });
 
 describe('an accepted upgrade', () => {
