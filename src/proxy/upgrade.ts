@@ -31,6 +31,9 @@ export interface UpgradeHandler {
   closeAll(): void;
 }
 
+/** Bytes a client may send before the 101 that are held for the upstream; past this it is not read until then. */
+const EARLY_DATA_MAX = 64 * 1024;
+
 /** Nothing is ever added: upgrade handshakes use undici's own header/body timeouts (off the hot path). */
 const UNWATCHED = new ReadDeadlines();
 
@@ -106,6 +109,9 @@ class WsUpgrade implements RelayContext {
   tunnel: Tunnel | undefined = undefined;
   tries = 0;
   dispatchedAt = 0;
+  /** What the client sent after its request, before the 101 (node hands the first of it over as `head`). */
+  early: Buffer[];
+  earlyBytes: number;
   readonly t0 = performance.now();
   /** Captured now: the socket may have no address left by the time the access log is written. */
   readonly clientIp: string | undefined;
@@ -115,14 +121,35 @@ class WsUpgrade implements RelayContext {
     readonly up: Upgrades,
     readonly req: IncomingMessage,
     readonly socket: Socket,
-    readonly head: Buffer,
+    head: Buffer,
     readonly res: ServerResponse,
   ) {
     this.clientIp = socket.remoteAddress;
+    this.early = head.length > 0 ? [head] : [];
+    this.earlyBytes = head.length;
   }
 
+  /**
+   * The client socket is read during the handshake, so a client that gives up (a FIN: node's
+   * server sockets are half-open capable and would otherwise wait) is noticed and the upstream
+   * handshake dropped; what it sends meanwhile is kept for the upstream.
+   */
+  readonly #onEarlyData = (chunk: Buffer): void => {
+    this.early.push(chunk);
+    this.earlyBytes += chunk.length;
+    if (this.earlyBytes > EARLY_DATA_MAX) this.socket.pause();
+  };
+
+  readonly #onEarlyEnd = (): void => {
+    // Gone while the upstream is still being asked (nginx: 499); an answer already underway is finished.
+    if (!this.res.headersSent) this.socket.destroy();
+  };
+
   start(): void {
-    this.socket.once('close', () => this.#clientClosed());
+    const socket = this.socket;
+    socket.once('close', () => this.#clientClosed());
+    socket.on('data', this.#onEarlyData);
+    socket.on('end', this.#onEarlyEnd);
     const x = this.up.proxy.admit(this.req, this.res);
     this.x = x;
     this.requestId = x.requestId;
@@ -192,8 +219,11 @@ class WsUpgrade implements RelayContext {
     let head = 'HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n';
     for (let i = 0; i + 1 < relayed.length; i += 2) head += `${relayed[i]}: ${relayed[i + 1]}\r\n`;
     this.res.detachSocket(socket);
+    socket.off('data', this.#onEarlyData);
+    socket.off('end', this.#onEarlyEnd);
     socket.write(`${head}\r\n`, 'latin1');
-    if (this.head.length > 0) upstreamSocket.write(this.head);
+    for (const chunk of this.early) upstreamSocket.write(chunk);
+    this.early = [];
     const ws = this.up.ws;
     ws?.upgrade(x.route, 'upgraded');
     ws?.open.inc();
@@ -267,6 +297,12 @@ class UpgradeForward extends ForwardHandler {
   override onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     if (statusCode >= 200) this.u.outcome = 'refused';
     return super.onHeaders(statusCode, rawHeaders, resume, statusText);
+  }
+
+  override onConnect(abort: (err?: Error) => void): void {
+    super.onConnect(abort);
+    // Dispatched after the client left (queued in the pool meanwhile): do not ask the upstream.
+    if (this.u.socket.destroyed) abort(new Error('client closed'));
   }
 
   onUpgrade(_statusCode: number, rawHeaders: Buffer[], socket: Socket): void {

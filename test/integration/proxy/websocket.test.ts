@@ -29,13 +29,32 @@ let tls: TestCert;
 interface RawUpstream {
   port: number;
   received: Buffer[];
+  /** Handshakes on /raw/slow received, and those whose socket closed before the (1 s late) 101. */
+  slow: number;
+  abandoned: number;
   close(): Promise<void>;
 }
 
 async function startRawUpstream(): Promise<RawUpstream> {
   const received: Buffer[] = [];
+  let abandoned = 0;
+  let slow = 0;
   const server = http.createServer((_req, res) => res.end('plain'));
-  server.on('upgrade', (_req, socket: net.Socket, head: Buffer) => {
+  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    if (req.url!.includes('/slow')) {
+      slow++;
+      const t = setTimeout(() => socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'), 1000);
+      // The gateway's FIN or reset before the 101 is due.
+      const gone = () => {
+        if (!socket.writableEnded) abandoned++;
+        clearTimeout(t);
+        socket.destroy();
+      };
+      socket.on('end', gone);
+      socket.on('error', gone);
+      socket.resume();
+      return;
+    }
     if (head.length > 0) received.push(head);
     socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Raw: yes\r\n\r\n');
     socket.on('data', (d: Buffer) => {
@@ -49,6 +68,12 @@ async function startRawUpstream(): Promise<RawUpstream> {
   return {
     port: (server.address() as AddressInfo).port,
     received,
+    get slow() {
+      return slow;
+    },
+    get abandoned() {
+      return abandoned;
+    },
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }
@@ -182,6 +207,16 @@ describe('an accepted upgrade', () => {
     await ended;
     expect(text.endsWith('earlymorebye')).toBe(true);
     expect(Buffer.concat(raw.received).toString()).toBe('earlymore');
+  });
+
+  it('a client leaving during the handshake: the upstream connection is dropped too, counted as client_closed', async () => {
+    const client = net.connect(portOf(gw.proxy), '127.0.0.1');
+    client.on('error', () => {});
+    client.write('GET /raw/slow HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    await waitFor(() => raw.slow === 1, 5000);
+    client.destroy();
+    await waitFor(() => raw.abandoned === 1, 3000);
+    await waitFor(async () => metric(await metrics(), 'portcullis_websocket_upgrades_total', { route: 'raw', outcome: 'client_closed' }) === 1, 3000);
   });
 
   it('tunnels do not leak file descriptors', async () => {
