@@ -266,3 +266,30 @@ describe('values.schema.json for the new keys', () => {
     expect(templateError(args)).toMatch(message);
   });
 });
+
+describe('serviceAccount.tokenExpirationSeconds', () => {
+  type Projected = { name: string; projected?: { sources: Array<Record<string, { expirationSeconds?: number; path?: string; name?: string }>> } };
+  it('replaces the automounted token with a projected one of that lifetime, at the path in-cluster clients read', () => {
+    const objs = renderChart(['serviceAccount.tokenExpirationSeconds=600']);
+    const pod = podOf(objs);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const volume = (pod.volumes as Projected[]).find((v) => v.name === 'kube-api-access');
+    const sources = volume?.projected?.sources ?? [];
+    expect(sources.find((s) => s['serviceAccountToken'])?.['serviceAccountToken']).toEqual({ path: 'token', expirationSeconds: 600 });
+    expect(sources.find((s) => s['configMap'])?.['configMap']?.name).toBe('kube-root-ca.crt');
+    expect(containerOf(objs).volumeMounts).toContainEqual({ name: 'kube-api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true });
+  });
+
+  it('leaves the kubelet\'s automount alone by default and never mounts a token in standalone mode', () => {
+    const byDefault = podOf(renderChart([]));
+    expect(byDefault.automountServiceAccountToken).toBeUndefined();
+    expect(byDefault.volumes.map((v) => v.name)).not.toContain('kube-api-access');
+    const standalone = podOf(renderChart(['mode=standalone', 'standalone.existingSecret=b', 'serviceAccount.tokenExpirationSeconds=600']));
+    expect(standalone.automountServiceAccountToken).toBe(false);
+    expect(standalone.volumes.map((v) => v.name)).not.toContain('kube-api-access');
+  });
+
+  it('refuses a lifetime the API server would refuse, naming the value', () => {
+    expect(templateError(['--set', 'serviceAccount.tokenExpirationSeconds=60'])).toContain('serviceAccount.tokenExpirationSeconds (60) must be at least 600');
+  });
+});
