@@ -35,6 +35,8 @@ export { VIA_TOKEN };
 export const CLIENT_CLOSED = 499;
 
 const rrIndex = new WeakMap<Upstream, number>();
+/** RFC 9110 idempotent methods: replayed after a connection broke before any answer. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 
 /** Round-robin target choice, per upstream (one target, as every kong.yml service has: no counter). */
 function pickTarget(u: Upstream): UpstreamTarget {
@@ -240,7 +242,8 @@ class Handler {
     const res = x.res;
     if (res.destroyed) return;
     const f = classifyUpstreamError(err);
-    if (f.connectPhase && x.body === null && x.tries < x.upstream!.retries) {
+    const replayable = f.connectPhase || (f.answerless === true && IDEMPOTENT.has(x.req.method ?? ''));
+    if (replayable && x.body === null && x.tries < x.upstream!.retries) {
       x.tries++;
       return this.attempt(x);
     }
