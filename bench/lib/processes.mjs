@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 
 const live = new Map(); // pid -> { name, child }
 
@@ -66,10 +67,11 @@ export function installCleanup(maxSeconds) {
   t.unref();
 }
 
-/** Single HTTP GET on loopback; resolves { status, body } or rejects. */
-export function httpGet(port, path = '/', headers = {}, timeoutMs = 2000) {
+/** Single HTTP GET on loopback (HTTPS, certificate not checked, when `tls`); resolves { status, body } or rejects. */
+export function httpGet(port, path = '/', headers = {}, timeoutMs = 2000, tls = false) {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path, headers, agent: false, timeout: timeoutMs }, (res) => {
+    const get = tls ? https.get : http.get;
+    const req = get({ host: '127.0.0.1', port, path, headers, agent: false, timeout: timeoutMs, rejectUnauthorized: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c) => { body += c; });
@@ -81,7 +83,7 @@ export function httpGet(port, path = '/', headers = {}, timeoutMs = 2000) {
 }
 
 /** Poll until GET `path` on `port` answers `status` (or the child dies, or `timeoutMs` passes). */
-export async function waitForHttp(port, { path = '/', headers = {}, status, child, timeoutMs = 15000 } = {}) {
+export async function waitForHttp(port, { path = '/', headers = {}, status, child, timeoutMs = 15000, tls = false } = {}) {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
@@ -89,7 +91,7 @@ export async function waitForHttp(port, { path = '/', headers = {}, status, chil
       throw new Error(`${child.benchName} exited (${child.exitCode ?? child.signalCode}) before it was ready`);
     }
     try {
-      const r = await httpGet(port, path, headers, 1000);
+      const r = await httpGet(port, path, headers, 1000, tls);
       if (status === undefined || r.status === status) return r;
       last = `status ${r.status}`;
     } catch (e) { last = e.message; }
