@@ -4,7 +4,8 @@
 // and what each gateway adds over a direct call to the upstream. bench/README.md "Open loop".
 // usage: node bench/run.mjs --open-loop [--rate 5000] [--duration 20s] [--warmup 3s] [--rounds 3]
 //        [--protocol http|https|h2] [--only direct,node-pipe,…] [--connections 64] [--node-arg=--flag]
-//        [--peer-node-arg=--flag] [--portcullis-arg=--flag] [--gc-stats] [--no-install] [--no-build]
+//        [--peer-node-arg=--flag] [--portcullis-arg=--flag] [--variant NAME=--flag,--flag] [--gc-stats]
+//        [--no-install] [--no-build]
 //        [--json FILE] [--keep]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -33,6 +34,8 @@ const { values: opt } = parseArgs({
     only: { type: 'string' },
     connections: { type: 'string', default: '64' },
     'portcullis-arg': { type: 'string', multiple: true, default: [] },
+    // NAME=--flag,--flag: one more Portcullis row started with these node flags (A/B in one run)
+    variant: { type: 'string', multiple: true, default: [] },
     'node-arg': { type: 'string', multiple: true, default: [] },
     'peer-node-arg': { type: 'string', multiple: true, default: [] },
     'gc-stats': { type: 'boolean', default: false },
@@ -58,6 +61,14 @@ const DEFAULT_IDS = {
 const ids = (opt.only ?? DEFAULT_IDS[PROTOCOL]).split(',');
 const pool = PROTOCOL === 'http' ? SCENARIOS : TLS_SCENARIOS.filter((s) => s.protocols.includes(PROTOCOL));
 const selected = pool.filter((s) => s.direct || ids.includes(s.id)); // always with the direct baseline
+const pcBase = selected.find((s) => s.kind === 'portcullis');
+for (const v of opt.variant) {
+  const [name, flags = ''] = v.split(/=(.*)/s);
+  if (!pcBase) throw new Error('--variant needs a Portcullis scenario in --only');
+  const extra = flags.split(',').filter(Boolean);
+  selected.push({ ...pcBase, id: `${pcBase.id}+${name}`, label: `${pcBase.label} + ${extra.join(' ')}`,
+    start: (c) => pcBase.start({ ...c, nodeArgs: [...c.nodeArgs, ...extra] }) });
+}
 installCleanup(120 + ROUNDS * selected.length * (DURATION + WARMUP + 15));
 
 const dir = mkdtempSync(`${tmpdir()}/portcullis-open-loop-`);
