@@ -8,7 +8,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
-
 import { SCENARIOS, prepareContext, sanityCheck } from './lib/scenarios.mjs';
 import { installCleanup, stopProcess } from './lib/processes.mjs';
 import { coreBusyPct, coreTimes, cpuSeconds, peakRssMiB } from './lib/procstat.mjs';
