@@ -30,7 +30,8 @@ export function percentile(sorted, p) {
 
 /**
  * Pure: vegeta's CSV results (`vegeta encode --to csv`: unix-ns timestamp, status, latency ns, …)
- * → latency figures over the results scheduled at or after `fromNs` (the warm-up is dropped).
+ * → latency figures over the results scheduled `warmupS` seconds or more after the first (the
+ * warm-up is dropped).
  */
 export function summarizeCsv(csv, warmupS) {
   const rows = [];
