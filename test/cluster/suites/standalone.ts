@@ -2,8 +2,10 @@
 // a Secret (for users who keep credentials out of ConfigMaps); editing either reaches the running
 // pods through the kubelet's `..data` symlink swap and is applied without a restart.
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../../src/tokens/mint.js';
 import { chartDir, cluster, helm, kubectl, localImageSets, repoRoot, until } from '../support/context.js';
 import { figures } from '../support/figures.js';
@@ -12,6 +14,7 @@ import { DEMO_NS, HELLO, call, nodePort } from '../support/walkthrough.js';
 
 const NS = 'pc-standalone';
 const RELEASE = 'edge';
+const SERVICE = `${RELEASE}-portcullis`; // the chart's fullname for a release not named portcullis
 const SELECTOR = `app.kubernetes.io/instance=${RELEASE}`;
 const KEY = '1nzcMG9Xg7n1lLgmltHnkAmkt7yp4fjZ';
 
@@ -30,8 +33,14 @@ const tokenFor = (secret: string) =>
 
 /** kubectl create … --dry-run=client -o yaml | kubectl apply -f -: how users update such objects. */
 async function applyFromFile(kind: 'configmap' | 'secret generic', name: string, content: string): Promise<void> {
-  const generated = await kubectl(['create', ...kind.split(' '), name, '-n', NS, '--from-file=kong.yml=/dev/stdin', '--dry-run=client', '-o', 'yaml'], { input: content });
-  await kubectl(['apply', '-f', '-'], { input: generated.stdout });
+  const dir = await mkdtemp(join(tmpdir(), 'pc-standalone-'));
+  try {
+    await writeFile(join(dir, 'kong.yml'), content);
+    const generated = await kubectl(['create', ...kind.split(' '), name, '-n', NS, `--from-file=${join(dir, 'kong.yml')}`, '--dry-run=client', '-o', 'yaml']);
+    await kubectl(['apply', '-f', '-'], { input: generated.stdout });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Waits until every replica (by pod IP) answers `path` with `status`; returns the time it took. */
@@ -53,7 +62,7 @@ export function standaloneSuite(): void {
       await kubectl(['create', 'namespace', NS]);
       await applyFromFile('configmap', 'edge-kong', await kongYml({ paths: ['/api'], secret: first }));
       await helm(['install', RELEASE, chartDir, '--namespace', NS, ...localImageSets(), '--set', 'mode=standalone', '--set', 'standalone.existingConfigMap=edge-kong', '--set', 'service.type=NodePort', '--wait', '--timeout', '3m']);
-      const url = `http://${cluster().nodeIp}:${await nodePort(NS, RELEASE)}`;
+      const url = `http://${cluster().nodeIp}:${await nodePort(NS, SERVICE)}`;
       expect((await call(`${url}/api`)).status).toBe(401);
       const ok = await call(`${url}/api`, { authorization: `Bearer ${tokenFor(first)}` });
       expect([ok.status, ok.body]).toEqual([200, HELLO]);
@@ -78,7 +87,9 @@ export function standaloneSuite(): void {
       figures['standalone: Secret edit → served by both replicas (ms)'] = await everyReplica('/api', 200, { authorization: `Bearer ${tokenFor(first)}` });
       await everyReplica('/api', 401, rotatedAuth, 10_000);
       expect(await podIdentity()).toEqual(before);
-      await helm(['uninstall', RELEASE, '--namespace', NS, '--wait']);
     }, 360_000);
+
+    // Also after a failure: later suites assume no other gateway is running.
+    afterAll(() => helm(['uninstall', RELEASE, '--namespace', NS, '--wait']), 120_000);
   });
 }

@@ -8,7 +8,7 @@ import { applyManifests } from '../../harness/kube.js';
 import { chartDir, cluster, helm, kubeConfig, kubectl, localImageSets, sleep, until } from '../support/context.js';
 import { figures } from '../support/figures.js';
 import { podLogs, podsOf, projectedTokenClaims, readyPods } from '../support/pods.js';
-import { HELLO, call, nodePort, walkthroughToken, walkthroughYaml } from '../support/walkthrough.js';
+import { HELLO, call, nodePort, untilStatus, walkthroughToken, walkthroughYaml } from '../support/walkthrough.js';
 import { forbiddenLines, podOfIdentity } from './controller.js';
 import { brokenCredentialReported } from './status.js';
 
@@ -32,9 +32,8 @@ export function tokenRotation(): { verifySuite: () => void } {
     ]);
     pod = (await readyPods(NS, SELECTOR, 1))[0]!;
     first = await projectedTokenClaims(pod);
-    // The walkthrough's objects in this namespace, with one upstream replica.
-    const yaml = walkthroughYaml(1).split('\n---\n').filter((d) => !/^kind: Namespace$/m.test(d)).join('\n---\n').replaceAll('namespace: demo', `namespace: ${NS}`);
-    await kubectl(['apply', '-f', '-'], { input: yaml });
+    // The walkthrough's objects in this namespace (one upstream replica), its Route off /api.
+    await kubectl(['apply', '-f', '-'], { input: walkthroughYaml(1, { namespace: NS, path: '/token-walkthrough' }) });
   }, 300_000);
 
   return {
@@ -46,7 +45,7 @@ export function tokenRotation(): { verifySuite: () => void } {
           if (waitMs > 0) await sleep(waitMs);
           // Nothing else may answer for this namespace: the other releases are gone by now.
           const controllers = (await kubectl(['get', 'deployments', '--all-namespaces', '-l', 'app.kubernetes.io/part-of=portcullis', '-o', 'name'])).stdout.trim().split('\n');
-          expect(controllers).toEqual([`deployment.apps/${RELEASE}`]);
+          expect(controllers).toEqual([`deployment.apps/${RELEASE}-portcullis`]);
 
           const [now] = await podsOf(NS, SELECTOR);
           expect(now!.metadata!.uid).toBe(pod.metadata!.uid);
@@ -65,8 +64,8 @@ spec:
   backend: {service: {name: my-api-service, port: 3000}}
   plugins: {jwt: {keyClaimName: kid}}
 `, { fieldManager: 'cluster-e2e' });
-          const url = `http://${cluster().nodeIp}:${await nodePort(NS, RELEASE)}/after-expiry`;
-          await until(async () => (await call(url)).status === 401, 30_000, '/after-expiry enforced');
+          const url = `http://${cluster().nodeIp}:${await nodePort(NS, `${RELEASE}-portcullis`)}/after-expiry`;
+          await untilStatus(url, 401, {}, 30_000);
           const ok = await call(url, { authorization: `Bearer ${walkthroughToken()}` });
           expect([ok.status, ok.body]).toEqual([200, HELLO]);
           // Writing status: the leader (the only replica) reports a broken credential.

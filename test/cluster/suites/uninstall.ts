@@ -6,7 +6,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { cluster, helm, kubectl, repoRoot, until } from '../support/context.js';
 import { readyPods } from '../support/pods.js';
-import { HELLO, call, nodePort, walkthroughToken } from '../support/walkthrough.js';
+import { HELLO, call, nodePort, untilStatus, walkthroughToken } from '../support/walkthrough.js';
 import { GATEWAY_SELECTOR, RELEASE, RELEASE_NS } from './controller.js';
 
 const KINDS = 'all,serviceaccounts,configmaps,secrets,roles,rolebindings,poddisruptionbudgets,networkpolicies,clusterroles,clusterrolebindings';
@@ -39,7 +39,7 @@ export function manifestsSuite(): void {
       await kubectl(['apply', '-f', 'deploy/manifests/portcullis.yaml']);
       await readyPods(RELEASE_NS, GATEWAY_SELECTOR, 2, 180_000);
       const url = `http://${cluster().nodeIp}:${await nodePort(RELEASE_NS, RELEASE)}/api`;
-      await until(async () => (await call(url)).status === 401, 60_000, '/api enforced by the manifests install');
+      await untilStatus(url, 401, {}, 60_000);
       const ok = await call(url, { authorization: `Bearer ${walkthroughToken()}` });
       expect(ok.status).toBe(200);
       expect(ok.body).toBe(HELLO);

@@ -65,8 +65,11 @@ export function localImageSets(): string[] {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until fn returns a truthy value; fails naming what it waited for and the last error. */
-export async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs: number, what: string, everyMs = 200): Promise<T> {
+/**
+ * Polls until fn returns a truthy value; fails naming what it waited for and the last error (`what`
+ * may be a function, called at the timeout, to describe the last value seen).
+ */
+export async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs: number, what: string | (() => string), everyMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -76,7 +79,10 @@ export async function until<T>(fn: () => Promise<T | undefined | false>, timeout
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline) {
+      const described = typeof what === 'function' ? what() : what;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${described}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    }
     await sleep(everyMs);
   }
 }

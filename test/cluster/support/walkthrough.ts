@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { mintToken } from '../../../src/tokens/mint.js';
-import { cluster, repoRoot } from './context.js';
+import { cluster, repoRoot, until } from './context.js';
 import { core } from './pods.js';
 
 export const HELLO = 'Hello world!';
@@ -14,10 +14,15 @@ export const UPSTREAM_SELECTOR = 'app=my-api';
 
 const example = (file: string) => readFileSync(join(repoRoot, 'examples/k8s', file), 'utf8');
 
-/** 00-namespace.yaml + 10-login-server.yaml unchanged; 20-my-api.yaml with the local upstream image. */
-export function walkthroughYaml(upstreamReplicas = 2): string {
+/**
+ * 00-namespace.yaml + 10-login-server.yaml unchanged; 20-my-api.yaml with the local upstream image.
+ * `copyTo` puts a copy in another (existing) namespace with the Route on another path, so it does not
+ * compete with the original for /api on a controller that watches every namespace.
+ */
+export function walkthroughYaml(upstreamReplicas = 2, copyTo?: { namespace: string; path: string }): string {
   const api = parseAllDocuments(example('20-my-api.yaml')).map((doc) => {
     const obj = doc.toJS() as { kind: string; spec: any };
+    if (obj.kind === 'Route' && copyTo) obj.spec.paths = [copyTo.path];
     if (obj.kind === 'Deployment') {
       obj.spec.replicas = upstreamReplicas;
       const c = obj.spec.template.spec.containers[0];
@@ -27,7 +32,8 @@ export function walkthroughYaml(upstreamReplicas = 2): string {
     }
     return stringify(obj);
   });
-  return [example('00-namespace.yaml'), example('10-login-server.yaml'), ...api].join('\n---\n');
+  const docs = [...(copyTo ? [] : [example('00-namespace.yaml')]), example('10-login-server.yaml'), ...api].join('\n---\n');
+  return copyTo ? docs.replaceAll(`namespace: ${DEMO_NS}`, `namespace: ${copyTo.namespace}`) : docs;
 }
 
 /** A token the example Route accepts: HS256, key in `kid`, exp in an hour (examples/k8s/README.md). */
@@ -55,4 +61,14 @@ export interface Answer { status: number; body: string; headers: Headers }
 export async function call(url: string, headers: Record<string, string> = {}): Promise<Answer> {
   const res = await fetch(url, { headers, signal: AbortSignal.timeout(5_000) });
   return { status: res.status, body: await res.text(), headers: res.headers };
+}
+
+/** Calls `url` until it answers `status`; on timeout the error shows the last answer. */
+export async function untilStatus(url: string, status: number, headers: Record<string, string> = {}, timeoutMs = 60_000, everyMs = 200): Promise<Answer> {
+  let last = 'nothing yet';
+  return until(async () => {
+    const a = await call(url, headers);
+    last = `${a.status} ${a.body.slice(0, 120)}`;
+    return a.status === status ? a : undefined;
+  }, timeoutMs, () => `${status} from ${url} (last answer: ${last})`, everyMs);
 }
