@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import tls, { type PeerCertificate } from 'node:tls';
 import { buildConnector } from 'undici';
 import { DEFAULT_VERIFY_DEPTH } from '../model/upstream-tls.js';
@@ -42,7 +43,9 @@ export function tlsConnector(upstream: Upstream, timeoutMs: number, defaults: Up
     timeout: timeoutMs,
     secureContext,
     rejectUnauthorized: verify,
-    ...(verify ? { checkServerIdentity: (host: string, cert: PeerCertificate) => tls.checkServerIdentity(host, cert) ?? depthError(cert, depth) } : {}),
+    ...(verify
+      ? { checkServerIdentity: (host: string, cert: PeerCertificate) => tls.checkServerIdentity(t?.serverName ?? host, cert) ?? depthError(cert, depth) }
+      : {}),
   });
   const log = defaults.logger;
   const lastLogged = new Map<string, number>();
@@ -54,7 +57,8 @@ export function tlsConnector(upstream: Upstream, timeoutMs: number, defaults: Up
     lastLogged.set(reason, now);
     log.warn({ upstream: upstream.id, reason, message: err.message }, 'upstream TLS handshake failed');
   };
-  const serverName = t?.serverName;
+  // An IP address is never sent as SNI (RFC 6066); it is still the name verified above.
+  const serverName = t?.serverName === undefined ? undefined : isIP(t.serverName) ? '' : t.serverName;
   return (opts, callback) => {
     base(serverName === undefined ? opts : { ...opts, servername: serverName }, (err, socket) => {
       if (err !== null) {
