@@ -16,7 +16,7 @@ export interface UpstreamTlsDefaults {
 export function warnUnverified(upstream: Upstream, defaults: UpstreamTlsDefaults): void {
   if (defaults.verify || upstream.tls?.verify !== undefined) return;
   defaults.logger?.warn(
-    { upstream: upstream.id },
+    { service: upstream.service, upstream: upstream.id },
     'upstream TLS certificate not verified (Kong default): set tls_verify (kong.yml) or backend.tls (Route), or start with --upstream-tls-verify=on',
   );
 }
@@ -55,7 +55,7 @@ export function tlsConnector(upstream: Upstream, timeoutMs: number, defaults: Up
     const now = Date.now();
     if (now - (lastLogged.get(reason) ?? -Infinity) < LOG_EVERY_MS) return;
     lastLogged.set(reason, now);
-    log.warn({ upstream: upstream.id, reason, message: err.message }, 'upstream TLS handshake failed');
+    log.warn({ service: upstream.service, upstream: upstream.id, reason, message: err.message }, 'upstream TLS handshake failed');
   };
   // An IP address is never sent as SNI (RFC 6066); it is still the name verified above.
   const serverName = t?.serverName === undefined ? undefined : isIP(t.serverName) ? '' : t.serverName;

@@ -78,6 +78,8 @@ export interface Upstream {
   readTimeoutMs: number;
   writeTimeoutMs: number;
   retries: number;
+  /** The service's name (or id), for log lines. */
+  service?: string;
   /** https upstreams with TLS settings; absent = the process defaults. */
   tls?: UpstreamTls;
 }

@@ -35,6 +35,7 @@ function buildUpstream(id: string, route: RouteSpec): Upstream {
   const s = route.service;
   const common = {
     id,
+    service: s.name ?? s.id,
     connectTimeoutMs: s.connectTimeoutMs,
     readTimeoutMs: s.readTimeoutMs,
     writeTimeoutMs: s.writeTimeoutMs,
