@@ -59,4 +59,11 @@ describe('--upstream-tls-verify', () => {
       expect(gw.output()).not.toContain('BEGIN');
     }
   });
+
+  it("the admin API shows Kong's tls_verify fields and the TLS settings in force, never material", async () => {
+    const services = (await (await fetch(`${byDefault.admin}/services`)).json()) as { data: Array<Record<string, unknown>> };
+    expect(services.data.map((s) => [s.name, s.tls_verify, s.tls_verify_depth])).toEqual([['internal-api', null, null], ['opted-out', false, null]]);
+    const snap = (await (await fetch(`${byDefault.admin}/debug/snapshot`)).json()) as { routes: Array<{ name: string; upstream: { tls?: unknown } }> };
+    expect(snap.routes.find((r) => r.name === 'out')!.upstream.tls).toEqual({ verify: false, verify_depth: 1, ca_certificates: 0, client_certificate: false, server_name: null });
+  });
 });
