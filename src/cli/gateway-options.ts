@@ -17,6 +17,8 @@ export const GATEWAY_FLAGS = {
   workers: { type: 'string', env: 'PORTCULLIS_WORKERS', default: '0' },
   'underscore-headers': { type: 'string', env: 'PORTCULLIS_UNDERSCORE_HEADERS', default: 'drop' },
   'token-cache-bytes': { type: 'string', env: 'PORTCULLIS_TOKEN_CACHE_BYTES', default: 'auto' },
+  // off, as Kong (docs/upstream-tls.md#the-default).
+  'upstream-tls-verify': { type: 'string', env: 'PORTCULLIS_UPSTREAM_TLS_VERIFY', default: 'off' },
 } as const;
 
 export type GatewayFlagName = keyof typeof GATEWAY_FLAGS;
@@ -39,6 +41,10 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
   if (underscoreHeaders !== 'drop' && underscoreHeaders !== 'keep') {
     throw new UsageError(`--underscore-headers: expected drop or keep, got '${underscoreHeaders}'`);
   }
+  const upstreamTlsVerify = get('upstream-tls-verify');
+  if (upstreamTlsVerify !== 'on' && upstreamTlsVerify !== 'off') {
+    throw new UsageError(`--upstream-tls-verify: expected on or off, got '${upstreamTlsVerify}'`);
+  }
   return {
     proxyListen: parseListenAddress(get('proxy-listen'), '--proxy-listen'),
     adminListen: parseListenAddress(get('admin-listen'), '--admin-listen'),
@@ -51,6 +57,7 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
     workers: nonNegativeInt(get('workers'), '--workers'),
     underscoreHeaders,
     tokenCacheBytes: byteSize(get('token-cache-bytes'), '--token-cache-bytes'),
+    upstreamTlsVerify: upstreamTlsVerify === 'on',
   };
 }
 

@@ -127,6 +127,55 @@ export const serviceBackendSchema = z.strictObject({
   ),
 });
 
+/** A host name for SNI and verification (no wildcard, no port). */
+const sniHostname = z
+  .string()
+  .max(253)
+  .regex(/^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$/, 'must be a host name (no wildcard or port)');
+
+export const backendTlsSchema = z
+  .strictObject({
+    verify: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Verify the upstream's certificate: its chain against caCertificateRefs (or the system CAs without them), its name against hostname (or the Host header sent upstream), its dates. Default true when a tls section is present; false still sends the client certificate. A failed verification answers 502.",
+      ),
+    verifyDepth: z
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .optional()
+      .describe("Most intermediate CA certificates allowed between the upstream's certificate and the trusted CA (OpenSSL's verify depth, Kong's tls_verify_depth). Default 1, as nginx."),
+    caCertificateRefs: z
+      .array(
+        z.strictObject({
+          name: objectName.describe('Name of a Secret in the same namespace, labelled portcullis.dev/credential=true.'),
+          key: secretDataKey.default('ca.crt').describe('Key of the Secret holding PEM CA certificates (one or more). Default ca.crt.'),
+        }),
+      )
+      .max(8)
+      .optional()
+      .describe(
+        "CA certificates the upstream's certificate must chain to, as Gateway API's BackendTLSPolicy caCertificateRefs (here Secrets). Set, they replace the system CAs. Each certificate must be a CA (basicConstraints CA:TRUE) and not expired; a missing or bad Secret leaves the Route answering 500 (SecretNotFound, SecretKeyNotFound, InvalidCertificate).",
+      ),
+    clientCertificateRef: z
+      .strictObject({
+        name: objectName.describe('Name of a kubernetes.io/tls Secret (tls.crt, tls.key) in the same namespace, labelled portcullis.dev/credential=true.'),
+      })
+      .optional()
+      .describe("Client certificate presented to the upstream (mutual TLS), as Gateway API's clientCertificateRef. The key must match the certificate (InvalidCertificate otherwise)."),
+    hostname: sniHostname
+      .optional()
+      .describe(
+        "The name sent as SNI and that the certificate must carry, as BackendTLSPolicy's hostname. Default: the Host header sent upstream (the Service's in-cluster name, the url's host, or the client's Host with preserveHost), as Kong. No SNI is sent for an IP address (RFC 6066); the certificate must then carry it as an IP SAN.",
+      ),
+  })
+  .describe(
+    'TLS to the upstream (docs/upstream-tls.md). Present, the backend is reached over TLS (a Service port is then TLS whatever its name) and verified unless verify is false; a url backend must be https://. Secret rotation applies to new connections.',
+  );
+
 export const routeBackendSchema = z
   .strictObject({
     service: serviceBackendSchema
@@ -139,6 +188,7 @@ export const routeBackendSchema = z
       .describe(
         'An upstream outside the cluster (or any fixed address): http:// or https://, host, optional port and path, no query or fragment. Its path is prepended to the forwarded path. Exactly one of service and url is required.',
       ),
+    tls: backendTlsSchema.optional(),
   })
   .refine((b) => (b.service === undefined) !== (b.url === undefined), {
     message: 'exactly one of service or url is required',

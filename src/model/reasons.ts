@@ -55,7 +55,7 @@ export const REASONS = {
 
   // An object's own fields.
   InvalidSpec: { condition: 'Accepted', severities: ['error'], by: ['sources/kube'], message: "<the schema's message> | is required | is not a valid URL" },
-  InvalidValue: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: 'expected <what> (e.g. a string, a record, one of: <values>) | value should be between <min> and <max>' },
+  InvalidValue: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: "expected <what> (e.g. a string, a record, one of: <values>) | value should be between <min> and <max> | value must be null (TLS fields of a service whose protocol is not 'https')" },
   MissingField: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: 'required field missing[ (<why Portcullis needs it>)] | <which of the fields is required>' },
   UnknownField: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: 'unknown field' },
   Unsupported: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: '<what Portcullis does not support>; left out | ignored' },
@@ -118,6 +118,19 @@ export const REASONS = {
   // Key material: in a JwtCredential it comes from a Secret, so it is a reference problem.
   InvalidKey: { condition: 'Programmed', severities: ['error'], by: ['plugins/jwt', 'sources/declarative'], message: '<what is wrong with the key> (e.g. the PEM public key could not be parsed)' },
   MissingSecret: { condition: 'Programmed', severities: ['error'], by: ['plugins/jwt'], message: 'a secret | a PEM public key is required for <algorithm>' },
+  // Upstream TLS material (docs/upstream-tls.md): a kong.yml certificate entity, or a Secret a Route names.
+  InvalidCertificate: {
+    condition: 'Programmed',
+    severities: ['error'],
+    by: ['sources/declarative', 'sources/kube'],
+    message: "<what is wrong> (e.g. certificate does not match key | does not appear to be a CA | expired)[ (Secret '<namespace>/<name>' key '<key>')]",
+  },
+  CertificateNotFound: {
+    condition: 'Programmed',
+    severities: ['error'],
+    by: ['sources/declarative'],
+    message: "invalid reference 'client_certificate: <id>' (no such entry in 'certificates') | 'ca_certificates[<i>]: <id>' (no such entry in 'ca_certificates')",
+  },
 
   // Conflicts: both sides are valid on their own, so they stay Accepted.
   DuplicateName: { condition: 'Programmed', severities: ['error'], by: ['sources/declarative'], message: "duplicate <kind>: <name | id> '<value>' is already used by <path>" },

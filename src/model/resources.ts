@@ -2,6 +2,7 @@ import type { JwtAlgorithm } from './algorithms.js';
 import type { JwtPluginConfig } from './jwt-config.js';
 import type { Diagnostic, ObjectRef } from './diagnostics.js';
 import type { HostPolicy } from './host-policy.js';
+import type { UpstreamTlsSpec } from './upstream-tls.js';
 
 /**
  * ResourceSet: what a source (kong.yml or the Kubernetes watch) hands to the pure translator.
@@ -88,6 +89,8 @@ export interface ServiceInfo {
   writeTimeoutMs: number;
   retries: number;
   tags: string[];
+  /** https upstreams: TLS settings (docs/upstream-tls.md); absent = the process defaults. */
+  tls?: UpstreamTlsSpec;
 }
 
 export interface HeaderMatch {
@@ -133,8 +136,9 @@ export interface RouteSpec {
     anonymousRefKind?: 'username-or-id' | 'object-name';
   };
   /**
-   * Set when a plugin that applies to this route could not be configured: the route then fails
-   * closed (500) instead of proxying unauthenticated (docs/architecture.md: auth fails closed).
+   * Set when a plugin that applies to this route, or its upstream TLS settings, could not be
+   * configured: the route then fails closed (500) instead of proxying unauthenticated or
+   * unverified (docs/architecture.md: auth fails closed).
    */
   pluginError?: string;
   tags: string[];

@@ -1,5 +1,6 @@
 import { errors } from 'undici';
 import { ERR } from './error-response.js';
+import { TLS_VERIFY_CODES } from './upstream-tls.js';
 
 /** How an upstream failure is answered (docs/kong-compatibility.md#proxy-errors). */
 export interface UpstreamFailure {
@@ -41,6 +42,8 @@ function isParserError(err: unknown): boolean {
 export function classifyUpstreamError(err: unknown): UpstreamFailure {
   const code = (err as { code?: unknown } | null)?.code;
   const c = typeof code === 'string' ? code : '';
+  // The upstream's certificate was refused (docs/upstream-tls.md): nothing reached it, another target may pass.
+  if (TLS_VERIFY_CODES.has(c)) return { status: 502, message: ERR.badGateway, connectPhase: true };
   if (TIMEOUT_CODES.has(c)) return { status: 504, message: ERR.timeout, connectPhase: CONNECT_CODES.has(c) };
   if (CONNECT_CODES.has(c)) return { status: 502, message: ERR.badGateway, connectPhase: true };
   if (OWN_FAULT_CODES.has(c)) return { status: 500, message: ERR.unexpected, connectPhase: false };

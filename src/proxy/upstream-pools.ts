@@ -1,10 +1,25 @@
 import { Pool } from 'undici';
+import type { Logger } from '../observability/logger.js';
 import type { Upstream, UpstreamTarget } from '../snapshot/types.js';
+import { tlsConnector, warnUnverified, type UpstreamTlsDefaults } from './upstream-tls.js';
 
 export interface PoolOptions {
   /** Idle keep-alive sockets per origin (undici `connections` caps concurrent sockets; null = unbounded). */
   connections?: number | null;
   keepAliveTimeoutMs?: number;
+  /** Verify https upstreams whose service leaves it unset (--upstream-tls-verify; Kong: off). */
+  upstreamTlsVerify?: boolean;
+  /** Upstream TLS warnings (unverified upstreams, failed handshakes). */
+  logger?: Logger;
+}
+
+/**
+ * Pool identity. https pools also carry the upstream and its TLS settings' hash: each has its
+ * own trust store and client certificate, and new material means a new pool (docs/upstream-tls.md).
+ */
+function poolKey(upstream: Upstream, target: UpstreamTarget): string {
+  const base = `${target.origin}|${upstream.connectTimeoutMs}`;
+  return upstream.protocol === 'https' ? `${base}|${upstream.id}|${upstream.tls?.hash ?? ''}` : base;
 }
 
 /**
@@ -19,6 +34,8 @@ export class UpstreamPools {
    */
   readonly #byTarget = new WeakMap<UpstreamTarget, { upstream: Upstream; pool: Pool }>();
   readonly #opts: PoolOptions;
+  /** Upstream ids already warned about (unverified TLS), so a warning is logged once per upstream. */
+  readonly #warned = new Set<string>();
 
   constructor(opts: PoolOptions = {}) {
     this.#opts = opts;
@@ -33,24 +50,35 @@ export class UpstreamPools {
   }
 
   #keyed(upstream: Upstream, target: UpstreamTarget): Pool {
-    const key = `${target.origin}|${upstream.connectTimeoutMs}`;
+    const key = poolKey(upstream, target);
     let pool = this.#pools.get(key);
     if (!pool) {
+      const o = this.#opts;
       pool = new Pool(target.origin, {
-        connections: this.#opts.connections ?? null,
+        connections: o.connections ?? null,
         pipelining: 1,
-        keepAliveTimeout: this.#opts.keepAliveTimeoutMs ?? 60_000,
-        connect: { timeout: upstream.connectTimeoutMs },
+        keepAliveTimeout: o.keepAliveTimeoutMs ?? 60_000,
+        connect: upstream.protocol === 'https' ? this.#tls(upstream) : { timeout: upstream.connectTimeoutMs },
       });
       this.#pools.set(key, pool);
     }
     return pool;
   }
 
+  #tls(upstream: Upstream): ReturnType<typeof tlsConnector> {
+    const o = this.#opts;
+    const defaults: UpstreamTlsDefaults = { verify: o.upstreamTlsVerify ?? false, ...(o.logger ? { logger: o.logger } : {}) };
+    if (!this.#warned.has(upstream.id)) {
+      this.#warned.add(upstream.id);
+      warnUnverified(upstream, defaults);
+    }
+    return tlsConnector(upstream, upstream.connectTimeoutMs, defaults);
+  }
+
   /** Close pools whose origin is not in `live` (call after a snapshot swap). */
   retain(live: Iterable<Upstream>): void {
     const keep = new Set<string>();
-    for (const u of live) for (const t of u.targets) keep.add(`${t.origin}|${u.connectTimeoutMs}`);
+    for (const u of live) for (const t of u.targets) keep.add(poolKey(u, t));
     for (const [key, pool] of this.#pools) {
       if (!keep.has(key)) {
         this.#pools.delete(key);

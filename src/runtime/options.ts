@@ -23,6 +23,8 @@ export interface GatewayOptions {
   underscoreHeaders: 'drop' | 'keep';
   /** Heap bytes the pod's verified-token caches may hold together; undefined = derived from the heap limit. */
   tokenCacheBytes: number | undefined;
+  /** Verify https upstreams whose service leaves tls_verify unset (Kong's default: off). docs/upstream-tls.md. */
+  upstreamTlsVerify?: boolean;
 }
 
 /** What a mode hands the runtime (runtime/gateway.ts). */

@@ -47,8 +47,25 @@ export interface UpstreamTarget {
   origin: string;
 }
 
+/** TLS settings of an https upstream, resolved at build time (docs/upstream-tls.md). */
+export interface UpstreamTls {
+  /** undefined: the process default (--upstream-tls-verify). */
+  verify: boolean | undefined;
+  /** Most intermediate CAs between the certificate and the trust anchor (OpenSSL's verify depth). */
+  verifyDepth: number;
+  /** Trusted CAs (PEM); undefined = the system roots. */
+  ca?: readonly string[];
+  /** Client certificate chain and key (PEM), for mTLS. */
+  cert?: string;
+  key?: string;
+  /** SNI and verified name; undefined = the Host header sent upstream. */
+  serverName?: string;
+  /** Content hash of the settings: part of the connection pool's identity, so new material gets new connections. */
+  hash: string;
+}
+
 export interface Upstream {
-  /** Stable identity ("service:<id>" or "k8s:<ns>/<svc>:<port>"). */
+  /** Stable identity ("service:<id>" or "k8s:<ns>/<svc>:<port>", with "|tls:<hash>" for a Route's own TLS settings). */
   id: string;
   protocol: 'http' | 'https';
   /** Service path joined in front of the request path ("" or "/base"). */
@@ -61,6 +78,10 @@ export interface Upstream {
   readTimeoutMs: number;
   writeTimeoutMs: number;
   retries: number;
+  /** The service's name (or id), for log lines. */
+  service?: string;
+  /** https upstreams with TLS settings; absent = the process defaults. */
+  tls?: UpstreamTls;
 }
 
 export interface CompiledRoute {

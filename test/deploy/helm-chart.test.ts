@@ -203,6 +203,7 @@ describe('Deployment', () => {
   it.each([
     ['adminExposeSecrets=true', ['--admin-expose-secrets']],
     ['underscoreHeaders=keep', ['--underscore-headers', 'keep']],
+    ['upstreamTlsVerify=true', ['--upstream-tls-verify', 'on']],
     ['leaderElection.leaseName=edge-leader', ['--lease-name', 'edge-leader']],
     ['extraArgs={--foo,bar}', ['--foo', 'bar']],
     [

@@ -3,13 +3,14 @@ import type { ObjectRef } from '../../model/diagnostics.js';
 import { serviceId, routeId } from '../../model/ids.js';
 import { Fields, isMapping, readId, readReference } from './fields.js';
 import type { Reporter } from './report.js';
+import { readServiceTls, SERVICE_TLS_FIELDS, type ServiceTlsFields } from './service-tls.js';
 
 const MAX_TIMEOUT = 2 ** 31 - 2;
 const DEFAULT_PORT = { http: 80, https: 443 } as const;
 
-const SERVICE_FIELDS = new Set(['id', 'name', 'url', 'protocol', 'host', 'port', 'path', 'retries', 'connect_timeout', 'read_timeout', 'write_timeout', 'tags', 'enabled', 'routes', 'plugins']);
-/** Metadata, or TLS settings that only matter for options we do not offer (client certs are refused, see below). */
-const SERVICE_IGNORED = new Set(['created_at', 'updated_at', 'tls_verify', 'tls_verify_depth']);
+const SERVICE_FIELDS = new Set(['id', 'name', 'url', 'protocol', 'host', 'port', 'path', 'retries', 'connect_timeout', 'read_timeout', 'write_timeout', 'tags', 'enabled', 'routes', 'plugins', ...SERVICE_TLS_FIELDS]);
+/** Metadata. */
+const SERVICE_IGNORED = new Set(['created_at', 'updated_at']);
 
 const ROUTE_FIELDS = new Set(['id', 'name', 'paths', 'hosts', 'methods', 'headers', 'strip_path', 'preserve_host', 'regex_priority', 'protocols', 'tags', 'plugins', 'service']);
 /**
@@ -31,6 +32,10 @@ export interface ServiceEntry {
   enabled: boolean;
   info: ServiceInfo;
   backend: BackendSpec;
+  /** https only: tls_verify, tls_verify_depth, ca_certificates, client_certificate as written. */
+  tls?: ServiceTlsFields;
+  /** Set when those cannot be resolved: the service's routes fail closed (500). */
+  tlsError?: string;
   routes: unknown[];
   plugins: unknown[];
 }
@@ -47,6 +52,7 @@ export function parseService(raw: unknown, path: string, rep: Reporter): Service
   f.string('name');
   const id = readId(f);
   const backend = readBackend(f);
+  const tls = readServiceTls(f, backend?.protocol);
   const info: ServiceInfo = {
     id: id ?? serviceId(name ?? path),
     ...(name !== undefined ? { name } : {}),
@@ -69,6 +75,7 @@ export function parseService(raw: unknown, path: string, rep: Reporter): Service
     enabled,
     info,
     backend: backend ?? { kind: 'url', protocol: 'http', host: '', port: 0, path: '' },
+    ...(tls !== undefined ? { tls } : {}),
     routes,
     plugins,
   };

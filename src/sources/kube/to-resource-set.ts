@@ -2,6 +2,7 @@ import { jwtCredentialSpecSchema, kongConsumerSpecSchema, routeSpecSchema, type 
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostics.js';
 import type { HostPolicy } from '../../model/host-policy.js';
 import type { BackendSpec, ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec, ServiceInfo } from '../../model/resources.js';
+import { resolveBackendTls } from './backend-tls.js';
 import { resolveServiceEndpoints } from './endpoints.js';
 import { kubeId } from './ids.js';
 import { readSecretValue } from './secrets.js';
@@ -117,6 +118,18 @@ function toRoute(
   const target = toBackend(ref, spec, input, diagnostics);
   if (!target) return undefined;
   const { backend, service } = target;
+  const tls = spec.backend.tls;
+  if (tls !== undefined) {
+    // docs/upstream-tls.md: TLS material that cannot be used makes the Route fail closed (500).
+    if (backend.kind === 'url' && backend.protocol !== 'https') {
+      diagnostics.push(diagnostic('error', ref, 'InvalidSpec', 'requires an https:// url (or a service backend)', 'spec.backend.tls'));
+      pluginError ??= `backend.tls of Route ${ns}/${ref.name} is invalid`;
+    } else {
+      const resolved = resolveBackendTls(tls, ref, input.secrets, diagnostics);
+      if (resolved === undefined) pluginError ??= `upstream TLS settings of Route ${ns}/${ref.name} are invalid`;
+      else service.tls = resolved;
+    }
+  }
   const route: RouteSpec = {
     ref,
     scope: ns,
@@ -193,7 +206,8 @@ function toBackend(
   }
   const sp = resolved.servicePort;
   const portNumber = sp?.port ?? (typeof svc.port === 'number' ? svc.port : undefined);
-  const https = sp?.appProtocol === 'https' || sp?.name === 'https';
+  // A tls section makes the Service port TLS whatever it is called.
+  const https = spec.backend.tls !== undefined || sp?.appProtocol === 'https' || sp?.name === 'https';
   return {
     backend: {
       kind: 'service',

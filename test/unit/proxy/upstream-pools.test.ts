@@ -20,6 +20,21 @@ describe('UpstreamPools', () => {
     expect(pools.size).toBe(1);
   });
 
+  it('https: one pool per upstream and TLS settings, so new TLS material gets a new pool (docs/upstream-tls.md)', () => {
+    pools = new UpstreamPools();
+    const tls = (hash: string) => ({ verify: true, verifyDepth: 1, hash });
+    const a = makeUpstream([{ host: '127.0.0.1', port: 9 }], { protocol: 'https', tls: tls('a') });
+    const same = makeUpstream([{ host: '127.0.0.1', port: 9 }], { protocol: 'https', tls: tls('a') });
+    const rotated = makeUpstream([{ host: '127.0.0.1', port: 9 }], { protocol: 'https', tls: tls('b') });
+    const p = pools.get(a, a.targets[0]!);
+    expect(pools.get(same, same.targets[0]!)).toBe(p);
+    const q = pools.get(rotated, rotated.targets[0]!);
+    expect(q).not.toBe(p);
+    pools.retain([rotated]);
+    expect(p.closed).toBe(true);
+    expect(pools.size).toBe(1);
+  });
+
   it('a pool closed by retain is never handed out again, also for a target seen before', () => {
     pools = new UpstreamPools();
     const a = makeUpstream([{ host: '127.0.0.1', port: 9 }]);
