@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import type { Upstream, UpstreamTarget } from '../snapshot/types.js';
+import { H2Upstream, type UpstreamDispatcher } from './h2-upstream.js';
 
 export interface PoolOptions {
   /** Idle keep-alive sockets per origin (undici `connections` caps concurrent sockets; null = unbounded). */
@@ -12,19 +13,19 @@ export interface PoolOptions {
  * connections survive reloads. Pools for origins no live snapshot uses are closed by `retain`.
  */
 export class UpstreamPools {
-  readonly #pools = new Map<string, Pool>();
+  readonly #pools = new Map<string, UpstreamDispatcher>();
   /**
    * The pool last used for a snapshot's target (same upstream object, same connect timeout): the
    * per-request lookup then builds and hashes no key string. Entries of closed pools are ignored.
    */
-  readonly #byTarget = new WeakMap<UpstreamTarget, { upstream: Upstream; pool: Pool }>();
+  readonly #byTarget = new WeakMap<UpstreamTarget, { upstream: Upstream; pool: UpstreamDispatcher }>();
   readonly #opts: PoolOptions;
 
   constructor(opts: PoolOptions = {}) {
     this.#opts = opts;
   }
 
-  get(upstream: Upstream, target: UpstreamTarget): Pool {
+  get(upstream: Upstream, target: UpstreamTarget): UpstreamDispatcher {
     const cached = this.#byTarget.get(target);
     if (cached !== undefined && cached.upstream === upstream && !cached.pool.closed && !cached.pool.destroyed) return cached.pool;
     const pool = this.#keyed(upstream, target);
@@ -32,10 +33,20 @@ export class UpstreamPools {
     return pool;
   }
 
-  #keyed(upstream: Upstream, target: UpstreamTarget): Pool {
+  #keyed(upstream: Upstream, target: UpstreamTarget): UpstreamDispatcher {
     const key = `${target.origin}|${upstream.connectTimeoutMs}`;
     let pool = this.#pools.get(key);
-    if (!pool) {
+    if (!pool && (upstream.protocol === 'grpc' || upstream.protocol === 'grpcs')) {
+      // gRPC needs HTTP/2 to the upstream (trailers, streams both ways): docs/http2-grpc.md#grpc.
+      pool = new H2Upstream({
+        host: target.host,
+        port: target.port,
+        tls: upstream.protocol === 'grpcs',
+        connectTimeoutMs: upstream.connectTimeoutMs,
+        idleTimeoutMs: this.#opts.keepAliveTimeoutMs ?? 60_000,
+      });
+      this.#pools.set(key, pool);
+    } else if (!pool) {
       pool = new Pool(target.origin, {
         connections: this.#opts.connections ?? null,
         pipelining: 1,
