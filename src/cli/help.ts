@@ -25,6 +25,9 @@ const LISTENER_OPTIONS = `Listener options (standalone and controller; flag, the
   --token-cache-bytes N|auto  PORTCULLIS_TOKEN_CACHE_BYTES  auto (heap bytes of verified tokens cached by
                                                         the whole pod, split evenly across the workers;
                                                         auto = 1/8 of the V8 heap limit, 1-64 MiB; 0 = off)
+  --proxy-h2c on|off          PORTCULLIS_PROXY_H2C      off (on: the plaintext proxy listener also takes
+                                                        HTTP/2 with prior knowledge, e.g. gRPC clients)
+  --proxy-http2 on|off        PORTCULLIS_PROXY_HTTP2    on (the TLS proxy listener offers h2 by ALPN)
 `;
 
 const EXIT_CODES = `Exit codes: 0 ok, 1 failed (invalid input, or a serving mode that could not start), 2 usage error.

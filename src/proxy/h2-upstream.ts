@@ -24,8 +24,8 @@ export interface H2UpstreamOptions {
 
 /** Connection-specific request fields HTTP/2 forbids (RFC 9113 §8.2.2); forward-headers.ts drops most already. */
 const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
-/** Fields of a trailers-only upstream response that are the call's status, relayed as trailers. */
-const STATUS_FIELDS = new Set(['grpc-status', 'grpc-message', 'grpc-status-details-bin']);
+/** Fields of a trailers-only upstream response that stay response headers; the rest are its trailers. */
+const HEAD_FIELDS = new Set(['content-type', 'date', 'server']);
 
 function connectError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
@@ -198,8 +198,8 @@ class H2Exchange {
       // A trailers-only answer (HEADERS with END_STREAM): its status fields travel as trailers, so
       // the client gets headers then trailers, which every gRPC client reads the same way.
       const trailersOnly = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0 && h['grpc-status'] !== undefined;
-      if (trailersOnly) this.#trailers = rawFields(h, (n) => STATUS_FIELDS.has(n));
-      const raw = rawFields(h, trailersOnly ? (n) => !STATUS_FIELDS.has(n) : () => true);
+      if (trailersOnly) this.#trailers = rawFields(h, (n) => !HEAD_FIELDS.has(n));
+      const raw = rawFields(h, trailersOnly ? (n) => HEAD_FIELDS.has(n) : () => true);
       const go = handler.onHeaders?.(status, raw, () => stream.resume(), '');
       if (go === false) stream.pause();
     });

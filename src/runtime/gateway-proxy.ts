@@ -10,7 +10,12 @@ export function createGatewayProxy(
   gateway: GatewayOptions,
   deps: { store: SnapshotStore; metrics: GatewayMetrics; accessLog: AccessLog; logger: Logger; readiness: Readiness },
 ): ProxyServer {
-  return createProxyServer({ ...deps, keepUnderscoreHeaders: gateway.underscoreHeaders === 'keep', drainTimeoutMs: gateway.drainSeconds * 1000 });
+  return createProxyServer({
+    ...deps,
+    keepUnderscoreHeaders: gateway.underscoreHeaders === 'keep',
+    drainTimeoutMs: gateway.drainSeconds * 1000,
+    h2c: gateway.proxyH2c,
+  });
 }
 
 /** The listener addresses, as logged at start. */

@@ -23,6 +23,10 @@ export interface GatewayOptions {
   underscoreHeaders: 'drop' | 'keep';
   /** Heap bytes the pod's verified-token caches may hold together; undefined = derived from the heap limit. */
   tokenCacheBytes: number | undefined;
+  /** Accept HTTP/2 with prior knowledge (h2c) on the plaintext proxy listener (docs/http2-grpc.md). */
+  proxyH2c: boolean;
+  /** Offer h2 by ALPN on the TLS proxy listener (docs/http2-grpc.md). */
+  proxyHttp2: boolean;
 }
 
 /** What a mode hands the runtime (runtime/gateway.ts). */
