@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../../src/tokens/mint.js';
 import { EchoClient, grpc, serverStream, startGrpcEcho, unary, type EchoClientInstance, type GrpcEchoServer } from '../../support/grpc-echo.js';
 import { refusedPort, startEchoUpstream, type EchoUpstream } from '../../support/http.js';
+import { selfSigned, type SelfSigned } from '../../support/self-signed.js';
 import { startStandalone, type StandaloneGateway } from '../../support/standalone.js';
 
 /**
@@ -15,6 +16,8 @@ const token = (): string => mintToken({ algorithm: 'HS256', key: 'alice-key', se
 
 let upstream: EchoUpstream;
 let grpcUp: GrpcEchoServer;
+let grpcsUp: GrpcEchoServer;
+let upstreamCert: SelfSigned;
 let gw: StandaloneGateway;
 let client: EchoClientInstance;
 let refusedClient: EchoClientInstance;
@@ -22,6 +25,10 @@ let refusedClient: EchoClientInstance;
 beforeAll(async () => {
   upstream = await startEchoUpstream();
   grpcUp = await startGrpcEcho();
+  upstreamCert = await selfSigned();
+  grpcsUp = await startGrpcEcho(
+    grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(upstreamCert.cert), private_key: Buffer.from(upstreamCert.key) }]),
+  );
   const refused = await refusedPort();
   gw = await startStandalone(
     {
@@ -40,11 +47,17 @@ beforeAll(async () => {
           url: `grpc://127.0.0.1:${grpcUp.port}`,
           routes: [{ name: 'grpc', paths: ['/test.Echo/'], strip_path: false, plugins: [{ name: 'jwt' }] }],
         },
+        {
+          name: 'grpcs-echo',
+          url: `grpcs://127.0.0.1:${grpcsUp.port}`,
+          routes: [{ name: 'grpcs', hosts: ['tls.grpc.test'], paths: ['/test.Echo/'], strip_path: false }],
+        },
         { name: 'grpc-down', protocol: 'grpc', host: '127.0.0.1', port: refused, retries: 0, routes: [{ name: 'down', paths: ['/down.Echo/'], strip_path: false }] },
       ],
       consumers: [{ username: 'alice', jwt_secrets: [{ key: 'alice-key', secret: SECRET }] }],
     },
-    { args: ['--proxy-h2c', 'on'] },
+    // The grpcs upstream's certificate is trusted the way an operator adds a private CA to node.
+    { args: ['--proxy-h2c', 'on'], env: { NODE_EXTRA_CA_CERTS: upstreamCert.certPath } },
   );
   const target = gw.proxy.replace(/^http:\/\//, '');
   client = new EchoClient(target, grpc.credentials.createInsecure());
@@ -59,6 +72,8 @@ afterAll(async () => {
   refusedClient?.close();
   await gw?.close();
   await grpcUp?.close();
+  await grpcsUp?.close();
+  await upstreamCert?.remove();
   await upstream?.close();
 });
 
@@ -178,6 +193,19 @@ describe('gRPC through a grpc service', () => {
     expect(r.error?.code).toBe(grpc.status.NOT_FOUND);
     expect(r.error?.details).toBe('no such thing: ü');
     expect(r.status?.metadata.get('x-trailer')).toEqual(['done']);
+  });
+
+  it('grpcs service: HTTP/2 over TLS to the upstream, certificate verified', async () => {
+    const tlsClient = new EchoClient(gw.proxy.replace(/^http:\/\//, ''), grpc.credentials.createInsecure(), { 'grpc.default_authority': 'tls.grpc.test' });
+    try {
+      const r = await unary(tlsClient, 'Unary', { text: 'over tls' });
+      expect(r.error).toBeUndefined();
+      expect(r.value?.text).toBe('over tls');
+      expect(r.value?.seen?.['x-forwarded-host']).toBe('tls.grpc.test');
+      expect(r.status?.metadata.get('x-trailer')).toEqual(['done']);
+    } finally {
+      tlsClient.close();
+    }
   });
 
   it('no route: NOT_FOUND with Kong\'s message; upstream down: INTERNAL (Kong\'s 502)', async () => {
