@@ -1,11 +1,14 @@
 import http from 'node:http';
+import type { SecureServerOptions } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import type tls from 'node:tls';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { AccessLog, Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { createRequestHandlers, type RequestHandlers } from './handler.js';
 import { enableH2c } from './h2c.js';
 import { H2Sessions } from './h2-sessions.js';
+import { createSecureHttp2ProxyServer } from './secure-h2-server.js';
 import type { ListenAddress } from '../model/listen-address.js';
 import { UpstreamPools, type PoolOptions } from './upstream-pools.js';
 import { retainTickObjectShape } from './tick-object-shape.js';
@@ -48,6 +51,11 @@ export interface ProxyServer {
   handlers: RequestHandlers;
   /** HTTP/2 sessions (h2c here, and those of a TLS listener that tracks into it): GOAWAY on close. */
   h2Sessions: H2Sessions;
+  /**
+   * A TLS listener's server sharing this proxy's handler, pools and HTTP/2 session draining: h2 and
+   * http/1.1 by ALPN, http/1.1 only with `http2: false` (docs/http2-grpc.md#tls). The caller listens and closes it.
+   */
+  secureServer(secureOptions: SecureServerOptions, opts?: { http2?: boolean }): tls.Server;
   listen(addr: ListenAddress): Promise<AddressInfo>;
   /**
    * Shutdown delay: keep accepting, but answer every request (also the next one on a kept-alive
@@ -116,6 +124,8 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     pools,
     handlers,
     h2Sessions,
+    secureServer: (secureOptions, o = {}) =>
+      createSecureHttp2ProxyServer(handlers, secureOptions, { http2: o.http2, sessions: h2Sessions, idleMs: opts.keepAliveTimeoutMs ?? 60_000 }),
     listen: (addr) => listenOn(server, addr),
     get inFlight() {
       return inFlight;

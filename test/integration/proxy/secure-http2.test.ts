@@ -44,7 +44,7 @@ beforeAll(async () => {
     }),
   );
   const tlsOptions = { cert: cert.cert, key: cert.key, minVersion: 'TLSv1.2' as const };
-  secure = createSecureHttp2ProxyServer(gw.proxy.handlers, tlsOptions, { sessions: gw.proxy.h2Sessions });
+  secure = gw.proxy.secureServer(tlsOptions);
   h1only = createSecureHttp2ProxyServer(gw.proxy.handlers, tlsOptions, { http2: false });
   port = await listen(secure);
   h1onlyPort = await listen(h1only);
