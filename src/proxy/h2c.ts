@@ -14,6 +14,9 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
  * per request, and only when enabled. The `Upgrade: h2c` dance is not offered (gRPC clients and
  * curl --http2-prior-knowledge do not need it; browsers never use h2c).
  */
+/** A connection that sends nothing is closed after this long, as the HTTP/1.1 side's headersTimeout would. */
+const FIRST_BYTES_TIMEOUT_MS = 60_000;
+
 export function enableH2c(server: http.Server, handlers: RequestHandlers, sessions: H2Sessions, idleMs: number): http2.Http2Server {
   const h2 = http2.createServer();
   h2.on('request', handlers.http2);
@@ -36,6 +39,8 @@ function sniff(socket: Socket, done: (isH2: boolean) => void): void {
     socket.off('data', onData);
     socket.off('error', onError);
     socket.off('end', onEnd);
+    socket.off('timeout', onTimeout);
+    socket.setTimeout(0);
     socket.pause();
     if (seen !== undefined) socket.unshift(seen);
     done(isH2);
@@ -55,6 +60,10 @@ function sniff(socket: Socket, done: (isH2: boolean) => void): void {
   };
   // Closed before deciding: let the HTTP/1.1 side see the bytes and the end (it answers 400 or nothing).
   const onEnd = (): void => finish(false);
+  const onTimeout = (): void => {
+    socket.destroy();
+  };
+  socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, onTimeout);
   socket.on('data', onData);
   socket.on('error', onError);
   socket.on('end', onEnd);
