@@ -19,6 +19,9 @@ export const GATEWAY_FLAGS = {
   'token-cache-bytes': { type: 'string', env: 'PORTCULLIS_TOKEN_CACHE_BYTES', default: 'auto' },
   // off, as Kong (docs/upstream-tls.md#the-default).
   'upstream-tls-verify': { type: 'string', env: 'PORTCULLIS_UPSTREAM_TLS_VERIFY', default: 'off' },
+  // docs/http2-grpc.md: h2c (prior knowledge) on the plaintext listener; h2 via ALPN on the TLS one.
+  'proxy-h2c': { type: 'string', env: 'PORTCULLIS_PROXY_H2C', default: 'off' },
+  'proxy-http2': { type: 'string', env: 'PORTCULLIS_PROXY_HTTP2', default: 'on' },
 } as const;
 
 export type GatewayFlagName = keyof typeof GATEWAY_FLAGS;
@@ -58,7 +61,14 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
     underscoreHeaders,
     tokenCacheBytes: byteSize(get('token-cache-bytes'), '--token-cache-bytes'),
     upstreamTlsVerify: upstreamTlsVerify === 'on',
+    proxyH2c: onOff(get('proxy-h2c'), '--proxy-h2c'),
+    proxyHttp2: onOff(get('proxy-http2'), '--proxy-http2'),
   };
+}
+
+function onOff(value: string, flag: string): boolean {
+  if (value !== 'on' && value !== 'off') throw new UsageError(`${flag}: expected on or off, got '${value}'`);
+  return value === 'on';
 }
 
 const BYTE_UNITS: Record<string, number> = { '': 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 };

@@ -28,6 +28,9 @@ const LISTENER_OPTIONS = `Listener options (standalone and controller; flag, the
   --upstream-tls-verify on|off  PORTCULLIS_UPSTREAM_TLS_VERIFY  off (as Kong: verify https upstreams' certificates
                                                         only when the service's tls_verify / the Route's
                                                         backend.tls asks; on: verify every https upstream)
+  --proxy-h2c on|off          PORTCULLIS_PROXY_H2C      off (on: the plaintext proxy listener also takes
+                                                        HTTP/2 with prior knowledge, e.g. gRPC clients)
+  --proxy-http2 on|off        PORTCULLIS_PROXY_HTTP2    on (the TLS proxy listener offers h2 by ALPN)
 `;
 
 const EXIT_CODES = `Exit codes: 0 ok, 1 failed (invalid input, or a serving mode that could not start), 2 usage error.

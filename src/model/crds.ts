@@ -123,8 +123,14 @@ const servicePort = z.union([
 export const serviceBackendSchema = z.strictObject({
   name: serviceName.describe('Name of a Service in the same namespace. Requests go to its ready endpoints (EndpointSlices); while it has none, the Route answers 503.'),
   port: servicePort.describe(
-    'The Service port, by number (1-65535) or by name. A port named https or with appProtocol https is reached over TLS; otherwise HTTP.',
+    'The Service port, by number (1-65535) or by name. Unless protocol is set, the port\'s appProtocol decides how it is reached: https (or a port named https) over TLS, kubernetes.io/h2c or grpc as gRPC over cleartext HTTP/2, grpcs as gRPC over TLS; otherwise HTTP/1.1.',
   ),
+  protocol: z
+    .enum(['http', 'https', 'grpc', 'grpcs'])
+    .optional()
+    .describe(
+      "How the gateway talks to this Service port, as Kong's service protocol: http or https (HTTP/1.1, plain or TLS), grpc (HTTP/2 cleartext, prior knowledge) or grpcs (HTTP/2 over TLS). gRPC trailers and streams are relayed and gateway errors become gRPC statuses. Unset: derived from the port's appProtocol.",
+    ),
 });
 
 /** A host name for SNI and verification (no wildcard, no port). */
@@ -183,10 +189,10 @@ export const routeBackendSchema = z
       .describe('A Kubernetes Service in the same namespace. Exactly one of service and url is required.'),
     url: z
       .string()
-      .regex(/^https?:\/\/[^/?#\s]+[^?#\s]*$/, 'must be an http:// or https:// URL without query or fragment')
+      .regex(/^(https?:\/\/[^/?#\s]+[^?#\s]*|grpcs?:\/\/[^/?#\s]+\/?)$/, 'must be an http:// or https:// URL without query or fragment, or a grpc:// or grpcs:// URL without path')
       .optional()
       .describe(
-        'An upstream outside the cluster (or any fixed address): http:// or https://, host, optional port and path, no query or fragment. Its path is prepended to the forwarded path. Exactly one of service and url is required.',
+        'An upstream outside the cluster (or any fixed address): http:// or https://, host, optional port and path, no query or fragment. Its path is prepended to the forwarded path. grpc:// (HTTP/2 cleartext) or grpcs:// (HTTP/2 over TLS) with host and optional port, no path, makes it a gRPC upstream. Exactly one of service and url is required.',
       ),
     tls: backendTlsSchema.optional(),
   })

@@ -59,10 +59,13 @@ export interface CredentialSpec {
   tags: string[];
 }
 
+/** How the gateway talks to an upstream: HTTP/1.1 (http, https) or HTTP/2 (grpc: h2c, grpcs: TLS), as Kong's service protocol. */
+export type UpstreamProtocol = 'http' | 'https' | 'grpc' | 'grpcs';
+
 export type BackendSpec =
   | {
       kind: 'url';
-      protocol: 'http' | 'https';
+      protocol: UpstreamProtocol;
       host: string;
       port: number;
       /** Service path, "" or starting with "/". */
@@ -77,7 +80,7 @@ export type BackendSpec =
       endpoints: Array<{ host: string; port: number }>;
       /** Host header to send when preserveHost is false: "<name>.<namespace>.svc[:port]". */
       hostHeader: string;
-      protocol: 'http' | 'https';
+      protocol: UpstreamProtocol;
     };
 
 export interface ServiceInfo {

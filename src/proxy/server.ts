@@ -1,9 +1,14 @@
 import http from 'node:http';
+import type { SecureServerOptions } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import type tls from 'node:tls';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { AccessLog, Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import { createRequestHandler } from './handler.js';
+import { createRequestHandlers, type RequestHandlers } from './handler.js';
+import { enableH2c } from './h2c.js';
+import { H2Sessions } from './h2-sessions.js';
+import { createSecureHttp2ProxyServer } from './secure-h2-server.js';
 import type { ListenAddress } from '../model/listen-address.js';
 import { UpstreamPools, type PoolOptions } from './upstream-pools.js';
 import { retainTickObjectShape } from './tick-object-shape.js';
@@ -34,12 +39,23 @@ export interface ProxyServerOptions {
   latencyHeaders?: boolean;
   /** Client keep-alive idle timeout (ms). Default 60 s, like Kong's keepalive_timeout. */
   keepAliveTimeoutMs?: number;
+  /** Also accept HTTP/2 with prior knowledge (h2c) on this listener (h2c.ts). Default off. */
+  h2c?: boolean;
 }
 
 
 export interface ProxyServer {
   server: http.Server;
   pools: UpstreamPools;
+  /** The handler's HTTP/1.x and HTTP/2 entries, for a TLS listener sharing this one's state (secure-h2-server.ts). */
+  handlers: RequestHandlers;
+  /** HTTP/2 sessions (h2c here, and those of a TLS listener that tracks into it): GOAWAY on close. */
+  h2Sessions: H2Sessions;
+  /**
+   * A TLS listener's server sharing this proxy's handler, pools and HTTP/2 session draining: h2 and
+   * http/1.1 by ALPN, http/1.1 only with `http2: false` (docs/http2-grpc.md#tls). The caller listens and closes it.
+   */
+  secureServer(secureOptions: SecureServerOptions, opts?: { http2?: boolean }): tls.Server;
   listen(addr: ListenAddress): Promise<AddressInfo>;
   /**
    * Shutdown delay: keep accepting, but answer every request (also the next one on a kept-alive
@@ -72,7 +88,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   let keepAliveEnded = false;
   let drained: (() => void) | undefined;
 
-  const handler = createRequestHandler({
+  const handlers = createRequestHandlers({
     store: opts.store,
     keepUnderscoreHeaders: opts.keepUnderscoreHeaders,
     pools,
@@ -90,7 +106,9 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     isDraining: () => draining || keepAliveEnded,
   });
 
-  const server = http.createServer({ keepAliveTimeout: opts.keepAliveTimeoutMs ?? 60_000 }, handler);
+  const server = http.createServer({ keepAliveTimeout: opts.keepAliveTimeoutMs ?? 60_000 }, handlers.http1);
+  const h2Sessions = new H2Sessions();
+  if (opts.h2c === true) enableH2c(server, handlers, h2Sessions, opts.keepAliveTimeoutMs ?? 60_000);
   server.headersTimeout = 60_000;
   server.requestTimeout = 0; // long uploads/downloads are the upstream's business; read timeouts apply upstream
   server.on('clientError', (_err, socket) => {
@@ -104,6 +122,10 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   return {
     server,
     pools,
+    handlers,
+    h2Sessions,
+    secureServer: (secureOptions, o = {}) =>
+      createSecureHttp2ProxyServer(handlers, secureOptions, { http2: o.http2, sessions: h2Sessions, idleMs: opts.keepAliveTimeoutMs ?? 60_000 }),
     listen: (addr) => listenOn(server, addr),
     get inFlight() {
       return inFlight;
@@ -118,6 +140,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
         unsubscribe();
         const stopped = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
+        h2Sessions.closeIdle();
         if (inFlight > 0) {
           const timeoutMs = opts.drainTimeoutMs ?? 10_000;
           await new Promise<void>((resolve) => {
@@ -131,6 +154,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
           if (inFlight > 0) opts.logger?.warn({ inFlight }, 'drain timeout: closing remaining connections');
         }
         server.closeAllConnections();
+        h2Sessions.destroyAll();
         await stopped;
         if (ownPools) await pools.close();
         opts.accessLog?.flush();

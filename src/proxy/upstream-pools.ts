@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import type { Logger } from '../observability/logger.js';
 import type { Upstream, UpstreamTarget } from '../snapshot/types.js';
+import { H2Upstream, type UpstreamDispatcher } from './h2-upstream.js';
 import { tlsConnector, warnUnverified, type UpstreamTlsDefaults } from './upstream-tls.js';
 
 export interface PoolOptions {
@@ -27,12 +28,12 @@ function poolKey(upstream: Upstream, target: UpstreamTarget): string {
  * connections survive reloads. Pools for origins no live snapshot uses are closed by `retain`.
  */
 export class UpstreamPools {
-  readonly #pools = new Map<string, Pool>();
+  readonly #pools = new Map<string, UpstreamDispatcher>();
   /**
    * The pool last used for a snapshot's target (same upstream object, same connect timeout): the
    * per-request lookup then builds and hashes no key string. Entries of closed pools are ignored.
    */
-  readonly #byTarget = new WeakMap<UpstreamTarget, { upstream: Upstream; pool: Pool }>();
+  readonly #byTarget = new WeakMap<UpstreamTarget, { upstream: Upstream; pool: UpstreamDispatcher }>();
   readonly #opts: PoolOptions;
   /** Upstream ids already warned about (unverified TLS), so a warning is logged once per upstream. */
   readonly #warned = new Set<string>();
@@ -41,7 +42,7 @@ export class UpstreamPools {
     this.#opts = opts;
   }
 
-  get(upstream: Upstream, target: UpstreamTarget): Pool {
+  get(upstream: Upstream, target: UpstreamTarget): UpstreamDispatcher {
     const cached = this.#byTarget.get(target);
     if (cached !== undefined && cached.upstream === upstream && !cached.pool.closed && !cached.pool.destroyed) return cached.pool;
     const pool = this.#keyed(upstream, target);
@@ -49,11 +50,21 @@ export class UpstreamPools {
     return pool;
   }
 
-  #keyed(upstream: Upstream, target: UpstreamTarget): Pool {
+  #keyed(upstream: Upstream, target: UpstreamTarget): UpstreamDispatcher {
     const key = poolKey(upstream, target);
     let pool = this.#pools.get(key);
-    if (!pool) {
-      const o = this.#opts;
+    const o = this.#opts;
+    if (!pool && (upstream.protocol === 'grpc' || upstream.protocol === 'grpcs')) {
+      // gRPC needs HTTP/2 to the upstream (trailers, streams both ways): docs/http2-grpc.md#grpc.
+      pool = new H2Upstream({
+        host: target.host,
+        port: target.port,
+        tls: upstream.protocol === 'grpcs',
+        connectTimeoutMs: upstream.connectTimeoutMs,
+        idleTimeoutMs: o.keepAliveTimeoutMs ?? 60_000,
+      });
+      this.#pools.set(key, pool);
+    } else if (!pool) {
       pool = new Pool(target.origin, {
         connections: o.connections ?? null,
         pipelining: 1,

@@ -15,6 +15,7 @@ export function createGatewayProxy(
     keepUnderscoreHeaders: gateway.underscoreHeaders === 'keep',
     drainTimeoutMs: gateway.drainSeconds * 1000,
     poolOptions: { upstreamTlsVerify: gateway.upstreamTlsVerify, logger: deps.logger },
+    h2c: gateway.proxyH2c,
   });
 }
 

@@ -25,6 +25,10 @@ export interface GatewayOptions {
   tokenCacheBytes: number | undefined;
   /** Verify https upstreams whose service leaves tls_verify unset (Kong's default: off). docs/upstream-tls.md. */
   upstreamTlsVerify?: boolean;
+  /** Accept HTTP/2 with prior knowledge (h2c) on the plaintext proxy listener (docs/http2-grpc.md). */
+  proxyH2c: boolean;
+  /** Offer h2 by ALPN on the TLS proxy listener (docs/http2-grpc.md). */
+  proxyHttp2: boolean;
 }
 
 /** What a mode hands the runtime (runtime/gateway.ts). */

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { JwtAlgorithm } from '../model/algorithms.js';
 import type { JwtPluginConfig } from '../model/jwt-config.js';
 import type { Diagnostic, ObjectRef } from '../model/diagnostics.js';
-import type { CredentialSpec, RouteSpec } from '../model/resources.js';
+import type { CredentialSpec, RouteSpec, UpstreamProtocol } from '../model/resources.js';
 
 /** A consumer as the proxy and the admin API see it (ids already derived). */
 export interface Consumer {
@@ -67,7 +67,7 @@ export interface UpstreamTls {
 export interface Upstream {
   /** Stable identity ("service:<id>" or "k8s:<ns>/<svc>:<port>", with "|tls:<hash>" for a Route's own TLS settings). */
   id: string;
-  protocol: 'http' | 'https';
+  protocol: UpstreamProtocol;
   /** Service path joined in front of the request path ("" or "/base"). */
   basePath: string;
   /** Host header sent when preserve_host is false (includes a non-default port). */

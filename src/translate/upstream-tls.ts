@@ -1,3 +1,4 @@
+import type { UpstreamProtocol } from '../model/resources.js';
 import { DEFAULT_VERIFY_DEPTH, type UpstreamTlsSpec } from '../model/upstream-tls.js';
 import type { UpstreamTls } from '../snapshot/types.js';
 import { stableHash } from './stable-hash.js';
@@ -7,7 +8,7 @@ import { stableHash } from './stable-hash.js';
  * none, so their pools and hot path are untouched). The hash covers the PEM material itself: a
  * rotated Secret or kong.yml certificate gives a new pool for new connections (docs/upstream-tls.md).
  */
-export function upstreamTls(spec: UpstreamTlsSpec | undefined, protocol: 'http' | 'https'): UpstreamTls | undefined {
+export function upstreamTls(spec: UpstreamTlsSpec | undefined, protocol: UpstreamProtocol): UpstreamTls | undefined {
   if (spec === undefined || protocol !== 'https') return undefined;
   const tls: UpstreamTls = {
     verify: spec.verify,

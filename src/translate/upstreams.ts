@@ -1,8 +1,8 @@
-import type { BackendSpec, RouteSpec } from '../model/resources.js';
+import type { BackendSpec, RouteSpec, UpstreamProtocol } from '../model/resources.js';
 import type { Upstream, UpstreamTarget } from '../snapshot/types.js';
 import { upstreamTls } from './upstream-tls.js';
 
-const DEFAULT_PORT = { http: 80, https: 443 } as const;
+const DEFAULT_PORT = { http: 80, https: 443, grpc: 80, grpcs: 443 } as const;
 
 /**
  * One Upstream per backend, shared by every route that points at it, so round-robin state and
@@ -62,7 +62,8 @@ function buildUpstream(id: string, route: RouteSpec): Upstream {
   };
 }
 
-function target(protocol: 'http' | 'https', host: string, port: number): UpstreamTarget {
+/** grpc/grpcs origins keep their scheme, so an h2 session pool never shares a key with an undici Pool. */
+function target(protocol: UpstreamProtocol, host: string, port: number): UpstreamTarget {
   return { host, port, origin: `${protocol}://${hostForUrl(host)}:${port}` };
 }
 

@@ -204,6 +204,8 @@ describe('Deployment', () => {
     ['adminExposeSecrets=true', ['--admin-expose-secrets']],
     ['underscoreHeaders=keep', ['--underscore-headers', 'keep']],
     ['upstreamTlsVerify=true', ['--upstream-tls-verify', 'on']],
+    ['http2.h2c=true', ['--proxy-h2c', 'on']],
+    ['http2.tls=false', ['--proxy-http2', 'off']],
     ['leaderElection.leaseName=edge-leader', ['--lease-name', 'edge-leader']],
     ['extraArgs={--foo,bar}', ['--foo', 'bar']],
     [
@@ -322,6 +324,7 @@ describe('values.schema.json', () => {
     ['watchNamespace not a DNS label', ['--set', 'watchNamespace=Demo_NS'], /watchNamespace/],
     ['port out of range', ['--set', 'service.port=70000'], /service\/port/],
     ['unknown underscoreHeaders mode', ['--set', 'underscoreHeaders=on'], /underscoreHeaders/],
+    ['http2.h2c not a boolean', ['--set-string', 'http2.h2c=yes'], /http2\/h2c/],
   ])('rejects %s', (_name, args, message) => {
     const r = helm(['template', 'portcullis', chartDir, ...LOCAL_IMAGE_SET, ...args]);
     expect(r.code).not.toBe(0);

@@ -1,3 +1,4 @@
+import type { UpstreamProtocol } from '../../model/resources.js';
 import { isUuid } from '../../model/ids.js';
 import { isMapping, type Fields } from './fields.js';
 
@@ -17,12 +18,13 @@ export const SERVICE_TLS_FIELDS = ['tls_verify', 'tls_verify_depth', 'ca_certifi
  * Kong's service TLS fields (docs/upstream-tls.md): null means unset; all four must be null unless
  * the protocol is https (Kong's entity checks, same message). undefined when none is set.
  */
-export function readServiceTls(f: Fields, protocol: 'http' | 'https' | undefined): ServiceTlsFields | undefined {
+export function readServiceTls(f: Fields, protocol: UpstreamProtocol | undefined): ServiceTlsFields | undefined {
   const set = SERVICE_TLS_FIELDS.filter((k) => f.has(k));
   if (set.length === 0) return undefined;
   if (protocol !== 'https') {
     // Unknown protocol (a broken url): the url's own diagnostic says enough.
-    if (protocol === 'http') for (const k of set) f.fail(k, 'value must be null');
+    // grpcs upstreams verify against the system CAs only for now (docs/http2-grpc.md).
+    if (protocol !== undefined) for (const k of set) f.fail(k, 'value must be null');
     return undefined;
   }
   const out: ServiceTlsFields = { caIds: [] };

@@ -6,7 +6,12 @@ import type { Reporter } from './report.js';
 import { readServiceTls, SERVICE_TLS_FIELDS, type ServiceTlsFields } from './service-tls.js';
 
 const MAX_TIMEOUT = 2 ** 31 - 2;
-const DEFAULT_PORT = { http: 80, https: 443 } as const;
+const DEFAULT_PORT = { http: 80, https: 443, grpc: 80, grpcs: 443 } as const;
+/** Kong's service protocols this gateway proxies: HTTP/1.1, or HTTP/2 for grpc/grpcs (docs/http2-grpc.md#grpc). */
+const PROTOCOLS = new Set(['http', 'https', 'grpc', 'grpcs']);
+const isProtocol = (p: string): p is keyof typeof DEFAULT_PORT => PROTOCOLS.has(p);
+/** Kong: a grpc/grpcs service has no path ("value must be null"); gRPC paths are /package.Service/Method. */
+const NO_PATH_FOR_GRPC = "value must be null when 'protocol' is grpc or grpcs";
 
 const SERVICE_FIELDS = new Set(['id', 'name', 'url', 'protocol', 'host', 'port', 'path', 'retries', 'connect_timeout', 'read_timeout', 'write_timeout', 'tags', 'enabled', 'routes', 'plugins', ...SERVICE_TLS_FIELDS]);
 /** Metadata. */
@@ -91,7 +96,7 @@ function readBackend(f: Fields): BackendSpec | undefined {
     const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/.exec(url);
     if (!m) return f.fail('url', 'missing host in url'), undefined;
     const scheme = m[1]!.toLowerCase();
-    if (scheme !== 'http' && scheme !== 'https') return f.fail('url', `unsupported protocol '${scheme}' (expected http or https)`), undefined;
+    if (!isProtocol(scheme)) return f.fail('url', `unsupported protocol '${scheme}' (expected http, https, grpc or grpcs)`), undefined;
     if (m[2]!.includes('@')) return f.fail('url', 'url must not contain user information'), undefined;
     if (m[4] !== undefined || m[5] !== undefined) return f.fail('url', 'url must not contain a query or fragment'), undefined;
     let parsed: URL;
@@ -104,6 +109,7 @@ function readBackend(f: Fields): BackendSpec | undefined {
     const port = parsed.port === '' ? DEFAULT_PORT[scheme] : Number(parsed.port);
     if (port < 1) return f.fail('url', 'invalid port in url'), undefined;
     const path = m[3] ?? '';
+    if (path !== '' && (scheme === 'grpc' || scheme === 'grpcs')) return f.fail('url', NO_PATH_FOR_GRPC), undefined;
     return { kind: 'url', protocol: scheme, host: stripBrackets(parsed.hostname), port, path };
   }
   const protocol = f.string('protocol') ?? 'http';
@@ -112,7 +118,7 @@ function readBackend(f: Fields): BackendSpec | undefined {
     if (!f.has('host')) f.fail(undefined, "one of 'url' or 'host' is required", 'MissingField');
     return undefined;
   }
-  if (protocol !== 'http' && protocol !== 'https') return f.fail('protocol', `unsupported protocol '${protocol}' (expected http or https)`), undefined;
+  if (!isProtocol(protocol)) return f.fail('protocol', `unsupported protocol '${protocol}' (expected http, https, grpc or grpcs)`), undefined;
   const hostOk = (() => {
     try {
       return new URL(`http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}`).hostname !== '';
@@ -123,6 +129,7 @@ function readBackend(f: Fields): BackendSpec | undefined {
   if (!hostOk || /[/?#@\s]/.test(host)) return f.fail('host', 'invalid hostname'), undefined;
   const port = f.int('port', DEFAULT_PORT[protocol], 1, 65535);
   const path = f.string('path') ?? '';
+  if (path !== '' && (protocol === 'grpc' || protocol === 'grpcs')) return f.fail('path', NO_PATH_FOR_GRPC), undefined;
   if (path !== '' && !path.startsWith('/')) return f.fail('path', "should start with: /"), undefined;
   if (/[?#]/.test(path)) return f.fail('path', 'must not contain a query or fragment'), undefined;
   return { kind: 'url', protocol, host: stripBrackets(host.toLowerCase()), port, path };

@@ -1,7 +1,7 @@
 import { jwtCredentialSpecSchema, kongConsumerSpecSchema, routeSpecSchema, type RouteCrdSpec } from '../../model/crds.js';
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostics.js';
 import type { HostPolicy } from '../../model/host-policy.js';
-import type { BackendSpec, ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec, ServiceInfo } from '../../model/resources.js';
+import type { BackendSpec, ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec, ServiceInfo, UpstreamProtocol } from '../../model/resources.js';
 import { resolveBackendTls } from './backend-tls.js';
 import { resolveServiceEndpoints } from './endpoints.js';
 import { kubeId } from './ids.js';
@@ -206,8 +206,11 @@ function toBackend(
   }
   const sp = resolved.servicePort;
   const portNumber = sp?.port ?? (typeof svc.port === 'number' ? svc.port : undefined);
+  const portProtocol = svc.protocol ?? protocolOfPort(sp);
   // A tls section makes the Service port TLS whatever it is called.
-  const https = spec.backend.tls !== undefined || sp?.appProtocol === 'https' || sp?.name === 'https';
+  const protocol: UpstreamProtocol =
+    spec.backend.tls === undefined ? portProtocol : portProtocol === 'grpc' || portProtocol === 'grpcs' ? 'grpcs' : 'https';
+  const tls = protocol === 'https' || protocol === 'grpcs';
   return {
     backend: {
       kind: 'service',
@@ -215,8 +218,8 @@ function toBackend(
       port: svc.port,
       endpoints: resolved.endpoints,
       // As for URL backends, the port is left out when it is the scheme's default (RFC 9110 §7.2).
-      hostHeader: `${svc.name}.${ns}.svc${portNumber === undefined || portNumber === (https ? 443 : 80) ? '' : `:${portNumber}`}`,
-      protocol: https ? 'https' : 'http',
+      hostHeader: `${svc.name}.${ns}.svc${portNumber === undefined || portNumber === (tls ? 443 : 80) ? '' : `:${portNumber}`}`,
+      protocol,
     },
     service: {
       id: kubeId('service', ns, svc.name, String(svc.port)),
@@ -227,20 +230,35 @@ function toBackend(
   };
 }
 
-/** The schema's pattern already admits only http(s)://host[:port][/path]. */
-function parseBackendUrl(raw: string): { protocol: 'http' | 'https'; host: string; port: number; path: string } | undefined {
+/**
+ * A Service port's protocol when the Route does not say (docs/http2-grpc.md#controller-mode):
+ * Gateway API's appProtocol kubernetes.io/h2c and the plain grpc/grpcs values mean HTTP/2;
+ * https (or a port named https) means TLS.
+ */
+function protocolOfPort(sp: { name?: string; appProtocol?: string } | undefined): UpstreamProtocol {
+  const ap = sp?.appProtocol;
+  if (ap === 'kubernetes.io/h2c' || ap === 'grpc') return 'grpc';
+  if (ap === 'grpcs') return 'grpcs';
+  return ap === 'https' || sp?.name === 'https' ? 'https' : 'http';
+}
+
+/** The schema's pattern already admits only http(s)://host[:port][/path] and grpc(s)://host[:port]. */
+function parseBackendUrl(raw: string): { protocol: UpstreamProtocol; host: string; port: number; path: string } | undefined {
   let u: URL;
   try {
-    u = new URL(raw);
+    // WHATWG URL parses a non-special scheme's host too, but as opaque: read it as http(s).
+    u = new URL(raw.replace(/^grpc(s?):/i, 'http$1:'));
   } catch {
     return undefined;
   }
-  const protocol = u.protocol === 'https:' ? 'https' : 'http';
-  const rawPath = /^https?:\/\/[^/?#]+(\/[^?#]*)?$/i.exec(raw)?.[1] ?? '';
+  const scheme = /^([a-z]+):/i.exec(raw)![1]!.toLowerCase();
+  const protocol: UpstreamProtocol = scheme === 'https' || scheme === 'grpc' || scheme === 'grpcs' ? scheme : 'http';
+  const tls = protocol === 'https' || protocol === 'grpcs';
+  const rawPath = /^[a-z]+:\/\/[^/?#]+(\/[^?#]*)?$/i.exec(raw)?.[1] ?? '';
   return {
     protocol,
     host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: u.port === '' ? (protocol === 'https' ? 443 : 80) : Number(u.port),
-    path: rawPath === '' ? '' : u.pathname,
+    port: u.port === '' ? (tls ? 443 : 80) : Number(u.port),
+    path: rawPath === '' || rawPath === '/' && (protocol === 'grpc' || protocol === 'grpcs') ? '' : u.pathname,
   };
 }
