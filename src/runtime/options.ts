@@ -23,7 +23,7 @@ export interface GatewayOptions {
   underscoreHeaders: 'drop' | 'keep';
   /** Heap bytes the pod's verified-token caches may hold together; undefined = derived from the heap limit. */
   tokenCacheBytes: number | undefined;
-  /** Verify https upstreams whose service leaves tls_verify unset (Kong's default: off). docs/upstream-tls.md. */
+  /** Verify https upstreams whose service leaves tls_verify unset (default on; Kong's: off). docs/upstream-tls.md. */
   upstreamTlsVerify?: boolean;
 }
 

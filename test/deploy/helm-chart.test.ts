@@ -203,7 +203,7 @@ describe('Deployment', () => {
   it.each([
     ['adminExposeSecrets=true', ['--admin-expose-secrets']],
     ['underscoreHeaders=keep', ['--underscore-headers', 'keep']],
-    ['upstreamTlsVerify=true', ['--upstream-tls-verify', 'on']],
+    ['upstreamTlsVerify=false', ['--upstream-tls-verify', 'off']],
     ['leaderElection.leaseName=edge-leader', ['--lease-name', 'edge-leader']],
     ['extraArgs={--foo,bar}', ['--foo', 'bar']],
     [
