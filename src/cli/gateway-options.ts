@@ -17,8 +17,8 @@ export const GATEWAY_FLAGS = {
   workers: { type: 'string', env: 'PORTCULLIS_WORKERS', default: '0' },
   'underscore-headers': { type: 'string', env: 'PORTCULLIS_UNDERSCORE_HEADERS', default: 'drop' },
   'token-cache-bytes': { type: 'string', env: 'PORTCULLIS_TOKEN_CACHE_BYTES', default: 'auto' },
-  // off, as Kong (docs/upstream-tls.md#the-default).
-  'upstream-tls-verify': { type: 'string', env: 'PORTCULLIS_UPSTREAM_TLS_VERIFY', default: 'off' },
+  // on, unlike Kong: secure by default, as before upstream TLS settings existed (docs/upstream-tls.md#the-default).
+  'upstream-tls-verify': { type: 'string', env: 'PORTCULLIS_UPSTREAM_TLS_VERIFY', default: 'on' },
   // docs/http2-grpc.md: h2c (prior knowledge) on the plaintext listener; h2 via ALPN on the TLS one.
   'proxy-h2c': { type: 'string', env: 'PORTCULLIS_PROXY_H2C', default: 'off' },
   'proxy-http2': { type: 'string', env: 'PORTCULLIS_PROXY_HTTP2', default: 'on' },

@@ -25,9 +25,9 @@ const LISTENER_OPTIONS = `Listener options (standalone and controller; flag, the
   --token-cache-bytes N|auto  PORTCULLIS_TOKEN_CACHE_BYTES  auto (heap bytes of verified tokens cached by
                                                         the whole pod, split evenly across the workers;
                                                         auto = 1/8 of the V8 heap limit, 1-64 MiB; 0 = off)
-  --upstream-tls-verify on|off  PORTCULLIS_UPSTREAM_TLS_VERIFY  off (as Kong: verify https upstreams' certificates
-                                                        only when the service's tls_verify / the Route's
-                                                        backend.tls asks; on: verify every https upstream)
+  --upstream-tls-verify on|off  PORTCULLIS_UPSTREAM_TLS_VERIFY  on (verify every https upstream's certificate
+                                                        unless its service says tls_verify: false / its Route
+                                                        backend.tls.verify: false; off: as Kong, only where asked)
   --proxy-h2c on|off          PORTCULLIS_PROXY_H2C      off (on: the plaintext proxy listener also takes
                                                         HTTP/2 with prior knowledge, e.g. gRPC clients)
   --proxy-http2 on|off        PORTCULLIS_PROXY_HTTP2    on (the TLS proxy listener offers h2 by ALPN)

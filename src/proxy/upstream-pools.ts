@@ -8,7 +8,7 @@ export interface PoolOptions {
   /** Idle keep-alive sockets per origin (undici `connections` caps concurrent sockets; null = unbounded). */
   connections?: number | null;
   keepAliveTimeoutMs?: number;
-  /** Verify https upstreams whose service leaves it unset (--upstream-tls-verify; Kong: off). */
+  /** Verify https upstreams whose service leaves it unset (--upstream-tls-verify; default on, Kong: off). */
   upstreamTlsVerify?: boolean;
   /** Upstream TLS warnings (unverified upstreams, failed handshakes). */
   logger?: Logger;
@@ -78,7 +78,7 @@ export class UpstreamPools {
 
   #tls(upstream: Upstream): ReturnType<typeof tlsConnector> {
     const o = this.#opts;
-    const defaults: UpstreamTlsDefaults = { verify: o.upstreamTlsVerify ?? false, ...(o.logger ? { logger: o.logger } : {}) };
+    const defaults: UpstreamTlsDefaults = { verify: o.upstreamTlsVerify ?? true, ...(o.logger ? { logger: o.logger } : {}) };
     if (!this.#warned.has(upstream.id)) {
       this.#warned.add(upstream.id);
       warnUnverified(upstream, defaults);

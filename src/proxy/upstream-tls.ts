@@ -7,19 +7,29 @@ import type { Upstream, UpstreamTls } from '../snapshot/types.js';
 
 /** Process-wide upstream TLS settings (docs/upstream-tls.md). */
 export interface UpstreamTlsDefaults {
-  /** Verify when a service leaves tls_verify unset (Kong's proxy_ssl_verify; off by default). */
+  /** Verify when a service leaves tls_verify unset (--upstream-tls-verify: on by default; Kong's is off). */
   verify: boolean;
   logger?: Logger;
 }
 
-/** The one warning for an https upstream nobody asked to verify (logged once per upstream). */
+/**
+ * The one warning for an https upstream whose certificate is not verified, by its service's
+ * tls_verify / Route's backend.tls.verify: false or by --upstream-tls-verify off (logged once per upstream).
+ */
 export function warnUnverified(upstream: Upstream, defaults: UpstreamTlsDefaults): void {
-  if (defaults.verify || upstream.tls?.verify !== undefined) return;
+  const own = upstream.tls?.verify;
+  if (own ?? defaults.verify) return;
   defaults.logger?.warn(
     { service: upstream.service, upstream: upstream.id },
-    'upstream TLS certificate not verified (Kong default): set tls_verify (kong.yml) or backend.tls (Route), or start with --upstream-tls-verify=on',
+    own === false
+      ? 'upstream TLS certificate not verified: the service sets tls_verify: false (kong.yml) or the Route backend.tls.verify: false'
+      : 'upstream TLS certificate not verified: started with --upstream-tls-verify off (Kong\'s default)',
   );
 }
+
+/** What to do about a certificate the gateway refused (docs/upstream-tls.md#the-default). */
+export const VERIFY_FAILURE_HINT =
+  "set tls_verify: false on the service, give it ca_certificates, or start with --upstream-tls-verify off (Kong's default)";
 
 /** How often one pool logs the same TLS failure (a broken upstream fails on every connection). */
 const LOG_EVERY_MS = 10_000;
@@ -55,7 +65,8 @@ export function tlsConnector(upstream: Upstream, timeoutMs: number, defaults: Up
     const now = Date.now();
     if (now - (lastLogged.get(reason) ?? -Infinity) < LOG_EVERY_MS) return;
     lastLogged.set(reason, now);
-    log.warn({ service: upstream.service, upstream: upstream.id, reason, message: err.message }, 'upstream TLS handshake failed');
+    const hint = verify && TLS_VERIFY_CODES.has(reason) ? { hint: VERIFY_FAILURE_HINT } : {};
+    log.warn({ service: upstream.service, upstream: upstream.id, reason, message: err.message, ...hint }, 'upstream TLS handshake failed');
   };
   // An IP address is never sent as SNI (RFC 6066); it is still the name verified above.
   const serverName = t?.serverName === undefined ? undefined : isIP(t.serverName) ? '' : t.serverName;

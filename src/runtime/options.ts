@@ -23,7 +23,7 @@ export interface GatewayOptions {
   underscoreHeaders: 'drop' | 'keep';
   /** Heap bytes the pod's verified-token caches may hold together; undefined = derived from the heap limit. */
   tokenCacheBytes: number | undefined;
-  /** Verify https upstreams whose service leaves tls_verify unset (Kong's default: off). docs/upstream-tls.md. */
+  /** Verify https upstreams whose service leaves tls_verify unset (default on; Kong's: off). docs/upstream-tls.md. */
   upstreamTlsVerify?: boolean;
   /** Accept HTTP/2 with prior knowledge (h2c) on the plaintext proxy listener (docs/http2-grpc.md). */
   proxyH2c: boolean;

@@ -203,7 +203,7 @@ describe('Deployment', () => {
   it.each([
     ['adminExposeSecrets=true', ['--admin-expose-secrets']],
     ['underscoreHeaders=keep', ['--underscore-headers', 'keep']],
-    ['upstreamTlsVerify=true', ['--upstream-tls-verify', 'on']],
+    ['upstreamTlsVerify=false', ['--upstream-tls-verify', 'off']],
     ['http2.h2c=true', ['--proxy-h2c', 'on']],
     ['http2.tls=false', ['--proxy-http2', 'off']],
     ['leaderElection.leaseName=edge-leader', ['--lease-name', 'edge-leader']],

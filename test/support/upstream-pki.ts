@@ -56,6 +56,16 @@ export class TestPki {
     return this.read(name);
   }
 
+  /** A self-signed server certificate (no CA): what a quick internal service often runs with. */
+  async selfSigned(name: string, sans: string[]): Promise<Pem> {
+    await this.openssl([
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`,
+      '-days', '2', '-subj', `/CN=${name}`, '-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'extendedKeyUsage=serverAuth',
+      '-addext', `subjectAltName=${sans.join(',')}`,
+    ]);
+    return this.read(name);
+  }
+
   /**
    * A certificate signed by `issuer` (a name given to root() or issue()): an intermediate CA with
    * `ca`, else a leaf with the SANs (serverAuth, or clientAuth with `client`). `expired`: valid in 2020 only.

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createProxyServer, type ProxyServer } from '../../../src/proxy/server.js';
+import { VERIFY_FAILURE_HINT } from '../../../src/proxy/upstream-tls.js';
 import { SnapshotStore } from '../../../src/snapshot/store.js';
 import type { Snapshot } from '../../../src/snapshot/types.js';
 import { LineCapture } from '../../support/gateway.js';
@@ -13,7 +14,7 @@ import { TestPki, type Pem } from '../../support/upstream-pki.js';
  * TLS to upstreams (docs/upstream-tls.md) through the production parser, translator and proxy,
  * against real node:https upstreams with certificates minted for the test: Kong's tls_verify,
  * tls_verify_depth, ca_certificates and client_certificate in kong.yml, a Route CR's backend.tls
- * with Secrets, the process default, SNI, and rotation.
+ * with Secrets, the process default (verify; --upstream-tls-verify off is Kong's), SNI, and rotation.
  */
 
 const ROOT_ID = '0b7c8f5e-1d2a-4c3b-9e8f-000000000001';
@@ -145,12 +146,18 @@ afterAll(async () => {
 });
 
 describe('kong.yml services', () => {
-  it('does not verify unless asked, as Kong (proxy_ssl_verify off), and warns once per upstream', async () => {
-    expect((await get('/unverified')).status).toBe(200);
-    expect((await get('/unverified')).status).toBe(200);
+  it('verifies by default, unlike Kong: an unknown CA is 502 with a hint on how to opt out; tls_verify: false is 200 with one warning', async () => {
+    const res = await get('/unverified');
+    expect(res.status).toBe(502);
+    expect(JSON.parse(res.body)).toMatchObject({ message: 'An invalid response was received from the upstream server' });
+    const failure = logs.json().find((l) => l.msg === 'upstream TLS handshake failed' && l.service === 'unverified');
+    expect(failure).toMatchObject({ reason: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', hint: VERIFY_FAILURE_HINT });
+    expect(VERIFY_FAILURE_HINT).toBe("set tls_verify: false on the service, give it ca_certificates, or start with --upstream-tls-verify off (Kong's default)");
+    expect((await get('/explicit-off')).status).toBe(200);
     expect((await get('/explicit-off')).status).toBe(200);
     const warnings = logs.json().filter((l) => String(l.msg).startsWith('upstream TLS certificate not verified'));
-    expect(warnings.map((l) => l.service)).toEqual(['unverified']);
+    expect(warnings.map((l) => l.service)).toEqual(['explicit-off']);
+    expect(warnings[0]!.msg).toContain('tls_verify: false');
   });
 
   it('verifies against the ca_certificates: the right CA passes, another CA or the system roots alone do not', async () => {
@@ -254,17 +261,25 @@ describe('rotation and the process default', () => {
     expect((await get('/good')).status).toBe(200);
   });
 
-  it('--upstream-tls-verify on verifies services that leave tls_verify unset, not those that say false', async () => {
-    const strict = createProxyServer({ store, poolOptions: { upstreamTlsVerify: true } });
-    const strictPort = (await strict.listen({ host: '127.0.0.1', port: 0 })).port;
+  it("--upstream-tls-verify off is Kong's: services that leave tls_verify unset are not verified (one warning each), tls_verify: true still is", async () => {
+    const lax = new LineCapture();
+    const kong = createProxyServer({ store, poolOptions: { upstreamTlsVerify: false, logger: createLogger({ level: 'info', destination: lax }) } });
+    const laxPort = (await kong.listen({ host: '127.0.0.1', port: 0 })).port;
     const status = (path: string) =>
-      new Promise<number>((resolve, reject) => http.get({ host: '127.0.0.1', port: strictPort, path }, (r) => (r.resume(), resolve(r.statusCode!))).on('error', reject));
+      new Promise<number>((resolve, reject) => http.get({ host: '127.0.0.1', port: laxPort, path }, (r) => (r.resume(), resolve(r.statusCode!))).on('error', reject));
     try {
-      expect(await status('/unverified')).toBe(502);
+      expect(await status('/unverified')).toBe(200);
+      expect(await status('/unverified')).toBe(200);
       expect(await status('/explicit-off')).toBe(200);
       expect(await status('/good')).toBe(200);
+      expect(await status('/unknown-ca')).toBe(502);
+      const warnings = lax.json().filter((l) => String(l.msg).startsWith('upstream TLS certificate not verified'));
+      expect(warnings.map((l) => l.service)).toEqual(['unverified', 'explicit-off']);
+      expect(warnings[0]!.msg).toContain('--upstream-tls-verify off');
+      // A service that asks for verification is verified whatever the flag, and its failure carries the hint.
+      expect(lax.json().find((l) => l.service === 'unknown-ca')).toMatchObject({ msg: 'upstream TLS handshake failed', reason: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', hint: VERIFY_FAILURE_HINT });
     } finally {
-      await strict.close();
+      await kong.close();
     }
   });
 });

@@ -4,15 +4,18 @@ import { startTlsUpstream, type TlsUpstream } from '../../support/tls-upstream.j
 import { TestPki } from '../../support/upstream-pki.js';
 
 /**
- * The real CLI with an https upstream whose certificate no system CA signed (docs/upstream-tls.md):
- * Kong's default (no verification) with one warning naming the service, and --upstream-tls-verify
- * on (flag and env var, also in proxy workers) refusing it with 502 and a log line with the reason.
+ * The real CLI with a self-signed https upstream (docs/upstream-tls.md#the-default): verified by
+ * default, so 502 and a log line with the reason and how to opt out; `tls_verify: false` opts one
+ * service out; --upstream-tls-verify off (flag, or env var in proxy workers) is Kong's behaviour,
+ * with one not-verified warning per upstream.
  */
 let pki: TestPki;
 let up: TlsUpstream;
 let byDefault: StandaloneGateway;
-let byFlag: StandaloneGateway;
-let byEnvInWorkers: StandaloneGateway;
+let flagOff: StandaloneGateway;
+let envOffInWorkers: StandaloneGateway;
+
+const HINT = "set tls_verify: false on the service, give it ca_certificates, or start with --upstream-tls-verify off (Kong's default)";
 
 const config = () => ({
   services: [
@@ -23,40 +26,49 @@ const config = () => ({
 
 beforeAll(async () => {
   pki = await TestPki.create();
-  await pki.root('internal-ca');
-  up = await startTlsUpstream(await pki.issue('upstream', 'internal-ca', { sans: ['DNS:localhost'] }));
-  [byDefault, byFlag, byEnvInWorkers] = await Promise.all([
+  up = await startTlsUpstream(await pki.selfSigned('upstream', ['DNS:localhost']));
+  [byDefault, flagOff, envOffInWorkers] = await Promise.all([
     startStandalone(config()),
-    startStandalone(config(), { args: ['--upstream-tls-verify', 'on'] }),
-    startStandalone(config(), { args: ['--workers', '1'], env: { PORTCULLIS_UPSTREAM_TLS_VERIFY: 'on' } }),
+    startStandalone(config(), { args: ['--upstream-tls-verify', 'off'] }),
+    startStandalone(config(), { args: ['--workers', '1'], env: { PORTCULLIS_UPSTREAM_TLS_VERIFY: 'off' } }),
   ]);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([byDefault, byFlag, byEnvInWorkers].map((g) => g?.close()));
+  await Promise.all([byDefault, flagOff, envOffInWorkers].map((g) => g?.close()));
   await up?.close();
   await pki?.remove();
 });
 
 const logLines = (g: StandaloneGateway) =>
   g.stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+const notVerified = (g: StandaloneGateway) => logLines(g).filter((l) => String(l.msg).startsWith('upstream TLS certificate not verified'));
 
 describe('--upstream-tls-verify', () => {
-  it('off by default, as Kong: the self-signed upstream answers, and one warning names the service', async () => {
-    expect((await fetch(`${byDefault.proxy}/api`)).status).toBe(200);
-    expect((await fetch(`${byDefault.proxy}/api`)).status).toBe(200);
-    const warnings = logLines(byDefault).filter((l) => String(l.msg).startsWith('upstream TLS certificate not verified'));
-    expect(warnings.map((l) => l.service)).toEqual(['internal-api']);
+  it("on by default: the self-signed upstream is Kong's 502, and the log names the service, the reason and how to opt out", async () => {
+    const res = await fetch(`${byDefault.proxy}/api`);
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ message: 'An invalid response was received from the upstream server' });
+    await expect.poll(() => logLines(byDefault).find((l) => l.msg === 'upstream TLS handshake failed')).toMatchObject({
+      service: 'internal-api', reason: 'DEPTH_ZERO_SELF_SIGNED_CERT', hint: HINT,
+    });
+    expect(byDefault.output()).not.toContain('BEGIN');
   });
 
-  it('on (flag, or env var in proxy workers): 502 with a log line naming the service and the reason; tls_verify: false still wins', async () => {
-    for (const gw of [byFlag, byEnvInWorkers]) {
-      const res = await fetch(`${gw.proxy}/api`);
-      expect(res.status).toBe(502);
-      expect(await res.json()).toMatchObject({ message: 'An invalid response was received from the upstream server' });
+  it('on by default, tls_verify: false opts one service out: 200, with one not-verified warning naming it', async () => {
+    expect((await fetch(`${byDefault.proxy}/out`)).status).toBe(200);
+    expect((await fetch(`${byDefault.proxy}/out`)).status).toBe(200);
+    expect(notVerified(byDefault).map((l) => l.service)).toEqual(['opted-out']);
+  });
+
+  it("off (flag, or env var in proxy workers) is Kong's behaviour: 200, and one not-verified warning per upstream", async () => {
+    for (const gw of [flagOff, envOffInWorkers]) {
+      expect((await fetch(`${gw.proxy}/api`)).status).toBe(200);
+      expect((await fetch(`${gw.proxy}/api`)).status).toBe(200);
       expect((await fetch(`${gw.proxy}/out`)).status).toBe(200);
-      await expect.poll(() => logLines(gw).find((l) => l.msg === 'upstream TLS handshake failed')).toMatchObject({ service: 'internal-api', reason: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
-      expect(gw.output()).not.toContain('BEGIN');
+      await expect.poll(() => notVerified(gw).map((l) => l.service).sort()).toEqual(['internal-api', 'opted-out']);
+      expect(notVerified(gw).find((l) => l.service === 'internal-api')!.msg).toContain('--upstream-tls-verify off');
+      expect(logLines(gw).filter((l) => l.msg === 'upstream TLS handshake failed')).toEqual([]);
     }
   });
 
