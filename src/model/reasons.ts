@@ -119,6 +119,28 @@ export const REASONS = {
   InvalidKey: { condition: 'Programmed', severities: ['error'], by: ['plugins/jwt', 'sources/declarative'], message: '<what is wrong with the key> (e.g. the PEM public key could not be parsed)' },
   MissingSecret: { condition: 'Programmed', severities: ['error'], by: ['plugins/jwt'], message: 'a secret | a PEM public key is required for <algorithm>' },
 
+  // TLS certificates (docs/tls.md): like key material, they may come from a Secret, so a problem is a reference problem.
+  InvalidCertificate: {
+    condition: 'Programmed',
+    severities: ['error'],
+    by: ['translate'],
+    message: 'the certificate | the private key could not be parsed (PEM expected); this certificate is not served',
+  },
+  CertificateKeyMismatch: { condition: 'Programmed', severities: ['error'], by: ['translate'], message: 'the private key does not match the certificate; this certificate is not served' },
+  CertificateExpired: {
+    condition: 'none',
+    severities: ['warning'],
+    by: ['translate'],
+    message: 'the certificate expired at | is not valid before <time>; served anyway, as Kong does',
+  },
+  CertificateNotFound: { condition: 'Programmed', severities: ['error'], by: ['sources/declarative'], message: "invalid reference 'certificate: <ref>' (no such entry in 'certificates')" },
+  DuplicateSni: {
+    condition: 'Programmed',
+    severities: ['error'],
+    by: ['translate'],
+    message: "SNI '<name>' is already served by <object>, which keeps it[ (the older Route wins: …)]",
+  },
+
   // Conflicts: both sides are valid on their own, so they stay Accepted.
   DuplicateName: { condition: 'Programmed', severities: ['error'], by: ['sources/declarative'], message: "duplicate <kind>: <name | id> '<value>' is already used by <path>" },
   DuplicateConsumer: {

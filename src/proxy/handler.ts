@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { CompiledRoute, Consumer, MatchInput, Upstream, UpstreamTarget } from '../snapshot/types.js';
 import type { AccessLog } from '../observability/logger.js';
@@ -12,6 +13,7 @@ import { ReadDeadlines } from './read-deadlines.js';
 import { hostWithoutPort } from './host-header.js';
 import { requestIdFrom } from './request-id.js';
 import { classifyUpstreamError } from './upstream-errors.js';
+import { sendHttpsRequired } from './https-redirect.js';
 
 export interface HandlerDeps {
   store: SnapshotStore;
@@ -64,6 +66,8 @@ class Exchange implements MatchInput, RelayContext {
   tries = 0;
   /** Captured at the start (the socket may be gone by 'close'); only when the access log is on. */
   clientIp: string | undefined = undefined;
+  /** Came over the TLS listener (MatchInput.tls; X-Forwarded-Proto https). */
+  tls = false;
 
   constructor(
     readonly h: Handler,
@@ -135,6 +139,7 @@ class Handler {
       q === -1 ? url : url.slice(0, q), q === -1 ? '' : url.slice(q + 1), accept);
     res.on('close', x.onClose);
     if (this.logEnabled) x.clientIp = req.socket.remoteAddress;
+    x.tls = (req.socket as TLSSocket).encrypted === true;
 
     const snap = this.store.current();
     if (!snap) return sendError(res, 503, ERR.noConfig, requestId, accept);
@@ -147,6 +152,8 @@ class Handler {
     if (!match) return sendError(res, 404, ERR.noRoute, requestId, accept);
     const route = match.route;
     x.route = route;
+    // https-only route over plaintext: Kong's 426 or redirect, before any plugin (docs/tls.md#protocols).
+    if (route.httpsRedirect !== undefined && !x.tls) return sendHttpsRequired(res, route.httpsRedirect, x.host, url, requestId);
     // Fail closed: a route whose auth could not be built never proxies.
     if (route.pluginError !== undefined) return sendError(res, 500, ERR.unexpected, requestId, accept);
 
@@ -182,8 +189,8 @@ class Handler {
       const spec = route.spec;
       upHeaders = buildUpstreamHeaders(req.rawHeaders, {
         clientIp: req.socket.remoteAddress ?? '',
-        // TLS terminates in front of the proxy listener, if at all.
-        proto: 'http',
+        // Our own TLS listener; a TLS-terminating hop in front is the trusted-proxies setting's business.
+        proto: x.tls ? 'https' : 'http',
         host: x.host,
         port: req.socket.localPort ?? 0,
         rawPath: x.rawPath,

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { AccessLog, Logger } from '../observability/logger.js';
@@ -7,6 +8,7 @@ import { createRequestHandler } from './handler.js';
 import type { ListenAddress } from '../model/listen-address.js';
 import { UpstreamPools, type PoolOptions } from './upstream-pools.js';
 import { retainTickObjectShape } from './tick-object-shape.js';
+import { createTlsProxyServer } from './tls-server.js';
 
 // At module load, i.e. before the first configuration is parsed (see tick-object-shape.ts).
 retainTickObjectShape();
@@ -34,13 +36,18 @@ export interface ProxyServerOptions {
   latencyHeaders?: boolean;
   /** Client keep-alive idle timeout (ms). Default 60 s, like Kong's keepalive_timeout. */
   keepAliveTimeoutMs?: number;
+  /** A second, TLS listener with the same handler (docs/tls.md); absent: plaintext only. */
+  tls?: { defaultCertificate: { cert: string; key: string } };
 }
 
 
 export interface ProxyServer {
   server: http.Server;
+  /** The TLS listener, when `tls` was given. */
+  tlsServer: https.Server | undefined;
   pools: UpstreamPools;
   listen(addr: ListenAddress): Promise<AddressInfo>;
+  listenTls(addr: ListenAddress): Promise<AddressInfo>;
   /**
    * Shutdown delay: keep accepting, but answer every request (also the next one on a kept-alive
    * connection) with `connection: close`, so clients reconnect elsewhere.
@@ -52,7 +59,7 @@ export interface ProxyServer {
 }
 
 
-export function listenOn(server: http.Server, addr: ListenAddress): Promise<AddressInfo> {
+export function listenOn(server: http.Server | https.Server, addr: ListenAddress): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (e: Error) => reject(e);
     server.once('error', onError);
@@ -90,21 +97,31 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     isDraining: () => draining || keepAliveEnded,
   });
 
-  const server = http.createServer({ keepAliveTimeout: opts.keepAliveTimeoutMs ?? 60_000 }, handler);
-  server.headersTimeout = 60_000;
-  server.requestTimeout = 0; // long uploads/downloads are the upstream's business; read timeouts apply upstream
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
-  });
+  const keepAliveTimeout = opts.keepAliveTimeoutMs ?? 60_000;
+  const server = http.createServer({ keepAliveTimeout }, handler);
+  const tlsServer = opts.tls ? createTlsProxyServer(handler, { store: opts.store, keepAliveTimeoutMs: keepAliveTimeout, ...opts.tls }) : undefined;
+  const servers: Array<http.Server | https.Server> = tlsServer ? [server, tlsServer] : [server];
+  for (const s of servers) {
+    s.headersTimeout = 60_000;
+    s.requestTimeout = 0; // long uploads/downloads are the upstream's business; read timeouts apply upstream
+    s.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+  }
   // Drop upstream pools nobody routes to any more after a swap.
   const unsubscribe = opts.store.onSwap((next) => pools.retain(next.routes.map((r) => r.upstream)));
 
   let closing: Promise<void> | undefined;
   return {
     server,
+    tlsServer,
     pools,
     listen: (addr) => listenOn(server, addr),
+    listenTls: (addr) => {
+      if (!tlsServer) return Promise.reject(new Error('no TLS listener configured'));
+      return listenOn(tlsServer, addr);
+    },
     get inFlight() {
       return inFlight;
     },
@@ -116,8 +133,8 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
         opts.readiness?.markShuttingDown();
         draining = true;
         unsubscribe();
-        const stopped = new Promise<void>((r) => server.close(() => r()));
-        server.closeIdleConnections();
+        const stopped = Promise.all(servers.map((s) => new Promise<void>((r) => (s.listening ? s.close(() => r()) : r()))));
+        for (const s of servers) s.closeIdleConnections();
         if (inFlight > 0) {
           const timeoutMs = opts.drainTimeoutMs ?? 10_000;
           await new Promise<void>((resolve) => {
@@ -130,7 +147,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
           });
           if (inFlight > 0) opts.logger?.warn({ inFlight }, 'drain timeout: closing remaining connections');
         }
-        server.closeAllConnections();
+        for (const s of servers) s.closeAllConnections();
         await stopped;
         if (ownPools) await pools.close();
         opts.accessLog?.flush();
