@@ -11,10 +11,13 @@ export const HTTPS_REQUIRED_BODY = '{"message":"Please use HTTPS protocol"}';
  */
 export function sendHttpsRequired(res: ServerResponse, code: number, host: string, url: string, requestId: string): void {
   if (code === 426) {
+    // A user-set Connection header makes node keep the connection: say close when it must close
+    // (the client asked, HTTP/1.0, or the shutdown drain).
+    const closing = !res.shouldKeepAlive || res.getHeader('connection') === 'close';
     res.writeHead(426, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(HTTPS_REQUIRED_BODY),
-      connection: 'Upgrade',
+      connection: closing ? 'Upgrade, close' : 'Upgrade',
       upgrade: 'TLS/1.2, HTTP/1.1',
       'x-request-id': requestId,
       server: SERVER_HEADER,

@@ -114,6 +114,10 @@ describe('route protocols', () => {
     expect(res.headers.get('upgrade')).toBe('TLS/1.2, HTTP/1.1');
     expect(res.headers.get('connection')?.toLowerCase()).toContain('upgrade');
     expect(upstream.seen.some((r) => r.url === '/secure')).toBe(false);
+    // A client closing after the answer (HTTP/1.0, Connection: close) still gets the connection closed.
+    const closed = await rawRequest(portOf(gw.proxy), 'GET /secure HTTP/1.0\nHost: a.test');
+    expect(closed.status).toBe(426);
+    expect(closed.headers['connection']).toBe('Upgrade, close');
   });
 
   it('and proxies it over TLS, with X-Forwarded-Proto https', async () => {
