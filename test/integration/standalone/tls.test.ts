@@ -94,6 +94,18 @@ describe('SNI selection', () => {
   });
 });
 
+describe('admin API', () => {
+  it('lists certificates (key always redacted) and SNIs as Kong does', async () => {
+    const certs = (await (await fetch(`${gw.admin}/certificates`)).json()) as { data: Array<{ id: string; cert: string; key: string; snis: string[] }>; next: null };
+    const first = certs.data.find((c) => c.id === '0b9c5f4e-7a51-4f0e-9a5e-000000000001')!;
+    expect(first).toMatchObject({ cert: exact.cert, key: '<redacted>', snis: ['exact.example.com'] });
+    expect(JSON.stringify(certs)).not.toContain('PRIVATE KEY');
+    const snis = (await (await fetch(`${gw.admin}/snis`)).json()) as { data: Array<{ name: string; certificate: { id: string } }> };
+    expect(snis.data).toContainEqual(expect.objectContaining({ name: 'exact.example.com', certificate: { id: '0b9c5f4e-7a51-4f0e-9a5e-000000000001' } }));
+    expect(snis.data.map((x) => x.name)).not.toContain('bad.example.org');
+  });
+});
+
 describe('protocol versions', () => {
   it('negotiates TLS 1.3 by default and TLS 1.2 when the client caps it', async () => {
     expect((await handshake(tlsPort, 'exact.example.com')).protocol).toBe('TLSv1.3');
