@@ -31,6 +31,8 @@ export function createTlsProxyServer(
     {
       ...defaultOptions(store.current()?.tls?.catchAll),
       keepAliveTimeout: opts.keepAliveTimeoutMs,
+      // nginx's ssl_handshake_timeout (Kong's listener): a client that never finishes the handshake is cut.
+      handshakeTimeout: 60_000,
       SNICallback: (servername, cb) => {
         const table = store.current()?.tls;
         const cert = table === undefined ? undefined : selectCertificate(table, servername);
