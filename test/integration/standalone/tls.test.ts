@@ -18,12 +18,13 @@ const expired = makeCert('expired.example.net', { notBefore: new Date('2020-01-0
 const duplicate = makeCert('duplicate');
 const mismatched = { cert: makeCert('bad.example.org').cert, key: strayKey() };
 const rotated = makeCert('exact-rotated.example.com');
+const catchAll = makeCert('catch-all');
 
 let upstream: EchoUpstream;
 let gw: StandaloneGateway;
 let tlsPort: number;
 
-function config(exactCert: { cert: string; key: string }) {
+function config(exactCert: { cert: string; key: string }, extra: object[] = []) {
   const echo = `http://127.0.0.1:${upstream.port}`;
   return {
     _format_version: '3.0',
@@ -34,6 +35,7 @@ function config(exactCert: { cert: string; key: string }) {
       { ...expired, snis: ['expired.example.net'] },
       { ...mismatched, snis: ['bad.example.org'] },
       { id: '0b9c5f4e-7a51-4f0e-9a5e-000000000006', ...duplicate },
+      ...extra,
     ],
     // A top-level SNI entity naming a certificate by id; it repeats an SNI, so it is refused.
     snis: [{ name: 'exact.example.com', certificate: { id: '0b9c5f4e-7a51-4f0e-9a5e-000000000006' } }],
@@ -182,7 +184,7 @@ describe('rotation', () => {
       const first = await httpsRequest(tlsPort, '/both', { servername: 'exact.example.com', agent });
       expect(first.cn).toBe('exact.example.com');
       const written = Date.now();
-      await writeFile(gw.configPath, YAML.stringify(config(rotated)));
+      await writeFile(gw.configPath, YAML.stringify(config(rotated, [{ ...catchAll, snis: ['*'] }])));
       let elapsed = Infinity;
       for (;;) {
         if ((await handshake(tlsPort, 'exact.example.com')).cn === 'exact-rotated.example.com') {
@@ -193,6 +195,9 @@ describe('rotation', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
       expect(elapsed).toBeLessThan(1000);
+      // The SNI "*" now answers unknown names, and clients sending no SNI (the listener's own context).
+      expect((await handshake(tlsPort, 'unknown.test')).cn).toBe('catch-all');
+      expect((await handshake(tlsPort, undefined)).cn).toBe('catch-all');
       // The kept-alive connection still works, on the certificate it was made with.
       const again = await httpsRequest(tlsPort, '/both', { servername: 'exact.example.com', agent });
       expect(again.status).toBe(200);
