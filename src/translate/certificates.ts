@@ -54,7 +54,7 @@ export function buildCertificates(
     else if (notBeforeMs > nowMs) diagnostics.push(diagnostic('warning', spec.ref, 'CertificateExpired', `the certificate is not valid before ${new Date(notBeforeMs).toISOString()}; served anyway, as Kong does`, spec.certField));
 
     const cert: TlsCertificate = {
-      id: spec.id ?? hash.slice(0, 32),
+      id: spec.id ?? certificateId(spec.cert),
       ref: spec.ref,
       cert: spec.cert,
       key: spec.key,
@@ -116,6 +116,12 @@ function parse(certPem: string, keyPem: string, hash: string): Parsed {
     fits = false;
   }
   return fits ? { ok: true, x509, hash } : { ok: false, problem: 'mismatch' };
+}
+
+/** An id for a certificate without one: from the certificate alone (never the key), UUID-shaped as Kong's ids. */
+function certificateId(cert: string): string {
+  const h = createHash('sha256').update(cert).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 /** SNIs compare case-insensitively; one trailing dot names the same host. */

@@ -50,6 +50,9 @@ describe('buildCertificates', () => {
     expect(diags).toEqual([]);
     expect(t.all[0]!.hash).toBe(t.all[1]!.hash);
     expect(buildCertificates([yml(0, b, [])], [], [])!.all[0]!.hash).not.toBe(t.all[0]!.hash);
+    // The id of a certificate without one comes from the certificate, never from the key.
+    expect(t.all[0]!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(buildCertificates([yml(0, { cert: a.cert, key: a.key }, [])], [], [])!.all[0]!.id).toBe(t.all[0]!.id);
   });
 
   it('unparsable certificate or key, and a key of another certificate: diagnostics naming the field, never the PEM', () => {
