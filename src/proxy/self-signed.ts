@@ -25,7 +25,8 @@ export function selfSignedCertificate(opts: SelfSignedOptions): { cert: string; 
   const name = seq(set(seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from(opts.commonName, 'utf8')))));
   const sigAlg = seq(oid('1.2.840.10045.4.3.2')); // ecdsa-with-SHA256
   const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // positive INTEGER
+  // Positive and minimally encoded (DER): a leading 0x00 byte would make OpenSSL refuse the certificate.
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
   const sans = (opts.dnsNames ?? [opts.commonName]).map((d) => tlv(0x82, Buffer.from(d, 'ascii')));
   const extensions = tlv(0xa3, seq(
     seq(oid('2.5.29.19'), tlv(0x04, seq())), // basicConstraints: not a CA
