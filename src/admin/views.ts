@@ -91,6 +91,7 @@ export function routeView(r: CompiledRoute, createdAt: Date) {
     strip_path: s.stripPath,
     preserve_host: s.preserveHost,
     regex_priority: s.regexPriority,
+    https_redirect_status_code: s.httpsRedirectStatusCode ?? 426,
     service: { id: s.service.id },
     tags: s.tags.length ? s.tags : null,
   };

@@ -6,6 +6,8 @@ import type { GatewayOptions } from '../runtime/options.js';
 /** Flag → env var → default, as the README's listener table documents. */
 export const GATEWAY_FLAGS = {
   'proxy-listen': { type: 'string', env: 'PORTCULLIS_PROXY_LISTEN', default: '0.0.0.0:8000' },
+  'proxy-listen-tls': { type: 'string', env: 'PORTCULLIS_PROXY_LISTEN_TLS', default: '0.0.0.0:8443' },
+  'default-certificate': { type: 'string', env: 'PORTCULLIS_DEFAULT_CERTIFICATE', default: '' },
   'admin-listen': { type: 'string', env: 'PORTCULLIS_ADMIN_LISTEN', default: '127.0.0.1:8001' },
   'status-listen': { type: 'string', env: 'PORTCULLIS_STATUS_LISTEN', default: '0.0.0.0:8100' },
   'admin-allowed-hosts': { type: 'string', env: 'PORTCULLIS_ADMIN_ALLOWED_HOSTS', default: '' },
@@ -50,6 +52,7 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
   }
   return {
     proxyListen: parseListenAddress(get('proxy-listen'), '--proxy-listen'),
+    ...tlsListenerOptions(get('proxy-listen-tls'), get('default-certificate')),
     adminListen: parseListenAddress(get('admin-listen'), '--admin-listen'),
     statusListen: parseListenAddress(get('status-listen'), '--status-listen'),
     adminAllowedHosts: parseAllowedHosts(get('admin-allowed-hosts'), '--admin-allowed-hosts'),
@@ -69,6 +72,17 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
 function onOff(value: string, flag: string): boolean {
   if (value !== 'on' && value !== 'off') throw new UsageError(`${flag}: expected on or off, got '${value}'`);
   return value === 'on';
+}
+
+/** `--proxy-listen-tls off` disables the TLS listener; `--default-certificate CERT_FILE,KEY_FILE` (docs/tls.md). */
+function tlsListenerOptions(listen: string, defaultCertificate: string): Pick<GatewayOptions, 'proxyListenTls' | 'defaultCertificate'> {
+  const proxyListenTls = listen === 'off' ? undefined : parseListenAddress(listen, '--proxy-listen-tls');
+  if (defaultCertificate === '') return { proxyListenTls, defaultCertificate: undefined };
+  const parts = defaultCertificate.split(',');
+  if (parts.length !== 2 || parts.some((p) => p.trim() === '')) {
+    throw new UsageError(`--default-certificate: expected CERT_FILE,KEY_FILE (PEM files), got '${defaultCertificate}'`);
+  }
+  return { proxyListenTls, defaultCertificate: { certFile: parts[0]!.trim(), keyFile: parts[1]!.trim() } };
 }
 
 const BYTE_UNITS: Record<string, number> = { '': 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 };

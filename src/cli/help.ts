@@ -6,6 +6,9 @@
 
 const LISTENER_OPTIONS = `Listener options (standalone and controller; flag, then env var, then default):
   --proxy-listen  HOST:PORT   PORTCULLIS_PROXY_LISTEN   0.0.0.0:8000
+  --proxy-listen-tls HOST:PORT|off  PORTCULLIS_PROXY_LISTEN_TLS  0.0.0.0:8443 (TLS listener, docs/tls.md)
+  --default-certificate CERT,KEY  PORTCULLIS_DEFAULT_CERTIFICATE  (self-signed, made at start) PEM files
+                                                        served when no certificate matches the SNI
   --admin-listen  HOST:PORT   PORTCULLIS_ADMIN_LISTEN   127.0.0.1:8001
   --status-listen HOST:PORT   PORTCULLIS_STATUS_LISTEN  0.0.0.0:8100
   --admin-allowed-hosts NAMES PORTCULLIS_ADMIN_ALLOWED_HOSTS  (none) comma-separated Host names the

@@ -201,6 +201,25 @@ export const routeBackendSchema = z
   })
   .describe('Where matching requests are forwarded: exactly one of service and url.');
 
+const sniHost = z
+  .string()
+  .max(253)
+  .regex(/^(\*\.)?[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?$/, 'must be a host name, optionally with a leading "*." wildcard');
+
+export const routeTlsSchema = z
+  .strictObject({
+    hosts: z
+      .array(sniHost)
+      .optional()
+      .describe(
+        "Server names (SNI) the certificate is served for on the TLS listener: exact or with a leading \"*.\" wildcard (one label). Unset: the Route's hosts. Subject to the operator's host policy (HostNotAllowed); a name another Route's certificate already serves stays with the older Route (DuplicateSni).",
+      ),
+    secretName: objectName.describe(
+      "A kubernetes.io/tls Secret in the same namespace (keys tls.crt and tls.key), labelled portcullis.dev/credential=true so the gateway sees it. A changed Secret applies to new TLS handshakes within a second. An unparsable certificate or a key that does not match is reported on this Route (InvalidCertificate, CertificateKeyMismatch).",
+    ),
+  })
+  .describe('A certificate for some of the hosts, served on the TLS listener (docs/tls.md).');
+
 export const routeSpecSchema = z
   .strictObject({
     hosts: z
@@ -230,6 +249,23 @@ export const routeSpecSchema = z
         "Forward the client's Host header unchanged. Default false: the upstream receives the backend's host (service-name.namespace.svc, or the url's host), with the port when it is not the scheme's default.",
       ),
     backend: routeBackendSchema,
+    protocols: z
+      .array(z.enum(['http', 'https', 'grpc', 'grpcs']))
+      .min(1)
+      .default(['http', 'https'])
+      .describe(
+        "Which listener the Route matches on, as Kong's route protocols: http (plaintext), https (TLS), grpc and grpcs (gRPC over them). Default both http and https. A Route whose only protocol is https answers plaintext requests with httpsRedirectStatusCode.",
+      ),
+    httpsRedirectStatusCode: z
+      .literal([426, 301, 302, 307, 308])
+      .default(426)
+      .describe(
+        "What a plaintext request gets when protocols has https but not http (Kong's https_redirect_status_code): 426 with {\"message\":\"Please use HTTPS protocol\"} (the default), or a 301, 302, 307 or 308 redirect to the same URL over https.",
+      ),
+    tls: z
+      .array(routeTlsSchema)
+      .optional()
+      .describe('Certificates served on the TLS listener for this Route\'s hosts (kubernetes.io/tls Secrets).'),
     plugins: z
       .strictObject({
         jwt: jwtPluginConfigSchema

@@ -118,18 +118,32 @@ export const REASONS = {
   // Key material: in a JwtCredential it comes from a Secret, so it is a reference problem.
   InvalidKey: { condition: 'Programmed', severities: ['error'], by: ['plugins/jwt', 'sources/declarative'], message: '<what is wrong with the key> (e.g. the PEM public key could not be parsed)' },
   MissingSecret: { condition: 'Programmed', severities: ['error'], by: ['plugins/jwt'], message: 'a secret | a PEM public key is required for <algorithm>' },
-  // Upstream TLS material (docs/upstream-tls.md): a kong.yml certificate entity, or a Secret a Route names.
+  // Certificates: served ones (docs/tls.md) and upstream TLS material (docs/upstream-tls.md); like key
+  // material they may come from a Secret, so a problem is a reference problem.
   InvalidCertificate: {
     condition: 'Programmed',
     severities: ['error'],
-    by: ['sources/declarative', 'sources/kube'],
-    message: "<what is wrong> (e.g. certificate does not match key | does not appear to be a CA | expired)[ (Secret '<namespace>/<name>' key '<key>')]",
+    by: ['translate', 'sources/declarative', 'sources/kube'],
+    message: "the certificate | the private key could not be parsed (PEM expected); this certificate is not served | <what is wrong with upstream TLS material> (e.g. certificate does not match key | does not appear to be a CA | expired)[ (Secret '<namespace>/<name>' key '<key>')]",
+  },
+  CertificateKeyMismatch: { condition: 'Programmed', severities: ['error'], by: ['translate'], message: 'the private key does not match the certificate; this certificate is not served' },
+  CertificateExpired: {
+    condition: 'none',
+    severities: ['warning'],
+    by: ['translate'],
+    message: 'the certificate expired at | is not valid before <time>; served anyway, as Kong does',
   },
   CertificateNotFound: {
     condition: 'Programmed',
     severities: ['error'],
     by: ['sources/declarative'],
-    message: "invalid reference 'client_certificate: <id>' (no such entry in 'certificates') | 'ca_certificates[<i>]: <id>' (no such entry in 'ca_certificates')",
+    message: "invalid reference 'certificate: <ref>' | 'client_certificate: <id>' (no such entry in 'certificates') | 'ca_certificates[<i>]: <id>' (no such entry in 'ca_certificates')",
+  },
+  DuplicateSni: {
+    condition: 'Programmed',
+    severities: ['error'],
+    by: ['translate'],
+    message: "SNI '<name>' is already served by <object>, which keeps it[ (the older Route wins: …)]",
   },
 
   // Conflicts: both sides are valid on their own, so they stay Accepted.

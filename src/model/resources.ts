@@ -20,7 +20,43 @@ export interface ResourceSet {
   diagnostics: Diagnostic[];
   /** Controller mode: which namespaces may claim which hosts (the operator's --host-policy). */
   hostPolicy?: HostPolicy;
+  /** TLS certificates with their SNIs (kong.yml `certificates`/`snis`, or Route CR `tls` Secrets); docs/tls.md. */
+  certificates?: CertificateSpec[];
 }
+
+/**
+ * A certificate/key pair served on the TLS listener for its SNIs (docs/tls.md). The source only
+ * checks shapes; the translator parses the PEM, checks the key fits and resolves SNI conflicts.
+ */
+export interface CertificateSpec {
+  /** The object diagnostics name: a kong.yml certificate, or the Route whose `tls` entry refers to the Secret. */
+  ref: ObjectRef;
+  scope: string;
+  id?: string;
+  /** PEM: the certificate, optionally followed by its intermediates. */
+  cert: string;
+  /** PEM private key. Secret: never logged, never in a diagnostic or the admin API. */
+  key: string;
+  /** Field paths for diagnostics (e.g. "cert" / "key", or "spec.tls[0].secretName"). */
+  certField: string;
+  keyField: string;
+  /**
+   * Server names, each with the field that set it ("snis[0]", "spec.tls[0].hosts[1]"): exact,
+   * "*.x", "x.*" or "*". `ref`: a kong.yml top-level `snis` entity, named instead of the certificate.
+   */
+  snis: Array<{ name: string; field: string; ref?: ObjectRef }>;
+  /** Where it came from, for the expiry metric's `source` label ("kong.yml", "Secret ns/name"). */
+  source: string;
+  /** Kube: metadata.creationTimestamp of the Route; the older claim to an SNI wins. */
+  createdAt?: string;
+  tags: string[];
+}
+
+/** Kong's route protocols (the http subsystem); grpc/grpcs are accepted, gRPC proxying is docs/kong-compatibility.md's. */
+export type RouteProtocol = 'http' | 'https' | 'grpc' | 'grpcs';
+/** Kong's https_redirect_status_code values. */
+export const HTTPS_REDIRECT_CODES = [426, 301, 302, 307, 308] as const;
+export type HttpsRedirectCode = (typeof HTTPS_REDIRECT_CODES)[number];
 
 export interface ConsumerSpec {
   ref: ObjectRef;
@@ -114,7 +150,9 @@ export interface RouteSpec {
    */
   createdAt?: string;
   name: string;
-  protocols: Array<'http' | 'https'>;
+  protocols: RouteProtocol[];
+  /** Answer to a plaintext request on an https-only route (Kong's https_redirect_status_code); default 426. */
+  httpsRedirectStatusCode?: HttpsRedirectCode;
   hosts: string[];
   /** Prefixes ("/api") and regexes ("~/users/\\d+$"), as written by the user. */
   paths: string[];

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { CompiledRoute, Consumer, MatchInput, Upstream, UpstreamTarget } from '../snapshot/types.js';
 import type { AccessLog } from '../observability/logger.js';
@@ -15,6 +16,7 @@ import { requestIdFrom } from './request-id.js';
 import { classifyUpstreamError } from './upstream-errors.js';
 import { firstHeader, http1HeaderView, http2HasBody } from './h2-request.js';
 import { grpcMessageOfBody, grpcStatusFor, isGrpcContentType, sendGrpcError } from './grpc-errors.js';
+import { sendHttpsRequired } from './https-redirect.js';
 
 export interface HandlerDeps {
   store: SnapshotStore;
@@ -71,6 +73,8 @@ class Exchange implements MatchInput, RelayContext {
   clientIp: string | undefined = undefined;
   /** HTTP/2 only: the request's headers without pseudo-headers (h2-request.ts); null on HTTP/1.x. */
   h2Headers: string[] | null = null;
+  /** Came over the TLS listener (MatchInput.tls; X-Forwarded-Proto https). */
+  tls = false;
 
   constructor(
     readonly h: Handler,
@@ -175,6 +179,7 @@ class Handler {
     x.h2Headers = h2Headers;
     res.on('close', x.onClose);
     if (this.logEnabled) x.clientIp = req.socket.remoteAddress;
+    x.tls = (req.socket as TLSSocket).encrypted === true;
 
     const snap = this.store.current();
     if (!snap) return this.error(x, 503, ERR.noConfig);
@@ -187,6 +192,8 @@ class Handler {
     if (!match) return this.error(x, 404, ERR.noRoute);
     const route = match.route;
     x.route = route;
+    // https-only route over plaintext: Kong's 426 or redirect, before any plugin (docs/tls.md#protocols).
+    if (route.httpsRedirect !== undefined && !x.tls) return sendHttpsRequired(res, route.httpsRedirect, x.host, url, requestId, h2Headers !== null);
     // Fail closed: a route whose auth could not be built never proxies.
     if (route.pluginError !== undefined) return this.error(x, 500, ERR.unexpected);
 
@@ -226,8 +233,8 @@ class Handler {
       const spec = route.spec;
       upHeaders = buildUpstreamHeaders(rawHeaders, {
         clientIp: req.socket.remoteAddress ?? '',
-        // TLS terminates in front of the proxy listener, if at all.
-        proto: 'http',
+        // Our own TLS listener; a TLS-terminating hop in front is the trusted-proxies setting's business.
+        proto: x.tls ? 'https' : 'http',
         host: x.host,
         port: req.socket.localPort ?? 0,
         rawPath: x.rawPath,

@@ -12,6 +12,7 @@ import { createSecureHttp2ProxyServer } from './secure-h2-server.js';
 import type { ListenAddress } from '../model/listen-address.js';
 import { UpstreamPools, type PoolOptions } from './upstream-pools.js';
 import { retainTickObjectShape } from './tick-object-shape.js';
+import { createTlsProxyServer } from './tls-server.js';
 
 // At module load, i.e. before the first configuration is parsed (see tick-object-shape.ts).
 retainTickObjectShape();
@@ -41,11 +42,18 @@ export interface ProxyServerOptions {
   keepAliveTimeoutMs?: number;
   /** Also accept HTTP/2 with prior knowledge (h2c) on this listener (h2c.ts). Default off. */
   h2c?: boolean;
+  /**
+   * A second, TLS listener with the same handler (docs/tls.md); absent: plaintext only. It offers
+   * h2 and http/1.1 by ALPN unless `http2` is false (docs/http2-grpc.md#tls).
+   */
+  tls?: { defaultCertificate: { cert: string; key: string }; http2?: boolean };
 }
 
 
 export interface ProxyServer {
   server: http.Server;
+  /** The TLS listener, when `tls` was given. */
+  tlsServer: tls.Server | undefined;
   pools: UpstreamPools;
   /** The handler's HTTP/1.x and HTTP/2 entries, for a TLS listener sharing this one's state (secure-h2-server.ts). */
   handlers: RequestHandlers;
@@ -57,6 +65,7 @@ export interface ProxyServer {
    */
   secureServer(secureOptions: SecureServerOptions, opts?: { http2?: boolean }): tls.Server;
   listen(addr: ListenAddress): Promise<AddressInfo>;
+  listenTls(addr: ListenAddress): Promise<AddressInfo>;
   /**
    * Shutdown delay: keep accepting, but answer every request (also the next one on a kept-alive
    * connection) with `connection: close`, so clients reconnect elsewhere.
@@ -68,7 +77,7 @@ export interface ProxyServer {
 }
 
 
-export function listenOn(server: http.Server, addr: ListenAddress): Promise<AddressInfo> {
+export function listenOn(server: http.Server | tls.Server, addr: ListenAddress): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (e: Error) => reject(e);
     server.once('error', onError);
@@ -106,14 +115,25 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     isDraining: () => draining || keepAliveEnded,
   });
 
-  const server = http.createServer({ keepAliveTimeout: opts.keepAliveTimeoutMs ?? 60_000 }, handlers.http1);
+  const keepAliveTimeout = opts.keepAliveTimeoutMs ?? 60_000;
+  const server = http.createServer({ keepAliveTimeout }, handlers.http1);
   const h2Sessions = new H2Sessions();
-  if (opts.h2c === true) enableH2c(server, handlers, h2Sessions, opts.keepAliveTimeoutMs ?? 60_000);
+  if (opts.h2c === true) enableH2c(server, handlers, h2Sessions, keepAliveTimeout);
   server.headersTimeout = 60_000;
   server.requestTimeout = 0; // long uploads/downloads are the upstream's business; read timeouts apply upstream
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     else socket.destroy();
+  });
+  const tlsServer = opts.tls
+    ? createTlsProxyServer(handlers, { store: opts.store, keepAliveTimeoutMs: keepAliveTimeout, sessions: h2Sessions, ...opts.tls })
+    : undefined;
+  // The TLS listener may be an HTTP/2 server, which has no closeAllConnections: its HTTP/1.1
+  // connections are tracked here and cut at the end of the drain.
+  const tlsSockets = new Set<tls.TLSSocket>();
+  tlsServer?.on('secureConnection', (socket: tls.TLSSocket) => {
+    tlsSockets.add(socket);
+    socket.once('close', () => tlsSockets.delete(socket));
   });
   // Drop upstream pools nobody routes to any more after a swap.
   const unsubscribe = opts.store.onSwap((next) => pools.retain(next.routes.map((r) => r.upstream)));
@@ -121,12 +141,17 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   let closing: Promise<void> | undefined;
   return {
     server,
+    tlsServer,
     pools,
     handlers,
     h2Sessions,
     secureServer: (secureOptions, o = {}) =>
       createSecureHttp2ProxyServer(handlers, secureOptions, { http2: o.http2, sessions: h2Sessions, idleMs: opts.keepAliveTimeoutMs ?? 60_000 }),
     listen: (addr) => listenOn(server, addr),
+    listenTls: (addr) => {
+      if (!tlsServer) return Promise.reject(new Error('no TLS listener configured'));
+      return listenOn(tlsServer, addr);
+    },
     get inFlight() {
       return inFlight;
     },
@@ -138,8 +163,10 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
         opts.readiness?.markShuttingDown();
         draining = true;
         unsubscribe();
-        const stopped = new Promise<void>((r) => server.close(() => r()));
+        const servers: Array<http.Server | tls.Server> = tlsServer ? [server, tlsServer] : [server];
+        const stopped = Promise.all(servers.map((s) => new Promise<void>((r) => (s.listening ? s.close(() => r()) : r()))));
         server.closeIdleConnections();
+        (tlsServer as { closeIdleConnections?: () => void } | undefined)?.closeIdleConnections?.();
         h2Sessions.closeIdle();
         if (inFlight > 0) {
           const timeoutMs = opts.drainTimeoutMs ?? 10_000;
@@ -155,6 +182,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
         }
         server.closeAllConnections();
         h2Sessions.destroyAll();
+        for (const socket of tlsSockets) socket.destroy();
         await stopped;
         if (ownPools) await pools.close();
         opts.accessLog?.flush();

@@ -3,6 +3,10 @@ import type { ListenAddress } from '../model/listen-address.js';
 /** Options shared by the two serving modes (standalone and controller); parsed in cli/gateway-options.ts. */
 export interface GatewayOptions {
   proxyListen: ListenAddress;
+  /** The TLS proxy listener (docs/tls.md); undefined: `--proxy-listen-tls off`. */
+  proxyListenTls?: ListenAddress | undefined;
+  /** PEM files of the TLS listener's default certificate; undefined: a self-signed one made at start. */
+  defaultCertificate?: { certFile: string; keyFile: string } | undefined;
   adminListen: ListenAddress;
   statusListen: ListenAddress;
   /** Extra Host names the admin and status listeners answer (besides localhost and IPs). */

@@ -95,6 +95,11 @@ export interface CompiledRoute {
   pluginError?: string;
   /** Label used in metrics and access logs (route name, or id). */
   label: string;
+  /**
+   * Set on https-only routes (protocols has https, not http): what a plaintext request gets, 426
+   * or a redirect code (proxy/https-redirect.ts). Undefined on every other route: one read per request.
+   */
+  httpsRedirect?: number;
 }
 
 export interface MatchInput {
@@ -110,6 +115,8 @@ export interface MatchInput {
   path: string;
   /** Header lookup for header-matching routes (lower-case name → first value). */
   header(name: string): string | undefined;
+  /** The request came over TLS (routes restricted to http or https look at it); undefined: plaintext. */
+  tls?: boolean;
 }
 
 export interface RouteMatch {
@@ -135,6 +142,38 @@ export interface Snapshot {
   credentials: CredentialIndex;
   /** Everything that was rejected or looked wrong, with the object at fault. */
   diagnostics: readonly Diagnostic[];
+  /** Certificates for the TLS listener, by SNI (docs/tls.md); undefined when none is configured. */
+  tls?: TlsCertificates;
+}
+
+/** One certificate the TLS listener may serve, checked at build time (translate/certificates.ts). */
+export interface TlsCertificate {
+  id: string;
+  ref: ObjectRef;
+  /** PEM chain and private key, handed to tls.createSecureContext (never logged or shown). */
+  cert: string;
+  key: string;
+  /** sha256 of cert + key: the SecureContext cache key, so a swap reuses unchanged certificates. */
+  hash: string;
+  /** The SNIs it won (after conflicts). */
+  snis: readonly string[];
+  /** notAfter, seconds since the epoch (the expiry metric). */
+  notAfter: number;
+  subject: string;
+  /** The expiry metric's `source` label. */
+  source: string;
+}
+
+/** Kong's SNI lookup tables: exact, then "*.x" (first label replaced), then "x.*" (last label), then "*". */
+export interface TlsCertificates {
+  all: readonly TlsCertificate[];
+  exact: ReadonlyMap<string, TlsCertificate>;
+  /** Keyed by the name without its first label: ".example.com" for "*.example.com". */
+  leadingWildcard: ReadonlyMap<string, TlsCertificate>;
+  /** Keyed by the name without its last label: "example." for "example.*". */
+  trailingWildcard: ReadonlyMap<string, TlsCertificate>;
+  /** The certificate of the SNI "*", served when nothing else matches (and to clients sending no SNI). */
+  catchAll?: TlsCertificate;
 }
 
 // The snapshot owns the interface a route's authentication implements (src/plugins/jwt builds it),

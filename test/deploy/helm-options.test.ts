@@ -147,7 +147,7 @@ describe('NetworkPolicy', () => {
     const np = findObject(renderChart(['networkPolicy.enabled=true']), 'NetworkPolicy') as NetworkPolicy;
     expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(np.spec.ingress).toEqual([
-      { ports: [{ port: 'proxy', protocol: 'TCP' }] },
+      { ports: [{ port: 'proxy', protocol: 'TCP' }, { port: 'proxy-tls', protocol: 'TCP' }] },
       { ports: [{ port: 'admin', protocol: 'TCP' }, { port: 'status', protocol: 'TCP' }], from: [{ podSelector: {} }] },
     ]);
     expect(np.spec.egress).toEqual([
@@ -175,7 +175,7 @@ describe('NetworkPolicy', () => {
       }),
       'NetworkPolicy',
     ) as NetworkPolicy;
-    expect(np.spec.ingress[0]).toEqual({ ports: [{ port: 'proxy', protocol: 'TCP' }], from: proxyFrom });
+    expect(np.spec.ingress[0]).toEqual({ ports: [{ port: 'proxy', protocol: 'TCP' }, { port: 'proxy-tls', protocol: 'TCP' }], from: proxyFrom });
     expect(np.spec.ingress[1]!.from).toEqual([{ podSelector: {} }, ...adminFrom]);
     expect(np.spec.egress[0]!.to).toEqual([{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }]);
     expect(np.spec.egress[1]).toEqual({ ports: [{ port: 6443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '172.18.0.2/32' } }] });

@@ -7,6 +7,7 @@ import { pluginId, rememberConsumerId } from '../../model/ids.js';
 import { EntityIndex } from './entity-index.js';
 import { detachStrings } from './detach-strings.js';
 import { loadSimpleYaml } from './fast-yaml.js';
+import { parseCertificates } from './certificates.js';
 import { parseConsumer, parseJwtSecret, type ConsumerEntry } from './consumers.js';
 import { parsePlugin, PluginTable, type PluginCore, type ScopeKey } from './plugins.js';
 import { isMapping, type Mapping } from './fields.js';
@@ -24,10 +25,10 @@ export const SUPPORTED_FORMAT_VERSIONS = ['3.0', '2.1', '1.1'] as const;
 
 /** Document-level keys Kong accepts besides entities; they carry no behaviour here. */
 const META_KEYS = new Set(['_format_version', '_transform', '_comment', '_ignore', '_info', '_workspace']);
-const ENTITY_KEYS = new Set(['services', 'routes', 'plugins', 'consumers', 'jwt_secrets', 'ca_certificates', 'certificates']);
+const ENTITY_KEYS = new Set(['services', 'routes', 'plugins', 'consumers', 'jwt_secrets', 'ca_certificates', 'certificates', 'snis']);
 /** Kong entities Portcullis does not implement: reported and left out, the rest loads. */
 const UNSUPPORTED_ENTITY_KEYS = new Set([
-  'upstreams', 'targets', 'snis', 'vaults', 'consumer_groups', 'keyauth_credentials',
+  'upstreams', 'targets', 'vaults', 'consumer_groups', 'keyauth_credentials',
   'basicauth_credentials', 'hmacauth_credentials', 'oauth2_credentials', 'acls', 'mtls_auth_credentials', 'key_sets', 'keys',
   'filter_chains', 'workspaces', 'parameters',
 ]);
@@ -176,7 +177,11 @@ class DeclarativeLoader {
       else rememberConsumerId(spec, c.id);
       return spec;
     });
-    return { consumers, credentials: this.credentials, routes, diagnostics: this.rep.diagnostics };
+    const certificates = parseCertificates(list('certificates'), list('snis'), this.rep);
+    const set: ResourceSet = { consumers, credentials: this.credentials, routes, diagnostics: this.rep.diagnostics };
+    // Left out when empty: a kong.yml without certificates hashes as before.
+    if (certificates.length > 0) set.certificates = certificates;
+    return set;
   }
 
   private dependent(kind: string, raw: unknown, path: string, parentKind: string, parentName: string): void {
@@ -368,6 +373,7 @@ class DeclarativeLoader {
       id: core.id,
       name: core.name,
       protocols: core.protocols,
+      ...(core.httpsRedirectStatusCode !== undefined ? { httpsRedirectStatusCode: core.httpsRedirectStatusCode } : {}),
       hosts: core.hosts,
       paths: core.paths,
       methods: core.methods,

@@ -1,4 +1,4 @@
-import type { BackendSpec, HeaderMatch, ServiceInfo } from '../../model/resources.js';
+import { HTTPS_REDIRECT_CODES, type BackendSpec, type HeaderMatch, type HttpsRedirectCode, type RouteProtocol, type ServiceInfo } from '../../model/resources.js';
 import type { ObjectRef } from '../../model/diagnostics.js';
 import { serviceId, routeId } from '../../model/ids.js';
 import { Fields, isMapping, readId, readReference } from './fields.js';
@@ -17,14 +17,13 @@ const SERVICE_FIELDS = new Set(['id', 'name', 'url', 'protocol', 'host', 'port',
 /** Metadata. */
 const SERVICE_IGNORED = new Set(['created_at', 'updated_at']);
 
-const ROUTE_FIELDS = new Set(['id', 'name', 'paths', 'hosts', 'methods', 'headers', 'strip_path', 'preserve_host', 'regex_priority', 'protocols', 'tags', 'plugins', 'service']);
+const ROUTE_FIELDS = new Set(['id', 'name', 'paths', 'hosts', 'methods', 'headers', 'strip_path', 'preserve_host', 'regex_priority', 'protocols', 'https_redirect_status_code', 'tags', 'plugins', 'service']);
 /**
  * Known to Kong, harmless to ignore here: metadata, stream/TLS-only matchers (we serve http/https
- * routes only), buffering knobs (we always stream), the http→https redirect status (only used when
- * a route is https-only, which we serve on the plain listener anyway), and path_handling (we
- * implement Kong's default v0 joining, docs/kong-compatibility.md#routing).
+ * routes only), buffering knobs (we always stream), and path_handling (we implement Kong's
+ * default v0 joining, docs/kong-compatibility.md#routing).
  */
-const ROUTE_IGNORED = new Set(['created_at', 'updated_at', 'https_redirect_status_code', 'request_buffering', 'response_buffering', 'snis', 'sources', 'destinations', 'path_handling']);
+const ROUTE_IGNORED = new Set(['created_at', 'updated_at', 'request_buffering', 'response_buffering', 'snis', 'sources', 'destinations', 'path_handling']);
 
 export interface ServiceEntry {
   ref: ObjectRef;
@@ -139,6 +138,8 @@ function stripBrackets(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
+const ROUTE_PROTOCOLS: ReadonlySet<string> = new Set<RouteProtocol>(['http', 'https', 'grpc', 'grpcs']);
+
 export interface RouteCore {
   ref: ObjectRef;
   path: string;
@@ -147,7 +148,8 @@ export interface RouteCore {
   name: string;
   /** the user's name; undefined for an unnamed route */
   userName?: string;
-  protocols: Array<'http' | 'https'>;
+  protocols: RouteProtocol[];
+  httpsRedirectStatusCode?: HttpsRedirectCode;
   hosts: string[];
   paths: string[];
   methods: string[];
@@ -186,7 +188,13 @@ export function parseRoute(raw: unknown, path: string, label: string, topLevel: 
   }
 
   const protocols = f.strings('protocols', ['http', 'https']);
-  for (const p of protocols) if (p !== 'http' && p !== 'https') f.fail('protocols', `unsupported protocol '${p}' (only http and https routes are served)`, 'Unsupported');
+  protocols.forEach((p, i) => {
+    if (p === 'tcp' || p === 'tls' || p === 'udp' || p === 'tls_passthrough' || p === 'ws' || p === 'wss') {
+      f.fail(`protocols[${i}]`, `unsupported protocol '${p}' (http, https, grpc and grpcs routes are served)`, 'Unsupported');
+    } else if (!ROUTE_PROTOCOLS.has(p)) f.fail(`protocols[${i}]`, `expected one of: grpc, grpcs, http, https`);
+  });
+  const redirect = f.int('https_redirect_status_code', 426, 0, 999);
+  if (!(HTTPS_REDIRECT_CODES as readonly number[]).includes(redirect)) f.fail('https_redirect_status_code', `expected one of: ${HTTPS_REDIRECT_CODES.join(', ')}`);
 
   const hosts = f.strings('hosts');
   hosts.forEach((h, i) => {
@@ -232,7 +240,8 @@ export function parseRoute(raw: unknown, path: string, label: string, topLevel: 
   }
   return {
     ref, path, ok: f.ok, id, name, ...(userName !== undefined ? { userName } : {}),
-    protocols: protocols.filter((p): p is 'http' | 'https' => p === 'http' || p === 'https'),
+    protocols: protocols.filter((p): p is RouteProtocol => ROUTE_PROTOCOLS.has(p)),
+    ...(redirect !== 426 ? { httpsRedirectStatusCode: redirect as HttpsRedirectCode } : {}),
     hosts, paths, methods, headers, stripPath, preserveHost, regexPriority, tags,
     ...(serviceRef !== undefined ? { serviceRef } : {}), plugins,
   };

@@ -1,11 +1,12 @@
 import { jwtCredentialSpecSchema, kongConsumerSpecSchema, routeSpecSchema, type RouteCrdSpec } from '../../model/crds.js';
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostics.js';
 import type { HostPolicy } from '../../model/host-policy.js';
-import type { BackendSpec, ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec, ServiceInfo, UpstreamProtocol } from '../../model/resources.js';
+import type { BackendSpec, CertificateSpec, ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec, ServiceInfo, UpstreamProtocol } from '../../model/resources.js';
 import { resolveBackendTls } from './backend-tls.js';
 import { resolveServiceEndpoints } from './endpoints.js';
 import { kubeId } from './ids.js';
 import { readSecretValue } from './secrets.js';
+import { routeCertificates } from './tls-certificates.js';
 import type { CustomObject, ToResourceSetInput } from './types.js';
 import { objectRefOf, validateCustomObject } from './validate-object.js';
 
@@ -29,10 +30,13 @@ export function toResourceSet(input: ToResourceSetInput, opts: { hostPolicy?: Ho
   const credentials = sortByRef(input.credentials)
     .map((o) => toCredential(o, input, diagnostics))
     .filter((c): c is CredentialSpec => c !== undefined);
+  const certificates: CertificateSpec[] = [];
   const routes = sortByRef(input.routes)
-    .map((o) => toRoute(o, input, diagnostics))
+    .map((o) => toRoute(o, input, diagnostics, certificates))
     .filter((r): r is RouteSpec => r !== undefined);
   const resources: ResourceSet = { consumers, credentials, routes, diagnostics };
+  // Left out when empty: a cluster without TLS Routes hashes as before.
+  if (certificates.length > 0) resources.certificates = certificates;
   if (opts.hostPolicy !== undefined) resources.hostPolicy = opts.hostPolicy;
   return resources;
 }
@@ -98,6 +102,7 @@ function toRoute(
   obj: CustomObject,
   input: ToResourceSetInput,
   diagnostics: Diagnostic[],
+  certificates: CertificateSpec[],
 ): RouteSpec | undefined {
   const ref = objectRefOf('Route', obj);
   let spec: RouteCrdSpec;
@@ -135,7 +140,7 @@ function toRoute(
     scope: ns,
     id: kubeId('route', ns, ref.name),
     name: `${ns}.${ref.name}`,
-    protocols: ['http', 'https'],
+    protocols: spec.protocols,
     hosts: spec.hosts ?? [],
     paths: spec.paths ?? [],
     methods: spec.methods ?? [],
@@ -147,8 +152,10 @@ function toRoute(
     service,
     tags: [],
   };
+  if (spec.httpsRedirectStatusCode !== 426) route.httpsRedirectStatusCode = spec.httpsRedirectStatusCode;
   const createdAt = creationTime(obj);
   if (createdAt !== undefined) route.createdAt = createdAt;
+  if (spec.tls !== undefined) certificates.push(...routeCertificates(ref, spec, input.secrets, createdAt, diagnostics));
   const jwt = spec.plugins?.jwt;
   if (jwt) {
     // `anonymous` names a KongConsumer object in the same namespace, resolved by the translator.
