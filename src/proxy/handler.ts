@@ -7,6 +7,7 @@ import type { UpstreamPools } from './upstream-pools.js';
 import { ERR, sendAuthRejection, sendError } from './error-response.js';
 import { ForwardHandler, VIA_TOKEN, hasRequestBody, type RelayContext } from './forward.js';
 import { buildUpstreamHeaders } from './forward-headers.js';
+import type { ClientIpResolver } from './client-ip.js';
 import { escapeUpstreamPath, joinUpstreamPath, normalizePath } from './paths.js';
 import { ReadDeadlines } from './read-deadlines.js';
 import { hostWithoutPort } from './host-header.js';
@@ -18,6 +19,8 @@ export interface HandlerDeps {
   pools: UpstreamPools;
   /** Forward header names containing "_" (see forward-headers.ts); off by default, as in nginx. */
   keepUnderscoreHeaders?: boolean;
+  /** Trusted proxies and the real client IP (client-ip.ts); undefined: none trusted, the peer is the client. */
+  clientIps?: ClientIpResolver;
   metrics?: GatewayMetrics;
   accessLog?: AccessLog;
   /** Seconds since the epoch, for exp/nbf (injectable for tests). */
@@ -103,6 +106,7 @@ class Handler {
   readonly store: SnapshotStore;
   readonly pools: UpstreamPools;
   readonly keepUnderscoreHeaders: boolean;
+  readonly clientIps: ClientIpResolver | undefined;
   readonly metrics: GatewayMetrics | undefined;
   readonly accessLog: AccessLog | undefined;
   readonly nowSeconds: () => number;
@@ -113,6 +117,7 @@ class Handler {
   constructor(readonly deps: HandlerDeps) {
     this.store = deps.store;
     this.keepUnderscoreHeaders = deps.keepUnderscoreHeaders ?? false;
+    this.clientIps = deps.clientIps;
     this.pools = deps.pools;
     this.metrics = deps.metrics;
     this.accessLog = deps.accessLog;
@@ -134,7 +139,16 @@ class Handler {
     const x = new Exchange(this, req, res, t0, requestId, req.method ?? 'GET', hostWithoutPort(headers.host),
       q === -1 ? url : url.slice(0, q), q === -1 ? '' : url.slice(q + 1), accept);
     res.on('close', x.onClose);
-    if (this.logEnabled) x.clientIp = req.socket.remoteAddress;
+    const peer = req.socket.remoteAddress;
+    // Only with trusted proxies configured (client-ip.ts): a trusted peer's forwarded headers count.
+    let realIp: string | undefined;
+    let trusted = false;
+    const clientIps = this.clientIps;
+    if (clientIps !== undefined && peer !== undefined && clientIps.trusts(peer)) {
+      trusted = true;
+      realIp = clientIps.realIp(req, peer);
+    }
+    if (this.logEnabled) x.clientIp = realIp ?? peer;
 
     const snap = this.store.current();
     if (!snap) return sendError(res, 503, ERR.noConfig, requestId, accept);
@@ -181,7 +195,9 @@ class Handler {
     try {
       const spec = route.spec;
       upHeaders = buildUpstreamHeaders(req.rawHeaders, {
-        clientIp: req.socket.remoteAddress ?? '',
+        clientIp: peer ?? '',
+        realIp,
+        trustForwarded: trusted,
         // TLS terminates in front of the proxy listener, if at all.
         proto: 'http',
         host: x.host,

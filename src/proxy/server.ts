@@ -7,6 +7,9 @@ import { createRequestHandler } from './handler.js';
 import type { ListenAddress } from '../model/listen-address.js';
 import { UpstreamPools, type PoolOptions } from './upstream-pools.js';
 import { retainTickObjectShape } from './tick-object-shape.js';
+import type { ClientIpSettings } from '../model/client-ip-settings.js';
+import { createClientIpResolver } from './client-ip.js';
+import { requireProxyProtocol, type PendingProxyHeaders } from './proxy-protocol.js';
 
 // At module load, i.e. before the first configuration is parsed (see tick-object-shape.ts).
 retainTickObjectShape();
@@ -34,6 +37,12 @@ export interface ProxyServerOptions {
   latencyHeaders?: boolean;
   /** Client keep-alive idle timeout (ms). Default 60 s, like Kong's keepalive_timeout. */
   keepAliveTimeoutMs?: number;
+  /** Trusted proxies and where the real client IP comes from (docs/client-ip.md); default: none trusted. */
+  clientIp?: ClientIpSettings;
+  /** Every connection starts with a PROXY protocol header (Kong's `proxy_listen … proxy_protocol`). */
+  proxyProtocol?: boolean;
+  /** How long a connection may take to send its PROXY header. Default 60 s, nginx's client_header_timeout. */
+  proxyHeaderTimeoutMs?: number;
 }
 
 
@@ -75,6 +84,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   const handler = createRequestHandler({
     store: opts.store,
     keepUnderscoreHeaders: opts.keepUnderscoreHeaders,
+    clientIps: createClientIpResolver(opts.clientIp),
     pools,
     metrics: opts.metrics,
     accessLog: opts.accessLog,
@@ -97,6 +107,14 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     else socket.destroy();
   });
+  // Last, so the header is read before the http server's own connection listener runs.
+  let pendingHeaders: PendingProxyHeaders | undefined;
+  if (opts.proxyProtocol === true) {
+    pendingHeaders = requireProxyProtocol(server, {
+      headerTimeoutMs: opts.proxyHeaderTimeoutMs ?? 60_000,
+      onReject: (reason) => opts.logger?.debug({ reason }, 'PROXY protocol: connection closed'),
+    });
+  }
   // Drop upstream pools nobody routes to any more after a swap.
   const unsubscribe = opts.store.onSwap((next) => pools.retain(next.routes.map((r) => r.upstream)));
 
@@ -118,6 +136,8 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
         unsubscribe();
         const stopped = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
+        // Connections still sending their PROXY header carry no request yet: idle as well.
+        pendingHeaders?.destroyAll();
         if (inFlight > 0) {
           const timeoutMs = opts.drainTimeoutMs ?? 10_000;
           await new Promise<void>((resolve) => {
