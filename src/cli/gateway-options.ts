@@ -1,5 +1,6 @@
 import { parseAllowedHosts } from '../model/host-allowlist.js';
 import { parseListenAddress } from '../model/listen-address.js';
+import { checkProxyProtocolHeader, parseOnOff, parseProxyListen, parseRealIpHeader, parseTrustedIps } from '../model/client-ip-settings.js';
 import { UsageError } from '../model/usage-error.js';
 import type { GatewayOptions } from '../runtime/options.js';
 
@@ -17,6 +18,10 @@ export const GATEWAY_FLAGS = {
   workers: { type: 'string', env: 'PORTCULLIS_WORKERS', default: '0' },
   'underscore-headers': { type: 'string', env: 'PORTCULLIS_UNDERSCORE_HEADERS', default: 'drop' },
   'token-cache-bytes': { type: 'string', env: 'PORTCULLIS_TOKEN_CACHE_BYTES', default: 'auto' },
+  // Kong's trusted_ips, real_ip_header, real_ip_recursive (docs/client-ip.md).
+  'trusted-ips': { type: 'string', env: 'PORTCULLIS_TRUSTED_IPS', default: '' },
+  'real-ip-header': { type: 'string', env: 'PORTCULLIS_REAL_IP_HEADER', default: 'X-Real-IP' },
+  'real-ip-recursive': { type: 'string', env: 'PORTCULLIS_REAL_IP_RECURSIVE', default: 'off' },
 } as const;
 
 export type GatewayFlagName = keyof typeof GATEWAY_FLAGS;
@@ -39,8 +44,16 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
   if (underscoreHeaders !== 'drop' && underscoreHeaders !== 'keep') {
     throw new UsageError(`--underscore-headers: expected drop or keep, got '${underscoreHeaders}'`);
   }
+  const proxyListen = parseProxyListen(get('proxy-listen'), '--proxy-listen');
+  const clientIp = {
+    trustedIps: parseTrustedIps(get('trusted-ips'), '--trusted-ips'),
+    realIpHeader: parseRealIpHeader(get('real-ip-header'), '--real-ip-header'),
+    realIpRecursive: parseOnOff(get('real-ip-recursive'), '--real-ip-recursive'),
+  };
+  checkProxyProtocolHeader(clientIp, [proxyListen], '--real-ip-header');
   return {
-    proxyListen: parseListenAddress(get('proxy-listen'), '--proxy-listen'),
+    proxyListen,
+    clientIp,
     adminListen: parseListenAddress(get('admin-listen'), '--admin-listen'),
     statusListen: parseListenAddress(get('status-listen'), '--status-listen'),
     adminAllowedHosts: parseAllowedHosts(get('admin-allowed-hosts'), '--admin-allowed-hosts'),

@@ -6,6 +6,7 @@
 
 const LISTENER_OPTIONS = `Listener options (standalone and controller; flag, then env var, then default):
   --proxy-listen  HOST:PORT   PORTCULLIS_PROXY_LISTEN   0.0.0.0:8000
+                  (Kong's "HOST:PORT proxy_protocol": each connection starts with a PROXY v1/v2 header)
   --admin-listen  HOST:PORT   PORTCULLIS_ADMIN_LISTEN   127.0.0.1:8001
   --status-listen HOST:PORT   PORTCULLIS_STATUS_LISTEN  0.0.0.0:8100
   --admin-allowed-hosts NAMES PORTCULLIS_ADMIN_ALLOWED_HOSTS  (none) comma-separated Host names the
@@ -25,6 +26,13 @@ const LISTENER_OPTIONS = `Listener options (standalone and controller; flag, the
   --token-cache-bytes N|auto  PORTCULLIS_TOKEN_CACHE_BYTES  auto (heap bytes of verified tokens cached by
                                                         the whole pod, split evenly across the workers;
                                                         auto = 1/8 of the V8 heap limit, 1-64 MiB; 0 = off)
+  --trusted-ips CIDRS         PORTCULLIS_TRUSTED_IPS    (none) comma-separated addresses/CIDR blocks of
+                                                        trusted proxies (Kong's trusted_ips; all:
+                                                        0.0.0.0/0,::/0): their X-Forwarded-* are kept
+                                                        and their real-IP header believed
+  --real-ip-header NAME       PORTCULLIS_REAL_IP_HEADER X-Real-IP (a header such as X-Forwarded-For, or
+                                                        proxy_protocol: the PROXY header's source)
+  --real-ip-recursive on|off  PORTCULLIS_REAL_IP_RECURSIVE  off (on: the last untrusted address of the list)
 `;
 
 const EXIT_CODES = `Exit codes: 0 ok, 1 failed (invalid input, or a serving mode that could not start), 2 usage error.

@@ -23,7 +23,7 @@ export const PROXY_PROTOCOL = 'proxy_protocol';
 /** A proxy listener: host:port, optionally followed by Kong's `proxy_protocol` flag. */
 export interface ProxyListenAddress extends ListenAddress {
   /** Every connection must start with a PROXY protocol v1 or v2 header. */
-  proxyProtocol: boolean;
+  proxyProtocol?: boolean;
 }
 
 /** "0.0.0.0:8000" or, as Kong's proxy_listen has it, "0.0.0.0:8000 proxy_protocol". */

@@ -10,7 +10,13 @@ export function createGatewayProxy(
   gateway: GatewayOptions,
   deps: { store: SnapshotStore; metrics: GatewayMetrics; accessLog: AccessLog; logger: Logger; readiness: Readiness },
 ): ProxyServer {
-  return createProxyServer({ ...deps, keepUnderscoreHeaders: gateway.underscoreHeaders === 'keep', drainTimeoutMs: gateway.drainSeconds * 1000 });
+  return createProxyServer({
+    ...deps,
+    keepUnderscoreHeaders: gateway.underscoreHeaders === 'keep',
+    drainTimeoutMs: gateway.drainSeconds * 1000,
+    clientIp: gateway.clientIp,
+    proxyProtocol: gateway.proxyListen.proxyProtocol === true,
+  });
 }
 
 /** The listener addresses, as logged at start. */
