@@ -24,7 +24,7 @@ export interface GatewayProcess {
  */
 export async function startGateway(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; waitReady?: boolean; timeoutMs?: number } = {},
+  opts: { env?: NodeJS.ProcessEnv; waitReady?: boolean; timeoutMs?: number; proxyListenSuffix?: string } = {},
 ): Promise<GatewayProcess> {
   const [proxyPort, adminPort, statusPort] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(
@@ -32,7 +32,7 @@ export async function startGateway(
     [
       cliPath,
       ...args,
-      '--proxy-listen', `127.0.0.1:${proxyPort}`,
+      '--proxy-listen', `127.0.0.1:${proxyPort}${opts.proxyListenSuffix ?? ''}`,
       '--admin-listen', `127.0.0.1:${adminPort}`,
       '--status-listen', `127.0.0.1:${statusPort}`,
     ],
