@@ -113,4 +113,10 @@ describe('usage errors (exit 2, naming the flag)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
   });
+
+  it('the controller takes the same flags', async () => {
+    const r = await runCli(['controller', '--kubeconfig', '/nonexistent', '--trusted-ips', '10.0.0.0/40']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--trusted-ips: expected a comma-separated list');
+  });
 });
