@@ -36,6 +36,8 @@ export const V2_SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0
 const V2_FIXED = 16;
 
 const INCOMPLETE: ParseOutcome = { kind: 'incomplete' };
+/** The reason when the bytes do not start like either version's header (proxy-protocol.ts counts it apart). */
+export const NOT_PROXY = 'no PROXY protocol header';
 const invalid = (reason: string): ParseOutcome => ({ kind: 'invalid', reason });
 
 /** buf starts with the first min(buf.length, prefix.length) bytes of prefix. */
@@ -48,13 +50,13 @@ export function parseProxyHeader(buf: Buffer): ParseOutcome {
   if (buf.length === 0) return INCOMPLETE;
   if (buf[0] === V1_PREFIX[0]) return parseV1(buf);
   if (buf[0] === V2_SIGNATURE[0]) return parseV2(buf);
-  return invalid('no PROXY protocol header');
+  return invalid(NOT_PROXY);
 }
 
 const PORT = /^(0|[1-9]\d{0,4})$/;
 
 function parseV1(buf: Buffer): ParseOutcome {
-  if (!startsLike(buf, V1_PREFIX)) return invalid('no PROXY protocol header');
+  if (!startsLike(buf, V1_PREFIX)) return invalid(NOT_PROXY);
   const limit = Math.min(buf.length, V1_MAX_LENGTH);
   let lf = -1;
   for (let i = V1_PREFIX.length; i < limit; i++) {
@@ -85,7 +87,7 @@ function parseV1(buf: Buffer): ParseOutcome {
 }
 
 function parseV2(buf: Buffer): ParseOutcome {
-  if (!startsLike(buf, V2_SIGNATURE)) return invalid('no PROXY protocol header');
+  if (!startsLike(buf, V2_SIGNATURE)) return invalid(NOT_PROXY);
   if (buf.length < V2_FIXED) return INCOMPLETE;
   const verCmd = buf[12]!;
   if (verCmd >> 4 !== 2) return invalid('v2 version is not 2');

@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import { parseProxyHeader, type ProxyHeader } from './proxy-protocol-header.js';
+import { NOT_PROXY, parseProxyHeader, type ProxyHeader } from './proxy-protocol-header.js';
 
 /**
  * Kong's `proxy_listen … proxy_protocol`: every connection on the listener starts with a PROXY
@@ -12,9 +12,14 @@ import { parseProxyHeader, type ProxyHeader } from './proxy-protocol-header.js';
 export interface ProxyProtocolOptions {
   /** How long a new connection may take to deliver its whole header. */
   headerTimeoutMs: number;
-  /** Told why each rejected connection was closed (for a log line or a counter). */
-  onReject?: (reason: string) => void;
+  /** Told why each rejected connection was closed: its kind (a metric label) and the parser's words. */
+  onReject?: (kind: RejectKind, reason: string) => void;
 }
+
+/** missing: the bytes are not a PROXY header at all; malformed: a broken one; timeout: too late. */
+export type RejectKind = 'missing' | 'malformed' | 'timeout';
+
+const TIMEOUT = 'header not received in time';
 
 const headers = new WeakMap<object, ProxyHeader>();
 
@@ -67,7 +72,7 @@ function readHeader(socket: net.Socket, opts: ProxyProtocolOptions, handOver: ()
   };
   const reject = (reason: string) => {
     cleanup();
-    opts.onReject?.(reason);
+    opts.onReject?.(reason === TIMEOUT ? 'timeout' : reason === NOT_PROXY ? 'missing' : 'malformed', reason);
     socket.destroy();
   };
   const onGone = () => cleanup();
@@ -83,7 +88,7 @@ function readHeader(socket: net.Socket, opts: ProxyProtocolOptions, handOver: ()
     if (r.length < buffered.length) socket.unshift(buffered.subarray(r.length));
     handOver();
   };
-  const timer = setTimeout(() => reject('header not received in time'), opts.headerTimeoutMs);
+  const timer = setTimeout(() => reject(TIMEOUT), opts.headerTimeoutMs);
   socket.on('data', onData);
   socket.on('error', onGone);
   socket.on('close', onGone);

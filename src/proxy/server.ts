@@ -112,7 +112,10 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   if (opts.proxyProtocol === true) {
     pendingHeaders = requireProxyProtocol(server, {
       headerTimeoutMs: opts.proxyHeaderTimeoutMs ?? 60_000,
-      onReject: (reason) => opts.logger?.debug({ reason }, 'PROXY protocol: connection closed'),
+      onReject: (kind, reason) => {
+        opts.metrics?.proxyProtocolRejections.inc({ reason: kind });
+        opts.logger?.debug({ reason }, 'PROXY protocol: connection closed');
+      },
     });
   }
   // Drop upstream pools nobody routes to any more after a swap.

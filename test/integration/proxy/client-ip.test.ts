@@ -226,6 +226,10 @@ describe('PROXY protocol listener with --real-ip-header proxy_protocol', () => {
     expect(slow.text).toBe('');
     expect(slow.ms).toBeGreaterThanOrEqual(350);
     expect(slow.ms).toBeLessThan(3000);
+    const text = await gw.metrics.registry.metrics();
+    expect(text).toContain('portcullis_proxy_protocol_rejections_total{reason="missing"} 1');
+    expect(text).toContain('portcullis_proxy_protocol_rejections_total{reason="malformed"} 2');
+    expect(text).toContain('portcullis_proxy_protocol_rejections_total{reason="timeout"} 1');
   });
 
   it('close() does not wait for connections still owing their header', async () => {

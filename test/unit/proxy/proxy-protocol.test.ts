@@ -48,7 +48,7 @@ beforeAll(async () => {
   pki = { dir, key: await readFile(path.join(dir, 'key.pem')), cert: await readFile(path.join(dir, 'cert.pem')) };
   plain = http.createServer(answer);
   secure = https.createServer({ key: pki.key, cert: pki.cert }, answer);
-  for (const s of [plain, secure]) requireProxyProtocol(s, { headerTimeoutMs: 300, onReject: (r) => rejected.push(r) });
+  for (const s of [plain, secure]) requireProxyProtocol(s, { headerTimeoutMs: 300, onReject: (kind, reason) => rejected.push(`${kind}: ${reason}`) });
   plainPort = await listen(plain);
   securePort = await listen(secure);
 });
@@ -127,7 +127,7 @@ describe('requireProxyProtocol on node:http', () => {
     expect(await rawExchange(port, [Buffer.from('PROXY TCP4 1.2.')])).toEqual({ text: '', closedWithoutAnswer: true });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
     expect(Date.now() - t0).toBeLessThan(2000);
-    expect(rejected).toEqual(['no PROXY protocol header', 'v1 header is not "PROXY TCPn src dst sport dport"', 'header not received in time']);
+    expect(rejected).toEqual(['missing: no PROXY protocol header', 'malformed: v1 header is not "PROXY TCPn src dst sport dport"', 'timeout: header not received in time']);
   });
 });
 
