@@ -25,6 +25,9 @@ export const SCENARIOS = [
     start: (c) => startPortcullis(c.dir, c.kongFiles.none, { name: 'portcullis-noauth', nodeArgs: c.nodeArgs }) },
   { id: 'portcullis-hs256', label: 'Portcullis jwt HS256', auth: 'HS256', kind: 'portcullis',
     start: (c) => startPortcullis(c.dir, c.kongFiles.HS256, { name: 'portcullis-hs256', nodeArgs: c.nodeArgs }) },
+  // Trusted proxies configured (docs/client-ip.md): the per-request trust check and header lookup.
+  { id: 'portcullis-hs256-trusted', label: 'Portcullis jwt HS256, --trusted-ips + X-Forwarded-For', auth: 'HS256', kind: 'portcullis', optional: true,
+    start: (c) => startPortcullis(c.dir, c.kongFiles.HS256, { name: 'portcullis-hs256-trusted', nodeArgs: c.nodeArgs, args: ['--trusted-ips', '127.0.0.1,10.0.0.0/8', '--real-ip-header', 'X-Forwarded-For'] }) },
   { id: 'portcullis-rs256', label: 'Portcullis jwt RS256', auth: 'RS256', kind: 'portcullis',
     start: (c) => startPortcullis(c.dir, c.kongFiles.RS256, { name: 'portcullis-rs256', nodeArgs: c.nodeArgs }) },
   { id: 'portcullis-es256', label: 'Portcullis jwt ES256', auth: 'ES256', kind: 'portcullis',

@@ -1,5 +1,6 @@
 import { parseAllowedHosts } from '../model/host-allowlist.js';
 import { parseListenAddress } from '../model/listen-address.js';
+import { checkProxyProtocolHeader, parseOnOff, parseProxyListen, parseRealIpHeader, parseTrustedIps } from '../model/client-ip-settings.js';
 import { UsageError } from '../model/usage-error.js';
 import type { GatewayOptions } from '../runtime/options.js';
 
@@ -24,6 +25,10 @@ export const GATEWAY_FLAGS = {
   // docs/http2-grpc.md: h2c (prior knowledge) on the plaintext listener; h2 via ALPN on the TLS one.
   'proxy-h2c': { type: 'string', env: 'PORTCULLIS_PROXY_H2C', default: 'off' },
   'proxy-http2': { type: 'string', env: 'PORTCULLIS_PROXY_HTTP2', default: 'on' },
+  // Kong's trusted_ips, real_ip_header, real_ip_recursive (docs/client-ip.md).
+  'trusted-ips': { type: 'string', env: 'PORTCULLIS_TRUSTED_IPS', default: '' },
+  'real-ip-header': { type: 'string', env: 'PORTCULLIS_REAL_IP_HEADER', default: 'X-Real-IP' },
+  'real-ip-recursive': { type: 'string', env: 'PORTCULLIS_REAL_IP_RECURSIVE', default: 'off' },
 } as const;
 
 export type GatewayFlagName = keyof typeof GATEWAY_FLAGS;
@@ -50,8 +55,16 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
   if (upstreamTlsVerify !== 'on' && upstreamTlsVerify !== 'off') {
     throw new UsageError(`--upstream-tls-verify: expected on or off, got '${upstreamTlsVerify}'`);
   }
+  const proxyListen = parseProxyListen(get('proxy-listen'), '--proxy-listen');
+  const clientIp = {
+    trustedIps: parseTrustedIps(get('trusted-ips'), '--trusted-ips'),
+    realIpHeader: parseRealIpHeader(get('real-ip-header'), '--real-ip-header'),
+    realIpRecursive: parseOnOff(get('real-ip-recursive'), '--real-ip-recursive'),
+  };
+  checkProxyProtocolHeader(clientIp, [proxyListen], '--real-ip-header');
   return {
-    proxyListen: parseListenAddress(get('proxy-listen'), '--proxy-listen'),
+    proxyListen,
+    clientIp,
     ...tlsListenerOptions(get('proxy-listen-tls'), get('default-certificate')),
     adminListen: parseListenAddress(get('admin-listen'), '--admin-listen'),
     statusListen: parseListenAddress(get('status-listen'), '--status-listen'),

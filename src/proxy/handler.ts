@@ -9,6 +9,7 @@ import type { UpstreamPools } from './upstream-pools.js';
 import { ERR, sendAuthRejection, sendError } from './error-response.js';
 import { ForwardHandler, VIA_TOKEN, hasRequestBody, type RelayContext } from './forward.js';
 import { buildUpstreamHeaders } from './forward-headers.js';
+import type { ClientIpResolver } from './client-ip.js';
 import { escapeUpstreamPath, joinUpstreamPath, normalizePath } from './paths.js';
 import { ReadDeadlines } from './read-deadlines.js';
 import { hostWithoutPort } from './host-header.js';
@@ -23,6 +24,8 @@ export interface HandlerDeps {
   pools: UpstreamPools;
   /** Forward header names containing "_" (see forward-headers.ts); off by default, as in nginx. */
   keepUnderscoreHeaders?: boolean;
+  /** Trusted proxies and the real client IP (client-ip.ts); undefined: none trusted, the peer is the client. */
+  clientIps?: ClientIpResolver;
   metrics?: GatewayMetrics;
   accessLog?: AccessLog;
   /** Seconds since the epoch, for exp/nbf (injectable for tests). */
@@ -40,6 +43,11 @@ export { VIA_TOKEN };
 export const CLIENT_CLOSED = 499;
 
 const rrIndex = new WeakMap<Upstream, number>();
+/** A trusted hop terminated TLS in front of us (its X-Forwarded-Proto, first value). */
+const forwardedHttps = (req: IncomingMessage): boolean => {
+  const v = req.headers['x-forwarded-proto'];
+  return typeof v === 'string' && v.split(',')[0]!.trim().toLowerCase() === 'https';
+};
 /** RFC 9110 idempotent methods: replayed after a connection broke before any answer. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 
@@ -138,6 +146,7 @@ class Handler {
   readonly store: SnapshotStore;
   readonly pools: UpstreamPools;
   readonly keepUnderscoreHeaders: boolean;
+  readonly clientIps: ClientIpResolver | undefined;
   readonly metrics: GatewayMetrics | undefined;
   readonly accessLog: AccessLog | undefined;
   readonly nowSeconds: () => number;
@@ -148,6 +157,7 @@ class Handler {
   constructor(readonly deps: HandlerDeps) {
     this.store = deps.store;
     this.keepUnderscoreHeaders = deps.keepUnderscoreHeaders ?? false;
+    this.clientIps = deps.clientIps;
     this.pools = deps.pools;
     this.metrics = deps.metrics;
     this.accessLog = deps.accessLog;
@@ -178,7 +188,16 @@ class Handler {
       q === -1 ? url : url.slice(0, q), q === -1 ? '' : url.slice(q + 1), accept);
     x.h2Headers = h2Headers;
     res.on('close', x.onClose);
-    if (this.logEnabled) x.clientIp = req.socket.remoteAddress;
+    const peer = req.socket.remoteAddress;
+    // Only with trusted proxies configured (client-ip.ts): a trusted peer's forwarded headers count.
+    let realIp: string | undefined;
+    let trusted = false;
+    const clientIps = this.clientIps;
+    if (clientIps !== undefined && peer !== undefined && clientIps.trusts(peer)) {
+      trusted = true;
+      realIp = clientIps.realIp(req, peer);
+    }
+    if (this.logEnabled) x.clientIp = realIp ?? peer;
     x.tls = (req.socket as TLSSocket).encrypted === true;
 
     const snap = this.store.current();
@@ -192,8 +211,9 @@ class Handler {
     if (!match) return this.error(x, 404, ERR.noRoute);
     const route = match.route;
     x.route = route;
-    // https-only route over plaintext: Kong's 426 or redirect, before any plugin (docs/tls.md#protocols).
-    if (route.httpsRedirect !== undefined && !x.tls) return sendHttpsRequired(res, route.httpsRedirect, x.host, url, requestId, h2Headers !== null);
+    // https-only route over plaintext: Kong's 426 or redirect, before any plugin (docs/tls.md#protocols);
+    // a trusted proxy's X-Forwarded-Proto: https counts as TLS, as in Kong (docs/client-ip.md).
+    if (route.httpsRedirect !== undefined && !x.tls && !(trusted && forwardedHttps(req))) return sendHttpsRequired(res, route.httpsRedirect, x.host, url, requestId, h2Headers !== null);
     // Fail closed: a route whose auth could not be built never proxies.
     if (route.pluginError !== undefined) return this.error(x, 500, ERR.unexpected);
 
@@ -232,7 +252,9 @@ class Handler {
     try {
       const spec = route.spec;
       upHeaders = buildUpstreamHeaders(rawHeaders, {
-        clientIp: req.socket.remoteAddress ?? '',
+        clientIp: peer ?? '',
+        realIp,
+        trustForwarded: trusted,
         // Our own TLS listener; a TLS-terminating hop in front is the trusted-proxies setting's business.
         proto: x.tls ? 'https' : 'http',
         host: x.host,

@@ -13,6 +13,9 @@ import type { ListenAddress } from '../model/listen-address.js';
 import { UpstreamPools, type PoolOptions } from './upstream-pools.js';
 import { retainTickObjectShape } from './tick-object-shape.js';
 import { createTlsProxyServer } from './tls-server.js';
+import type { ClientIpSettings } from '../model/client-ip-settings.js';
+import { createClientIpResolver } from './client-ip.js';
+import { requireProxyProtocol, type PendingProxyHeaders } from './proxy-protocol.js';
 
 // At module load, i.e. before the first configuration is parsed (see tick-object-shape.ts).
 retainTickObjectShape();
@@ -47,6 +50,12 @@ export interface ProxyServerOptions {
    * h2 and http/1.1 by ALPN unless `http2` is false (docs/http2-grpc.md#tls).
    */
   tls?: { defaultCertificate: { cert: string; key: string }; http2?: boolean };
+  /** Trusted proxies and where the real client IP comes from (docs/client-ip.md); default: none trusted. */
+  clientIp?: ClientIpSettings;
+  /** Every connection starts with a PROXY protocol header (Kong's `proxy_listen … proxy_protocol`). */
+  proxyProtocol?: boolean;
+  /** How long a connection may take to send its PROXY header. Default 60 s, nginx's client_header_timeout. */
+  proxyHeaderTimeoutMs?: number;
 }
 
 
@@ -100,6 +109,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   const handlers = createRequestHandlers({
     store: opts.store,
     keepUnderscoreHeaders: opts.keepUnderscoreHeaders,
+    clientIps: createClientIpResolver(opts.clientIp),
     pools,
     metrics: opts.metrics,
     accessLog: opts.accessLog,
@@ -135,6 +145,17 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     tlsSockets.add(socket);
     socket.once('close', () => tlsSockets.delete(socket));
   });
+  // Last, so the header is read before the http server's own connection listener runs.
+  let pendingHeaders: PendingProxyHeaders | undefined;
+  if (opts.proxyProtocol === true) {
+    pendingHeaders = requireProxyProtocol(server, {
+      headerTimeoutMs: opts.proxyHeaderTimeoutMs ?? 60_000,
+      onReject: (kind, reason) => {
+        opts.metrics?.proxyProtocolRejections.inc({ reason: kind });
+        opts.logger?.debug({ reason }, 'PROXY protocol: connection closed');
+      },
+    });
+  }
   // Drop upstream pools nobody routes to any more after a swap.
   const unsubscribe = opts.store.onSwap((next) => pools.retain(next.routes.map((r) => r.upstream)));
 
@@ -168,6 +189,8 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
         server.closeIdleConnections();
         (tlsServer as { closeIdleConnections?: () => void } | undefined)?.closeIdleConnections?.();
         h2Sessions.closeIdle();
+        // Connections still sending their PROXY header carry no request yet: idle as well.
+        pendingHeaders?.destroyAll();
         if (inFlight > 0) {
           const timeoutMs = opts.drainTimeoutMs ?? 10_000;
           await new Promise<void>((resolve) => {

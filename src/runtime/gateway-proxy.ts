@@ -17,6 +17,8 @@ export function createGatewayProxy(
     drainTimeoutMs: gateway.drainSeconds * 1000,
     poolOptions: { upstreamTlsVerify: gateway.upstreamTlsVerify, logger: deps.logger },
     h2c: gateway.proxyH2c,
+    clientIp: gateway.clientIp,
+    proxyProtocol: gateway.proxyListen.proxyProtocol === true,
     ...(gateway.proxyListenTls !== undefined ? { tls: { defaultCertificate: loadDefaultCertificate(gateway), http2: gateway.proxyHttp2 } } : {}),
   });
 }

@@ -1,8 +1,12 @@
 import type { ListenAddress } from '../model/listen-address.js';
+import type { ClientIpSettings, ProxyListenAddress } from '../model/client-ip-settings.js';
 
 /** Options shared by the two serving modes (standalone and controller); parsed in cli/gateway-options.ts. */
 export interface GatewayOptions {
-  proxyListen: ListenAddress;
+  /** With Kong's `proxy_protocol` flag: every connection starts with a PROXY protocol header. */
+  proxyListen: ProxyListenAddress;
+  /** Trusted proxies and the real client IP (docs/client-ip.md). */
+  clientIp?: ClientIpSettings;
   /** The TLS proxy listener (docs/tls.md); undefined: `--proxy-listen-tls off`. */
   proxyListenTls?: ListenAddress | undefined;
   /** PEM files of the TLS listener's default certificate; undefined: a self-signed one made at start. */
