@@ -36,7 +36,7 @@ COPY --from=build /app/dist ./dist
 # Numeric uid/gid (no /etc/passwd entry needed) so Kubernetes can verify runAsNonRoot.
 USER 10001:10001
 # proxy, admin, status (/healthz, /readyz, /metrics)
-EXPOSE 8000 8001 8100
+EXPOSE 8000 8443 8001 8100
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8100/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Exec form: node is PID 1 and receives SIGTERM directly for a graceful drain.

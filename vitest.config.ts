@@ -25,9 +25,19 @@ export default defineConfig({
       { extends: true, test: { name: 'k8s', include: ['test/k8s/**/*.test.ts', 'test/harness/**/*.test.ts'], globalSetup: controlPlane } },
       // Helm chart, rendered manifests, Dockerfile, CRDs and RBAC, applied to the local control plane.
       { extends: true, test: { name: 'deploy', include: ['test/deploy/**/*.test.ts'], globalSetup: controlPlane } },
-      // Reserved: suites for a real cluster, run with PORTCULLIS_E2E_KUBECONFIG set (global-setup then
-      // skips the local build). Empty until such suites exist.
-      { extends: true, test: { name: 'cluster', include: ['test/cluster/**/*.test.ts'], globalSetup: controlPlane } },
+      // The image Helm-installed into a real single-node cluster (test/harness/cluster), built and
+      // started by its globalSetup. Runs after every other project (groupOrder), one file at a time,
+      // so its rollouts under load do not compete with timing-sensitive suites.
+      {
+        extends: true,
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          globalSetup: ['./test/cluster/global-setup.ts'],
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
   },
 });

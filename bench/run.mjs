@@ -1,17 +1,27 @@
 #!/usr/bin/env node
 // One-command benchmark: Portcullis vs peers, gateway on core 0, wrk + upstream nginx on core 1.
 // usage: node bench/run.mjs [--quick] [--rounds N] [--duration S] [--warmup S] [--only a,b]
-//        [--threads N] [--with-express] [--no-install] [--no-build] [--no-paced] [--json FILE] [--keep]
+//        [--threads N] [--with-express] [--no-install] [--no-build] [--no-paced] [--paced-think exp|fixed]
+//        [--node-arg=--flag] [--json FILE] [--keep]
+//        node bench/run.mjs --open-loop …   (bench/open-loop.mjs)
+//        node bench/run.mjs --tls …         (bench/tls.mjs)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { benchKongYaml, makeCredentials, signToken } from './fixtures.mjs';
-import { httpGet, installCleanup, stopProcess } from './lib/processes.mjs';
+import { SCENARIOS, prepareContext, sanityCheck } from './lib/scenarios.mjs';
+import { installCleanup, stopProcess } from './lib/processes.mjs';
 import { coreBusyPct, coreTimes, cpuSeconds, peakRssMiB } from './lib/procstat.mjs';
 import { buildProject, ensureDebianPackages, ensurePeers } from './lib/setup.mjs';
-import { startHaproxy, startNginxNjs, startNodePeer, startPortcullis, startUpstream } from './lib/servers.mjs';
 import { fmt, markdownTable, max, median } from './lib/stats.mjs';
-import { runWrk, writeRequestFile } from './lib/wrk.mjs';
+import { runWrk } from './lib/wrk.mjs';
+
+// `npm run bench -- --open-loop …` and `-- --tls …` are their own scripts with their own options.
+for (const [flag, script] of [['--open-loop', './open-loop.mjs'], ['--tls', './tls.mjs']]) {
+  if (process.argv.includes(flag)) {
+    await import(script);
+    process.exit(process.exitCode ?? 0);
+  }
+}
 
 const { values: opt } = parseArgs({
   options: {
@@ -26,6 +36,8 @@ const { values: opt } = parseArgs({
     'no-install': { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
     'no-paced': { type: 'boolean', default: false },
+    'paced-think': { type: 'string', default: 'exp' },
+    'node-arg': { type: 'string', multiple: true, default: [] }, // passed to the Portcullis node process
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
@@ -41,66 +53,30 @@ const PACED_RATE = 5000;
 const PACED_CONNECTIONS = 50;
 const PACED_DELAY_MS = Math.round((1000 * PACED_CONNECTIONS) / PACED_RATE); // 10 ms per connection
 const PACED_ROUNDS = opt.quick ? 1 : 2;
+// exp: exponentially distributed think times (mean 10 ms), so arrivals bunch as in real traffic; a
+// fixed think time per connection spaces them out and hides queueing (README "Open loop").
+const PACED_THINK = opt['paced-think'];
+if (!['exp', 'fixed'].includes(PACED_THINK)) throw new Error('--paced-think is exp or fixed');
 
 installCleanup(opt.quick ? 300 : 720);
 
-// --- scenarios ------------------------------------------------------------------------------------
-// auth: which request file (token algorithm) the scenario is driven with, null = no token.
-const SCENARIOS = [
-  { id: 'direct', label: 'upstream direct (nginx, no gateway)', auth: null, direct: true },
-  { id: 'node-pipe', label: 'bare node:http pipe proxy', auth: null, kind: 'peer',
-    start: (c) => startNodePeer(c.dir, 'node-pipe.mjs', [], c.upstreamPort) },
-  { id: 'fast-gateway', label: 'fast-gateway 3.4.7 + jsonwebtoken 9 HS256', auth: 'HS256', kind: 'peer',
-    start: (c) => startNodePeer(c.dir, 'fast-gateway.mjs', [c.credFile], c.upstreamPort) },
-  { id: 'express-hpm', label: 'express 5 + http-proxy-middleware 3 + jsonwebtoken', auth: 'HS256', kind: 'peer', optional: true,
-    start: (c) => startNodePeer(c.dir, 'express-hpm.mjs', [c.credFile], c.upstreamPort) },
-  { id: 'haproxy', label: 'HAProxy 2.6 1 thread + jwt_verify HS256', auth: 'HS256', kind: 'peer',
-    start: (c) => startHaproxy(c.dir, c.upstreamPort, c.creds.HS256) },
-  { id: 'nginx-njs', label: 'nginx 1 worker + njs HS256', auth: 'HS256', kind: 'peer',
-    start: (c) => startNginxNjs(c.dir, c.upstreamPort, c.creds.HS256) },
-  { id: 'portcullis-noauth', label: 'Portcullis, no auth', auth: null, kind: 'portcullis',
-    start: (c) => startPortcullis(c.dir, c.kongFiles.none, { name: 'portcullis-noauth' }) },
-  { id: 'portcullis-hs256', label: 'Portcullis jwt HS256', auth: 'HS256', kind: 'portcullis',
-    start: (c) => startPortcullis(c.dir, c.kongFiles.HS256, { name: 'portcullis-hs256' }) },
-  { id: 'portcullis-rs256', label: 'Portcullis jwt RS256', auth: 'RS256', kind: 'portcullis',
-    start: (c) => startPortcullis(c.dir, c.kongFiles.RS256, { name: 'portcullis-rs256' }) },
-  { id: 'portcullis-es256', label: 'Portcullis jwt ES256', auth: 'ES256', kind: 'portcullis',
-    start: (c) => startPortcullis(c.dir, c.kongFiles.ES256, { name: 'portcullis-es256' }) },
-];
 const PACED_IDS = ['direct', 'node-pipe', 'haproxy', 'portcullis-hs256'];
 
 const only = opt.only ? new Set(opt.only.split(',')) : null;
 const selected = SCENARIOS.filter((s) => (only ? only.has(s.id) : !s.optional || opt['with-express']));
 
-// --- checks ---------------------------------------------------------------------------------------
-function tamper(token) {
-  const i = token.length - 10; // a middle character of the signature (the last one may be padding bits)
-  return token.slice(0, i) + (token[i] === 'A' ? 'B' : 'A') + token.slice(i + 1);
-}
-
-/** Before measuring: a valid request reaches the upstream; for auth scenarios, bad tokens are refused. */
-async function sanityCheck(s, port, ctx) {
-  const token = s.auth ? ctx.tokens[s.auth][0] : null;
-  const ok = await httpGet(port, '/', token ? { authorization: `Bearer ${token}` } : {});
-  if (ok.status !== 200 || ok.body !== 'Hello world!') throw new Error(`valid request got ${ok.status} ${ok.body.slice(0, 80)}`);
-  if (!s.auth) return;
-  const none = await httpGet(port, '/');
-  const bad = await httpGet(port, '/', { authorization: `Bearer ${tamper(token)}` });
-  if (none.status !== 401 || bad.status !== 401) throw new Error(`auth not enforced: no token → ${none.status}, tampered → ${bad.status}`);
-}
-
 // --- measuring ------------------------------------------------------------------------------------
-async function measure(s, ctx, { seconds, warmup, connections, threads, delayMs = 0 }) {
+async function measure(s, ctx, { seconds, warmup, connections, threads, delayMs = 0, think }) {
   let server = null;
   try {
     server = s.direct ? { port: ctx.upstreamPort, child: null } : await s.start(ctx);
     await sanityCheck(s, server.port, ctx);
     const requestFile = ctx.requestFiles[s.auth ?? 'none'];
-    if (warmup > 0) await runWrk({ port: server.port, requestFile, seconds: warmup, connections, threads, delayMs });
+    if (warmup > 0) await runWrk({ port: server.port, requestFile, seconds: warmup, connections, threads, delayMs, think });
     const pid = server.child?.pid ?? ctx.upstream.child.pid;
     const upPid = ctx.upstream.child.pid;
     const [cpu0, up0, cores0, t0] = [cpuSeconds(pid), cpuSeconds(upPid), coreTimes(), performance.now()];
-    const w = await runWrk({ port: server.port, requestFile, seconds, connections, threads, delayMs });
+    const w = await runWrk({ port: server.port, requestFile, seconds, connections, threads, delayMs, think });
     const wall = (performance.now() - t0) / 1000;
     const cores1 = coreTimes();
     const cpu = (100 * (cpuSeconds(pid) - cpu0)) / wall;
@@ -125,31 +101,9 @@ if (selected.some((s) => s.kind === 'portcullis') && !opt['no-build']) {
   if (err) unavailable.set('portcullis', err);
 }
 
-console.log(`generating ${CONNECTIONS} HS256, RS256 and ES256 credentials and tokens`);
-const creds = {
-  HS256: await makeCredentials('HS256', CONNECTIONS),
-  RS256: await makeCredentials('RS256', CONNECTIONS),
-  ES256: await makeCredentials('ES256', CONNECTIONS),
-};
-const tokens = Object.fromEntries(Object.entries(creds).map(([alg, cs]) => [alg, cs.map((c) => signToken(c))]));
-const requestFiles = { none: `${dir}/requests-none.tsv` };
-writeRequestFile(requestFiles.none, [{ path: '/' }]);
-for (const alg of Object.keys(tokens)) {
-  requestFiles[alg] = `${dir}/requests-${alg}.tsv`;
-  writeRequestFile(requestFiles[alg], tokens[alg].map((token) => ({ path: '/', token })));
-}
-const credFile = `${dir}/hs256-credentials.json`;
-writeFileSync(credFile, JSON.stringify(creds.HS256.map(({ key, secret }) => ({ key, secret }))), { mode: 0o600 });
-
-const upstream = await startUpstream(dir);
-const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
-const kongFiles = { none: `${dir}/kong-noauth.yml` };
-writeFileSync(kongFiles.none, benchKongYaml({ upstreamUrl }));
-for (const alg of Object.keys(creds)) {
-  kongFiles[alg] = `${dir}/kong-${alg}.yml`;
-  writeFileSync(kongFiles[alg], benchKongYaml({ upstreamUrl, credentials: creds[alg] }), { mode: 0o600 });
-}
-const ctx = { dir, upstream, upstreamPort: upstream.port, creds, tokens, requestFiles, credFile, kongFiles };
+const ctx = await prepareContext(dir, CONNECTIONS);
+ctx.nodeArgs = opt['node-arg'];
+const { upstream } = ctx;
 
 const results = new Map(selected.map((s) => [s.id, []]));
 const paced = new Map();
@@ -179,7 +133,7 @@ try {
       for (const s of selected.filter((x) => PACED_IDS.includes(x.id))) {
         if (!paced.has(s.id)) paced.set(s.id, []);
         await runOne(s, `[paced ${PACED_RATE}/s ${round}/${PACED_ROUNDS}]`, {
-          seconds: DURATION, warmup: WARMUP, connections: PACED_CONNECTIONS, threads: PACED_CONNECTIONS, delayMs: PACED_DELAY_MS,
+          seconds: DURATION, warmup: WARMUP, connections: PACED_CONNECTIONS, threads: PACED_CONNECTIONS, delayMs: PACED_DELAY_MS, think: PACED_THINK,
         }, paced.get(s.id));
       }
     }
@@ -228,7 +182,7 @@ for (const [name, x, ok, target] of checks) {
 
 const P = Object.fromEntries([...paced].map(([id, runs]) => [id, summary(runs)]));
 if (P.direct?.runs) {
-  console.log(`\nAdded latency at a paced ~${PACED_RATE} req/s (wrk ${PACED_CONNECTIONS} connections, ${PACED_DELAY_MS} ms think time each; medians):`);
+  console.log(`\nAdded latency at a paced ~${PACED_RATE} req/s (wrk ${PACED_CONNECTIONS} connections, ${PACED_THINK === 'exp' ? 'exponential think times, mean' : 'fixed think time'} ${PACED_DELAY_MS} ms each; medians):`);
   for (const [id, r] of Object.entries(P)) {
     if (!r.runs) continue;
     const added = id === 'direct' ? '' : `  added p50 ${fmt(r.p50ms - P.direct.p50ms, 3)} ms  added p99 ${fmt(r.p99ms - P.direct.p99ms, 3)} ms`;

@@ -11,9 +11,12 @@ export const NJS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so';
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
-/** apt-get install wrk haproxy nginx-light libnginx-mod-http-js when any of them is missing. */
-export function ensureDebianPackages() {
-  const missing = [];
+/**
+ * apt-get install wrk haproxy nginx-light libnginx-mod-http-js when any of them is missing, and the
+ * `extra` ones ({ command: package }, e.g. h2load and openssl for the TLS benchmarks).
+ */
+export function ensureDebianPackages(extra = {}) {
+  const missing = Object.entries(extra).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg);
   if (!has('wrk')) missing.push('wrk');
   if (!has('haproxy')) missing.push('haproxy');
   if (!has('nginx')) missing.push('nginx-light');

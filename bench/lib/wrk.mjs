@@ -33,12 +33,13 @@ export function parseWrkOutput(stdout) {
 
 /**
  * wrk -t threads -c connections -d seconds --latency on core `cpu` against 127.0.0.1:port.
- * `requestFile` as written by writeRequestFile; `delayMs` paces each connection.
+ * `requestFile` as written by writeRequestFile; `delayMs` paces each connection, a fixed think time
+ * or (`think: 'exp'`) the mean of exponentially distributed ones. `scheme: 'https'` for TLS targets.
  */
-export function runWrk({ port, requestFile, seconds, connections = 64, threads = 1, delayMs = 0, cpu = 1, timeoutS = 5 }) {
+export function runWrk({ port, requestFile, seconds, connections = 64, threads = 1, delayMs = 0, think = 'fixed', cpu = 1, timeoutS = 5, scheme = 'http' }) {
   const args = ['-c', String(cpu), 'wrk', '-t', String(threads), '-c', String(connections), '-d', `${seconds}s`,
-    '--timeout', `${timeoutS}s`, '--latency', '-s', LUA, `http://127.0.0.1:${port}/`,
-    '--', requestFile, String(delayMs), String(threads)];
+    '--timeout', `${timeoutS}s`, '--latency', '-s', LUA, `${scheme}://127.0.0.1:${port}/`,
+    '--', requestFile, String(delayMs), String(threads), think];
   return new Promise((resolve, reject) => {
     execFile('taskset', args, { timeout: (seconds + 30) * 1000, maxBuffer: 1 << 22 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`wrk failed: ${err.message}\n${stderr}`));

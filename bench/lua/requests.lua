@@ -6,7 +6,9 @@
 -- that thread's (prebuilt) request forever. With fewer threads than lines, each thread takes every
 -- T-th line and request() cycles through its share, so every line is still sent equally often.
 --
--- args (after --): <request file> <delay ms, 0 = none> <thread count>
+-- args (after --): <request file> <delay ms, 0 = none> <thread count> [fixed|exp]
+-- exp: think times drawn from an exponential distribution with that mean, so arrivals can bunch as
+-- they do in real traffic (a fixed think time per connection spaces them out and hides queueing).
 -- request file: one line per request: <host or -> TAB <path> TAB <token or ->
 -- done() prints one machine-readable line "BENCH-JSON {...}" with exact percentiles (µs).
 
@@ -28,6 +30,7 @@ function init(args)
   local file = args[1]
   pause = tonumber(args[2] or "0") or 0
   local total = tonumber(args[3] or "1") or 1
+  local exponential = args[4] == "exp"
   local lines = {}
   for line in io.lines(file) do
     if #line > 0 then table.insert(lines, line) end
@@ -43,7 +46,11 @@ function init(args)
   end
   -- Only define delay() when pacing: wrk routes every request through a timer once it exists
   -- (it checks for it after thread 0's init).
-  if pause > 0 then
+  if pause > 0 and exponential then
+    math.randomseed(os.time() * 1000 + thread_index)
+    -- inverse CDF; 1 - random() is in (0, 1], so log() stays finite. wrk takes whole ms.
+    delay = function() return math.floor(-pause * math.log(1 - math.random()) + 0.5) end
+  elseif pause > 0 then
     delay = function() return pause end
   end
   n = #reqs

@@ -21,14 +21,24 @@ const nginxHttpCommon = (dir) => `
   keepalive_timeout 120s;
 `;
 
-/** One-worker nginx answering `Hello world!` to everything: the upstream of every scenario. */
-export function upstreamNginxConf({ dir, port }) {
+/** TLS 1.2/1.3 on a listener, as every TLS peer of the bench has it (bench/README.md "TLS and HTTP/2"). */
+const nginxTls = (tls) => `
+    ssl_certificate ${tls.certFile};
+    ssl_certificate_key ${tls.keyFile};
+    ssl_protocols TLSv1.2 TLSv1.3;`;
+
+/**
+ * One-worker nginx answering `Hello world!` to everything: the upstream of every scenario. With
+ * `tls` ({ port, certFile, keyFile }) also on a TLS port with h2 (ALPN): the direct HTTPS/h2 baseline.
+ */
+export function upstreamNginxConf({ dir, port, tls }) {
   return `${nginxCommon(dir)}
 http {
 ${nginxHttpCommon(dir)}
   default_type text/plain;
   server {
-    listen 127.0.0.1:${port} reuseport backlog=4096;
+    listen 127.0.0.1:${port} reuseport backlog=4096;${tls ? `
+    listen 127.0.0.1:${tls.port} ssl http2 backlog=4096;${nginxTls(tls)}` : ''}
     location / { return 200 "Hello world!"; }
   }
 }
@@ -36,7 +46,7 @@ ${nginxHttpCommon(dir)}
 }
 
 /** nginx 1 worker + njs: HS256 signature and exp checked in JS (js_set), then proxy_pass with keep-alive. */
-export function njsGatewayConf({ dir, port, upstreamPort, njsFile }) {
+export function njsGatewayConf({ dir, port, upstreamPort, njsFile, tls }) {
   return `load_module ${NJS_MODULE};
 ${nginxCommon(dir)}
 http {
@@ -45,7 +55,7 @@ ${nginxHttpCommon(dir)}
   js_set $jwt_ok jwt.verify;
   upstream up { server 127.0.0.1:${upstreamPort}; keepalive 128; }
   server {
-    listen 127.0.0.1:${port} backlog=4096;
+    listen 127.0.0.1:${port}${tls ? ' ssl http2' : ''} backlog=4096;${tls ? nginxTls(tls) : ''}
     location / {
       if ($jwt_ok != "1") { return 401 '{"message":"Unauthorized"}'; }
       proxy_pass http://up;
@@ -68,7 +78,7 @@ export function njsModule(credentials) {
  * HAProxy 2.6, one thread, jwt_verify HS256. HAProxy 2.6's jwt_verify fails (-3) when the key comes
  * from a variable, so there is one jwt_verify line per credential with its secret written literally.
  */
-export function haproxyConf({ port, upstreamPort, credentials }) {
+export function haproxyConf({ port, upstreamPort, credentials, tls }) {
   const perCred = credentials.map((c) =>
     `  http-request set-var(txn.jwt_ok) var(txn.bearer),jwt_verify("HS256","${c.secret}") if { var(txn.iss) -m str ${c.key} }`,
   ).join('\n');
@@ -86,7 +96,7 @@ defaults
   option http-keep-alive
 
 frontend gw
-  bind 127.0.0.1:${port}
+  bind 127.0.0.1:${port}${tls ? ` ssl crt ${tls.combinedFile} alpn h2,http/1.1 ssl-min-ver TLSv1.2` : ''}
   http-request set-var(txn.bearer) http_auth_bearer
   http-request set-var(txn.alg) var(txn.bearer),jwt_header_query('$.alg')
   http-request deny deny_status 401 unless { var(txn.alg) -m str HS256 }

@@ -5,6 +5,7 @@ import type { Credential, Snapshot } from '../snapshot/types.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
 import { loopbackOnly, misdirectedBody, type HostCheck } from '../model/host-allowlist.js';
 import { consumerView, credentialView, debugSnapshotView, paginate, routeView, serviceViews } from './views.js';
+import { certificateView, sniViews } from './certificate-views.js';
 
 export interface AdminServerOptions {
   store: SnapshotStore;
@@ -110,6 +111,14 @@ export function createAdminServer(opts: AdminServerOptions): FastifyInstance {
     if (!s) return;
     const r = s.routes.find((x) => x.id === req.params.x || x.name === req.params.x);
     return r ? reply.send(routeView(r, s.createdAt)) : notFound(reply);
+  });
+  app.get<{ Querystring: Query }>('/certificates', async (req, reply) => {
+    const s = snap(reply);
+    if (s) return page(reply, s.tls?.all ?? [], (c) => certificateView(c, s.createdAt), '/certificates', req.query);
+  });
+  app.get<{ Querystring: Query }>('/snis', async (req, reply) => {
+    const s = snap(reply);
+    if (s) return page(reply, sniViews(s.tls?.all ?? [], s.createdAt), (v) => v, '/snis', req.query);
   });
   app.get('/debug/snapshot', async (_req, reply) => {
     const s = snap(reply);

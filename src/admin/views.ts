@@ -71,6 +71,8 @@ function serviceView(r: CompiledRoute, createdAt: Date) {
     retries: s.retries,
     tags: s.tags.length ? s.tags : null,
     enabled: true,
+    // Kong's TLS fields (docs/upstream-tls.md); the material itself is never shown.
+    ...(b.protocol === 'https' ? { tls_verify: s.tls?.verify ?? null, tls_verify_depth: s.tls?.verifyDepth ?? null } : {}),
   };
 }
 
@@ -89,6 +91,7 @@ export function routeView(r: CompiledRoute, createdAt: Date) {
     strip_path: s.stripPath,
     preserve_host: s.preserveHost,
     regex_priority: s.regexPriority,
+    https_redirect_status_code: s.httpsRedirectStatusCode ?? 426,
     service: { id: s.service.id },
     tags: s.tags.length ? s.tags : null,
   };
@@ -111,6 +114,16 @@ export function debugSnapshotView(snap: Snapshot) {
         targets: r.upstream.targets.map((t) => t.origin),
         timeouts_ms: { connect: r.upstream.connectTimeoutMs, read: r.upstream.readTimeoutMs, write: r.upstream.writeTimeoutMs },
         retries: r.upstream.retries,
+        // What TLS settings apply, never the certificates or keys (docs/upstream-tls.md).
+        ...(r.upstream.tls && {
+          tls: {
+            verify: r.upstream.tls.verify ?? null,
+            verify_depth: r.upstream.tls.verifyDepth,
+            ca_certificates: r.upstream.tls.ca?.length ?? 0,
+            client_certificate: r.upstream.tls.cert !== undefined,
+            server_name: r.upstream.tls.serverName ?? null,
+          },
+        }),
       },
       jwt: r.auth ? { plugin_id: r.auth.pluginId, config: r.auth.config } : null,
       plugin_error: r.pluginError ?? null,

@@ -1,11 +1,14 @@
 import { parseAllowedHosts } from '../model/host-allowlist.js';
 import { parseListenAddress } from '../model/listen-address.js';
+import { checkProxyProtocolHeader, parseOnOff, parseProxyListen, parseRealIpHeader, parseTrustedIps } from '../model/client-ip-settings.js';
 import { UsageError } from '../model/usage-error.js';
 import type { GatewayOptions } from '../runtime/options.js';
 
 /** Flag → env var → default, as the README's listener table documents. */
 export const GATEWAY_FLAGS = {
   'proxy-listen': { type: 'string', env: 'PORTCULLIS_PROXY_LISTEN', default: '0.0.0.0:8000' },
+  'proxy-listen-tls': { type: 'string', env: 'PORTCULLIS_PROXY_LISTEN_TLS', default: '0.0.0.0:8443' },
+  'default-certificate': { type: 'string', env: 'PORTCULLIS_DEFAULT_CERTIFICATE', default: '' },
   'admin-listen': { type: 'string', env: 'PORTCULLIS_ADMIN_LISTEN', default: '127.0.0.1:8001' },
   'status-listen': { type: 'string', env: 'PORTCULLIS_STATUS_LISTEN', default: '0.0.0.0:8100' },
   'admin-allowed-hosts': { type: 'string', env: 'PORTCULLIS_ADMIN_ALLOWED_HOSTS', default: '' },
@@ -19,6 +22,15 @@ export const GATEWAY_FLAGS = {
   'token-cache-bytes': { type: 'string', env: 'PORTCULLIS_TOKEN_CACHE_BYTES', default: 'auto' },
   // "service": the service's read_timeout, as Kong (nginx proxy_read_timeout) closes idle WebSockets.
   'websocket-idle-timeout': { type: 'string', env: 'PORTCULLIS_WEBSOCKET_IDLE_TIMEOUT', default: 'service' },
+  // on, unlike Kong: secure by default, as before upstream TLS settings existed (docs/upstream-tls.md#the-default).
+  'upstream-tls-verify': { type: 'string', env: 'PORTCULLIS_UPSTREAM_TLS_VERIFY', default: 'on' },
+  // docs/http2-grpc.md: h2c (prior knowledge) on the plaintext listener; h2 via ALPN on the TLS one.
+  'proxy-h2c': { type: 'string', env: 'PORTCULLIS_PROXY_H2C', default: 'off' },
+  'proxy-http2': { type: 'string', env: 'PORTCULLIS_PROXY_HTTP2', default: 'on' },
+  // Kong's trusted_ips, real_ip_header, real_ip_recursive (docs/client-ip.md).
+  'trusted-ips': { type: 'string', env: 'PORTCULLIS_TRUSTED_IPS', default: '' },
+  'real-ip-header': { type: 'string', env: 'PORTCULLIS_REAL_IP_HEADER', default: 'X-Real-IP' },
+  'real-ip-recursive': { type: 'string', env: 'PORTCULLIS_REAL_IP_RECURSIVE', default: 'off' },
 } as const;
 
 export type GatewayFlagName = keyof typeof GATEWAY_FLAGS;
@@ -41,8 +53,21 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
   if (underscoreHeaders !== 'drop' && underscoreHeaders !== 'keep') {
     throw new UsageError(`--underscore-headers: expected drop or keep, got '${underscoreHeaders}'`);
   }
+  const upstreamTlsVerify = get('upstream-tls-verify');
+  if (upstreamTlsVerify !== 'on' && upstreamTlsVerify !== 'off') {
+    throw new UsageError(`--upstream-tls-verify: expected on or off, got '${upstreamTlsVerify}'`);
+  }
+  const proxyListen = parseProxyListen(get('proxy-listen'), '--proxy-listen');
+  const clientIp = {
+    trustedIps: parseTrustedIps(get('trusted-ips'), '--trusted-ips'),
+    realIpHeader: parseRealIpHeader(get('real-ip-header'), '--real-ip-header'),
+    realIpRecursive: parseOnOff(get('real-ip-recursive'), '--real-ip-recursive'),
+  };
+  checkProxyProtocolHeader(clientIp, [proxyListen], '--real-ip-header');
   return {
-    proxyListen: parseListenAddress(get('proxy-listen'), '--proxy-listen'),
+    proxyListen,
+    clientIp,
+    ...tlsListenerOptions(get('proxy-listen-tls'), get('default-certificate')),
     adminListen: parseListenAddress(get('admin-listen'), '--admin-listen'),
     statusListen: parseListenAddress(get('status-listen'), '--status-listen'),
     adminAllowedHosts: parseAllowedHosts(get('admin-allowed-hosts'), '--admin-allowed-hosts'),
@@ -54,7 +79,26 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
     underscoreHeaders,
     tokenCacheBytes: byteSize(get('token-cache-bytes'), '--token-cache-bytes'),
     websocketIdleTimeoutMs: idleTimeout(get('websocket-idle-timeout'), '--websocket-idle-timeout'),
+    upstreamTlsVerify: upstreamTlsVerify === 'on',
+    proxyH2c: onOff(get('proxy-h2c'), '--proxy-h2c'),
+    proxyHttp2: onOff(get('proxy-http2'), '--proxy-http2'),
   };
+}
+
+function onOff(value: string, flag: string): boolean {
+  if (value !== 'on' && value !== 'off') throw new UsageError(`${flag}: expected on or off, got '${value}'`);
+  return value === 'on';
+}
+
+/** `--proxy-listen-tls off` disables the TLS listener; `--default-certificate CERT_FILE,KEY_FILE` (docs/tls.md). */
+function tlsListenerOptions(listen: string, defaultCertificate: string): Pick<GatewayOptions, 'proxyListenTls' | 'defaultCertificate'> {
+  const proxyListenTls = listen === 'off' ? undefined : parseListenAddress(listen, '--proxy-listen-tls');
+  if (defaultCertificate === '') return { proxyListenTls, defaultCertificate: undefined };
+  const parts = defaultCertificate.split(',');
+  if (parts.length !== 2 || parts.some((p) => p.trim() === '')) {
+    throw new UsageError(`--default-certificate: expected CERT_FILE,KEY_FILE (PEM files), got '${defaultCertificate}'`);
+  }
+  return { proxyListenTls, defaultCertificate: { certFile: parts[0]!.trim(), keyFile: parts[1]!.trim() } };
 }
 
 const BYTE_UNITS: Record<string, number> = { '': 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 };

@@ -6,6 +6,10 @@
 
 const LISTENER_OPTIONS = `Listener options (standalone and controller; flag, then env var, then default):
   --proxy-listen  HOST:PORT   PORTCULLIS_PROXY_LISTEN   0.0.0.0:8000
+                  (Kong's "HOST:PORT proxy_protocol": each connection starts with a PROXY v1/v2 header)
+  --proxy-listen-tls HOST:PORT|off  PORTCULLIS_PROXY_LISTEN_TLS  0.0.0.0:8443 (TLS listener, docs/tls.md)
+  --default-certificate CERT,KEY  PORTCULLIS_DEFAULT_CERTIFICATE  (self-signed, made at start) PEM files
+                                                        served when no certificate matches the SNI
   --admin-listen  HOST:PORT   PORTCULLIS_ADMIN_LISTEN   127.0.0.1:8001
   --status-listen HOST:PORT   PORTCULLIS_STATUS_LISTEN  0.0.0.0:8100
   --admin-allowed-hosts NAMES PORTCULLIS_ADMIN_ALLOWED_HOSTS  (none) comma-separated Host names the
@@ -29,6 +33,19 @@ const LISTENER_OPTIONS = `Listener options (standalone and controller; flag, the
                                                         tunnel with no byte either way for this long is
                                                         closed; service = the service's read_timeout,
                                                         as in Kong; 60, 90s, 15m, 1h; 0 = never)
+  --upstream-tls-verify on|off  PORTCULLIS_UPSTREAM_TLS_VERIFY  on (verify every https upstream's certificate
+                                                        unless its service says tls_verify: false / its Route
+                                                        backend.tls.verify: false; off: as Kong, only where asked)
+  --proxy-h2c on|off          PORTCULLIS_PROXY_H2C      off (on: the plaintext proxy listener also takes
+                                                        HTTP/2 with prior knowledge, e.g. gRPC clients)
+  --proxy-http2 on|off        PORTCULLIS_PROXY_HTTP2    on (the TLS proxy listener offers h2 by ALPN)
+  --trusted-ips CIDRS         PORTCULLIS_TRUSTED_IPS    (none) comma-separated addresses/CIDR blocks of
+                                                        trusted proxies (Kong's trusted_ips; all:
+                                                        0.0.0.0/0,::/0): their X-Forwarded-* are kept
+                                                        and their real-IP header believed
+  --real-ip-header NAME       PORTCULLIS_REAL_IP_HEADER X-Real-IP (a header such as X-Forwarded-For, or
+                                                        proxy_protocol: the PROXY header's source)
+  --real-ip-recursive on|off  PORTCULLIS_REAL_IP_RECURSIVE  off (on: the last untrusted address of the list)
 `;
 
 const EXIT_CODES = `Exit codes: 0 ok, 1 failed (invalid input, or a serving mode that could not start), 2 usage error.

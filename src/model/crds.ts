@@ -123,9 +123,64 @@ const servicePort = z.union([
 export const serviceBackendSchema = z.strictObject({
   name: serviceName.describe('Name of a Service in the same namespace. Requests go to its ready endpoints (EndpointSlices); while it has none, the Route answers 503.'),
   port: servicePort.describe(
-    'The Service port, by number (1-65535) or by name. A port named https or with appProtocol https is reached over TLS; otherwise HTTP.',
+    'The Service port, by number (1-65535) or by name. Unless protocol is set, the port\'s appProtocol decides how it is reached: https (or a port named https) over TLS, kubernetes.io/h2c or grpc as gRPC over cleartext HTTP/2, grpcs as gRPC over TLS; otherwise HTTP/1.1.',
   ),
+  protocol: z
+    .enum(['http', 'https', 'grpc', 'grpcs'])
+    .optional()
+    .describe(
+      "How the gateway talks to this Service port, as Kong's service protocol: http or https (HTTP/1.1, plain or TLS), grpc (HTTP/2 cleartext, prior knowledge) or grpcs (HTTP/2 over TLS). gRPC trailers and streams are relayed and gateway errors become gRPC statuses. Unset: derived from the port's appProtocol.",
+    ),
 });
+
+/** A host name for SNI and verification (no wildcard, no port). */
+const sniHostname = z
+  .string()
+  .max(253)
+  .regex(/^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$/, 'must be a host name (no wildcard or port)');
+
+export const backendTlsSchema = z
+  .strictObject({
+    verify: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Verify the upstream's certificate: its chain against caCertificateRefs (or the system CAs without them), its name against hostname (or the Host header sent upstream), its dates. Default true when a tls section is present; false still sends the client certificate. A failed verification answers 502.",
+      ),
+    verifyDepth: z
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .optional()
+      .describe("Most intermediate CA certificates allowed between the upstream's certificate and the trusted CA (OpenSSL's verify depth, Kong's tls_verify_depth). Default 1, as nginx."),
+    caCertificateRefs: z
+      .array(
+        z.strictObject({
+          name: objectName.describe('Name of a Secret in the same namespace, labelled portcullis.dev/credential=true.'),
+          key: secretDataKey.default('ca.crt').describe('Key of the Secret holding PEM CA certificates (one or more). Default ca.crt.'),
+        }),
+      )
+      .max(8)
+      .optional()
+      .describe(
+        "CA certificates the upstream's certificate must chain to, as Gateway API's BackendTLSPolicy caCertificateRefs (here Secrets). Set, they replace the system CAs. Each certificate must be a CA (basicConstraints CA:TRUE) and not expired; a missing or bad Secret leaves the Route answering 500 (SecretNotFound, SecretKeyNotFound, InvalidCertificate).",
+      ),
+    clientCertificateRef: z
+      .strictObject({
+        name: objectName.describe('Name of a kubernetes.io/tls Secret (tls.crt, tls.key) in the same namespace, labelled portcullis.dev/credential=true.'),
+      })
+      .optional()
+      .describe("Client certificate presented to the upstream (mutual TLS), as Gateway API's clientCertificateRef. The key must match the certificate (InvalidCertificate otherwise)."),
+    hostname: sniHostname
+      .optional()
+      .describe(
+        "The name sent as SNI and that the certificate must carry, as BackendTLSPolicy's hostname. Default: the Host header sent upstream (the Service's in-cluster name, the url's host, or the client's Host with preserveHost), as Kong. No SNI is sent for an IP address (RFC 6066); the certificate must then carry it as an IP SAN.",
+      ),
+  })
+  .describe(
+    'TLS to the upstream (docs/upstream-tls.md). Present, the backend is reached over TLS (a Service port is then TLS whatever its name) and verified unless verify is false; a url backend must be https://. Secret rotation applies to new connections.',
+  );
 
 export const routeBackendSchema = z
   .strictObject({
@@ -134,16 +189,36 @@ export const routeBackendSchema = z
       .describe('A Kubernetes Service in the same namespace. Exactly one of service and url is required.'),
     url: z
       .string()
-      .regex(/^https?:\/\/[^/?#\s]+[^?#\s]*$/, 'must be an http:// or https:// URL without query or fragment')
+      .regex(/^(https?:\/\/[^/?#\s]+[^?#\s]*|grpcs?:\/\/[^/?#\s]+\/?)$/, 'must be an http:// or https:// URL without query or fragment, or a grpc:// or grpcs:// URL without path')
       .optional()
       .describe(
-        'An upstream outside the cluster (or any fixed address): http:// or https://, host, optional port and path, no query or fragment. Its path is prepended to the forwarded path. Exactly one of service and url is required.',
+        'An upstream outside the cluster (or any fixed address): http:// or https://, host, optional port and path, no query or fragment. Its path is prepended to the forwarded path. grpc:// (HTTP/2 cleartext) or grpcs:// (HTTP/2 over TLS) with host and optional port, no path, makes it a gRPC upstream. Exactly one of service and url is required.',
       ),
+    tls: backendTlsSchema.optional(),
   })
   .refine((b) => (b.service === undefined) !== (b.url === undefined), {
     message: 'exactly one of service or url is required',
   })
   .describe('Where matching requests are forwarded: exactly one of service and url.');
+
+const sniHost = z
+  .string()
+  .max(253)
+  .regex(/^(\*\.)?[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?$/, 'must be a host name, optionally with a leading "*." wildcard');
+
+export const routeTlsSchema = z
+  .strictObject({
+    hosts: z
+      .array(sniHost)
+      .optional()
+      .describe(
+        "Server names (SNI) the certificate is served for on the TLS listener: exact or with a leading \"*.\" wildcard (one label). Unset: the Route's hosts. Subject to the operator's host policy (HostNotAllowed); a name another Route's certificate already serves stays with the older Route (DuplicateSni).",
+      ),
+    secretName: objectName.describe(
+      "A kubernetes.io/tls Secret in the same namespace (keys tls.crt and tls.key), labelled portcullis.dev/credential=true so the gateway sees it. A changed Secret applies to new TLS handshakes within a second. An unparsable certificate or a key that does not match is reported on this Route (InvalidCertificate, CertificateKeyMismatch).",
+    ),
+  })
+  .describe('A certificate for some of the hosts, served on the TLS listener (docs/tls.md).');
 
 export const routeSpecSchema = z
   .strictObject({
@@ -174,6 +249,23 @@ export const routeSpecSchema = z
         "Forward the client's Host header unchanged. Default false: the upstream receives the backend's host (service-name.namespace.svc, or the url's host), with the port when it is not the scheme's default.",
       ),
     backend: routeBackendSchema,
+    protocols: z
+      .array(z.enum(['http', 'https', 'grpc', 'grpcs']))
+      .min(1)
+      .default(['http', 'https'])
+      .describe(
+        "Which listener the Route matches on, as Kong's route protocols: http (plaintext), https (TLS), grpc and grpcs (gRPC over them). Default both http and https. A Route whose only protocol is https answers plaintext requests with httpsRedirectStatusCode.",
+      ),
+    httpsRedirectStatusCode: z
+      .literal([426, 301, 302, 307, 308])
+      .default(426)
+      .describe(
+        "What a plaintext request gets when protocols has https but not http (Kong's https_redirect_status_code): 426 with {\"message\":\"Please use HTTPS protocol\"} (the default), or a 301, 302, 307 or 308 redirect to the same URL over https.",
+      ),
+    tls: z
+      .array(routeTlsSchema)
+      .optional()
+      .describe('Certificates served on the TLS listener for this Route\'s hosts (kubernetes.io/tls Secrets).'),
     plugins: z
       .strictObject({
         jwt: jwtPluginConfigSchema

@@ -55,7 +55,7 @@ export const REASONS = {
 
   // An object's own fields.
   InvalidSpec: { condition: 'Accepted', severities: ['error'], by: ['sources/kube'], message: "<the schema's message> | is required | is not a valid URL" },
-  InvalidValue: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: 'expected <what> (e.g. a string, a record, one of: <values>) | value should be between <min> and <max>' },
+  InvalidValue: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: "expected <what> (e.g. a string, a record, one of: <values>) | value should be between <min> and <max> | value must be null (TLS fields of a service whose protocol is not 'https')" },
   MissingField: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: 'required field missing[ (<why Portcullis needs it>)] | <which of the fields is required>' },
   UnknownField: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: 'unknown field' },
   Unsupported: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: '<what Portcullis does not support>; left out | ignored' },
@@ -118,6 +118,33 @@ export const REASONS = {
   // Key material: in a JwtCredential it comes from a Secret, so it is a reference problem.
   InvalidKey: { condition: 'Programmed', severities: ['error'], by: ['plugins/jwt', 'sources/declarative'], message: '<what is wrong with the key> (e.g. the PEM public key could not be parsed)' },
   MissingSecret: { condition: 'Programmed', severities: ['error'], by: ['plugins/jwt'], message: 'a secret | a PEM public key is required for <algorithm>' },
+  // Certificates: served ones (docs/tls.md) and upstream TLS material (docs/upstream-tls.md); like key
+  // material they may come from a Secret, so a problem is a reference problem.
+  InvalidCertificate: {
+    condition: 'Programmed',
+    severities: ['error'],
+    by: ['translate', 'sources/declarative', 'sources/kube'],
+    message: "the certificate | the private key could not be parsed (PEM expected); this certificate is not served | <what is wrong with upstream TLS material> (e.g. certificate does not match key | does not appear to be a CA | expired)[ (Secret '<namespace>/<name>' key '<key>')]",
+  },
+  CertificateKeyMismatch: { condition: 'Programmed', severities: ['error'], by: ['translate'], message: 'the private key does not match the certificate; this certificate is not served' },
+  CertificateExpired: {
+    condition: 'none',
+    severities: ['warning'],
+    by: ['translate'],
+    message: 'the certificate expired at | is not valid before <time>; served anyway, as Kong does',
+  },
+  CertificateNotFound: {
+    condition: 'Programmed',
+    severities: ['error'],
+    by: ['sources/declarative'],
+    message: "invalid reference 'certificate: <ref>' | 'client_certificate: <id>' (no such entry in 'certificates') | 'ca_certificates[<i>]: <id>' (no such entry in 'ca_certificates')",
+  },
+  DuplicateSni: {
+    condition: 'Programmed',
+    severities: ['error'],
+    by: ['translate'],
+    message: "SNI '<name>' is already served by <object>, which keeps it[ (the older Route wins: …)]",
+  },
 
   // Conflicts: both sides are valid on their own, so they stay Accepted.
   DuplicateName: { condition: 'Programmed', severities: ['error'], by: ['sources/declarative'], message: "duplicate <kind>: <name | id> '<value>' is already used by <path>" },

@@ -2,6 +2,7 @@ import type { JwtAlgorithm } from './algorithms.js';
 import type { JwtPluginConfig } from './jwt-config.js';
 import type { Diagnostic, ObjectRef } from './diagnostics.js';
 import type { HostPolicy } from './host-policy.js';
+import type { UpstreamTlsSpec } from './upstream-tls.js';
 
 /**
  * ResourceSet: what a source (kong.yml or the Kubernetes watch) hands to the pure translator.
@@ -19,7 +20,43 @@ export interface ResourceSet {
   diagnostics: Diagnostic[];
   /** Controller mode: which namespaces may claim which hosts (the operator's --host-policy). */
   hostPolicy?: HostPolicy;
+  /** TLS certificates with their SNIs (kong.yml `certificates`/`snis`, or Route CR `tls` Secrets); docs/tls.md. */
+  certificates?: CertificateSpec[];
 }
+
+/**
+ * A certificate/key pair served on the TLS listener for its SNIs (docs/tls.md). The source only
+ * checks shapes; the translator parses the PEM, checks the key fits and resolves SNI conflicts.
+ */
+export interface CertificateSpec {
+  /** The object diagnostics name: a kong.yml certificate, or the Route whose `tls` entry refers to the Secret. */
+  ref: ObjectRef;
+  scope: string;
+  id?: string;
+  /** PEM: the certificate, optionally followed by its intermediates. */
+  cert: string;
+  /** PEM private key. Secret: never logged, never in a diagnostic or the admin API. */
+  key: string;
+  /** Field paths for diagnostics (e.g. "cert" / "key", or "spec.tls[0].secretName"). */
+  certField: string;
+  keyField: string;
+  /**
+   * Server names, each with the field that set it ("snis[0]", "spec.tls[0].hosts[1]"): exact,
+   * "*.x", "x.*" or "*". `ref`: a kong.yml top-level `snis` entity, named instead of the certificate.
+   */
+  snis: Array<{ name: string; field: string; ref?: ObjectRef }>;
+  /** Where it came from, for the expiry metric's `source` label ("kong.yml", "Secret ns/name"). */
+  source: string;
+  /** Kube: metadata.creationTimestamp of the Route; the older claim to an SNI wins. */
+  createdAt?: string;
+  tags: string[];
+}
+
+/** Kong's route protocols (the http subsystem); grpc/grpcs are accepted, gRPC proxying is docs/kong-compatibility.md's. */
+export type RouteProtocol = 'http' | 'https' | 'grpc' | 'grpcs';
+/** Kong's https_redirect_status_code values. */
+export const HTTPS_REDIRECT_CODES = [426, 301, 302, 307, 308] as const;
+export type HttpsRedirectCode = (typeof HTTPS_REDIRECT_CODES)[number];
 
 export interface ConsumerSpec {
   ref: ObjectRef;
@@ -58,10 +95,13 @@ export interface CredentialSpec {
   tags: string[];
 }
 
+/** How the gateway talks to an upstream: HTTP/1.1 (http, https) or HTTP/2 (grpc: h2c, grpcs: TLS), as Kong's service protocol. */
+export type UpstreamProtocol = 'http' | 'https' | 'grpc' | 'grpcs';
+
 export type BackendSpec =
   | {
       kind: 'url';
-      protocol: 'http' | 'https';
+      protocol: UpstreamProtocol;
       host: string;
       port: number;
       /** Service path, "" or starting with "/". */
@@ -76,7 +116,7 @@ export type BackendSpec =
       endpoints: Array<{ host: string; port: number }>;
       /** Host header to send when preserveHost is false: "<name>.<namespace>.svc[:port]". */
       hostHeader: string;
-      protocol: 'http' | 'https';
+      protocol: UpstreamProtocol;
     };
 
 export interface ServiceInfo {
@@ -88,6 +128,8 @@ export interface ServiceInfo {
   writeTimeoutMs: number;
   retries: number;
   tags: string[];
+  /** https upstreams: TLS settings (docs/upstream-tls.md); absent = the process defaults. */
+  tls?: UpstreamTlsSpec;
 }
 
 export interface HeaderMatch {
@@ -108,7 +150,9 @@ export interface RouteSpec {
    */
   createdAt?: string;
   name: string;
-  protocols: Array<'http' | 'https'>;
+  protocols: RouteProtocol[];
+  /** Answer to a plaintext request on an https-only route (Kong's https_redirect_status_code); default 426. */
+  httpsRedirectStatusCode?: HttpsRedirectCode;
   hosts: string[];
   /** Prefixes ("/api") and regexes ("~/users/\\d+$"), as written by the user. */
   paths: string[];
@@ -133,8 +177,9 @@ export interface RouteSpec {
     anonymousRefKind?: 'username-or-id' | 'object-name';
   };
   /**
-   * Set when a plugin that applies to this route could not be configured: the route then fails
-   * closed (500) instead of proxying unauthenticated (docs/architecture.md: auth fails closed).
+   * Set when a plugin that applies to this route, or its upstream TLS settings, could not be
+   * configured: the route then fails closed (500) instead of proxying unauthenticated or
+   * unverified (docs/architecture.md: auth fails closed).
    */
   pluginError?: string;
   tags: string[];

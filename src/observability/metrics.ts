@@ -39,6 +39,8 @@ export class GatewayMetrics {
   readonly snapshotVersion: Gauge;
   readonly snapshotReloads: Counter;
   readonly snapshotReloadFailures: Counter;
+  /** Connections closed for a missing, malformed or late PROXY protocol header (docs/client-ip.md). */
+  readonly proxyProtocolRejections: Counter<'reason'>;
   readonly #byRoute = new WeakMap<ObservedRoute, RouteChildren>();
   readonly #noRoute: RouteChildren;
   /** By route label + status: one entry per series however many snapshots reuse the label. */
@@ -71,6 +73,9 @@ export class GatewayMetrics {
     this.snapshotVersion = new Gauge({ name: 'portcullis_snapshot_version', help: 'Version of the live snapshot', aggregator: 'max', registers });
     this.snapshotReloads = new Counter({ name: 'portcullis_snapshot_reloads_total', help: 'Snapshots swapped in', aggregator: 'max', registers });
     this.snapshotReloadFailures = new Counter({ name: 'portcullis_snapshot_reload_failures_total', help: 'Snapshot builds that failed (the previous one kept serving)', registers });
+    this.proxyProtocolRejections = new Counter({
+      name: 'portcullis_proxy_protocol_rejections_total', help: 'Connections closed for a missing, malformed or late PROXY protocol header', labelNames: ['reason'], registers,
+    });
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.#noRoute = this.#children(NO_ROUTE);
   }

@@ -2,10 +2,11 @@
  * Upstream request headers, as Kong's runloop + nginx proxy module produce them
  * (kong/runloop/handler.lua access/after phases, the nginx-kong.conf proxy_set_header lines):
  *
- * - X-Forwarded-For: client's value(s) + ", " + client ip (or just the client ip).
+ * - X-Forwarded-For: client's value(s) + ", " + the connecting peer's ip (or just the real client ip).
  * - X-Forwarded-Proto/-Host/-Port/-Path, X-Real-IP: set by the gateway; client values are replaced
  *   (Kong keeps the client's X-Forwarded-Proto/-Host/-Port/-Path/-Prefix only from trusted_ips;
- *   `trustForwarded` models that, off by default as in Kong).
+ *   `trustForwarded` models that, off by default as in Kong). X-Real-IP is the real client ip
+ *   (docs/client-ip.md).
  * - X-Forwarded-Prefix: the matched prefix when strip_path removed one and it is not "/"; else absent.
  * - Via: client's Via + ", " + "<http version> portcullis".
  * - Host: the client's Host (preserve_host) or the upstream's host header.
@@ -25,6 +26,8 @@
 export interface ForwardContext {
   /** Address of the peer that connected to us. */
   clientIp: string;
+  /** The real client address (client-ip.ts) when it differs from the peer's; default clientIp. */
+  realIp?: string;
   /** Scheme the client used to reach us. */
   proto: 'http' | 'https';
   /** nginx $host: the request's host without port, lower-cased. */
@@ -206,14 +209,15 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], ctx: Forward
   const host = ctx.preserveHost ? (clientHost ?? ctx.host) : ctx.upstreamHostHeader;
   result.push('host', host);
   if (wantsTrailers) result.push('te', 'trailers');
-  result.push('x-forwarded-for', xff === undefined ? ctx.clientIp : `${xff}, ${ctx.clientIp}`);
+  const realIp = ctx.realIp ?? ctx.clientIp;
+  result.push('x-forwarded-for', xff === undefined ? realIp : `${xff}, ${ctx.clientIp}`);
   result.push('x-forwarded-proto', fwdProto ?? ctx.proto);
   result.push('x-forwarded-host', fwdHost ?? ctx.host);
   result.push('x-forwarded-port', fwdPort ?? String(ctx.port));
   result.push('x-forwarded-path', fwdPath ?? ctx.rawPath);
   const prefix = fwdPrefix ?? (ctx.strippedPrefix !== '' && ctx.strippedPrefix !== '/' ? ctx.strippedPrefix : undefined);
   if (prefix !== undefined) result.push('x-forwarded-prefix', prefix);
-  result.push('x-real-ip', ctx.clientIp);
+  result.push('x-real-ip', realIp);
   const ownVia = `${ctx.httpVersion ?? '1.1'} portcullis`;
   result.push('via', via === undefined ? ownVia : `${via}, ${ownVia}`);
   return result;

@@ -11,6 +11,13 @@ export interface RelayContext {
   upstreamLatencyMs: number | undefined;
   /** Failure before any response was written. */
   onFailure(err: Error): void;
+  /** The client speaks HTTP/2 (node:http2 compat response): no status text, trailers relayed. */
+  readonly h2: boolean;
+}
+
+/** Http2ServerResponse has no `destroyed`; its stream does. */
+function clientGone(res: ServerResponse, h2: boolean): boolean {
+  return res.destroyed || (h2 && (res as unknown as { stream: { destroyed: boolean } }).stream.destroyed);
 }
 
 /** Response header appended to Via, as Kong appends "1.1 kong/x". */
@@ -168,7 +175,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Watched {
 
   onConnect(abort: (err?: Error) => void): void {
     this.#abort = abort;
-    if (this.res.destroyed) return abort(new Error('client closed'));
+    if (clientGone(this.res, this.ctx.h2)) return abort(new Error('client closed'));
     if (this.readTimeoutMs > 0) this.deadlines.add(this);
   }
 
@@ -187,10 +194,13 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Watched {
     this.ctx.upstreamLatencyMs = upMs;
     const headers = relayedHeaders(rawHeaders, this.ctx, upMs);
     const res = this.res;
-    if (res.destroyed) {
+    const h2 = this.ctx.h2;
+    if (clientGone(res, h2)) {
       this.#abort?.(new Error('client closed'));
       return false;
     }
+    // HTTP/2 has no reason phrase (RFC 9113 §8.3.2); node warns when given one.
+    if (h2) statusText = '';
     if (res.getHeaderNames().length > 0) {
       // Headers already set on `res` (connection: close while draining): writeHead would merge a
       // list with setHeader, keeping only the last of repeated names; append them instead.
@@ -210,9 +220,12 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Watched {
     return false;
   }
 
-  onComplete(): void {
+  /** undici types `trailers` as strings; its HTTP/1.1 client passes Buffers (both handled). */
+  onComplete(trailers: string[] | null): void {
     this.#finished = true;
     this.deadlines.remove(this);
+    // Trailers (gRPC's grpc-status …) reach HTTP/2 clients; HTTP/1.x responses are not chunked-with-trailers here.
+    if (trailers !== null && trailers.length !== 0 && this.ctx.h2) relayTrailers(this.res, trailers);
     this.res.end();
   }
 
@@ -226,6 +239,20 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Watched {
     }
     this.ctx.onFailure(err);
   }
+}
+
+/** Trailer fields except hop-by-hop ones, appended to an HTTP/2 response before it ends. */
+function relayTrailers(res: ServerResponse, raw: ReadonlyArray<Buffer | string>): void {
+  const text = (v: Buffer | string): string => (typeof v === 'string' ? v : v.toString('latin1'));
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = text(raw[i]!).toLowerCase();
+    if (classify(name) !== Drop.Keep) continue;
+    const value = text(raw[i + 1]!);
+    const prev = out[name];
+    out[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  res.addTrailers(out);
 }
 
 /** true when the request carries a body (so it cannot be replayed on retry). */

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { CompiledRoute, Consumer, MatchInput, Upstream, UpstreamTarget } from '../snapshot/types.js';
 import type { AccessLog } from '../observability/logger.js';
@@ -7,17 +9,23 @@ import type { UpstreamPools } from './upstream-pools.js';
 import { ERR, sendAuthRejection, sendError } from './error-response.js';
 import { ForwardHandler, VIA_TOKEN, hasRequestBody, type RelayContext } from './forward.js';
 import { buildUpstreamHeaders } from './forward-headers.js';
+import type { ClientIpResolver } from './client-ip.js';
 import { escapeUpstreamPath, joinUpstreamPath, normalizePath } from './paths.js';
 import { ReadDeadlines } from './read-deadlines.js';
 import { hostWithoutPort } from './host-header.js';
 import { requestIdFrom } from './request-id.js';
 import { classifyUpstreamError } from './upstream-errors.js';
+import { firstHeader, http1HeaderView, http2HasBody } from './h2-request.js';
+import { grpcMessageOfBody, grpcStatusFor, isGrpcContentType, sendGrpcError } from './grpc-errors.js';
+import { sendHttpsRequired } from './https-redirect.js';
 
 export interface HandlerDeps {
   store: SnapshotStore;
   pools: UpstreamPools;
   /** Forward header names containing "_" (see forward-headers.ts); off by default, as in nginx. */
   keepUnderscoreHeaders?: boolean;
+  /** Trusted proxies and the real client IP (client-ip.ts); undefined: none trusted, the peer is the client. */
+  clientIps?: ClientIpResolver;
   metrics?: GatewayMetrics;
   accessLog?: AccessLog;
   /** Seconds since the epoch, for exp/nbf (injectable for tests). */
@@ -35,6 +43,13 @@ export { VIA_TOKEN };
 export const CLIENT_CLOSED = 499;
 
 const rrIndex = new WeakMap<Upstream, number>();
+/** A trusted hop terminated TLS in front of us (its X-Forwarded-Proto, first value). */
+const forwardedHttps = (req: IncomingMessage): boolean => {
+  const v = req.headers['x-forwarded-proto'];
+  return typeof v === 'string' && v.split(',')[0]!.trim().toLowerCase() === 'https';
+};
+/** RFC 9110 idempotent methods: replayed after a connection broke before any answer. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 
 /** Round-robin target choice, per upstream (one target, as every kong.yml service has: no counter). Shared with upgrade.ts. */
 export function pickTarget(u: Upstream): UpstreamTarget {
@@ -66,6 +81,16 @@ class Exchange implements MatchInput, RelayContext {
   clientIp: string | undefined = undefined;
   /** Set once admit() has built the upstream request (route, auth, headers); else an error response went out. */
   admitted = false;
+  /** HTTP/2 only: the request's headers without pseudo-headers (h2-request.ts); null on HTTP/1.x. */
+  h2Headers: string[] | null = null;
+  /** Came over the TLS listener (MatchInput.tls; X-Forwarded-Proto https). */
+  tls = false;
+  /** The request's raw headers (HTTP/1.x) or their HTTP/1.1 view (HTTP/2, h2-request.ts). */
+  rawHeaders: string[] = [];
+  /** The TCP peer; with trusted proxies (client-ip.ts) `trusted` says it is one and `realIp` is the client behind it. */
+  peer: string | undefined = undefined;
+  trusted = false;
+  realIp: string | undefined = undefined;
 
   constructor(
     readonly h: Handler,
@@ -81,7 +106,13 @@ class Exchange implements MatchInput, RelayContext {
   ) {}
 
   header(name: string): string | undefined {
-    return this.req.headersDistinct[name]?.[0];
+    // Http2ServerRequest has no headersDistinct.
+    return this.h2Headers === null ? this.req.headersDistinct[name]?.[0] : firstHeader(this.h2Headers, name);
+  }
+
+  /** HTTP/2 request: no status text, trailers relayed, gRPC errors (forward.ts reads it). */
+  get h2(): boolean {
+    return this.h2Headers !== null;
   }
 
   /** res 'close' (listener; `this` is bound by the arrow). */
@@ -97,8 +128,26 @@ class Exchange implements MatchInput, RelayContext {
  * request does not affect it: normalize → match → fail-closed check → auth → headers → forward.
  */
 export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return createRequestHandlers(deps).http1;
+}
+
+/** The handler's two entries, sharing one pipeline: HTTP/1.x (node:http) and HTTP/2 (node:http2's compat API). */
+export interface RequestHandlers {
+  http1(req: IncomingMessage, res: ServerResponse): void;
+  http2(req: Http2ServerRequest, res: Http2ServerResponse): void;
+}
+
+export function createRequestHandlers(deps: HandlerDeps): RequestHandlers {
   const h = new Handler(deps);
-  return (req, res) => h.handle(req, res);
+  return {
+    http1: (req, res) => h.handle(req, res, req.rawHeaders, req.headers.host, null),
+    http2: (req, res) => {
+      const view = http1HeaderView(req.rawHeaders);
+      // The compat objects offer what the pipeline uses of IncomingMessage/ServerResponse; the
+      // differences (headersDistinct, status text, connection header, body detection) go by x.h2.
+      h.handle(req as unknown as IncomingMessage, res as unknown as ServerResponse, view.rawHeaders, view.host, view.rawHeaders);
+    },
+  };
 }
 
 /** A request after admission, as the upgrade handler (upgrade.ts) reads it. */
@@ -128,10 +177,10 @@ export interface ProxyHandler {
 export function createProxyHandler(deps: HandlerDeps): ProxyHandler {
   const h = new Handler(deps);
   return {
-    request: (req, res) => h.handle(req, res),
+    // Upgrades are HTTP/1.1 only (node:http's 'upgrade' event, also on the TLS listener).
+    request: (req, res) => h.handle(req, res, req.rawHeaders, req.headers.host, null),
     admit(req, res) {
-      const x = h.exchange(req, res, performance.now());
-      if (h.logEnabled) x.clientIp = req.socket.remoteAddress;
+      const x = h.exchange(req, res, performance.now(), req.rawHeaders, req.headers.host, null);
       h.admit(x);
       return x;
     },
@@ -142,6 +191,7 @@ class Handler {
   readonly store: SnapshotStore;
   readonly pools: UpstreamPools;
   readonly keepUnderscoreHeaders: boolean;
+  readonly clientIps: ClientIpResolver | undefined;
   readonly metrics: GatewayMetrics | undefined;
   readonly accessLog: AccessLog | undefined;
   readonly nowSeconds: () => number;
@@ -152,6 +202,7 @@ class Handler {
   constructor(readonly deps: HandlerDeps) {
     this.store = deps.store;
     this.keepUnderscoreHeaders = deps.keepUnderscoreHeaders ?? false;
+    this.clientIps = deps.clientIps;
     this.pools = deps.pools;
     this.metrics = deps.metrics;
     this.accessLog = deps.accessLog;
@@ -160,54 +211,82 @@ class Handler {
     this.logEnabled = deps.accessLog?.enabled === true;
   }
 
-  handle(req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * `rawHeaders`/`hostHeader`: the request's (HTTP/1.x) or its HTTP/1.1 view (HTTP/2, h2-request.ts);
+   * `h2Headers`: that view again on HTTP/2, null on HTTP/1.x.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, rawHeaders: string[], hostHeader: string | undefined, h2Headers: string[] | null): void {
     const t0 = performance.now();
     const deps = this.deps;
     deps.onStart?.();
-    if (deps.isDraining?.()) res.setHeader('connection', 'close');
-    const x = this.exchange(req, res, t0);
+    if (deps.isDraining?.()) {
+      // HTTP/2 has no connection header (RFC 9113 §8.2.2): GOAWAY ends the session after its streams.
+      if (h2Headers === null) res.setHeader('connection', 'close');
+      else (req as unknown as Http2ServerRequest).stream.session?.close();
+    }
+    const x = this.exchange(req, res, t0, rawHeaders, hostHeader, h2Headers);
     res.on('close', x.onClose);
-    if (this.logEnabled) x.clientIp = req.socket.remoteAddress;
     this.admit(x);
     if (!x.admitted) return;
-    if (hasRequestBody(req)) x.body = req;
+    if (h2Headers === null ? hasRequestBody(req) : http2HasBody(req as unknown as Http2ServerRequest)) x.body = req;
     if (this.latencyHeaders) x.proxyLatencyHeader = String(Math.round(performance.now() - t0));
     this.attempt(x);
   }
 
-  exchange(req: IncomingMessage, res: ServerResponse, t0: number): Exchange {
+  /** The request's Exchange: URL split, TLS, and the real client IP (only with trusted proxies configured). */
+  exchange(req: IncomingMessage, res: ServerResponse, t0: number, rawHeaders: string[], hostHeader: string | undefined, h2Headers: string[] | null): Exchange {
     const headers = req.headers;
     const requestId = requestIdFrom(headers['x-request-id']);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    return new Exchange(this, req, res, t0, requestId, req.method ?? 'GET', hostWithoutPort(headers.host),
+    const x = new Exchange(this, req, res, t0, requestId, req.method ?? 'GET', hostWithoutPort(hostHeader),
       q === -1 ? url : url.slice(0, q), q === -1 ? '' : url.slice(q + 1), headers.accept);
+    x.h2Headers = h2Headers;
+    x.rawHeaders = rawHeaders;
+    const peer = req.socket.remoteAddress;
+    x.peer = peer;
+    // Only with trusted proxies configured (client-ip.ts): a trusted peer's forwarded headers count.
+    const clientIps = this.clientIps;
+    if (clientIps !== undefined && peer !== undefined && clientIps.trusts(peer)) {
+      x.trusted = true;
+      x.realIp = clientIps.realIp(req, peer);
+    }
+    if (this.logEnabled) x.clientIp = x.realIp ?? peer;
+    x.tls = (req.socket as TLSSocket).encrypted === true;
+    return x;
   }
 
   /** snapshot → normalize → match → fail-closed check → auth → upstream headers; sets x.admitted, else answers. */
   admit(x: Exchange): void {
-    const { req, res, requestId, accept } = x;
+    const { req, res, requestId, rawHeaders, h2Headers } = x;
     const snap = this.store.current();
-    if (!snap) return sendError(res, 503, ERR.noConfig, requestId, accept);
+    if (!snap) return this.error(x, 503, ERR.noConfig);
     // Kong's request-path normalization (paths.ts).
     const path = normalizePath(x.rawPath);
-    if (path === null) return sendError(res, 400, ERR.badRequest, requestId, accept);
+    if (path === null) return this.error(x, 400, ERR.badRequest);
     x.path = path;
 
     const match = snap.router.match(x);
-    if (!match) return sendError(res, 404, ERR.noRoute, requestId, accept);
+    if (!match) return this.error(x, 404, ERR.noRoute);
     const route = match.route;
     x.route = route;
+    // https-only route over plaintext: Kong's 426 or redirect, before any plugin (docs/tls.md#protocols);
+    // a trusted proxy's X-Forwarded-Proto: https counts as TLS, as in Kong (docs/client-ip.md).
+    if (route.httpsRedirect !== undefined && !x.tls && !(x.trusted && forwardedHttps(req))) return sendHttpsRequired(res, route.httpsRedirect, x.host, req.url ?? '/', requestId, h2Headers !== null);
     // Fail closed: a route whose auth could not be built never proxies.
-    if (route.pluginError !== undefined) return sendError(res, 500, ERR.unexpected, requestId, accept);
+    if (route.pluginError !== undefined) return this.error(x, 500, ERR.unexpected);
 
     let credentialKey: string | undefined;
     let anonymous = false;
     if (route.auth) {
-      const outcome = route.auth.authenticate({ method: x.method, rawHeaders: req.rawHeaders, rawQuery: x.rawQuery }, this.nowSeconds());
+      const outcome = route.auth.authenticate({ method: x.method, rawHeaders, rawQuery: x.rawQuery }, this.nowSeconds());
       switch (outcome.kind) {
         case 'rejected':
           this.metrics?.authFailure(route, outcome.reason);
+          if (h2Headers !== null && this.isGrpc(x)) {
+            const extra = outcome.wwwAuthenticate === undefined ? undefined : { 'www-authenticate': outcome.wwwAuthenticate };
+            return sendGrpcError(res as unknown as Http2ServerResponse, outcome.status, grpcMessageOfBody(outcome.body, grpcStatusFor(outcome.status)), requestId, extra);
+          }
           return sendAuthRejection(res, outcome.status, outcome.body, outcome.wwwAuthenticate, requestId);
         case 'authenticated':
           x.consumer = outcome.consumer;
@@ -223,7 +302,7 @@ class Handler {
     }
 
     const upstream = route.upstream;
-    if (upstream.targets.length === 0) return sendError(res, 503, ERR.noPeer, requestId, accept);
+    if (upstream.targets.length === 0) return this.error(x, 503, ERR.noPeer);
     x.upstream = upstream;
 
     // Kong's upstream request: forwarded headers (forward-headers.ts), then the joined, escaped path
@@ -231,23 +310,26 @@ class Handler {
     let upHeaders: string[];
     try {
       const spec = route.spec;
-      upHeaders = buildUpstreamHeaders(req.rawHeaders, {
-        clientIp: req.socket.remoteAddress ?? '',
-        // TLS terminates in front of the proxy listener, if at all.
-        proto: 'http',
+      upHeaders = buildUpstreamHeaders(rawHeaders, {
+        clientIp: x.peer ?? '',
+        realIp: x.realIp,
+        trustForwarded: x.trusted,
+        // Our own TLS listener; a TLS-terminating hop in front is the trusted-proxies setting's business.
+        proto: x.tls ? 'https' : 'http',
         host: x.host,
         port: req.socket.localPort ?? 0,
         rawPath: x.rawPath,
         strippedPrefix: spec.stripPath ? path.slice(0, path.length - match.strippedPath.length) : '',
         preserveHost: spec.preserveHost,
         upstreamHostHeader: upstream.hostHeader,
-        httpVersion: req.httpVersion,
+        // RFC 9110 §7.6.3: HTTP/2's protocol-version is "2".
+        httpVersion: h2Headers === null ? req.httpVersion : '2',
         keepUnderscoreHeaders: this.keepUnderscoreHeaders,
       });
       const upPath = escapeUpstreamPath(joinUpstreamPath(upstream.basePath, path, match.strippedPath, spec.stripPath));
       x.upstreamPath = x.rawQuery === '' ? upPath : `${upPath}?${x.rawQuery}`;
     } catch {
-      return sendError(res, 500, ERR.unexpected, requestId, accept);
+      return this.error(x, 500, ERR.unexpected);
     }
     upHeaders.push('x-request-id', requestId);
     const consumer = x.consumer;
@@ -280,20 +362,32 @@ class Handler {
         forward,
       );
     } catch {
-      sendError(x.res, 500, ERR.unexpected, x.requestId, x.accept);
+      this.error(x, 500, ERR.unexpected);
     }
+  }
+
+  /** A gateway error: Kong's JSON/text body, or a gRPC status for gRPC requests (grpc-errors.ts). */
+  error(x: Exchange, status: number, message: string): void {
+    if (x.h2Headers !== null && this.isGrpc(x)) return sendGrpcError(x.res as unknown as Http2ServerResponse, status, message, x.requestId);
+    sendError(x.res, status, message, x.requestId, x.accept);
+  }
+
+  /** Kong's is_grpc_request: HTTP/2 (the caller's check) and content-type application/grpc*. */
+  isGrpc(x: Exchange): boolean {
+    return isGrpcContentType(firstHeader(x.h2Headers!, 'content-type'));
   }
 
   /** Upstream exchange failed before any response byte: retry (connect phase, no body) or answer. */
   failed(x: Exchange, err: Error): void {
     const res = x.res;
-    if (res.destroyed) return;
+    if (res.destroyed || (x.h2Headers !== null && (res as unknown as Http2ServerResponse).stream.destroyed)) return;
     const f = classifyUpstreamError(err);
-    if (f.connectPhase && x.body === null && x.tries < x.upstream!.retries) {
+    const replayable = f.connectPhase || (f.answerless === true && IDEMPOTENT.has(x.req.method ?? ''));
+    if (replayable && x.body === null && x.tries < x.upstream!.retries) {
       x.tries++;
       return this.attempt(x);
     }
-    sendError(res, f.status, f.message, x.requestId, x.accept);
+    this.error(x, f.status, f.message);
   }
 
   finish(x: Exchange): void {

@@ -109,6 +109,8 @@ class WsUpgrade implements RelayContext {
   tunnel: Tunnel | undefined = undefined;
   tries = 0;
   dispatchedAt = 0;
+  /** Upgrades are HTTP/1.1 (RFC 8441's extended CONNECT is not offered). */
+  readonly h2 = false;
   /** What the client sent after its request, before the 101 (node hands the first of it over as `head`). */
   early: Buffer[];
   earlyBytes: number;

@@ -1,10 +1,26 @@
 import { Pool } from 'undici';
+import type { Logger } from '../observability/logger.js';
 import type { Upstream, UpstreamTarget } from '../snapshot/types.js';
+import { H2Upstream, type UpstreamDispatcher } from './h2-upstream.js';
+import { tlsConnector, warnUnverified, type UpstreamTlsDefaults } from './upstream-tls.js';
 
 export interface PoolOptions {
   /** Idle keep-alive sockets per origin (undici `connections` caps concurrent sockets; null = unbounded). */
   connections?: number | null;
   keepAliveTimeoutMs?: number;
+  /** Verify https upstreams whose service leaves it unset (--upstream-tls-verify; default on, Kong: off). */
+  upstreamTlsVerify?: boolean;
+  /** Upstream TLS warnings (unverified upstreams, failed handshakes). */
+  logger?: Logger;
+}
+
+/**
+ * Pool identity. https pools also carry the upstream and its TLS settings' hash: each has its
+ * own trust store and client certificate, and new material means a new pool (docs/upstream-tls.md).
+ */
+function poolKey(upstream: Upstream, target: UpstreamTarget): string {
+  const base = `${target.origin}|${upstream.connectTimeoutMs}`;
+  return upstream.protocol === 'https' ? `${base}|${upstream.id}|${upstream.tls?.hash ?? ''}` : base;
 }
 
 /**
@@ -12,19 +28,21 @@ export interface PoolOptions {
  * connections survive reloads. Pools for origins no live snapshot uses are closed by `retain`.
  */
 export class UpstreamPools {
-  readonly #pools = new Map<string, Pool>();
+  readonly #pools = new Map<string, UpstreamDispatcher>();
   /**
    * The pool last used for a snapshot's target (same upstream object, same connect timeout): the
    * per-request lookup then builds and hashes no key string. Entries of closed pools are ignored.
    */
-  readonly #byTarget = new WeakMap<UpstreamTarget, { upstream: Upstream; pool: Pool }>();
+  readonly #byTarget = new WeakMap<UpstreamTarget, { upstream: Upstream; pool: UpstreamDispatcher }>();
   readonly #opts: PoolOptions;
+  /** Upstream ids already warned about (unverified TLS), so a warning is logged once per upstream. */
+  readonly #warned = new Set<string>();
 
   constructor(opts: PoolOptions = {}) {
     this.#opts = opts;
   }
 
-  get(upstream: Upstream, target: UpstreamTarget): Pool {
+  get(upstream: Upstream, target: UpstreamTarget): UpstreamDispatcher {
     const cached = this.#byTarget.get(target);
     if (cached !== undefined && cached.upstream === upstream && !cached.pool.closed && !cached.pool.destroyed) return cached.pool;
     const pool = this.#keyed(upstream, target);
@@ -32,25 +50,46 @@ export class UpstreamPools {
     return pool;
   }
 
-  #keyed(upstream: Upstream, target: UpstreamTarget): Pool {
-    const key = `${target.origin}|${upstream.connectTimeoutMs}`;
+  #keyed(upstream: Upstream, target: UpstreamTarget): UpstreamDispatcher {
+    const key = poolKey(upstream, target);
     let pool = this.#pools.get(key);
-    if (!pool) {
+    const o = this.#opts;
+    if (!pool && (upstream.protocol === 'grpc' || upstream.protocol === 'grpcs')) {
+      // gRPC needs HTTP/2 to the upstream (trailers, streams both ways): docs/http2-grpc.md#grpc.
+      pool = new H2Upstream({
+        host: target.host,
+        port: target.port,
+        tls: upstream.protocol === 'grpcs',
+        connectTimeoutMs: upstream.connectTimeoutMs,
+        idleTimeoutMs: o.keepAliveTimeoutMs ?? 60_000,
+      });
+      this.#pools.set(key, pool);
+    } else if (!pool) {
       pool = new Pool(target.origin, {
-        connections: this.#opts.connections ?? null,
+        connections: o.connections ?? null,
         pipelining: 1,
-        keepAliveTimeout: this.#opts.keepAliveTimeoutMs ?? 60_000,
-        connect: { timeout: upstream.connectTimeoutMs },
+        keepAliveTimeout: o.keepAliveTimeoutMs ?? 60_000,
+        connect: upstream.protocol === 'https' ? this.#tls(upstream) : { timeout: upstream.connectTimeoutMs },
       });
       this.#pools.set(key, pool);
     }
     return pool;
   }
 
+  #tls(upstream: Upstream): ReturnType<typeof tlsConnector> {
+    const o = this.#opts;
+    const defaults: UpstreamTlsDefaults = { verify: o.upstreamTlsVerify ?? true, ...(o.logger ? { logger: o.logger } : {}) };
+    if (!this.#warned.has(upstream.id)) {
+      this.#warned.add(upstream.id);
+      warnUnverified(upstream, defaults);
+    }
+    return tlsConnector(upstream, upstream.connectTimeoutMs, defaults);
+  }
+
   /** Close pools whose origin is not in `live` (call after a snapshot swap). */
   retain(live: Iterable<Upstream>): void {
     const keep = new Set<string>();
-    for (const u of live) for (const t of u.targets) keep.add(`${t.origin}|${u.connectTimeoutMs}`);
+    for (const u of live) for (const t of u.targets) keep.add(poolKey(u, t));
     for (const [key, pool] of this.#pools) {
       if (!keep.has(key)) {
         this.#pools.delete(key);

@@ -4,18 +4,39 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import { createProxyServer, type ProxyServer } from '../proxy/server.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { Readiness } from '../health/readiness.js';
+import { loadDefaultCertificate } from './default-certificate.js';
 
 /** The production proxy listener, as the single process and every worker run it. */
 export function createGatewayProxy(
   gateway: GatewayOptions,
   deps: { store: SnapshotStore; metrics: GatewayMetrics; accessLog: AccessLog; logger: Logger; readiness: Readiness },
 ): ProxyServer {
-  return createProxyServer({ ...deps, keepUnderscoreHeaders: gateway.underscoreHeaders === 'keep', drainTimeoutMs: gateway.drainSeconds * 1000,
-    websocketIdleTimeoutMs: gateway.websocketIdleTimeoutMs });
+  return createProxyServer({
+    ...deps,
+    keepUnderscoreHeaders: gateway.underscoreHeaders === 'keep',
+    drainTimeoutMs: gateway.drainSeconds * 1000,
+    poolOptions: { upstreamTlsVerify: gateway.upstreamTlsVerify, logger: deps.logger },
+    h2c: gateway.proxyH2c,
+    clientIp: gateway.clientIp,
+    proxyProtocol: gateway.proxyListen.proxyProtocol === true,
+    websocketIdleTimeoutMs: gateway.websocketIdleTimeoutMs,
+    ...(gateway.proxyListenTls !== undefined ? { tls: { defaultCertificate: loadDefaultCertificate(gateway), http2: gateway.proxyHttp2 } } : {}),
+  });
+}
+
+/** Open the proxy's listeners: plaintext, then TLS when configured. */
+export async function listenProxy(proxy: ProxyServer, gateway: GatewayOptions): Promise<void> {
+  await proxy.listen(gateway.proxyListen);
+  if (gateway.proxyListenTls !== undefined) await proxy.listenTls(gateway.proxyListenTls);
 }
 
 /** The listener addresses, as logged at start. */
 export function listenerFields(gateway: GatewayOptions): Record<string, string> {
   const at = (a: { host: string; port: number }) => `${a.host}:${a.port}`;
-  return { proxy: at(gateway.proxyListen), admin: at(gateway.adminListen), status: at(gateway.statusListen) };
+  return {
+    proxy: at(gateway.proxyListen),
+    ...(gateway.proxyListenTls !== undefined ? { proxy_tls: at(gateway.proxyListenTls) } : {}),
+    admin: at(gateway.adminListen),
+    status: at(gateway.statusListen),
+  };
 }

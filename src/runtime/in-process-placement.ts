@@ -1,6 +1,6 @@
 import { createAccessLog, type AccessLog } from '../observability/logger.js';
 import type { ProxyServer } from '../proxy/server.js';
-import { createGatewayProxy, listenerFields } from './gateway-proxy.js';
+import { createGatewayProxy, listenerFields, listenProxy } from './gateway-proxy.js';
 import type { PlacementContext, ProxyPlacement } from './placement.js';
 
 /** The proxy listener in the gateway's own process (`--workers 0`). */
@@ -30,7 +30,7 @@ export class InProcessPlacement implements ProxyPlacement {
 
   async start(): Promise<Record<string, unknown>> {
     const { gateway, podTokenCacheBytes } = this.#ctx;
-    await this.#proxy.listen(gateway.proxyListen);
+    await listenProxy(this.#proxy, gateway);
     return { ...listenerFields(gateway), token_cache_bytes: podTokenCacheBytes };
   }
 

@@ -1,8 +1,16 @@
 import type { ListenAddress } from '../model/listen-address.js';
+import type { ClientIpSettings, ProxyListenAddress } from '../model/client-ip-settings.js';
 
 /** Options shared by the two serving modes (standalone and controller); parsed in cli/gateway-options.ts. */
 export interface GatewayOptions {
-  proxyListen: ListenAddress;
+  /** With Kong's `proxy_protocol` flag: every connection starts with a PROXY protocol header. */
+  proxyListen: ProxyListenAddress;
+  /** Trusted proxies and the real client IP (docs/client-ip.md). */
+  clientIp?: ClientIpSettings;
+  /** The TLS proxy listener (docs/tls.md); undefined: `--proxy-listen-tls off`. */
+  proxyListenTls?: ListenAddress | undefined;
+  /** PEM files of the TLS listener's default certificate; undefined: a self-signed one made at start. */
+  defaultCertificate?: { certFile: string; keyFile: string } | undefined;
   adminListen: ListenAddress;
   statusListen: ListenAddress;
   /** Extra Host names the admin and status listeners answer (besides localhost and IPs). */
@@ -25,6 +33,12 @@ export interface GatewayOptions {
   tokenCacheBytes: number | undefined;
   /** WebSocket tunnel idle timeout (ms); undefined = each service's read_timeout, as in Kong; 0 = never. */
   websocketIdleTimeoutMs?: number | undefined;
+  /** Verify https upstreams whose service leaves tls_verify unset (default on; Kong's: off). docs/upstream-tls.md. */
+  upstreamTlsVerify?: boolean;
+  /** Accept HTTP/2 with prior knowledge (h2c) on the plaintext proxy listener (docs/http2-grpc.md). */
+  proxyH2c: boolean;
+  /** Offer h2 by ALPN on the TLS proxy listener (docs/http2-grpc.md). */
+  proxyHttp2: boolean;
 }
 
 /** What a mode hands the runtime (runtime/gateway.ts). */

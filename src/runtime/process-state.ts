@@ -3,6 +3,7 @@ import { GatewayMetrics } from '../observability/metrics.js';
 import { SnapshotStore } from '../snapshot/store.js';
 import { Readiness } from '../health/readiness.js';
 import { attachTokenCache } from './token-cache.js';
+import { registerCertificateMetrics } from './certificate-metrics.js';
 
 export interface ProcessState {
   store: SnapshotStore;
@@ -19,6 +20,7 @@ export function createProcessState(opts: { registry?: Registry | undefined; toke
   const store = new SnapshotStore();
   const metrics = new GatewayMetrics(opts.registry ? { registry: opts.registry } : {});
   metrics.watch(store);
+  registerCertificateMetrics(metrics.registry, store);
   attachTokenCache({ store, registry: metrics.registry, budgetBytes: opts.tokenCacheBytes });
   return { store, metrics, readiness: new Readiness(store) };
 }

@@ -5,7 +5,7 @@ import { createAccessLog, createLogger } from '../observability/logger.js';
 import { registerWorkerMetrics } from './cluster-metrics.js';
 import { createSnapshotApplier } from './snapshot-applier.js';
 import { isToWorker, WORKER_ENV, type FromWorker, type MetricsJson, type ToWorker } from './worker-protocol.js';
-import { createGatewayProxy } from './gateway-proxy.js';
+import { createGatewayProxy, listenProxy } from './gateway-proxy.js';
 import { onStopSignals, ShutdownDelay } from './shutdown-delay.js';
 import { podTokenCacheBytes, workerTokenCacheBytes } from './token-cache.js';
 import { createProcessState } from './process-state.js';
@@ -46,10 +46,11 @@ export async function runProxyWorker(slot: number, gateway: GatewayOptions): Pro
 
   let listening: Promise<void> | undefined;
   const startListening = () =>
-    (listening ??= proxy.listen(gateway.proxyListen).then(
+    (listening ??= listenProxy(proxy, gateway).then(
       () => send({ t: 'portcullis:listening' }),
-      (err: NodeJS.ErrnoException) => {
-        const message = `cannot listen on ${gateway.proxyListen.host}:${gateway.proxyListen.port}: ${err.code ?? err.message}`;
+      (err: NodeJS.ErrnoException & { address?: string; port?: number }) => {
+        const at = err.port !== undefined ? `${err.address ?? gateway.proxyListen.host}:${err.port}` : `${gateway.proxyListen.host}:${gateway.proxyListen.port}`;
+        const message = `cannot listen on ${at}: ${err.code ?? err.message}`;
         send({ t: 'portcullis:listen-failed', message });
         logger.error(message);
         logger.flush();

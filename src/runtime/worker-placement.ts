@@ -3,6 +3,7 @@ import { Counter } from 'prom-client';
 import type { ResourceSet } from '../model/resources.js';
 import { ClusterMetricsRegistry } from './cluster-metrics.js';
 import { listenerFields } from './gateway-proxy.js';
+import { loadDefaultCertificate } from './default-certificate.js';
 import type { GatewayOptions } from './options.js';
 import type { PlacementContext, ProxyPlacement } from './placement.js';
 import type { ApplyResult } from './snapshot-applier.js';
@@ -67,6 +68,8 @@ export class WorkerPlacement implements ProxyPlacement {
       registers: [ctx.metrics.registry],
     });
     ctx.readiness.setGate(WORKERS_GATE, false);
+    // Unusable --default-certificate files fail the start here, not in every worker on repeat.
+    if (this.gateway.defaultCertificate !== undefined && this.gateway.proxyListenTls !== undefined) loadDefaultCertificate(this.gateway);
   }
 
   async start(): Promise<Record<string, unknown>> {

@@ -155,6 +155,7 @@ export function compileRouter(routes: readonly CompiledRoute[]): Router {
   let bestStripped = '';
 
   function passesFilters(e: RouteEntry, input: MatchInput): boolean {
+    if (e.scheme !== 0 && e.scheme !== (input.tls === true ? 2 : 1)) return false;
     if (e.methods !== null && !e.methods.has(input.method)) return false;
     const headers = e.headers;
     if (headers !== null) {

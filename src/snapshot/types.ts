@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { JwtAlgorithm } from '../model/algorithms.js';
 import type { JwtPluginConfig } from '../model/jwt-config.js';
 import type { Diagnostic, ObjectRef } from '../model/diagnostics.js';
-import type { CredentialSpec, RouteSpec } from '../model/resources.js';
+import type { CredentialSpec, RouteSpec, UpstreamProtocol } from '../model/resources.js';
 
 /** A consumer as the proxy and the admin API see it (ids already derived). */
 export interface Consumer {
@@ -47,10 +47,27 @@ export interface UpstreamTarget {
   origin: string;
 }
 
+/** TLS settings of an https upstream, resolved at build time (docs/upstream-tls.md). */
+export interface UpstreamTls {
+  /** undefined: the process default (--upstream-tls-verify). */
+  verify: boolean | undefined;
+  /** Most intermediate CAs between the certificate and the trust anchor (OpenSSL's verify depth). */
+  verifyDepth: number;
+  /** Trusted CAs (PEM); undefined = the system roots. */
+  ca?: readonly string[];
+  /** Client certificate chain and key (PEM), for mTLS. */
+  cert?: string;
+  key?: string;
+  /** SNI and verified name; undefined = the Host header sent upstream. */
+  serverName?: string;
+  /** Content hash of the settings: part of the connection pool's identity, so new material gets new connections. */
+  hash: string;
+}
+
 export interface Upstream {
-  /** Stable identity ("service:<id>" or "k8s:<ns>/<svc>:<port>"). */
+  /** Stable identity ("service:<id>" or "k8s:<ns>/<svc>:<port>", with "|tls:<hash>" for a Route's own TLS settings). */
   id: string;
-  protocol: 'http' | 'https';
+  protocol: UpstreamProtocol;
   /** Service path joined in front of the request path ("" or "/base"). */
   basePath: string;
   /** Host header sent when preserve_host is false (includes a non-default port). */
@@ -61,6 +78,10 @@ export interface Upstream {
   readTimeoutMs: number;
   writeTimeoutMs: number;
   retries: number;
+  /** The service's name (or id), for log lines. */
+  service?: string;
+  /** https upstreams with TLS settings; absent = the process defaults. */
+  tls?: UpstreamTls;
 }
 
 export interface CompiledRoute {
@@ -74,6 +95,11 @@ export interface CompiledRoute {
   pluginError?: string;
   /** Label used in metrics and access logs (route name, or id). */
   label: string;
+  /**
+   * Set on https-only routes (protocols has https, not http): what a plaintext request gets, 426
+   * or a redirect code (proxy/https-redirect.ts). Undefined on every other route: one read per request.
+   */
+  httpsRedirect?: number;
 }
 
 export interface MatchInput {
@@ -89,6 +115,8 @@ export interface MatchInput {
   path: string;
   /** Header lookup for header-matching routes (lower-case name → first value). */
   header(name: string): string | undefined;
+  /** The request came over TLS (routes restricted to http or https look at it); undefined: plaintext. */
+  tls?: boolean;
 }
 
 export interface RouteMatch {
@@ -114,6 +142,38 @@ export interface Snapshot {
   credentials: CredentialIndex;
   /** Everything that was rejected or looked wrong, with the object at fault. */
   diagnostics: readonly Diagnostic[];
+  /** Certificates for the TLS listener, by SNI (docs/tls.md); undefined when none is configured. */
+  tls?: TlsCertificates;
+}
+
+/** One certificate the TLS listener may serve, checked at build time (translate/certificates.ts). */
+export interface TlsCertificate {
+  id: string;
+  ref: ObjectRef;
+  /** PEM chain and private key, handed to tls.createSecureContext (never logged or shown). */
+  cert: string;
+  key: string;
+  /** sha256 of cert + key: the SecureContext cache key, so a swap reuses unchanged certificates. */
+  hash: string;
+  /** The SNIs it won (after conflicts). */
+  snis: readonly string[];
+  /** notAfter, seconds since the epoch (the expiry metric). */
+  notAfter: number;
+  subject: string;
+  /** The expiry metric's `source` label. */
+  source: string;
+}
+
+/** Kong's SNI lookup tables: exact, then "*.x" (first label replaced), then "x.*" (last label), then "*". */
+export interface TlsCertificates {
+  all: readonly TlsCertificate[];
+  exact: ReadonlyMap<string, TlsCertificate>;
+  /** Keyed by the name without its first label: ".example.com" for "*.example.com". */
+  leadingWildcard: ReadonlyMap<string, TlsCertificate>;
+  /** Keyed by the name without its last label: "example." for "example.*". */
+  trailingWildcard: ReadonlyMap<string, TlsCertificate>;
+  /** The certificate of the SNI "*", served when nothing else matches (and to clients sending no SNI). */
+  catchAll?: TlsCertificate;
 }
 
 // The snapshot owns the interface a route's authentication implements (src/plugins/jwt builds it),

@@ -1,5 +1,6 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { describeError, statusCode } from '../sources/kube/watcher.js';
 
@@ -36,8 +37,13 @@ export interface LeaderElector {
   abandon(): Promise<void>;
 }
 
+/**
+ * The pod name plus a random suffix (client-go's convention): unique per process, so a container
+ * restarted after a crash never believes it still holds a Lease it held before; the Lease waits out
+ * its duration and goes to whichever replica is alive and asks first.
+ */
 export function defaultIdentity(): string {
-  return process.env.POD_NAME || `${hostname()}-${process.pid}`;
+  return `${process.env.POD_NAME || hostname()}_${randomBytes(4).toString('hex')}`;
 }
 
 /** RFC 3339 with microseconds, the format of metav1.MicroTime (client-node passes strings through). */

@@ -65,6 +65,8 @@ export function buildRoutes(
       upstream: upstreams.forRoute(spec),
       label: spec.scope ? `${spec.scope}/${spec.name}` : spec.name,
     };
+    // Kong's access phase: https without http answers plaintext with 426 or a redirect.
+    if (spec.protocols.includes('https') && !spec.protocols.includes('http')) route.httpsRedirect = spec.httpsRedirectStatusCode ?? 426;
     if (spec.pluginError !== undefined) {
       route.pluginError = spec.pluginError;
     } else if (spec.jwt) {

@@ -2,6 +2,7 @@ import type { Diagnostic } from '../model/diagnostics.js';
 import type { ResourceSet } from '../model/resources.js';
 import { compileRouter } from '../snapshot/router.js';
 import type { Snapshot } from '../snapshot/types.js';
+import { buildCertificates } from './certificates.js';
 import { buildConsumers } from './consumers.js';
 import { buildCredentials } from './credentials.js';
 import { buildRoutes } from './routes.js';
@@ -18,6 +19,7 @@ export function translate(resources: ResourceSet, version: number, hash = hashRe
   const base64Keys = resources.routes.some((r) => r.jwt?.config.secretIsBase64 === true);
   const credentials = buildCredentials(resources.credentials, consumers, diagnostics, { base64Keys });
   const routes = buildRoutes(resources.routes, consumers, credentials, diagnostics, resources.hostPolicy);
+  const tls = buildCertificates(resources.certificates, routes, diagnostics, resources.hostPolicy);
   return {
     version,
     hash,
@@ -27,6 +29,7 @@ export function translate(resources: ResourceSet, version: number, hash = hashRe
     consumers: consumers.all,
     credentials,
     diagnostics,
+    ...(tls !== undefined ? { tls } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
-import type { BackendSpec, RouteSpec } from '../model/resources.js';
+import type { BackendSpec, RouteSpec, UpstreamProtocol } from '../model/resources.js';
 import type { Upstream, UpstreamTarget } from '../snapshot/types.js';
+import { upstreamTls } from './upstream-tls.js';
 
-const DEFAULT_PORT = { http: 80, https: 443 } as const;
+const DEFAULT_PORT = { http: 80, https: 443, grpc: 80, grpcs: 443 } as const;
 
 /**
  * One Upstream per backend, shared by every route that points at it, so round-robin state and
@@ -23,9 +24,10 @@ export class UpstreamTable {
 
 function upstreamId(route: RouteSpec): string {
   const b = route.backend;
-  return b.kind === 'service'
-    ? `k8s:${route.scope}/${b.name}:${b.port}`
-    : `service:${route.scope === '' ? '' : `${route.scope}/`}${route.service.id}`;
+  if (b.kind !== 'service') return `service:${route.scope === '' ? '' : `${route.scope}/`}${route.service.id}`;
+  // Routes to one Service share its upstream only when their TLS settings (a Route's own) agree.
+  const tls = upstreamTls(route.service.tls, b.protocol);
+  return `k8s:${route.scope}/${b.name}:${b.port}${tls === undefined ? '' : `|tls:${tls.hash}`}`;
 }
 
 function buildUpstream(id: string, route: RouteSpec): Upstream {
@@ -33,11 +35,14 @@ function buildUpstream(id: string, route: RouteSpec): Upstream {
   const s = route.service;
   const common = {
     id,
+    service: s.name ?? s.id,
     connectTimeoutMs: s.connectTimeoutMs,
     readTimeoutMs: s.readTimeoutMs,
     writeTimeoutMs: s.writeTimeoutMs,
     retries: s.retries,
   };
+  const tls = upstreamTls(s.tls, b.protocol);
+  if (tls !== undefined) (common as { tls?: typeof tls }).tls = tls;
   if (b.kind === 'service') {
     return {
       ...common,
@@ -57,7 +62,8 @@ function buildUpstream(id: string, route: RouteSpec): Upstream {
   };
 }
 
-function target(protocol: 'http' | 'https', host: string, port: number): UpstreamTarget {
+/** grpc/grpcs origins keep their scheme, so an h2 session pool never shares a key with an undici Pool. */
+function target(protocol: UpstreamProtocol, host: string, port: number): UpstreamTarget {
   return { host, port, origin: `${protocol}://${hostForUrl(host)}:${port}` };
 }
 

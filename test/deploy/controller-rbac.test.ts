@@ -187,7 +187,8 @@ async function expectBrokenCredentialReported(namespace: string, name: string, r
   expect(programmed).toMatchObject({ status: 'False', reason: 'SecretNotFound' });
   let events: any[] = [];
   await waitFor(async () => (events = await eventsAbout(namespace, 'JwtCredential', name)).length > 0, SYNC_TIMEOUT_MS);
-  expect(events[0]).toMatchObject({ type: 'Warning', reason: 'SecretNotFound', reportingInstance: reporter });
+  expect(events[0]).toMatchObject({ type: 'Warning', reason: 'SecretNotFound' });
+  expect(events[0].reportingInstance).toMatch(new RegExp(`^${reporter}_[0-9a-f]{8}$`)); // pod name + per-process suffix
 }
 
 const WALKTHROUGH_CRS = [
@@ -205,9 +206,10 @@ async function expectLeaseHeldBy(namespace: string, name: string, holder: string
   await waitFor(async () => {
     const res = await kubeRest(cp.kubeConfig, 'GET', `${collectionPath('coordination.k8s.io/v1', 'leases', namespace)}/${name}`);
     spec = res.body?.spec;
-    return res.status === 200 && spec?.holderIdentity === holder;
+    // The identity is the pod name plus a per-process suffix.
+    return res.status === 200 && String(spec?.holderIdentity).startsWith(`${holder}_`);
   }, SYNC_TIMEOUT_MS);
-  expect(spec.holderIdentity).toBe(holder);
+  expect(spec.holderIdentity).toMatch(new RegExp(`^${holder}_[0-9a-f]{8}$`));
 }
 
 beforeAll(async () => {

@@ -67,12 +67,12 @@ describe('Dockerfile', () => {
     expect(all(finalStage, 'RUN')).toEqual([]);
   });
 
-  it('runs as uid 10001 in production mode with exec-form entrypoint and the three ports', () => {
+  it('runs as uid 10001 in production mode with exec-form entrypoint and the four ports', () => {
     expect(all(finalStage, 'USER')).toEqual(['10001:10001']);
     expect(all(finalStage, 'ENV')).toContain('NODE_ENV=production');
     expect(JSON.parse(all(finalStage, 'ENTRYPOINT')[0]!)).toEqual(['node', 'dist/cli.js']);
     expect(JSON.parse(all(finalStage, 'CMD')[0]!)).toEqual(['controller']);
-    expect(all(finalStage, 'EXPOSE').join(' ').split(/\s+/).sort()).toEqual(['8000', '8001', '8100']);
+    expect(all(finalStage, 'EXPOSE').join(' ').split(/\s+/).sort()).toEqual(['8000', '8001', '8100', '8443']);
   });
 
   it('.dockerignore keeps host builds and dependencies out of the context', () => {

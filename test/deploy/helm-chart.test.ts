@@ -156,6 +156,8 @@ describe('Deployment', () => {
       'controller',
       '--proxy-listen',
       '0.0.0.0:8000',
+      '--proxy-listen-tls',
+      '0.0.0.0:8443',
       '--admin-listen',
       '0.0.0.0:8001',
       '--status-listen',
@@ -173,6 +175,7 @@ describe('Deployment', () => {
     ]);
     expect(c.ports.map((p) => [p.name, p.containerPort])).toEqual([
       ['proxy', 8000],
+      ['proxy-tls', 8443],
       ['admin', 8001],
       ['status', 8100],
     ]);
@@ -203,6 +206,9 @@ describe('Deployment', () => {
   it.each([
     ['adminExposeSecrets=true', ['--admin-expose-secrets']],
     ['underscoreHeaders=keep', ['--underscore-headers', 'keep']],
+    ['upstreamTlsVerify=false', ['--upstream-tls-verify', 'off']],
+    ['http2.h2c=true', ['--proxy-h2c', 'on']],
+    ['http2.tls=false', ['--proxy-http2', 'off']],
     ['leaderElection.leaseName=edge-leader', ['--lease-name', 'edge-leader']],
     ['extraArgs={--foo,bar}', ['--foo', 'bar']],
     [
@@ -279,9 +285,11 @@ describe('Services', () => {
   ])('proxy Service: %s', (_name, sets, type, nodePort) => {
     const svc = findObject(renderChart(sets), 'Service', 'portcullis') as Service;
     expect(svc.spec.type).toBe(type);
-    expect(svc.spec.ports).toHaveLength(1);
+    expect(svc.spec.ports).toHaveLength(2);
     expect(svc.spec.ports[0]).toMatchObject({ name: 'proxy', port: 80, targetPort: 'proxy' });
     expect(svc.spec.ports[0]!.nodePort).toBe(nodePort);
+    // The TLS listener's port (docs/tls.md; test/deploy/helm-tls.test.ts).
+    expect(svc.spec.ports[1]).toMatchObject({ name: 'proxy-tls', port: 443, targetPort: 'proxy-tls' });
   });
 
   it('internal ClusterIP Service carries status, and admin only when asked (admin.service.enabled)', () => {
@@ -321,6 +329,7 @@ describe('values.schema.json', () => {
     ['watchNamespace not a DNS label', ['--set', 'watchNamespace=Demo_NS'], /watchNamespace/],
     ['port out of range', ['--set', 'service.port=70000'], /service\/port/],
     ['unknown underscoreHeaders mode', ['--set', 'underscoreHeaders=on'], /underscoreHeaders/],
+    ['http2.h2c not a boolean', ['--set-string', 'http2.h2c=yes'], /http2\/h2c/],
   ])('rejects %s', (_name, args, message) => {
     const r = helm(['template', 'portcullis', chartDir, ...LOCAL_IMAGE_SET, ...args]);
     expect(r.code).not.toBe(0);

@@ -147,7 +147,7 @@ describe('NetworkPolicy', () => {
     const np = findObject(renderChart(['networkPolicy.enabled=true']), 'NetworkPolicy') as NetworkPolicy;
     expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(np.spec.ingress).toEqual([
-      { ports: [{ port: 'proxy', protocol: 'TCP' }] },
+      { ports: [{ port: 'proxy', protocol: 'TCP' }, { port: 'proxy-tls', protocol: 'TCP' }] },
       { ports: [{ port: 'admin', protocol: 'TCP' }, { port: 'status', protocol: 'TCP' }], from: [{ podSelector: {} }] },
     ]);
     expect(np.spec.egress).toEqual([
@@ -175,7 +175,7 @@ describe('NetworkPolicy', () => {
       }),
       'NetworkPolicy',
     ) as NetworkPolicy;
-    expect(np.spec.ingress[0]).toEqual({ ports: [{ port: 'proxy', protocol: 'TCP' }], from: proxyFrom });
+    expect(np.spec.ingress[0]).toEqual({ ports: [{ port: 'proxy', protocol: 'TCP' }, { port: 'proxy-tls', protocol: 'TCP' }], from: proxyFrom });
     expect(np.spec.ingress[1]!.from).toEqual([{ podSelector: {} }, ...adminFrom]);
     expect(np.spec.egress[0]!.to).toEqual([{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }]);
     expect(np.spec.egress[1]).toEqual({ ports: [{ port: 6443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '172.18.0.2/32' } }] });
@@ -264,5 +264,32 @@ describe('values.schema.json for the new keys', () => {
     ['envFrom as a map', ['--set', 'envFrom.secretRef.name=x'], /envFrom/],
   ])('rejects %s', (_name, args, message) => {
     expect(templateError(args)).toMatch(message);
+  });
+});
+
+describe('serviceAccount.tokenExpirationSeconds', () => {
+  type Projected = { name: string; projected?: { sources: Array<Record<string, { expirationSeconds?: number; path?: string; name?: string }>> } };
+  it('replaces the automounted token with a projected one of that lifetime, at the path in-cluster clients read', () => {
+    const objs = renderChart(['serviceAccount.tokenExpirationSeconds=600']);
+    const pod = podOf(objs);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const volume = (pod.volumes as Projected[]).find((v) => v.name === 'kube-api-access');
+    const sources = volume?.projected?.sources ?? [];
+    expect(sources.find((s) => s['serviceAccountToken'])?.['serviceAccountToken']).toEqual({ path: 'token', expirationSeconds: 600 });
+    expect(sources.find((s) => s['configMap'])?.['configMap']?.name).toBe('kube-root-ca.crt');
+    expect(containerOf(objs).volumeMounts).toContainEqual({ name: 'kube-api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true });
+  });
+
+  it('leaves the kubelet\'s automount alone by default and never mounts a token in standalone mode', () => {
+    const byDefault = podOf(renderChart([]));
+    expect(byDefault.automountServiceAccountToken).toBeUndefined();
+    expect(byDefault.volumes.map((v) => v.name)).not.toContain('kube-api-access');
+    const standalone = podOf(renderChart(['mode=standalone', 'standalone.existingSecret=b', 'serviceAccount.tokenExpirationSeconds=600']));
+    expect(standalone.automountServiceAccountToken).toBe(false);
+    expect(standalone.volumes.map((v) => v.name)).not.toContain('kube-api-access');
+  });
+
+  it('refuses a lifetime the API server would refuse, naming the value', () => {
+    expect(templateError(['--set', 'serviceAccount.tokenExpirationSeconds=60'])).toContain('serviceAccount.tokenExpirationSeconds (60) must be at least 600');
   });
 });

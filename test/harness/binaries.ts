@@ -41,6 +41,8 @@ export interface ClusterBinaries extends ControlPlaneBinaries {
   kubeScheduler: string;
   kubelet: string;
   kubeProxy: string;
+  /** The cluster tests drive the cluster with it, as users do. */
+  kubectl: string;
 }
 
 /** Parses build.sh's output for every binary the single-node cluster (cluster/) runs. Pure. */
@@ -62,6 +64,7 @@ export function parseClusterBuildOutput(stdout: string): ClusterBinaries {
     kubeScheduler: need('KUBE_SCHEDULER'),
     kubelet: need('KUBELET'),
     kubeProxy: need('KUBE_PROXY'),
+    kubectl: need('KUBECTL'),
   };
 }
 

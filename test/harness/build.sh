@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the Kubernetes binaries (kube-apiserver for the control plane; kube-controller-manager,
-# kube-scheduler, kubelet, kube-proxy for the single-node cluster in cluster/) and etcd from the
+# kube-scheduler, kubelet, kube-proxy for the single-node cluster in cluster/, kubectl for its tests)
+# and etcd from the
 # pinned Go modules in test/harness/go and test/harness/go-etcd into a cache outside the repo:
 #   ${PORTCULLIS_BIN_DIR:-~/.cache/portcullis/bin}/kubernetes-<version>-<recipe>/<binary>, etcd-<version>
 # <recipe> hashes the build flags, so changing them (e.g. the version ldflags) never reuses a stale
-# binary. The five Kubernetes binaries come from ONE `go build` so shared packages compile once.
+# binary. The six Kubernetes binaries come from ONE `go build` so shared packages compile once.
 # Idempotent: a build already present is not redone. Prints the binary paths at the end of stdout
 # as NAME=PATH lines so callers need not know the layout. Progress goes to stderr.
 set -euo pipefail
@@ -71,7 +72,7 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   k8s_ldflags+=" -X $pkg.gitVersion=$k8s_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$k8s_minor"
   k8s_ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
 done
-k8s_pkgs=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
+k8s_pkgs=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
 k8s_recipe="$(printf '%s\n' "$k8s_ldflags" "${k8s_pkgs[@]}" | sha256sum | cut -c1-8)"
 
 k8s_dir="$bin_dir/kubernetes-$k8s_version-$k8s_recipe"
@@ -86,3 +87,4 @@ echo "KUBE_CONTROLLER_MANAGER=$k8s_dir/kube-controller-manager"
 echo "KUBE_SCHEDULER=$k8s_dir/kube-scheduler"
 echo "KUBELET=$k8s_dir/kubelet"
 echo "KUBE_PROXY=$k8s_dir/kube-proxy"
+echo "KUBECTL=$k8s_dir/kubectl"

@@ -8,6 +8,8 @@ export const cliPath = path.join(repoRoot, 'dist/cli.js');
 
 export interface GatewayProcess {
   proxy: string;
+  /** https://127.0.0.1:<port> of the TLS listener (a free port unless the args set --proxy-listen-tls). */
+  proxyTls: string;
   admin: string;
   status: string;
   child: ChildProcess;
@@ -24,15 +26,18 @@ export interface GatewayProcess {
  */
 export async function startGateway(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; waitReady?: boolean; timeoutMs?: number } = {},
+  opts: { env?: NodeJS.ProcessEnv; waitReady?: boolean; timeoutMs?: number; proxyListenSuffix?: string } = {},
 ): Promise<GatewayProcess> {
-  const [proxyPort, adminPort, statusPort] = [await freePort(), await freePort(), await freePort()];
+  const [proxyPort, adminPort, statusPort, tlsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const ownTls = args.includes('--proxy-listen-tls');
   const child = spawn(
     process.execPath,
     [
       cliPath,
       ...args,
-      '--proxy-listen', `127.0.0.1:${proxyPort}`,
+      // The TLS listener is on by default (0.0.0.0:8443): tests running side by side each get their own port.
+      ...(ownTls ? [] : ['--proxy-listen-tls', `127.0.0.1:${tlsPort}`]),
+      '--proxy-listen', `127.0.0.1:${proxyPort}${opts.proxyListenSuffix ?? ''}`,
       '--admin-listen', `127.0.0.1:${adminPort}`,
       '--status-listen', `127.0.0.1:${statusPort}`,
     ],
@@ -47,6 +52,7 @@ export async function startGateway(
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const gw: GatewayProcess = {
     proxy: `http://127.0.0.1:${proxyPort}`,
+    proxyTls: `https://127.0.0.1:${tlsPort}`,
     admin: `http://127.0.0.1:${adminPort}`,
     status: `http://127.0.0.1:${statusPort}`,
     child,

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { SnapshotStore } from '../../src/snapshot/store.js';
 import { createAccessLog, type AccessLog } from '../../src/observability/logger.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
-import { createProxyServer, type ProxyServer } from '../../src/proxy/server.js';
+import { createProxyServer, type ProxyServer, type ProxyServerOptions } from '../../src/proxy/server.js';
 import { Readiness } from '../../src/health/readiness.js';
 import type { Snapshot } from '../../src/snapshot/types.js';
 
@@ -29,14 +29,17 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(snapshot: Snapshot | undefined, opts: { drainTimeoutMs?: number } = {}): Promise<TestGateway> {
+export async function startGateway(
+  snapshot: Snapshot | undefined,
+  opts: { drainTimeoutMs?: number; host?: string; proxy?: Pick<ProxyServerOptions, 'clientIp' | 'proxyProtocol' | 'proxyHeaderTimeoutMs'> } = {},
+): Promise<TestGateway> {
   const store = new SnapshotStore();
   if (snapshot) store.swap(snapshot);
   const metrics = new GatewayMetrics({ defaultMetrics: false });
   const readiness = new Readiness(store);
   const accessLines = new LineCapture();
   const accessLog = createAccessLog({ enabled: true, destination: accessLines });
-  const proxy = createProxyServer({ store, metrics, accessLog, readiness, drainTimeoutMs: opts.drainTimeoutMs });
-  const addr = await proxy.listen({ host: '127.0.0.1', port: 0 });
+  const proxy = createProxyServer({ store, metrics, accessLog, readiness, drainTimeoutMs: opts.drainTimeoutMs, ...opts.proxy });
+  const addr = await proxy.listen({ host: opts.host ?? '127.0.0.1', port: 0 });
   return { store, metrics, readiness, accessLines, accessLog, proxy, port: addr.port, close: () => proxy.close() };
 }

@@ -35,7 +35,7 @@ export interface RouteView {
 
 export interface UpstreamView {
   id: string;
-  protocol: 'http' | 'https';
+  protocol: Upstream['protocol'];
   basePath: string;
   hostHeader: string;
   targets: string[];

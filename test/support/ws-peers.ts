@@ -83,9 +83,9 @@ export interface Refusal {
 }
 
 /** Opens a WebSocket; rejects with a Refusal when the handshake is answered with anything but 101. */
-export function openWs(url: string, opts: { headers?: Record<string, string> } = {}): Promise<WebSocket> {
+export function openWs(url: string, opts: { headers?: Record<string, string>; localAddress?: string } = {}): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: opts.headers });
+    const ws = new WebSocket(url, { headers: opts.headers, localAddress: opts.localAddress });
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => {
       let body = '';
@@ -101,7 +101,7 @@ export function openWs(url: string, opts: { headers?: Record<string, string> } =
 }
 
 /** The Refusal of a handshake expected to fail. */
-export async function refusal(url: string, opts: { headers?: Record<string, string> } = {}): Promise<Refusal> {
+export async function refusal(url: string, opts: { headers?: Record<string, string>; localAddress?: string } = {}): Promise<Refusal> {
   try {
     const ws = await openWs(url, opts);
     ws.terminate();

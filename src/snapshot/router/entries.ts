@@ -13,6 +13,8 @@ export interface RouteEntry {
   order: number;
   methods: ReadonlySet<string> | null;
   headers: readonly HeaderCheck[] | null;
+  /** Which connections the route matches on: 0 any, 1 plaintext only, 2 TLS only (routeScheme). */
+  scheme: 0 | 1 | 2;
   prefix: string | null;
   regex: RouteRegex | null;
   /** Literal text every path the regex matches starts with ('' = unknown): skips most exec calls. */
@@ -80,6 +82,18 @@ function compileHeaders(route: CompiledRoute): HeaderCheck[] | null {
   return checks;
 }
 
+/**
+ * Kong 3.x matches `net.protocol` against the route's protocols (grpc as http, grpcs as https),
+ * except for a route whose only protocol is https: it matches plaintext too, so that the request
+ * gets its 426 or redirect (kong/router/expressions.lua; proxy/https-redirect.ts).
+ */
+export function routeScheme(protocols: readonly string[]): 0 | 1 | 2 {
+  if (protocols.length === 0 || (protocols.length === 1 && protocols[0] === 'https')) return 0;
+  const plain = protocols.some((p) => p === 'http' || p === 'grpc');
+  const tls = protocols.some((p) => p === 'https' || p === 'grpcs');
+  return plain === tls ? 0 : plain ? 1 : 2;
+}
+
 /** Builds the entries of one route (one per path, or a single path-less one). */
 export function routeEntries(route: CompiledRoute, order: number): RouteEntry[] {
   const spec = route.spec;
@@ -96,6 +110,7 @@ export function routeEntries(route: CompiledRoute, order: number): RouteEntry[] 
     order,
     methods,
     headers,
+    scheme: routeScheme(spec.protocols),
     weight,
     plainHostOnly,
     headerCount,

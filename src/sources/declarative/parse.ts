@@ -7,11 +7,13 @@ import { pluginId, rememberConsumerId } from '../../model/ids.js';
 import { EntityIndex } from './entity-index.js';
 import { detachStrings } from './detach-strings.js';
 import { loadSimpleYaml } from './fast-yaml.js';
+import { parseCertificates } from './certificates.js';
 import { parseConsumer, parseJwtSecret, type ConsumerEntry } from './consumers.js';
 import { parsePlugin, PluginTable, type PluginCore, type ScopeKey } from './plugins.js';
 import { isMapping, type Mapping } from './fields.js';
 import { Reporter } from './report.js';
 import { parseRoute, parseService, type RouteCore, type ServiceEntry } from './services.js';
+import { UpstreamCertificates } from './upstream-certificates.js';
 
 export interface DeclarativeResult {
   resources: ResourceSet;
@@ -23,10 +25,10 @@ export const SUPPORTED_FORMAT_VERSIONS = ['3.0', '2.1', '1.1'] as const;
 
 /** Document-level keys Kong accepts besides entities; they carry no behaviour here. */
 const META_KEYS = new Set(['_format_version', '_transform', '_comment', '_ignore', '_info', '_workspace']);
-const ENTITY_KEYS = new Set(['services', 'routes', 'plugins', 'consumers', 'jwt_secrets']);
+const ENTITY_KEYS = new Set(['services', 'routes', 'plugins', 'consumers', 'jwt_secrets', 'ca_certificates', 'certificates', 'snis']);
 /** Kong entities Portcullis does not implement: reported and left out, the rest loads. */
 const UNSUPPORTED_ENTITY_KEYS = new Set([
-  'upstreams', 'targets', 'certificates', 'ca_certificates', 'snis', 'vaults', 'consumer_groups', 'keyauth_credentials',
+  'upstreams', 'targets', 'vaults', 'consumer_groups', 'keyauth_credentials',
   'basicauth_credentials', 'hmacauth_credentials', 'oauth2_credentials', 'acls', 'mtls_auth_credentials', 'key_sets', 'keys',
   'filter_chains', 'workspaces', 'parameters',
 ]);
@@ -133,6 +135,12 @@ class DeclarativeLoader {
     };
 
     list('services').forEach((raw, i) => this.addService(raw, flat('services[', i, ']')));
+    // Upstream TLS (docs/upstream-tls.md): resolved now, so routes can fail closed on a broken reference.
+    const tls = new UpstreamCertificates(list('ca_certificates'), list('certificates'), this.rep);
+    for (const s of this.services.items) {
+      const spec = tls.resolve(s);
+      if (spec !== undefined) s.info.tls = spec;
+    }
     for (const s of this.services.items) {
       s.routes.forEach((raw, j) => this.addRoute(raw, flat(s.path, '.routes[', j, ']'), flat(s.label, '.routes[', j, ']'), s));
     }
@@ -169,7 +177,11 @@ class DeclarativeLoader {
       else rememberConsumerId(spec, c.id);
       return spec;
     });
-    return { consumers, credentials: this.credentials, routes, diagnostics: this.rep.diagnostics };
+    const certificates = parseCertificates(list('certificates'), list('snis'), this.rep);
+    const set: ResourceSet = { consumers, credentials: this.credentials, routes, diagnostics: this.rep.diagnostics };
+    // Left out when empty: a kong.yml without certificates hashes as before.
+    if (certificates.length > 0) set.certificates = certificates;
+    return set;
   }
 
   private dependent(kind: string, raw: unknown, path: string, parentKind: string, parentName: string): void {
@@ -361,6 +373,7 @@ class DeclarativeLoader {
       id: core.id,
       name: core.name,
       protocols: core.protocols,
+      ...(core.httpsRedirectStatusCode !== undefined ? { httpsRedirectStatusCode: core.httpsRedirectStatusCode } : {}),
       hosts: core.hosts,
       paths: core.paths,
       methods: core.methods,
@@ -371,7 +384,7 @@ class DeclarativeLoader {
       backend: service.backend,
       service: service.info,
       ...(jwt ? { jwt: { id: jwt.id, config: jwt.config } } : {}),
-      ...(pluginError !== undefined ? { pluginError } : {}),
+      ...(pluginError !== undefined || service.tlsError !== undefined ? { pluginError: pluginError ?? service.tlsError! } : {}),
       tags: core.tags,
     };
   }

@@ -1,24 +1,29 @@
-import type { BackendSpec, HeaderMatch, ServiceInfo } from '../../model/resources.js';
+import { HTTPS_REDIRECT_CODES, type BackendSpec, type HeaderMatch, type HttpsRedirectCode, type RouteProtocol, type ServiceInfo } from '../../model/resources.js';
 import type { ObjectRef } from '../../model/diagnostics.js';
 import { serviceId, routeId } from '../../model/ids.js';
 import { Fields, isMapping, readId, readReference } from './fields.js';
 import type { Reporter } from './report.js';
+import { readServiceTls, SERVICE_TLS_FIELDS, type ServiceTlsFields } from './service-tls.js';
 
 const MAX_TIMEOUT = 2 ** 31 - 2;
-const DEFAULT_PORT = { http: 80, https: 443 } as const;
+const DEFAULT_PORT = { http: 80, https: 443, grpc: 80, grpcs: 443 } as const;
+/** Kong's service protocols this gateway proxies: HTTP/1.1, or HTTP/2 for grpc/grpcs (docs/http2-grpc.md#grpc). */
+const PROTOCOLS = new Set(['http', 'https', 'grpc', 'grpcs']);
+const isProtocol = (p: string): p is keyof typeof DEFAULT_PORT => PROTOCOLS.has(p);
+/** Kong: a grpc/grpcs service has no path ("value must be null"); gRPC paths are /package.Service/Method. */
+const NO_PATH_FOR_GRPC = "value must be null when 'protocol' is grpc or grpcs";
 
-const SERVICE_FIELDS = new Set(['id', 'name', 'url', 'protocol', 'host', 'port', 'path', 'retries', 'connect_timeout', 'read_timeout', 'write_timeout', 'tags', 'enabled', 'routes', 'plugins']);
-/** Metadata, or TLS settings that only matter for options we do not offer (client certs are refused, see below). */
-const SERVICE_IGNORED = new Set(['created_at', 'updated_at', 'tls_verify', 'tls_verify_depth']);
+const SERVICE_FIELDS = new Set(['id', 'name', 'url', 'protocol', 'host', 'port', 'path', 'retries', 'connect_timeout', 'read_timeout', 'write_timeout', 'tags', 'enabled', 'routes', 'plugins', ...SERVICE_TLS_FIELDS]);
+/** Metadata. */
+const SERVICE_IGNORED = new Set(['created_at', 'updated_at']);
 
-const ROUTE_FIELDS = new Set(['id', 'name', 'paths', 'hosts', 'methods', 'headers', 'strip_path', 'preserve_host', 'regex_priority', 'protocols', 'tags', 'plugins', 'service']);
+const ROUTE_FIELDS = new Set(['id', 'name', 'paths', 'hosts', 'methods', 'headers', 'strip_path', 'preserve_host', 'regex_priority', 'protocols', 'https_redirect_status_code', 'tags', 'plugins', 'service']);
 /**
  * Known to Kong, harmless to ignore here: metadata, stream/TLS-only matchers (we serve http/https
- * routes only), buffering knobs (we always stream), the http→https redirect status (only used when
- * a route is https-only, which we serve on the plain listener anyway), and path_handling (we
- * implement Kong's default v0 joining, docs/kong-compatibility.md#routing).
+ * routes only), buffering knobs (we always stream), and path_handling (we implement Kong's
+ * default v0 joining, docs/kong-compatibility.md#routing).
  */
-const ROUTE_IGNORED = new Set(['created_at', 'updated_at', 'https_redirect_status_code', 'request_buffering', 'response_buffering', 'snis', 'sources', 'destinations', 'path_handling']);
+const ROUTE_IGNORED = new Set(['created_at', 'updated_at', 'request_buffering', 'response_buffering', 'snis', 'sources', 'destinations', 'path_handling']);
 
 export interface ServiceEntry {
   ref: ObjectRef;
@@ -31,6 +36,10 @@ export interface ServiceEntry {
   enabled: boolean;
   info: ServiceInfo;
   backend: BackendSpec;
+  /** https only: tls_verify, tls_verify_depth, ca_certificates, client_certificate as written. */
+  tls?: ServiceTlsFields;
+  /** Set when those cannot be resolved: the service's routes fail closed (500). */
+  tlsError?: string;
   routes: unknown[];
   plugins: unknown[];
 }
@@ -47,6 +56,7 @@ export function parseService(raw: unknown, path: string, rep: Reporter): Service
   f.string('name');
   const id = readId(f);
   const backend = readBackend(f);
+  const tls = readServiceTls(f, backend?.protocol);
   const info: ServiceInfo = {
     id: id ?? serviceId(name ?? path),
     ...(name !== undefined ? { name } : {}),
@@ -69,6 +79,7 @@ export function parseService(raw: unknown, path: string, rep: Reporter): Service
     enabled,
     info,
     backend: backend ?? { kind: 'url', protocol: 'http', host: '', port: 0, path: '' },
+    ...(tls !== undefined ? { tls } : {}),
     routes,
     plugins,
   };
@@ -84,7 +95,7 @@ function readBackend(f: Fields): BackendSpec | undefined {
     const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/.exec(url);
     if (!m) return f.fail('url', 'missing host in url'), undefined;
     const scheme = m[1]!.toLowerCase();
-    if (scheme !== 'http' && scheme !== 'https') return f.fail('url', `unsupported protocol '${scheme}' (expected http or https)`), undefined;
+    if (!isProtocol(scheme)) return f.fail('url', `unsupported protocol '${scheme}' (expected http, https, grpc or grpcs)`), undefined;
     if (m[2]!.includes('@')) return f.fail('url', 'url must not contain user information'), undefined;
     if (m[4] !== undefined || m[5] !== undefined) return f.fail('url', 'url must not contain a query or fragment'), undefined;
     let parsed: URL;
@@ -97,6 +108,7 @@ function readBackend(f: Fields): BackendSpec | undefined {
     const port = parsed.port === '' ? DEFAULT_PORT[scheme] : Number(parsed.port);
     if (port < 1) return f.fail('url', 'invalid port in url'), undefined;
     const path = m[3] ?? '';
+    if (path !== '' && (scheme === 'grpc' || scheme === 'grpcs')) return f.fail('url', NO_PATH_FOR_GRPC), undefined;
     return { kind: 'url', protocol: scheme, host: stripBrackets(parsed.hostname), port, path };
   }
   const protocol = f.string('protocol') ?? 'http';
@@ -105,7 +117,7 @@ function readBackend(f: Fields): BackendSpec | undefined {
     if (!f.has('host')) f.fail(undefined, "one of 'url' or 'host' is required", 'MissingField');
     return undefined;
   }
-  if (protocol !== 'http' && protocol !== 'https') return f.fail('protocol', `unsupported protocol '${protocol}' (expected http or https)`), undefined;
+  if (!isProtocol(protocol)) return f.fail('protocol', `unsupported protocol '${protocol}' (expected http, https, grpc or grpcs)`), undefined;
   const hostOk = (() => {
     try {
       return new URL(`http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}`).hostname !== '';
@@ -116,6 +128,7 @@ function readBackend(f: Fields): BackendSpec | undefined {
   if (!hostOk || /[/?#@\s]/.test(host)) return f.fail('host', 'invalid hostname'), undefined;
   const port = f.int('port', DEFAULT_PORT[protocol], 1, 65535);
   const path = f.string('path') ?? '';
+  if (path !== '' && (protocol === 'grpc' || protocol === 'grpcs')) return f.fail('path', NO_PATH_FOR_GRPC), undefined;
   if (path !== '' && !path.startsWith('/')) return f.fail('path', "should start with: /"), undefined;
   if (/[?#]/.test(path)) return f.fail('path', 'must not contain a query or fragment'), undefined;
   return { kind: 'url', protocol, host: stripBrackets(host.toLowerCase()), port, path };
@@ -125,6 +138,8 @@ function stripBrackets(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
+const ROUTE_PROTOCOLS: ReadonlySet<string> = new Set<RouteProtocol>(['http', 'https', 'grpc', 'grpcs']);
+
 export interface RouteCore {
   ref: ObjectRef;
   path: string;
@@ -133,7 +148,8 @@ export interface RouteCore {
   name: string;
   /** the user's name; undefined for an unnamed route */
   userName?: string;
-  protocols: Array<'http' | 'https'>;
+  protocols: RouteProtocol[];
+  httpsRedirectStatusCode?: HttpsRedirectCode;
   hosts: string[];
   paths: string[];
   methods: string[];
@@ -172,7 +188,13 @@ export function parseRoute(raw: unknown, path: string, label: string, topLevel: 
   }
 
   const protocols = f.strings('protocols', ['http', 'https']);
-  for (const p of protocols) if (p !== 'http' && p !== 'https') f.fail('protocols', `unsupported protocol '${p}' (only http and https routes are served)`, 'Unsupported');
+  protocols.forEach((p, i) => {
+    if (p === 'tcp' || p === 'tls' || p === 'udp' || p === 'tls_passthrough' || p === 'ws' || p === 'wss') {
+      f.fail(`protocols[${i}]`, `unsupported protocol '${p}' (http, https, grpc and grpcs routes are served)`, 'Unsupported');
+    } else if (!ROUTE_PROTOCOLS.has(p)) f.fail(`protocols[${i}]`, `expected one of: grpc, grpcs, http, https`);
+  });
+  const redirect = f.int('https_redirect_status_code', 426, 0, 999);
+  if (!(HTTPS_REDIRECT_CODES as readonly number[]).includes(redirect)) f.fail('https_redirect_status_code', `expected one of: ${HTTPS_REDIRECT_CODES.join(', ')}`);
 
   const hosts = f.strings('hosts');
   hosts.forEach((h, i) => {
@@ -218,7 +240,8 @@ export function parseRoute(raw: unknown, path: string, label: string, topLevel: 
   }
   return {
     ref, path, ok: f.ok, id, name, ...(userName !== undefined ? { userName } : {}),
-    protocols: protocols.filter((p): p is 'http' | 'https' => p === 'http' || p === 'https'),
+    protocols: protocols.filter((p): p is RouteProtocol => ROUTE_PROTOCOLS.has(p)),
+    ...(redirect !== 426 ? { httpsRedirectStatusCode: redirect as HttpsRedirectCode } : {}),
     hosts, paths, methods, headers, stripPath, preserveHost, regexPriority, tags,
     ...(serviceRef !== undefined ? { serviceRef } : {}), plugins,
   };

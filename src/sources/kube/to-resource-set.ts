@@ -1,10 +1,12 @@
 import { jwtCredentialSpecSchema, kongConsumerSpecSchema, routeSpecSchema, type RouteCrdSpec } from '../../model/crds.js';
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostics.js';
 import type { HostPolicy } from '../../model/host-policy.js';
-import type { BackendSpec, ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec, ServiceInfo } from '../../model/resources.js';
+import type { BackendSpec, CertificateSpec, ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec, ServiceInfo, UpstreamProtocol } from '../../model/resources.js';
+import { resolveBackendTls } from './backend-tls.js';
 import { resolveServiceEndpoints } from './endpoints.js';
 import { kubeId } from './ids.js';
 import { readSecretValue } from './secrets.js';
+import { routeCertificates } from './tls-certificates.js';
 import type { CustomObject, ToResourceSetInput } from './types.js';
 import { objectRefOf, validateCustomObject } from './validate-object.js';
 
@@ -28,10 +30,13 @@ export function toResourceSet(input: ToResourceSetInput, opts: { hostPolicy?: Ho
   const credentials = sortByRef(input.credentials)
     .map((o) => toCredential(o, input, diagnostics))
     .filter((c): c is CredentialSpec => c !== undefined);
+  const certificates: CertificateSpec[] = [];
   const routes = sortByRef(input.routes)
-    .map((o) => toRoute(o, input, diagnostics))
+    .map((o) => toRoute(o, input, diagnostics, certificates))
     .filter((r): r is RouteSpec => r !== undefined);
   const resources: ResourceSet = { consumers, credentials, routes, diagnostics };
+  // Left out when empty: a cluster without TLS Routes hashes as before.
+  if (certificates.length > 0) resources.certificates = certificates;
   if (opts.hostPolicy !== undefined) resources.hostPolicy = opts.hostPolicy;
   return resources;
 }
@@ -97,6 +102,7 @@ function toRoute(
   obj: CustomObject,
   input: ToResourceSetInput,
   diagnostics: Diagnostic[],
+  certificates: CertificateSpec[],
 ): RouteSpec | undefined {
   const ref = objectRefOf('Route', obj);
   let spec: RouteCrdSpec;
@@ -117,12 +123,24 @@ function toRoute(
   const target = toBackend(ref, spec, input, diagnostics);
   if (!target) return undefined;
   const { backend, service } = target;
+  const tls = spec.backend.tls;
+  if (tls !== undefined) {
+    // docs/upstream-tls.md: TLS material that cannot be used makes the Route fail closed (500).
+    if (backend.kind === 'url' && backend.protocol !== 'https') {
+      diagnostics.push(diagnostic('error', ref, 'InvalidSpec', 'requires an https:// url (or a service backend)', 'spec.backend.tls'));
+      pluginError ??= `backend.tls of Route ${ns}/${ref.name} is invalid`;
+    } else {
+      const resolved = resolveBackendTls(tls, ref, input.secrets, diagnostics);
+      if (resolved === undefined) pluginError ??= `upstream TLS settings of Route ${ns}/${ref.name} are invalid`;
+      else service.tls = resolved;
+    }
+  }
   const route: RouteSpec = {
     ref,
     scope: ns,
     id: kubeId('route', ns, ref.name),
     name: `${ns}.${ref.name}`,
-    protocols: ['http', 'https'],
+    protocols: spec.protocols,
     hosts: spec.hosts ?? [],
     paths: spec.paths ?? [],
     methods: spec.methods ?? [],
@@ -134,8 +152,10 @@ function toRoute(
     service,
     tags: [],
   };
+  if (spec.httpsRedirectStatusCode !== 426) route.httpsRedirectStatusCode = spec.httpsRedirectStatusCode;
   const createdAt = creationTime(obj);
   if (createdAt !== undefined) route.createdAt = createdAt;
+  if (spec.tls !== undefined) certificates.push(...routeCertificates(ref, spec, input.secrets, createdAt, diagnostics));
   const jwt = spec.plugins?.jwt;
   if (jwt) {
     // `anonymous` names a KongConsumer object in the same namespace, resolved by the translator.
@@ -193,7 +213,11 @@ function toBackend(
   }
   const sp = resolved.servicePort;
   const portNumber = sp?.port ?? (typeof svc.port === 'number' ? svc.port : undefined);
-  const https = sp?.appProtocol === 'https' || sp?.name === 'https';
+  const portProtocol = svc.protocol ?? protocolOfPort(sp);
+  // A tls section makes the Service port TLS whatever it is called.
+  const protocol: UpstreamProtocol =
+    spec.backend.tls === undefined ? portProtocol : portProtocol === 'grpc' || portProtocol === 'grpcs' ? 'grpcs' : 'https';
+  const tls = protocol === 'https' || protocol === 'grpcs';
   return {
     backend: {
       kind: 'service',
@@ -201,8 +225,8 @@ function toBackend(
       port: svc.port,
       endpoints: resolved.endpoints,
       // As for URL backends, the port is left out when it is the scheme's default (RFC 9110 §7.2).
-      hostHeader: `${svc.name}.${ns}.svc${portNumber === undefined || portNumber === (https ? 443 : 80) ? '' : `:${portNumber}`}`,
-      protocol: https ? 'https' : 'http',
+      hostHeader: `${svc.name}.${ns}.svc${portNumber === undefined || portNumber === (tls ? 443 : 80) ? '' : `:${portNumber}`}`,
+      protocol,
     },
     service: {
       id: kubeId('service', ns, svc.name, String(svc.port)),
@@ -213,20 +237,35 @@ function toBackend(
   };
 }
 
-/** The schema's pattern already admits only http(s)://host[:port][/path]. */
-function parseBackendUrl(raw: string): { protocol: 'http' | 'https'; host: string; port: number; path: string } | undefined {
+/**
+ * A Service port's protocol when the Route does not say (docs/http2-grpc.md#controller-mode):
+ * Gateway API's appProtocol kubernetes.io/h2c and the plain grpc/grpcs values mean HTTP/2;
+ * https (or a port named https) means TLS.
+ */
+function protocolOfPort(sp: { name?: string; appProtocol?: string } | undefined): UpstreamProtocol {
+  const ap = sp?.appProtocol;
+  if (ap === 'kubernetes.io/h2c' || ap === 'grpc') return 'grpc';
+  if (ap === 'grpcs') return 'grpcs';
+  return ap === 'https' || sp?.name === 'https' ? 'https' : 'http';
+}
+
+/** The schema's pattern already admits only http(s)://host[:port][/path] and grpc(s)://host[:port]. */
+function parseBackendUrl(raw: string): { protocol: UpstreamProtocol; host: string; port: number; path: string } | undefined {
   let u: URL;
   try {
-    u = new URL(raw);
+    // WHATWG URL parses a non-special scheme's host too, but as opaque: read it as http(s).
+    u = new URL(raw.replace(/^grpc(s?):/i, 'http$1:'));
   } catch {
     return undefined;
   }
-  const protocol = u.protocol === 'https:' ? 'https' : 'http';
-  const rawPath = /^https?:\/\/[^/?#]+(\/[^?#]*)?$/i.exec(raw)?.[1] ?? '';
+  const scheme = /^([a-z]+):/i.exec(raw)![1]!.toLowerCase();
+  const protocol: UpstreamProtocol = scheme === 'https' || scheme === 'grpc' || scheme === 'grpcs' ? scheme : 'http';
+  const tls = protocol === 'https' || protocol === 'grpcs';
+  const rawPath = /^[a-z]+:\/\/[^/?#]+(\/[^?#]*)?$/i.exec(raw)?.[1] ?? '';
   return {
     protocol,
     host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: u.port === '' ? (protocol === 'https' ? 443 : 80) : Number(u.port),
-    path: rawPath === '' ? '' : u.pathname,
+    port: u.port === '' ? (tls ? 443 : 80) : Number(u.port),
+    path: rawPath === '' || rawPath === '/' && (protocol === 'grpc' || protocol === 'grpcs') ? '' : u.pathname,
   };
 }

@@ -4,6 +4,7 @@ import { DiagnosticCollector, type Diagnostic, type ObjectRef } from '../../mode
 import { headerValueProblem } from '../../model/header-values.js';
 import type { JwtAlgorithm } from '../../model/algorithms.js';
 import { importCredentialKeys } from '../../plugins/jwt/keys.js';
+import { resolveBackendTls, type BackendTls } from '../kube/backend-tls.js';
 import { readSecretValue } from '../kube/secrets.js';
 import type { CustomObject, SecretObject } from '../kube/types.js';
 import { validateCustomObject } from '../kube/validate-object.js';
@@ -131,6 +132,17 @@ export function checkManifests(
         const error = p.startsWith('~') ? regexPathError(p) : undefined;
         if (error) out.error(ref, 'InvalidRegex', `invalid regex: ${error}`, `spec.paths[${i}]`);
       });
+      // backend.tls (docs/upstream-tls.md): the CA and client certificate of Secrets in the file
+      // are loaded as the controller loads them; Secrets not in the file may exist in the cluster.
+      const tls = (v.value as { backend: { tls?: BackendTls } }).backend.tls;
+      if (tls !== undefined) {
+        const found: Diagnostic[] = [];
+        resolveBackendTls(tls, ref, secrets, found);
+        out.add(found.filter((f) => f.reason !== 'SecretNotFound'));
+        for (const name of [...(tls.caCertificateRefs ?? []).map((r) => r.name), ...(tls.clientCertificateRef ? [tls.clientCertificateRef.name] : [])]) {
+          if (secrets.has(`${ref.namespace}/${name}`)) loadedSecrets.add(`${ref.namespace}/${name}`);
+        }
+      }
     }
     if (d.obj.kind !== 'JwtCredential') continue;
     const spec = v.value as { key: string; algorithm: JwtAlgorithm; secretRef?: { name: string; key: string }; publicKeyRef?: { name: string; key: string } };

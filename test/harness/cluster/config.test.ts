@@ -38,11 +38,12 @@ describe('runc clamp wrapper (containerd BinaryName; CAP_SYS_RESOURCE is dropped
 });
 
 describe('parseClusterBuildOutput', () => {
-  it('reads all six binaries and names a missing one', () => {
-    const out = ['ETCD=/c/etcd', 'KUBE_APISERVER=/k/a', 'KUBE_CONTROLLER_MANAGER=/k/c', 'KUBE_SCHEDULER=/k/s', 'KUBELET=/k/l', 'KUBE_PROXY=/k/p'];
+  it('reads all seven binaries and names a missing one', () => {
+    const out = ['ETCD=/c/etcd', 'KUBE_APISERVER=/k/a', 'KUBE_CONTROLLER_MANAGER=/k/c', 'KUBE_SCHEDULER=/k/s', 'KUBELET=/k/l', 'KUBE_PROXY=/k/p', 'KUBECTL=/k/k'];
     expect(parseClusterBuildOutput(out.join('\n'))).toEqual({
-      etcd: '/c/etcd', kubeApiserver: '/k/a', kubeControllerManager: '/k/c', kubeScheduler: '/k/s', kubelet: '/k/l', kubeProxy: '/k/p',
+      etcd: '/c/etcd', kubeApiserver: '/k/a', kubeControllerManager: '/k/c', kubeScheduler: '/k/s', kubelet: '/k/l', kubeProxy: '/k/p', kubectl: '/k/k',
     });
     expect(() => parseClusterBuildOutput(out.slice(0, 5).join('\n'))).toThrow(/KUBE_PROXY/);
+    expect(() => parseClusterBuildOutput(out.slice(0, 6).join('\n'))).toThrow(/KUBECTL/);
   });
 });

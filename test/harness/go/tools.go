@@ -1,7 +1,8 @@
 //go:build tools
 
 // Package tools keeps the Kubernetes main packages in this module's build list: kube-apiserver for
-// the control plane, and the node components for the single-node cluster (test/harness/cluster).
+// the control plane, the node components for the single-node cluster (test/harness/cluster), and
+// kubectl, which the cluster tests drive as users do.
 package tools
 
 import (
@@ -9,5 +10,6 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-proxy"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubectl"
 	_ "k8s.io/kubernetes/cmd/kubelet"
 )

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../../src/snapshot/types.js';
 import { realSnapshot, routeCr, serviceWithEndpoints } from '../../support/real-snapshot.js';
@@ -284,6 +285,42 @@ describe('proxy forwarding', () => {
       expect(statuses.filter((s) => s === 502).length).toBe(2);
     } finally {
       gw.store.swap(forwardingSnapshot());
+    }
+  });
+
+  it('replays an idempotent request when a kept-alive connection breaks before any answer (an upstream pod terminating), never a POST', async () => {
+    // Answers the first request of every connection, then resets the connection on the second
+    // instead of answering: what a terminating upstream does to the gateway's pooled connection.
+    let resets = 0;
+    const closing = net.createServer((socket) => {
+      let seen = 0;
+      socket.on('data', (chunk) => {
+        seen += chunk.toString('latin1').split('\r\n\r\n').length - 1;
+        if (seen === 1) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 5\r\nkeep-alive: timeout=60\r\n\r\nfirst');
+        else { resets++; socket.resetAndDestroy(); }
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => closing.listen(0, '127.0.0.1', r));
+    const port = (closing.address() as net.AddressInfo).port;
+    gw.store.swap(forwardingSnapshot({ services: [{ name: 'closing', url: `http://127.0.0.1:${port}`, routes: [{ name: 'closing', paths: ['/closing'] }] }] }));
+    try {
+      for (const method of ['GET', 'PUT', 'DELETE']) {
+        for (let i = 0; i < 3; i++) {
+          // A kept-alive connection's second request is reset; the gateway replays it on a new one.
+          const r = await request(gw.port, `/closing/${i}`, { method });
+          expect([r.status, r.body]).toEqual([200, 'first']);
+        }
+      }
+      expect(resets).toBeGreaterThan(0);
+      // A POST may have reached the upstream: Kong (nginx) does not replay it, neither do we.
+      const posts: number[] = [];
+      for (let i = 0; i < 4; i++) posts.push((await request(gw.port, `/closing/p${i}`, { method: 'POST' })).status);
+      expect(posts).toContain(502);
+      expect(posts).toContain(200);
+    } finally {
+      gw.store.swap(forwardingSnapshot());
+      closing.close();
     }
   });
 

@@ -1,5 +1,42 @@
 import { describe, expect, it } from 'vitest';
 import { gatewayOptions } from '../../../src/cli/gateway-options.js';
+import { UsageError } from '../../../src/model/usage-error.js';
+
+describe('--upstream-tls-verify (docs/upstream-tls.md#the-default)', () => {
+  it('is on by default: https upstreams are verified, as before upstream TLS settings existed', () => {
+    expect(gatewayOptions({}, {}).upstreamTlsVerify).toBe(true);
+  });
+
+  it("off (flag or PORTCULLIS_UPSTREAM_TLS_VERIFY) restores Kong's default; the flag wins over the env var", () => {
+    expect(gatewayOptions({ 'upstream-tls-verify': 'off' }, {}).upstreamTlsVerify).toBe(false);
+    expect(gatewayOptions({}, { PORTCULLIS_UPSTREAM_TLS_VERIFY: 'off' }).upstreamTlsVerify).toBe(false);
+    expect(gatewayOptions({ 'upstream-tls-verify': 'on' }, { PORTCULLIS_UPSTREAM_TLS_VERIFY: 'off' }).upstreamTlsVerify).toBe(true);
+  });
+
+  it('anything but on or off is a usage error naming the flag', () => {
+    expect(() => gatewayOptions({ 'upstream-tls-verify': 'false' }, {})).toThrow(UsageError);
+    expect(() => gatewayOptions({}, { PORTCULLIS_UPSTREAM_TLS_VERIFY: 'yes' })).toThrow(/--upstream-tls-verify: expected on or off, got 'yes'/);
+  });
+});
+
+describe('TLS listener options', () => {
+  it('default: 0.0.0.0:8443 with the self-signed default certificate', () => {
+    const o = gatewayOptions({}, {});
+    expect(o.proxyListenTls).toEqual({ host: '0.0.0.0', port: 8443 });
+    expect(o.defaultCertificate).toBeUndefined();
+  });
+
+  it('off disables it; flag beats env', () => {
+    expect(gatewayOptions({}, { PORTCULLIS_PROXY_LISTEN_TLS: 'off' }).proxyListenTls).toBeUndefined();
+    expect(gatewayOptions({ 'proxy-listen-tls': '127.0.0.1:9443' }, { PORTCULLIS_PROXY_LISTEN_TLS: 'off' }).proxyListenTls).toEqual({ host: '127.0.0.1', port: 9443 });
+  });
+
+  it('--default-certificate CERT_FILE,KEY_FILE', () => {
+    expect(gatewayOptions({ 'default-certificate': '/a/tls.crt, /a/tls.key' }, {}).defaultCertificate).toEqual({ certFile: '/a/tls.crt', keyFile: '/a/tls.key' });
+    expect(() => gatewayOptions({ 'default-certificate': '/a/tls.crt' }, {})).toThrow(/--default-certificate: expected CERT_FILE,KEY_FILE/);
+    expect(() => gatewayOptions({ 'proxy-listen-tls': 'nope' }, {})).toThrow(/--proxy-listen-tls: expected host:port/);
+  });
+});
 
 describe('--websocket-idle-timeout', () => {
   it.each<[string | undefined, number | undefined]>([

@@ -36,7 +36,7 @@ describe('CR spec schemas', () => {
     ['route bad path', routeSpecSchema, { ...route, paths: ['api'] }, 'paths.0: must start with "/" (prefix) or "~" (regex)'],
     ['route lower-case method', routeSpecSchema, { ...route, methods: ['get'] }, 'methods.0: must be an upper-case HTTP method'],
     ['route port 0', routeSpecSchema, { ...route, backend: { service: { name: 'a', port: 0 } } }, expect.stringMatching(/^backend\.service\.port: /) as unknown as string],
-    ['route ftp url', routeSpecSchema, { ...route, backend: { url: 'ftp://x' } }, 'backend.url: must be an http:// or https:// URL without query or fragment'],
+    ['route ftp url', routeSpecSchema, { ...route, backend: { url: 'ftp://x' } }, 'backend.url: must be an http:// or https:// URL without query or fragment, or a grpc:// or grpcs:// URL without path'],
     ['jwt maximumExpiration without exp', routeSpecSchema, { ...route, plugins: { jwt: { maximumExpiration: 60 } } }, 'plugins.jwt.claimsToVerify: expected to contain: exp'],
     ['jwt unknown field', routeSpecSchema, { ...route, plugins: { jwt: { key_claim_name: 'kid' } } }, 'plugins.jwt: Unrecognized key: "key_claim_name"'],
   ])('%s', (_name, schema, value, expected) => {

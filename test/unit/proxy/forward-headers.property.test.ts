@@ -34,14 +34,16 @@ function model(raw: readonly string[], ctx: ForwardContext): string[] {
   const fwd = (name: string) => (trusted ? first(name) : undefined);
   out.push('host', ctx.preserveHost ? (first('host') ?? ctx.host) : ctx.upstreamHostHeader);
   if (all('te').some((v) => v.toLowerCase().split(',').some((t) => t.trim() === 'trailers'))) out.push('te', 'trailers');
-  out.push('x-forwarded-for', [...all('x-forwarded-for'), ctx.clientIp].join(', '));
+  // Kong: the client's list + the connecting peer; without one, the real client ip (docs/client-ip.md).
+  const realIp = ctx.realIp ?? ctx.clientIp;
+  out.push('x-forwarded-for', all('x-forwarded-for').length === 0 ? realIp : [...all('x-forwarded-for'), ctx.clientIp].join(', '));
   out.push('x-forwarded-proto', fwd('x-forwarded-proto') ?? ctx.proto);
   out.push('x-forwarded-host', fwd('x-forwarded-host') ?? ctx.host);
   out.push('x-forwarded-port', fwd('x-forwarded-port') ?? String(ctx.port));
   out.push('x-forwarded-path', fwd('x-forwarded-path') ?? ctx.rawPath);
   const prefix = fwd('x-forwarded-prefix') ?? (ctx.strippedPrefix !== '' && ctx.strippedPrefix !== '/' ? ctx.strippedPrefix : undefined);
   if (prefix !== undefined) out.push('x-forwarded-prefix', prefix);
-  out.push('x-real-ip', ctx.clientIp);
+  out.push('x-real-ip', realIp);
   out.push('via', [...all('via'), `${ctx.httpVersion ?? '1.1'} portcullis`].join(', '));
   return out;
 }
@@ -64,6 +66,7 @@ const valueArb = fc.oneof(
 const headersArb = fc.array(fc.tuple(nameArb, valueArb), { maxLength: 16 }).map((pairs) => pairs.flat());
 const ctxArb: fc.Arbitrary<ForwardContext> = fc.record({
   clientIp: fc.constantFrom('127.0.0.1', '::1'),
+  realIp: fc.constantFrom(undefined, '203.0.113.9', '2001:db8::1'),
   proto: fc.constantFrom('http' as const, 'https' as const),
   host: fc.constantFrom('example.com', 'a.test'),
   port: fc.constantFrom(80, 8000),

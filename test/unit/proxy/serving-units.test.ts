@@ -57,17 +57,19 @@ describe('redactQuery', () => {
 describe('classifyUpstreamError', () => {
   const e = (code?: string) => Object.assign(new Error('x'), code ? { code } : {});
   it.each([
-    ['ECONNREFUSED', 502, true],
-    ['ECONNRESET', 502, false],
-    ['UND_ERR_SOCKET', 502, false],
-    ['HPE_INVALID_CONSTANT', 502, false],
-    ['UND_ERR_CONNECT_TIMEOUT', 504, true],
-    ['UND_ERR_HEADERS_TIMEOUT', 504, false],
-    [undefined, 500, false],
-  ])('%s → %i (connect phase %s)', (code, status, connectPhase) => {
+    ['ECONNREFUSED', 502, true, false],
+    ['ECONNRESET', 502, false, true],
+    ['UND_ERR_SOCKET', 502, false, true],
+    ['EPIPE', 502, false, true],
+    ['HPE_INVALID_CONSTANT', 502, false, false],
+    ['UND_ERR_CONNECT_TIMEOUT', 504, true, false],
+    ['UND_ERR_HEADERS_TIMEOUT', 504, false, false],
+    [undefined, 500, false, false],
+  ])('%s → %i (connect phase %s, broke before any answer %s)', (code, status, connectPhase, answerless) => {
     const f = classifyUpstreamError(e(code));
     expect(f.status).toBe(status);
     expect(f.connectPhase).toBe(connectPhase);
+    expect(f.answerless === true).toBe(answerless);
   });
 });
 

@@ -32,4 +32,12 @@ describe('classifyUpstreamError: undici errors as undici raises them', () => {
   ])('%s → %i', (_n, err, status) => {
     expect(classifyUpstreamError(err).status).toBe(status);
   });
+
+  // docs/upstream-tls.md: a refused upstream certificate is a bad gateway, retried on another target.
+  it.each(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_HAS_EXPIRED', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_CHAIN_TOO_LONG', 'ERR_TLS_CERT_ALTNAME_INVALID', 'ERROR_IN_CERT_NOT_AFTER_FIELD'])(
+    'TLS verification failure %s → 502 in the connect phase',
+    (code) => {
+      expect(classifyUpstreamError(Object.assign(new Error('x'), { code }))).toEqual({ status: 502, message: 'An invalid response was received from the upstream server', connectPhase: true });
+    },
+  );
 });

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { H2Upstream } from '../../../src/proxy/h2-upstream.js';
 import { UpstreamPools } from '../../../src/proxy/upstream-pools.js';
 import { makeUpstream } from '../../support/snapshot-fixtures.js';
 
@@ -20,6 +21,21 @@ describe('UpstreamPools', () => {
     expect(pools.size).toBe(1);
   });
 
+  it('https: one pool per upstream and TLS settings, so new TLS material gets a new pool (docs/upstream-tls.md)', () => {
+    pools = new UpstreamPools();
+    const tls = (hash: string) => ({ verify: true, verifyDepth: 1, hash });
+    const a = makeUpstream([{ host: '127.0.0.1', port: 9 }], { protocol: 'https', tls: tls('a') });
+    const same = makeUpstream([{ host: '127.0.0.1', port: 9 }], { protocol: 'https', tls: tls('a') });
+    const rotated = makeUpstream([{ host: '127.0.0.1', port: 9 }], { protocol: 'https', tls: tls('b') });
+    const p = pools.get(a, a.targets[0]!);
+    expect(pools.get(same, same.targets[0]!)).toBe(p);
+    const q = pools.get(rotated, rotated.targets[0]!);
+    expect(q).not.toBe(p);
+    pools.retain([rotated]);
+    expect(p.closed).toBe(true);
+    expect(pools.size).toBe(1);
+  });
+
   it('a pool closed by retain is never handed out again, also for a target seen before', () => {
     pools = new UpstreamPools();
     const a = makeUpstream([{ host: '127.0.0.1', port: 9 }]);
@@ -30,5 +46,19 @@ describe('UpstreamPools', () => {
     const q = pools.get(a, a.targets[0]!); // an in-flight retry of the old snapshot
     expect(q).not.toBe(p);
     expect(q.closed).toBe(false);
+  });
+
+  it('grpc/grpcs upstreams get an HTTP/2 session pool, never the HTTP/1.1 pool of the same address', async () => {
+    pools = new UpstreamPools();
+    const plain = makeUpstream([{ host: '127.0.0.1', port: 9 }]);
+    const grpc = makeUpstream([{ host: '127.0.0.1', port: 9 }], { protocol: 'grpc' });
+    grpc.targets = [{ host: '127.0.0.1', port: 9, origin: 'grpc://127.0.0.1:9' }];
+    const h1 = pools.get(plain, plain.targets[0]!);
+    const h2 = pools.get(grpc, grpc.targets[0]!);
+    expect(h2).toBeInstanceOf(H2Upstream);
+    expect(h1).not.toBeInstanceOf(H2Upstream);
+    expect(pools.size).toBe(2);
+    pools.retain([plain]);
+    expect(h2.closed).toBe(true);
   });
 });

@@ -47,6 +47,8 @@ async function setup(opts: { shutdownDelaySeconds?: number; beforeClose?: () => 
     shutdownDelaySeconds: opts.shutdownDelaySeconds ?? 0,
     workers: 0,
     underscoreHeaders: 'drop',
+    proxyH2c: false,
+    proxyHttp2: true,
     tokenCacheBytes: 1 << 20,
   };
   const state = createProcessState({ tokenCacheBytes: 1 << 20 });

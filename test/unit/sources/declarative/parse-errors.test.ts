@@ -7,7 +7,10 @@ const head = '_format_version: "3.0"\n';
 
 /** [case, kong.yml body (after _format_version), expected formatted diagnostic, reason] */
 const entityErrors: Array<[string, string, string, string]> = [
-  ['bad url scheme', 'services:\n  - name: s\n    url: ftp://h/x\n', "kong.yml: services[0] (services 's'): url: unsupported protocol 'ftp' (expected http or https)", 'InvalidValue'],
+  ['bad url scheme', 'services:\n  - name: s\n    url: ftp://h/x\n', "kong.yml: services[0] (services 's'): url: unsupported protocol 'ftp' (expected http, https, grpc or grpcs)", 'InvalidValue'],
+  ['bad protocol', 'services:\n  - name: s\n    protocol: tcp\n    host: h\n', "kong.yml: services[0] (services 's'): protocol: unsupported protocol 'tcp' (expected http, https, grpc or grpcs)", 'InvalidValue'],
+  ['grpc url with a path', 'services:\n  - name: s\n    url: grpc://h:50051/x\n', "kong.yml: services[0] (services 's'): url: value must be null when 'protocol' is grpc or grpcs", 'InvalidValue'],
+  ['grpcs service with a path', 'services:\n  - name: s\n    protocol: grpcs\n    host: h\n    path: /x\n', "kong.yml: services[0] (services 's'): path: value must be null when 'protocol' is grpc or grpcs", 'InvalidValue'],
   ['url with user info', 'services:\n  - name: s\n    url: http://u:p@h\n', "kong.yml: services[0] (services 's'): url: url must not contain user information", 'InvalidValue'],
   ['url with query', 'services:\n  - name: s\n    url: http://h/x?a=1\n', "kong.yml: services[0] (services 's'): url: url must not contain a query or fragment", 'InvalidValue'],
   ['url and host', 'services:\n  - name: s\n    url: http://h\n    host: h\n', "kong.yml: services[0] (services 's'): host: cannot be set together with 'url'", 'InvalidValue'],

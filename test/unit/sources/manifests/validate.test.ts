@@ -35,6 +35,19 @@ describe('validateManifests', () => {
     expect(run(...docs)).toEqual(expected);
   });
 
+  it('loads the CA of a Route backend.tls Secret in the file, and ignores Secrets that are not (docs/upstream-tls.md)', () => {
+    const tlsRoute = (ca: string) => `apiVersion: portcullis.dev/v1alpha1
+kind: Route
+metadata: { name: r, namespace: demo }
+spec: { paths: [/], backend: { url: "https://up.test", tls: { caCertificateRefs: [{ name: ${ca} }], clientCertificateRef: { name: elsewhere } } } }
+`;
+    const notACa = 'apiVersion: v1\nkind: Secret\nmetadata: { name: ca, namespace: demo }\nstringData: { ca.crt: "not a pem" }\n';
+    expect(run(notACa, tlsRoute('ca'))).toEqual([
+      "crs.yaml: documents[1] (line 6) (Route 'r'): spec.backend.tls.caCertificateRefs[0].key: holds no PEM certificate (-----BEGIN CERTIFICATE-----) (Secret 'demo/ca' key 'ca.crt')",
+    ]);
+    expect(run(tlsRoute('in-cluster'))).toEqual([]);
+  });
+
   it('reports YAML syntax errors with their position', () => {
     const d = validateManifests('kind: [unclosed\n', 'bad.yaml');
     expect(d).toHaveLength(1);

@@ -1,0 +1,82 @@
+// What run.mjs and open-loop.mjs measure: the scenarios (gateway under test + how to start it), the
+// per-run fixtures they share (credentials, tokens, request files, kong.yml files, the upstream) and
+// the sanity check every scenario passes before it is measured.
+import { writeFileSync } from 'node:fs';
+import { benchKongYaml, makeCredentials, signToken } from '../fixtures.mjs';
+import { httpGet } from './processes.mjs';
+import { startHaproxy, startNginxNjs, startNodePeer, startPortcullis, startUpstream } from './servers.mjs';
+import { writeRequestFile } from './wrk.mjs';
+
+// auth: which tokens the scenario is driven with, null = no token. `nodeArgs` reach the Portcullis
+// process (run.mjs / open-loop.mjs `--node-arg`).
+export const SCENARIOS = [
+  { id: 'direct', label: 'upstream direct (nginx, no gateway)', auth: null, direct: true },
+  { id: 'node-pipe', label: 'bare node:http pipe proxy', auth: null, kind: 'peer',
+    start: (c) => startNodePeer(c.dir, 'node-pipe.mjs', [], c.upstreamPort, c.peerNodeArgs) },
+  { id: 'fast-gateway', label: 'fast-gateway 3.4.7 + jsonwebtoken 9 HS256', auth: 'HS256', kind: 'peer',
+    start: (c) => startNodePeer(c.dir, 'fast-gateway.mjs', [c.credFile], c.upstreamPort) },
+  { id: 'express-hpm', label: 'express 5 + http-proxy-middleware 3 + jsonwebtoken', auth: 'HS256', kind: 'peer', optional: true,
+    start: (c) => startNodePeer(c.dir, 'express-hpm.mjs', [c.credFile], c.upstreamPort) },
+  { id: 'haproxy', label: 'HAProxy 2.6 1 thread + jwt_verify HS256', auth: 'HS256', kind: 'peer',
+    start: (c) => startHaproxy(c.dir, c.upstreamPort, c.creds.HS256) },
+  { id: 'nginx-njs', label: 'nginx 1 worker + njs HS256', auth: 'HS256', kind: 'peer',
+    start: (c) => startNginxNjs(c.dir, c.upstreamPort, c.creds.HS256) },
+  { id: 'portcullis-noauth', label: 'Portcullis, no auth', auth: null, kind: 'portcullis',
+    start: (c) => startPortcullis(c.dir, c.kongFiles.none, { name: 'portcullis-noauth', nodeArgs: c.nodeArgs }) },
+  { id: 'portcullis-hs256', label: 'Portcullis jwt HS256', auth: 'HS256', kind: 'portcullis',
+    start: (c) => startPortcullis(c.dir, c.kongFiles.HS256, { name: 'portcullis-hs256', nodeArgs: c.nodeArgs }) },
+  // Trusted proxies configured (docs/client-ip.md): the per-request trust check and header lookup.
+  { id: 'portcullis-hs256-trusted', label: 'Portcullis jwt HS256, --trusted-ips + X-Forwarded-For', auth: 'HS256', kind: 'portcullis', optional: true,
+    start: (c) => startPortcullis(c.dir, c.kongFiles.HS256, { name: 'portcullis-hs256-trusted', nodeArgs: c.nodeArgs, args: ['--trusted-ips', '127.0.0.1,10.0.0.0/8', '--real-ip-header', 'X-Forwarded-For'] }) },
+  { id: 'portcullis-rs256', label: 'Portcullis jwt RS256', auth: 'RS256', kind: 'portcullis',
+    start: (c) => startPortcullis(c.dir, c.kongFiles.RS256, { name: 'portcullis-rs256', nodeArgs: c.nodeArgs }) },
+  { id: 'portcullis-es256', label: 'Portcullis jwt ES256', auth: 'ES256', kind: 'portcullis',
+    start: (c) => startPortcullis(c.dir, c.kongFiles.ES256, { name: 'portcullis-es256', nodeArgs: c.nodeArgs }) },
+];
+
+export function tamper(token) {
+  const i = token.length - 10; // a middle character of the signature (the last one may be padding bits)
+  return token.slice(0, i) + (token[i] === 'A' ? 'B' : 'A') + token.slice(i + 1);
+}
+
+/** Before measuring: a valid request reaches the upstream; for auth scenarios, bad tokens are refused. */
+export async function sanityCheck(s, port, ctx, get = httpGet) {
+  const token = s.auth ? ctx.tokens[s.auth][0] : null;
+  const ok = await get(port, '/', token ? { authorization: `Bearer ${token}` } : {});
+  if (ok.status !== 200 || ok.body !== 'Hello world!') throw new Error(`valid request got ${ok.status} ${ok.body.slice(0, 80)}`);
+  if (!s.auth) return;
+  const none = await get(port, '/');
+  const bad = await get(port, '/', { authorization: `Bearer ${tamper(token)}` });
+  if (none.status !== 401 || bad.status !== 401) throw new Error(`auth not enforced: no token → ${none.status}, tampered → ${bad.status}`);
+}
+
+/**
+ * The per-run fixtures in `dir`: `count` HS256, RS256 and ES256 credentials with one token each, wrk
+ * request files, the HS256 credentials file of the Node peers, the nginx upstream and the kong.yml
+ * files (one route on the upstream; none / jwt with each algorithm). `algorithms` limits what is made;
+ * `tls` (bench/lib/tls-certs.mjs) also opens the upstream's TLS port (upstream.tlsPort).
+ */
+export async function prepareContext(dir, count, { algorithms = ['HS256', 'RS256', 'ES256'], tls } = {}) {
+  console.log(`generating ${count} ${algorithms.join(', ')} credentials and tokens`);
+  const creds = {};
+  for (const alg of algorithms) creds[alg] = await makeCredentials(alg, count);
+  const tokens = Object.fromEntries(Object.entries(creds).map(([alg, cs]) => [alg, cs.map((c) => signToken(c))]));
+  const requestFiles = { none: `${dir}/requests-none.tsv` };
+  writeRequestFile(requestFiles.none, [{ path: '/' }]);
+  for (const alg of Object.keys(tokens)) {
+    requestFiles[alg] = `${dir}/requests-${alg}.tsv`;
+    writeRequestFile(requestFiles[alg], tokens[alg].map((token) => ({ path: '/', token })));
+  }
+  const credFile = `${dir}/hs256-credentials.json`;
+  writeFileSync(credFile, JSON.stringify((creds.HS256 ?? []).map(({ key, secret }) => ({ key, secret }))), { mode: 0o600 });
+
+  const upstream = await startUpstream(dir, tls);
+  const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+  const kongFiles = { none: `${dir}/kong-noauth.yml` };
+  writeFileSync(kongFiles.none, benchKongYaml({ upstreamUrl }));
+  for (const alg of Object.keys(creds)) {
+    kongFiles[alg] = `${dir}/kong-${alg}.yml`;
+    writeFileSync(kongFiles[alg], benchKongYaml({ upstreamUrl, credentials: creds[alg] }), { mode: 0o600 });
+  }
+  return { dir, upstream, upstreamPort: upstream.port, upstreamUrl, creds, tokens, requestFiles, credFile, kongFiles, tls, nodeArgs: [], peerNodeArgs: [], portcullisArgs: [] };
+}

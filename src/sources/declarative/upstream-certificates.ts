@@ -1,0 +1,95 @@
+import type { UpstreamTlsSpec } from '../../model/upstream-tls.js';
+import { caCertificateProblem, clientCertificateProblem } from '../../model/upstream-tls.js';
+import { Fields, isMapping, readId } from './fields.js';
+import { indexCertificates, type RawCertificate } from './client-certificates.js';
+import type { Reporter } from './report.js';
+import type { ServiceEntry } from './services.js';
+
+const CA_FIELDS = new Set(['id', 'cert', 'cert_digest', 'tags']);
+const CA_IGNORED = new Set(['created_at', 'updated_at']);
+
+/** A usable ca_certificates entity, or the id of one that was refused. */
+type CaEntry = { path: string } & ({ ok: true; cert: string } | { ok: false });
+
+/**
+ * Upstream TLS material of one kong.yml (docs/upstream-tls.md): the `ca_certificates` entities,
+ * checked as Kong checks them, and the `certificates` a service's client_certificate names.
+ * `resolve` turns a service's TLS fields into ServiceInfo.tls; a reference it cannot resolve is
+ * an error on the service, whose routes then fail closed (500) rather than connect without it.
+ */
+export class UpstreamCertificates {
+  private readonly cas = new Map<string, CaEntry>();
+  private readonly certificates: Map<string, RawCertificate>;
+  /** Client certificate problems, checked once per entity however many services use it. */
+  private readonly checked = new Map<string, string | undefined>();
+
+  constructor(caList: readonly unknown[], certificateList: readonly unknown[], private readonly rep: Reporter) {
+    caList.forEach((raw, i) => this.addCa(raw, `ca_certificates[${i}]`));
+    this.certificates = indexCertificates(certificateList);
+  }
+
+  private addCa(raw: unknown, path: string): void {
+    if (!isMapping(raw)) return this.rep.error(this.rep.ref('ca_certificates', path, path), 'InvalidValue', 'expected a record');
+    const f = new Fields(raw, this.rep.ref('ca_certificates', typeof raw.id === 'string' ? raw.id : path, path), this.rep);
+    f.checkKnown(CA_FIELDS, CA_IGNORED);
+    const id = readId(f);
+    f.string('cert_digest');
+    f.strings('tags');
+    const cert = f.string('cert', true);
+    if (cert !== undefined) {
+      const problem = caCertificateProblem(cert, { single: true });
+      if (problem !== undefined) f.fail('cert', problem, 'InvalidCertificate');
+    }
+    if (id === undefined) return; // nothing can reference it
+    const clash = this.cas.get(id);
+    if (clash !== undefined) return f.fail('id', `duplicate ca_certificates: id '${id}' is already used by ${clash.path}`, 'DuplicateName');
+    this.cas.set(id, f.ok && cert !== undefined ? { path, ok: true, cert } : { path, ok: false });
+  }
+
+  /** ServiceInfo.tls for an https service (undefined when it sets nothing); sets s.tlsError on failure. */
+  resolve(s: ServiceEntry): UpstreamTlsSpec | undefined {
+    const t = s.tls;
+    if (t === undefined) return undefined;
+    const out: UpstreamTlsSpec = {};
+    if (t.verify !== undefined) out.verify = t.verify;
+    if (t.verifyDepth !== undefined) out.verifyDepth = t.verifyDepth;
+    const fail = (field: string, reason: 'CertificateNotFound' | 'InvalidCertificate', message: string): undefined => {
+      this.rep.error(s.ref, reason, `${message}; the service's routes answer 500 until it is fixed`, field);
+      s.tlsError ??= `upstream TLS settings of service '${s.label}' are invalid`;
+      return undefined;
+    };
+    const cas: string[] = [];
+    t.caIds.forEach((id, i) => {
+      const ca = this.cas.get(id);
+      if (ca === undefined) fail(`ca_certificates[${i}]`, 'CertificateNotFound', `invalid reference 'ca_certificates[${i}]: ${id}' (no such entry in 'ca_certificates')`);
+      else if (!ca.ok) fail(`ca_certificates[${i}]`, 'InvalidCertificate', `ca_certificates '${id}' is invalid`);
+      else cas.push(ca.cert);
+    });
+    if (cas.length > 0) out.caCertificates = cas;
+    const certId = t.clientCertificateId;
+    if (certId !== undefined) {
+      const c = this.certificates.get(certId);
+      if (c === undefined) {
+        fail('client_certificate', 'CertificateNotFound', `invalid reference 'client_certificate: ${certId}' (no such entry in 'certificates')`);
+      } else {
+        const problem = this.clientProblem(certId, c);
+        if (problem !== undefined) fail('client_certificate', 'InvalidCertificate', `certificates '${certId}' (${c.path}): ${problem}`);
+        else out.clientCertificate = { cert: c.cert as string, key: c.key as string };
+      }
+    }
+    return s.tlsError === undefined ? out : undefined;
+  }
+
+  private clientProblem(id: string, c: RawCertificate): string | undefined {
+    if (this.checked.has(id)) return this.checked.get(id);
+    let problem: string | undefined;
+    if (typeof c.cert !== 'string' || c.cert === '') problem = 'cert: required field missing';
+    else if (typeof c.key !== 'string' || c.key === '') problem = 'key: required field missing';
+    else {
+      const p = clientCertificateProblem(c.cert, c.key);
+      if (p !== undefined) problem = `${p.field}: ${p.problem}`;
+    }
+    this.checked.set(id, problem);
+    return problem;
+  }
+}
