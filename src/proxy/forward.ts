@@ -73,8 +73,17 @@ function classify(name: string): Drop {
   }
 }
 
+/** The Connection values nearly every upstream sends, as their token sets (no split, no Set per response). */
+const KEEP_ALIVE_TOKENS: ReadonlySet<string> = new Set(['keep-alive']);
+const CLOSE_TOKENS: ReadonlySet<string> = new Set(['close']);
+
 /** Lower-cased header names a Connection header lists (so they are dropped too), or null. */
-function connectionTokens(values: string[]): Set<string> | null {
+function connectionTokens(values: string[]): ReadonlySet<string> | null {
+  if (values.length === 1) {
+    const v = values[0]!;
+    if (v.length === 10 && sameLower(v, 'keep-alive')) return KEEP_ALIVE_TOKENS;
+    if (v.length === 5 && sameLower(v, 'close')) return CLOSE_TOKENS;
+  }
   let out: Set<string> | null = null;
   for (const v of values) {
     for (const part of v.split(',')) {
