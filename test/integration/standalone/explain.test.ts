@@ -171,10 +171,13 @@ describe('POST /debug/explain predicts the real answer', () => {
     expect(predicted.request.url).toMatch(/\?jwt=REDACTED$/);
     const better = results.get('no_token')!.predicted.route;
     expect(better.matched.route).toBe('api');
-    expect(better.notMatched).toEqual([{ route: 'admin-only', id: expect.any(String), path: '/api', failed: [
+    // admin-only ranks first (three match fields); the longer prefixes rank above /api too.
+    expect(better.notMatched[0]).toEqual({ route: 'admin-only', id: expect.any(String), path: '/api', failed: [
       { field: 'host', wanted: 'one of admin.example.com', got: '127.0.0.1' },
       { field: 'method', wanted: 'one of POST', got: 'GET' },
-    ] }]);
+    ] });
+    expect(better.notMatched.slice(1).map((c: any) => c.route).sort()).toEqual(['broken', 'ghost', 'guest', 'public', 'secure']);
+    for (const c of better.notMatched.slice(1)) expect(c.failed).toEqual([{ field: 'path', wanted: `prefix ${c.path}`, got: '/api' }]);
   });
 });
 
@@ -212,8 +215,9 @@ describe('portcullis explain (a real process)', () => {
       const c = CASES.find((x) => x.name === name)!;
       const now = NOW();
       const fromAdmin = await explain(c, `cli-${name}`, now);
-      const args = ['explain', '--config', gw.configPath, '--json', '--now', String(now), `${c.method} ${gw.proxy}${c.path}`, '-H', `X-Request-ID: cli-${name}`];
+      const args = ['explain', '--config', gw.configPath, '--json', '--now', String(now), `${c.method} ${gw.proxy}${c.path}`];
       for (const [n, v] of c.headers) args.push('-H', `${n}: ${v}`);
+      args.push('-H', `X-Request-ID: cli-${name}`);
       const cli = await runCliWith(args);
       outputs.push(cli.stdout, cli.stderr);
       expect(cli.code, cli.stderr).toBe(fromAdmin.verdict.proxied ? 0 : 3);
