@@ -19,7 +19,10 @@ export function renderExplainText(r: ExplainResult): string {
     push(`REFUSED ${v.status} ${v.reason} (by ${v.by})`);
   }
 
-  for (const s of r.steps) if (s.result === 'fail') push(`  at ${s.step}: ${s.detail ?? ''}`);
+  for (const s of r.steps) {
+    if (s.result === 'fail') push(`  at ${s.step}: ${s.detail ?? ''}`);
+    else if (s.result === 'skip') push(`  note (${s.step}): ${s.detail ?? ''}`);
+  }
   if (r.routerDisagrees) push(`  WARNING: the router and its explanation disagree (${r.routerDisagrees}); please report this`);
 
   if (r.route) {
