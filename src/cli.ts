@@ -29,6 +29,7 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
   explain: {
     config: { type: 'string', short: 'c' },
     manifests: { type: 'string' },
+    'host-policy': { type: 'string' },
     header: { type: 'string', short: 'H', multiple: true },
     json: { type: 'boolean' },
     now: { type: 'string' },
@@ -98,7 +99,10 @@ async function main(argv: string[]): Promise<number> {
       const now = values.now as string | undefined;
       if (now !== undefined && !/^\d{1,12}$/.test(now)) throw new UsageError(`--now: expected seconds since the epoch, got '${now}'`);
       const { explainCommand } = await import('./modes/explain.js');
+      const { hostPolicyOption } = await import('./cli/host-policy-option.js');
+      const hostPolicy = hostPolicyOption(values['host-policy'] as string | undefined);
       return explainCommand({
+        ...(hostPolicy !== undefined && { hostPolicy }),
         config: values.config as string | undefined,
         manifests: values.manifests as string | undefined,
         request: positionals,

@@ -170,6 +170,7 @@ Options:
   --manifests DIR|FILE        CR manifests (controller mode): a file, or a folder read recursively
                               (*.yaml, *.yml, *.json); Service endpoints count as unknown unless
                               EndpointSlices are included
+  --host-policy POLICY|@FILE  with --manifests: the controller's host policy (docs/multi-tenancy.md)
   -H, --header 'Name: value'  a request header, repeatable (Authorization, Cookie, Host, ...)
   --json                      the JSON document POST /debug/explain answers
   --now SECONDS               the clock for exp/nbf (seconds since the epoch); default: now

@@ -1,6 +1,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { formatDiagnostic, type Diagnostic } from '../model/diagnostics.js';
+import type { HostPolicy } from '../model/host-policy.js';
 import { UsageError } from '../model/usage-error.js';
 import { explainRequest, type ExplainResult } from '../proxy/explain.js';
 import { parseDeclarative } from '../sources/declarative/parse.js';
@@ -21,6 +22,8 @@ export interface ExplainCommandOptions {
   json: boolean;
   /** Seconds since the epoch for exp/nbf; default: now. */
   now?: number;
+  /** With --manifests: the controller's host policy (docs/multi-tenancy.md). */
+  hostPolicy?: HostPolicy;
 }
 
 /** Exit codes (docs/explain.md#exit-codes): the request would be proxied, or refused. Usage and unreadable input: 2 / 1 as elsewhere. */
@@ -36,7 +39,8 @@ export async function explainCommand(opts: ExplainCommandOptions, out: NodeJS.Wr
   if ((opts.config === undefined) === (opts.manifests === undefined)) throw new UsageError('explain: give exactly one of --config kong.yml or --manifests DIR|FILE');
   const { method, url } = requestLine(opts.request);
   const headers = opts.headers.map(headerLine);
-  const loaded = opts.config !== undefined ? await loadKongYml(opts.config) : await loadManifests(opts.manifests!);
+  if (opts.hostPolicy !== undefined && opts.manifests === undefined) throw new UsageError('explain: --host-policy applies to --manifests only');
+  const loaded = opts.config !== undefined ? await loadKongYml(opts.config) : await loadManifests(opts.manifests!, opts.hostPolicy);
   if ('fatal' in loaded) {
     for (const d of loaded.fatal) err.write(`${formatDiagnostic(d)}\n`);
     return 1;
@@ -80,10 +84,10 @@ async function loadKongYml(file: string): Promise<Loaded> {
   return { snapshot: translate(resources, 1), targetsUnknown: false };
 }
 
-async function loadManifests(where: string): Promise<Loaded> {
+async function loadManifests(where: string, hostPolicy: HostPolicy | undefined): Promise<Loaded> {
   const files = (await stat(where).catch(() => undefined))?.isDirectory() ? await manifestFiles(where) : [where];
   const texts = await Promise.all(files.map(readText));
-  const { resources, hasEndpointSlices } = manifestsToResourceSet(texts.join('\n---\n'), where);
+  const { resources, hasEndpointSlices } = manifestsToResourceSet(texts.join('\n---\n'), where, hostPolicy === undefined ? {} : { hostPolicy });
   return { snapshot: translate(resources, 1), targetsUnknown: !hasEndpointSlices };
 }
 
