@@ -60,9 +60,9 @@ describe('explainRoute = the indexed router', () => {
         const why = explainRoute(routes, input, Infinity);
         expect(why.match ? { name: why.match.route.name, stripped: why.match.strippedPath } : undefined, where).toEqual(got ? { name: got.route.name, stripped: got.strippedPath } : undefined);
         if (got) matched++;
-        for (const c of why.candidates) {
-          // A listed matcher names at least one field, and alone in a real router it refuses the request.
-          expect(c.failed.length, `${where}: ${c.route.name}`).toBeGreaterThan(0);
+        // Every candidate names a field; the first few are also checked alone in a real router.
+        for (const c of why.candidates) expect(c.failed.length, `${where}: ${c.route.name}`).toBeGreaterThan(0);
+        for (const c of why.candidates.slice(0, 3)) {
           const alone = compileRouter([route(c.route.name, { ...c.route.spec, paths: c.path === undefined ? [] : [c.path] })]);
           expect(alone.match(input), `${where}: ${c.route.name} [${c.path}]`).toBeUndefined();
         }
