@@ -198,6 +198,21 @@ describe('the admin endpoint', () => {
     expect((await fetch(`${gw.admin}/consumers`, { method: 'POST' })).status).toBe(405);
   });
 
+  it('with --workers, answers from the primary\'s live snapshot what the workers answer', async () => {
+    const workers = await startStandalone(config(upstream.url), { args: ['--workers', '1'] });
+    try {
+      const token = hs({ exp: NOW() - 5 });
+      const res = await fetch(`${workers.admin}/debug/explain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `${workers.proxy}/api`, headers: [`Authorization: Bearer ${token}`] }) });
+      const predicted = await res.json();
+      const real = await fetch(`${workers.proxy}/api`, { headers: { authorization: `Bearer ${token}` } });
+      expect(predicted.verdict).toEqual({ proxied: false, status: 401, reason: 'expired', by: 'jwt' });
+      expect(real.status).toBe(401);
+      expect(await real.text()).toBe(predicted.response.body);
+    } finally {
+      await workers.close();
+    }
+  });
+
   it('is off with --admin-explain off (405 like any write)', async () => {
     const off = await startStandalone(config(upstream.url), { args: ['--admin-explain', 'off'] });
     try {
