@@ -3,7 +3,7 @@ import { mintToken } from '../../src/tokens/mint.js';
 import type { GatewayProcess } from '../support/gateway-process.js';
 import { startEchoUpstream, type EchoUpstream } from '../support/http.js';
 import { eventually, startController, startKubeEnv, type KubeEnv } from '../support/controller-env.js';
-import { consumer, credential, join, route, secret } from '../support/crs.js';
+import { consumer, credential, join, route, secret, service } from '../support/crs.js';
 
 /**
  * POST /debug/explain in controller mode, over the snapshot built from the real API server's
@@ -47,9 +47,13 @@ beforeAll(async () => {
       secret(ns, 'erin-jwt', { secret: MARKER }),
       credential(ns, 'erin-hs', { consumer: 'erin', key: `${ns}-key`, secretName: 'erin-jwt' }),
       route(ns, 'api', { paths: [`/${ns}`], backend: { url: echo.url }, jwt: { claimsToVerify: ['exp'] } }),
+      // A Service without endpoints: the route serves 503.
+      service(ns, 'idle'),
+      route(ns, 'idle', { paths: [`/idle-${ns}`], backend: { service: { name: 'idle', port: 80 } } }),
     ),
   );
   await eventually(async () => (await real(`/${ns}`, [`Authorization: Bearer ${token()}`])).status === 200, 15_000, 'the route to serve');
+  await eventually(async () => (await real(`/idle-${ns}`, [])).status === 503, 15_000, 'the idle route to answer 503');
 });
 
 afterAll(async () => {
@@ -65,6 +69,7 @@ describe('POST /debug/explain in controller mode', () => {
     ['bad signature', () => ({ path: `/${ns}`, headers: [`Authorization: Bearer ${token({ secret: 'not-it' })}`, 'X-Request-ID: k8s-sig'] }), 'bad_signature'],
     ['no token', () => ({ path: `/${ns}`, headers: ['X-Request-ID: k8s-none'] }), 'no_token'],
     ['no route', () => ({ path: '/elsewhere', headers: ['X-Request-ID: k8s-404'] }), 'no_route'],
+    ['no upstream target', () => ({ path: `/idle-${ns}`, headers: ['X-Request-ID: k8s-503'] }), 'no_upstream_target'],
   ];
 
   it.each(cases)('%s: the prediction is the real answer', async (_name, make, reason) => {
@@ -86,7 +91,7 @@ describe('POST /debug/explain in controller mode', () => {
   it('the access log carries the same reasons, and no Secret value is anywhere in the output', async () => {
     const lines = await eventually(() => {
       const found = gw.stdout().split('\n').filter((l) => l.includes('"type":"access"')).map((l) => JSON.parse(l));
-      return ['k8s-ok', 'k8s-expired', 'k8s-sig', 'k8s-none', 'k8s-404'].every((id) => found.some((l) => l.request_id === id)) ? found : undefined;
+      return ['k8s-ok', 'k8s-expired', 'k8s-sig', 'k8s-none', 'k8s-404', 'k8s-503'].every((id) => found.some((l) => l.request_id === id)) ? found : undefined;
     }, 10_000, 'the access lines');
     const byId = (id: string) => lines.find((l: any) => l.request_id === id);
     expect(byId('k8s-ok').reason).toBeUndefined();
@@ -94,6 +99,7 @@ describe('POST /debug/explain in controller mode', () => {
     expect(byId('k8s-sig').reason).toBe('bad_signature');
     expect(byId('k8s-none').reason).toBe('no_token');
     expect(byId('k8s-404').reason).toBe('no_route');
+    expect(byId('k8s-503').reason).toBe('no_upstream_target');
     expect(gw.output()).not.toContain(MARKER);
     expect(gw.output()).not.toContain(Buffer.from(MARKER).toString('base64'));
   });

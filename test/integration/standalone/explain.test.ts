@@ -41,12 +41,14 @@ function config(upstreamUrl: string): object {
           { name: 'guest', paths: ['/guest'], plugins: [{ name: 'jwt', config: { anonymous: 'guest' } }] },
           { name: 'ghost', paths: ['/ghost'], plugins: [{ name: 'jwt', config: { anonymous: 'nobody' } }] },
           { name: 'broken', paths: ['/broken'], plugins: [{ name: 'jwt', config: { maximum_expiration: 5 } }] },
+          { name: 'b64', paths: ['/b64'], plugins: [{ name: 'jwt', config: { secret_is_base64: true } }] },
         ],
       },
     ],
     consumers: [
       { username: 'alice', jwt_secrets: [{ key: 'it-key', secret: SECRET }, { key: 'it-rsa', algorithm: 'RS256', rsa_public_key: RSA_PUBLIC }] },
       { username: 'guest' },
+      { username: 'bob', jwt_secrets: [{ key: 'not-b64', secret: 'not base64!' }] },
     ],
   };
 }
@@ -72,6 +74,9 @@ const CASES: Case[] = [
   { name: 'multiple_tokens', method: 'GET', path: '/api', headers: [['Authorization', `Bearer ${hs()}`], ['Cookie', `sess=${hs({ n: 1 })}`]] },
   { name: 'unrecognizable_token', method: 'GET', path: '/api?jwt', headers: [] },
   { name: 'bad_token', method: 'GET', path: '/api', headers: [['Authorization', 'Bearer abc.def.ghi']] },
+  { name: 'missing_key_claim', method: 'GET', path: '/api', headers: [['Authorization', `Bearer ${mintToken({ algorithm: 'HS256', key: 'x', keyClaimName: 'sub', secret: SECRET })}`]] },
+  { name: 'invalid_key_claim', method: 'GET', path: '/api', headers: [['Authorization', `Bearer ${hs({ iss: 7 })}`]] },
+  { name: 'invalid_key', method: 'GET', path: '/b64', headers: [['Authorization', `Bearer ${hs({}, { key: 'not-b64', secret: 'not base64!' })}`]] },
   { name: 'unknown_credential', method: 'GET', path: '/api', headers: [['Authorization', `Bearer ${hs({}, { key: 'nobody' })}`]] },
   { name: 'algorithm_mismatch', method: 'GET', path: '/api', headers: [['Authorization', `Bearer ${hs({}, { key: 'it-rsa' })}`]] },
   { name: 'bad_signature', method: 'GET', path: '/api', headers: [['Authorization', `Bearer ${hs({}, { secret: 'wrong' })}`]] },
