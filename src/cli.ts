@@ -26,6 +26,14 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     output: { type: 'string', short: 'o' },
     strict: { type: 'boolean' },
   },
+  explain: {
+    config: { type: 'string', short: 'c' },
+    manifests: { type: 'string' },
+    'host-policy': { type: 'string' },
+    header: { type: 'string', short: 'H', multiple: true },
+    json: { type: 'boolean' },
+    now: { type: 'string' },
+  },
   token: {
     key: { type: 'string' },
     secret: { type: 'string' },
@@ -73,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(COMMAND_HELP[command]!);
     return 0;
   }
-  const { values, positionals } = parseArgs({ args: rest, options, allowPositionals: command === 'validate', strict: true });
+  const { values, positionals } = parseArgs({ args: rest, options, allowPositionals: command === 'validate' || command === 'explain', strict: true });
 
   switch (command) {
     case 'token':
@@ -86,6 +94,22 @@ async function main(argv: string[]): Promise<number> {
       if (output !== 'text' && output !== 'json') throw new UsageError(`--output: expected text or json, got '${output}'`);
       const { validateFiles } = await import('./modes/validate.js');
       return validateFiles(positionals, { output, strict: values.strict === true });
+    }
+    case 'explain': {
+      const now = values.now as string | undefined;
+      if (now !== undefined && !/^\d{1,12}$/.test(now)) throw new UsageError(`--now: expected seconds since the epoch, got '${now}'`);
+      const { explainCommand } = await import('./modes/explain.js');
+      const { hostPolicyOption } = await import('./cli/host-policy-option.js');
+      const hostPolicy = hostPolicyOption(values['host-policy'] as string | undefined);
+      return explainCommand({
+        ...(hostPolicy !== undefined && { hostPolicy }),
+        config: values.config as string | undefined,
+        manifests: values.manifests as string | undefined,
+        request: positionals,
+        headers: (values.header as string[] | undefined) ?? [],
+        json: values.json === true,
+        ...(now !== undefined && { now: Number(now) }),
+      });
     }
     case 'standalone': {
       const config = values.config ?? process.env.PORTCULLIS_CONFIG;

@@ -6,6 +6,7 @@ import { formatDiagnostic } from '../model/diagnostics.js';
 import { loopbackOnly, misdirectedBody, type HostCheck } from '../model/host-allowlist.js';
 import { consumerView, credentialView, debugSnapshotView, paginate, routeView, serviceViews } from './views.js';
 import { certificateView, sniViews } from './certificate-views.js';
+import { registerExplainRoute, type AdminExplain } from './explain-route.js';
 
 export interface AdminServerOptions {
   store: SnapshotStore;
@@ -16,6 +17,8 @@ export interface AdminServerOptions {
   version?: string;
   /** Host header values answered (DNS rebinding protection); default: localhost and loopback IPs. */
   allowHost?: HostCheck;
+  /** POST /debug/explain over the live snapshot (docs/explain.md); undefined: off (`--admin-explain off`). */
+  explain?: AdminExplain;
 }
 
 type Query = { size?: string; offset?: string };
@@ -133,6 +136,8 @@ export function createAdminServer(opts: AdminServerOptions): FastifyInstance {
       });
     }
   });
+
+  if (opts.explain) registerExplainRoute(app, opts.store, opts.explain);
 
   // Read-only: every write answers 405; anything else unknown answers Kong's 404.
   app.route({

@@ -12,6 +12,8 @@ export const GATEWAY_FLAGS = {
   'admin-listen': { type: 'string', env: 'PORTCULLIS_ADMIN_LISTEN', default: '127.0.0.1:8001' },
   'status-listen': { type: 'string', env: 'PORTCULLIS_STATUS_LISTEN', default: '0.0.0.0:8100' },
   'admin-allowed-hosts': { type: 'string', env: 'PORTCULLIS_ADMIN_ALLOWED_HOSTS', default: '' },
+  // docs/explain.md#the-admin-endpoint: who can reach the admin listener may ask why a request is refused.
+  'admin-explain': { type: 'string', env: 'PORTCULLIS_ADMIN_EXPLAIN', default: 'on' },
   'access-log': { type: 'string', env: 'PORTCULLIS_ACCESS_LOG', default: 'on' },
   'log-level': { type: 'string', env: 'PORTCULLIS_LOG_LEVEL', default: 'info' },
   'drain-seconds': { type: 'string', env: 'PORTCULLIS_DRAIN_SECONDS', default: '10' },
@@ -71,6 +73,7 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
     adminListen: parseListenAddress(get('admin-listen'), '--admin-listen'),
     statusListen: parseListenAddress(get('status-listen'), '--status-listen'),
     adminAllowedHosts: parseAllowedHosts(get('admin-allowed-hosts'), '--admin-allowed-hosts'),
+    adminExplain: onOff(get('admin-explain'), '--admin-explain'),
     accessLog: accessLog === 'on',
     logLevel: get('log-level'),
     drainSeconds: nonNegativeInt(get('drain-seconds'), '--drain-seconds'),

@@ -15,6 +15,8 @@ const LISTENER_OPTIONS = `Listener options (standalone and controller; flag, the
   --admin-allowed-hosts NAMES PORTCULLIS_ADMIN_ALLOWED_HOSTS  (none) comma-separated Host names the
                                                         admin and status listeners also answer;
                                                         always: localhost and the listener's IPs
+  --admin-explain on|off      PORTCULLIS_ADMIN_EXPLAIN  on (POST /debug/explain on the admin listener:
+                                                        why a request would be refused, docs/explain.md)
   --access-log on|off         PORTCULLIS_ACCESS_LOG     on
   --log-level LEVEL           PORTCULLIS_LOG_LEVEL      info
   --drain-seconds N           PORTCULLIS_DRAIN_SECONDS  10
@@ -66,6 +68,9 @@ Commands:
   validate [--strict] [--output text|json] FILE...|-
                                    check kong.yml files or CR manifests offline ("-": stdin);
                                    exit 1 on errors (with --strict: also on skipped objects)
+  explain (--config kong.yml | --manifests DIR|FILE) 'METHOD URL' [-H 'Name: value']... [--json]
+                                   why a request would be proxied or refused (route, token, checks,
+                                   the exact answer); exit 0 proxied, 3 refused
   token --key K (--secret S | --secret-file FILE | --private-key FILE) [--alg HS256] [--exp 1h]
         [--nbf 0] [--claim name=value]... [--key-claim iss|kid]
                                    mint a test JWT
@@ -148,7 +153,34 @@ Options:
 Exit codes: 0 token printed on stdout, 1 failed (e.g. an unusable key file), 2 usage error.
 `;
 
+const EXPLAIN = `Usage: portcullis explain (--config kong.yml | --manifests DIR|FILE) 'METHOD URL' [options]
+
+Say what a gateway serving this configuration would do with one request, offline: the route it
+matches and why better-ranked routes do not, where the token is found, its decoded JOSE header and
+claims (never its signature), the credential lookup, each check (alg, signature, exp, nbf,
+maximum_expiration) with pass/fail, and the exact status, headers and body a refused client gets.
+A live gateway answers the same on POST /debug/explain (admin listener). docs/explain.md.
+
+Arguments:
+  'METHOD URL'                e.g. 'GET https://api.example.com/orders?x=1' (a lone URL: GET);
+                              https:// means the request comes over TLS
+
+Options:
+  -c, --config FILE           a kong.yml (standalone mode)
+  --manifests DIR|FILE        CR manifests (controller mode): a file, or a folder read recursively
+                              (*.yaml, *.yml, *.json); Service endpoints count as unknown unless
+                              EndpointSlices are included
+  --host-policy POLICY|@FILE  with --manifests: the controller's host policy (docs/multi-tenancy.md)
+  -H, --header 'Name: value'  a request header, repeatable (Authorization, Cookie, Host, ...)
+  --json                      the JSON document POST /debug/explain answers
+  --now SECONDS               the clock for exp/nbf (seconds since the epoch); default: now
+
+Exit codes: 0 the request would be proxied, 3 it would be refused, 1 the configuration cannot be
+loaded, 2 usage error.
+`;
+
 export const COMMAND_HELP: Record<string, string> = {
+  explain: EXPLAIN,
   standalone: STANDALONE,
   controller: CONTROLLER,
   validate: VALIDATE,

@@ -30,6 +30,8 @@ export interface AccessLogEntry {
   requestId: string;
   consumer?: { id: string; username?: string };
   clientIp?: string;
+  /** Why the gateway refused the request (src/model/refusal-reasons.ts; docs/access-log.md); undefined when it did not. */
+  reason?: string;
   /** Every route of the live snapshot: their uri_param_names are redacted on any request. */
   allRoutes?: readonly ObservedRoute[];
 }
@@ -83,6 +85,7 @@ export function createAccessLog(opts: { enabled: boolean; destination?: AccessLo
         consumer: e.consumer?.username,
         consumer_id: e.consumer?.id,
         client_ip: e.clientIp,
+        reason: e.reason,
       });
     },
     flush() {

@@ -12,8 +12,8 @@ export const ERR = {
 } as const;
 
 export const SERVER_HEADER = 'portcullis';
-const JSON_CT = 'application/json; charset=utf-8';
-const TEXT_CT = 'text/plain; charset=utf-8';
+export const JSON_CT = 'application/json; charset=utf-8';
+export const TEXT_CT = 'text/plain; charset=utf-8';
 
 /** JSON unless Accept names text/plain and nothing JSON-capable (docs/kong-compatibility.md#proxy-errors). */
 export function wantsText(accept: string | undefined): boolean {

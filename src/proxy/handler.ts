@@ -3,6 +3,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { CompiledRoute, Consumer, MatchInput, Upstream, UpstreamTarget } from '../snapshot/types.js';
+import type { GatewayRefusal } from '../model/refusal-reasons.js';
 import type { AccessLog } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { UpstreamPools } from './upstream-pools.js';
@@ -91,6 +92,8 @@ class Exchange implements MatchInput, RelayContext {
   peer: string | undefined = undefined;
   trusted = false;
   realIp: string | undefined = undefined;
+  /** Why the gateway refused the request, for the access log (src/model/refusal-reasons.ts); set only when it refuses. */
+  reason: string | undefined = undefined;
 
   constructor(
     readonly h: Handler,
@@ -165,6 +168,8 @@ export interface Admitted extends RelayContext {
   readonly upstreamPath: string;
   readonly headers: string[];
   readonly clientIp: string | undefined;
+  /** Why the gateway refused it (access log), when it did. */
+  readonly reason: string | undefined;
 }
 
 /** The request handler and its admission step alone (same route, auth and header rules), for upgrade.ts. */
@@ -260,21 +265,24 @@ class Handler {
   admit(x: Exchange): void {
     const { req, res, requestId, rawHeaders, h2Headers } = x;
     const snap = this.store.current();
-    if (!snap) return this.error(x, 503, ERR.noConfig);
+    if (!snap) return this.refuse(x, 503, ERR.noConfig, 'no_config');
     // Kong's request-path normalization (paths.ts).
     const path = normalizePath(x.rawPath);
-    if (path === null) return this.error(x, 400, ERR.badRequest);
+    if (path === null) return this.refuse(x, 400, ERR.badRequest, 'bad_path');
     x.path = path;
 
     const match = snap.router.match(x);
-    if (!match) return this.error(x, 404, ERR.noRoute);
+    if (!match) return this.refuse(x, 404, ERR.noRoute, 'no_route');
     const route = match.route;
     x.route = route;
     // https-only route over plaintext: Kong's 426 or redirect, before any plugin (docs/tls.md#protocols);
     // a trusted proxy's X-Forwarded-Proto: https counts as TLS, as in Kong (docs/client-ip.md).
-    if (route.httpsRedirect !== undefined && !x.tls && !(x.trusted && forwardedHttps(req))) return sendHttpsRequired(res, route.httpsRedirect, x.host, req.url ?? '/', requestId, h2Headers !== null);
+    if (route.httpsRedirect !== undefined && !x.tls && !(x.trusted && forwardedHttps(req))) {
+      x.reason = 'https_required';
+      return sendHttpsRequired(res, route.httpsRedirect, x.host, req.url ?? '/', requestId, h2Headers !== null);
+    }
     // Fail closed: a route whose auth could not be built never proxies.
-    if (route.pluginError !== undefined) return this.error(x, 500, ERR.unexpected);
+    if (route.pluginError !== undefined) return this.refuse(x, 500, ERR.unexpected, 'plugin_error');
 
     let credentialKey: string | undefined;
     let anonymous = false;
@@ -282,6 +290,7 @@ class Handler {
       const outcome = route.auth.authenticate({ method: x.method, rawHeaders, rawQuery: x.rawQuery }, this.nowSeconds());
       switch (outcome.kind) {
         case 'rejected':
+          x.reason = outcome.reason;
           this.metrics?.authFailure(route, outcome.reason);
           if (h2Headers !== null && this.isGrpc(x)) {
             const extra = outcome.wwwAuthenticate === undefined ? undefined : { 'www-authenticate': outcome.wwwAuthenticate };
@@ -302,7 +311,7 @@ class Handler {
     }
 
     const upstream = route.upstream;
-    if (upstream.targets.length === 0) return this.error(x, 503, ERR.noPeer);
+    if (upstream.targets.length === 0) return this.refuse(x, 503, ERR.noPeer, 'no_upstream_target');
     x.upstream = upstream;
 
     // Kong's upstream request: forwarded headers (forward-headers.ts), then the joined, escaped path
@@ -366,6 +375,12 @@ class Handler {
     }
   }
 
+  /** The gateway refuses the request: `reason` goes to the access log (docs/access-log.md), the answer as error(). */
+  refuse(x: Exchange, status: number, message: string, reason: GatewayRefusal): void {
+    x.reason = reason;
+    this.error(x, status, message);
+  }
+
   /** A gateway error: Kong's JSON/text body, or a gRPC status for gRPC requests (grpc-errors.ts). */
   error(x: Exchange, status: number, message: string): void {
     if (x.h2Headers !== null && this.isGrpc(x)) return sendGrpcError(x.res as unknown as Http2ServerResponse, status, message, x.requestId);
@@ -399,7 +414,7 @@ class Handler {
     if (this.logEnabled) {
       this.accessLog!.log({
         route: x.route, method: x.req.method ?? '', rawPath: x.rawPath, rawQuery: x.rawQuery, status, latencyMs: ms,
-        upstreamLatencyMs: x.upstreamLatencyMs, requestId: x.requestId, consumer: x.consumer, clientIp: x.clientIp,
+        upstreamLatencyMs: x.upstreamLatencyMs, requestId: x.requestId, consumer: x.consumer, clientIp: x.clientIp, reason: x.reason,
         // Redact every configured token parameter, also on requests no jwt route matched.
         allRoutes: this.store.current()?.routes,
       });

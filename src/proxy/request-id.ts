@@ -11,8 +11,10 @@ export function generateRequestId(): string {
 
 /** A client-sent id is kept when it is short and plain; otherwise a fresh one is generated. */
 export function requestIdFrom(header: string | string[] | undefined): string {
-  if (typeof header === 'string' && header.length > 0 && header.length <= 200 && /^[\x21-\x7e]+$/.test(header)) {
-    return header;
-  }
-  return generateRequestId();
+  return keepsRequestId(header) ? header : generateRequestId();
+}
+
+/** Whether the client's X-Request-ID is kept as is (also what explain predicts). */
+export function keepsRequestId(header: string | string[] | undefined): header is string {
+  return typeof header === 'string' && header.length > 0 && header.length <= 200 && /^[\x21-\x7e]+$/.test(header);
 }

@@ -271,7 +271,7 @@ class WsUpgrade implements RelayContext {
       route: x?.route, method: this.req.method ?? '', rawPath: q === -1 ? url : url.slice(0, q), rawQuery: q === -1 ? '' : url.slice(q + 1),
       status, latencyMs: performance.now() - this.t0, upstreamLatencyMs: this.upstreamLatencyMs,
       requestId: x?.requestId ?? requestIdFrom(this.req.headers['x-request-id']), consumer: x?.consumer,
-      clientIp: x?.clientIp ?? this.clientIp, allRoutes: this.up.opts.store.current()?.routes,
+      clientIp: x?.clientIp ?? this.clientIp, reason: x?.reason, allRoutes: this.up.opts.store.current()?.routes,
     });
   }
 

@@ -1,4 +1,6 @@
 import { createAdminServer } from '../admin/server.js';
+import type { AdminExplain } from '../admin/explain-route.js';
+import { explainRequest } from '../proxy/explain.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { ResourceSet } from '../model/resources.js';
 import { createLogger, type Logger } from '../observability/logger.js';
@@ -44,7 +46,10 @@ export async function startRuntime(opts: GatewayRuntimeOptions, placement: Proxy
   const tokenCacheBytes = podTokenCacheBytes(gateway);
   const { store, metrics, readiness } = createProcessState({ registry: placement.registry, tokenCacheBytes: placement.tokenCacheBudget(tokenCacheBytes) });
   const hostChecks = listenerHostChecks(gateway);
-  const admin = createAdminServer({ store, exposeSecrets: opts.adminExposeSecrets, mode: opts.mode, allowHost: hostChecks.admin });
+  const admin = createAdminServer({
+    store, exposeSecrets: opts.adminExposeSecrets, mode: opts.mode, allowHost: hostChecks.admin,
+    ...(gateway.adminExplain !== false && { explain: adminExplain }),
+  });
   const status = createStatusServer({ readiness, metrics, allowHost: hostChecks.status });
   const stopping = createShutdown({
     shutdownDelaySeconds: gateway.shutdownDelaySeconds,
@@ -79,3 +84,6 @@ export async function startRuntime(opts: GatewayRuntimeOptions, placement: Proxy
     shutdown: (reason) => stopping.shutdown(reason),
   };
 }
+
+/** POST /debug/explain: the proxy's explain over the live snapshot, at the request clock unless told (docs/explain.md). */
+const adminExplain: AdminExplain = (snapshot, req, now) => explainRequest(snapshot, req, { nowSeconds: now ?? Math.floor(Date.now() / 1000) });

@@ -15,6 +15,8 @@ export interface GatewayOptions {
   statusListen: ListenAddress;
   /** Extra Host names the admin and status listeners answer (besides localhost and IPs). */
   adminAllowedHosts: string[];
+  /** POST /debug/explain on the admin listener (docs/explain.md); default on. */
+  adminExplain?: boolean;
   accessLog: boolean;
   logLevel: string;
   /** Seconds to drain in-flight requests on SIGTERM. */

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { JwtAlgorithm } from '../model/algorithms.js';
+import type { AuthExplanation } from '../model/explain.js';
 import type { JwtPluginConfig } from '../model/jwt-config.js';
 import type { Diagnostic, ObjectRef } from '../model/diagnostics.js';
 import type { CredentialSpec, RouteSpec, UpstreamProtocol } from '../model/resources.js';
@@ -210,4 +211,9 @@ export interface Authenticator {
   readonly pluginId: string;
   readonly config: JwtPluginConfig;
   authenticate(req: AuthRequest, nowSeconds: number): AuthOutcome;
+  /**
+   * The same decision as authenticate, slowly, with every step recorded (docs/explain.md). Never
+   * on the request path; uses no cache and counts in no metric.
+   */
+  explain?(req: AuthRequest, nowSeconds: number): AuthExplanation;
 }

@@ -209,6 +209,7 @@ describe('Deployment', () => {
     ['upstreamTlsVerify=false', ['--upstream-tls-verify', 'off']],
     ['http2.h2c=true', ['--proxy-h2c', 'on']],
     ['http2.tls=false', ['--proxy-http2', 'off']],
+    ['admin.explain=false', ['--admin-explain', 'off']],
     ['leaderElection.leaseName=edge-leader', ['--lease-name', 'edge-leader']],
     ['extraArgs={--foo,bar}', ['--foo', 'bar']],
     [

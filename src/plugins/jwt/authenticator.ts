@@ -1,4 +1,5 @@
 import { isHmacAlgorithm } from '../../model/algorithms.js';
+import type { AuthExplanation } from '../../model/explain.js';
 import { decodeToken, ownClaim } from './decode.js';
 import {
   buildRejections,
@@ -7,6 +8,7 @@ import {
   type ClaimState,
   type Rejection,
 } from './responses.js';
+import { explainJwt, type JwtExplainContext } from './explain.js';
 import { verifySignature } from './signature.js';
 import { collectTokens, planTokenSources } from './token-sources.js';
 import type { AuthOutcome, Authenticator, AuthRequest, Consumer, Credential } from '../../snapshot/types.js';
@@ -156,6 +158,12 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAu
       if (skipPreflight && req.method === 'OPTIONS') return SKIPPED;
       const result = authenticateToken(req, nowSeconds);
       return result.kind === 'rejected' ? onFailure(result) : result;
+    },
+    // docs/explain.md: the same functions without the cache; the context is built per call (rare),
+    // so a snapshot of many instances holds nothing more.
+    explain(req: AuthRequest, nowSeconds: number): AuthExplanation {
+      const ctx: JwtExplainContext = { pluginId: deps.pluginId, config, plan, rejections, credentialsByKey, verify, checkTime, onFailure };
+      return explainJwt(ctx, req, nowSeconds);
     },
     get cacheSize(): number {
       return cache.size;

@@ -1,24 +1,10 @@
+import type { JwtRefusal } from '../../model/refusal-reasons.js';
 import type { AuthOutcome } from '../../snapshot/types.js';
 
 export type Rejection = Extract<AuthOutcome, { kind: 'rejected' }>;
 
-/** Low-cardinality labels for the auth-failure metric. */
-export type RejectReason =
-  | 'no_token'
-  | 'multiple_tokens'
-  | 'unrecognizable_token'
-  | 'bad_token'
-  | 'missing_key_claim'
-  | 'invalid_key_claim'
-  | 'unknown_credential'
-  | 'algorithm_mismatch'
-  | 'invalid_key'
-  | 'bad_signature'
-  | 'invalid_claims'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'max_expiration'
-  | 'anonymous_missing';
+/** Low-cardinality labels for the auth-failure metric and the access log (table: src/model/refusal-reasons.ts). */
+export type RejectReason = JwtRefusal;
 
 export type ClaimState = 'ok' | 'not_number' | 'failed';
 

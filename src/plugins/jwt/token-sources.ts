@@ -129,7 +129,7 @@ function collectFromCookies(names: readonly string[], rawHeaders: readonly strin
   }
 }
 
-function findCookie(lowerName: string, rawHeaders: readonly string[]): string | undefined {
+export function findCookie(lowerName: string, rawHeaders: readonly string[]): string | undefined {
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     if (name.length !== 6 || name.toLowerCase() !== 'cookie') continue;

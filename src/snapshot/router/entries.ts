@@ -17,6 +17,8 @@ export interface RouteEntry {
   scheme: 0 | 1 | 2;
   prefix: string | null;
   regex: RouteRegex | null;
+  /** The route path this matcher was built from, as written ("~/users/\\d+$"); null when path-less. */
+  pathText: string | null;
   /** Literal text every path the regex matches starts with ('' = unknown): skips most exec calls. */
   regexLiteral: string;
   // Priority fields, most significant first (kong/router/transform.lua get_priority).
@@ -116,19 +118,20 @@ export function routeEntries(route: CompiledRoute, order: number): RouteEntry[] 
     headerCount,
   };
   if (spec.paths.length === 0) {
-    return [{ ...base, prefix: null, regex: null, regexLiteral: '', isRegex: 0, regexPriority: 0, prefixLength: 0 }];
+    return [{ ...base, prefix: null, regex: null, pathText: null, regexLiteral: '', isRegex: 0, regexPriority: 0, prefixLength: 0 }];
   }
   const out: RouteEntry[] = [];
   for (const path of spec.paths) {
     if (path.startsWith('~')) {
       const re = compileRouteRegex(path);
       if ('error' in re) continue;
-      out.push({ ...base, prefix: null, regex: re, regexLiteral: regexLiteralPrefix(path.slice(1)), isRegex: 1, regexPriority: spec.regexPriority, prefixLength: 0 });
+      out.push({ ...base, prefix: null, regex: re, pathText: path, regexLiteral: regexLiteralPrefix(path.slice(1)), isRegex: 1, regexPriority: spec.regexPriority, prefixLength: 0 });
     } else {
       out.push({
         ...base,
         prefix: path,
         regex: null,
+        pathText: path,
         regexLiteral: '',
         isRegex: 0,
         regexPriority: 0,

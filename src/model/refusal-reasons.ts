@@ -1,0 +1,49 @@
+/**
+ * Why the gateway refused a request: one stable code per cause, the same in the access log's
+ * `reason` field, the auth-failure metric's `reason` label (jwt codes), `portcullis explain` and
+ * `POST /debug/explain`. Documented in docs/explain.md#reason-codes (a unit test keeps that table
+ * and this one in step). Codes are API: never rename one, only add.
+ */
+export interface RefusalReasonInfo {
+  /** The status the client gets (text: some depend on the route's settings). */
+  readonly status: string;
+  /** Who refuses: the gateway itself, or the jwt plugin of the matched route. */
+  readonly by: 'gateway' | 'jwt';
+  /** One line, for docs and explain output. */
+  readonly meaning: string;
+}
+
+/** Refusals decided by the proxy before or around a plugin (src/proxy/handler.ts). */
+export const GATEWAY_REFUSALS = {
+  no_config: { status: '503', by: 'gateway', meaning: 'no configuration has been loaded yet' },
+  bad_path: { status: '400', by: 'gateway', meaning: 'the request path has a malformed percent-escape' },
+  no_route: { status: '404', by: 'gateway', meaning: 'no route matches the request (host, path, method, headers, protocol)' },
+  https_required: { status: "426, or the route's https_redirect_status_code", by: 'gateway', meaning: 'an https-only route was requested over plaintext' },
+  plugin_error: { status: '500', by: 'gateway', meaning: "a plugin of the matched route could not be built (the route fails closed); see the route's diagnostics" },
+  no_upstream_target: { status: '503', by: 'gateway', meaning: "the route's upstream has no healthy target" },
+} as const satisfies Record<string, RefusalReasonInfo>;
+
+/** Refusals of the jwt plugin (src/plugins/jwt/responses.ts), in the order the plugin checks. */
+export const JWT_REFUSALS = {
+  no_token: { status: '401', by: 'jwt', meaning: 'no token in any configured query parameter, cookie or header' },
+  multiple_tokens: { status: '401', by: 'jwt', meaning: 'more than one distinct token was sent' },
+  unrecognizable_token: { status: '401', by: 'jwt', meaning: 'a token query parameter was sent without a value (`?jwt`)' },
+  bad_token: { status: '401', by: 'jwt', meaning: 'the token is not a JWS: invalid JSON, an unsupported alg, or a malformed signature part' },
+  missing_key_claim: { status: '401', by: 'jwt', meaning: 'the key claim (key_claim_name) is in neither the claims nor the JOSE header' },
+  invalid_key_claim: { status: '401', by: 'jwt', meaning: 'the key claim is not a non-empty string' },
+  unknown_credential: { status: '401', by: 'jwt', meaning: 'no credential has the key claim value as its key' },
+  algorithm_mismatch: { status: '401', by: 'jwt', meaning: "the token's alg is not the credential's algorithm" },
+  invalid_key: { status: '401', by: 'jwt', meaning: "the credential's secret cannot be used (secret_is_base64 and the secret is not base64)" },
+  bad_signature: { status: '401', by: 'jwt', meaning: 'the signature does not verify with the credential' },
+  invalid_claims: { status: '401', by: 'jwt', meaning: 'exp or nbf (in claims_to_verify) is missing or not a number' },
+  expired: { status: '401', by: 'jwt', meaning: 'exp (in claims_to_verify) is not in the future' },
+  not_yet_valid: { status: '401', by: 'jwt', meaning: 'nbf (in claims_to_verify) is in the future' },
+  max_expiration: { status: '401', by: 'jwt', meaning: 'exp is further in the future than maximum_expiration allows' },
+  anonymous_missing: { status: '500', by: 'jwt', meaning: 'authentication failed and the anonymous consumer names nobody' },
+} as const satisfies Record<string, RefusalReasonInfo>;
+
+export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonInfo>> = Object.freeze({ ...GATEWAY_REFUSALS, ...JWT_REFUSALS });
+
+export type GatewayRefusal = keyof typeof GATEWAY_REFUSALS;
+export type JwtRefusal = keyof typeof JWT_REFUSALS;
+export type RefusalReason = GatewayRefusal | JwtRefusal;
