@@ -208,7 +208,7 @@ describe('the admin endpoint', () => {
     try {
       const token = hs({ exp: NOW() - 5 });
       const res = await fetch(`${workers.admin}/debug/explain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `${workers.proxy}/api`, headers: [`Authorization: Bearer ${token}`] }) });
-      const predicted = await res.json();
+      const predicted = (await res.json()) as { verdict: unknown; response: { body: string } };
       const real = await fetch(`${workers.proxy}/api`, { headers: { authorization: `Bearer ${token}` } });
       expect(predicted.verdict).toEqual({ proxied: false, status: 401, reason: 'expired', by: 'jwt' });
       expect(real.status).toBe(401);
