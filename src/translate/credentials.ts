@@ -106,8 +106,8 @@ export function buildCredentials(
 class HmacCredential implements Credential {
   readonly key: string;
   readonly algorithm: CredentialSpec['algorithm'];
-  readonly kid: string | undefined;
-  kidTable: KidTable | undefined;
+  /** Set by linkKidTable on the rare credentials of a shared key; not a field: no slot in the other 100,000. */
+  declare kidTable?: KidTable;
   private keys: ImportedCredentialKeys | undefined;
   private derivedId: string | undefined;
 
@@ -118,7 +118,10 @@ class HmacCredential implements Credential {
   ) {
     this.key = spec.key;
     this.algorithm = spec.algorithm;
-    this.kid = spec.kid;
+  }
+
+  get kid(): string | undefined {
+    return this.spec.kid;
   }
 
   get id(): string {
