@@ -169,6 +169,19 @@ describe('portcullis validate reports the sharing rules offline', () => {
     for (const secret of ['s1', 's2', 's3', 's4']) expect(r.stdout + r.stderr).not.toMatch(new RegExp(`\\b${secret}\\b`));
   });
 
+  it('CR manifests: a JwtCredential of another KongConsumer reusing the key is an error naming the first one', async () => {
+    const cr = (kind: string, name: string, spec: object) => YAML.stringify({ apiVersion: 'portcullis.dev/v1alpha1', kind, metadata: { name, namespace: 'demo' }, spec });
+    const cred = (name: string, consumer: string, kid: string) =>
+      cr('JwtCredential', name, { consumerRef: { name: consumer }, key: 'k', kid, secretRef: { name: 's', key: 'secret' } });
+    const text = [cr('KongConsumer', 'issuer', { username: 'issuer' }), cr('KongConsumer', 'other', { username: 'other' }), cred('v1', 'issuer', 'v1'), cred('v2', 'issuer', 'v2'), cred('takeover', 'other', 'v3')].join('---\n');
+    await writeFile(path.join(gw.dir, 'crs.yaml'), text);
+    const r = await runCli(['validate', path.join(gw.dir, 'crs.yaml')]);
+    expect(r.code).toBe(1);
+    expect((r.stdout + r.stderr).split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+      expect.stringMatching(/\(JwtCredential 'takeover'\): spec\.key: key is also used by JwtCredential demo\/v1 \(another consumer\)$/),
+    ]);
+  });
+
   it('distinct kids of one consumer validate clean', async () => {
     const text = YAML.stringify({
       _format_version: '3.0',
