@@ -44,6 +44,7 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     nbf: { type: 'string' },
     claim: { type: 'string', multiple: true },
     'key-claim': { type: 'string' },
+    kid: { type: 'string' },
   },
 };
 

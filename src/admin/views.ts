@@ -28,6 +28,8 @@ export function credentialView(cr: Credential, createdAt: Date, exposeSecrets: b
     rsa_public_key: cr.spec.rsaPublicKey ?? null,
     algorithm: cr.algorithm,
     tags: cr.spec.tags.length ? cr.spec.tags : null,
+    // Not Kong's field: shown only on credentials that have one (docs/key-material.md#rotation).
+    ...(cr.kid !== undefined && { kid: cr.kid }),
   };
 }
 

@@ -72,7 +72,7 @@ Commands:
                                    why a request would be proxied or refused (route, token, checks,
                                    the exact answer); exit 0 proxied, 3 refused
   token --key K (--secret S | --secret-file FILE | --private-key FILE) [--alg HS256] [--exp 1h]
-        [--nbf 0] [--claim name=value]... [--key-claim iss|kid]
+        [--nbf 0] [--claim name=value]... [--key-claim iss|kid] [--kid KID]
                                    mint a test JWT
 
 ${LISTENER_OPTIONS}
@@ -131,7 +131,7 @@ Exit codes: 0 ok, 1 an error was found (or, with --strict, an object was skipped
 const TOKEN = `Usage: portcullis token --key K (--secret S | --secret-file FILE | --private-key FILE) [options]
 
 Mint a test JWT (any of the 13 algorithms). The key goes in the payload's iss and in the header's
-kid, unless --key-claim names another claim.
+kid, unless --key-claim names another claim or --kid sets the kid.
 
 Options:
   --key K                     (required) the credential key (GET :8001/consumers/<name>/jwt)
@@ -149,6 +149,8 @@ Options:
                               JSON (n=5 → 5, flag=true → true, aud='["a","b"]' → array), else it
                               is a string (name=alice → "alice"); force a string with n='"5"'
   --key-claim NAME            put the key in this claim instead of iss, and no kid in the header
+  --kid KID                   the header's kid: picks one of the credentials sharing a key
+                              (docs/key-material.md#rotation)
 
 Exit codes: 0 token printed on stdout, 1 failed (e.g. an unusable key file), 2 usage error.
 `;

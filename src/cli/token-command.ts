@@ -15,12 +15,14 @@ export interface TokenFlags {
   nbf?: string;
   claim?: string[];
   'key-claim'?: string;
+  kid?: string;
 }
 
 /**
  * `portcullis token`: mint a test token. By default the key goes in the payload's `iss` and in
  * the JOSE header's `kid`, so the token works with Kong's default key_claim_name (iss) and with
- * the walkthrough's (kid) alike.
+ * the walkthrough's (kid) alike. `--kid` sets the header's kid on its own, to pick one of the
+ * credentials sharing a key (docs/key-material.md#rotation).
  */
 export function tokenCommand(flags: TokenFlags, nowSeconds = Math.floor(Date.now() / 1000), env: NodeJS.ProcessEnv = process.env): string {
   const algorithm = flags.alg ?? 'HS256';
@@ -38,11 +40,14 @@ export function tokenCommand(flags: TokenFlags, nowSeconds = Math.floor(Date.now
   }
   if (flags.nbf !== undefined) claims.nbf = nowSeconds + parseDuration(flags.nbf, '--nbf');
   const keyClaim = flags['key-claim'];
+  if (flags.kid === '') throw new UsageError('--kid: must not be empty');
+  const header = flags.kid !== undefined ? { kid: flags.kid } : keyClaim === undefined ? { kid: flags.key } : undefined;
 
   return mintToken({
     algorithm,
     key: flags.key,
-    ...(keyClaim !== undefined ? { keyClaimName: keyClaim } : { header: { kid: flags.key } }),
+    ...(keyClaim !== undefined && { keyClaimName: keyClaim }),
+    ...(header !== undefined && { header }),
     ...(secret !== undefined ? { secret } : { privateKeyPem: readFileSync(flags['private-key']!, 'utf8') }),
     ...(flags.exp !== undefined && { expiresInSeconds: parseDuration(flags.exp, '--exp') }),
     claims,

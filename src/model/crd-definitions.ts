@@ -83,6 +83,7 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
       { name: 'Consumer', type: 'string', jsonPath: '.spec.consumerRef.name' },
       { name: 'Algorithm', type: 'string', jsonPath: '.spec.algorithm' },
       { name: 'Key', type: 'string', jsonPath: '.spec.key' },
+      { name: 'Kid', type: 'string', jsonPath: '.spec.kid', priority: 1 },
       PROGRAMMED,
       AGE,
     ],

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JWT_ALGORITHMS } from './algorithms.js';
+import { KID_MAX_LENGTH } from './credential-kid.js';
 import { jwtPluginConfigSchema } from './jwt-config.js';
 
 /**
@@ -76,8 +77,17 @@ export const jwtCredentialSpecSchema = z
       'The KongConsumer (in the same namespace) that a token verified with this credential authenticates as. A missing consumer leaves the credential unprogrammed (reason ConsumerNotFound).',
     ),
     key: nonEmpty.describe(
-      "The value tokens carry in the key claim (the Route's plugins.jwt.keyClaimName: iss by default, or a JOSE header such as kid) to select this credential. Public, and unique across all namespaces: when two credentials use the same key, the older one keeps it (KeyConflict).",
+      "The value tokens carry in the key claim (the Route's plugins.jwt.keyClaimName: iss by default, or a JOSE header such as kid) to select this credential. Public, and unique across all namespaces: when two credentials use the same key, the older one keeps it (KeyConflict), unless both reference the same KongConsumer and have distinct kids (see kid).",
     ),
+    kid: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(KID_MAX_LENGTH)
+      .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters')
+      .optional()
+      .describe(
+        "The JOSE header kid that selects this credential among the credentials sharing its key, for key rotation without downtime. Credentials may share a key only when they reference the same KongConsumer and have distinct kids (at most one without); otherwise the newer one is refused (KeyConflict). A token whose kid matches uses that credential; any other token uses the key's credential without a kid, and is refused when there is none. Without kid (and with a key of its own) the credential behaves as Kong's. Not Kong's: see docs/key-material.md#rotation.",
+      ),
     algorithm: z
       .enum(JWT_ALGORITHMS)
       .default('HS256')

@@ -46,6 +46,8 @@ export interface ExplainedConsumer {
 export interface ExplainedCredential {
   id: string;
   key: string;
+  /** The credential's kid, when its key is shared by several (docs/key-material.md#rotation). */
+  kid?: string;
   algorithm: string;
   consumer: ExplainedConsumer;
 }

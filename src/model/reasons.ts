@@ -158,7 +158,8 @@ export const REASONS = {
     condition: 'Programmed',
     severities: ['error'],
     by: ['translate', 'sources/manifests'],
-    message: 'key is also used by <objects>; all credentials with this key are refused | key is already used by <object>, which keeps it (the older credential wins: …)',
+    message:
+      'key is also used by <objects>; all credentials with this key are refused | key is also used by <object> (another consumer | the same kid …); credentials may share a key only within one consumer and with distinct kids, … | key is already used by <object>[ (another consumer | the same kid …)], which keeps it (the older credential wins: …)',
   },
   RouteConflict: {
     condition: 'Programmed',

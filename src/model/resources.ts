@@ -83,6 +83,11 @@ export interface CredentialSpec {
    */
   createdAt?: string;
   key: string;
+  /**
+   * The JOSE header `kid` that selects this credential among those sharing its key (kong.yml
+   * `kid`, JwtCredential `spec.kid`); absent: Kong's behaviour (docs/key-material.md#rotation).
+   */
+  kid?: string;
   algorithm: JwtAlgorithm;
   /**
    * HS*: the shared secret, as stored (maybe base64; the route's secretIsBase64 decides): text

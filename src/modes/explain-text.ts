@@ -51,7 +51,7 @@ export function renderExplainText(r: ExplainResult): string {
     if (a.lookup) {
       const l = a.lookup;
       const found = l.foundIn ? `${l.keyClaim} = ${JSON.stringify(l.value)} (in the ${l.foundIn})` : `${l.keyClaim}: not present`;
-      const cred = l.credential ? ` -> credential ${l.credential.id} (${l.credential.algorithm}) of consumer ${l.credential.consumer.username ?? l.credential.consumer.id}` : '';
+      const cred = l.credential ? ` -> credential ${l.credential.id} (${l.credential.algorithm}${l.credential.kid === undefined ? "" : `, kid ${l.credential.kid}`}) of consumer ${l.credential.consumer.username ?? l.credential.consumer.id}` : '';
       push(`  lookup:      ${found}${cred}`);
     }
     push('  checks:');

@@ -33,10 +33,27 @@ export interface Credential {
   spec: CredentialSpec;
   /** X-Credential-Identifier value when it differs from `key` (non-ASCII key: its UTF-8 bytes). */
   keyHeader?: string;
+  /** The JOSE header `kid` this credential answers to; undefined: none (docs/key-material.md#rotation). */
+  kid?: string;
+  /**
+   * Set when the token's `kid` picks among the key's credentials (several share the key, or one
+   * has a kid): the same table on every credential of the key. Undefined: Kong's lookup, key only.
+   */
+  kidTable?: KidTable;
+}
+
+/** The credentials of one key, by kid (plugins/jwt/kid-selection.ts picks from it). */
+export interface KidTable {
+  byKid: ReadonlyMap<string, Credential>;
+  /** The key's kid-less credential: it answers tokens without a kid or with an unknown one. */
+  fallback?: Credential;
 }
 
 export interface CredentialIndex {
-  /** Lookup by the value of the key claim. Keys are unique across the whole snapshot. */
+  /**
+   * Lookup by the value of the key claim. One entry per key: the key's credential, or for a key
+   * with a kidTable its kid-less credential (else its first), which carries the table.
+   */
   byKey: ReadonlyMap<string, Credential>;
   all: readonly Credential[];
 }

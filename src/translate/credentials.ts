@@ -1,21 +1,23 @@
 import { diagnostic, type Diagnostic } from '../model/diagnostics.js';
-import { credentialId } from '../model/ids.js';
+import { derivedCredentialId } from '../model/credential-kid.js';
 import type { CredentialSpec } from '../model/resources.js';
 import type { KeyObject } from 'node:crypto';
 import { isHmacAlgorithm } from '../model/algorithms.js';
 import { importCredentialKeys, type ImportedCredentialKeys } from '../plugins/jwt/keys.js';
-import type { Consumer, Credential, CredentialIndex } from '../snapshot/types.js';
+import type { Consumer, Credential, CredentialIndex, KidTable } from '../snapshot/types.js';
 import { findConsumer, findConsumerByObjectName, type ConsumerTable } from './consumers.js';
 import { headerValueProblem, toHeaderValue } from '../model/header-values.js';
-import { comparePrecedence, describeObject, isKubeObject } from './precedence.js';
+import { keySharingRefusals, linkKidTable } from './key-sharing.js';
 
 /**
  * Resolves each credential's consumer, refuses key conflicts and imports key material once.
- * Tokens are looked up by key alone, so a key is owned by one credential in any scope. Key
- * conflicts: in controller mode the established credential (oldest, then namespace/name) keeps
- * the key and only the newcomers are refused — the key is public (every token carries it), so
- * refusing both would let anyone revoke anyone's credential. In kong.yml, where Kong rejects the
- * whole file, every credential sharing the key is refused.
+ * Tokens are looked up by key, so a key belongs to one consumer in any scope; several credentials
+ * of that consumer may share it with distinct kids, the token's kid then picks one
+ * (docs/key-material.md#rotation). Key conflicts: in controller mode the established credential
+ * (oldest, then namespace/name) keeps the key and only the newcomers are refused — the key is
+ * public (every token carries it), so refusing both would let anyone revoke anyone's credential.
+ * In kong.yml, where Kong rejects the whole file, every credential in a conflict is refused
+ * (translate/key-sharing.ts).
  */
 export function buildCredentials(
   specs: readonly CredentialSpec[],
@@ -35,16 +37,17 @@ export function buildCredentials(
     else conflicted.set(spec.key, [spec]);
   }
 
+  const refusals = conflicted.size === 0 ? undefined : keySharingRefusals(conflicted.values(), (spec) => resolveConsumer(spec, consumers) ?? spec);
+  // Keys whose token kid picks the credential: several credentials, or one with a kid.
+  const kidKeys = new Map<string, Credential[]>();
+
   const byKey = new Map<string, Credential>();
   const all: Credential[] = [];
   for (const spec of specs) {
-    const owners = conflicted.get(spec.key);
-    if (owners !== undefined) {
-      const refusal = keyConflict(spec, owners);
-      if (refusal) {
-        diagnostics.push(refusal);
-        continue;
-      }
+    const refusal = refusals?.get(spec);
+    if (refusal !== undefined) {
+      diagnostics.push(refusal);
+      continue;
     }
     const keyProblem = headerValueProblem(spec.key);
     if (keyProblem !== undefined) {
@@ -72,7 +75,8 @@ export function buildCredentials(
         diagnostics.push(diagnostic('error', spec.ref, imported.reason, imported.message, sourceField(spec, imported.field)));
         continue;
       }
-      credential = { id: spec.id ?? credentialId(spec.key), key: spec.key, algorithm: spec.algorithm, consumer, spec };
+      credential = { id: spec.id ?? derivedCredentialId(spec.key, spec.kid), key: spec.key, algorithm: spec.algorithm, consumer, spec };
+      if (spec.kid !== undefined) credential.kid = spec.kid;
       const keys = imported.keys;
       if (keys.hmacKey !== undefined) credential.hmacKey = keys.hmacKey;
       if (keys.hmacKeyFromBase64 !== undefined) credential.hmacKeyFromBase64 = keys.hmacKeyFromBase64;
@@ -80,9 +84,16 @@ export function buildCredentials(
     }
     const keyHeader = toHeaderValue(spec.key);
     if (keyHeader !== spec.key) credential.keyHeader = keyHeader;
-    byKey.set(spec.key, credential);
     all.push(credential);
+    if (spec.kid === undefined && !conflicted.has(spec.key)) {
+      byKey.set(spec.key, credential);
+      continue;
+    }
+    const members = kidKeys.get(spec.key);
+    if (members) members.push(credential);
+    else kidKeys.set(spec.key, [credential]);
   }
+  for (const [key, members] of kidKeys) byKey.set(key, linkKidTable(members));
   return { byKey, all };
 }
 
@@ -95,6 +106,8 @@ export function buildCredentials(
 class HmacCredential implements Credential {
   readonly key: string;
   readonly algorithm: CredentialSpec['algorithm'];
+  /** Set by linkKidTable on the rare credentials of a shared key; not a field: no slot in the other 100,000. */
+  declare kidTable?: KidTable;
   private keys: ImportedCredentialKeys | undefined;
   private derivedId: string | undefined;
 
@@ -107,8 +120,12 @@ class HmacCredential implements Credential {
     this.algorithm = spec.algorithm;
   }
 
+  get kid(): string | undefined {
+    return this.spec.kid;
+  }
+
   get id(): string {
-    return this.spec.id ?? (this.derivedId ??= credentialId(this.spec.key));
+    return this.spec.id ?? (this.derivedId ??= derivedCredentialId(this.spec.key, this.spec.kid));
   }
 
   get hmacKey(): KeyObject | undefined {
@@ -132,22 +149,6 @@ function resolveConsumer(spec: CredentialSpec, consumers: ConsumerTable): Consum
   return spec.consumerRefKind === 'object-name'
     ? findConsumerByObjectName(consumers, spec.scope, spec.consumerRef)
     : findConsumer(consumers, spec.scope, spec.consumerRef);
-}
-
-/** The diagnostic refusing `spec`, one of the `owners` of a key; undefined for the key's keeper. */
-function keyConflict(spec: CredentialSpec, owners: readonly CredentialSpec[]): Diagnostic | undefined {
-  const refusal = (message: string): Diagnostic =>
-    diagnostic('error', spec.ref, 'KeyConflict', message, spec.ref.kind === 'JwtCredential' ? 'spec.key' : 'key');
-  if (!owners.every(isKubeObject)) {
-    const others = owners.filter((o) => o !== spec).map((o) => describeObject(o.ref));
-    return refusal(`key is also used by ${others.join(', ')}; all credentials with this key are refused`);
-  }
-  let keeper = owners[0]!;
-  for (const o of owners) if (comparePrecedence(o, keeper) < 0) keeper = o;
-  if (keeper === spec) return undefined;
-  return refusal(
-    `key is already used by ${describeObject(keeper.ref)}, which keeps it (the older credential wins: creationTimestamp, then namespace/name)`,
-  );
 }
 
 /** Key import names kong.yml fields; a JwtCredential names its Secret references instead. */

@@ -134,6 +134,18 @@ const REJECTED: RuleCase[] = [
     message: ['spec.algorithm', 'Unsupported value: "none"', '"HS256"', '"EdDSA"'],
   },
   {
+    name: 'JwtCredential with an empty kid',
+    kind: 'JwtCredential',
+    spec: { consumerRef, key: 'k1', kid: '', secretRef },
+    message: ['spec.kid'],
+  },
+  {
+    name: 'JwtCredential with a control character in its kid',
+    kind: 'JwtCredential',
+    spec: { consumerRef, key: 'k1', kid: 'a\nb', secretRef },
+    message: ['spec.kid'],
+  },
+  {
     name: 'KongConsumer with neither username nor customId',
     kind: 'KongConsumer',
     spec: {},
@@ -189,6 +201,7 @@ const ACCEPTED: Omit<RuleCase, 'message'>[] = [
   { name: 'JwtCredential default algorithm with secretRef', kind: 'JwtCredential', spec: { consumerRef, key: 'k1', secretRef } },
   { name: 'JwtCredential RS256 with publicKeyRef', kind: 'JwtCredential', spec: { consumerRef, key: 'k1', algorithm: 'RS256', publicKeyRef } },
   { name: 'JwtCredential EdDSA with publicKeyRef', kind: 'JwtCredential', spec: { consumerRef, key: 'k1', algorithm: 'EdDSA', publicKeyRef } },
+  { name: 'JwtCredential with a kid', kind: 'JwtCredential', spec: { consumerRef, key: 'k1', kid: '2026-06', algorithm: 'RS256', publicKeyRef } },
   { name: 'KongConsumer with customId only', kind: 'KongConsumer', spec: { customId: 'c-1' } },
   { name: 'Route with a url backend and hosts only', kind: 'Route', spec: { hosts: ['api.example.com'], backend: { url: 'http://127.0.0.1:9/x' } } },
   { name: 'Route with methods only', kind: 'Route', spec: { methods: ['GET'], backend: svc } },
@@ -240,7 +253,7 @@ describe('printer columns and discovery', () => {
     {
       plural: 'jwtcredentials',
       name: 'login-server-hs256',
-      columns: ['Name', 'Consumer', 'Algorithm', 'Key', 'Programmed', 'Age'],
+      columns: ['Name', 'Consumer', 'Algorithm', 'Key', 'Kid', 'Programmed', 'Age'],
       cells: { Consumer: 'login-server', Algorithm: 'HS256', Key: '1nzcMG9Xg7n1lLgmltHnkAmkt7yp4fjZ' },
     },
     {

@@ -63,6 +63,10 @@ export interface CredentialView {
   key: string;
   algorithm: string;
   consumer: string;
+  /** docs/key-material.md#rotation: the credential's kid, when it has one. */
+  kid?: string;
+  /** Set on credentials whose key the token's kid decides: whether this one answers tokens without a known kid. */
+  answersTokensWithoutKnownKid?: boolean;
   /** Which key material was imported; absent fields were not. */
   material: {
     hmac?: true;
@@ -146,7 +150,11 @@ function credentialView(c: Credential): CredentialView {
   if (c.hmacKey !== undefined) material.hmac = true;
   if (c.hmacKeyFromBase64 !== undefined) material.hmacFromBase64 = c.hmacKeyFromBase64 === null ? null : true;
   if (c.publicKey !== undefined) material.publicKey = publicKeyView(c.publicKey);
-  return { id: c.id, key: c.key, algorithm: c.algorithm, consumer: c.consumer.id, material };
+  const view: CredentialView = { id: c.id, key: c.key, algorithm: c.algorithm, consumer: c.consumer.id, material };
+  // Only credentials with a kid show one (and which credential answers the key's other tokens).
+  if (c.kid !== undefined) view.kid = c.kid;
+  if (c.kidTable !== undefined) view.answersTokensWithoutKnownKid = c.kidTable.fallback === c;
+  return view;
 }
 
 function publicKeyView(key: KeyObject): PublicKeyView {

@@ -9,6 +9,7 @@ import {
   type Rejection,
 } from './responses.js';
 import { explainJwt, type JwtExplainContext } from './explain.js';
+import { pickByKid } from './kid-selection.js';
 import { verifySignature } from './signature.js';
 import { collectTokens, planTokenSources } from './token-sources.js';
 import type { AuthOutcome, Authenticator, AuthRequest, Consumer, Credential } from '../../snapshot/types.js';
@@ -71,8 +72,14 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAu
     if (keyValue === undefined || keyValue === false) return rejections.missingKeyClaim;
     if (typeof keyValue !== 'string' || keyValue === '') return rejections.invalidKeyClaim;
 
-    const credential = credentialsByKey.get(keyValue);
+    let credential = credentialsByKey.get(keyValue);
     if (credential === undefined) return rejections.unknownCredential;
+    if (credential.kidTable !== undefined) {
+      // Several keys for one key claim value: the JOSE kid picks (docs/key-material.md#rotation).
+      const picked = pickByKid(credential.kidTable, decoded.header);
+      if (typeof picked === 'string') return rejections[picked];
+      credential = picked;
+    }
     if (decoded.alg !== credential.algorithm) return rejections.algorithmMismatch;
 
     const key = isHmacAlgorithm(credential.algorithm)

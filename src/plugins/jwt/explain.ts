@@ -1,3 +1,4 @@
+import { pickByKid } from './kid-selection.js';
 import { isHmacAlgorithm } from '../../model/algorithms.js';
 import type { JwtPluginConfig } from '../../model/jwt-config.js';
 import type { AuthExplanation, ExplainCheck, ExplainedAuthOutcome, ExplainedConsumer, ExplainedCredential } from '../../model/explain.js';
@@ -33,7 +34,7 @@ type VerifyStep = (typeof VERIFY_STEPS)[number];
 function stepOf(r: Rejection, set: RejectionSet): VerifyStep {
   if (r === set.invalidJson || r === set.invalidAlg || r === set.invalidSignatureEncoding) return 'decode';
   if (r === set.missingKeyClaim || r === set.invalidKeyClaim) return 'key_claim';
-  if (r === set.unknownCredential) return 'credential';
+  if (r === set.unknownCredential || r === set.missingKid || r === set.invalidKid || r === set.unknownKid) return 'credential';
   if (r === set.algorithmMismatch) return 'algorithm';
   if (r === set.invalidKey) return 'key';
   return 'signature';
@@ -128,7 +129,10 @@ function lookupOf(decoded: DecodedToken, keyClaim: string, byKey: ReadonlyMap<st
     view.foundIn = foundIn;
     view.value = value;
   }
-  const credential = typeof value === 'string' && value !== '' ? byKey.get(value) : undefined;
+  const head = typeof value === 'string' && value !== '' ? byKey.get(value) : undefined;
+  // A key shared by several credentials: the one the token's kid picks, as verify() does.
+  const picked = head?.kidTable === undefined ? head : pickByKid(head.kidTable, decoded.header);
+  const credential = typeof picked === 'string' ? undefined : picked;
   if (credential !== undefined) view.credential = credentialView(credential);
   return { view, credential };
 }
@@ -205,5 +209,7 @@ export function consumerView(c: Consumer): ExplainedConsumer {
 
 /** Identity only: never the secret, the key material or the source spec. */
 export function credentialView(c: Credential): ExplainedCredential {
-  return { id: c.id, key: c.key, algorithm: c.algorithm, consumer: consumerView(c.consumer) };
+  const view: ExplainedCredential = { id: c.id, key: c.key, algorithm: c.algorithm, consumer: consumerView(c.consumer) };
+  if (c.kid !== undefined) view.kid = c.kid;
+  return view;
 }

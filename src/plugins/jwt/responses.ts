@@ -22,6 +22,10 @@ export interface RejectionSet {
   missingKeyClaim: Rejection;
   invalidKeyClaim: Rejection;
   unknownCredential: Rejection;
+  /** A key whose credentials all have a kid (docs/key-material.md#rotation): no kid, a kid that is not a string, no such kid. */
+  missingKid: Rejection;
+  invalidKid: Rejection;
+  unknownKid: Rejection;
   algorithmMismatch: Rejection;
   invalidKey: Rejection;
   badSignature: Rejection;
@@ -78,6 +82,9 @@ export function buildRejections(keyClaimName: string, realm: string | undefined)
     missingKeyClaim: message(`No mandatory '${keyClaimName}' in claims`, 'missing_key_claim'),
     invalidKeyClaim: message(`Invalid '${keyClaimName}' in claims`, 'invalid_key_claim'),
     unknownCredential: message(`No credentials found for given '${keyClaimName}'`, 'unknown_credential'),
+    missingKid: message("No mandatory 'kid' in header", 'missing_kid'),
+    invalidKid: message("Invalid 'kid' in header", 'invalid_kid'),
+    unknownKid: message("No credentials found for given 'kid'", 'unknown_kid'),
     algorithmMismatch: message('Invalid algorithm', 'algorithm_mismatch'),
     invalidKey: message('Invalid key/secret', 'invalid_key'),
     badSignature: message('Invalid signature', 'bad_signature'),

@@ -1,4 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
+import { holdsCredential } from './kid-selection.js';
 import { TokenCache } from './token-cache.js';
 import type { AuthOutcome, Credential } from '../../snapshot/types.js';
 
@@ -8,7 +9,8 @@ export type Authenticated = Extract<AuthOutcome, { kind: 'authenticated' }>;
  * What the cache keeps for a token: the time-independent result of decode + signature check, and
  * what it was checked against. A hit counts only when the plugin instance looking it up would
  * have checked it the same way: same key claim name, same choice of HMAC key (secret_is_base64),
- * and the very Credential object its index holds under that key today. A credential changed or
+ * and the very Credential object its index holds under that key today (or in that key's kid table,
+ * for the credential the token's kid picked). A credential changed or
  * removed by a snapshot swap is a new object or no object, so its old verifications never match.
  */
 export interface VerifiedToken {
@@ -54,7 +56,7 @@ export const processTokenCache: VerifiedTokenCache = createVerifiedTokenCache(de
 /** Whether `credentialsByKey` (a snapshot's index) holds the credential `v` was verified with. */
 export function stillCurrent(v: VerifiedToken, credentialsByKey: ReadonlyMap<string, Credential>): boolean {
   if (v.index === credentialsByKey) return true;
-  if (credentialsByKey.get(v.credential.key) !== v.credential) return false;
+  if (!holdsCredential(credentialsByKey, v.credential)) return false;
   v.index = credentialsByKey;
   return true;
 }

@@ -1,5 +1,6 @@
 import { canonicalAlgorithm, isJwtAlgorithm, isHmacAlgorithm, type JwtAlgorithm } from '../../model/algorithms.js';
 import type { ObjectRef } from '../../model/diagnostics.js';
+import { kidProblem } from '../../model/credential-kid.js';
 import { consumerId } from '../../model/ids.js';
 import { Fields, isMapping, NO_TAGS, readId, readReference } from './fields.js';
 import type { Reporter } from './report.js';
@@ -11,7 +12,8 @@ const UNSUPPORTED_CONSUMER_CHILDREN = new Set(['keyauth_credentials', 'basicauth
 
 const CONSUMER_IGNORED_OR_REPORTED: ReadonlySet<string> = new Set([...CONSUMER_IGNORED, ...UNSUPPORTED_CONSUMER_CHILDREN]);
 
-const SECRET_FIELDS = new Set(['id', 'key', 'secret', 'algorithm', 'rsa_public_key', 'tags', 'consumer']);
+// `kid` is Portcullis's, not Kong's (docs/key-material.md#rotation).
+const SECRET_FIELDS = new Set(['id', 'key', 'kid', 'secret', 'algorithm', 'rsa_public_key', 'tags', 'consumer']);
 const SECRET_IGNORED = new Set(['created_at', 'updated_at']);
 /** Kong's reference syntax ({vault://<backend>/<resource>…}), kong/pdk/vault.lua. */
 const VAULT_REFERENCE = /^\{vault:\/\/[^{}]*\}$/;
@@ -68,6 +70,7 @@ export interface SecretCore {
   ok: boolean;
   id?: string;
   key: string;
+  kid?: string;
   algorithm: JwtAlgorithm;
   secret?: string;
   rsaPublicKey?: string;
@@ -92,6 +95,9 @@ export function parseJwtSecret(raw: unknown, path: string, topLevel: boolean, re
   f.checkKnown(SECRET_FIELDS, SECRET_IGNORED);
   const id = readId(f);
   if (f.string('key') === undefined && !f.has('key')) f.fail('key', 'required field missing (Kong would generate a random key on every reload)', 'MissingField');
+  const kid = f.string('kid');
+  const badKid = kid === undefined ? undefined : kidProblem(kid);
+  if (badKid !== undefined) f.fail('kid', badKid);
   let algorithm: JwtAlgorithm = 'HS256';
   const alg = f.string('algorithm');
   if (alg !== undefined) {
@@ -125,6 +131,7 @@ export function parseJwtSecret(raw: unknown, path: string, topLevel: boolean, re
   return {
     ref, path, ok: f.ok && key !== undefined, ...(id !== undefined ? { id } : {}),
     key: key ?? '', algorithm,
+    ...(kid !== undefined ? { kid } : {}),
     ...(secret !== undefined ? { secret } : {}),
     ...(rsaPublicKey !== undefined ? { rsaPublicKey } : {}),
     tags: f.strings('tags', NO_TAGS),

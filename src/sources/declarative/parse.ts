@@ -304,6 +304,7 @@ class DeclarativeLoader {
       : { ref: s.ref, scope: '', consumerRef, consumerRefKind: 'username-or-id', key: s.key, algorithm: s.algorithm, tags: s.tags };
     if (s.id !== undefined) spec.id = s.id;
     if (s.rsaPublicKey !== undefined) spec.rsaPublicKey = s.rsaPublicKey;
+    if (s.kid !== undefined) spec.kid = s.kid;
     this.credentials.push(spec);
   }
 

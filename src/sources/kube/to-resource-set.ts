@@ -90,6 +90,7 @@ function toCredential(obj: CustomObject, input: ToResourceSetInput, diagnostics:
     algorithm: spec.algorithm,
     tags: [],
   };
+  if (spec.kid !== undefined) c.kid = spec.kid;
   // HMAC keys are bytes, used as stored; a PEM is text.
   const createdAt = creationTime(obj);
   if (createdAt !== undefined) c.createdAt = createdAt;

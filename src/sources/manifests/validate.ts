@@ -2,6 +2,7 @@ import { LineCounter, parseAllDocuments } from 'yaml';
 import { CRD_API_VERSION, CRD_GROUP, CRD_SPEC_SCHEMAS, isCrdKind } from '../../model/crds.js';
 import { DiagnosticCollector, type Diagnostic, type ObjectRef } from '../../model/diagnostics.js';
 import { headerValueProblem } from '../../model/header-values.js';
+import { keySharingConflict, type KeySharingConflict } from '../../model/credential-kid.js';
 import type { JwtAlgorithm } from '../../model/algorithms.js';
 import { importCredentialKeys } from '../../plugins/jwt/keys.js';
 import { resolveBackendTls, type BackendTls } from '../kube/backend-tls.js';
@@ -106,7 +107,7 @@ export function checkManifests(
     }
   }
 
-  const keys = new Map<string, ObjectRef>();
+  const keys = new Map<string, Array<{ ref: ObjectRef; kid: string | undefined; consumer: string }>>();
   for (const d of docs) {
     if (d.obj.apiVersion !== CRD_API_VERSION || !isCrdKind(d.obj.kind)) continue;
     const ref = refOf(d, fileName);
@@ -145,15 +146,34 @@ export function checkManifests(
       }
     }
     if (d.obj.kind !== 'JwtCredential') continue;
-    const spec = v.value as { key: string; algorithm: JwtAlgorithm; secretRef?: { name: string; key: string }; publicKeyRef?: { name: string; key: string } };
+    const spec = v.value as {
+      key: string;
+      kid?: string;
+      consumerRef: { name: string };
+      algorithm: JwtAlgorithm;
+      secretRef?: { name: string; key: string };
+      publicKeyRef?: { name: string; key: string };
+    };
     const keyProblem = headerValueProblem(spec.key);
     if (keyProblem !== undefined) {
       out.error(ref, 'InvalidHeaderValue', `spec.key ${keyProblem}; the credential is refused`, 'spec.key');
     }
-    const other = keys.get(spec.key);
-    if (other) {
-      out.error(ref, 'KeyConflict', `key is also used by JwtCredential ${other.namespace}/${other.name}`, 'spec.key');
-    } else keys.set(spec.key, ref);
+    // The controller's sharing rule (docs/key-material.md#rotation): one consumer, distinct kids.
+    const sharer = { ref, kid: spec.kid, consumer: `${ref.namespace}/${spec.consumerRef.name}` };
+    const sharers = keys.get(spec.key) ?? [];
+    let clash: KeySharingConflict | undefined;
+    let other: (typeof sharers)[number] | undefined;
+    for (const o of sharers) {
+      clash = keySharingConflict(sharer, o);
+      if (clash !== undefined) {
+        other = o;
+        break;
+      }
+    }
+    if (other !== undefined && clash !== undefined) {
+      const why = clash === 'consumer' ? ' (another consumer)' : other.kid === undefined ? '' : ` (the same kid '${other.kid}')`;
+      out.error(ref, 'KeyConflict', `key is also used by JwtCredential ${other.ref.namespace}/${other.ref.name}${why}`, clash === 'kid' && spec.kid !== undefined ? 'spec.kid' : 'spec.key');
+    } else keys.set(spec.key, [...sharers, sharer]);
     const field = spec.secretRef ? 'secretRef' : 'publicKeyRef';
     const sref = (spec.secretRef ?? spec.publicKeyRef)!;
     if (!secrets.has(`${ref.namespace}/${sref.name}`)) continue;

@@ -3,7 +3,7 @@ import { signJws, mintToken } from '../../../src/tokens/mint.js';
 /** The clock of every golden case (seconds since the epoch). */
 export const NOW = 1_700_000_000;
 /** The HMAC secrets of kong.yml and manifests.yaml: no explain output may contain them. */
-export const SECRETS = ['golden-explain-secret-Zq81', 'golden-explain-bob-secret!', 'golden-manifest-secret-Wp44'];
+export const SECRETS = ['golden-explain-secret-Zq81', 'golden-explain-bob-secret!', 'golden-manifest-secret-Wp44', 'golden-explain-rotate-k1', 'golden-explain-rotate-k2'];
 
 export interface ExplainCase {
   name: string;
@@ -19,6 +19,12 @@ const hs = (claims: Record<string, unknown>, secret = SECRET, key = 'alice-key')
 const raw = (payload: Record<string, unknown>) => {
   const input = `${Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
   return `${input}.${signJws('HS256', input, { secret: SECRET }).toString('base64url')}`;
+};
+/** An HS256 token of the key alice-rotating (two credentials told apart by kid) with this JOSE header kid. */
+const rotating = (kid: unknown, secret = SECRETS[4]!) => {
+  const header = kid === undefined ? { alg: 'HS256', typ: 'JWT' } : { alg: 'HS256', typ: 'JWT', kid };
+  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify({ iss: 'alice-rotating', exp: NOW + 600, nbf: NOW - 10 })).toString('base64url')}`;
+  return `${input}.${signJws('HS256', input, { secret }).toString('base64url')}`;
 };
 const bearer = (t: string) => `Authorization: Bearer ${t}`;
 const RID = 'X-Request-ID: golden-1';
@@ -42,6 +48,10 @@ export const CASES: ExplainCase[] = [
   { name: 'missing-key-claim', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(raw({ sub: 'x', exp: NOW + 60 })), RID] },
   { name: 'invalid-key-claim', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(raw({ iss: 42 })), RID] },
   { name: 'unknown-credential', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(hs({}, SECRET, 'nobody-key')), RID] },
+  { name: 'proxied-by-kid', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(rotating('k2')), RID] },
+  { name: 'missing-kid', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(rotating(undefined)), RID] },
+  { name: 'invalid-kid', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(rotating(7)), RID] },
+  { name: 'unknown-kid', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(rotating('k9')), RID] },
   { name: 'algorithm-mismatch', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(hs({}, SECRET, 'alice-rsa')), RID] },
   { name: 'invalid-key', source: 'kong', request: 'GET http://shop.example.com/b64', headers: [bearer(hs({}, SECRETS[1], 'bob-not-base64')), RID] },
   { name: 'bad-signature', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(hs({}, 'not-the-secret')), RID] },

@@ -212,7 +212,19 @@ describe('portcullis token', () => {
     expect(t.payload.exp).toBeUndefined();
   });
 
+  it('--kid sets the header kid on its own (docs/key-material.md#rotation)', async () => {
+    const r = await runCli(['token', '--key', 'k', '--secret', 's', '--kid', '2026-06']);
+    expect(r.code, r.stderr).toBe(0);
+    const t = decode(r.stdout.trim());
+    expect(t.header.kid).toBe('2026-06');
+    expect(t.payload.iss).toBe('k');
+    const moved = decode((await runCli(['token', '--key', 'k', '--secret', 's', '--key-claim', 'kid', '--kid', 'v2'])).stdout.trim());
+    expect(moved.header.kid).toBe('v2');
+    expect(moved.payload.kid).toBe('k');
+  });
+
   it.each<[string, string[], RegExp]>([
+    ['empty --kid', ['token', '--key', 'k', '--secret', 's', '--kid', ''], /--kid/],
     ['missing --key', ['token', '--secret', 's'], /--key is required/],
     ['missing --secret for HS', ['token', '--key', 'k'], /--secret is required/],
     ['missing --private-key for RS', ['token', '--key', 'k', '--alg', 'RS256'], /--private-key/],

@@ -66,7 +66,7 @@ describe('generated CRD schemas', () => {
     );
     expect(cols).toEqual({
       KongConsumer: ['Username', 'Programmed', 'Age'],
-      JwtCredential: ['Consumer', 'Algorithm', 'Key', 'Programmed', 'Age'],
+      JwtCredential: ['Consumer', 'Algorithm', 'Key', 'Kid', 'Programmed', 'Age'],
       Route: ['Paths', 'Service', 'URL', 'Programmed', 'Age'],
     });
   });

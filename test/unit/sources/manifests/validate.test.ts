@@ -13,6 +13,11 @@ kind: JwtCredential
 metadata: { name: ${name}, namespace: demo }
 spec: { consumerRef: { name: c }, key: ${key}, secretRef: ${ref} }
 `;
+const kidCred = (name: string, key: string, kid: string, consumerName = 'c') => `apiVersion: portcullis.dev/v1alpha1
+kind: JwtCredential
+metadata: { name: ${name}, namespace: demo }
+spec: { consumerRef: { name: ${consumerName} }, key: ${key}, kid: ${kid}, secretRef: { name: s, key: secret } }
+`;
 const run = (...docs: string[]) => validateManifests(docs.join('---\n'), 'crs.yaml').map(formatDiagnostic);
 
 describe('validateManifests', () => {
@@ -26,6 +31,11 @@ describe('validateManifests', () => {
     ['Secret in file lacks the key', ['apiVersion: v1\nkind: Secret\nmetadata: { name: s, namespace: demo }\ndata: { other: eA== }\n', cred('k', 'key1')], ["crs.yaml: documents[1] (line 6) (JwtCredential 'k'): spec.secretRef.key: Secret 'demo/s' has no key 'secret'"]],
     ['Secret not in file is fine', [cred('k', 'key1', '{ name: elsewhere, key: secret }')], []],
     ['duplicate credential keys', [cred('a', 'same'), cred('b', 'same')], ["crs.yaml: documents[1] (line 6) (JwtCredential 'b'): spec.key: key is also used by JwtCredential demo/a"]],
+    // Rotation (docs/key-material.md#rotation): one consumer, distinct kids, at most one without.
+    ['a key shared with distinct kids', [cred('a', 'same'), kidCred('b', 'same', 'v2'), kidCred('c', 'same', 'v3')], []],
+    ['a repeated kid', [kidCred('a', 'same', 'v2'), kidCred('b', 'same', 'v2')], ["crs.yaml: documents[1] (line 6) (JwtCredential 'b'): spec.kid: key is also used by JwtCredential demo/a (the same kid 'v2')"]],
+    ['a kid of another consumer', [kidCred('a', 'same', 'v1'), kidCred('b', 'same', 'v2', 'other')], ["crs.yaml: documents[1] (line 6) (JwtCredential 'b'): spec.key: key is also used by JwtCredential demo/a (another consumer)"]],
+    ['a kid with a control character', [kidCred('a', 'k', '"a\\u0001"')], ["crs.yaml: documents[0] (line 1) (JwtCredential 'a'): spec.kid: must not contain control characters"]],
     ['duplicate objects', [consumer('c', '{ username: u }'), consumer('c', '{ username: v }')], ["crs.yaml: documents[1] (line 6) (KongConsumer 'c'): KongConsumer demo/c is defined more than once"]],
     ['wrong version of our group', ['apiVersion: portcullis.dev/v1\nkind: Route\nmetadata: { name: r }\nspec: {}\n'], ["crs.yaml: documents[0] (line 1) (Route 'r'): apiVersion: must be portcullis.dev/v1alpha1"]],
     ['unknown kind in our group', ['apiVersion: portcullis.dev/v1alpha1\nkind: Plugin\nmetadata: { name: p }\n'], ["crs.yaml: documents[0] (line 1) (Plugin 'p'): kind: must be one of KongConsumer, JwtCredential, Route"]],
