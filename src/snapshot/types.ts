@@ -241,4 +241,19 @@ export interface ClaimsPolicy {
   authorize(claims: Claims | undefined): ClaimsRejection | undefined;
   /** Appends the mapped headers (name, value, …) to an upstream header list. */
   appendHeaders(claims: Claims, out: string[]): void;
+  /** Every check's outcome, for `portcullis explain` (the same checks authorize runs). */
+  evaluate(claims: Claims | undefined): ClaimCheckResult[];
+}
+
+/** One jwt-claims check on one claims object (docs/claims.md#for-portcullis-explain). */
+export interface ClaimCheckResult {
+  kind: 'audience' | 'issuer' | 'scope' | 'claim';
+  /** The config field, camelCase as in the Route CRD: "audiences", "scopes", "claims[2]". */
+  field: string;
+  pass: boolean;
+  /** The status and body the client gets when this check is the first to fail. */
+  status: 403;
+  body: string;
+  /** The auth-failure metric's label. */
+  reason: string;
 }

@@ -1,9 +1,9 @@
 import type { ClaimMatcher, JwtClaimsConfig } from '../../model/jwt-claims-config.js';
-import type { Claims, ClaimsRejection } from '../../snapshot/types.js';
+import type { ClaimCheckResult, Claims, ClaimsRejection } from '../../snapshot/types.js';
 import { compileClaimPath } from './paths.js';
 
 /** Which requirement of the config a check enforces. */
-export type ClaimCheckKind = 'audience' | 'issuer' | 'scope' | 'claim';
+export type ClaimCheckKind = ClaimCheckResult['kind'];
 
 /** One requirement, compiled once per plugin instance; `test` runs per request. */
 export interface ClaimCheck {

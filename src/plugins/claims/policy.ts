@@ -1,6 +1,6 @@
 import type { JwtClaimsConfig } from '../../model/jwt-claims-config.js';
-import type { Claims, ClaimsPolicy, ClaimsRejection } from '../../snapshot/types.js';
-import { CLAIM_REJECTIONS, compileChecks, type ClaimCheck, type ClaimCheckKind } from './checks.js';
+import type { ClaimCheckResult, Claims, ClaimsPolicy, ClaimsRejection } from '../../snapshot/types.js';
+import { CLAIM_REJECTIONS, compileChecks, type ClaimCheck } from './checks.js';
 import { claimHeaderValue } from './header-values.js';
 import { compileClaimPath, type ClaimReader } from './paths.js';
 
@@ -20,24 +20,13 @@ export interface CompiledClaimsPolicy extends ClaimsPolicy {
   readonly headerNames: readonly string[];
 }
 
-/** One check's outcome for a claims object, as `portcullis explain` reports it. */
-export interface ClaimCheckResult {
-  kind: ClaimCheckKind;
-  field: string;
-  pass: boolean;
-  /** The status and body the client gets when this check is the first to fail. */
-  status: 403;
-  body: string;
-  /** The auth-failure metric's label. */
-  reason: string;
-}
 
 /**
  * Every check of `policy` evaluated on `claims` (undefined: an anonymous request, which fails
  * them all with Kong's acl answer). The request path runs the same `test` functions through
  * policy.authorize, stopping at the first failure.
  */
-export function evaluateClaimChecks(policy: CompiledClaimsPolicy, claims: Claims | undefined): ClaimCheckResult[] {
+export function evaluateClaimChecks(policy: Pick<CompiledClaimsPolicy, 'checks'>, claims: Claims | undefined): ClaimCheckResult[] {
   return policy.checks.map((check) => {
     const pass = claims !== undefined && check.test(claims);
     const r = claims === undefined ? CLAIM_REJECTIONS.anonymous : check.rejection;
@@ -59,6 +48,7 @@ export function compileClaimsPolicy(pluginId: string, config: JwtClaimsConfig): 
     pluginId,
     config,
     checks,
+    evaluate: (claims) => evaluateClaimChecks({ checks }, claims),
     headerNames: mappings.map((m) => m.name),
     authorize(claims: Claims | undefined): ClaimsRejection | undefined {
       if (!anyCheck) return undefined;
