@@ -20,7 +20,6 @@ export interface CompiledClaimsPolicy extends ClaimsPolicy {
   readonly headerNames: readonly string[];
 }
 
-
 /**
  * Every check of `policy` evaluated on `claims` (undefined: an anonymous request, which fails
  * them all with Kong's acl answer). The request path runs the same `test` functions through
