@@ -77,7 +77,7 @@ export const claimMatcherSchema = z
     path: claimPath.describe('The claim, as a path of member names separated by "." (realm_access.roles); "\\." is a dot inside a name.'),
     equals: value.optional().describe('The claim equals this string (a number or boolean claim compares as its JSON text: "42", "true").'),
     oneOf: values.optional().describe('The claim equals one of these strings.'),
-    contains: value.optional().describe('The claim is an array holding this string.'),
+    contains: value.optional().describe('The claim is an array holding this string (a claim that is a single string counts as a one-element array).'),
     containsAny: values.optional().describe('The claim is an array holding at least one of these strings.'),
   })
   .refine((m) => [m.equals, m.oneOf, m.contains, m.containsAny].filter((x) => x !== undefined).length === 1, {

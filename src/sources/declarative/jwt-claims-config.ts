@@ -24,11 +24,20 @@ export function mapJwtClaimsConfig(raw: unknown): JwtClaimsConfigResult {
   if (raw === undefined || raw === null) raw = {};
   if (!isMapping(raw)) return { ok: false, issues: [{ field: 'config', message: 'expected a record' }] };
   const input = withoutNulls(raw);
-  if (Array.isArray(input.claims)) input.claims = input.claims.map((m) => (isMapping(m) ? withoutNulls(m, MATCHER_SNAKE_TO_CAMEL) : m));
+  // The CRD's spellings are not kong.yml's: oneOf / containsAny are unknown fields here.
+  const camelKeys: ConfigIssue[] = [];
+  if (Array.isArray(input.claims)) {
+    input.claims = input.claims.map((m, i) => {
+      if (!isMapping(m)) return m;
+      for (const k of Object.keys(m)) if (MATCHER_CAMEL_TO_SNAKE.has(k)) camelKeys.push({ field: `config.claims[${i}].${k}`, message: 'unknown field' });
+      return withoutNulls(Object.fromEntries(Object.entries(m).filter(([k]) => !MATCHER_CAMEL_TO_SNAKE.has(k))), MATCHER_SNAKE_TO_CAMEL);
+    });
+  }
   if (Array.isArray(input.headers)) input.headers = input.headers.map((h) => (isMapping(h) ? withoutNulls(h) : h));
   const parsed = jwtClaimsConfigSchema.safeParse(input);
-  if (parsed.success) return { ok: true, config: parsed.data };
-  const issues: ConfigIssue[] = [];
+  if (parsed.success && camelKeys.length === 0) return { ok: true, config: parsed.data };
+  const issues: ConfigIssue[] = [...camelKeys];
+  if (parsed.success) return { ok: false, issues };
   for (const issue of parsed.error.issues) {
     const path = issue.path.map(String);
     if (path[0] === 'claims' && path.length >= 3) path[2] = MATCHER_CAMEL_TO_SNAKE.get(path[2]!) ?? path[2]!;

@@ -395,7 +395,8 @@ class DeclarativeLoader {
       backend: service.backend,
       service: service.info,
       ...(jwt ? { jwt: { id: jwt.id, config: jwt.config } } : {}),
-      ...(claims && jwt ? { claims: { id: claims.id, config: claims.config } } : {}),
+      // Kept even when the route fails closed: its header names are still stripped everywhere.
+      ...(claims ? { claims: { id: claims.id, config: claims.config } } : {}),
       ...(pluginError !== undefined || service.tlsError !== undefined ? { pluginError: pluginError ?? service.tlsError! } : {}),
       tags: core.tags,
     };

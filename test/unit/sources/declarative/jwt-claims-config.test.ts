@@ -27,7 +27,14 @@ describe('mapJwtClaimsConfig', () => {
     ['not a record', ['x'], [{ field: 'config', message: /expected a record/ }]],
     ['unknown top-level field', { audience: ['x'] }, [{ field: 'config.audience', message: /unknown field/ }]],
     ['unknown matcher field', { claims: [{ path: 'a', equals: 'x', regex: 'y' }] }, [{ field: 'config.claims[0].regex', message: /unknown field/ }]],
-    ['camelCase matcher is unknown in kong.yml', { claims: [{ path: 'a', oneOf: ['x'] }] }, [{ field: 'config.claims[0].oneOf', message: /unknown field/ }]],
+    [
+      'camelCase matcher is unknown in kong.yml',
+      { claims: [{ path: 'a', oneOf: ['x'] }] },
+      [
+        { field: 'config.claims[0].oneOf', message: /unknown field/ },
+        { field: 'config.claims[0]', message: /exactly one of equals, one_of/ },
+      ],
+    ],
     ['two operators', { claims: [{ path: 'a', equals: 'x', one_of: ['y'] }] }, [{ field: 'config.claims[0]', message: /exactly one of equals, one_of, contains, contains_any/ }]],
     ['no operator', { claims: [{ path: 'a' }] }, [{ field: 'config.claims[0]', message: /exactly one of/ }]],
     ['empty path segment', { claims: [{ path: 'a..b', equals: 'x' }] }, [{ field: 'config.claims[0].path', message: /member names separated by "\."/ }]],
