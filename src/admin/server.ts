@@ -55,7 +55,10 @@ export function createAdminServer(opts: AdminServerOptions): FastifyInstance {
       hostname: os.hostname(),
       node_id: nodeId,
       mode: opts.mode ?? null,
-      plugins: { available_on_server: { jwt: true }, enabled_in_cluster: s?.routes.some((r) => r.auth) ? ['jwt'] : [] },
+      plugins: {
+        available_on_server: { jwt: true, 'jwt-claims': true },
+        enabled_in_cluster: [...(s?.routes.some((r) => r.auth) ? ['jwt'] : []), ...(s?.routes.some((r) => r.claims) ? ['jwt-claims'] : [])],
+      },
       snapshot: s ? { version: s.version, hash: s.hash, created_at: s.createdAt.toISOString() } : null,
     });
   });

@@ -128,6 +128,7 @@ export function debugSnapshotView(snap: Snapshot) {
         }),
       },
       jwt: r.auth ? { plugin_id: r.auth.pluginId, config: r.auth.config } : null,
+      jwt_claims: r.claims ? { plugin_id: r.claims.pluginId, config: r.claims.config } : null,
       plugin_error: r.pluginError ?? null,
     })),
     // Counts only: at 100,000 consumers the full lists were a 46 MB body built in one go, which

@@ -123,7 +123,7 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
   {
     kind: 'Route',
     description:
-      "A route of the Portcullis gateway (Kong's route and service in one): the requests it matches, the backend they are forwarded to, and the optional jwt plugin that requires a valid token. Use routes.portcullis.dev or pcroute with kubectl (OpenShift also has routes).",
+      "A route of the Portcullis gateway (Kong's route and service in one): the requests it matches, the backend they are forwarded to, and the optional jwt plugin that requires a valid token (and jwtClaims, which authorizes by its claims). Use routes.portcullis.dev or pcroute with kubectl (OpenShift also has routes).",
     plural: 'routes',
     singular: 'route',
     shortNames: ['pcroute'],
@@ -156,6 +156,20 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
           message: 'url is forbidden when service is set (use exactly one)',
           fieldPath: '.url',
           reason: 'FieldValueForbidden',
+        },
+      ],
+      plugins: [
+        {
+          rule: '!has(self.jwtClaims) || has(self.jwt)',
+          message: 'requires plugins.jwt (jwtClaims checks the token the jwt plugin verified)',
+          fieldPath: '.jwtClaims',
+          reason: 'FieldValueRequired',
+        },
+      ],
+      'plugins.jwtClaims.claims.[]': [
+        {
+          rule: '(has(self.equals) ? 1 : 0) + (has(self.oneOf) ? 1 : 0) + (has(self.contains) ? 1 : 0) + (has(self.containsAny) ? 1 : 0) == 1',
+          message: 'exactly one of equals, oneOf, contains, containsAny is required',
         },
       ],
       'plugins.jwt': [

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JWT_ALGORITHMS } from './algorithms.js';
 import { KID_MAX_LENGTH } from './credential-kid.js';
+import { jwtClaimsConfigSchema } from './jwt-claims-config.js';
 import { jwtPluginConfigSchema } from './jwt-config.js';
 
 /**
@@ -283,9 +284,18 @@ export const routeSpecSchema = z
           .describe(
             "Require a valid JWT (Kong's jwt plugin). Present, even empty ({}), it turns authentication on with the defaults below; absent, the Route is public.",
           ),
+        jwtClaims: jwtClaimsConfigSchema
+          .optional()
+          .describe(
+            'Authorization by claim and claims to upstream headers (docs/claims.md), checked on the token the jwt plugin verified: required audiences, issuers, scopes and claim matchers (403 when one fails), and claims sent upstream as headers. Requires jwt.',
+          ),
+      })
+      .refine((p) => p.jwtClaims === undefined || p.jwt !== undefined, {
+        message: 'requires plugins.jwt (jwtClaims checks the token the jwt plugin verified)',
+        path: ['jwtClaims'],
       })
       .optional()
-      .describe('Plugins that run on this Route. Only jwt exists; an unknown plugin is rejected.'),
+      .describe('Plugins that run on this Route: jwt, and jwtClaims after it. An unknown plugin is rejected.'),
   })
   .refine((r) => (r.hosts?.length ?? 0) + (r.paths?.length ?? 0) + (r.methods?.length ?? 0) > 0, {
     message: 'at least one of hosts, paths or methods is required',

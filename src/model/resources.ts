@@ -1,4 +1,5 @@
 import type { JwtAlgorithm } from './algorithms.js';
+import type { JwtClaimsConfig } from './jwt-claims-config.js';
 import type { JwtPluginConfig } from './jwt-config.js';
 import type { Diagnostic, ObjectRef } from './diagnostics.js';
 import type { HostPolicy } from './host-policy.js';
@@ -181,6 +182,11 @@ export interface RouteSpec {
      */
     anonymousRefKind?: 'username-or-id' | 'object-name';
   };
+  /**
+   * The ONE jwt-claims plugin instance (same precedence as jwt), which runs after jwt on the token
+   * it verified (docs/claims.md). Only together with `jwt`; alone, the source sets pluginError.
+   */
+  claims?: { id: string; config: JwtClaimsConfig };
   /**
    * Set when a plugin that applies to this route, or its upstream TLS settings, could not be
    * configured: the route then fails closed (500) instead of proxying unauthenticated or

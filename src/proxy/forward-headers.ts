@@ -1,3 +1,5 @@
+import type { HeaderNameSet } from '../snapshot/header-name-set.js';
+
 /**
  * Upstream request headers, as Kong's runloop + nginx proxy module produce them
  * (kong/runloop/handler.lua access/after phases, the nginx-kong.conf proxy_set_header lines):
@@ -16,7 +18,8 @@
  *   Proxy-Authorization is forwarded, as Kong does.
  * - Stricter than Kong (docs/kong-compatibility.md#stricter-than-kong): client-sent identity headers (X-Consumer-ID,
  *   X-Consumer-Custom-ID, X-Consumer-Username, X-Credential-Identifier, X-Anonymous-Consumer) are
- *   always removed; the jwt plugin appends the real ones after this.
+ *   always removed; the jwt plugin appends the real ones after this. So are the headers jwt-claims
+ *   mappings set (`stripHeaders`, docs/claims.md#stripped-headers), on every route.
  * - Header names with "_" are dropped, as nginx (underscores_in_headers off) and so Kong drop them:
  *   CGI/WSGI/Rack upstreams fold "_" and "-" together (X_Consumer_Username → HTTP_X_CONSUMER_USERNAME),
  *   so an underscore spelling would pass as a header the gateway sets. `keepUnderscoreHeaders`
@@ -47,6 +50,8 @@ export interface ForwardContext {
   trustForwarded?: boolean;
   /** Forward header names containing "_" (nginx's underscores_in_headers on); protected spellings still go. */
   keepUnderscoreHeaders?: boolean;
+  /** Headers jwt-claims mappings set (Snapshot.claimHeaders): always removed, like X-Consumer-*. */
+  stripHeaders?: HeaderNameSet;
 }
 
 /** What to do with a client header, by lower-cased name. */
@@ -118,8 +123,9 @@ function classify(name: string): [string, Action] | undefined {
  * `name` (which contains "_") reads as a header the gateway sets or strips once "_" is taken as
  * "-" and case is folded, as CGI-style upstreams do: X_Consumer_ID, x-forwarded_for, X_REAL_IP.
  */
-export function foldsOntoProtected(name: string): boolean {
-  return ACTIONS.has(name.replace(/_/g, '-').toLowerCase());
+export function foldsOntoProtected(name: string, strip?: HeaderNameSet): boolean {
+  const folded = name.replace(/_/g, '-').toLowerCase();
+  return ACTIONS.has(folded) || strip?.has(folded) === true;
 }
 
 /** Header names listed in Connection that must go (Kong ignores keep-alive/close/upgrade tokens). */
@@ -148,6 +154,7 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], ctx: Forward
   let wantsTrailers = false;
   const trusted = ctx.trustForwarded === true;
   const keepUnderscores = ctx.keepUnderscoreHeaders === true;
+  const strip = ctx.stripHeaders;
   let fwdProto: string | undefined;
   let fwdHost: string | undefined;
   let fwdPort: string | undefined;
@@ -160,7 +167,7 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], ctx: Forward
     const special = classify(name);
     if (special === undefined) {
       // "_" (0x5f) cannot be in any classified name, so only unclassified names need the check.
-      if (name.indexOf('_') === -1 || (keepUnderscores && !foldsOntoProtected(name))) out.push(name, value);
+      if (name.indexOf('_') === -1 ? strip === undefined || !strip.has(name) : keepUnderscores && !foldsOntoProtected(name, strip)) out.push(name, value);
       continue;
     }
     const lower = special[0];

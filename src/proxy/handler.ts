@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { SnapshotStore } from '../snapshot/store.js';
-import type { CompiledRoute, Consumer, MatchInput, Upstream, UpstreamTarget } from '../snapshot/types.js';
+import type { Claims, CompiledRoute, Consumer, MatchInput, Upstream, UpstreamTarget } from '../snapshot/types.js';
 import type { GatewayRefusal } from '../model/refusal-reasons.js';
 import type { AccessLog } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
@@ -286,17 +286,12 @@ class Handler {
 
     let credentialKey: string | undefined;
     let anonymous = false;
+    let claims: Claims | undefined;
     if (route.auth) {
       const outcome = route.auth.authenticate({ method: x.method, rawHeaders, rawQuery: x.rawQuery }, this.nowSeconds());
       switch (outcome.kind) {
         case 'rejected':
-          x.reason = outcome.reason;
-          this.metrics?.authFailure(route, outcome.reason);
-          if (h2Headers !== null && this.isGrpc(x)) {
-            const extra = outcome.wwwAuthenticate === undefined ? undefined : { 'www-authenticate': outcome.wwwAuthenticate };
-            return sendGrpcError(res as unknown as Http2ServerResponse, outcome.status, grpcMessageOfBody(outcome.body, grpcStatusFor(outcome.status)), requestId, extra);
-          }
-          return sendAuthRejection(res, outcome.status, outcome.body, outcome.wwwAuthenticate, requestId);
+          return this.rejectAuth(x, route, outcome.status, outcome.body, outcome.wwwAuthenticate, outcome.reason);
         case 'authenticated':
           x.consumer = outcome.consumer;
           credentialKey = outcome.credential.keyHeader ?? outcome.credential.key;
@@ -307,6 +302,14 @@ class Handler {
           break;
         case 'skipped':
           break;
+      }
+      // jwt-claims runs after jwt on the token it verified; a request jwt skipped skips it too (docs/claims.md).
+      const policy = route.claims;
+      if (policy !== undefined && outcome.kind !== 'skipped') {
+        const verified = outcome.kind === 'authenticated' ? outcome.claims : undefined;
+        const denied = policy.authorize(verified);
+        if (denied !== undefined) return this.rejectAuth(x, route, denied.status, denied.body, undefined, denied.reason);
+        claims = verified;
       }
     }
 
@@ -334,6 +337,7 @@ class Handler {
         // RFC 9110 §7.6.3: HTTP/2's protocol-version is "2".
         httpVersion: h2Headers === null ? req.httpVersion : '2',
         keepUnderscoreHeaders: this.keepUnderscoreHeaders,
+        stripHeaders: snap.claimHeaders,
       });
       const upPath = escapeUpstreamPath(joinUpstreamPath(upstream.basePath, path, match.strippedPath, spec.stripPath));
       x.upstreamPath = x.rawQuery === '' ? upPath : `${upPath}?${x.rawQuery}`;
@@ -348,6 +352,7 @@ class Handler {
       if (credentialKey !== undefined) upHeaders.push('x-credential-identifier', credentialKey);
       if (anonymous) upHeaders.push('x-anonymous-consumer', 'true');
     }
+    if (claims !== undefined) route.claims!.appendHeaders(claims, upHeaders);
     x.headers = upHeaders;
     x.admitted = true;
   }
@@ -379,6 +384,17 @@ class Handler {
   refuse(x: Exchange, status: number, message: string, reason: GatewayRefusal): void {
     x.reason = reason;
     this.error(x, status, message);
+  }
+
+  /** A plugin's refusal (jwt 401/500, jwt-claims 403): its exact body, or the gRPC status (403 → 7). */
+  rejectAuth(x: Exchange, route: CompiledRoute, status: number, body: string, wwwAuthenticate: string | undefined, reason: string): void {
+    x.reason = reason;
+    this.metrics?.authFailure(route, reason);
+    if (x.h2Headers !== null && this.isGrpc(x)) {
+      const extra = wwwAuthenticate === undefined ? undefined : { 'www-authenticate': wwwAuthenticate };
+      return sendGrpcError(x.res as unknown as Http2ServerResponse, status, grpcMessageOfBody(body, grpcStatusFor(status)), x.requestId, extra);
+    }
+    sendAuthRejection(x.res, status, body, wwwAuthenticate, x.requestId);
   }
 
   /** A gateway error: Kong's JSON/text body, or a gRPC status for gRPC requests (grpc-errors.ts). */

@@ -1,7 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import type { JwtAlgorithm } from '../model/algorithms.js';
 import type { AuthExplanation } from '../model/explain.js';
+import type { JwtClaimsConfig } from '../model/jwt-claims-config.js';
 import type { JwtPluginConfig } from '../model/jwt-config.js';
+import type { HeaderNameSet } from './header-name-set.js';
 import type { Diagnostic, ObjectRef } from '../model/diagnostics.js';
 import type { CredentialSpec, RouteSpec, UpstreamProtocol } from '../model/resources.js';
 
@@ -109,6 +111,8 @@ export interface CompiledRoute {
   upstream: Upstream;
   /** The one jwt plugin instance for this route; undefined = public route. */
   auth?: Authenticator;
+  /** The jwt-claims plugin instance (docs/claims.md); undefined on every route without one. */
+  claims?: ClaimsPolicy;
   /** Fail closed: a plugin applies but could not be built → 500 "An unexpected error occurred". */
   pluginError?: string;
   /** Label used in metrics and access logs (route name, or id). */
@@ -162,6 +166,11 @@ export interface Snapshot {
   diagnostics: readonly Diagnostic[];
   /** Certificates for the TLS listener, by SNI (docs/tls.md); undefined when none is configured. */
   tls?: TlsCertificates;
+  /**
+   * Every header a jwt-claims mapping of any route sets: removed from every client request on
+   * every route (docs/claims.md#stripped-headers). Undefined when no route maps a claim.
+   */
+  claimHeaders?: HeaderNameSet;
 }
 
 /** One certificate the TLS listener may serve, checked at build time (translate/certificates.ts). */
@@ -209,7 +218,8 @@ export interface AuthRequest {
 export type AuthOutcome =
   /** run_on_preflight=false and OPTIONS: plugin skipped, request proxied with no identity. */
   | { kind: 'skipped' }
-  | { kind: 'authenticated'; consumer: Consumer; credential: Credential }
+  /** `claims`: the verified payload, kept only by instances a jwt-claims plugin runs after (docs/claims.md). */
+  | { kind: 'authenticated'; consumer: Consumer; credential: Credential; claims?: Claims }
   /** Authentication failed but config.anonymous names an existing consumer. */
   | { kind: 'anonymous'; consumer: Consumer }
   | {
@@ -233,4 +243,40 @@ export interface Authenticator {
    * on the request path; uses no cache and counts in no metric.
    */
   explain?(req: AuthRequest, nowSeconds: number): AuthExplanation;
+}
+
+/** A verified token's payload (never changed: shared by every request the token is cached for). */
+export type Claims = Readonly<Record<string, unknown>>;
+
+/** What a jwt-claims check refused: Kong's 403 JSON body, and the auth-failure metric's label. */
+export interface ClaimsRejection {
+  status: 403;
+  /** {"message":"..."}: fixed per check, never any token content. */
+  body: string;
+  reason: string;
+}
+
+/** One compiled jwt-claims plugin instance (src/plugins/claims implements it), run after jwt. */
+export interface ClaimsPolicy {
+  readonly pluginId: string;
+  readonly config: JwtClaimsConfig;
+  /** undefined: authorized. `claims` undefined: an anonymous request, which satisfies no check. */
+  authorize(claims: Claims | undefined): ClaimsRejection | undefined;
+  /** Appends the mapped headers (name, value, …) to an upstream header list. */
+  appendHeaders(claims: Claims, out: string[]): void;
+  /** Every check's outcome, for `portcullis explain` (the same checks authorize runs). */
+  evaluate(claims: Claims | undefined): ClaimCheckResult[];
+}
+
+/** One jwt-claims check on one claims object (docs/claims.md#for-portcullis-explain). */
+export interface ClaimCheckResult {
+  kind: 'audience' | 'issuer' | 'scope' | 'claim';
+  /** The config field, camelCase as in the Route CRD: "audiences", "scopes", "claims[2]". */
+  field: string;
+  pass: boolean;
+  /** The status and body the client gets when this check is the first to fail. */
+  status: 403;
+  body: string;
+  /** The auth-failure metric's label. */
+  reason: string;
 }

@@ -1,9 +1,10 @@
 import { diagnostic, type Diagnostic } from '../model/diagnostics.js';
 import type { HostPolicy } from '../model/host-policy.js';
 import type { RouteSpec } from '../model/resources.js';
+import { compileClaimsPolicy } from '../plugins/claims/policy.js';
 import { createJwtAuthenticator } from '../plugins/jwt/authenticator.js';
 import { compileHeaderRegex, compileRouteRegex } from '../snapshot/router.js';
-import type { Authenticator, CompiledRoute, CredentialIndex } from '../snapshot/types.js';
+import type { Authenticator, ClaimsPolicy, CompiledRoute, CredentialIndex } from '../snapshot/types.js';
 import { findConsumer, findConsumerByObjectName, type ConsumerTable } from './consumers.js';
 import { HostPolicyCheck } from './host-policy.js';
 import { describeObject, inPrecedenceOrder, isKubeObject } from './precedence.js';
@@ -27,6 +28,7 @@ export function buildRoutes(
 ): CompiledRoute[] {
   const upstreams = new UpstreamTable();
   const authenticators = new Map<string, Authenticator>();
+  const policies = new Map<string, ClaimsPolicy>();
   const matchers = new Map<string, RouteSpec>();
   const ties = new RouteTies();
   const policy = hostPolicy && hostPolicy.rules.length > 0 ? new HostPolicyCheck(hostPolicy) : undefined;
@@ -69,8 +71,12 @@ export function buildRoutes(
     if (spec.protocols.includes('https') && !spec.protocols.includes('http')) route.httpsRedirect = spec.httpsRedirectStatusCode ?? 426;
     if (spec.pluginError !== undefined) {
       route.pluginError = spec.pluginError;
+    } else if (spec.claims !== undefined && spec.jwt === undefined) {
+      // Sources report this (ClaimsWithoutJwt); never authorize without a verified token.
+      route.pluginError = `jwt-claims plugin ${spec.claims.id} applies without a jwt plugin`;
     } else if (spec.jwt) {
       route.auth = authenticatorFor(spec, authenticators, consumers, credentials);
+      if (spec.claims !== undefined) route.claims = claimsPolicyFor(spec, policies);
     }
     compiled.push(route);
   }
@@ -85,7 +91,9 @@ function authenticatorFor(
   credentials: CredentialIndex,
 ): Authenticator {
   const jwt = spec.jwt!;
-  const key = `${spec.scope}\u0000${jwt.id}`;
+  // An instance a jwt-claims plugin runs after keeps the verified payload; the others stay as they were.
+  const retainClaims = spec.claims !== undefined;
+  const key = `${spec.scope}\u0000${jwt.id}${retainClaims ? '\u0000claims' : ''}`;
   const cached = cache.get(key);
   if (cached) return cached;
   const anonymousName = jwt.config.anonymous;
@@ -93,6 +101,7 @@ function authenticatorFor(
     pluginId: jwt.id,
     config: jwt.config,
     credentialsByKey: credentials.byKey,
+    ...(retainClaims && { retainClaims }),
     ...(anonymousName !== undefined && {
       anonymous:
         (jwt.anonymousRefKind === 'object-name'
@@ -102,6 +111,18 @@ function authenticatorFor(
   });
   cache.set(key, auth);
   return auth;
+}
+
+/** One compiled jwt-claims policy per plugin instance and scope. */
+function claimsPolicyFor(spec: RouteSpec, cache: Map<string, ClaimsPolicy>): ClaimsPolicy {
+  const claims = spec.claims!;
+  const key = `${spec.scope}\u0000${claims.id}`;
+  let policy = cache.get(key);
+  if (policy === undefined) {
+    policy = compileClaimsPolicy(claims.id, claims.config);
+    cache.set(key, policy);
+  }
+  return policy;
 }
 
 /** A path or header regex the linear-time engine cannot compile (syntax, backreference, lookaround). */

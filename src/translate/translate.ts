@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { ResourceSet } from '../model/resources.js';
+import { HeaderNameSet } from '../snapshot/header-name-set.js';
 import { compileRouter } from '../snapshot/router.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { buildCertificates } from './certificates.js';
@@ -20,6 +21,7 @@ export function translate(resources: ResourceSet, version: number, hash = hashRe
   const credentials = buildCredentials(resources.credentials, consumers, diagnostics, { base64Keys });
   const routes = buildRoutes(resources.routes, consumers, credentials, diagnostics, resources.hostPolicy);
   const tls = buildCertificates(resources.certificates, routes, diagnostics, resources.hostPolicy);
+  const claimHeaders = claimHeaderNames(resources.routes);
   return {
     version,
     hash,
@@ -30,7 +32,18 @@ export function translate(resources: ResourceSet, version: number, hash = hashRe
     credentials,
     diagnostics,
     ...(tls !== undefined ? { tls } : {}),
+    ...(claimHeaders !== undefined ? { claimHeaders } : {}),
   };
+}
+
+/**
+ * Every header any jwt-claims mapping sets, from every route given (refused and failing ones too:
+ * a name configured anywhere is never taken from a client), docs/claims.md#stripped-headers.
+ */
+function claimHeaderNames(routes: ResourceSet['routes']): HeaderNameSet | undefined {
+  const names: string[] = [];
+  for (const r of routes) for (const h of r.claims?.config.headers ?? []) names.push(h.header);
+  return names.length === 0 ? undefined : new HeaderNameSet(names);
 }
 
 /** Hash of everything a snapshot is built from; equal hashes → no rebuild, no swap. */

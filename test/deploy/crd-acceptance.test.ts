@@ -193,6 +193,36 @@ const REJECTED: RuleCase[] = [
     spec: { paths: ['/a'], backend: svc, plugins: { jwt: { claimsToVerify: ['iat'] } } },
     message: ['spec.plugins.jwt.claimsToVerify[0]', 'Unsupported value: "iat"', '"exp"', '"nbf"'],
   },
+  {
+    name: 'Route jwtClaims without jwt',
+    kind: 'Route',
+    spec: { paths: ['/a'], backend: svc, plugins: { jwtClaims: { audiences: ['api'] } } },
+    message: ['spec.plugins.jwtClaims: Required value: requires plugins.jwt (jwtClaims checks the token the jwt plugin verified)'],
+  },
+  {
+    name: 'Route jwtClaims matcher with two operators',
+    kind: 'Route',
+    spec: { paths: ['/a'], backend: svc, plugins: { jwt: {}, jwtClaims: { claims: [{ path: 'a', equals: 'x', contains: 'y' }] } } },
+    message: ['spec.plugins.jwtClaims.claims[0]', 'exactly one of equals, oneOf, contains, containsAny is required'],
+  },
+  {
+    name: 'Route jwtClaims claim path with an empty member',
+    kind: 'Route',
+    spec: { paths: ['/a'], backend: svc, plugins: { jwt: {}, jwtClaims: { claims: [{ path: 'a..b', equals: 'x' }] } } },
+    message: ['spec.plugins.jwtClaims.claims[0].path'],
+  },
+  {
+    name: 'Route jwtClaims header name with "_"',
+    kind: 'Route',
+    spec: { paths: ['/a'], backend: svc, plugins: { jwt: {}, jwtClaims: { headers: [{ claim: 'sub', header: 'X_User' }] } } },
+    message: ['spec.plugins.jwtClaims.headers[0].header'],
+  },
+  {
+    name: 'Route jwtClaims unknown arrays mode',
+    kind: 'Route',
+    spec: { paths: ['/a'], backend: svc, plugins: { jwt: {}, jwtClaims: { headers: [{ claim: 'sub', header: 'X-User', arrays: 'csv' }] } } },
+    message: ['spec.plugins.jwtClaims.headers[0].arrays', 'Unsupported value: "csv"'],
+  },
 ];
 
 /** The valid neighbours of the rules above, so a rule that rejects too much also fails. */
@@ -209,6 +239,33 @@ const ACCEPTED: Omit<RuleCase, 'message'>[] = [
     name: 'Route jwt maximumExpiration > 0 with exp',
     kind: 'Route',
     spec: { paths: ['/a'], backend: svc, plugins: { jwt: { maximumExpiration: 60, claimsToVerify: ['exp', 'nbf'] } } },
+  },
+  {
+    name: 'Route jwtClaims with every field',
+    kind: 'Route',
+    spec: {
+      paths: ['/a'],
+      backend: svc,
+      plugins: {
+        jwt: {},
+        jwtClaims: {
+          audiences: ['api://orders'],
+          issuers: ['https://idp.example/realms/a'],
+          scopes: ['orders:read'],
+          claims: [
+            { path: 'realm_access.roles', contains: 'admin' },
+            { path: 'tenant', oneOf: ['acme'] },
+            { path: 'email_verified', equals: 'true' },
+            { path: 'https://example\\.com/groups', containsAny: ['ops'] },
+          ],
+          headers: [
+            { claim: 'sub', header: 'X-User-Id' },
+            { claim: 'realm_access.roles', header: 'X-User-Roles', arrays: 'json' },
+            { claim: 'groups', header: 'X-Groups', separator: ' ' },
+          ],
+        },
+      },
+    },
   },
 ];
 

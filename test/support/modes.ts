@@ -37,6 +37,8 @@ export interface ScenarioRoute {
   /** Upstream base URL (may carry a path). */
   url: string;
   jwt?: JwtConfig;
+  /** The jwt-claims plugin's config in kong.yml spelling (docs/claims.md); `plugins.jwtClaims` in a Route CR. */
+  jwt_claims?: Record<string, unknown>;
   strip_path?: boolean;
   preserve_host?: boolean;
 }
@@ -85,7 +87,9 @@ export function scenarioKongYml(s: Scenario): string {
           ...(r.hosts && { hosts: r.hosts }),
           ...(r.strip_path !== undefined && { strip_path: r.strip_path }),
           ...(r.preserve_host !== undefined && { preserve_host: r.preserve_host }),
-          ...(r.jwt && { plugins: [{ name: 'jwt', config: r.jwt }] }),
+          ...((r.jwt || r.jwt_claims) && {
+            plugins: [...(r.jwt ? [{ name: 'jwt', config: r.jwt }] : []), ...(r.jwt_claims ? [{ name: 'jwt-claims', config: r.jwt_claims }] : [])],
+          }),
         },
       ],
     })),
@@ -107,6 +111,9 @@ export function scenarioKongYml(s: Scenario): string {
 // ---- CRs ----
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+/** Keys camelCased at every depth (jwt-claims matchers: one_of → oneOf); values untouched. */
+const camelDeep = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(camelDeep) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [camel(k), camelDeep(x)])) : v;
 
 export function scenarioManifests(ns: string, s: Scenario): string {
   const docs: string[] = [];
@@ -144,7 +151,12 @@ export function scenarioManifests(ns: string, s: Scenario): string {
           ...(r.strip_path !== undefined && { stripPath: r.strip_path }),
           ...(r.preserve_host !== undefined && { preserveHost: r.preserve_host }),
           backend: { url: r.url },
-          ...(r.jwt && { plugins: { jwt: Object.fromEntries(Object.entries(r.jwt).map(([k, v]) => [camel(k), v])) } }),
+          ...((r.jwt || r.jwt_claims) && {
+            plugins: {
+              ...(r.jwt && { jwt: Object.fromEntries(Object.entries(r.jwt).map(([k, v]) => [camel(k), v])) }),
+              ...(r.jwt_claims && { jwtClaims: camelDeep(r.jwt_claims) }),
+            },
+          }),
         },
       }),
     );

@@ -39,6 +39,11 @@ function authenticatedFor(credential: Credential): Authenticated {
 }
 
 const numberOrUndefined = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+/** Characters of the payload segment (between the two dots of a verified token). */
+const payloadChars = (token: string): number => {
+  const first = token.indexOf('.');
+  return token.indexOf('.', first + 1) - first - 1;
+};
 
 /**
  * One jwt plugin instance, bound to one snapshot's credentials. Verified tokens go to the cache
@@ -58,6 +63,7 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAu
   const secretIsBase64 = config.secretIsBase64;
   const skipPreflight = !config.runOnPreflight;
   const onFailure = failureHandler(deps.anonymous);
+  const retainClaims = deps.retainClaims === true;
 
   /** Decode, find the credential, check the signature: everything that does not depend on time. */
   const verify = (token: string): VerifiedToken | Rejection => {
@@ -91,11 +97,14 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAu
 
     if (!verifySignature(decoded.alg, key, decoded.signingInput, decoded.signature)) return rejections.badSignature;
 
+    // With claims kept, the outcome is the token's own (verified once, then shared by cache hits).
+    const claims = retainClaims ? decoded.payload : undefined;
     return {
       keyClaimName,
       secretIsBase64,
       credential,
-      outcome: authenticatedFor(credential),
+      outcome: claims === undefined ? authenticatedFor(credential) : Object.freeze({ kind: 'authenticated', consumer: credential.consumer, credential, claims }),
+      claims,
       exp: numberOrUndefined(ownClaim(decoded.payload, 'exp')),
       nbf: numberOrUndefined(ownClaim(decoded.payload, 'nbf')),
       index: credentialsByKey,
@@ -141,6 +150,7 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAu
       cached !== undefined &&
       cached.keyClaimName === keyClaimName &&
       cached.secretIsBase64 === secretIsBase64 &&
+      (cached.claims !== undefined || !retainClaims) &&
       stillCurrent(cached, credentialsByKey)
     ) {
       cache.hits++;
@@ -154,7 +164,8 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAu
       if (cached !== undefined) cache.delete(token);
       return result;
     }
-    if (token.length <= MAX_CACHEABLE_TOKEN_LENGTH) cache.set(token, result);
+    // A kept payload is charged as twice its encoded length, an estimate of the decoded object (docs/claims.md#memory).
+    if (token.length <= MAX_CACHEABLE_TOKEN_LENGTH) cache.set(token, result, result.claims === undefined ? 0 : 2 * payloadChars(token));
     return checkTime(result, now) ?? result.outcome;
   };
 

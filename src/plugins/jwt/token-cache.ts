@@ -119,14 +119,20 @@ export class TokenCache<V> {
     return e.value;
   }
 
-  /** Cache `value` under `key` (replacing what was there); a key larger than the budget is not kept. */
-  set(key: string, value: V): void {
+  /**
+   * Cache `value` under `key` (replacing what was there); a key larger than the budget is not kept.
+   * `extraBytes`: what the value keeps alive beyond the usual entry (a verified payload).
+   */
+  set(key: string, value: V, extraBytes = 0): void {
+    const bytes = TokenCache.entryBytes(key) + extraBytes;
     const existing = this.#map.get(key);
     if (existing !== undefined) {
-      existing.value = value;
-      return;
+      if (existing.bytes === bytes) {
+        existing.value = value;
+        return;
+      }
+      this.#remove(existing);
     }
-    const bytes = TokenCache.entryBytes(key);
     if (bytes > this.#budget) return;
     // Our own flat copy of the key: the caller's string may be a slice that keeps a much larger
     // parent (the whole query string or header value) alive. Concatenating and slicing makes V8

@@ -12,6 +12,11 @@ export interface JwtAuthenticatorDeps {
    * undefined when config.anonymous is unset; { missing: value } when it names nobody (→ 500).
    */
   anonymous?: Consumer | { missing: string };
+  /**
+   * Keep the verified payload and hand it out as the outcome's `claims` (a jwt-claims plugin runs
+   * after this instance, docs/claims.md). Off: outcomes and cache entries are what they always were.
+   */
+  retainClaims?: boolean;
   /** Where verified tokens are cached; by default the cache every instance of the process shares. */
   cache?: VerifiedTokenCache;
 }

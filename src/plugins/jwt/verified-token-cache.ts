@@ -18,6 +18,8 @@ export interface VerifiedToken {
   readonly secretIsBase64: boolean;
   readonly credential: Credential;
   readonly outcome: Authenticated;
+  /** The payload, when verified by an instance that retains claims (then also outcome.claims). */
+  readonly claims: Readonly<Record<string, unknown>> | undefined;
   /** The exp / nbf claims when they are numbers (anything else is checked as "not a number"). */
   readonly exp: number | undefined;
   readonly nbf: number | undefined;

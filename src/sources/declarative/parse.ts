@@ -9,7 +9,7 @@ import { detachStrings } from './detach-strings.js';
 import { loadSimpleYaml } from './fast-yaml.js';
 import { parseCertificates } from './certificates.js';
 import { parseConsumer, parseJwtSecret, type ConsumerEntry } from './consumers.js';
-import { parsePlugin, PluginTable, type PluginCore, type ScopeKey } from './plugins.js';
+import { JWT_CLAIMS_PLUGIN, parsePlugin, PluginTable, type PluginCore, type ScopeKey } from './plugins.js';
 import { isMapping, type Mapping } from './fields.js';
 import { Reporter } from './report.js';
 import { parseRoute, parseService, type RouteCore, type ServiceEntry } from './services.js';
@@ -336,6 +336,11 @@ class DeclarativeLoader {
         this.rep.error(p.ref, 'Unsupported', "the jwt plugin cannot be scoped to a consumer (Kong refuses it too); ignored", 'consumer');
         return;
       }
+      if (p.name === JWT_CLAIMS_PLUGIN) {
+        // Authorization cannot be dropped for some consumers only: the routes it applies to fail closed.
+        this.rep.error(p.ref, 'Unsupported', 'the jwt-claims plugin cannot be scoped to a consumer; the routes it applies to answer 500', 'consumer');
+        p = { ...p, ok: false };
+      }
     }
     // route: and service: together: Kong ranks the pair above a route-only instance; we scope it to
     // the route (the narrower of the two), which keeps "one jwt per route" simple.
@@ -361,7 +366,13 @@ class DeclarativeLoader {
   }
 
   private routeSpec(core: RouteCore, service: ServiceEntry, table: PluginTable): RouteSpec {
-    const { jwt, pluginError } = table.resolve(core.id, service.id);
+    const { jwt, claims, pluginError: tableError } = table.resolve(core.id, service.id);
+    let pluginError = tableError;
+    if (claims && !jwt && pluginError === undefined) {
+      // docs/claims.md: jwt-claims checks the token jwt verified; without jwt the route fails closed.
+      this.rep.error(core.ref, 'ClaimsWithoutJwt', `the jwt-claims plugin ${claims.path} applies to this route but no jwt plugin does; the route answers 500 until one does`, 'plugins');
+      pluginError = `jwt-claims plugin ${claims.path} applies without a jwt plugin`;
+    }
     if (jwt) {
       const uncovered = core.protocols.filter((p) => !jwt.protocols.includes(p));
       if (uncovered.length > 0) {
@@ -385,6 +396,8 @@ class DeclarativeLoader {
       backend: service.backend,
       service: service.info,
       ...(jwt ? { jwt: { id: jwt.id, config: jwt.config } } : {}),
+      // Kept even when the route fails closed: its header names are still stripped everywhere.
+      ...(claims ? { claims: { id: claims.id, config: claims.config } } : {}),
       ...(pluginError !== undefined || service.tlsError !== undefined ? { pluginError: pluginError ?? service.tlsError! } : {}),
       tags: core.tags,
     };

@@ -1,5 +1,7 @@
 import type { ObjectRef } from '../../model/diagnostics.js';
+import type { JwtClaimsConfig } from '../../model/jwt-claims-config.js';
 import type { JwtPluginConfig } from '../../model/jwt-config.js';
+import { mapJwtClaimsConfig } from './jwt-claims-config.js';
 import { mapJwtConfig } from './jwt-config.js';
 import { Fields, isMapping, readId, readReference } from './fields.js';
 import type { Reporter } from './report.js';
@@ -85,6 +87,18 @@ export function parsePlugin(raw: unknown, path: string, topLevel: boolean, neste
 export type ScopeKey = string;
 
 type JwtSlot = { ok: true; id: string; config: JwtPluginConfig; protocols: string[] } | { ok: false; reason: string };
+type ClaimsSlot = { ok: true; id: string; config: JwtClaimsConfig; path: string } | { ok: false; reason: string };
+
+/** What applies to one route after Kong's precedence. */
+export interface ResolvedPlugins {
+  jwt?: { id: string; config: JwtPluginConfig; protocols: string[] };
+  /** jwt-claims (docs/claims.md); `path` is where it is configured, for diagnostics. */
+  claims?: { id: string; config: JwtClaimsConfig; path: string };
+  pluginError?: string;
+}
+
+/** Portcullis' own plugins, beside Kong's jwt. */
+export const JWT_CLAIMS_PLUGIN = 'jwt-claims';
 
 /**
  * Plugin instances by scope, then Kong's precedence per route: exactly ONE jwt instance applies
@@ -93,6 +107,7 @@ type JwtSlot = { ok: true; id: string; config: JwtPluginConfig; protocols: strin
  */
 export class PluginTable {
   private readonly jwt = new Map<ScopeKey, JwtSlot>();
+  private readonly claims = new Map<ScopeKey, ClaimsSlot>();
   private readonly failures = new Map<ScopeKey, string[]>();
 
   constructor(private readonly rep: Reporter) {}
@@ -104,15 +119,16 @@ export class PluginTable {
       return;
     }
     if (p.name === 'jwt') return this.addJwt(p, scope, id);
+    if (p.name === JWT_CLAIMS_PLUGIN) return this.addClaims(p, scope, id);
     if (OBSERVABILITY_ONLY_PLUGINS.has(p.name)) {
       this.rep.warn(p.ref, 'UnsupportedPlugin', `plugin '${p.name}' is not implemented by Portcullis; it only observes traffic, so it is ignored`);
       return;
     }
     if (!p.enabled) {
-      this.rep.warn(p.ref, 'UnknownPlugin', `plugin '${p.name}' is not supported by Portcullis (only 'jwt'); it is disabled, so it is ignored`, 'name');
+      this.rep.warn(p.ref, 'UnknownPlugin', `plugin '${p.name}' is not supported by Portcullis (only 'jwt' and 'jwt-claims'); it is disabled, so it is ignored`, 'name');
       return;
     }
-    this.rep.error(p.ref, 'UnknownPlugin', `plugin '${p.name}' is not supported by Portcullis (only 'jwt'); the routes it applies to answer 500 until it is removed`, 'name');
+    this.rep.error(p.ref, 'UnknownPlugin', `plugin '${p.name}' is not supported by Portcullis (only 'jwt' and 'jwt-claims'); the routes it applies to answer 500 until it is removed`, 'name');
     this.fail(scope, `plugin '${p.name}' (${p.path}) is not supported`);
   }
 
@@ -135,20 +151,42 @@ export class PluginTable {
     this.jwt.set(scope, { ok: true, id, config: mapped.config, protocols: p.protocols });
   }
 
+  /** Same rules as jwt: only enabled instances count, one per scope, an invalid one fails its routes closed. */
+  private addClaims(p: PluginCore, scope: ScopeKey, id: string): void {
+    const mapped = mapJwtClaimsConfig(p.config);
+    if (!mapped.ok) {
+      for (const issue of mapped.issues) this.rep.error(p.ref, 'InvalidPluginConfig', issue.message, issue.field);
+    }
+    if (!p.enabled) return;
+    if (this.claims.has(scope)) {
+      this.rep.error(p.ref, 'PluginConflict', `more than one enabled '${JWT_CLAIMS_PLUGIN}' plugin for the same scope; routes it applies to answer 500`);
+      this.claims.set(scope, { ok: false, reason: `jwt-claims plugin configured more than once for the same scope (${p.path})` });
+      return;
+    }
+    if (!p.ok || !mapped.ok) {
+      this.claims.set(scope, { ok: false, reason: `jwt-claims plugin ${p.path} is invalid` });
+      return;
+    }
+    this.claims.set(scope, { ok: true, id, config: mapped.config, path: p.path });
+  }
+
   private fail(scope: ScopeKey, reason: string): void {
     const list = this.failures.get(scope) ?? [];
     list.push(reason);
     this.failures.set(scope, list);
   }
 
-  resolve(routeId: string, serviceId: string): { jwt?: { id: string; config: JwtPluginConfig; protocols: string[] }; pluginError?: string } {
+  resolve(routeId: string, serviceId: string): ResolvedPlugins {
     const scopes = [`route:${routeId}`, `service:${serviceId}`, 'global'];
     const errors: string[] = [];
     const winner = scopes.map((s) => this.jwt.get(s)).find((s) => s !== undefined);
     if (winner && !winner.ok) errors.push(winner.reason);
+    const claims = scopes.map((s) => this.claims.get(s)).find((s) => s !== undefined);
+    if (claims && !claims.ok) errors.push(claims.reason);
     for (const s of scopes) errors.push(...(this.failures.get(s) ?? []));
-    const out: { jwt?: { id: string; config: JwtPluginConfig; protocols: string[] }; pluginError?: string } = {};
+    const out: ResolvedPlugins = {};
     if (winner?.ok) out.jwt = { id: winner.id, config: winner.config, protocols: winner.protocols };
+    if (claims?.ok) out.claims = { id: claims.id, config: claims.config, path: claims.path };
     if (errors.length > 0) out.pluginError = errors.join('; ');
     return out;
   }

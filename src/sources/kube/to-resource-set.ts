@@ -112,13 +112,15 @@ function toRoute(
   if (v.ok) {
     spec = v.value;
   } else {
-    // A broken jwt config must not drop the route (a broader public route could then match its
-    // paths): keep the route and let it fail closed with a 500 (docs/architecture.md: auth fails closed).
-    const rest = jwtOnlyFailure(obj) ? routeSpecSchema.safeParse(withoutJwt(obj.spec)) : undefined;
+    // A broken plugin config (jwt, jwtClaims) must not drop the route (a broader public route
+    // could then match its paths): keep the route and let it fail closed with a 500
+    // (docs/architecture.md: auth fails closed).
+    const rest = pluginsOnlyFailure(obj) ? routeSpecSchema.safeParse(withoutPlugins(obj.spec)) : undefined;
     if (!rest?.success) return void diagnostics.push(...v.diagnostics);
     diagnostics.push(...v.diagnostics);
     spec = rest.data;
-    pluginError = `jwt plugin configuration of Route ${ref.namespace}/${ref.name} is invalid`;
+    const which = v.diagnostics.every((d) => d.field?.startsWith('spec.plugins.jwtClaims') === true) ? 'jwtClaims' : 'jwt';
+    pluginError = `${which} plugin configuration of Route ${ref.namespace}/${ref.name} is invalid`;
   }
   const ns = ref.namespace!;
   const target = toBackend(ref, spec, input, diagnostics);
@@ -161,13 +163,15 @@ function toRoute(
   if (jwt) {
     // `anonymous` names a KongConsumer object in the same namespace, resolved by the translator.
     route.jwt = { id: kubeId('route', ns, ref.name, 'jwt'), config: { ...jwt }, anonymousRefKind: 'object-name' };
+    const claims = spec.plugins?.jwtClaims;
+    if (claims) route.claims = { id: kubeId('route', ns, ref.name, 'jwt-claims'), config: claims };
   }
   if (pluginError !== undefined) route.pluginError = pluginError;
   return route;
 
-  function jwtOnlyFailure(o: CustomObject): boolean {
+  function pluginsOnlyFailure(o: CustomObject): boolean {
     const r = routeSpecSchema.safeParse(o.spec);
-    return !r.success && r.error.issues.every((i) => i.path[0] === 'plugins' && i.path[1] === 'jwt');
+    return !r.success && r.error.issues.every((i) => i.path[0] === 'plugins' && (i.path[1] === 'jwt' || i.path[1] === 'jwtClaims'));
   }
 }
 
@@ -179,7 +183,7 @@ function creationTime(obj: CustomObject): string | undefined {
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
-function withoutJwt(spec: unknown): unknown {
+function withoutPlugins(spec: unknown): unknown {
   const s = { ...(spec as Record<string, unknown>) };
   delete s['plugins'];
   return s;

@@ -20,10 +20,15 @@ function celViolations(kind: CrdKind, spec: Record<string, unknown>): string[] {
   const def = CRD_DEFINITIONS.find((d) => d.kind === kind)!;
   const out: string[] = [];
   for (const [path, rules] of Object.entries(def.specRules)) {
-    let node: unknown = spec;
-    for (const seg of path === '' ? [] : path.split('.')) node = (node as Record<string, unknown> | undefined)?.[seg];
-    if (node === undefined) continue; // rules on absent optional objects do not run
-    for (const r of rules) if (evaluate(r.rule, { self: toCel(node) }) !== true) out.push(r.message);
+    // "[]" steps into every item of an array (rules on list items run once per item).
+    let nodes: unknown[] = [spec];
+    for (const seg of path === '' ? [] : path.split('.')) {
+      nodes = nodes.flatMap((n) => (seg === '[]' ? (Array.isArray(n) ? n : []) : [(n as Record<string, unknown> | undefined)?.[seg]]));
+    }
+    for (const node of nodes) {
+      if (node === undefined) continue; // rules on absent optional objects do not run
+      for (const r of rules) if (evaluate(r.rule, { self: toCel(node) }) !== true) out.push(r.message);
+    }
   }
   return out;
 }
@@ -53,6 +58,20 @@ describe('CEL rules agree with the zod schemas', () => {
     ['jwt max exp, no claims', 'Route', { paths: ['/a'], backend: svc, plugins: { jwt: { maximumExpiration: 60 } } }, ['maximumExpiration > 0 requires exp in claimsToVerify']],
     ['jwt zero max exp', 'Route', { paths: ['/a'], backend: svc, plugins: { jwt: { maximumExpiration: 0 } } }, []],
     ['jwt defaults', 'Route', { paths: ['/a'], backend: svc, plugins: { jwt: {} } }, []],
+    ['jwtClaims with jwt', 'Route', { paths: ['/a'], backend: svc, plugins: { jwt: {}, jwtClaims: { audiences: ['x'] } } }, []],
+    ['jwtClaims without jwt', 'Route', { paths: ['/a'], backend: svc, plugins: { jwtClaims: { audiences: ['x'] } } }, ['requires plugins.jwt (jwtClaims checks the token the jwt plugin verified)']],
+    [
+      'jwtClaims matchers with one operator each',
+      'Route',
+      { paths: ['/a'], backend: svc, plugins: { jwt: {}, jwtClaims: { claims: [{ path: 'a', equals: 'x' }, { path: 'b', oneOf: ['x'] }, { path: 'c', contains: 'x' }, { path: 'd', containsAny: ['x'] }] } } },
+      [],
+    ],
+    [
+      'jwtClaims matchers with none or two operators',
+      'Route',
+      { paths: ['/a'], backend: svc, plugins: { jwt: {}, jwtClaims: { claims: [{ path: 'a' }, { path: 'b', equals: 'x', contains: 'y' }, { path: 'c', equals: 'x' }] } } },
+      ['exactly one of equals, oneOf, contains, containsAny is required', 'exactly one of equals, oneOf, contains, containsAny is required'],
+    ],
   ])('%s', (_n, kind, spec, expected) => {
     expect(celViolations(kind, spec)).toEqual(expected);
     expect(CRD_SPEC_SCHEMAS[kind].safeParse(spec).success).toBe(expected.length === 0);

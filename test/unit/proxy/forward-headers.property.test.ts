@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildUpstreamHeaders, SPOOFABLE_IDENTITY_HEADERS, type ForwardContext } from '../../../src/proxy/forward-headers.js';
+import { HeaderNameSet } from '../../../src/snapshot/header-name-set.js';
 import { fcParams } from '../../support/fc-settings.js';
 
 /**
@@ -96,6 +97,23 @@ describe('buildUpstreamHeaders = documented model', () => {
         expect(out.length % 2).toBe(0);
         for (let i = 0; i < out.length; i += 2) expect(SPOOFABLE_IDENTITY_HEADERS).not.toContain(out[i]!.toLowerCase());
         expect(out.filter((_, i) => i % 2 === 0 && out[i]!.toLowerCase() === 'x-forwarded-for')).toHaveLength(1);
+      }),
+      fcParams(1000),
+    );
+  });
+
+  it('claim headers (stripHeaders) never pass through; every other header is forwarded as without them', () => {
+    const mapped = fc.uniqueArray(fc.stringMatching(/^x-[a-z]{1,4}$/), { minLength: 1, maxLength: 4 });
+    fc.assert(
+      fc.property(mapped, headersArb, ctxArb, fc.boolean(), (names, raw, ctx, keepUnderscores) => {
+        const strip = new HeaderNameSet(names);
+        const isMapped = (name: string) => strip.has(name.replace(/_/g, '-'));
+        /** The list without mapped names (pairs kept together). */
+        const unmapped = (list: string[]) => list.filter((_, i) => !isMapped(list[i - (i % 2)]!));
+        const spoofs = names.flatMap((n) => [n.toUpperCase(), 'forged', n.replace(/-/g, '_'), 'forged']);
+        const out = buildUpstreamHeaders([...raw, ...spoofs], { ...ctx, stripHeaders: strip, keepUnderscoreHeaders: keepUnderscores });
+        for (let i = 0; i < out.length; i += 2) expect(isMapped(out[i]!)).toBe(false);
+        expect(out).toEqual(unmapped(buildUpstreamHeaders(raw, { ...ctx, keepUnderscoreHeaders: keepUnderscores })));
       }),
       fcParams(1000),
     );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildUpstreamHeaders, foldsOntoProtected, SPOOFABLE_IDENTITY_HEADERS, type ForwardContext } from '../../../src/proxy/forward-headers.js';
+import { HeaderNameSet } from '../../../src/snapshot/header-name-set.js';
 
 const ctx: ForwardContext = {
   clientIp: '10.1.2.3',
@@ -124,5 +125,32 @@ describe('header names with "_"', () => {
     ['X_Consumer', false], ['X_Consumer_ID_2', false], ['my_header', false],
   ])('foldsOntoProtected(%s) = %s', (name, expected) => {
     expect(foldsOntoProtected(name)).toBe(expected);
+  });
+});
+
+describe('headers jwt-claims mappings set (docs/claims.md#stripped-headers)', () => {
+  const strip = new HeaderNameSet(['X-User-Id', 'x-roles']);
+  const raw = ['X-USER-ID', 'admin', 'x-roles', 'root', 'X_User_Id', 'admin', 'x-user-idx', 'kept', 'Accept', '*/*'];
+
+  it('are removed from every client request in any letter case; other names are kept', () => {
+    const h = buildUpstreamHeaders(raw, { ...ctx, stripHeaders: strip });
+    expect(all(h, 'x-user-id')).toEqual([]);
+    expect(all(h, 'x-roles')).toEqual([]);
+    expect(all(h, 'x_user_id')).toEqual([]);
+    expect(all(h, 'x-user-idx')).toEqual(['kept']);
+    expect(all(h, 'accept')).toEqual(['*/*']);
+  });
+
+  it('with keepUnderscoreHeaders, an underscore spelling that folds onto one is still removed', () => {
+    const h = buildUpstreamHeaders(['X_User_Id', 'admin', 'X_Other', 'ok'], { ...ctx, stripHeaders: strip, keepUnderscoreHeaders: true });
+    expect(all(h, 'x_user_id')).toEqual([]);
+    expect(all(h, 'x_other')).toEqual(['ok']);
+    expect(foldsOntoProtected('x_roles', strip)).toBe(true);
+    expect(foldsOntoProtected('x_roles')).toBe(false);
+  });
+
+  it('without a set, the same request keeps them (no route maps a claim)', () => {
+    const h = buildUpstreamHeaders(raw, ctx);
+    expect(all(h, 'x-user-id')).toEqual(['admin']);
   });
 });

@@ -75,7 +75,7 @@ export function credentialFor(alg: JwtAlgorithm, key = `key-${alg}`, consumer = 
 export function makeAuthenticator(
   credentials: Credential[],
   config: JwtPluginConfigInput = {},
-  extra: Pick<JwtAuthenticatorDeps, 'anonymous' | 'cache'> = {},
+  extra: Pick<JwtAuthenticatorDeps, 'anonymous' | 'cache' | 'retainClaims'> = {},
 ): CachingJwtAuthenticator {
   return createJwtAuthenticator({
     pluginId: 'plugin-1',

@@ -65,3 +65,30 @@ describe('toResourceSet', () => {
     expect(JSON.stringify([route, consumer])).toBe(before);
   });
 });
+
+describe('toResourceSet: spec.plugins.jwtClaims (docs/claims.md)', () => {
+  const route = (plugins: unknown) => toResourceSet(input({ routes: [cr('Route', 'r', { paths: ['/r'], backend: { url: 'http://x' }, plugins })] }));
+
+  it('a valid config rides along with jwt, with its own plugin id', () => {
+    const rs = route({ jwt: {}, jwtClaims: { audiences: ['api'], headers: [{ claim: 'sub', header: 'X-Sub' }] } });
+    expect(rs.diagnostics).toEqual([]);
+    const r = rs.routes[0]!;
+    expect(r.claims?.config).toEqual({ audiences: ['api'], headers: [{ claim: 'sub', header: 'X-Sub', arrays: 'join', separator: ', ' }] });
+    expect(r.claims?.id).not.toBe(r.jwt?.id);
+    expect(r.pluginError).toBeUndefined();
+  });
+
+  it.each<[string, unknown, string, RegExp]>([
+    ['without jwt', { jwtClaims: { issuers: ['x'] } }, 'spec.plugins.jwtClaims', /requires plugins\.jwt/],
+    ['a reserved header', { jwt: {}, jwtClaims: { headers: [{ claim: 'sub', header: 'Cookie' }] } }, 'spec.plugins.jwtClaims.headers.0.header', /'cookie' is set or removed/],
+    ['a matcher without an operator', { jwt: {}, jwtClaims: { claims: [{ path: 'a' }] } }, 'spec.plugins.jwtClaims.claims.0', /exactly one of/],
+  ])('%s: InvalidSpec naming the field; the route is kept and fails closed', (_n, plugins, field, message) => {
+    const rs = route(plugins);
+    expect(rs.diagnostics).toHaveLength(1);
+    expect(rs.diagnostics[0]).toMatchObject({ reason: 'InvalidSpec', field });
+    expect(rs.diagnostics[0]!.message).toMatch(message);
+    expect(rs.routes[0]!.pluginError).toBe('jwtClaims plugin configuration of Route ns/r is invalid');
+    expect(rs.routes[0]!.jwt).toBeUndefined();
+    expect(rs.routes[0]!.claims).toBeUndefined();
+  });
+});
