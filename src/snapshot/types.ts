@@ -3,6 +3,7 @@ import type { JwtAlgorithm } from '../model/algorithms.js';
 import type { JwtPluginConfig } from '../model/jwt-config.js';
 import type { Diagnostic, ObjectRef } from '../model/diagnostics.js';
 import type { CredentialSpec, RouteSpec, UpstreamProtocol } from '../model/resources.js';
+import type { JwksKeySource } from './jwks.js';
 
 /** A consumer as the proxy and the admin API see it (ids already derived). */
 export interface Consumer {
@@ -32,6 +33,8 @@ export interface Credential {
   spec: CredentialSpec;
   /** X-Credential-Identifier value when it differs from `key` (non-ASCII key: its UTF-8 bytes). */
   keyHeader?: string;
+  /** JWKS credentials (docs/jwks.md): keys by kid from the runtime's registry; publicKey is then unset. */
+  jwks?: JwksKeySource;
 }
 
 export interface CredentialIndex {
@@ -186,6 +189,8 @@ export interface AuthRequest {
   rawHeaders: readonly string[];
   /** Raw query string without the leading '?' ("" when none). Not decoded. */
   rawQuery: string;
+  /** Set on a request that already waited for a JWKS refetch: answer now (docs/jwks.md#unknown-kid). */
+  noWait?: boolean;
 }
 
 export type AuthOutcome =
@@ -194,6 +199,11 @@ export type AuthOutcome =
   | { kind: 'authenticated'; consumer: Consumer; credential: Credential }
   /** Authentication failed but config.anonymous names an existing consumer. */
   | { kind: 'anonymous'; consumer: Consumer }
+  /**
+   * A JWKS key set is being refetched for this token's unknown kid: authenticate again, with
+   * noWait, once `ready` resolves (never rejects; bounded by the fetch timeout). docs/jwks.md.
+   */
+  | { kind: 'pending'; ready: Promise<void> }
   | {
       kind: 'rejected';
       status: 401 | 500;

@@ -18,7 +18,10 @@ export type RejectReason =
   | 'expired'
   | 'not_yet_valid'
   | 'max_expiration'
-  | 'anonymous_missing';
+  | 'anonymous_missing'
+  // JWKS credentials (docs/jwks.md): no usable key set, or no key for the token's kid.
+  | 'jwks_unavailable'
+  | 'jwks_unknown_kid';
 
 export type ClaimState = 'ok' | 'not_number' | 'failed';
 
@@ -39,6 +42,8 @@ export interface RejectionSet {
   algorithmMismatch: Rejection;
   invalidKey: Rejection;
   badSignature: Rejection;
+  jwksUnavailable: Rejection;
+  jwksUnknownKid: Rejection;
   maxExpiration: Rejection;
   /** Indexed by claimIndex(exp, nbf); undefined for (ok, ok). */
   claims: ReadonlyArray<Rejection | undefined>;
@@ -95,6 +100,8 @@ export function buildRejections(keyClaimName: string, realm: string | undefined)
     algorithmMismatch: message('Invalid algorithm', 'algorithm_mismatch'),
     invalidKey: message('Invalid key/secret', 'invalid_key'),
     badSignature: message('Invalid signature', 'bad_signature'),
+    jwksUnavailable: message('Signing keys unavailable', 'jwks_unavailable'),
+    jwksUnknownKid: message("No signing key found for given 'kid'", 'jwks_unknown_kid'),
     maxExpiration: errors({ exp: 'exceeds maximum allowed expiration' }, 'max_expiration'),
     claims: Object.freeze(claims),
   });
