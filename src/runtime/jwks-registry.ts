@@ -53,12 +53,10 @@ export class JwksRegistry implements JwksSources, JwksStatsSource {
     const next = this.#building ?? new Map<string, JwksProvider>();
     const nextSet = new Set(next.values());
     for (const p of this.#live.values()) if (!nextSet.has(p)) p.stop();
-    const ownersChanged = !sameOwners(this.#owners, this.#buildOwners);
     this.#live = next;
     this.#owners = this.#buildOwners;
     this.#building = undefined;
     this.#buildOwners = new Map();
-    if (ownersChanged && this.diagnostics().length > 0) this.#notify();
   }
 
   /** The build failed: what serves keeps its providers; ones made for the failed build stop. */
@@ -127,14 +125,4 @@ export class JwksRegistry implements JwksSources, JwksStatsSource {
       }
     }
   }
-}
-
-function sameOwners(a: ReadonlyMap<JwksProvider, Owner[]>, b: ReadonlyMap<JwksProvider, Owner[]>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [p, list] of a) {
-    const other = b.get(p);
-    if (other === undefined || other.length !== list.length) return false;
-    for (let i = 0; i < list.length; i++) if (list[i]!.ref.name !== other[i]!.ref.name || list[i]!.ref.namespace !== other[i]!.ref.namespace) return false;
-  }
-  return true;
 }
