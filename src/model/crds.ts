@@ -88,7 +88,7 @@ export const jwksSchema = z
     secretRef: secretKeyRefSchema.optional().describe('A Secret whose value is a JWKS document (JSON, {"keys": [...]}), read as it changes; nothing is fetched.'),
     inline: z.string().min(2).max(65536).optional().describe('A JWKS document as JSON text ({"keys": [...]}); nothing is fetched.'),
     algorithms: z
-      .array(z.enum(ASYMMETRIC_ALGORITHMS))
+      .array(z.enum(ASYMMETRIC_ALGORITHMS).describe('RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA.'))
       .min(1)
       .optional()
       .describe("Algorithms a token may use (its alg header). Default: the credential's algorithm, which must then be asymmetric. Each key also has to fit the token's algorithm (kty, crv, its own alg): no HMAC, no alg confusion."),

@@ -1,4 +1,4 @@
-import { KeyObject } from 'node:crypto';
+import { KeyObject, type webcrypto } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
 import { isJwtAlgorithm, type JwtAlgorithm } from '../../model/algorithms.js';
 import type { JwksKey, JwksKeySet } from '../../snapshot/jwks.js';
@@ -89,7 +89,7 @@ async function importOne(jwk: unknown, allowed: readonly JwtAlgorithm[]): Promis
   try {
     const imported = await importJWK(j as JWK, algs[0]!);
     if (imported instanceof Uint8Array) return 'not a public key';
-    key = KeyObject.from(imported);
+    key = KeyObject.from(imported as unknown as webcrypto.CryptoKey);
   } catch {
     return 'could not be imported';
   }
