@@ -149,8 +149,8 @@ export class JwksProvider implements JwksKeySource, JwksProviderStats {
   async #discover(limits: Parameters<typeof fetchJson>[1], trigger: FetchTrigger): Promise<{ ok: true; uri: string } | Extract<FetchResult, { ok: false }>> {
     const issuer = this.spec.issuer!;
     const r = await fetchJson(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`, limits);
-    this.#count(trigger, r.ok ? 'discovered' : 'failed');
     if (!r.ok) return { ...r, problem: `discovery: ${r.problem}` };
+    this.#count(trigger, 'discovered');
     const cfg = r.json as { issuer?: unknown; jwks_uri?: unknown } | null;
     if (typeof cfg !== 'object' || cfg === null || typeof cfg.jwks_uri !== 'string') {
       return { ok: false, reason: 'discovery', problem: 'discovery: the configuration has no jwks_uri' };
