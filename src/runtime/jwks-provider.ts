@@ -101,7 +101,7 @@ export class JwksProvider implements JwksKeySource, JwksProviderStats {
     const p = this.#fetchOnce(trigger).then(
       (r) => this.#settle(trigger, r),
       (err: unknown) => this.#settle(trigger, { ok: false, reason: 'network', problem: err instanceof Error ? err.message : String(err) }),
-    );
+    ).catch(() => undefined); // waiting requests must never see a rejection
     this.#inflight = p.finally(() => {
       this.#inflight = undefined;
     });
