@@ -343,7 +343,7 @@ export const conditionSchema = z.strictObject({
     .min(1)
     .max(316)
     .describe(
-      'Accepted: the object\'s own spec is valid. Programmed: the object is live in the gateway (False also for a missing or broken reference, or a conflict with another object).',
+      'Accepted: the object\'s own spec is valid. Programmed: the object is live in the gateway (False also for a missing or broken reference, or a conflict with another object). KeySetReady (JwtCredentials with jwks): the last key set fetch worked (False: JwksFetchFailed while the last good key set serves, JwksUnavailable once none is usable).',
     ),
   status: z.enum(['True', 'False', 'Unknown']).describe('True, False or Unknown.'),
   reason: z

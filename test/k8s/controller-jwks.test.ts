@@ -60,8 +60,12 @@ describe('JWKS credentials (controller)', () => {
     expect(await call(await signToken(k2, { iss: 'static-issuer' }))).toBe(200);
     // The static set's key never verifies for the issuer's credential, nor the reverse.
     expect(await call(await signToken(k2, { iss: provider.issuer }))).toBe(401);
-    const idp = await getCustom(env, 'jwtcredentials', ns, 'idp');
+    const idp = await eventually(async () => {
+      const o = await getCustom(env, 'jwtcredentials', ns, 'idp');
+      return condition(o, 'KeySetReady') !== undefined ? o : undefined;
+    }, 10_000, 'KeySetReady');
     expect(condition(idp, 'Programmed')).toMatchObject({ status: 'True' });
+    expect(condition(idp, 'KeySetReady')).toMatchObject({ status: 'True' });
   });
 
   it('rejects a spec with both jwks and publicKeyRef at the API server', async () => {
@@ -70,8 +74,12 @@ describe('JWKS credentials (controller)', () => {
     ).rejects.toThrow(/publicKeyRef is forbidden with jwks/);
   });
 
-  it('reports a provider down past maxStale as Programmed=False with an Event, and recovers', async () => {
+  it('reports a failing provider as KeySetReady=False, past maxStale also Programmed=False with an Event, and recovers', async () => {
     provider.mode = 'down';
+    await eventually(async () => {
+      const c = condition(await getCustom(env, 'jwtcredentials', ns, 'idp'), 'KeySetReady');
+      return c?.status === 'False' ? c : undefined;
+    }, 20_000, 'KeySetReady=False');
     const cond = await eventually(async () => {
       const c = condition(await getCustom(env, 'jwtcredentials', ns, 'idp'), 'Programmed');
       return c?.status === 'False' ? c : undefined;
@@ -81,6 +89,7 @@ describe('JWKS credentials (controller)', () => {
     await eventually(async () => (await eventsAbout(env, ns, 'JwtCredential', 'idp')).some((e) => e.reason === 'JwksUnavailable'), 10_000, 'the Event');
     provider.mode = 'ok';
     await eventually(async () => condition(await getCustom(env, 'jwtcredentials', ns, 'idp'), 'Programmed')?.status === 'True', 20_000, 'Programmed=True again');
+    await eventually(async () => condition(await getCustom(env, 'jwtcredentials', ns, 'idp'), 'KeySetReady')?.status === 'True', 20_000, 'KeySetReady=True again');
     expect(await call(await signToken(k1, { iss: provider.issuer }))).toBe(200);
   });
 });
