@@ -58,7 +58,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     logger: runtime.logger,
   });
   const reporting = status;
-  // Status describes what serves plus the JWKS providers' state (docs/jwks.md#status), which
+  // Status describes what serves plus the JWKS providers' state (docs/jwks.md#status-and-logs), which
   // changes between snapshots: report again when a provider starts or stops failing.
   let last: { diagnostics: readonly Diagnostic[]; objects: KubeObjects } | undefined;
   const report = () => {
