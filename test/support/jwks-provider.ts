@@ -16,7 +16,7 @@ export interface SigningKey {
 }
 
 /** A key pair for `alg`, exported as JWKs (the public one carries kid, alg, use). */
-export function signingKey(alg: SigningKey['alg'], kid = randomUUID()): SigningKey {
+export function signingKey(alg: SigningKey['alg'], kid: string = randomUUID()): SigningKey {
   let privateKey: KeyObject;
   let publicKey: KeyObject;
   if (alg === 'ES256') ({ privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' }));
