@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEchoUpstream, type EchoUpstream } from '../../support/http.js';
 import { JwksProvider, signToken, signingKey, type SigningKey } from '../../support/jwks-provider.js';
 import { startStandalone, type StandaloneGateway } from '../../support/standalone.js';
+import { openWs, roundTrip, startWsUpstream, wsBase, type WsUpstream } from '../../support/ws-peers.js';
 
 /**
  * JWKS credentials end to end (docs/jwks.md): a real standalone gateway, a real https OIDC
@@ -12,6 +13,7 @@ import { startStandalone, type StandaloneGateway } from '../../support/standalon
  */
 let provider: JwksProvider;
 let upstream: EchoUpstream;
+let wsUp: WsUpstream;
 let gw: StandaloneGateway;
 let k1: SigningKey;
 let k2: SigningKey;
@@ -24,13 +26,16 @@ const call = async (token: string) => {
 };
 
 beforeAll(async () => {
-  [provider, upstream] = await Promise.all([JwksProvider.start(), startEchoUpstream()]);
+  [provider, upstream, wsUp] = await Promise.all([JwksProvider.start(), startEchoUpstream(), startWsUpstream()]);
   k1 = signingKey('RS256', 'k1');
   k2 = signingKey('ES256', 'k2');
   provider.keys = [k1];
   gw = await startStandalone({
     ca_certificates: [{ id: CA_ID, cert: provider.caPem }],
-    services: [{ name: 's', url: upstream.url, routes: [{ name: 'api', paths: ['/api'], plugins: [{ name: 'jwt', config: { claims_to_verify: ['exp'] } }] }] }],
+    services: [
+      { name: 's', url: upstream.url, routes: [{ name: 'api', paths: ['/api'], plugins: [{ name: 'jwt', config: { claims_to_verify: ['exp'] } }] }] },
+      { name: 'ws', url: wsUp.url, routes: [{ name: 'ws', paths: ['/ws'], plugins: [{ name: 'jwt' }] }] },
+    ],
     consumers: [
       {
         username: 'alice',
@@ -48,6 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.close();
   await upstream?.close();
+  await wsUp?.close();
   await provider?.close();
 });
 
@@ -98,9 +104,21 @@ describe('JWKS credentials (standalone)', () => {
     expect(res.status).toBe(401);
   });
 
+  it('lets a WebSocket handshake with a rotated-in key wait for the refetch too', async () => {
+    await sleep(2_100); // past the refetch interval
+    const k3 = signingKey('RS256', 'k3');
+    provider.keys = [k1, k2, k3];
+    const ws = await openWs(`${wsBase(gw.proxy)}/ws`, { headers: { authorization: `Bearer ${await signToken(k3, { iss: provider.issuer })}` } });
+    try {
+      expect(await roundTrip(ws, 'hi')).toBe('echo:hi');
+    } finally {
+      ws.close();
+    }
+  });
+
   it('exports fetch counts and the key set age', async () => {
     const text = await (await fetch(`${gw.status}/metrics`)).text();
-    expect(text).toMatch(/portcullis_jwks_fetches_total\{provider="https:\/\/127\.0\.0\.1:\d+\/",trigger="unknown_kid",outcome="updated"\} 1/);
+    expect(text).toMatch(/portcullis_jwks_fetches_total\{provider="https:\/\/127\.0\.0\.1:\d+\/",trigger="unknown_kid",outcome="updated"\} 2/);
     expect(text).toMatch(/portcullis_jwks_key_set_age_seconds\{provider="https:\/\/127\.0\.0\.1:\d+\/"\} /);
   });
 });
