@@ -116,6 +116,12 @@ describe('JWKS credentials (standalone)', () => {
     }
   });
 
+  it('shows the source and live kids in the admin API, no key material', async () => {
+    const body = (await (await fetch(`${gw.admin}/jwts`)).json()) as { data: Array<Record<string, unknown>> };
+    expect(body.data[0]).toMatchObject({ key: provider.issuer, rsa_public_key: null, jwks: { issuer: provider.issuer, algorithms: ['RS256', 'ES256'], usable: true } });
+    expect((body.data[0]!.jwks as { kids: string[] }).kids).toEqual(expect.arrayContaining(['k1', 'k2']));
+  });
+
   it('exports fetch counts and the key set age', async () => {
     const text = await (await fetch(`${gw.status}/metrics`)).text();
     expect(text).toMatch(/portcullis_jwks_fetches_total\{provider="https:\/\/127\.0\.0\.1:\d+\/",trigger="unknown_kid",outcome="updated"\} 2/);
