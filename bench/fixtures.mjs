@@ -35,8 +35,8 @@ export function makeHs256CredentialsSync(count, prefix = 'hs256') {
 }
 
 /** Compact JWT for `cred`: iss = credential key (Kong's default key_claim_name), exp = now + ttl. */
-export function signToken(cred, { ttlSeconds = 6 * 3600, claims = {} } = {}) {
-  const header = b64url(JSON.stringify({ alg: cred.algorithm, typ: 'JWT' }));
+export function signToken(cred, { ttlSeconds = 6 * 3600, claims = {}, kid } = {}) {
+  const header = b64url(JSON.stringify(kid === undefined ? { alg: cred.algorithm, typ: 'JWT' } : { alg: cred.algorithm, typ: 'JWT', kid }));
   const payload = b64url(JSON.stringify({ iss: cred.key, exp: Math.floor(Date.now() / 1000) + ttlSeconds, ...claims }));
   const input = `${header}.${payload}`;
   let sig;
@@ -54,9 +54,12 @@ export function jwtSecretEntry(cred) {
     : { key: cred.key, algorithm: cred.algorithm, rsa_public_key: cred.publicKeyPem };
 }
 
-/** One consumer per credential. */
-export function consumersFor(credentials, prefix = 'consumer') {
-  return credentials.map((c, i) => ({ username: `${prefix}-${i}`, jwt_secrets: [jwtSecretEntry(c)] }));
+/** One consumer per credential; `jwksUrl(i)`: a JWKS credential (docs/jwks.md) instead of the PEM. */
+export function consumersFor(credentials, prefix = 'consumer', jwksUrl) {
+  return credentials.map((c, i) => ({
+    username: `${prefix}-${i}`,
+    jwt_secrets: [jwksUrl === undefined ? jwtSecretEntry(c) : { key: c.key, algorithm: c.algorithm, jwks: { url: jwksUrl(i) } }],
+  }));
 }
 
 // JSON strings are valid YAML double-quoted scalars (PEM newlines become \n escapes).
@@ -92,12 +95,12 @@ export function kongYaml({ services = [], consumers = [], plugins = [] }) {
 }
 
 /** The kong.yml of the throughput scenarios: one service on the upstream, route `/`, jwt or not. */
-export function benchKongYaml({ upstreamUrl, credentials = [], jwt = credentials.length > 0 }) {
+export function benchKongYaml({ upstreamUrl, credentials = [], jwt = credentials.length > 0, jwksUrl }) {
   const service = {
     name: 'bench-upstream',
     url: upstreamUrl,
     routes: [{ name: 'bench-root', paths: ['/'] }],
     plugins: jwt ? [{ name: 'jwt', config: { claims_to_verify: ['exp'] } }] : undefined,
   };
-  return kongYaml({ services: [service], consumers: consumersFor(credentials) });
+  return kongYaml({ services: [service], consumers: consumersFor(credentials, 'consumer', jwksUrl) });
 }

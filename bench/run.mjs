@@ -169,6 +169,9 @@ const checks = [
   ['Portcullis HS256 / fast-gateway', ratio('portcullis-hs256', 'fast-gateway'), (x) => x >= 1.5, '≥ 1.5'],
   ['Portcullis RS256 / HS256', ratio('portcullis-rs256', 'portcullis-hs256'), (x) => x >= 0.9, '≥ 0.90'],
   ['Portcullis ES256 / HS256', ratio('portcullis-es256', 'portcullis-hs256'), (x) => x >= 0.9, '≥ 0.90'],
+  // docs/jwks.md#performance (--only …,portcullis-rs256-jwks,portcullis-es256-jwks).
+  ['Portcullis RS256 JWKS / RS256 PEM', ratio('portcullis-rs256-jwks', 'portcullis-rs256'), (x) => x >= 0.95, '≥ 0.95'],
+  ['Portcullis ES256 JWKS / ES256 PEM', ratio('portcullis-es256-jwks', 'portcullis-es256'), (x) => x >= 0.95, '≥ 0.95'],
 ];
 const starved = selected.filter((s) => !s.direct && S[s.id].runs && S[s.id].cpu < 85);
 if (starved.length) {

@@ -6,6 +6,7 @@ import { benchKongYaml, makeCredentials, signToken } from '../fixtures.mjs';
 import { httpGet } from './processes.mjs';
 import { startHaproxy, startNginxNjs, startNodePeer, startPortcullis, startUpstream } from './servers.mjs';
 import { writeRequestFile } from './wrk.mjs';
+import { startJwksServer } from './jwks-server.mjs';
 
 // auth: which tokens the scenario is driven with, null = no token. `nodeArgs` reach the Portcullis
 // process (run.mjs / open-loop.mjs `--node-arg`).
@@ -32,6 +33,11 @@ export const SCENARIOS = [
     start: (c) => startPortcullis(c.dir, c.kongFiles.RS256, { name: 'portcullis-rs256', nodeArgs: c.nodeArgs }) },
   { id: 'portcullis-es256', label: 'Portcullis jwt ES256', auth: 'ES256', kind: 'portcullis',
     start: (c) => startPortcullis(c.dir, c.kongFiles.ES256, { name: 'portcullis-es256', nodeArgs: c.nodeArgs }) },
+  // docs/jwks.md#performance: the same keys from a local JWKS (kid in the tokens); target within 5 % of the PEM rows.
+  { id: 'portcullis-rs256-jwks', label: 'Portcullis jwt RS256, keys from a JWKS', auth: 'RS256-jwks', kind: 'portcullis', optional: true,
+    start: (c) => startPortcullis(c.dir, c.kongFiles['RS256-jwks'], { name: 'portcullis-rs256-jwks', nodeArgs: c.nodeArgs, args: ['--jwks-allow-http', 'on'] }) },
+  { id: 'portcullis-es256-jwks', label: 'Portcullis jwt ES256, keys from a JWKS', auth: 'ES256-jwks', kind: 'portcullis', optional: true,
+    start: (c) => startPortcullis(c.dir, c.kongFiles['ES256-jwks'], { name: 'portcullis-es256-jwks', nodeArgs: c.nodeArgs, args: ['--jwks-allow-http', 'on'] }) },
 ];
 
 export function tamper(token) {
@@ -61,6 +67,9 @@ export async function prepareContext(dir, count, { algorithms = ['HS256', 'RS256
   const creds = {};
   for (const alg of algorithms) creds[alg] = await makeCredentials(alg, count);
   const tokens = Object.fromEntries(Object.entries(creds).map(([alg, cs]) => [alg, cs.map((c) => signToken(c))]));
+  // JWKS scenarios: the same credentials, tokens naming their key by kid.
+  const jwksAlgs = algorithms.filter((a) => a === 'RS256' || a === 'ES256');
+  for (const alg of jwksAlgs) tokens[`${alg}-jwks`] = creds[alg].map((c) => signToken(c, { kid: c.key }));
   const requestFiles = { none: `${dir}/requests-none.tsv` };
   writeRequestFile(requestFiles.none, [{ path: '/' }]);
   for (const alg of Object.keys(tokens)) {
@@ -77,6 +86,11 @@ export async function prepareContext(dir, count, { algorithms = ['HS256', 'RS256
   for (const alg of Object.keys(creds)) {
     kongFiles[alg] = `${dir}/kong-${alg}.yml`;
     writeFileSync(kongFiles[alg], benchKongYaml({ upstreamUrl, credentials: creds[alg] }), { mode: 0o600 });
+  }
+  const jwks = jwksAlgs.length > 0 ? await startJwksServer(Object.fromEntries(jwksAlgs.map((a) => [a, creds[a]]))) : undefined;
+  for (const alg of jwksAlgs) {
+    kongFiles[`${alg}-jwks`] = `${dir}/kong-${alg}-jwks.yml`;
+    writeFileSync(kongFiles[`${alg}-jwks`], benchKongYaml({ upstreamUrl, credentials: creds[alg], jwksUrl: (i) => jwks.url(alg, i) }), { mode: 0o600 });
   }
   return { dir, upstream, upstreamPort: upstream.port, upstreamUrl, creds, tokens, requestFiles, credFile, kongFiles, tls, nodeArgs: [], peerNodeArgs: [], portcullisArgs: [] };
 }

@@ -30,6 +30,21 @@ export function credentialView(cr: Credential, createdAt: Date, exposeSecrets: b
     tags: cr.spec.tags.length ? cr.spec.tags : null,
     // Not Kong's field: shown only on credentials that have one (docs/key-material.md#rotation).
     ...(cr.kid !== undefined && { kid: cr.kid }),
+    ...(cr.spec.jwks !== undefined ? { jwks: jwksView(cr) } : {}),
+  };
+}
+
+/** docs/jwks.md: where the keys come from and which kids are live (public data only). */
+function jwksView(cr: Credential) {
+  const spec = cr.spec.jwks!;
+  const keys = cr.jwks?.keys;
+  return {
+    ...(spec.url !== undefined ? { url: spec.url } : {}),
+    ...(spec.issuer !== undefined ? { issuer: spec.issuer } : {}),
+    ...(spec.inline !== undefined ? { inline: true } : {}),
+    algorithms: spec.algorithms,
+    usable: keys !== undefined,
+    kids: keys === undefined ? [] : [...keys.byKid.keys()],
   };
 }
 

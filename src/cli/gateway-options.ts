@@ -33,6 +33,8 @@ export const GATEWAY_FLAGS = {
   'trusted-ips': { type: 'string', env: 'PORTCULLIS_TRUSTED_IPS', default: '' },
   'real-ip-header': { type: 'string', env: 'PORTCULLIS_REAL_IP_HEADER', default: 'X-Real-IP' },
   'real-ip-recursive': { type: 'string', env: 'PORTCULLIS_REAL_IP_RECURSIVE', default: 'off' },
+  // docs/jwks.md: JWKS and OIDC discovery over https only unless this is on (tests, loopback sidecars).
+  'jwks-allow-http': { type: 'string', env: 'PORTCULLIS_JWKS_ALLOW_HTTP', default: 'off' },
 } as const;
 
 export type GatewayFlagName = keyof typeof GATEWAY_FLAGS;
@@ -85,6 +87,7 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
     upstreamTlsVerify: upstreamTlsVerify === 'on',
     proxyH2c: onOff(get('proxy-h2c'), '--proxy-h2c'),
     proxyHttp2: onOff(get('proxy-http2'), '--proxy-http2'),
+    jwksAllowHttp: onOff(get('jwks-allow-http'), '--jwks-allow-http'),
   };
 }
 

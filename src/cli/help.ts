@@ -48,6 +48,8 @@ const LISTENER_OPTIONS = `Listener options (standalone and controller; flag, the
   --real-ip-header NAME       PORTCULLIS_REAL_IP_HEADER X-Real-IP (a header such as X-Forwarded-For, or
                                                         proxy_protocol: the PROXY header's source)
   --real-ip-recursive on|off  PORTCULLIS_REAL_IP_RECURSIVE  off (on: the last untrusted address of the list)
+  --jwks-allow-http on|off    PORTCULLIS_JWKS_ALLOW_HTTP  off (on: JWKS credentials may fetch keys and OIDC
+                                                        discovery over plain http; for tests only)
 `;
 
 const EXIT_CODES = `Exit codes: 0 ok, 1 failed (invalid input, or a serving mode that could not start), 2 usage error.

@@ -94,7 +94,7 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
         // One rule per field, so each message names the field it is about. algorithm is defaulted
         // to HS256 by the API server; the has() guards keep the rules total anyway.
         {
-          rule: "(has(self.algorithm) && !self.algorithm.startsWith('HS')) || has(self.secretRef)",
+          rule: "(has(self.algorithm) && !self.algorithm.startsWith('HS')) || has(self.secretRef) || has(self.jwks)",
           message: 'secretRef is required for HS* algorithms',
           fieldPath: '.secretRef',
           reason: 'FieldValueRequired',
@@ -106,7 +106,7 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
           reason: 'FieldValueForbidden',
         },
         {
-          rule: "(!has(self.algorithm) || self.algorithm.startsWith('HS')) || has(self.publicKeyRef)",
+          rule: "(!has(self.algorithm) || self.algorithm.startsWith('HS')) || has(self.publicKeyRef) || has(self.jwks)",
           message: 'publicKeyRef is required for RS*/ES*/PS*/EdDSA algorithms',
           fieldPath: '.publicKeyRef',
           reason: 'FieldValueRequired',
@@ -116,6 +116,22 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
           message: 'secretRef is forbidden for RS*/ES*/PS*/EdDSA algorithms',
           fieldPath: '.secretRef',
           reason: 'FieldValueForbidden',
+        },
+        // docs/jwks.md: a JWKS replaces both key references.
+        { rule: '!has(self.jwks) || !has(self.secretRef)', message: 'secretRef is forbidden with jwks', fieldPath: '.secretRef', reason: 'FieldValueForbidden' },
+        { rule: '!has(self.jwks) || !has(self.publicKeyRef)', message: 'publicKeyRef is forbidden with jwks', fieldPath: '.publicKeyRef', reason: 'FieldValueForbidden' },
+        {
+          rule: "!has(self.jwks) || has(self.jwks.algorithms) || (has(self.algorithm) && !self.algorithm.startsWith('HS'))",
+          message: 'a JWKS credential needs an asymmetric algorithm or jwks.algorithms',
+          fieldPath: '.algorithm',
+          reason: 'FieldValueInvalid',
+        },
+      ],
+      jwks: [
+        {
+          rule: '(has(self.url) ? 1 : 0) + (has(self.issuer) ? 1 : 0) + (has(self.secretRef) ? 1 : 0) + (has(self.inline) ? 1 : 0) == 1',
+          message: 'exactly one of url, issuer, secretRef, inline is required',
+          reason: 'FieldValueInvalid',
         },
       ],
     },

@@ -3,6 +3,7 @@ import { JWT_ALGORITHMS } from './algorithms.js';
 import { KID_MAX_LENGTH } from './credential-kid.js';
 import { jwtClaimsConfigSchema } from './jwt-claims-config.js';
 import { jwtPluginConfigSchema } from './jwt-config.js';
+import { JWKS_TIMING_BOUNDS, type JwksTiming } from './jwks.js';
 
 /**
  * zod schemas of the portcullis.dev/v1alpha1 custom resources (generated into crds/; usage in docs/install.md).
@@ -72,6 +73,47 @@ export type KongConsumerSpec = z.output<typeof kongConsumerSpecSchema>;
 
 // ---------------------------------------------------------------- JwtCredential
 
+const ASYMMETRIC_ALGORITHMS = JWT_ALGORITHMS.filter((a) => !a.startsWith('HS')) as Exclude<(typeof JWT_ALGORITHMS)[number], `HS${string}`>[];
+const timingField = (key: keyof JwksTiming, text: string) => {
+  const b = JWKS_TIMING_BOUNDS[key];
+  return z.number().int().min(b.min).max(b.max).optional().describe(`${text} Default ${b.default}; ${b.min} to ${b.max}.`);
+};
+
+export const jwksSchema = z
+  .strictObject({
+    url: z.string().regex(/^https?:\/\/[^\s#]+$/, 'must be an https:// URL').max(2048).optional().describe(
+      'The JWKS URL (https; plain http only with the gateway flag --jwks-allow-http). Exactly one of url, issuer, secretRef and inline is required.',
+    ),
+    issuer: z.string().regex(/^https?:\/\/[^\s#?]+$/, 'must be an https:// URL').max(2048).optional().describe(
+      "An OpenID Connect issuer: its /.well-known/openid-configuration names the jwks_uri, and must name this exact issuer. Usually the same as key (tokens' iss).",
+    ),
+    secretRef: secretKeyRefSchema.optional().describe('A Secret whose value is a JWKS document (JSON, {"keys": [...]}), read as it changes; nothing is fetched.'),
+    inline: z.string().min(2).max(65536).optional().describe('A JWKS document as JSON text ({"keys": [...]}); nothing is fetched.'),
+    algorithms: z
+      .array(z.enum(ASYMMETRIC_ALGORITHMS).describe('RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA.'))
+      .min(1)
+      .optional()
+      .describe("Algorithms a token may use (its alg header). Default: the credential's algorithm, which must then be asymmetric. Each key also has to fit the token's algorithm (kty, crv, its own alg): no HMAC, no alg confusion."),
+    caSecretRef: z
+      .strictObject({
+        name: objectName.describe('Name of a Secret in the same namespace, labelled portcullis.dev/credential=true.'),
+        key: secretDataKey.default('ca.crt').describe('Key of the Secret holding PEM CA certificates. Default ca.crt.'),
+      })
+      .optional()
+      .describe('CA certificates the provider\'s certificate must chain to; set, they replace the system CAs.'),
+    cacheTtlSeconds: timingField('cacheTtlSeconds', 'How long a fetched key set is used when the answer has no Cache-Control max-age.'),
+    minTtlSeconds: timingField('minTtlSeconds', 'Lower clamp of a Cache-Control max-age (and the longest wait between retries after a failure).'),
+    maxTtlSeconds: timingField('maxTtlSeconds', 'Upper clamp of a Cache-Control max-age.'),
+    maxStaleSeconds: timingField('maxStaleSeconds', 'While the provider is down or answers garbage, the last good key set is used this long after it was fetched; then tokens are refused (JwksUnavailable).'),
+    refetchIntervalSeconds: timingField('refetchIntervalSeconds', "A token with an unknown kid triggers at most one refetch per interval (per gateway process); others wait for the one in flight."),
+    timeoutMs: timingField('timeoutMs', 'Deadline of one fetch, in milliseconds.'),
+    maxBytes: timingField('maxBytes', 'Largest JWKS or discovery document accepted, in bytes.'),
+  })
+  .refine((j) => [j.url, j.issuer, j.secretRef, j.inline].filter((x) => x !== undefined).length === 1, {
+    message: 'exactly one of url, issuer, secretRef, inline is required',
+  })
+  .describe('Take the public keys from a JWKS (docs/jwks.md): the token\'s kid selects the key. Replaces publicKeyRef.');
+
 export const jwtCredentialSpecSchema = z
   .strictObject({
     consumerRef: localObjectRefSchema.describe(
@@ -100,6 +142,7 @@ export const jwtCredentialSpecSchema = z
       .describe(
         "The HMAC secret, for HS256/HS384/HS512 only (required for them, forbidden for the others). The Secret value's bytes are the key, used as stored (no text decoding); with the Route's secretIsBase64 they are read as base64 text. Use random bytes at least as long as the hash (32, 48, 64 bytes).",
       ),
+    jwks: jwksSchema.optional(),
     publicKeyRef: secretKeyRefSchema
       .optional()
       .describe(
@@ -108,13 +151,21 @@ export const jwtCredentialSpecSchema = z
   })
   .superRefine((s, ctx) => {
     const hmac = s.algorithm.startsWith('HS');
-    if (hmac && s.secretRef === undefined) {
+    const jwks = s.jwks !== undefined;
+    if (hmac && s.secretRef === undefined && !jwks) {
       ctx.addIssue({ code: 'custom', path: ['secretRef'], message: `is required for algorithm ${s.algorithm}` });
     }
     if (hmac && s.publicKeyRef !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['publicKeyRef'], message: `is not allowed for algorithm ${s.algorithm} (use secretRef)` });
     }
-    if (!hmac && s.publicKeyRef === undefined) {
+    if (jwks) {
+      if (s.secretRef !== undefined) ctx.addIssue({ code: 'custom', path: ['secretRef'], message: 'is not allowed with jwks' });
+      if (s.publicKeyRef !== undefined) ctx.addIssue({ code: 'custom', path: ['publicKeyRef'], message: 'is not allowed with jwks' });
+      if (hmac && s.jwks!.algorithms === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['algorithm'], message: 'a JWKS credential needs an asymmetric algorithm (e.g. RS256) or jwks.algorithms' });
+      }
+    }
+    if (!hmac && s.publicKeyRef === undefined && !jwks) {
       ctx.addIssue({ code: 'custom', path: ['publicKeyRef'], message: `is required for algorithm ${s.algorithm}` });
     }
     if (!hmac && s.secretRef !== undefined) {
@@ -312,7 +363,7 @@ export const conditionSchema = z.strictObject({
     .min(1)
     .max(316)
     .describe(
-      'Accepted: the object\'s own spec is valid. Programmed: the object is live in the gateway (False also for a missing or broken reference, or a conflict with another object).',
+      'Accepted: the object\'s own spec is valid. Programmed: the object is live in the gateway (False also for a missing or broken reference, or a conflict with another object). KeySetReady (JwtCredentials with jwks): the last key set fetch worked (False: JwksFetchFailed while the last good key set serves, JwksUnavailable once none is usable).',
     ),
   status: z.enum(['True', 'False', 'Unknown']).describe('True, False or Unknown.'),
   reason: z

@@ -17,7 +17,7 @@ export type Severity = 'error' | 'warning';
 export type ReasonCondition = 'Accepted' | 'Programmed' | 'none';
 
 /** Where a reason is produced: a folder of src/ (the test checks the reason appears there). */
-export type ReasonProducer = 'sources/declarative' | 'sources/kube' | 'sources/manifests' | 'translate' | 'plugins/jwt' | 'modes';
+export type ReasonProducer = 'sources/declarative' | 'sources/kube' | 'sources/manifests' | 'translate' | 'plugins/jwt' | 'modes' | 'runtime';
 
 export interface ReasonInfo {
   condition: ReasonCondition;
@@ -122,7 +122,21 @@ export const REASONS = {
   // other Secret problems, the fix is in the Secret.
   InvalidSecret: { condition: 'Programmed', severities: ['error'], by: ['sources/kube'], message: "Secret '<namespace>/<name>' key '<key>' is not valid base64" },
   // Key material: in a JwtCredential it comes from a Secret, so it is a reference problem.
-  InvalidKey: { condition: 'Programmed', severities: ['error'], by: ['plugins/jwt', 'sources/declarative'], message: '<what is wrong with the key> (e.g. the PEM public key could not be parsed)' },
+  InvalidKey: { condition: 'Programmed', severities: ['error'], by: ['plugins/jwt', 'sources/declarative', 'sources/kube'], message: '<what is wrong with the key> (e.g. the PEM public key could not be parsed | the JWKS is not JSON)' },
+  // JWKS credentials (docs/jwks.md): the key set is fetched at run time, so these come from the
+  // runtime's registry, not from a snapshot build.
+  JwksUnavailable: {
+    condition: 'Programmed',
+    severities: ['error'],
+    by: ['runtime'],
+    message: 'no usable key set: <why the last fetch failed> (never fetched | the last good one is older than maxStale | plain http refused); tokens are refused',
+  },
+  JwksFetchFailed: {
+    condition: 'none',
+    severities: ['warning'],
+    by: ['runtime'],
+    message: 'fetching the key set failed: <why>; the last good key set (fetched <age> s ago) is used',
+  },
   MissingSecret: { condition: 'Programmed', severities: ['error'], by: ['plugins/jwt'], message: 'a secret | a PEM public key is required for <algorithm>' },
   // Certificates: served ones (docs/tls.md) and upstream TLS material (docs/upstream-tls.md); like key
   // material they may come from a Secret, so a problem is a reference problem.

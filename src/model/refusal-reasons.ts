@@ -35,6 +35,8 @@ export const JWT_REFUSALS = {
   missing_kid: { status: '401', by: 'jwt', meaning: "the key is shared by several credentials selected by kid, none without a kid, and the token's JOSE header has no kid" },
   invalid_kid: { status: '401', by: 'jwt', meaning: "the token's JOSE header kid is not a non-empty string, and the key has no credential without a kid" },
   unknown_kid: { status: '401', by: 'jwt', meaning: "no credential of the key has the token's kid, and the key has no credential without a kid" },
+  jwks_unavailable: { status: '401', by: 'jwt', meaning: "the JWKS credential has no usable key set (never fetched, or stale beyond max_stale)" },
+  jwks_unknown_kid: { status: '401', by: 'jwt', meaning: "the JWKS key set has no key for the token's kid and alg, after the rate-limited refetch" },
   algorithm_mismatch: { status: '401', by: 'jwt', meaning: "the token's alg is not the credential's algorithm" },
   invalid_key: { status: '401', by: 'jwt', meaning: "the credential's secret cannot be used (secret_is_base64 and the secret is not base64)" },
   bad_signature: { status: '401', by: 'jwt', meaning: 'the signature does not verify with the credential' },

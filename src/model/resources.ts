@@ -3,6 +3,7 @@ import type { JwtClaimsConfig } from './jwt-claims-config.js';
 import type { JwtPluginConfig } from './jwt-config.js';
 import type { Diagnostic, ObjectRef } from './diagnostics.js';
 import type { HostPolicy } from './host-policy.js';
+import type { JwksSpec } from './jwks.js';
 import type { UpstreamTlsSpec } from './upstream-tls.js';
 
 /**
@@ -98,6 +99,8 @@ export interface CredentialSpec {
   secret?: string | Uint8Array;
   /** RS/ES/PS/EdDSA: PEM public key (SPKI or PKCS#1 RSA). */
   rsaPublicKey?: string;
+  /** Keys from a JWKS instead of rsaPublicKey, selected by the token's kid (docs/jwks.md). */
+  jwks?: JwksSpec;
   tags: string[];
 }
 

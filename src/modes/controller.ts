@@ -6,6 +6,8 @@ import { servingAfter } from '../runtime/snapshot-applier.js';
 import { startKubeSource, type KubeSource } from '../sources/kube/source.js';
 import { kubeWatchMetrics } from '../sources/kube/metrics.js';
 import { toResourceSet } from '../sources/kube/to-resource-set.js';
+import type { KubeObjects } from '../sources/kube/kube-objects.js';
+import type { Diagnostic } from '../model/diagnostics.js';
 import { defaultIdentity, defaultLeaseNamespace, startStatusReporting, type StatusReporting } from '../status/index.js';
 
 export interface ControllerOptions {
@@ -56,6 +58,13 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     logger: runtime.logger,
   });
   const reporting = status;
+  // Status describes what serves plus the JWKS providers' state (docs/jwks.md#status-and-logs), which
+  // changes between snapshots: report again when a provider starts or stops failing.
+  let last: { diagnostics: readonly Diagnostic[]; objects: KubeObjects } | undefined;
+  const report = () => {
+    if (last !== undefined) reporting.report([...last.diagnostics, ...runtime.jwks.diagnostics()], last.objects);
+  };
+  runtime.jwks.onChange(report);
   source = startKubeSource({
     kubeConfig,
     ...(opts.namespace !== undefined && { namespace: opts.namespace }),
@@ -66,7 +75,10 @@ export async function runController(opts: ControllerOptions): Promise<number> {
       const result = runtime.apply(toResourceSet(objects, opts.hostPolicy ? { hostPolicy: opts.hostPolicy } : {}));
       // Status describes what serves: the new snapshot, or the previous one an unusable change left live.
       const live = servingAfter(result);
-      if (live) reporting.report(live.diagnostics, objects);
+      if (live) {
+        last = { diagnostics: live.diagnostics, objects };
+        report();
+      }
     },
   });
   source.synced.then(

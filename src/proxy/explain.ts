@@ -229,6 +229,9 @@ function outcomeOnly(route: CompiledRoute, req: { method: string; rawHeaders: st
       return { ...base, outcome: { kind: 'anonymous', consumer: { id: o.consumer.id }, after: 'unknown' } };
     case 'skipped':
       return { ...base, outcome: { kind: 'skipped' } };
+    case 'pending':
+      // Only authenticators with an explain entry point have JWKS credentials; never reached.
+      return { ...base, outcome: { kind: 'skipped' } };
   }
 }
 

@@ -94,6 +94,9 @@ class Exchange implements MatchInput, RelayContext {
   realIp: string | undefined = undefined;
   /** Why the gateway refused the request, for the access log (src/model/refusal-reasons.ts); set only when it refuses. */
   reason: string | undefined = undefined;
+  /** Set while admission waits for a JWKS refetch (docs/jwks.md#unknown-kid); then admit() runs again, with noWait. */
+  authWait: Promise<void> | undefined = undefined;
+  waitedForKeys = false;
 
   constructor(
     readonly h: Handler,
@@ -170,6 +173,8 @@ export interface Admitted extends RelayContext {
   readonly clientIp: string | undefined;
   /** Why the gateway refused it (access log), when it did. */
   readonly reason: string | undefined;
+  /** Admission waits for a JWKS refetch (docs/jwks.md#unknown-kid): see ProxyHandler.admitAfterKeys. */
+  readonly authWait: Promise<void> | undefined;
 }
 
 /** The request handler and its admission step alone (same route, auth and header rules), for upgrade.ts. */
@@ -177,6 +182,8 @@ export interface ProxyHandler {
   request(req: IncomingMessage, res: ServerResponse): void;
   /** Route, auth, upstream headers; or the error response (404, 401, …) written to `res`. */
   admit(req: IncomingMessage, res: ServerResponse): Admitted;
+  /** `x.authWait` is set: admit again once the JWKS refetch is done, then call `then` (not if the client left). */
+  admitAfterKeys(x: Admitted, then: () => void): void;
 }
 
 export function createProxyHandler(deps: HandlerDeps): ProxyHandler {
@@ -188,6 +195,9 @@ export function createProxyHandler(deps: HandlerDeps): ProxyHandler {
       const x = h.exchange(req, res, performance.now(), req.rawHeaders, req.headers.host, null);
       h.admit(x);
       return x;
+    },
+    admitAfterKeys(x, then) {
+      h.admitAfterKeys(x as Exchange, then);
     },
   };
 }
@@ -232,10 +242,28 @@ class Handler {
     const x = this.exchange(req, res, t0, rawHeaders, hostHeader, h2Headers);
     res.on('close', x.onClose);
     this.admit(x);
+    if (x.authWait !== undefined) return this.admitAfterKeys(x, () => this.proceed(x));
+    this.proceed(x);
+  }
+
+  proceed(x: Exchange): void {
     if (!x.admitted) return;
-    if (h2Headers === null ? hasRequestBody(req) : http2HasBody(req as unknown as Http2ServerRequest)) x.body = req;
-    if (this.latencyHeaders) x.proxyLatencyHeader = String(Math.round(performance.now() - t0));
+    const req = x.req;
+    if (x.h2Headers === null ? hasRequestBody(req) : http2HasBody(req as unknown as Http2ServerRequest)) x.body = req;
+    if (this.latencyHeaders) x.proxyLatencyHeader = String(Math.round(performance.now() - x.t0));
     this.attempt(x);
+  }
+
+  /** After the JWKS refetch the token waited for: admit again (it cannot wait twice), unless the client left. */
+  admitAfterKeys(x: Exchange, then: () => void): void {
+    void x.authWait!.then(() => {
+      x.authWait = undefined;
+      x.waitedForKeys = true;
+      const res = x.res;
+      if (res.destroyed || res.writableEnded || (x.h2Headers !== null && (res as unknown as Http2ServerResponse).stream.destroyed)) return;
+      this.admit(x);
+      then();
+    });
   }
 
   /** The request's Exchange: URL split, TLS, and the real client IP (only with trusted proxies configured). */
@@ -288,8 +316,11 @@ class Handler {
     let anonymous = false;
     let claims: Claims | undefined;
     if (route.auth) {
-      const outcome = route.auth.authenticate({ method: x.method, rawHeaders, rawQuery: x.rawQuery }, this.nowSeconds());
+      const outcome = route.auth.authenticate({ method: x.method, rawHeaders, rawQuery: x.rawQuery, noWait: x.waitedForKeys }, this.nowSeconds());
       switch (outcome.kind) {
+        case 'pending':
+          x.authWait = outcome.ready;
+          return;
         case 'rejected':
           return this.rejectAuth(x, route, outcome.status, outcome.body, outcome.wwwAuthenticate, outcome.reason);
         case 'authenticated':

@@ -155,6 +155,12 @@ class WsUpgrade implements RelayContext {
     const x = this.up.proxy.admit(this.req, this.res);
     this.x = x;
     this.requestId = x.requestId;
+    // docs/jwks.md#unknown-kid: a token whose kid is new waits for the key set's refetch.
+    if (x.authWait !== undefined) return this.up.proxy.admitAfterKeys(x, () => void (this.socket.destroyed || this.#admitted(x)));
+    this.#admitted(x);
+  }
+
+  #admitted(x: Admitted): void {
     if (!x.admitted) {
       this.outcome = 'rejected';
       return;

@@ -16,12 +16,15 @@ import { createProcessState } from './process-state.js';
 import { createShutdown } from './shutdown.js';
 import { createSnapshotApplier, createSourceFailureReporter, type ApplyResult } from './snapshot-applier.js';
 import { podTokenCacheBytes } from './token-cache.js';
+import type { JwksRegistry } from './jwks-registry.js';
 
 export interface GatewayRuntime {
   store: SnapshotStore;
   metrics: GatewayMetrics;
   readiness: Readiness;
   logger: Logger;
+  /** JWKS providers of this process: their problems become status conditions in controller mode (docs/jwks.md). */
+  jwks: JwksRegistry;
   /**
    * Translate and swap in a new snapshot, unless its inputs hash like the live one's. Never throws:
    * a failed build is logged and counted, and the previous snapshot keeps serving. With workers,
@@ -44,7 +47,12 @@ export async function startRuntime(opts: GatewayRuntimeOptions, placement: Proxy
   const root = createLogger({ level: gateway.logLevel });
   const logger = placement.logBindings ? root.child(placement.logBindings) : root;
   const tokenCacheBytes = podTokenCacheBytes(gateway);
-  const { store, metrics, readiness } = createProcessState({ registry: placement.registry, tokenCacheBytes: placement.tokenCacheBudget(tokenCacheBytes) });
+  const { store, metrics, readiness, jwks } = createProcessState({
+    registry: placement.registry,
+    tokenCacheBytes: placement.tokenCacheBudget(tokenCacheBytes),
+    jwksAllowHttp: gateway.jwksAllowHttp === true,
+    logger,
+  });
   const hostChecks = listenerHostChecks(gateway);
   const admin = createAdminServer({
     store, exposeSecrets: opts.adminExposeSecrets, mode: opts.mode, allowHost: hostChecks.admin,
@@ -66,7 +74,7 @@ export async function startRuntime(opts: GatewayRuntimeOptions, placement: Proxy
   await admin.listen({ host: gateway.adminListen.host, port: gateway.adminListen.port });
   const started = await placement.start();
   logger.info({ mode: opts.mode, ...started }, placement.messages.listening);
-  const applier = createSnapshotApplier({ store, metrics, logger, logDiagnostics: true });
+  const applier = createSnapshotApplier({ store, metrics, logger, logDiagnostics: true, jwks });
   stopping.onSignals();
 
   return {
@@ -74,6 +82,7 @@ export async function startRuntime(opts: GatewayRuntimeOptions, placement: Proxy
     metrics,
     readiness,
     logger,
+    jwks,
     apply(resources, hash = hashResources(resources)) {
       const result = applier.apply(resources, hash);
       placement.applied(result, resources, hash);

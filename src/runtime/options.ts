@@ -41,6 +41,8 @@ export interface GatewayOptions {
   proxyH2c: boolean;
   /** Offer h2 by ALPN on the TLS proxy listener (docs/http2-grpc.md). */
   proxyHttp2: boolean;
+  /** Fetch JWKS and OIDC discovery over plain http too (tests; docs/jwks.md). Default off: https only. */
+  jwksAllowHttp?: boolean;
 }
 
 /** What a mode hands the runtime (runtime/gateway.ts). */

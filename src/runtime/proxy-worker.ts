@@ -32,7 +32,10 @@ export async function runProxyWorker(slot: number, gateway: GatewayOptions): Pro
   };
   const logger = createLogger({ level: gateway.logLevel }).child({ worker: slot, pid: process.pid });
   // The primary resolved the pod's budget; this worker holds its share.
-  const { store, metrics, readiness } = createProcessState({ tokenCacheBytes: workerTokenCacheBytes(podTokenCacheBytes(gateway), gateway.workers) });
+  const { store, metrics, readiness, jwks } = createProcessState({
+    tokenCacheBytes: workerTokenCacheBytes(podTokenCacheBytes(gateway), gateway.workers),
+    jwksAllowHttp: gateway.jwksAllowHttp === true,
+  });
   registerWorkerMetrics(metrics, store, slot);
   // Several processes share stdout: keep every write whole lines and at most PIPE_BUF bytes, so
   // lines from different workers may interleave but never tear.
@@ -42,7 +45,8 @@ export async function runProxyWorker(slot: number, gateway: GatewayOptions): Pro
   });
   const proxy = createGatewayProxy(gateway, { store, metrics, accessLog, logger, readiness });
   // Diagnostics are the primary's to log (once per pod, not once per worker).
-  const applier = createSnapshotApplier({ store, metrics, logger, logDiagnostics: false });
+  // Each worker fetches JWKS on its own (docs/jwks.md#workers); the primary logs their problems.
+  const applier = createSnapshotApplier({ store, metrics, logger, logDiagnostics: false, jwks });
 
   let listening: Promise<void> | undefined;
   const startListening = () =>

@@ -7,6 +7,7 @@ import type { SnapshotStore } from '../snapshot/store.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { hashResources, translate } from '../translate/translate.js';
 import { collectStartupGarbage } from './startup-gc.js';
+import type { JwksRegistry } from './jwks-registry.js';
 
 /**
  * What one apply() did. `unchanged`: the input hashes like the live snapshot's (or, for a worker,
@@ -39,6 +40,8 @@ export interface SnapshotApplierOptions {
   logger: Logger;
   /** Log each new diagnostic (once per pod: the primary, not every worker). */
   logDiagnostics: boolean;
+  /** Key sets of JWKS credentials, kept across builds (docs/jwks.md#lifecycle). */
+  jwks?: JwksRegistry;
 }
 
 export function createSnapshotApplier(opts: SnapshotApplierOptions): SnapshotApplier {
@@ -63,10 +66,14 @@ export function createSnapshotApplier(opts: SnapshotApplierOptions): SnapshotApp
       }
       const started = performance.now();
       let snapshot: Snapshot;
+      const jwks = opts.jwks;
       try {
-        snapshot = translate(resources, version ?? (live?.version ?? 0) + 1, hash);
+        jwks?.beginBuild();
+        snapshot = translate(resources, version ?? (live?.version ?? 0) + 1, hash, jwks !== undefined ? { jwks } : {});
         store.swap(snapshot);
+        jwks?.commitBuild();
       } catch (err) {
+        jwks?.abortBuild();
         metrics.reloadFailed();
         logger.error({ err: { message: errorText(err) } }, 'snapshot build failed; the previous snapshot keeps serving');
         return { kind: 'failed', error: err instanceof Error ? err : new Error(errorText(err)), serving: live };

@@ -6,6 +6,7 @@ import type { JwtPluginConfig } from '../model/jwt-config.js';
 import type { HeaderNameSet } from './header-name-set.js';
 import type { Diagnostic, ObjectRef } from '../model/diagnostics.js';
 import type { CredentialSpec, RouteSpec, UpstreamProtocol } from '../model/resources.js';
+import type { JwksKeySource } from './jwks.js';
 
 /** A consumer as the proxy and the admin API see it (ids already derived). */
 export interface Consumer {
@@ -42,6 +43,8 @@ export interface Credential {
    * has a kid): the same table on every credential of the key. Undefined: Kong's lookup, key only.
    */
   kidTable?: KidTable;
+  /** JWKS credentials (docs/jwks.md): keys by kid from the runtime's registry; publicKey is then unset. */
+  jwks?: JwksKeySource;
 }
 
 /** The credentials of one key, by kid (plugins/jwt/kid-selection.ts picks from it). */
@@ -213,6 +216,8 @@ export interface AuthRequest {
   rawHeaders: readonly string[];
   /** Raw query string without the leading '?' ("" when none). Not decoded. */
   rawQuery: string;
+  /** Set on a request that already waited for a JWKS refetch: answer now (docs/jwks.md#unknown-kid). */
+  noWait?: boolean;
 }
 
 export type AuthOutcome =
@@ -222,6 +227,11 @@ export type AuthOutcome =
   | { kind: 'authenticated'; consumer: Consumer; credential: Credential; claims?: Claims }
   /** Authentication failed but config.anonymous names an existing consumer. */
   | { kind: 'anonymous'; consumer: Consumer }
+  /**
+   * A JWKS key set is being refetched for this token's unknown kid: authenticate again, with
+   * noWait, once `ready` resolves (never rejects; bounded by the fetch timeout). docs/jwks.md.
+   */
+  | { kind: 'pending'; ready: Promise<void> }
   | {
       kind: 'rejected';
       status: 401 | 500;

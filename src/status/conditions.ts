@@ -21,7 +21,10 @@ import { CRD_PLURALS } from '../sources/kube/kube-objects.js';
 
 export const CONDITION_ACCEPTED = 'Accepted';
 export const CONDITION_PROGRAMMED = 'Programmed';
-export const MANAGED_CONDITIONS = [CONDITION_ACCEPTED, CONDITION_PROGRAMMED] as const;
+/** JwtCredentials with spec.jwks only (docs/jwks.md#status-and-logs): whether the last key set fetch worked. */
+export const CONDITION_KEY_SET_READY = 'KeySetReady';
+export const MANAGED_CONDITIONS = [CONDITION_ACCEPTED, CONDITION_PROGRAMMED, CONDITION_KEY_SET_READY] as const;
+const KEY_SET_REASONS: ReadonlySet<string> = new Set(['JwksUnavailable', 'JwksFetchFailed']);
 export const MAX_MESSAGE_LENGTH = 1024;
 
 /** An error with this reason turns Accepted False (and so Programmed too); see the reasons table. */
@@ -89,7 +92,8 @@ export function desiredStatuses(
       (d) => !d.object.uid || !meta.uid || d.object.uid === meta.uid,
     );
     const current = obj.status?.conditions ?? [];
-    out.push({ target, current, desired: conditionsFor(diags, current, meta.generation, nowIso) });
+    const jwks = kind === 'JwtCredential' && typeof obj.spec === 'object' && obj.spec !== null && 'jwks' in obj.spec;
+    out.push({ target, current, desired: conditionsFor(diags, current, meta.generation, nowIso, jwks) });
   }
   return out;
 }
@@ -99,6 +103,7 @@ export function conditionsFor(
   current: readonly StatusCondition[],
   generation: number | undefined,
   nowIso: string,
+  keySet = false,
 ): StatusCondition[] {
   const errors = diags.filter((d) => d.severity === 'error');
   const warnings = diags.filter((d) => d.severity !== 'error');
@@ -113,7 +118,17 @@ export function conditionsFor(
     ? { type: CONDITION_PROGRAMMED, status: 'False', reason: programmedErrors[0]!.reason, message: joinMessages(programmedErrors) }
     : { type: CONDITION_PROGRAMMED, status: 'True', reason: 'Programmed', message: joinMessages(warnings) };
 
-  const ours = [accepted, programmed].map((c): StatusCondition => {
+  const conditions = [accepted, programmed];
+  if (keySet) {
+    // Fetch problems of a JWKS credential: False while fetches fail (an Event each time the reason changes).
+    const problems = diags.filter((d) => KEY_SET_REASONS.has(d.reason));
+    conditions.push(
+      problems.length
+        ? { type: CONDITION_KEY_SET_READY, status: 'False', reason: problems.find((d) => d.severity === 'error')?.reason ?? problems[0]!.reason, message: joinMessages(problems) }
+        : { type: CONDITION_KEY_SET_READY, status: 'True', reason: 'KeySetReady', message: '' },
+    );
+  }
+  const ours = conditions.map((c): StatusCondition => {
     const prev = current.find((p) => p.type === c.type);
     const keep = prev && prev.status === c.status && prev.reason === c.reason && prev.lastTransitionTime;
     return {

@@ -8,6 +8,9 @@ import type { Consumer, Credential, CredentialIndex, KidTable } from '../snapsho
 import { findConsumer, findConsumerByObjectName, type ConsumerTable } from './consumers.js';
 import { headerValueProblem, toHeaderValue } from '../model/header-values.js';
 import { keySharingRefusals, linkKidTable } from './key-sharing.js';
+import { comparePrecedence, describeObject, isKubeObject } from './precedence.js';
+import type { JwksSources } from '../snapshot/jwks.js';
+import { jwksCredential } from './jwks-credentials.js';
 
 /**
  * Resolves each credential's consumer, refuses key conflicts and imports key material once.
@@ -23,7 +26,7 @@ export function buildCredentials(
   specs: readonly CredentialSpec[],
   consumers: ConsumerTable,
   diagnostics: Diagnostic[],
-  opts: { base64Keys: boolean } = { base64Keys: true },
+  opts: { base64Keys: boolean; jwks?: JwksSources } = { base64Keys: true },
 ): CredentialIndex {
   // Conflicts are rare: count first, and collect the owners only of keys used more than once
   // (an array per credential was a measurable share of a 100,000-credential build).
@@ -66,7 +69,9 @@ export function buildCredentials(
       continue;
     }
     let credential: Credential;
-    if (isHmacAlgorithm(spec.algorithm) && spec.secret !== undefined && spec.secret.length > 0) {
+    if (spec.jwks !== undefined) {
+      credential = jwksCredential({ ...spec, jwks: spec.jwks }, consumer, opts.jwks);
+    } else if (isHmacAlgorithm(spec.algorithm) && spec.secret !== undefined && spec.secret.length > 0) {
       credential = new HmacCredential(spec, consumer, opts.base64Keys);
     } else {
       // Public keys are parsed now: a bad PEM must be reported when the snapshot is built.

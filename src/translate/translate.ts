@@ -3,6 +3,7 @@ import type { ResourceSet } from '../model/resources.js';
 import { HeaderNameSet } from '../snapshot/header-name-set.js';
 import { compileRouter } from '../snapshot/router.js';
 import type { Snapshot } from '../snapshot/types.js';
+import type { JwksSources } from '../snapshot/jwks.js';
 import { buildCertificates } from './certificates.js';
 import { buildConsumers } from './consumers.js';
 import { buildCredentials } from './credentials.js';
@@ -13,12 +14,12 @@ import { stableHash } from './stable-hash.js';
  * The pure heart of the pipeline: ResourceSet → Snapshot + diagnostics. Deterministic; an
  * invalid object is reported and left out, never fatal for the rest.
  */
-export function translate(resources: ResourceSet, version: number, hash = hashResources(resources)): Snapshot {
+export function translate(resources: ResourceSet, version: number, hash = hashResources(resources), deps: { jwks?: JwksSources } = {}): Snapshot {
   const diagnostics: Diagnostic[] = [...resources.diagnostics];
   const consumers = buildConsumers(resources.consumers, diagnostics);
   // The base64-decoded HS* keys are only ever used by a jwt plugin with secretIsBase64.
   const base64Keys = resources.routes.some((r) => r.jwt?.config.secretIsBase64 === true);
-  const credentials = buildCredentials(resources.credentials, consumers, diagnostics, { base64Keys });
+  const credentials = buildCredentials(resources.credentials, consumers, diagnostics, { base64Keys, ...(deps.jwks !== undefined ? { jwks: deps.jwks } : {}) });
   const routes = buildRoutes(resources.routes, consumers, credentials, diagnostics, resources.hostPolicy);
   const tls = buildCertificates(resources.certificates, routes, diagnostics, resources.hostPolicy);
   const claimHeaders = claimHeaderNames(resources.routes);

@@ -207,6 +207,7 @@ describe('Deployment', () => {
     ['adminExposeSecrets=true', ['--admin-expose-secrets']],
     ['underscoreHeaders=keep', ['--underscore-headers', 'keep']],
     ['upstreamTlsVerify=false', ['--upstream-tls-verify', 'off']],
+    ['jwks.allowHttp=true', ['--jwks-allow-http', 'on']],
     ['http2.h2c=true', ['--proxy-h2c', 'on']],
     ['http2.tls=false', ['--proxy-http2', 'off']],
     ['admin.explain=false', ['--admin-explain', 'off']],

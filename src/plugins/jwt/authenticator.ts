@@ -7,9 +7,13 @@ import {
   missingAnonymousRejection,
   type ClaimState,
   type Rejection,
+  type RejectionSet,
 } from './responses.js';
 import { explainJwt, type JwtExplainContext } from './explain.js';
 import { pickByKid } from './kid-selection.js';
+import type { KeyObject } from 'node:crypto';
+import type { JwksKeySet, JwksKeySource } from '../../snapshot/jwks.js';
+import { selectJwksKey } from './jwks-select.js';
 import { verifySignature } from './signature.js';
 import { collectTokens, planTokenSources } from './token-sources.js';
 import type { AuthOutcome, Authenticator, AuthRequest, Consumer, Credential } from '../../snapshot/types.js';
@@ -66,7 +70,7 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAu
   const retainClaims = deps.retainClaims === true;
 
   /** Decode, find the credential, check the signature: everything that does not depend on time. */
-  const verify = (token: string): VerifiedToken | Rejection => {
+  const verify = (token: string, mayWait: boolean): VerifiedToken | Rejection | Pending => {
     const decoded = decodeToken(token);
     if (decoded === 'invalid_json') return rejections.invalidJson;
     if (decoded === 'invalid_alg') return rejections.invalidAlg;
@@ -86,13 +90,23 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAu
       if (typeof picked === 'string') return rejections[picked];
       credential = picked;
     }
-    if (decoded.alg !== credential.algorithm) return rejections.algorithmMismatch;
-
-    const key = isHmacAlgorithm(credential.algorithm)
-      ? secretIsBase64
-        ? credential.hmacKeyFromBase64
-        : credential.hmacKey
-      : credential.publicKey;
+    const jwks = credential.jwks;
+    let key: KeyObject | null | undefined;
+    let keySet: JwksKeySet | undefined;
+    if (jwks !== undefined) {
+      // docs/jwks.md: the credential's algorithms, then the key for the token's kid.
+      if (!jwks.algorithms.has(decoded.alg)) return rejections.algorithmMismatch;
+      keySet = jwks.keys;
+      key = keySet === undefined ? undefined : selectJwksKey(keySet, ownClaim(decoded.header, 'kid'), decoded.alg);
+      if (key === undefined) return jwksMiss(jwks, keySet, mayWait, rejections);
+    } else {
+      if (decoded.alg !== credential.algorithm) return rejections.algorithmMismatch;
+      key = isHmacAlgorithm(credential.algorithm)
+        ? secretIsBase64
+          ? credential.hmacKeyFromBase64
+          : credential.hmacKey
+        : credential.publicKey;
+    }
     if (key === undefined || key === null) return rejections.invalidKey;
 
     if (!verifySignature(decoded.alg, key, decoded.signingInput, decoded.signature)) return rejections.badSignature;
@@ -107,6 +121,7 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAu
       claims,
       exp: numberOrUndefined(ownClaim(decoded.payload, 'exp')),
       nbf: numberOrUndefined(ownClaim(decoded.payload, 'nbf')),
+      keySet,
       index: credentialsByKey,
     };
   };
@@ -138,7 +153,7 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAu
     return undefined;
   };
 
-  const authenticateToken = (req: AuthRequest, now: number): Authenticated | Rejection => {
+  const authenticateToken = (req: AuthRequest, now: number): Authenticated | Rejection | Pending => {
     const collected = collectTokens(plan, req.rawQuery, req.rawHeaders);
     if (collected.kind === 'none') return rejections.noToken;
     if (collected.kind === 'multiple') return rejections.multipleTokens;
@@ -157,7 +172,7 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAu
       return checkTime(cached, now) ?? cached.outcome;
     }
     cache.misses++;
-    const result = verify(token);
+    const result = verify(token, req.noWait !== true);
     if ('kind' in result) {
       // Verified differently before (another instance's settings, or a credential since changed):
       // that verification says nothing about this token now.
@@ -180,7 +195,9 @@ export function createJwtAuthenticator(deps: JwtAuthenticatorDeps): CachingJwtAu
     // docs/explain.md: the same functions without the cache; the context is built per call (rare),
     // so a snapshot of many instances holds nothing more.
     explain(req: AuthRequest, nowSeconds: number): AuthExplanation {
-      const ctx: JwtExplainContext = { pluginId: deps.pluginId, config, plan, rejections, credentialsByKey, verify, checkTime, onFailure };
+      // Explain never triggers a JWKS refetch: with mayWait false, verify answers at once.
+      const verifyNow = (token: string): VerifiedToken | Rejection => verify(token, false) as VerifiedToken | Rejection;
+      const ctx: JwtExplainContext = { pluginId: deps.pluginId, config, plan, rejections, credentialsByKey, verify: verifyNow, checkTime, onFailure };
       return explainJwt(ctx, req, nowSeconds);
     },
     get cacheSize(): number {
@@ -198,4 +215,16 @@ function failureHandler(anonymous: JwtAuthenticatorDeps['anonymous']): (rejectio
   }
   const outcome: AuthOutcome = Object.freeze({ kind: 'anonymous', consumer: anonymous as Consumer });
   return () => outcome;
+}
+
+type Pending = Extract<AuthOutcome, { kind: 'pending' }>;
+
+/**
+ * No key for the token (docs/jwks.md#unknown-kid): wait for the fetch in flight or a new one the
+ * rate limit allows, then the caller authenticates again with noWait; else refuse now.
+ */
+function jwksMiss(jwks: JwksKeySource, keySet: JwksKeySet | undefined, mayWait: boolean, rejections: RejectionSet): Rejection | Pending {
+  const ready = mayWait ? jwks.refetch() : undefined;
+  if (ready !== undefined) return { kind: 'pending', ready };
+  return keySet === undefined ? rejections.jwksUnavailable : rejections.jwksUnknownKid;
 }

@@ -36,7 +36,7 @@ function stepOf(r: Rejection, set: RejectionSet): VerifyStep {
   if (r === set.missingKeyClaim || r === set.invalidKeyClaim) return 'key_claim';
   if (r === set.unknownCredential || r === set.missingKid || r === set.invalidKid || r === set.unknownKid) return 'credential';
   if (r === set.algorithmMismatch) return 'algorithm';
-  if (r === set.invalidKey) return 'key';
+  if (r === set.invalidKey || r === set.jwksUnavailable || r === set.jwksUnknownKid) return 'key';
   return 'signature';
 }
 

@@ -105,8 +105,8 @@ function importPublic(spec: CredentialSpec): KeyImportResult {
   return { ok: true, keys: { publicKey: key } };
 }
 
-/** Why `key` cannot verify `alg`, or undefined when it fits. */
-function keyMismatch(alg: CredentialSpec['algorithm'], key: KeyObject): string | undefined {
+/** Why `key` cannot verify `alg`, or undefined when it fits (also checks JWKS keys, jwks-keys.ts). */
+export function keyMismatch(alg: CredentialSpec['algorithm'], key: KeyObject): string | undefined {
   const params = ALGORITHM_PARAMS[alg];
   const type = key.asymmetricKeyType ?? 'unknown';
   switch (params.family) {

@@ -29,6 +29,8 @@ export interface RejectionSet {
   algorithmMismatch: Rejection;
   invalidKey: Rejection;
   badSignature: Rejection;
+  jwksUnavailable: Rejection;
+  jwksUnknownKid: Rejection;
   maxExpiration: Rejection;
   /** Indexed by claimIndex(exp, nbf); undefined for (ok, ok). */
   claims: ReadonlyArray<Rejection | undefined>;
@@ -88,6 +90,8 @@ export function buildRejections(keyClaimName: string, realm: string | undefined)
     algorithmMismatch: message('Invalid algorithm', 'algorithm_mismatch'),
     invalidKey: message('Invalid key/secret', 'invalid_key'),
     badSignature: message('Invalid signature', 'bad_signature'),
+    jwksUnavailable: message('Signing keys unavailable', 'jwks_unavailable'),
+    jwksUnknownKid: message("No signing key found for given 'kid'", 'jwks_unknown_kid'),
     maxExpiration: errors({ exp: 'exceeds maximum allowed expiration' }, 'max_expiration'),
     claims: Object.freeze(claims),
   });

@@ -2,6 +2,7 @@ import { getHeapStatistics } from 'node:v8';
 import { holdsCredential } from './kid-selection.js';
 import { TokenCache } from './token-cache.js';
 import type { AuthOutcome, Credential } from '../../snapshot/types.js';
+import type { JwksKeySet } from '../../snapshot/jwks.js';
 
 export type Authenticated = Extract<AuthOutcome, { kind: 'authenticated' }>;
 
@@ -23,6 +24,8 @@ export interface VerifiedToken {
   /** The exp / nbf claims when they are numbers (anything else is checked as "not a number"). */
   readonly exp: number | undefined;
   readonly nbf: number | undefined;
+  /** JWKS credentials: the key set it was verified with; another one (rotated, stale) means verify again. */
+  readonly keySet: JwksKeySet | undefined;
   /**
    * A snapshot's credential index (built once, never changed) known to hold `credential`: a
    * lookup through that same index needs no map lookup to know the credential is current.
@@ -57,6 +60,7 @@ export const processTokenCache: VerifiedTokenCache = createVerifiedTokenCache(de
 
 /** Whether `credentialsByKey` (a snapshot's index) holds the credential `v` was verified with. */
 export function stillCurrent(v: VerifiedToken, credentialsByKey: ReadonlyMap<string, Credential>): boolean {
+  if (v.keySet !== undefined && v.credential.jwks?.keys !== v.keySet) return false;
   if (v.index === credentialsByKey) return true;
   if (!holdsCredential(credentialsByKey, v.credential)) return false;
   v.index = credentialsByKey;

@@ -4,6 +4,7 @@ import { kidProblem } from '../../model/credential-kid.js';
 import { consumerId } from '../../model/ids.js';
 import { Fields, isMapping, NO_TAGS, readId, readReference } from './fields.js';
 import type { Reporter } from './report.js';
+import { parseJwks, type JwksDraft } from './jwks.js';
 
 const CONSUMER_FIELDS = new Set(['id', 'username', 'custom_id', 'tags', 'jwt_secrets', 'plugins']);
 const CONSUMER_IGNORED = new Set(['created_at', 'updated_at']);
@@ -12,8 +13,8 @@ const UNSUPPORTED_CONSUMER_CHILDREN = new Set(['keyauth_credentials', 'basicauth
 
 const CONSUMER_IGNORED_OR_REPORTED: ReadonlySet<string> = new Set([...CONSUMER_IGNORED, ...UNSUPPORTED_CONSUMER_CHILDREN]);
 
-// `kid` is Portcullis's, not Kong's (docs/key-material.md#rotation).
-const SECRET_FIELDS = new Set(['id', 'key', 'kid', 'secret', 'algorithm', 'rsa_public_key', 'tags', 'consumer']);
+// `kid` and `jwks` are Portcullis's, not Kong's (docs/key-material.md#rotation, docs/jwks.md).
+const SECRET_FIELDS = new Set(['id', 'key', 'kid', 'secret', 'algorithm', 'rsa_public_key', 'tags', 'consumer', 'jwks']);
 const SECRET_IGNORED = new Set(['created_at', 'updated_at']);
 /** Kong's reference syntax ({vault://<backend>/<resource>…}), kong/pdk/vault.lua. */
 const VAULT_REFERENCE = /^\{vault:\/\/[^{}]*\}$/;
@@ -74,6 +75,8 @@ export interface SecretCore {
   algorithm: JwtAlgorithm;
   secret?: string;
   rsaPublicKey?: string;
+  /** The `jwks` extension (docs/jwks.md), its CA references not yet resolved. */
+  jwks?: JwksDraft;
   tags: string[];
   /** top-level jwt_secrets only: `consumer:` as written */
   consumerRef?: string;
@@ -112,7 +115,13 @@ export function parseJwtSecret(raw: unknown, path: string, topLevel: boolean, re
   if (secret !== undefined && VAULT_REFERENCE.test(secret)) {
     rep.warn(ref, 'VaultReference', 'is a vault reference, which Kong does not resolve in jwt_secrets (not referenceable): used as written, as Kong does; keep the kong.yml in a Secret instead', 'secret');
   }
-  if (f.ok) {
+  let jwks: JwksDraft | undefined;
+  if (f.has('jwks')) {
+    // docs/jwks.md: keys come from the JWKS, so neither a secret nor a PEM may be given too.
+    if (secret !== undefined) f.fail('secret', "must not be set with 'jwks'");
+    if (rsaPublicKey !== undefined) f.fail('rsa_public_key', "must not be set with 'jwks'");
+    jwks = parseJwks(f, algorithm, alg !== undefined);
+  } else if (f.ok) {
     if (isHmacAlgorithm(algorithm)) {
       if (secret === undefined) f.fail('secret', `required for algorithm ${algorithm} (Kong would generate a random secret on every reload)`, 'MissingField');
     } else if (rsaPublicKey === undefined) {
@@ -134,6 +143,7 @@ export function parseJwtSecret(raw: unknown, path: string, topLevel: boolean, re
     ...(kid !== undefined ? { kid } : {}),
     ...(secret !== undefined ? { secret } : {}),
     ...(rsaPublicKey !== undefined ? { rsaPublicKey } : {}),
+    ...(jwks !== undefined ? { jwks } : {}),
     tags: f.strings('tags', NO_TAGS),
     ...(consumerRef !== undefined ? { consumerRef } : {}),
   };

@@ -14,6 +14,7 @@ import { isMapping, type Mapping } from './fields.js';
 import { Reporter } from './report.js';
 import { parseRoute, parseService, type RouteCore, type ServiceEntry } from './services.js';
 import { UpstreamCertificates } from './upstream-certificates.js';
+import { resolveJwksDraft } from './jwks.js';
 
 export interface DeclarativeResult {
   resources: ResourceSet;
@@ -114,6 +115,8 @@ class DeclarativeLoader {
   private readonly invalidConsumers = consumerIndex();
   private readonly credentials: CredentialSpec[] = [];
   private readonly plugins: PluginSite[] = [];
+  /** ca_certificates, for JWKS credentials' CA references. */
+  private tls: UpstreamCertificates | undefined;
 
   constructor(file: string, private readonly legacyPaths: boolean) {
     this.rep = new Reporter(file);
@@ -137,6 +140,7 @@ class DeclarativeLoader {
     list('services').forEach((raw, i) => this.addService(raw, flat('services[', i, ']')));
     // Upstream TLS (docs/upstream-tls.md): resolved now, so routes can fail closed on a broken reference.
     const tls = new UpstreamCertificates(list('ca_certificates'), list('certificates'), this.rep);
+    this.tls = tls;
     for (const s of this.services.items) {
       const spec = tls.resolve(s);
       if (spec !== undefined) s.info.tls = spec;
@@ -305,6 +309,11 @@ class DeclarativeLoader {
     if (s.id !== undefined) spec.id = s.id;
     if (s.rsaPublicKey !== undefined) spec.rsaPublicKey = s.rsaPublicKey;
     if (s.kid !== undefined) spec.kid = s.kid;
+    if (s.jwks !== undefined) {
+      const jwks = resolveJwksDraft(s.jwks, s.ref, this.tls);
+      if (jwks === undefined) return;
+      spec.jwks = jwks;
+    }
     this.credentials.push(spec);
   }
 

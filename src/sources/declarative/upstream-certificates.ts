@@ -3,6 +3,7 @@ import { caCertificateProblem, clientCertificateProblem } from '../../model/upst
 import { Fields, isMapping, readId } from './fields.js';
 import { indexCertificates, type RawCertificate } from './client-certificates.js';
 import type { Reporter } from './report.js';
+import type { ObjectRef } from '../../model/diagnostics.js';
 import type { ServiceEntry } from './services.js';
 
 const CA_FIELDS = new Set(['id', 'cert', 'cert_digest', 'tags']);
@@ -78,6 +79,23 @@ export class UpstreamCertificates {
       }
     }
     return s.tlsError === undefined ? out : undefined;
+  }
+
+  /** CA PEMs by ca_certificates id, for a JWKS credential (docs/jwks.md); undefined after reporting a bad reference on `ref`. */
+  resolveCas(ids: readonly string[], ref: ObjectRef, field: string): string[] | undefined {
+    const out: string[] = [];
+    let ok = true;
+    ids.forEach((id, i) => {
+      const ca = this.cas.get(id.toLowerCase());
+      if (ca === undefined) {
+        ok = false;
+        this.rep.error(ref, 'CertificateNotFound', `invalid reference '${field}[${i}]: ${id}' (no such entry in 'ca_certificates')`, `${field}[${i}]`);
+      } else if (!ca.ok) {
+        ok = false;
+        this.rep.error(ref, 'InvalidCertificate', `ca_certificates '${id}' is invalid`, `${field}[${i}]`);
+      } else out.push(ca.cert);
+    });
+    return ok ? out : undefined;
   }
 
   private clientProblem(id: string, c: RawCertificate): string | undefined {

@@ -1,4 +1,5 @@
-import { jwtCredentialSpecSchema, kongConsumerSpecSchema, routeSpecSchema, type RouteCrdSpec } from '../../model/crds.js';
+import { jwtCredentialSpecSchema, kongConsumerSpecSchema, routeSpecSchema, type JwtCredentialSpec, type RouteCrdSpec } from '../../model/crds.js';
+import { resolveJwks } from './jwks.js';
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostics.js';
 import type { HostPolicy } from '../../model/host-policy.js';
 import type { BackendSpec, CertificateSpec, ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec, ServiceInfo, UpstreamProtocol } from '../../model/resources.js';
@@ -72,6 +73,7 @@ function toCredential(obj: CustomObject, input: ToResourceSetInput, diagnostics:
   const v = validateCustomObject(jwtCredentialSpecSchema, ref, obj);
   if (!v.ok) return void diagnostics.push(...v.diagnostics);
   const spec = v.value;
+  if (spec.jwks !== undefined) return jwksCredential(obj, ref, spec, input, diagnostics);
   const hmac = spec.algorithm.startsWith('HS');
   // The schema guarantees exactly the matching ref is present.
   const field = hmac ? 'secretRef' : 'publicKeyRef';
@@ -96,6 +98,25 @@ function toCredential(obj: CustomObject, input: ToResourceSetInput, diagnostics:
   if (createdAt !== undefined) c.createdAt = createdAt;
   if (hmac) c.secret = secret.value;
   else c.rsaPublicKey = secret.value.toString('utf8');
+  return c;
+}
+
+/** docs/jwks.md: keys from a JWKS instead of a key reference. */
+function jwksCredential(obj: CustomObject, ref: ObjectRef, spec: JwtCredentialSpec, input: ToResourceSetInput, diagnostics: Diagnostic[]): CredentialSpec | undefined {
+  const jwks = resolveJwks(spec, ref, input.secrets, diagnostics);
+  if (jwks === undefined) return undefined;
+  const c: CredentialSpec = {
+    ref,
+    scope: ref.namespace!,
+    consumerRef: spec.consumerRef.name,
+    consumerRefKind: 'object-name',
+    key: spec.key,
+    algorithm: jwks.algorithms[0]!,
+    jwks,
+    tags: [],
+  };
+  const createdAt = creationTime(obj);
+  if (createdAt !== undefined) c.createdAt = createdAt;
   return c;
 }
 

@@ -6,6 +6,8 @@ import { keySharingConflict, type KeySharingConflict } from '../../model/credent
 import type { JwtAlgorithm } from '../../model/algorithms.js';
 import { importCredentialKeys } from '../../plugins/jwt/keys.js';
 import { resolveBackendTls, type BackendTls } from '../kube/backend-tls.js';
+import { resolveJwks } from '../kube/jwks.js';
+import type { JwtCredentialSpec } from '../../model/crds.js';
 import { readSecretValue } from '../kube/secrets.js';
 import type { CustomObject, SecretObject } from '../kube/types.js';
 import { validateCustomObject } from '../kube/validate-object.js';
@@ -174,6 +176,17 @@ export function checkManifests(
       const why = clash === 'consumer' ? ' (another consumer)' : other.kid === undefined ? '' : ` (the same kid '${other.kid}')`;
       out.error(ref, 'KeyConflict', `key is also used by JwtCredential ${other.ref.namespace}/${other.ref.name}${why}`, clash === 'kid' && spec.kid !== undefined ? 'spec.kid' : 'spec.key');
     } else keys.set(spec.key, [...sharers, sharer]);
+    const jwks = (v.value as JwtCredentialSpec).jwks;
+    if (jwks !== undefined) {
+      // docs/jwks.md: the JWKS and CA Secrets in the file are checked as the controller reads them; nothing is fetched.
+      const found: Diagnostic[] = [];
+      resolveJwks(v.value as JwtCredentialSpec, ref, secrets, found);
+      out.add(found.filter((f) => f.reason !== 'SecretNotFound'));
+      for (const name of [jwks.secretRef?.name, jwks.caSecretRef?.name]) {
+        if (name !== undefined && secrets.has(`${ref.namespace}/${name}`)) loadedSecrets.add(`${ref.namespace}/${name}`);
+      }
+      continue;
+    }
     const field = spec.secretRef ? 'secretRef' : 'publicKeyRef';
     const sref = (spec.secretRef ?? spec.publicKeyRef)!;
     if (!secrets.has(`${ref.namespace}/${sref.name}`)) continue;

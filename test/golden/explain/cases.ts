@@ -26,6 +26,9 @@ const rotating = (kid: unknown, secret = SECRETS[4]!) => {
   const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify({ iss: 'alice-rotating', exp: NOW + 600, nbf: NOW - 10 })).toString('base64url')}`;
   return `${input}.${signJws('HS256', input, { secret }).toString('base64url')}`;
 };
+/** An ES256-shaped token of a JWKS credential (the kid is looked up before the signature is checked). */
+const jwksToken = (iss: string, kid: string) =>
+  `${Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'JWT', kid })).toString('base64url')}.${Buffer.from(JSON.stringify({ iss, exp: NOW + 600, nbf: NOW - 10 })).toString('base64url')}.${Buffer.alloc(64, 1).toString('base64url')}`;
 const bearer = (t: string) => `Authorization: Bearer ${t}`;
 const RID = 'X-Request-ID: golden-1';
 
@@ -52,6 +55,7 @@ export const CASES: ExplainCase[] = [
   { name: 'missing-kid', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(rotating(undefined)), RID] },
   { name: 'invalid-kid', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(rotating(7)), RID] },
   { name: 'unknown-kid', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(rotating('k9')), RID] },
+  { name: 'jwks-unavailable', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(jwksToken('https://down.example.com', 'k1')), RID] },
   { name: 'algorithm-mismatch', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(hs({}, SECRET, 'alice-rsa')), RID] },
   { name: 'invalid-key', source: 'kong', request: 'GET http://shop.example.com/b64', headers: [bearer(hs({}, SECRETS[1], 'bob-not-base64')), RID] },
   { name: 'bad-signature', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(hs({}, 'not-the-secret')), RID] },

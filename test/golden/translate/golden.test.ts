@@ -27,7 +27,7 @@ function probeWithoutToken(snapshot: Snapshot): Record<string, unknown> {
     out[route.id] =
       outcome.kind === 'rejected'
         ? { kind: outcome.kind, status: outcome.status, body: outcome.body }
-        : outcome.kind === 'skipped'
+        : outcome.kind === 'skipped' || outcome.kind === 'pending'
           ? { kind: outcome.kind }
           : { kind: outcome.kind, consumer: outcome.consumer.id };
   }

@@ -59,3 +59,12 @@ describe('--websocket-idle-timeout', () => {
     expect(() => gatewayOptions({ 'websocket-idle-timeout': value }, {})).toThrow(/--websocket-idle-timeout: expected service or a duration/);
   });
 });
+
+describe('--jwks-allow-http (docs/jwks.md#bounds)', () => {
+  it('is off by default; on by flag or PORTCULLIS_JWKS_ALLOW_HTTP; anything else is a usage error', () => {
+    expect(gatewayOptions({}, {}).jwksAllowHttp).toBe(false);
+    expect(gatewayOptions({ 'jwks-allow-http': 'on' }, {}).jwksAllowHttp).toBe(true);
+    expect(gatewayOptions({}, { PORTCULLIS_JWKS_ALLOW_HTTP: 'on' }).jwksAllowHttp).toBe(true);
+    expect(() => gatewayOptions({ 'jwks-allow-http': 'yes' }, {})).toThrow(/--jwks-allow-http: expected on or off/);
+  });
+});

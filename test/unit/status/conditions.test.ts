@@ -171,3 +171,21 @@ describe('eventsFor', () => {
     expect(eventsFor(current, desired).map((e) => e.reason)).toEqual(reasons);
   });
 });
+
+describe('KeySetReady (JWKS credentials, docs/jwks.md#status-and-logs)', () => {
+  it('is added only for JWKS credentials and follows the registry\'s diagnostics', () => {
+    expect(conditionsFor([], [], 1, NOW).map((c) => c.type)).toEqual(['Accepted', 'Programmed']);
+    const ok = conditionsFor([], [], 1, NOW, true);
+    expect([pick(ok, 'KeySetReady').status, pick(ok, 'KeySetReady').reason]).toEqual(['True', 'KeySetReady']);
+    const failing = conditionsFor([diag('JwksFetchFailed', 'fetching failed: timeout', 'warning')], [], 1, NOW, true);
+    expect([pick(failing, 'KeySetReady').status, pick(failing, 'KeySetReady').reason]).toEqual(['False', 'JwksFetchFailed']);
+    expect(pick(failing, 'Programmed').status).toBe('True');
+    const gone = conditionsFor([diag('JwksUnavailable', 'no usable key set')], [], 1, NOW, true);
+    expect([pick(gone, 'KeySetReady').status, pick(gone, 'KeySetReady').reason]).toEqual(['False', 'JwksUnavailable']);
+    expect([pick(gone, 'Programmed').status, pick(gone, 'Programmed').reason]).toEqual(['False', 'JwksUnavailable']);
+    // One Event per new False reason, shared by the two conditions.
+    expect(eventsFor([], gone).map((e) => e.reason)).toEqual(['JwksUnavailable']);
+    expect(eventsFor(failing, gone).map((e) => e.reason)).toEqual(['JwksUnavailable']);
+    expect(eventsFor(gone, gone)).toEqual([]);
+  });
+});

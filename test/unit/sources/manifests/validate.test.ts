@@ -123,3 +123,24 @@ spec: { consumerRef: { name: c }, key: key1, algorithm: ${alg}, publicKeyRef: { 
     expect(d.map((x) => x.severity)).toEqual(['warning', 'error']);
   });
 });
+
+describe('validateManifests: JwtCredentials with spec.jwks (docs/jwks.md#jwtcredential)', () => {
+  const jwksCred = (jwks: string) => `apiVersion: portcullis.dev/v1alpha1
+kind: JwtCredential
+metadata: { name: j, namespace: demo }
+spec: { consumerRef: { name: c }, key: https://idp.example, algorithm: RS256, jwks: ${jwks} }
+`;
+  const secret = (data: string) => `apiVersion: v1\nkind: Secret\nmetadata: { name: keys, namespace: demo }\nstringData: ${data}\n`;
+
+  it('accepts an issuer, and a JWKS Secret in the file that is JSON', () => {
+    expect(run(jwksCred('{ issuer: "https://idp.example" }'))).toEqual([]);
+    expect(run(secret('{ jwks: \'{"keys":[]}\' }'), jwksCred('{ secretRef: { name: keys, key: jwks } }'))).toEqual([]);
+  });
+
+  it('refuses a JWKS Secret in the file that is not JSON; a Secret elsewhere is fine', () => {
+    expect(run(secret('{ jwks: nope }'), jwksCred('{ secretRef: { name: keys, key: jwks } }'))).toEqual([
+      "crs.yaml: documents[1] (line 6) (JwtCredential 'j'): spec.jwks.secretRef.key: Secret 'demo/keys' key 'jwks' is not a JWKS (not JSON)",
+    ]);
+    expect(run(jwksCred('{ secretRef: { name: elsewhere, key: jwks } }'))).toEqual([]);
+  });
+});
