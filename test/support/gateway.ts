@@ -26,12 +26,14 @@ export interface TestGateway {
   accessLog: AccessLog;
   proxy: ProxyServer;
   port: number;
+  /** The TLS listener's port, when `proxy.tls` was given. */
+  tlsPort?: number;
   close(): Promise<void>;
 }
 
 export async function startGateway(
   snapshot: Snapshot | undefined,
-  opts: { drainTimeoutMs?: number; host?: string; proxy?: Pick<ProxyServerOptions, 'clientIp' | 'proxyProtocol' | 'proxyHeaderTimeoutMs'> } = {},
+  opts: { drainTimeoutMs?: number; host?: string; proxy?: Pick<ProxyServerOptions, 'clientIp' | 'proxyProtocol' | 'proxyHeaderTimeoutMs' | 'tls'> } = {},
 ): Promise<TestGateway> {
   const store = new SnapshotStore();
   if (snapshot) store.swap(snapshot);
@@ -41,5 +43,6 @@ export async function startGateway(
   const accessLog = createAccessLog({ enabled: true, destination: accessLines });
   const proxy = createProxyServer({ store, metrics, accessLog, readiness, drainTimeoutMs: opts.drainTimeoutMs, ...opts.proxy });
   const addr = await proxy.listen({ host: opts.host ?? '127.0.0.1', port: 0 });
-  return { store, metrics, readiness, accessLines, accessLog, proxy, port: addr.port, close: () => proxy.close() };
+  const tlsPort = opts.proxy?.tls ? (await proxy.listenTls({ host: opts.host ?? '127.0.0.1', port: 0 })).port : undefined;
+  return { store, metrics, readiness, accessLines, accessLog, proxy, port: addr.port, ...(tlsPort !== undefined ? { tlsPort } : {}), close: () => proxy.close() };
 }
