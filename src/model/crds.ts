@@ -179,7 +179,7 @@ export const backendTlsSchema = z
       ),
   })
   .describe(
-    'TLS to the upstream (docs/upstream-tls.md). Present, the backend is reached over TLS (a Service port is then TLS whatever its name) and verified unless verify is false; a url backend must be https://. Secret rotation applies to new connections.',
+    'TLS to the upstream (docs/upstream-tls.md), https and grpcs alike. Present, the backend is reached over TLS (a Service port is then TLS whatever its name: https, or grpcs for a gRPC port) and verified unless verify is false; a url backend must be https:// or grpcs://. Secret rotation applies to new connections.',
   );
 
 export const routeBackendSchema = z

@@ -37,6 +37,21 @@ describe('kong.yml service TLS fields (docs/upstream-tls.md)', () => {
     expect(r.routes[0]!.service.tls).toEqual({ verify: true, verifyDepth: 3, caCertificates: [root.cert], clientCertificate: { cert: leaf.cert, key: leaf.key } });
   });
 
+  it('grpcs services take the same fields (Kong refuses them there: docs/upstream-tls.md#grpcs); grpc ones do not', () => {
+    const r = parse({
+      ca_certificates: [{ id: CA, cert: root.cert }],
+      certificates: [{ id: CERT, cert: leaf.cert, key: leaf.key }],
+      services: [service({ tls_verify: true, tls_verify_depth: 2, ca_certificates: [CA], client_certificate: { id: CERT } }, 'grpcs://orders.test:50051')],
+    });
+    expect(r.errors).toEqual([]);
+    expect(r.routes[0]!.service.tls).toEqual({ verify: true, verifyDepth: 2, caCertificates: [root.cert], clientCertificate: { cert: leaf.cert, key: leaf.key } });
+    const plain = parse({ services: [service({ tls_verify: true }, 'grpc://orders.test:50051')] });
+    expect(plain.errors).toEqual([
+      ["kong.yml: services[0] (services 's'): tls_verify: value must be null", 'InvalidValue'],
+      ["kong.yml: services[0].routes[0] (routes 'r'): left out: its service 's' is invalid", 'DependencyInvalid'],
+    ]);
+  });
+
   it('leaves a service without TLS fields without settings, and tls_verify: false explicit', () => {
     const r = parse({ services: [service({}), { ...service({ tls_verify: false }), name: 't', routes: [{ name: 'r2', paths: ['/t'] }] }] });
     expect(r.routes.map((x) => x.service.tls)).toEqual([undefined, { verify: false }]);
