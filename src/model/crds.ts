@@ -254,7 +254,7 @@ export const routeSpecSchema = z
       .min(1)
       .default(['http', 'https'])
       .describe(
-        "Which listener the Route matches on, as Kong's route protocols: http (plaintext), https (TLS), grpc and grpcs (gRPC over them). Default both http and https. A Route whose only protocol is https answers plaintext requests with httpsRedirectStatusCode.",
+        "Which listener the Route matches on, as Kong's route protocols: http (plaintext), https (TLS), grpc and grpcs (gRPC over them). Default both http and https. A Route whose only protocol is https answers plaintext requests with httpsRedirectStatusCode. A Route with only grpc and/or grpcs answers, as Kong, 415 to a request that is not gRPC and 426 to gRPC over HTTP/1.1 (docs/http2-grpc.md#grpc-only-routes).",
       ),
     httpsRedirectStatusCode: z
       .literal([426, 301, 302, 307, 308])

@@ -33,7 +33,7 @@ export interface TestGateway {
 
 export async function startGateway(
   snapshot: Snapshot | undefined,
-  opts: { drainTimeoutMs?: number; host?: string; proxy?: Pick<ProxyServerOptions, 'clientIp' | 'proxyProtocol' | 'proxyHeaderTimeoutMs' | 'tls'> } = {},
+  opts: { drainTimeoutMs?: number; host?: string; proxy?: Pick<ProxyServerOptions, 'clientIp' | 'proxyProtocol' | 'proxyHeaderTimeoutMs' | 'tls' | 'h2c'> } = {},
 ): Promise<TestGateway> {
   const store = new SnapshotStore();
   if (snapshot) store.swap(snapshot);
