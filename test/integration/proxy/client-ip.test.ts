@@ -1,4 +1,5 @@
 import http from 'node:http';
+import http2 from 'node:http2';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CLIENT_IP, type ClientIpSettings } from '../../../src/model/client-ip-settings.js';
@@ -18,7 +19,7 @@ import { rawRequest } from '../../support/standalone.js';
 let up: EchoUpstream;
 const gateways: TestGateway[] = [];
 
-async function gateway(clientIp: Partial<ClientIpSettings> | undefined, more: { host?: string; proxyProtocol?: boolean } = {}): Promise<TestGateway> {
+async function gateway(clientIp: Partial<ClientIpSettings> | undefined, more: { host?: string; proxyProtocol?: boolean; h2c?: boolean } = {}): Promise<TestGateway> {
   const snap = realSnapshot({ kongYml: { services: [{ name: 'echo', url: up.url, routes: [{ name: 'echo', paths: ['/'], strip_path: false }] }] } });
   const gw = await startGateway(snap, {
     host: more.host,
@@ -26,6 +27,7 @@ async function gateway(clientIp: Partial<ClientIpSettings> | undefined, more: { 
       clientIp: clientIp === undefined ? undefined : { ...DEFAULT_CLIENT_IP, ...clientIp },
       proxyProtocol: more.proxyProtocol,
       proxyHeaderTimeoutMs: 400,
+      h2c: more.h2c,
     },
   });
   gateways.push(gw);
@@ -242,6 +244,21 @@ describe('PROXY protocol listener with --real-ip-header proxy_protocol', () => {
     const t0 = Date.now();
     await closing.close();
     expect(Date.now() - t0).toBeLessThan(300);
+  });
+});
+
+describe('PROXY protocol listener with h2c (--proxy-h2c on)', () => {
+  it("an HTTP/2 request with prior knowledge after the header: the header's source is the client", async () => {
+    const gw = await gateway({ trustedIps: ['127.0.0.1/32'], realIpHeader: 'proxy_protocol' }, { proxyProtocol: true, h2c: true });
+    const socket = net.connect({ port: gw.port, host: '127.0.0.1' });
+    socket.write(v1Header({ family: 4, source: ['203.0.113.8', 1], destination: ['10.0.0.1', 80] }));
+    const session = http2.connect(`http://127.0.0.1:${gw.port}`, { createConnection: () => socket });
+    const stream = session.request({ ':path': '/echo', ':authority': 'gw.example' });
+    let body = '';
+    stream.on('data', (c: Buffer) => (body += c.toString()));
+    await new Promise((r) => stream.on('end', r));
+    session.close();
+    expect((JSON.parse(body) as { headers: http.IncomingHttpHeaders }).headers).toMatchObject({ 'x-real-ip': '203.0.113.8', 'x-forwarded-for': '203.0.113.8' });
   });
 });
 
