@@ -108,7 +108,7 @@ describe('a request that is not gRPC on a gRPC-only route: 415', () => {
   });
 
   it('HTTP/2 without a content-type, or with a non-gRPC one: 415 too (JSON, not a gRPC status)', async () => {
-    for (const headers of [{}, { 'content-type': 'application/json' }]) {
+    for (const headers of [{}, { 'content-type': 'application/json' }] as Array<Record<string, string>>) {
       const r = await h2c('grpc-only.test', headers);
       expect(r.status).toBe(415);
       expect(r.headers['grpc-status']).toBeUndefined();

@@ -141,7 +141,7 @@ describe('kong.yml grpcs services: the https TLS fields', () => {
     await call('unknown-ca');
     const lines = logs.json().filter((l) => l.msg === 'upstream TLS handshake failed' && l.service === 'unknown-ca');
     expect(lines.length).toBe(1);
-    expect(lines[0]).toMatchObject({ service: 'unknown-ca', reason: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' });
+    expect(lines[0]).toMatchObject({ service: 'unknown-ca', reason: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
     expect(lines[0]!.hint).toBeDefined();
     expect(logs.lines.join('\n')).not.toContain('BEGIN');
     expect(logs.json().some((l) => String(l.msg).startsWith('upstream TLS certificate not verified') && l.service === 'explicit-off')).toBe(true);
