@@ -6,6 +6,14 @@ import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
  * kong.yml entities and Secrets alike. Problems never quote the PEM.
  */
 
+/** A certificate and its key as PEM text: a CertificateSpec's (resources.ts), served or presented to an upstream. */
+export interface PemPair {
+  /** PEM: the certificate, optionally followed by its intermediates. */
+  cert: string;
+  /** PEM private key. Secret: never logged, never in a diagnostic or the admin API. */
+  key: string;
+}
+
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** The certificates of a PEM bundle, or a problem (messages never quote the PEM). */

@@ -1,5 +1,4 @@
-import { checkCertificatePair, parseCertificates } from './certificate-pem.js';
-import type { CertificateSpec } from './resources.js';
+import { checkCertificatePair, parseCertificates, type PemPair } from './certificate-pem.js';
 
 /**
  * TLS settings for an https upstream (Kong's service `tls_verify`, `tls_verify_depth`,
@@ -14,7 +13,7 @@ export interface UpstreamTlsSpec {
   /** Trusted CAs (PEM, one or more certificates each); set, they replace the system roots. */
   caCertificates?: string[];
   /** Client certificate (PEM chain) and key (PEM) presented to the upstream (mTLS): those of a certificate entity or Secret. */
-  clientCertificate?: Pick<CertificateSpec, 'cert' | 'key'>;
+  clientCertificate?: PemPair;
   /** SNI and the name the certificate must match; undefined = the Host header sent upstream (Kong). */
   serverName?: string;
 }
