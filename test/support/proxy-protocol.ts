@@ -63,3 +63,18 @@ export async function tlsAfterPrelude(
     s.once('error', reject);
   });
 }
+
+/**
+ * Opens a connection to `port` that sends the start of a PROXY header and no more, then times
+ * `close()` (ms): a drain must not wait for connections that carry no request yet.
+ */
+export async function closeWithPendingHeader(port: number, close: () => Promise<unknown>): Promise<number> {
+  const s = net.connect({ port, host: '127.0.0.1' });
+  s.on('error', () => undefined);
+  await new Promise((r) => s.on('connect', r));
+  s.write('PROX');
+  await new Promise((r) => setTimeout(r, 50));
+  const t0 = Date.now();
+  await close();
+  return Date.now() - t0;
+}

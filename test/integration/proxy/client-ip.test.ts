@@ -4,9 +4,9 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CLIENT_IP, type ClientIpSettings } from '../../../src/model/client-ip-settings.js';
 import { realSnapshot } from '../../support/real-snapshot.js';
-import { startEchoUpstream, waitFor, type EchoUpstream } from '../../support/http.js';
-import { startGateway, type TestGateway } from '../../support/gateway.js';
-import { v1Header, v2Header } from '../../support/proxy-protocol.js';
+import { echoOver, startEchoUpstream, type EchoSeen, type EchoUpstream } from '../../support/http.js';
+import { loggedClientIp, startGateway, type TestGateway } from '../../support/gateway.js';
+import { closeWithPendingHeader, v1Header, v2Header } from '../../support/proxy-protocol.js';
 import { rawRequest } from '../../support/standalone.js';
 
 /**
@@ -43,36 +43,14 @@ afterAll(async () => {
   await up?.close();
 });
 
-interface Seen {
-  headers: http.IncomingHttpHeaders;
-  requestId: string;
-}
-
 /**
  * GET through the gateway from `from` (a local address), optionally writing `prelude` (a PROXY
  * header) first on the raw connection; returns what the upstream saw.
  */
-function get(gw: TestGateway, headers: Record<string, string>, opts: { from?: string; to?: string; prelude?: Buffer } = {}): Promise<Seen> {
-  const to = opts.to ?? '127.0.0.1';
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ port: gw.port, host: to, localAddress: opts.from ?? '127.0.0.1' });
-    if (opts.prelude) socket.write(opts.prelude);
-    const req = http.request({ createConnection: () => socket, path: '/echo', headers: { host: 'gw.example', ...headers } }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => {
-        if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}: ${body}`));
-        resolve({ headers: (JSON.parse(body) as { headers: http.IncomingHttpHeaders }).headers, requestId: String(res.headers['x-request-id']) });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function loggedClientIp(gw: TestGateway, requestId: string): Promise<unknown> {
-  await waitFor(() => gw.accessLines.json().some((l) => l.request_id === requestId), 3000);
-  return gw.accessLines.json().find((l) => l.request_id === requestId)!.client_ip;
+function get(gw: TestGateway, headers: Record<string, string>, opts: { from?: string; to?: string; prelude?: Buffer } = {}): Promise<EchoSeen> {
+  const socket = net.connect({ port: gw.port, host: opts.to ?? '127.0.0.1', localAddress: opts.from ?? '127.0.0.1' });
+  if (opts.prelude) socket.write(opts.prelude);
+  return echoOver(socket, '/echo', { host: 'gw.example', ...headers });
 }
 
 const SPOOFED = {
@@ -236,14 +214,7 @@ describe('PROXY protocol listener with --real-ip-header proxy_protocol', () => {
 
   it('close() does not wait for connections still owing their header', async () => {
     const closing = await gateway({ trustedIps: ['127.0.0.1/32'], realIpHeader: 'proxy_protocol' }, { proxyProtocol: true });
-    const s = net.connect({ port: closing.port, host: '127.0.0.1' });
-    s.on('error', () => undefined);
-    await new Promise((r) => s.on('connect', r));
-    s.write('PROX');
-    await new Promise((r) => setTimeout(r, 50));
-    const t0 = Date.now();
-    await closing.close();
-    expect(Date.now() - t0).toBeLessThan(300);
+    expect(await closeWithPendingHeader(closing.port, () => closing.close())).toBeLessThan(300);
   });
 });
 
