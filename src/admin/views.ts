@@ -89,7 +89,7 @@ function serviceView(r: CompiledRoute, createdAt: Date) {
     tags: s.tags.length ? s.tags : null,
     enabled: true,
     // Kong's TLS fields (docs/upstream-tls.md); the material itself is never shown.
-    ...(b.protocol === 'https' ? { tls_verify: s.tls?.verify ?? null, tls_verify_depth: s.tls?.verifyDepth ?? null } : {}),
+    ...(b.protocol === 'https' || b.protocol === 'grpcs' ? { tls_verify: s.tls?.verify ?? null, tls_verify_depth: s.tls?.verifyDepth ?? null } : {}),
   };
 }
 

@@ -62,16 +62,18 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
     throw new UsageError(`--upstream-tls-verify: expected on or off, got '${upstreamTlsVerify}'`);
   }
   const proxyListen = parseProxyListen(get('proxy-listen'), '--proxy-listen');
+  const tlsListener = tlsListenerOptions(get('proxy-listen-tls'), get('default-certificate'));
   const clientIp = {
     trustedIps: parseTrustedIps(get('trusted-ips'), '--trusted-ips'),
     realIpHeader: parseRealIpHeader(get('real-ip-header'), '--real-ip-header'),
     realIpRecursive: parseOnOff(get('real-ip-recursive'), '--real-ip-recursive'),
   };
-  checkProxyProtocolHeader(clientIp, [proxyListen], '--real-ip-header');
+  const proxyListeners = tlsListener.proxyListenTls === undefined ? [proxyListen] : [proxyListen, tlsListener.proxyListenTls];
+  checkProxyProtocolHeader(clientIp, proxyListeners, '--real-ip-header');
   return {
     proxyListen,
     clientIp,
-    ...tlsListenerOptions(get('proxy-listen-tls'), get('default-certificate')),
+    ...tlsListener,
     adminListen: parseListenAddress(get('admin-listen'), '--admin-listen'),
     statusListen: parseListenAddress(get('status-listen'), '--status-listen'),
     adminAllowedHosts: parseAllowedHosts(get('admin-allowed-hosts'), '--admin-allowed-hosts'),
@@ -96,9 +98,12 @@ function onOff(value: string, flag: string): boolean {
   return value === 'on';
 }
 
-/** `--proxy-listen-tls off` disables the TLS listener; `--default-certificate CERT_FILE,KEY_FILE` (docs/tls.md). */
+/**
+ * `--proxy-listen-tls off` disables the TLS listener; 'HOST:PORT proxy_protocol' reads a PROXY
+ * header before the handshake (docs/client-ip.md); `--default-certificate CERT_FILE,KEY_FILE` (docs/tls.md).
+ */
 function tlsListenerOptions(listen: string, defaultCertificate: string): Pick<GatewayOptions, 'proxyListenTls' | 'defaultCertificate'> {
-  const proxyListenTls = listen === 'off' ? undefined : parseListenAddress(listen, '--proxy-listen-tls');
+  const proxyListenTls = listen === 'off' ? undefined : parseProxyListen(listen, '--proxy-listen-tls');
   if (defaultCertificate === '') return { proxyListenTls, defaultCertificate: undefined };
   const parts = defaultCertificate.split(',');
   if (parts.length !== 2 || parts.some((p) => p.trim() === '')) {

@@ -7,7 +7,8 @@
 const LISTENER_OPTIONS = `Listener options (standalone and controller; flag, then env var, then default):
   --proxy-listen  HOST:PORT   PORTCULLIS_PROXY_LISTEN   0.0.0.0:8000
                   (Kong's "HOST:PORT proxy_protocol": each connection starts with a PROXY v1/v2 header)
-  --proxy-listen-tls HOST:PORT|off  PORTCULLIS_PROXY_LISTEN_TLS  0.0.0.0:8443 (TLS listener, docs/tls.md)
+  --proxy-listen-tls HOST:PORT|off  PORTCULLIS_PROXY_LISTEN_TLS  0.0.0.0:8443 (TLS listener, docs/tls.md;
+                  "HOST:PORT proxy_protocol": a PROXY v1/v2 header before the TLS handshake)
   --default-certificate CERT,KEY  PORTCULLIS_DEFAULT_CERTIFICATE  (self-signed, made at start) PEM files
                                                         served when no certificate matches the SNI
   --admin-listen  HOST:PORT   PORTCULLIS_ADMIN_LISTEN   127.0.0.1:8001

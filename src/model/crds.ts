@@ -241,7 +241,7 @@ export const backendTlsSchema = z
       ),
   })
   .describe(
-    'TLS to the upstream (docs/upstream-tls.md). Present, the backend is reached over TLS (a Service port is then TLS whatever its name) and verified unless verify is false; a url backend must be https://. Secret rotation applies to new connections.',
+    'TLS to the upstream (docs/upstream-tls.md), https and grpcs alike. Present, the backend is reached over TLS (a Service port is then TLS whatever its name: https, or grpcs for a gRPC port) and verified unless verify is false; a url backend must be https:// or grpcs://. Secret rotation applies to new connections.',
   );
 
 export const routeBackendSchema = z
@@ -316,7 +316,7 @@ export const routeSpecSchema = z
       .min(1)
       .default(['http', 'https'])
       .describe(
-        "Which listener the Route matches on, as Kong's route protocols: http (plaintext), https (TLS), grpc and grpcs (gRPC over them). Default both http and https. A Route whose only protocol is https answers plaintext requests with httpsRedirectStatusCode.",
+        "Which listener the Route matches on, as Kong's route protocols: http (plaintext), https (TLS), grpc and grpcs (gRPC over them). Default both http and https. A Route whose only protocol is https answers plaintext requests with httpsRedirectStatusCode. A Route with only grpc and/or grpcs answers, as Kong, 415 to a request that is not gRPC and 426 to gRPC over HTTP/1.1 (docs/http2-grpc.md#grpc-only-routes).",
       ),
     httpsRedirectStatusCode: z
       .literal([426, 301, 302, 307, 308])

@@ -19,6 +19,7 @@ export const GATEWAY_REFUSALS = {
   bad_path: { status: '400', by: 'gateway', meaning: 'the request path has a malformed percent-escape' },
   no_route: { status: '404', by: 'gateway', meaning: 'no route matches the request (host, path, method, headers, protocol)' },
   https_required: { status: "426, or the route's https_redirect_status_code", by: 'gateway', meaning: 'an https-only route was requested over plaintext' },
+  grpc_only: { status: '415, or 426 for gRPC over HTTP/1.x, or grpc-status 1 for gRPC over plaintext on a grpcs-only route', by: 'gateway', meaning: 'a request that is not gRPC over HTTP/2 (over TLS for grpcs) matched a route whose protocols are only grpc/grpcs' },
   plugin_error: { status: '500', by: 'gateway', meaning: "a plugin of the matched route could not be built (the route fails closed); see the route's diagnostics" },
   no_upstream_target: { status: '503', by: 'gateway', meaning: "the route's upstream has no healthy target" },
 } as const satisfies Record<string, RefusalReasonInfo>;

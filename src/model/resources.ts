@@ -5,6 +5,7 @@ import type { Diagnostic, ObjectRef } from './diagnostics.js';
 import type { HostPolicy } from './host-policy.js';
 import type { JwksSpec } from './jwks.js';
 import type { UpstreamTlsSpec } from './upstream-tls.js';
+import type { PemPair } from './certificate-pem.js';
 
 /**
  * ResourceSet: what a source (kong.yml or the Kubernetes watch) hands to the pure translator.
@@ -27,18 +28,15 @@ export interface ResourceSet {
 }
 
 /**
- * A certificate/key pair served on the TLS listener for its SNIs (docs/tls.md). The source only
- * checks shapes; the translator parses the PEM, checks the key fits and resolves SNI conflicts.
+ * A certificate/key pair served on the TLS listener for its SNIs (docs/tls.md); a kong.yml one is
+ * also what a service's client_certificate names (docs/upstream-tls.md). The source only checks
+ * shapes; the PEM is checked where it is used (certificate-pem.ts), SNI conflicts by the translator.
  */
-export interface CertificateSpec {
+export interface CertificateSpec extends PemPair {
   /** The object diagnostics name: a kong.yml certificate, or the Route whose `tls` entry refers to the Secret. */
   ref: ObjectRef;
   scope: string;
   id?: string;
-  /** PEM: the certificate, optionally followed by its intermediates. */
-  cert: string;
-  /** PEM private key. Secret: never logged, never in a diagnostic or the admin API. */
-  key: string;
   /** Field paths for diagnostics (e.g. "cert" / "key", or "spec.tls[0].secretName"). */
   certField: string;
   keyField: string;

@@ -1,4 +1,4 @@
-import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
+import { checkCertificatePair, parseCertificates, type PemPair } from './certificate-pem.js';
 
 /**
  * TLS settings for an https upstream (Kong's service `tls_verify`, `tls_verify_depth`,
@@ -12,31 +12,14 @@ export interface UpstreamTlsSpec {
   verifyDepth?: number;
   /** Trusted CAs (PEM, one or more certificates each); set, they replace the system roots. */
   caCertificates?: string[];
-  /** Client certificate (PEM chain) and key (PEM) presented to the upstream (mTLS). */
-  clientCertificate?: { cert: string; key: string };
+  /** Client certificate (PEM chain) and key (PEM) presented to the upstream (mTLS): those of a certificate entity or Secret. */
+  clientCertificate?: PemPair;
   /** SNI and the name the certificate must match; undefined = the Host header sent upstream (Kong). */
   serverName?: string;
 }
 
 /** nginx's proxy_ssl_verify_depth default, which Kong keeps when tls_verify_depth is null. */
 export const DEFAULT_VERIFY_DEPTH = 1;
-
-const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-/** The certificates of a PEM bundle, or a problem (messages never quote the PEM). */
-export function parseCertificates(pem: string): { certs: X509Certificate[] } | { problem: string } {
-  const blocks = pem.match(PEM_CERT) ?? [];
-  if (blocks.length === 0) return { problem: 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)' };
-  const certs: X509Certificate[] = [];
-  for (const [i, block] of blocks.entries()) {
-    try {
-      certs.push(new X509Certificate(block));
-    } catch {
-      return { problem: blocks.length === 1 ? 'the certificate could not be parsed' : `certificate ${i + 1} of ${blocks.length} could not be parsed` };
-    }
-  }
-  return { certs };
-}
 
 /**
  * A CA to verify upstreams with: parsable, a CA (basicConstraints CA:TRUE), not expired, as Kong
@@ -55,18 +38,8 @@ export function caCertificateProblem(pem: string, opts: { single: boolean; now?:
   return undefined;
 }
 
-/** A client certificate: the PEM chain parses, the key parses and belongs to the first certificate. */
+/** A client certificate: the PEM chain parses, the key parses and belongs to the first certificate (certificate-pem.ts). */
 export function clientCertificateProblem(cert: string, key: string): { field: 'cert' | 'key'; problem: string } | undefined {
-  const parsed = parseCertificates(cert);
-  if ('problem' in parsed) return { field: 'cert', problem: parsed.problem };
-  let privateKey;
-  try {
-    privateKey = createPrivateKey(key);
-  } catch {
-    return { field: 'key', problem: 'the private key could not be parsed (PEM, unencrypted)' };
-  }
-  const fromKey = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
-  const fromCert = parsed.certs[0]!.publicKey.export({ type: 'spki', format: 'der' });
-  if (!fromKey.equals(fromCert)) return { field: 'key', problem: 'certificate does not match key' };
-  return undefined;
+  const pair = checkCertificatePair(cert, key);
+  return pair.ok ? undefined : { field: pair.problem === 'cert' ? 'cert' : 'key', problem: pair.message };
 }

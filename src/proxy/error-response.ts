@@ -27,13 +27,14 @@ export function errorBody(message: string, requestId: string, text: boolean): st
     : `{"message":${JSON.stringify(message)},"request_id":${JSON.stringify(requestId)}}`;
 }
 
-/** Write a templated gateway error; a no-op when headers already went out. */
+/** Write a templated gateway error (plus `extra` headers); when headers already went out, the connection is cut. */
 export function sendError(
   res: ServerResponse,
   status: number,
   message: string,
   requestId: string,
   accept: string | undefined,
+  extra?: Record<string, string>,
 ): void {
   if (res.headersSent) {
     res.destroy();
@@ -46,6 +47,7 @@ export function sendError(
     'content-length': Buffer.byteLength(body),
     'x-request-id': requestId,
     server: SERVER_HEADER,
+    ...extra,
   });
   res.end(body);
 }

@@ -4,6 +4,8 @@ import { redactPath, redactQuery, redactedParamsAll } from '../observability/log
 import { explainRoute, type FailedField } from '../snapshot/router/explain.js';
 import type { CompiledRoute, MatchInput, Snapshot } from '../snapshot/types.js';
 import { ERR } from './error-response.js';
+import { isGrpcContentType } from './grpc-errors.js';
+import { NON_GRPC_REQUEST, USE_HTTP2 } from './grpc-route.js';
 import { authRejectionResponse, errorResponse, httpsRequiredResponse, type PredictedResponse } from './explain-response.js';
 import { hostWithoutPort } from './host-header.js';
 import { keepsRequestId } from './request-id.js';
@@ -158,6 +160,15 @@ export function explainRequest(snap: Snapshot | undefined, req: ExplainRequest, 
     return refuse('https_required', httpsRequiredResponse(route.httpsRedirect, host, `${target.rawPath}${target.rawQuery === '' ? '' : `?${target.rawQuery}`}`, requestId), `route ${route.label} accepts https only`);
   }
   if (route.httpsRedirect !== undefined) step({ step: 'protocol', result: 'pass', detail: 'https-only route, requested over TLS' });
+  if (route.grpcOnly !== undefined) {
+    // grpc-route.ts, for the HTTP/1.1 request explain assumes.
+    if (!isGrpcContentType(firstHeader(target.rawHeaders, 'content-type'))) {
+      return refuse('grpc_only', errorResponse(415, NON_GRPC_REQUEST, requestId, accept), `route ${route.label} accepts gRPC only`);
+    }
+    const upgrade = errorResponse(426, USE_HTTP2, requestId, accept);
+    upgrade.headers = { ...upgrade.headers, connection: 'Upgrade', upgrade: 'HTTP/2' };
+    return refuse('grpc_only', upgrade, `route ${route.label} accepts gRPC over HTTP/2 only`);
+  }
   if (route.pluginError !== undefined) return refuse('plugin_error', errorResponse(500, ERR.unexpected, requestId, accept), route.pluginError);
   step({ step: 'plugins', result: 'pass', detail: route.auth ? `jwt (${route.auth.pluginId})` : 'none: a public route' });
 
@@ -207,6 +218,7 @@ function stepOfRefusal(reason: GatewayRefusal): ExplainStep['step'] {
     case 'no_route':
       return 'route';
     case 'https_required':
+    case 'grpc_only':
       return 'protocol';
     case 'plugin_error':
       return 'plugins';

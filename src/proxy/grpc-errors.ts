@@ -65,19 +65,31 @@ export function sendGrpcError(
   requestId: string,
   extra?: Record<string, string>,
 ): void {
+  const code = grpcStatusFor(httpStatus);
+  sendGrpcStatus(res, httpStatus, code, message ?? GRPC_NAMES[code] ?? 'Unknown', requestId, extra);
+}
+
+/** The trailers-only answer itself: grpc-status `code` and `message`; `loggedStatus` goes to metrics and the access log. */
+export function sendGrpcStatus(
+  res: Http2ServerResponse,
+  loggedStatus: number,
+  code: number,
+  message: string,
+  requestId: string,
+  extra?: Record<string, string>,
+): void {
   const stream = res.stream;
   if (res.headersSent || stream.destroyed || stream.closed) {
     stream.close(0x2 /* INTERNAL_ERROR */);
     return;
   }
-  const code = grpcStatusFor(httpStatus);
-  res.statusCode = httpStatus;
+  res.statusCode = loggedStatus;
   stream.respond(
     {
       ':status': 200,
       'content-type': 'application/grpc',
       'grpc-status': String(code),
-      'grpc-message': encodeGrpcMessage(message ?? GRPC_NAMES[code] ?? 'Unknown'),
+      'grpc-message': encodeGrpcMessage(message),
       'x-request-id': requestId,
       server: SERVER_HEADER,
       ...extra,

@@ -1,7 +1,9 @@
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
+import type { PeerCertificate } from 'node:tls';
 import type { Dispatcher } from 'undici';
+import type { UpstreamTlsClient } from './upstream-tls.js';
 
 /** What UpstreamPools hands the handler: an undici Pool, or an H2Upstream for grpc/grpcs services. */
 export interface UpstreamDispatcher {
@@ -15,8 +17,16 @@ export interface UpstreamDispatcher {
 export interface H2UpstreamOptions {
   host: string;
   port: number;
-  /** grpcs: TLS with ALPN h2 (certificate verified against the system CAs, as for https services). */
-  tls: boolean;
+  /**
+   * grpcs: TLS with ALPN h2 and the upstream's TLS settings, as for https services (trust store,
+   * verification, depth, client certificate: upstream-tls.ts); undefined: grpc, cleartext h2.
+   */
+  tls?: UpstreamTlsClient;
+  /**
+   * grpcs: the SNI and verified name unless the upstream names one (tls.servername): the Host
+   * header sent upstream without its port, as for https (Kong's $upstream_host). Default: `host`.
+   */
+  sniName?: string;
   connectTimeoutMs: number;
   /** Close the session after this long without frames (ms). */
   idleTimeoutMs: number;
@@ -50,7 +60,7 @@ export class H2Upstream implements UpstreamDispatcher {
   constructor(readonly opts: H2UpstreamOptions) {
     const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
     this.#authority = `${host}:${opts.port}`;
-    this.#scheme = opts.tls ? 'https' : 'http';
+    this.#scheme = opts.tls !== undefined ? 'https' : 'http';
   }
 
   get closed(): boolean {
@@ -64,15 +74,16 @@ export class H2Upstream implements UpstreamDispatcher {
   #connect(): ClientHttp2Session {
     const current = this.#session;
     if (current !== undefined && !current.closed && !current.destroyed) return current;
-    const { host, connectTimeoutMs, idleTimeoutMs } = this.opts;
-    const session = http2.connect(`${this.#scheme}://${this.#authority}`, {
-      ...(this.opts.tls ? { ALPNProtocols: ['h2'], ...(isIP(host) === 0 ? { servername: host } : {}) } : {}),
-    });
+    const { host, connectTimeoutMs, idleTimeoutMs, tls } = this.opts;
+    const session = http2.connect(`${this.#scheme}://${this.#authority}`, tls === undefined ? {} : this.#tlsOptions(tls, host));
     const timer = setTimeout(() => session.destroy(connectError('upstream connect timeout', 'UND_ERR_CONNECT_TIMEOUT')), connectTimeoutMs);
     timer.unref();
     session.once('connect', () => clearTimeout(timer));
     // Errors reach every open stream (their 'error'/'close'); this keeps an unhandled one from throwing.
-    session.on('error', (err) => this.#errors.set(session, err));
+    session.on('error', (err) => {
+      this.#errors.set(session, err);
+      tls?.report(err);
+    });
     const forget = (): void => {
       clearTimeout(timer);
       if (this.#session === session) this.#session = undefined;
@@ -84,6 +95,18 @@ export class H2Upstream implements UpstreamDispatcher {
     });
     this.#session = session;
     return session;
+  }
+
+  /** tls.connect options of a grpcs session: ALPN h2, the upstream's SecureContext and checks, SNI (none for an IP). */
+  #tlsOptions(tls: UpstreamTlsClient, host: string): http2.SecureClientSessionOptions {
+    const name = tls.servername ?? this.opts.sniName ?? host;
+    return {
+      ALPNProtocols: ['h2'],
+      secureContext: tls.secureContext,
+      rejectUnauthorized: tls.rejectUnauthorized,
+      ...(tls.checkServerIdentity ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => tls.checkServerIdentity!(name, cert) } : {}),
+      ...(name !== '' && isIP(name) === 0 ? { servername: name } : {}),
+    };
   }
 
   dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {

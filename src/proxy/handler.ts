@@ -19,6 +19,7 @@ import { classifyUpstreamError } from './upstream-errors.js';
 import { firstHeader, http1HeaderView, http2HasBody } from './h2-request.js';
 import { grpcMessageOfBody, grpcStatusFor, isGrpcContentType, sendGrpcError } from './grpc-errors.js';
 import { sendHttpsRequired } from './https-redirect.js';
+import { refuseNonGrpc } from './grpc-route.js';
 
 export interface HandlerDeps {
   store: SnapshotStore;
@@ -308,6 +309,11 @@ class Handler {
     if (route.httpsRedirect !== undefined && !x.tls && !(x.trusted && forwardedHttps(req))) {
       x.reason = 'https_required';
       return sendHttpsRequired(res, route.httpsRedirect, x.host, req.url ?? '/', requestId, h2Headers !== null);
+    }
+    // gRPC-only route: Kong's 415/426/grpc-status 1 for what is not gRPC over HTTP/2 (grpc-route.ts).
+    if (route.grpcOnly !== undefined && refuseNonGrpc(route.grpcOnly, x)) {
+      x.reason = 'grpc_only';
+      return;
     }
     // Fail closed: a route whose auth could not be built never proxies.
     if (route.pluginError !== undefined) return this.refuse(x, 500, ERR.unexpected, 'plugin_error');

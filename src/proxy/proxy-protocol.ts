@@ -21,14 +21,21 @@ export type RejectKind = 'missing' | 'malformed' | 'timeout';
 
 const TIMEOUT = 'header not received in time';
 
-const headers = new WeakMap<object, ProxyHeader>();
+/**
+ * Where a connection's header is kept: a property of its TCP socket, so that it is found through
+ * every view of that socket, including node:http2's compat `req.socket` (a Proxy that forwards
+ * property reads to the session's socket, for h2c as for h2 over TLS).
+ */
+const HEADER = Symbol('proxyProtocolHeader');
+type WithHeader = { [HEADER]?: ProxyHeader; _parent?: WithHeader | null };
 
 /**
- * The PROXY header of the connection under `socket` (a TCP socket, or a TLSSocket over one), or
- * undefined when the listener does not use the protocol.
+ * The PROXY header of the connection under `socket` (a TCP socket, a TLSSocket over one, or an
+ * HTTP/2 request's socket), or undefined when the listener does not use the protocol.
  */
 export function proxyHeaderOf(socket: net.Socket): ProxyHeader | undefined {
-  return headers.get(socket) ?? headers.get((socket as { _parent?: object })._parent ?? socket);
+  const s = socket as unknown as WithHeader;
+  return s[HEADER] ?? s._parent?.[HEADER];
 }
 
 /** Connections whose header has not arrived yet: the server does not know them, so closing it must. */
@@ -82,7 +89,7 @@ function readHeader(socket: net.Socket, opts: ProxyProtocolOptions, handOver: ()
     if (r.kind === 'incomplete') return;
     if (r.kind === 'invalid') return reject(r.reason);
     cleanup();
-    headers.set(socket, r.header);
+    (socket as unknown as WithHeader)[HEADER] = r.header;
     // Paused before the rest goes back, so no byte is emitted while nobody listens.
     socket.pause();
     if (r.length < buffered.length) socket.unshift(buffered.subarray(r.length));

@@ -16,7 +16,7 @@ import { retainTickObjectShape } from './tick-object-shape.js';
 import { createTlsProxyServer } from './tls-server.js';
 import type { ClientIpSettings } from '../model/client-ip-settings.js';
 import { createClientIpResolver } from './client-ip.js';
-import { requireProxyProtocol, type PendingProxyHeaders } from './proxy-protocol.js';
+import { requireProxyProtocol, type PendingProxyHeaders, type RejectKind } from './proxy-protocol.js';
 
 // At module load, i.e. before the first configuration is parsed (see tick-object-shape.ts).
 retainTickObjectShape();
@@ -52,10 +52,13 @@ export interface ProxyServerOptions {
    * A second, TLS listener with the same handler (docs/tls.md); absent: plaintext only. It offers
    * h2 and http/1.1 by ALPN unless `http2` is false (docs/http2-grpc.md#tls).
    */
-  tls?: { defaultCertificate: { cert: string; key: string }; http2?: boolean };
+  tls?: { defaultCertificate: { cert: string; key: string }; http2?: boolean; proxyProtocol?: boolean };
   /** Trusted proxies and where the real client IP comes from (docs/client-ip.md); default: none trusted. */
   clientIp?: ClientIpSettings;
-  /** Every connection starts with a PROXY protocol header (Kong's `proxy_listen … proxy_protocol`). */
+  /**
+   * Every connection starts with a PROXY protocol header (Kong's `proxy_listen … proxy_protocol`);
+   * for the TLS listener it is `tls.proxyProtocol` (the header precedes the ClientHello).
+   */
   proxyProtocol?: boolean;
   /** How long a connection may take to send its PROXY header. Default 60 s, nginx's client_header_timeout. */
   proxyHeaderTimeoutMs?: number;
@@ -155,17 +158,17 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     tlsSockets.add(socket);
     socket.once('close', () => tlsSockets.delete(socket));
   });
-  // Last, so the header is read before the http server's own connection listener runs.
-  let pendingHeaders: PendingProxyHeaders | undefined;
-  if (opts.proxyProtocol === true) {
-    pendingHeaders = requireProxyProtocol(server, {
-      headerTimeoutMs: opts.proxyHeaderTimeoutMs ?? 60_000,
-      onReject: (kind, reason) => {
-        opts.metrics?.proxyProtocolRejections.inc({ reason: kind });
-        opts.logger?.debug({ reason }, 'PROXY protocol: connection closed');
-      },
-    });
-  }
+  // Last, so the header is read before the servers' own connection listeners run (HTTP, TLS handshake).
+  const proxyProtocolOptions = {
+    headerTimeoutMs: opts.proxyHeaderTimeoutMs ?? 60_000,
+    onReject: (kind: RejectKind, reason: string) => {
+      opts.metrics?.proxyProtocolRejections.inc({ reason: kind });
+      opts.logger?.debug({ reason }, 'PROXY protocol: connection closed');
+    },
+  };
+  const pendingHeaders: PendingProxyHeaders[] = [];
+  if (opts.proxyProtocol === true) pendingHeaders.push(requireProxyProtocol(server, proxyProtocolOptions));
+  if (tlsServer && opts.tls?.proxyProtocol === true) pendingHeaders.push(requireProxyProtocol(tlsServer, proxyProtocolOptions));
   // Drop upstream pools nobody routes to any more after a swap.
   const unsubscribe = opts.store.onSwap((next) => pools.retain(next.routes.map((r) => r.upstream)));
 
@@ -200,7 +203,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
         (tlsServer as { closeIdleConnections?: () => void } | undefined)?.closeIdleConnections?.();
         h2Sessions.closeIdle();
         // Connections still sending their PROXY header carry no request yet: idle as well.
-        pendingHeaders?.destroyAll();
+        for (const p of pendingHeaders) p.destroyAll();
         if (inFlight > 0) {
           const timeoutMs = opts.drainTimeoutMs ?? 10_000;
           await new Promise<void>((resolve) => {

@@ -2,7 +2,8 @@ import { Pool } from 'undici';
 import type { Logger } from '../observability/logger.js';
 import type { Upstream, UpstreamTarget } from '../snapshot/types.js';
 import { H2Upstream, type UpstreamDispatcher } from './h2-upstream.js';
-import { tlsConnector, warnUnverified, type UpstreamTlsDefaults } from './upstream-tls.js';
+import { hostWithoutPort } from './host-header.js';
+import { tlsConnector, upstreamTlsClient, warnUnverified, type UpstreamTlsDefaults } from './upstream-tls.js';
 
 export interface PoolOptions {
   /** Idle keep-alive sockets per origin (undici `connections` caps concurrent sockets; null = unbounded). */
@@ -15,12 +16,13 @@ export interface PoolOptions {
 }
 
 /**
- * Pool identity. https pools also carry the upstream and its TLS settings' hash: each has its
- * own trust store and client certificate, and new material means a new pool (docs/upstream-tls.md).
+ * Pool identity. https pools and grpcs sessions also carry the upstream and its TLS settings'
+ * hash: each has its own trust store, client certificate and SNI, and new material means a new
+ * pool (docs/upstream-tls.md).
  */
 function poolKey(upstream: Upstream, target: UpstreamTarget): string {
   const base = `${target.origin}|${upstream.connectTimeoutMs}`;
-  return upstream.protocol === 'https' ? `${base}|${upstream.id}|${upstream.tls?.hash ?? ''}` : base;
+  return upstream.protocol === 'https' || upstream.protocol === 'grpcs' ? `${base}|${upstream.id}|${upstream.tls?.hash ?? ''}` : base;
 }
 
 /**
@@ -59,7 +61,7 @@ export class UpstreamPools {
       pool = new H2Upstream({
         host: target.host,
         port: target.port,
-        tls: upstream.protocol === 'grpcs',
+        ...(upstream.protocol === 'grpcs' ? { tls: upstreamTlsClient(upstream, this.#tlsDefaults(upstream)), sniName: hostOf(upstream.hostHeader) } : {}),
         connectTimeoutMs: upstream.connectTimeoutMs,
         idleTimeoutMs: o.keepAliveTimeoutMs ?? 60_000,
       });
@@ -77,13 +79,18 @@ export class UpstreamPools {
   }
 
   #tls(upstream: Upstream): ReturnType<typeof tlsConnector> {
+    return tlsConnector(upstream, upstream.connectTimeoutMs, this.#tlsDefaults(upstream));
+  }
+
+  /** The process's TLS defaults; warns once per upstream that is not verified. */
+  #tlsDefaults(upstream: Upstream): UpstreamTlsDefaults {
     const o = this.#opts;
     const defaults: UpstreamTlsDefaults = { verify: o.upstreamTlsVerify ?? true, ...(o.logger ? { logger: o.logger } : {}) };
     if (!this.#warned.has(upstream.id)) {
       this.#warned.add(upstream.id);
       warnUnverified(upstream, defaults);
     }
-    return tlsConnector(upstream, upstream.connectTimeoutMs, defaults);
+    return defaults;
   }
 
   /** Close pools whose origin is not in `live` (call after a snapshot swap). */
@@ -114,4 +121,9 @@ export class UpstreamPools {
     this.#pools.clear();
     await Promise.all(pools.map((p) => p.destroy().catch(() => {})));
   }
+}
+
+/** The name a Host header carries, without port or IPv6 brackets. */
+function hostOf(hostHeader: string): string {
+  return hostWithoutPort(hostHeader).replace(/^\[(.*)\]$/, '$1');
 }

@@ -35,13 +35,23 @@ export const VERIFY_FAILURE_HINT =
 const LOG_EVERY_MS = 10_000;
 
 /**
- * The undici connector of one https pool: the upstream's trust store, client certificate, verify
- * depth and SNI, built once per pool (one SecureContext, not one per handshake). SNI is undici's:
- * the Host header sent upstream (Kong's proxy_ssl_name $upstream_host; none for IP addresses),
- * unless the Route names a hostname. Handshake failures are logged per pool, rate-limited,
- * naming the upstream and OpenSSL's reason, never certificate contents.
+ * The TLS client side of one upstream (https or grpcs): its trust store, client certificate,
+ * verification, verify depth and SNI override, built once per pool or HTTP/2 target (one
+ * SecureContext, not one per handshake), and its rate-limited failure log. Handshake failures are
+ * logged per pool, naming the upstream and OpenSSL's reason, never certificate contents.
  */
-export function tlsConnector(upstream: Upstream, timeoutMs: number, defaults: UpstreamTlsDefaults): buildConnector.connector {
+export interface UpstreamTlsClient {
+  secureContext: tls.SecureContext;
+  rejectUnauthorized: boolean;
+  /** Set when verifying: the name (the Route's hostname, else the connection's SNI name) and the verify depth. */
+  checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined;
+  /** The Route's hostname as SNI ('' for an IP address: none, RFC 6066); undefined: the connection's own name. */
+  servername: string | undefined;
+  /** Logs a TLS failure of a connection (anything else is ignored). */
+  report(err: Error): void;
+}
+
+export function upstreamTlsClient(upstream: Upstream, defaults: UpstreamTlsDefaults): UpstreamTlsClient {
   const t: UpstreamTls | undefined = upstream.tls;
   const verify = t?.verify ?? defaults.verify;
   const depth = t?.verifyDepth ?? DEFAULT_VERIFY_DEPTH;
@@ -49,18 +59,10 @@ export function tlsConnector(upstream: Upstream, timeoutMs: number, defaults: Up
     ...(t?.ca !== undefined ? { ca: [...t.ca] } : {}),
     ...(t?.cert !== undefined ? { cert: t.cert, key: t.key } : {}),
   });
-  const base = buildConnector({
-    timeout: timeoutMs,
-    secureContext,
-    rejectUnauthorized: verify,
-    ...(verify
-      ? { checkServerIdentity: (host: string, cert: PeerCertificate) => tls.checkServerIdentity(t?.serverName ?? host, cert) ?? depthError(cert, depth) }
-      : {}),
-  });
   const log = defaults.logger;
   const lastLogged = new Map<string, number>();
   const report = (err: Error): void => {
-    if (log === undefined) return;
+    if (log === undefined || !isTlsFailure(err)) return;
     const reason = (err as { code?: string }).code ?? err.message;
     const now = Date.now();
     if (now - (lastLogged.get(reason) ?? -Infinity) < LOG_EVERY_MS) return;
@@ -68,18 +70,36 @@ export function tlsConnector(upstream: Upstream, timeoutMs: number, defaults: Up
     const hint = verify && TLS_VERIFY_CODES.has(reason) ? { hint: VERIFY_FAILURE_HINT } : {};
     log.warn({ service: upstream.service, upstream: upstream.id, reason, message: err.message, ...hint }, 'upstream TLS handshake failed');
   };
-  // An IP address is never sent as SNI (RFC 6066); it is still the name verified above.
-  const serverName = t?.serverName === undefined ? undefined : isIP(t.serverName) ? '' : t.serverName;
+  return {
+    secureContext,
+    rejectUnauthorized: verify,
+    ...(verify
+      ? { checkServerIdentity: (host: string, cert: PeerCertificate) => tls.checkServerIdentity(t?.serverName ?? host, cert) ?? depthError(cert, depth) }
+      : {}),
+    servername: t?.serverName === undefined ? undefined : isIP(t.serverName) ? '' : t.serverName,
+    report,
+  };
+}
+
+/**
+ * The undici connector of one https pool (upstreamTlsClient's settings). SNI is undici's: the
+ * Host header sent upstream (Kong's proxy_ssl_name $upstream_host; none for IP addresses), unless
+ * the Route names a hostname.
+ */
+export function tlsConnector(upstream: Upstream, timeoutMs: number, defaults: UpstreamTlsDefaults): buildConnector.connector {
+  const c = upstreamTlsClient(upstream, defaults);
+  const base = buildConnector({
+    timeout: timeoutMs,
+    secureContext: c.secureContext,
+    rejectUnauthorized: c.rejectUnauthorized,
+    ...(c.checkServerIdentity ? { checkServerIdentity: c.checkServerIdentity } : {}),
+  });
+  const serverName = c.servername;
   return (opts, callback) => {
     base(serverName === undefined ? opts : { ...opts, servername: serverName }, (err, socket) => {
-      if (err !== null) {
-        if (isTlsFailure(err)) report(err);
-      } else {
-        // TLS 1.3: a server that wants a client certificate says so after the client's handshake is done.
-        socket.once('error', (e: Error) => {
-          if (isTlsFailure(e)) report(e);
-        });
-      }
+      if (err !== null) c.report(err);
+      // TLS 1.3: a server that wants a client certificate says so after the client's handshake is done.
+      else socket.once('error', c.report);
       (callback as (e: Error | null, s: typeof socket) => void)(err, socket);
     });
   };

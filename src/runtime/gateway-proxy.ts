@@ -20,7 +20,9 @@ export function createGatewayProxy(
     clientIp: gateway.clientIp,
     proxyProtocol: gateway.proxyListen.proxyProtocol === true,
     websocketIdleTimeoutMs: gateway.websocketIdleTimeoutMs,
-    ...(gateway.proxyListenTls !== undefined ? { tls: { defaultCertificate: loadDefaultCertificate(gateway), http2: gateway.proxyHttp2 } } : {}),
+    ...(gateway.proxyListenTls !== undefined
+      ? { tls: { defaultCertificate: loadDefaultCertificate(gateway), http2: gateway.proxyHttp2, proxyProtocol: gateway.proxyListenTls.proxyProtocol === true } }
+      : {}),
   });
 }
 

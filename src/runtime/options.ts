@@ -7,8 +7,8 @@ export interface GatewayOptions {
   proxyListen: ProxyListenAddress;
   /** Trusted proxies and the real client IP (docs/client-ip.md). */
   clientIp?: ClientIpSettings;
-  /** The TLS proxy listener (docs/tls.md); undefined: `--proxy-listen-tls off`. */
-  proxyListenTls?: ListenAddress | undefined;
+  /** The TLS proxy listener (docs/tls.md), optionally with `proxy_protocol`; undefined: `--proxy-listen-tls off`. */
+  proxyListenTls?: ProxyListenAddress | undefined;
   /** PEM files of the TLS listener's default certificate; undefined: a self-signed one made at start. */
   defaultCertificate?: { certFile: string; keyFile: string } | undefined;
   adminListen: ListenAddress;

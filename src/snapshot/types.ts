@@ -125,6 +125,12 @@ export interface CompiledRoute {
    * or a redirect code (proxy/https-redirect.ts). Undefined on every other route: one read per request.
    */
   httpsRedirect?: number;
+  /**
+   * Set on gRPC-only routes (protocols grpc and/or grpcs, no http or https): Kong's checks that the
+   * request is gRPC over HTTP/2 (proxy/grpc-route.ts); `tlsOnly` when grpc is not among them.
+   * Undefined on every other route: one read per request.
+   */
+  grpcOnly?: { tlsOnly: boolean };
 }
 
 export interface MatchInput {

@@ -1,4 +1,5 @@
-import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, type X509Certificate } from 'node:crypto';
+import { checkCertificatePair } from '../model/certificate-pem.js';
 import { diagnostic, type Diagnostic, type ObjectRef } from '../model/diagnostics.js';
 import type { HostPolicy } from '../model/host-policy.js';
 import type { CertificateSpec, RouteSpec } from '../model/resources.js';
@@ -97,25 +98,8 @@ export function buildCertificates(
 }
 
 function parse(certPem: string, keyPem: string, hash: string): Parsed {
-  let x509: X509Certificate;
-  try {
-    x509 = new X509Certificate(certPem);
-  } catch {
-    return { ok: false, problem: 'cert' };
-  }
-  let key: KeyObject;
-  try {
-    key = createPrivateKey(keyPem);
-  } catch {
-    return { ok: false, problem: 'key' };
-  }
-  let fits = false;
-  try {
-    fits = x509.checkPrivateKey(key);
-  } catch {
-    fits = false;
-  }
-  return fits ? { ok: true, x509, hash } : { ok: false, problem: 'mismatch' };
+  const pair = checkCertificatePair(certPem, keyPem);
+  return pair.ok ? { ok: true, x509: pair.leaf, hash } : { ok: false, problem: pair.problem };
 }
 
 /** An id for a certificate without one: from the certificate alone (never the key), UUID-shaped as Kong's ids. */

@@ -69,6 +69,8 @@ export function buildRoutes(
     };
     // Kong's access phase: https without http answers plaintext with 426 or a redirect.
     if (spec.protocols.includes('https') && !spec.protocols.includes('http')) route.httpsRedirect = spec.httpsRedirectStatusCode ?? 426;
+    // Kong's access phase again: a gRPC route answers what is not gRPC over HTTP/2 (proxy/grpc-route.ts).
+    if (spec.protocols.length > 0 && spec.protocols.every((p) => p === 'grpc' || p === 'grpcs')) route.grpcOnly = { tlsOnly: !spec.protocols.includes('grpc') };
     if (spec.pluginError !== undefined) {
       route.pluginError = spec.pluginError;
     } else if (spec.claims !== undefined && spec.jwt === undefined) {

@@ -4,12 +4,13 @@ import type { UpstreamTls } from '../snapshot/types.js';
 import { stableHash } from './stable-hash.js';
 
 /**
- * A service's TLS settings → the snapshot's UpstreamTls (https only; plain http upstreams have
- * none, so their pools and hot path are untouched). The hash covers the PEM material itself: a
- * rotated Secret or kong.yml certificate gives a new pool for new connections (docs/upstream-tls.md).
+ * A service's TLS settings → the snapshot's UpstreamTls (https and grpcs only; plain http and
+ * grpc upstreams have none, so their pools and hot path are untouched). The hash covers the PEM
+ * material itself: a rotated Secret or kong.yml certificate gives a new pool for new connections
+ * (docs/upstream-tls.md).
  */
 export function upstreamTls(spec: UpstreamTlsSpec | undefined, protocol: UpstreamProtocol): UpstreamTls | undefined {
-  if (spec === undefined || protocol !== 'https') return undefined;
+  if (spec === undefined || (protocol !== 'https' && protocol !== 'grpcs')) return undefined;
   const tls: UpstreamTls = {
     verify: spec.verify,
     verifyDepth: spec.verifyDepth ?? DEFAULT_VERIFY_DEPTH,

@@ -37,6 +37,21 @@ describe('proxy.* values', () => {
     expect(flagValue(argsOf(renderChart(['proxy.realIPHeader=X-Forwarded-For'])), '--real-ip-header')).toBe('X-Forwarded-For');
   });
 
+  it('the PROXY protocol on the TLS listener: proxy.proxyProtocol, unless tls.proxyProtocol says otherwise', () => {
+    const listeners = (sets: string[]) => {
+      const args = argsOf(renderChart(sets));
+      return [flagValue(args, '--proxy-listen'), flagValue(args, '--proxy-listen-tls')];
+    };
+    expect(listeners([])).toEqual(['0.0.0.0:8000', '0.0.0.0:8443']);
+    expect(listeners(['proxy.proxyProtocol=true'])).toEqual(['0.0.0.0:8000 proxy_protocol', '0.0.0.0:8443 proxy_protocol']);
+    expect(listeners(['proxy.proxyProtocol=true', 'tls.proxyProtocol=false'])).toEqual(['0.0.0.0:8000 proxy_protocol', '0.0.0.0:8443']);
+    expect(listeners(['tls.proxyProtocol=true'])).toEqual(['0.0.0.0:8000', '0.0.0.0:8443 proxy_protocol']);
+    expect(listeners(['proxy.proxyProtocol=true', 'tls.enabled=false'])).toEqual(['0.0.0.0:8000 proxy_protocol', 'off']);
+    // The TLS listener alone carrying the header is enough for realIPHeader: proxy_protocol (Kong's rule: some listener).
+    const args = argsOf(renderChart(['tls.proxyProtocol=true', 'proxy.realIPHeader=proxy_protocol', 'proxy.trustedIPs={10.0.0.0/8}']));
+    expect(flagValue(args, '--real-ip-header')).toBe('proxy_protocol');
+  });
+
   it('refuses proxy_protocol as the header without the PROXY listener, and values that are no address or header', () => {
     const fail = (sets: string[]) => {
       const r = helm(['template', 'portcullis', chartDir, '--set', 'image.repository=portcullis', ...sets]);
@@ -44,6 +59,9 @@ describe('proxy.* values', () => {
       return r.stderr;
     };
     expect(fail(['--set', 'proxy.realIPHeader=proxy_protocol'])).toContain('proxy.realIPHeader proxy_protocol needs proxy.proxyProtocol: true');
+    expect(fail(['--set', 'proxy.realIPHeader=proxy_protocol', '--set', 'tls.proxyProtocol=true', '--set', 'tls.enabled=false'])).toContain('needs proxy.proxyProtocol: true');
+    expect(fail(['--set', 'proxy.realIPHeader=proxy_protocol', '--set', 'tls.proxyProtocol=false'])).toContain('needs proxy.proxyProtocol: true');
+    expect(fail(['--set', 'tls.proxyProtocol=on'])).toContain('/tls/proxyProtocol');
     expect(fail(['--set', 'proxy.trustedIPs={lb.example.com}'])).toContain('/proxy/trustedIPs/0');
     expect(fail(['--set', 'proxy.realIPHeader=X Forwarded'])).toContain('/proxy/realIPHeader');
     expect(fail(['--set', 'proxy.realIPRecursive=on'])).toContain('/proxy/realIPRecursive');

@@ -5,6 +5,7 @@ import { route } from '../support/crs.js';
 import { startController, startKubeEnv, type KubeEnv } from '../support/controller-env.js';
 import { waitFor, type GatewayProcess } from '../support/gateway-process.js';
 import { startEchoUpstream, type EchoUpstream } from '../support/http.js';
+import { tlsAfterPrelude, v1Header } from '../support/proxy-protocol.js';
 
 /**
  * Controller mode takes the trusted-proxy flags like standalone (docs/client-ip.md): a Route CR
@@ -24,6 +25,8 @@ beforeAll(async () => {
     namespace: ns,
     args: ['--trusted-ips', '127.0.0.1', '--real-ip-header', 'X-Forwarded-For'],
     env: { PORTCULLIS_ACCESS_LOG: 'on' },
+    // The TLS listener reads a PROXY header before the handshake; the plaintext one does not.
+    proxyListenTlsSuffix: ' proxy_protocol',
   });
 }, 120_000);
 
@@ -33,10 +36,10 @@ afterAll(async () => {
   await env?.stop();
 });
 
-function get(from: string, headers: Record<string, string>): Promise<{ status: number; upstream?: http.IncomingHttpHeaders; requestId: string }> {
+function get(from: string, headers: Record<string, string>, over?: net.Socket): Promise<{ status: number; upstream?: http.IncomingHttpHeaders; requestId: string }> {
   const port = Number(new URL(controller.proxy).port);
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host: '127.0.0.1', localAddress: from });
+    const socket = over ?? net.connect({ port, host: '127.0.0.1', localAddress: from });
     const req = http.request({ createConnection: () => socket, path: '/ip', headers: { host: 'gw.example', ...headers } }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
@@ -63,5 +66,15 @@ describe('portcullis controller with trusted proxies', () => {
     await waitFor(() => line(trusted.requestId) !== undefined && line(untrusted.requestId) !== undefined, 5000);
     expect(line(trusted.requestId)).toMatchObject({ client_ip: '198.51.100.20', status: 200 });
     expect(line(untrusted.requestId)).toMatchObject({ client_ip: '127.0.0.2', status: 200 });
+  });
+
+  it("--proxy-listen-tls 'HOST:PORT proxy_protocol': a TLS client behind a balancer is served; its trusted X-Forwarded-For decides", async () => {
+    await waitFor(async () => (await get('127.0.0.1', {})).status === 200, 30_000);
+    const tlsPort = Number(new URL(controller.proxyTls).port);
+    const socket = await tlsAfterPrelude(tlsPort, v1Header({ family: 4, source: ['203.0.113.70', 1], destination: ['10.0.0.1', 443] }));
+    const seen = await get('127.0.0.1', { 'x-forwarded-for': '198.51.100.21' }, socket);
+    // --real-ip-header X-Forwarded-For: the PROXY address is read and ignored, as nginx does.
+    expect(seen.upstream).toMatchObject({ 'x-real-ip': '198.51.100.21', 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.21, 127.0.0.1' });
+    await expect(tlsAfterPrelude(tlsPort, undefined)).rejects.toThrow();
   });
 });

@@ -5,6 +5,7 @@ import { CREDENTIAL_LABEL, condition, eventually, getCustom, startController, st
 import { join, secret } from '../support/crs.js';
 import { startTlsUpstream, type TlsSeen, type TlsUpstream } from '../support/tls-upstream.js';
 import { TestPki, type Pem } from '../support/upstream-pki.js';
+import { EchoClient, grpc, startGrpcEcho, unary, type EchoClientInstance, type GrpcEchoServer } from '../support/grpc-echo.js';
 
 /**
  * TLS to upstreams from Route CRs against the real API server (docs/upstream-tls.md): the CA and
@@ -19,6 +20,7 @@ let other: Pem;
 let clientA: Pem;
 let clientB: Pem;
 let up: TlsUpstream;
+let grpcsUp: GrpcEchoServer;
 let ns: string;
 
 const tlsSecret = (name: string, pem: Pem) =>
@@ -31,6 +33,18 @@ const tlsRoute = (name: string, tls: Record<string, unknown>) =>
     apiVersion: 'portcullis.dev/v1alpha1', kind: 'Route', metadata: { name, namespace: ns },
     spec: { paths: [`/${name}`], backend: { url: `https://localhost:${up.port}`, tls } },
   });
+const grpcsRoute = (name: string, tls: Record<string, unknown>) =>
+  stringify({
+    apiVersion: 'portcullis.dev/v1alpha1', kind: 'Route', metadata: { name, namespace: ns },
+    spec: { hosts: [`${name}.test`], paths: ['/test.Echo/'], stripPath: false, backend: { url: `grpcs://localhost:${grpcsUp.port}`, tls } },
+  });
+const grpcClients: EchoClientInstance[] = [];
+/** A unary gRPC call over h2c to the gateway, routed by :authority `<name>.test`. */
+const grpcCall = (name: string) => {
+  const c = new EchoClient(gw.proxy.replace(/^http:\/\//, ''), grpc.credentials.createInsecure(), { 'grpc.default_authority': `${name}.test` });
+  grpcClients.push(c);
+  return unary(c, 'Unary', { text: name });
+};
 const get = async (path: string): Promise<{ status: number; seen?: TlsSeen }> => {
   const res = await fetch(`${gw.proxy}${path}`);
   const body = await res.text();
@@ -46,8 +60,12 @@ beforeAll(async () => {
   clientB = await pki.issue('client-b', 'client-ca', { client: true });
   const server = await pki.issue('upstream', 'root-ca', { sans: ['DNS:localhost'] });
   [env, up] = await Promise.all([startKubeEnv(), startTlsUpstream({ ...server, clientCa: clientCa.cert })]);
+  // A gRPC server on TLS that requires a client certificate from client-ca (docs/upstream-tls.md#grpcs).
+  grpcsUp = await startGrpcEcho(
+    grpc.ServerCredentials.createSsl(Buffer.from(clientCa.cert), [{ cert_chain: Buffer.from(server.cert), private_key: Buffer.from(server.key) }], true),
+  );
   ns = await env.namespace('uptls');
-  gw = await startController(env, { namespace: ns, args: ['--lease-name', 'upstream-tls'] });
+  gw = await startController(env, { namespace: ns, args: ['--lease-name', 'upstream-tls', '--proxy-h2c', 'on'] });
   await env.apply(
     join(
       secret(ns, 'upstream-ca', { 'ca.crt': root.cert }),
@@ -55,14 +73,18 @@ beforeAll(async () => {
       tlsRoute('mtls', { caCertificateRefs: [{ name: 'upstream-ca' }], clientCertificateRef: { name: 'gateway-client' } }),
       tlsRoute('no-client', { caCertificateRefs: [{ name: 'upstream-ca' }] }),
       tlsRoute('missing', { caCertificateRefs: [{ name: 'not-there' }], clientCertificateRef: { name: 'gateway-client' } }),
+      grpcsRoute('grpcs-mtls', { caCertificateRefs: [{ name: 'upstream-ca' }], clientCertificateRef: { name: 'gateway-client' } }),
+      grpcsRoute('grpcs-no-client', { caCertificateRefs: [{ name: 'upstream-ca' }] }),
     ),
   );
   await eventually(async () => (await get('/mtls')).status === 200, 20_000, 'the mtls route to serve');
 }, 90_000);
 
 afterAll(async () => {
+  for (const c of grpcClients) c.close();
   await gw?.stop();
   await up?.close();
+  await grpcsUp?.close();
   await env?.stop();
   await pki?.remove();
 });
@@ -105,5 +127,14 @@ describe('Route backend.tls from Secrets', () => {
     await eventually(async () => (await get('/missing')).status === 200, 15_000, 'the fixed Route to serve');
     expect(gw.output()).not.toContain('PRIVATE KEY');
     expect(gw.output()).not.toContain('BEGIN CERTIFICATE');
+  });
+
+  it('grpcs backends take the same backend.tls: CA and client certificate from Secrets (mTLS), trailers intact', async () => {
+    await eventually(async () => (await grpcCall('grpcs-mtls')).error === undefined, 15_000, 'the grpcs route to serve');
+    const r = await grpcCall('grpcs-mtls');
+    expect(r.value?.text).toBe('grpcs-mtls');
+    expect(r.status?.metadata.get('x-trailer')).toEqual(['done']);
+    // Without the client certificate the upstream ends the handshake: Kong's 502, INTERNAL to gRPC.
+    expect((await grpcCall('grpcs-no-client')).error?.code).toBe(grpc.status.INTERNAL);
   });
 });

@@ -74,7 +74,7 @@ export async function startKubeEnv(): Promise<KubeEnv> {
 /** Runs `portcullis controller` (the built CLI) against the env's API server. */
 export function startController(
   env: KubeEnv,
-  opts: { namespace?: string; args?: string[]; env?: NodeJS.ProcessEnv; waitReady?: boolean } = {},
+  opts: { namespace?: string; args?: string[]; env?: NodeJS.ProcessEnv; waitReady?: boolean; proxyListenTlsSuffix?: string } = {},
 ): Promise<GatewayProcess> {
   return startGateway(
     [
@@ -83,7 +83,7 @@ export function startController(
       ...(opts.namespace ? ['--namespace', opts.namespace] : []),
       ...(opts.args ?? []),
     ],
-    { env: { PORTCULLIS_ACCESS_LOG: 'off', ...opts.env }, waitReady: opts.waitReady, timeoutMs: 30_000 },
+    { env: { PORTCULLIS_ACCESS_LOG: 'off', ...opts.env }, waitReady: opts.waitReady, timeoutMs: 30_000, proxyListenTlsSuffix: opts.proxyListenTlsSuffix },
   );
 }
 

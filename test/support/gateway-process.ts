@@ -26,7 +26,7 @@ export interface GatewayProcess {
  */
 export async function startGateway(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; waitReady?: boolean; timeoutMs?: number; proxyListenSuffix?: string } = {},
+  opts: { env?: NodeJS.ProcessEnv; waitReady?: boolean; timeoutMs?: number; proxyListenSuffix?: string; proxyListenTlsSuffix?: string } = {},
 ): Promise<GatewayProcess> {
   const [proxyPort, adminPort, statusPort, tlsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const ownTls = args.includes('--proxy-listen-tls');
@@ -36,7 +36,7 @@ export async function startGateway(
       cliPath,
       ...args,
       // The TLS listener is on by default (0.0.0.0:8443): tests running side by side each get their own port.
-      ...(ownTls ? [] : ['--proxy-listen-tls', `127.0.0.1:${tlsPort}`]),
+      ...(ownTls ? [] : ['--proxy-listen-tls', `127.0.0.1:${tlsPort}${opts.proxyListenTlsSuffix ?? ''}`]),
       '--proxy-listen', `127.0.0.1:${proxyPort}${opts.proxyListenSuffix ?? ''}`,
       '--admin-listen', `127.0.0.1:${adminPort}`,
       '--status-listen', `127.0.0.1:${statusPort}`,

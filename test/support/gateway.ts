@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { waitFor } from './http.js';
 import { SnapshotStore } from '../../src/snapshot/store.js';
 import { createAccessLog, type AccessLog } from '../../src/observability/logger.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
@@ -26,12 +27,14 @@ export interface TestGateway {
   accessLog: AccessLog;
   proxy: ProxyServer;
   port: number;
+  /** The TLS listener's port, when `proxy.tls` was given. */
+  tlsPort?: number;
   close(): Promise<void>;
 }
 
 export async function startGateway(
   snapshot: Snapshot | undefined,
-  opts: { drainTimeoutMs?: number; host?: string; proxy?: Pick<ProxyServerOptions, 'clientIp' | 'proxyProtocol' | 'proxyHeaderTimeoutMs'> } = {},
+  opts: { drainTimeoutMs?: number; host?: string; proxy?: Pick<ProxyServerOptions, 'clientIp' | 'proxyProtocol' | 'proxyHeaderTimeoutMs' | 'tls' | 'h2c'> } = {},
 ): Promise<TestGateway> {
   const store = new SnapshotStore();
   if (snapshot) store.swap(snapshot);
@@ -41,5 +44,12 @@ export async function startGateway(
   const accessLog = createAccessLog({ enabled: true, destination: accessLines });
   const proxy = createProxyServer({ store, metrics, accessLog, readiness, drainTimeoutMs: opts.drainTimeoutMs, ...opts.proxy });
   const addr = await proxy.listen({ host: opts.host ?? '127.0.0.1', port: 0 });
-  return { store, metrics, readiness, accessLines, accessLog, proxy, port: addr.port, close: () => proxy.close() };
+  const tlsPort = opts.proxy?.tls ? (await proxy.listenTls({ host: opts.host ?? '127.0.0.1', port: 0 })).port : undefined;
+  return { store, metrics, readiness, accessLines, accessLog, proxy, port: addr.port, ...(tlsPort !== undefined ? { tlsPort } : {}), close: () => proxy.close() };
+}
+
+/** The access log's client_ip for `requestId`, once its line is written. */
+export async function loggedClientIp(gw: TestGateway, requestId: string): Promise<unknown> {
+  await waitFor(() => gw.accessLines.json().some((l) => l.request_id === requestId), 3000);
+  return gw.accessLines.json().find((l) => l.request_id === requestId)!.client_ip;
 }

@@ -103,3 +103,25 @@ export async function refusedPort(): Promise<number> {
 
 /** Polls a synchronous condition every 10 ms (see gateway-process.ts waitFor). */
 export const waitFor = (cond: () => boolean, timeoutMs = 3000): Promise<void> => waitForCheck(cond, timeoutMs, undefined, 10);
+
+/** What the echo upstream saw of one request through the gateway, and the gateway's request id. */
+export interface EchoSeen {
+  headers: http.IncomingHttpHeaders;
+  requestId: string;
+}
+
+/** One HTTP/1.1 request over `socket` (a raw or TLS connection the test opened itself); rejects unless 200. */
+export function echoOver(socket: Socket, path: string, headers: Record<string, string>): Promise<EchoSeen> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ createConnection: () => socket, path, headers }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}: ${body}`));
+        resolve({ headers: (JSON.parse(body) as { headers: http.IncomingHttpHeaders }).headers, requestId: String(res.headers['x-request-id']) });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 
 /**
  * PROXY protocol headers as a load balancer writes them (HAProxy's proxy-protocol.txt), for tests
@@ -41,4 +42,39 @@ export function v2Header(
   const fixed = Buffer.from([0x21, h.family === 4 ? 0x11 : 0x21, 0, 0]);
   fixed.writeUInt16BE(body.length, 2);
   return Buffer.concat([SIGNATURE, fixed, body]);
+}
+
+/**
+ * A TLS client behind a balancer: a raw TCP connection from `from` that writes `prelude` (a PROXY
+ * header; in its own segment when `pauseMs` is set), then the TLS handshake over the same socket.
+ * The listener's certificate is not verified: these tests are about the header.
+ */
+export async function tlsAfterPrelude(
+  port: number,
+  prelude: Buffer | undefined,
+  opts: { from?: string; alpn?: string[]; pauseMs?: number; servername?: string } = {},
+): Promise<tls.TLSSocket> {
+  const raw = net.connect({ port, host: '127.0.0.1', localAddress: opts.from ?? '127.0.0.1' });
+  await new Promise<void>((resolve, reject) => raw.once('connect', resolve).once('error', reject));
+  if (prelude) raw.write(prelude);
+  if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
+  return await new Promise<tls.TLSSocket>((resolve, reject) => {
+    const s = tls.connect({ socket: raw, servername: opts.servername ?? 'gw.example', rejectUnauthorized: false, ALPNProtocols: opts.alpn ?? ['http/1.1'] }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/**
+ * Opens a connection to `port` that sends the start of a PROXY header and no more, then times
+ * `close()` (ms): a drain must not wait for connections that carry no request yet.
+ */
+export async function closeWithPendingHeader(port: number, close: () => Promise<unknown>): Promise<number> {
+  const s = net.connect({ port, host: '127.0.0.1' });
+  s.on('error', () => undefined);
+  await new Promise((r) => s.on('connect', r));
+  s.write('PROX');
+  await new Promise((r) => setTimeout(r, 50));
+  const t0 = Date.now();
+  await close();
+  return Date.now() - t0;
 }

@@ -25,12 +25,16 @@ export async function writeKongYml(config: object | string, prefix = 'pc-e2e-'):
 
 export async function startStandalone(
   config: object | string,
-  opts: { args?: string[]; env?: NodeJS.ProcessEnv; proxyListenSuffix?: string } = {},
+  opts: { args?: string[]; env?: NodeJS.ProcessEnv; proxyListenSuffix?: string; proxyListenTlsSuffix?: string } = {},
 ): Promise<StandaloneGateway> {
   const { dir, configPath } = await writeKongYml(config);
   let gw: GatewayProcess;
   try {
-    gw = await startGateway(['standalone', '--config', configPath, ...(opts.args ?? [])], { env: opts.env, proxyListenSuffix: opts.proxyListenSuffix });
+    gw = await startGateway(['standalone', '--config', configPath, ...(opts.args ?? [])], {
+      env: opts.env,
+      proxyListenSuffix: opts.proxyListenSuffix,
+      proxyListenTlsSuffix: opts.proxyListenTlsSuffix,
+    });
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;

@@ -18,12 +18,23 @@ export function validSniName(name: string): boolean {
   return SNI_NAME.test(name) && !(name.startsWith('*.') && name.endsWith('.*')) && name.length <= 253;
 }
 
+/** kong.yml's certificates, parsed once for both their users: TLS termination and services' client_certificate. */
+export interface KongCertificates {
+  /** The usable entities, in file order (docs/tls.md). */
+  specs: CertificateSpec[];
+  /** Those with an id, by lower-cased id (the first one when an id repeats). */
+  byId: ReadonlyMap<string, CertificateSpec>;
+  /** Ids of entities refused here (their own diagnostics say why): a reference to one is to an invalid entity, not a missing one. */
+  invalidIds: ReadonlySet<string>;
+}
+
 /**
  * kong.yml `certificates` (with nested `snis`: names, or records with `name`) and top-level
- * `snis` naming a certificate by id → CertificateSpec (docs/tls.md). Shapes only: the PEM and the
- * key are checked by the translator. Messages never quote `cert` or `key`.
+ * `snis` naming a certificate by id → CertificateSpec (docs/tls.md, docs/upstream-tls.md). Shapes
+ * only: the PEM and the key are checked where they are used (model/certificate-pair.ts). Messages
+ * never quote `cert` or `key`.
  */
-export function parseCertificates(certs: unknown[], snis: unknown[], rep: Reporter): CertificateSpec[] {
+export function parseCertificates(certs: unknown[], snis: unknown[], rep: Reporter): KongCertificates {
   const out: CertificateSpec[] = [];
   const byId = new Map<string, CertificateSpec>();
   const invalidIds = new Set<string>();
@@ -83,5 +94,5 @@ export function parseCertificates(certs: unknown[], snis: unknown[], rep: Report
     }
     target.snis.push({ name, field: 'name', ref });
   });
-  return out;
+  return { specs: out, byId, invalidIds };
 }

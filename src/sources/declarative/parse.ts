@@ -129,17 +129,22 @@ class DeclarativeLoader {
       if (UNSUPPORTED_ENTITY_KEYS.has(key)) this.rep.error(ref, 'Unsupported', `'${key}' are not supported by Portcullis; left out`, key);
       else this.rep.error(ref, 'UnknownField', 'unknown field', key);
     }
-    const list = (key: string): unknown[] => {
+    const list = (key: string, rep = this.rep): unknown[] => {
       const v = doc[key];
       if (v === undefined || v === null) return [];
       if (Array.isArray(v)) return v;
-      this.rep.error(this.rep.ref('file', key, key), 'InvalidValue', 'expected an array', key);
+      rep.error(rep.ref('file', key, key), 'InvalidValue', 'expected an array', key);
       return [];
     };
 
     list('services').forEach((raw, i) => this.addService(raw, flat('services[', i, ']')));
+    // `certificates` are parsed once, for TLS termination and services' client_certificate alike;
+    // their diagnostics keep their place after the other entities'.
+    const certificateRep = new Reporter(this.rep.file);
+    const caList = list('ca_certificates');
+    const certificates = parseCertificates(list('certificates', certificateRep), list('snis', certificateRep), certificateRep);
     // Upstream TLS (docs/upstream-tls.md): resolved now, so routes can fail closed on a broken reference.
-    const tls = new UpstreamCertificates(list('ca_certificates'), list('certificates'), this.rep);
+    const tls = new UpstreamCertificates(caList, certificates, this.rep);
     this.tls = tls;
     for (const s of this.services.items) {
       const spec = tls.resolve(s);
@@ -181,10 +186,10 @@ class DeclarativeLoader {
       else rememberConsumerId(spec, c.id);
       return spec;
     });
-    const certificates = parseCertificates(list('certificates'), list('snis'), this.rep);
+    this.rep.add(certificateRep.diagnostics);
     const set: ResourceSet = { consumers, credentials: this.credentials, routes, diagnostics: this.rep.diagnostics };
     // Left out when empty: a kong.yml without certificates hashes as before.
-    if (certificates.length > 0) set.certificates = certificates;
+    if (certificates.specs.length > 0) set.certificates = certificates.specs;
     return set;
   }
 

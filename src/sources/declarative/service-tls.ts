@@ -16,14 +16,14 @@ export const SERVICE_TLS_FIELDS = ['tls_verify', 'tls_verify_depth', 'ca_certifi
 
 /**
  * Kong's service TLS fields (docs/upstream-tls.md): null means unset; all four must be null unless
- * the protocol is https (Kong's entity checks, same message). undefined when none is set.
+ * the protocol is https (Kong's entity checks, same message) or grpcs (accepted here, refused by
+ * Kong: the same TLS settings for both TLS upstreams, docs/upstream-tls.md#grpcs). undefined when none is set.
  */
 export function readServiceTls(f: Fields, protocol: UpstreamProtocol | undefined): ServiceTlsFields | undefined {
   const set = SERVICE_TLS_FIELDS.filter((k) => f.has(k));
   if (set.length === 0) return undefined;
-  if (protocol !== 'https') {
+  if (protocol !== 'https' && protocol !== 'grpcs') {
     // Unknown protocol (a broken url): the url's own diagnostic says enough.
-    // grpcs upstreams verify against the system CAs only for now (docs/http2-grpc.md).
     if (protocol !== undefined) for (const k of set) f.fail(k, 'value must be null');
     return undefined;
   }

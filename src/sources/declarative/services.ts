@@ -36,7 +36,7 @@ export interface ServiceEntry {
   enabled: boolean;
   info: ServiceInfo;
   backend: BackendSpec;
-  /** https only: tls_verify, tls_verify_depth, ca_certificates, client_certificate as written. */
+  /** https and grpcs only: tls_verify, tls_verify_depth, ca_certificates, client_certificate as written. */
   tls?: ServiceTlsFields;
   /** Set when those cannot be resolved: the service's routes fail closed (500). */
   tlsError?: string;

@@ -1,7 +1,8 @@
+import type { CertificateSpec } from '../../model/resources.js';
 import type { UpstreamTlsSpec } from '../../model/upstream-tls.js';
 import { caCertificateProblem, clientCertificateProblem } from '../../model/upstream-tls.js';
+import type { KongCertificates } from './certificates.js';
 import { Fields, isMapping, readId } from './fields.js';
-import { indexCertificates, type RawCertificate } from './client-certificates.js';
 import type { Reporter } from './report.js';
 import type { ObjectRef } from '../../model/diagnostics.js';
 import type { ServiceEntry } from './services.js';
@@ -14,19 +15,18 @@ type CaEntry = { path: string } & ({ ok: true; cert: string } | { ok: false });
 
 /**
  * Upstream TLS material of one kong.yml (docs/upstream-tls.md): the `ca_certificates` entities,
- * checked as Kong checks them, and the `certificates` a service's client_certificate names.
- * `resolve` turns a service's TLS fields into ServiceInfo.tls; a reference it cannot resolve is
- * an error on the service, whose routes then fail closed (500) rather than connect without it.
+ * checked as Kong checks them, and the `certificates` (parsed once, certificates.ts) a service's
+ * client_certificate names. `resolve` turns a service's TLS fields into ServiceInfo.tls; a
+ * reference it cannot resolve is an error on the service, whose routes then fail closed (500)
+ * rather than connect without it.
  */
 export class UpstreamCertificates {
   private readonly cas = new Map<string, CaEntry>();
-  private readonly certificates: Map<string, RawCertificate>;
   /** Client certificate problems, checked once per entity however many services use it. */
   private readonly checked = new Map<string, string | undefined>();
 
-  constructor(caList: readonly unknown[], certificateList: readonly unknown[], private readonly rep: Reporter) {
+  constructor(caList: readonly unknown[], private readonly certificates: KongCertificates, private readonly rep: Reporter) {
     caList.forEach((raw, i) => this.addCa(raw, `ca_certificates[${i}]`));
-    this.certificates = indexCertificates(certificateList);
   }
 
   private addCa(raw: unknown, path: string): void {
@@ -69,13 +69,15 @@ export class UpstreamCertificates {
     if (cas.length > 0) out.caCertificates = cas;
     const certId = t.clientCertificateId;
     if (certId !== undefined) {
-      const c = this.certificates.get(certId);
-      if (c === undefined) {
-        fail('client_certificate', 'CertificateNotFound', `invalid reference 'client_certificate: ${certId}' (no such entry in 'certificates')`);
-      } else {
+      const c = this.certificates.byId.get(certId);
+      if (c !== undefined) {
         const problem = this.clientProblem(certId, c);
-        if (problem !== undefined) fail('client_certificate', 'InvalidCertificate', `certificates '${certId}' (${c.path}): ${problem}`);
-        else out.clientCertificate = { cert: c.cert as string, key: c.key as string };
+        if (problem !== undefined) fail('client_certificate', 'InvalidCertificate', `certificates '${certId}' (${c.ref.path}): ${problem}`);
+        else out.clientCertificate = { cert: c.cert, key: c.key };
+      } else if (this.certificates.invalidIds.has(certId)) {
+        fail('client_certificate', 'InvalidCertificate', `certificates '${certId}' is invalid`);
+      } else {
+        fail('client_certificate', 'CertificateNotFound', `invalid reference 'client_certificate: ${certId}' (no such entry in 'certificates')`);
       }
     }
     return s.tlsError === undefined ? out : undefined;
@@ -98,15 +100,10 @@ export class UpstreamCertificates {
     return ok ? out : undefined;
   }
 
-  private clientProblem(id: string, c: RawCertificate): string | undefined {
+  private clientProblem(id: string, c: CertificateSpec): string | undefined {
     if (this.checked.has(id)) return this.checked.get(id);
-    let problem: string | undefined;
-    if (typeof c.cert !== 'string' || c.cert === '') problem = 'cert: required field missing';
-    else if (typeof c.key !== 'string' || c.key === '') problem = 'key: required field missing';
-    else {
-      const p = clientCertificateProblem(c.cert, c.key);
-      if (p !== undefined) problem = `${p.field}: ${p.problem}`;
-    }
+    const p = clientCertificateProblem(c.cert, c.key);
+    const problem = p === undefined ? undefined : `${p.field}: ${p.problem}`;
     this.checked.set(id, problem);
     return problem;
   }

@@ -150,8 +150,8 @@ function toRoute(
   const tls = spec.backend.tls;
   if (tls !== undefined) {
     // docs/upstream-tls.md: TLS material that cannot be used makes the Route fail closed (500).
-    if (backend.kind === 'url' && backend.protocol !== 'https') {
-      diagnostics.push(diagnostic('error', ref, 'InvalidSpec', 'requires an https:// url (or a service backend)', 'spec.backend.tls'));
+    if (backend.kind === 'url' && backend.protocol !== 'https' && backend.protocol !== 'grpcs') {
+      diagnostics.push(diagnostic('error', ref, 'InvalidSpec', 'requires an https:// or grpcs:// url (or a service backend)', 'spec.backend.tls'));
       pluginError ??= `backend.tls of Route ${ns}/${ref.name} is invalid`;
     } else {
       const resolved = resolveBackendTls(tls, ref, input.secrets, diagnostics);

@@ -43,6 +43,8 @@ export const CASES: ExplainCase[] = [
   { name: 'no-route-text', source: 'kong', request: 'DELETE http://shop.example.com/nothing', headers: [RID, 'Accept: text/plain'] },
   { name: 'bad-path', source: 'kong', request: 'GET http://shop.example.com/orders/%zz', headers: [RID] },
   { name: 'https-required', source: 'kong', request: 'GET http://shop.example.com/secure/x?y=1', headers: [RID] },
+  { name: 'grpc-only-not-grpc', source: 'kong', request: 'POST http://shop.example.com/helloworld.Greeter/SayHello', headers: [RID, 'Content-Type: application/json'] },
+  { name: 'grpc-only-over-http1', source: 'kong', request: 'POST http://shop.example.com/helloworld.Greeter/SayHello', headers: [RID, 'Content-Type: application/grpc'] },
   { name: 'plugin-error', source: 'kong', request: 'GET http://shop.example.com/broken', headers: [RID] },
   { name: 'no-token', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [RID] },
   { name: 'multiple-tokens', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(hs({})), `Cookie: session=${hs({ n: 2 })}`, RID] },

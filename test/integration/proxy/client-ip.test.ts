@@ -1,11 +1,12 @@
 import http from 'node:http';
+import http2 from 'node:http2';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CLIENT_IP, type ClientIpSettings } from '../../../src/model/client-ip-settings.js';
 import { realSnapshot } from '../../support/real-snapshot.js';
-import { startEchoUpstream, waitFor, type EchoUpstream } from '../../support/http.js';
-import { startGateway, type TestGateway } from '../../support/gateway.js';
-import { v1Header, v2Header } from '../../support/proxy-protocol.js';
+import { echoOver, startEchoUpstream, type EchoSeen, type EchoUpstream } from '../../support/http.js';
+import { loggedClientIp, startGateway, type TestGateway } from '../../support/gateway.js';
+import { closeWithPendingHeader, v1Header, v2Header } from '../../support/proxy-protocol.js';
 import { rawRequest } from '../../support/standalone.js';
 
 /**
@@ -18,7 +19,7 @@ import { rawRequest } from '../../support/standalone.js';
 let up: EchoUpstream;
 const gateways: TestGateway[] = [];
 
-async function gateway(clientIp: Partial<ClientIpSettings> | undefined, more: { host?: string; proxyProtocol?: boolean } = {}): Promise<TestGateway> {
+async function gateway(clientIp: Partial<ClientIpSettings> | undefined, more: { host?: string; proxyProtocol?: boolean; h2c?: boolean } = {}): Promise<TestGateway> {
   const snap = realSnapshot({ kongYml: { services: [{ name: 'echo', url: up.url, routes: [{ name: 'echo', paths: ['/'], strip_path: false }] }] } });
   const gw = await startGateway(snap, {
     host: more.host,
@@ -26,6 +27,7 @@ async function gateway(clientIp: Partial<ClientIpSettings> | undefined, more: { 
       clientIp: clientIp === undefined ? undefined : { ...DEFAULT_CLIENT_IP, ...clientIp },
       proxyProtocol: more.proxyProtocol,
       proxyHeaderTimeoutMs: 400,
+      h2c: more.h2c,
     },
   });
   gateways.push(gw);
@@ -41,36 +43,14 @@ afterAll(async () => {
   await up?.close();
 });
 
-interface Seen {
-  headers: http.IncomingHttpHeaders;
-  requestId: string;
-}
-
 /**
  * GET through the gateway from `from` (a local address), optionally writing `prelude` (a PROXY
  * header) first on the raw connection; returns what the upstream saw.
  */
-function get(gw: TestGateway, headers: Record<string, string>, opts: { from?: string; to?: string; prelude?: Buffer } = {}): Promise<Seen> {
-  const to = opts.to ?? '127.0.0.1';
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ port: gw.port, host: to, localAddress: opts.from ?? '127.0.0.1' });
-    if (opts.prelude) socket.write(opts.prelude);
-    const req = http.request({ createConnection: () => socket, path: '/echo', headers: { host: 'gw.example', ...headers } }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => {
-        if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}: ${body}`));
-        resolve({ headers: (JSON.parse(body) as { headers: http.IncomingHttpHeaders }).headers, requestId: String(res.headers['x-request-id']) });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function loggedClientIp(gw: TestGateway, requestId: string): Promise<unknown> {
-  await waitFor(() => gw.accessLines.json().some((l) => l.request_id === requestId), 3000);
-  return gw.accessLines.json().find((l) => l.request_id === requestId)!.client_ip;
+function get(gw: TestGateway, headers: Record<string, string>, opts: { from?: string; to?: string; prelude?: Buffer } = {}): Promise<EchoSeen> {
+  const socket = net.connect({ port: gw.port, host: opts.to ?? '127.0.0.1', localAddress: opts.from ?? '127.0.0.1' });
+  if (opts.prelude) socket.write(opts.prelude);
+  return echoOver(socket, '/echo', { host: 'gw.example', ...headers });
 }
 
 const SPOOFED = {
@@ -234,14 +214,22 @@ describe('PROXY protocol listener with --real-ip-header proxy_protocol', () => {
 
   it('close() does not wait for connections still owing their header', async () => {
     const closing = await gateway({ trustedIps: ['127.0.0.1/32'], realIpHeader: 'proxy_protocol' }, { proxyProtocol: true });
-    const s = net.connect({ port: closing.port, host: '127.0.0.1' });
-    s.on('error', () => undefined);
-    await new Promise((r) => s.on('connect', r));
-    s.write('PROX');
-    await new Promise((r) => setTimeout(r, 50));
-    const t0 = Date.now();
-    await closing.close();
-    expect(Date.now() - t0).toBeLessThan(300);
+    expect(await closeWithPendingHeader(closing.port, () => closing.close())).toBeLessThan(300);
+  });
+});
+
+describe('PROXY protocol listener with h2c (--proxy-h2c on)', () => {
+  it("an HTTP/2 request with prior knowledge after the header: the header's source is the client", async () => {
+    const gw = await gateway({ trustedIps: ['127.0.0.1/32'], realIpHeader: 'proxy_protocol' }, { proxyProtocol: true, h2c: true });
+    const socket = net.connect({ port: gw.port, host: '127.0.0.1' });
+    socket.write(v1Header({ family: 4, source: ['203.0.113.8', 1], destination: ['10.0.0.1', 80] }));
+    const session = http2.connect(`http://127.0.0.1:${gw.port}`, { createConnection: () => socket });
+    const stream = session.request({ ':path': '/echo', ':authority': 'gw.example' });
+    let body = '';
+    stream.on('data', (c: Buffer) => (body += c.toString()));
+    await new Promise((r) => stream.on('end', r));
+    session.close();
+    expect((JSON.parse(body) as { headers: http.IncomingHttpHeaders }).headers).toMatchObject({ 'x-real-ip': '203.0.113.8', 'x-forwarded-for': '203.0.113.8' });
   });
 });
 

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../../src/tokens/mint.js';
 import { startEchoUpstream, waitFor, type EchoUpstream } from '../../support/http.js';
-import { v1Header, v2Header } from '../../support/proxy-protocol.js';
+import { tlsAfterPrelude, v1Header, v2Header } from '../../support/proxy-protocol.js';
 import { portOf, runCli, startStandalone, type StandaloneGateway } from '../../support/standalone.js';
 
 /**
@@ -17,6 +17,7 @@ const token = () => mintToken({ algorithm: 'HS256', key: 'ip-key', secret: SECRE
 let echo: EchoUpstream;
 let byFlags: StandaloneGateway;
 let byEnvInWorkers: StandaloneGateway;
+let tlsListener: StandaloneGateway;
 
 function config() {
   return {
@@ -35,18 +36,24 @@ beforeAll(async () => {
     env: { PORTCULLIS_TRUSTED_IPS: '127.0.0.1', PORTCULLIS_REAL_IP_HEADER: 'proxy_protocol' },
     proxyListenSuffix: ' proxy_protocol',
   });
+  // Only the TLS listener carries the flag: enough for --real-ip-header proxy_protocol, as in Kong.
+  tlsListener = await startStandalone(config(), {
+    args: ['--trusted-ips', '127.0.0.1', '--real-ip-header', 'proxy_protocol'],
+    proxyListenTlsSuffix: ' proxy_protocol',
+  });
 }, 60_000);
 
 afterAll(async () => {
   await byFlags?.close();
   await byEnvInWorkers?.close();
+  await tlsListener?.close();
   await echo?.close();
 });
 
-/** An authenticated GET from `from`, after `prelude` (a PROXY header) if given; what the upstream saw. */
-function get(gw: StandaloneGateway, headers: Record<string, string>, opts: { from?: string; prelude?: Buffer } = {}) {
+/** An authenticated GET from `from`, after `prelude` (a PROXY header) if given, or over `socket`; what the upstream saw. */
+function get(gw: StandaloneGateway, headers: Record<string, string>, opts: { from?: string; prelude?: Buffer; socket?: net.Socket } = {}) {
   return new Promise<{ headers: http.IncomingHttpHeaders; requestId: string }>((resolve, reject) => {
-    const socket = net.connect({ port: portOf(gw.proxy), host: '127.0.0.1', localAddress: opts.from ?? '127.0.0.1' });
+    const socket = opts.socket ?? net.connect({ port: portOf(gw.proxy), host: '127.0.0.1', localAddress: opts.from ?? '127.0.0.1' });
     if (opts.prelude) socket.write(opts.prelude);
     const req = http.request({ createConnection: () => socket, path: '/who', headers: { host: 'gw.example', authorization: `Bearer ${token()}`, ...headers } }, (res) => {
       let body = '';
@@ -102,12 +109,29 @@ describe('env vars and "HOST:PORT proxy_protocol", in a worker process', () => {
   });
 });
 
+describe("--proxy-listen-tls 'HOST:PORT proxy_protocol' (the header precedes the TLS handshake)", () => {
+  it('a TLS client behind a balancer: the PROXY header\'s source is the client, upstream and in the access log', async () => {
+    const socket = await tlsAfterPrelude(portOf(tlsListener.proxyTls), v1Header({ family: 4, source: ['203.0.113.60', 4000], destination: ['10.0.0.1', 443] }));
+    const seen = await get(tlsListener, {}, { socket });
+    expect(seen.headers).toMatchObject({ 'x-real-ip': '203.0.113.60', 'x-forwarded-for': '203.0.113.60', 'x-forwarded-proto': 'https', 'x-consumer-username': 'ip' });
+    expect(await accessLine(tlsListener, seen.requestId)).toMatchObject({ client_ip: '203.0.113.60', status: 200 });
+  });
+
+  it('a TLS client without the header is cut before the handshake; the plaintext listener needs none', async () => {
+    await expect(tlsAfterPrelude(portOf(tlsListener.proxyTls), undefined)).rejects.toThrow();
+    const plain = await get(tlsListener, {});
+    expect(plain.headers['x-real-ip']).toBe('127.0.0.1');
+  });
+});
+
 describe('usage errors (exit 2, naming the flag)', () => {
   it.each([
     [['--trusted-ips', '10.0.0.0/40'], '--trusted-ips: expected a comma-separated list'],
     [['--real-ip-header', 'proxy_protocol'], '--real-ip-header: proxy_protocol needs a proxy listener with the proxy_protocol flag'],
     [['--real-ip-recursive', 'yes'], '--real-ip-recursive: expected on or off'],
     [['--proxy-listen', '127.0.0.1:0 ssl'], "--proxy-listen: unknown listener option 'ssl'"],
+    [['--proxy-listen-tls', '127.0.0.1:0 ssl'], "--proxy-listen-tls: unknown listener option 'ssl'"],
+    [['--proxy-listen-tls', 'off', '--real-ip-header', 'proxy_protocol'], '--real-ip-header: proxy_protocol needs a proxy listener with the proxy_protocol flag'],
   ])('%j', async (args, message) => {
     const r = await runCli(['standalone', '--config', '/nonexistent/kong.yml', ...args]);
     expect(r.code).toBe(2);

@@ -208,6 +208,13 @@ describe('gRPC through a grpc service', () => {
     }
   });
 
+  it("the admin API shows Kong's tls_verify fields for the grpcs service (docs/upstream-tls.md#grpcs), not for grpc", async () => {
+    const services = (await (await fetch(`${gw.admin}/services`)).json()) as { data: Array<Record<string, unknown>> };
+    const byName = Object.fromEntries(services.data.map((s) => [s.name, s]));
+    expect(byName['grpcs-echo']).toMatchObject({ protocol: 'grpcs', tls_verify: null, tls_verify_depth: null });
+    expect(byName['grpc-echo']).not.toHaveProperty('tls_verify');
+  });
+
   it('no route: NOT_FOUND with Kong\'s message; upstream down: INTERNAL (Kong\'s 502)', async () => {
     const noRoute = new EchoClient(gw.proxy.replace(/^http:\/\//, ''), grpc.credentials.createInsecure(), {});
     const other = await new Promise<grpc.ServiceError>((resolve) =>

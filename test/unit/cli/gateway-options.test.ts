@@ -22,13 +22,24 @@ describe('--upstream-tls-verify (docs/upstream-tls.md#the-default)', () => {
 describe('TLS listener options', () => {
   it('default: 0.0.0.0:8443 with the self-signed default certificate', () => {
     const o = gatewayOptions({}, {});
-    expect(o.proxyListenTls).toEqual({ host: '0.0.0.0', port: 8443 });
+    expect(o.proxyListenTls).toEqual({ host: '0.0.0.0', port: 8443, proxyProtocol: false });
     expect(o.defaultCertificate).toBeUndefined();
   });
 
   it('off disables it; flag beats env', () => {
     expect(gatewayOptions({}, { PORTCULLIS_PROXY_LISTEN_TLS: 'off' }).proxyListenTls).toBeUndefined();
-    expect(gatewayOptions({ 'proxy-listen-tls': '127.0.0.1:9443' }, { PORTCULLIS_PROXY_LISTEN_TLS: 'off' }).proxyListenTls).toEqual({ host: '127.0.0.1', port: 9443 });
+    expect(gatewayOptions({ 'proxy-listen-tls': '127.0.0.1:9443' }, { PORTCULLIS_PROXY_LISTEN_TLS: 'off' }).proxyListenTls).toEqual({ host: '127.0.0.1', port: 9443, proxyProtocol: false });
+  });
+
+  it("Kong's 'HOST:PORT proxy_protocol' on the TLS listener; it satisfies --real-ip-header proxy_protocol (docs/client-ip.md)", () => {
+    const o = gatewayOptions({ 'proxy-listen-tls': '127.0.0.1:9443 proxy_protocol', 'real-ip-header': 'proxy_protocol' }, {});
+    expect(o.proxyListenTls).toEqual({ host: '127.0.0.1', port: 9443, proxyProtocol: true });
+    expect(o.proxyListen.proxyProtocol).toBe(false);
+    expect(o.clientIp?.realIpHeader).toBe('proxy_protocol');
+    expect(gatewayOptions({}, { PORTCULLIS_PROXY_LISTEN_TLS: '[::]:8443 proxy_protocol' }).proxyListenTls).toEqual({ host: '::', port: 8443, proxyProtocol: true });
+    expect(() => gatewayOptions({ 'proxy-listen-tls': '127.0.0.1:9443 ssl' }, {})).toThrow(/--proxy-listen-tls: unknown listener option 'ssl'/);
+    // Neither listener has the flag (the TLS one is off): Kong's rule still applies.
+    expect(() => gatewayOptions({ 'proxy-listen-tls': 'off', 'real-ip-header': 'proxy_protocol' }, {})).toThrow(/--real-ip-header: proxy_protocol needs a proxy listener/);
   });
 
   it('--default-certificate CERT_FILE,KEY_FILE', () => {

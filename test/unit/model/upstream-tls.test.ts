@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caCertificateProblem, clientCertificateProblem, parseCertificates } from '../../../src/model/upstream-tls.js';
+import { parseCertificates } from '../../../src/model/certificate-pem.js';
+import { caCertificateProblem, clientCertificateProblem } from '../../../src/model/upstream-tls.js';
 import { TestPki, type Pem } from '../../support/upstream-pki.js';
 
 let pki: TestPki;

@@ -83,6 +83,18 @@ rather than as ImagePullBackOff on the nodes. docs/install.md#container-image */
 {{- join "," (concat $names .Values.adminAllowedHosts) -}}
 {{- end }}
 
+{{/*
+"true" when the TLS listener reads a PROXY protocol header (docs/client-ip.md): tls.proxyProtocol
+when set, else proxy.proxyProtocol (a balancer sending the header usually sends it on every port).
+*/}}
+{{- define "portcullis.tlsProxyProtocol" -}}
+{{- if kindIs "invalid" .Values.tls.proxyProtocol -}}
+{{- if .Values.proxy.proxyProtocol }}true{{ end -}}
+{{- else if .Values.tls.proxyProtocol -}}
+true
+{{- end -}}
+{{- end }}
+
 {{/* Standalone mode: the ConfigMap the chart renders from standalone.config. */}}
 {{- define "portcullis.standaloneConfigMapName" -}}
 {{- printf "%s-config" (include "portcullis.fullname" . | trunc 56 | trimSuffix "-") }}

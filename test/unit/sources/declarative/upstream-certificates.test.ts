@@ -37,6 +37,21 @@ describe('kong.yml service TLS fields (docs/upstream-tls.md)', () => {
     expect(r.routes[0]!.service.tls).toEqual({ verify: true, verifyDepth: 3, caCertificates: [root.cert], clientCertificate: { cert: leaf.cert, key: leaf.key } });
   });
 
+  it('grpcs services take the same fields (Kong refuses them there: docs/upstream-tls.md#grpcs); grpc ones do not', () => {
+    const r = parse({
+      ca_certificates: [{ id: CA, cert: root.cert }],
+      certificates: [{ id: CERT, cert: leaf.cert, key: leaf.key }],
+      services: [service({ tls_verify: true, tls_verify_depth: 2, ca_certificates: [CA], client_certificate: { id: CERT } }, 'grpcs://orders.test:50051')],
+    });
+    expect(r.errors).toEqual([]);
+    expect(r.routes[0]!.service.tls).toEqual({ verify: true, verifyDepth: 2, caCertificates: [root.cert], clientCertificate: { cert: leaf.cert, key: leaf.key } });
+    const plain = parse({ services: [service({ tls_verify: true }, 'grpc://orders.test:50051')] });
+    expect(plain.errors).toEqual([
+      ["kong.yml: services[0] (services 's'): tls_verify: value must be null", 'InvalidValue'],
+      ["kong.yml: services[0].routes[0] (routes 'r'): left out: its service 's' is invalid", 'DependencyInvalid'],
+    ]);
+  });
+
   it('leaves a service without TLS fields without settings, and tls_verify: false explicit', () => {
     const r = parse({ services: [service({}), { ...service({ tls_verify: false }), name: 't', routes: [{ name: 'r2', paths: ['/t'] }] }] });
     expect(r.routes.map((x) => x.service.tls)).toEqual([undefined, { verify: false }]);
@@ -76,6 +91,33 @@ describe('kong.yml service TLS fields (docs/upstream-tls.md)', () => {
       [`kong.yml: services[0] (services 's'): ca_certificates[0]: ca_certificates '${CA}' is invalid; the service's routes answer 500 until it is fixed`, 'InvalidCertificate'],
     ]);
     expect(r.routes[0]!.pluginError).toBeDefined();
+  });
+
+  it('one parse of a certificates entity: one refused for TLS termination (no key, cert_alt) is refused as client_certificate too', () => {
+    const OTHER = '33333333-3333-4333-8333-333333333333';
+    const r = parse({
+      certificates: [{ id: CERT, cert: leaf.cert }, { id: OTHER, cert: leaf.cert, key: leaf.key, cert_alt: leaf.cert }],
+      services: [service({ client_certificate: { id: CERT } }), { ...service({ client_certificate: { id: OTHER } }), name: 't', routes: [{ name: 'r2', paths: ['/t'] }] }],
+    });
+    expect(r.errors).toEqual([
+      [`kong.yml: services[0] (services 's'): client_certificate: certificates '${CERT}' is invalid; the service's routes answer 500 until it is fixed`, 'InvalidCertificate'],
+      [`kong.yml: services[1] (services 't'): client_certificate: certificates '${OTHER}' is invalid; the service's routes answer 500 until it is fixed`, 'InvalidCertificate'],
+      [`kong.yml: certificates[0] (certificates '${CERT}'): key: required field missing`, 'MissingField'],
+      [`kong.yml: certificates[1] (certificates '${OTHER}'): cert_alt: an alternate certificate ('cert_alt'/'key_alt') is not supported; left out`, 'Unsupported'],
+    ]);
+    expect(r.routes.map((x) => x.pluginError)).toEqual(["upstream TLS settings of service 's' are invalid", "upstream TLS settings of service 't' are invalid"]);
+    expect(r.certificates).toBeUndefined();
+  });
+
+  it('a usable entity serves both: the same CertificateSpec is served by SNI and presented upstream', () => {
+    const r = parse({
+      certificates: [{ id: CERT, cert: leaf.cert, key: leaf.key, snis: ['gw.test'] }],
+      services: [service({ client_certificate: { id: CERT } })],
+    });
+    expect(r.errors).toEqual([]);
+    expect(r.certificates).toHaveLength(1);
+    expect(r.certificates![0]).toMatchObject({ id: CERT, snis: [{ name: 'gw.test' }] });
+    expect(r.routes[0]!.service.tls?.clientCertificate).toEqual({ cert: r.certificates![0]!.cert, key: r.certificates![0]!.key });
   });
 
   it('refuses a client certificate whose key does not match, without quoting either', () => {

@@ -52,10 +52,24 @@ describe('Route backend.tls (docs/upstream-tls.md)', () => {
     expect(JSON.stringify(errors)).not.toContain('BEGIN');
   });
 
-  it('needs an https:// url', () => {
-    const { route, errors } = build({ verify: false }, [], 'http://up.test');
-    expect(errors).toEqual([['InvalidSpec', 'spec.backend.tls', 'requires an https:// url (or a service backend)']]);
-    expect(route.pluginError).toBeDefined();
+  it('needs an https:// or grpcs:// url', () => {
+    for (const url of ['http://up.test', 'grpc://up.test']) {
+      const { route, errors } = build({ verify: false }, [], url);
+      expect(errors).toEqual([['InvalidSpec', 'spec.backend.tls', 'requires an https:// or grpcs:// url (or a service backend)']]);
+      expect(route.pluginError).toBeDefined();
+    }
+    const grpcs = build({ verify: false, hostname: 'orders.internal' }, [], 'grpcs://up.test');
+    expect(grpcs.errors).toEqual([]);
+    expect(grpcs.route.service.tls).toEqual({ verify: false, serverName: 'orders.internal' });
+  });
+
+  it('a grpc Service port with a tls section becomes grpcs', () => {
+    const objects = [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'orders', namespace: 'default' }, spec: { ports: [{ name: 'grpc', port: 50051, appProtocol: 'kubernetes.io/h2c' }] } },
+    ];
+    const r = toResourceSet(inputFromObjects([routeCr('r', { paths: ['/'], backend: { service: { name: 'orders', port: 50051 }, tls: { verify: true } } }), ...objects]).input);
+    expect(r.routes[0]!.backend).toMatchObject({ kind: 'service', protocol: 'grpcs', hostHeader: 'orders.default.svc:50051' });
+    expect(r.routes[0]!.service.tls).toEqual({ verify: true });
   });
 
   it('makes a Service port TLS whatever its name, with the https default port left out of the Host header', () => {
