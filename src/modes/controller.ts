@@ -1,6 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { GatewayOptions } from '../runtime/options.js';
 import type { HostPolicy } from '../model/host-policy.js';
+import { registerLeaderMetric } from '../observability/leader-metrics.js';
 import { startGatewayRuntime } from '../runtime/gateway.js';
 import { servingAfter } from '../runtime/snapshot-applier.js';
 import { startKubeSource, type KubeSource } from '../sources/kube/source.js';
@@ -56,6 +57,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     logger: runtime.logger,
   });
   const reporting = status;
+  registerLeaderMetric(runtime.metrics.registry, () => reporting.isLeader());
   source = startKubeSource({
     kubeConfig,
     ...(opts.namespace !== undefined && { namespace: opts.namespace }),
