@@ -18,9 +18,10 @@ import {
   type Exported,
 } from '../support/promql-check.js';
 import { startStandalone, type StandaloneGateway } from '../support/standalone.js';
+import { PROMETHEUS_RULE_CRD } from '../support/prometheus-rule-crd.js';
 import { makeCert } from '../support/tls.js';
 import { closed, openWs, roundTrip, startWsUpstream, wsBase, type WsUpstream } from '../support/ws-peers.js';
-import { chartDir, findObject, HELM_BUILD_TIMEOUT_MS, helmBinary, renderChart, repoRoot, type K8sObject } from './helm.js';
+import { chartDir, findObject, HELM_BUILD_TIMEOUT_MS, helmBinary, releaseNamespace, renderChart, repoRoot, toYamlStream, type K8sObject } from './helm.js';
 
 /**
  * The chart's Grafana dashboard and PrometheusRule (docs/observability.md) against what real
@@ -274,6 +275,23 @@ describe('the chart names only what is exported', () => {
     const spike = rulesOf(rule).find((r) => r.alert === 'PortcullisAuthFailureSpike')!;
     const broken = { ...rule, spec: { groups: [{ name: 'x', rules: [{ ...spike, annotations: { summary: '{{ $labels.reason }}' } }] }] } };
     expect(ruleProblems(broken, ctxOf(standaloneSeries))).toHaveLength(1);
+  });
+});
+
+describe('an API server takes the rendered objects', () => {
+  it('the PrometheusRule (against a structural test copy of its CRD) and the dashboard ConfigMap, in both modes', async () => {
+    const fieldManager = 'portcullis-observability-test';
+    await applyManifests(cp!.kubeConfig, toYamlStream([PROMETHEUS_RULE_CRD as unknown as K8sObject]), { fieldManager });
+    await applyManifests(cp!.kubeConfig, `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${releaseNamespace} }\n`, { fieldManager });
+    for (const mode of ['controller', 'standalone'] as const) {
+      const { rule, configMap } = renderMonitoring(mode);
+      const accepted = await applyManifests(cp!.kubeConfig, toYamlStream([rule, configMap]), { fieldManager, dryRun: 'All' });
+      expect(accepted.map((o) => o.kind)).toEqual(['PrometheusRule', 'ConfigMap']);
+    }
+    // The copy is strict enough to matter: a misplaced field is refused.
+    const { rule } = renderMonitoring('standalone');
+    const misplaced = { ...rule, spec: { groups: [{ ...rule.spec.groups[0]!, rules: [{ ...rule.spec.groups[0]!.rules[0]!, annotation: { x: 'y' } }] }] } };
+    await expect(applyManifests(cp!.kubeConfig, toYamlStream([misplaced]), { fieldManager, dryRun: 'All' })).rejects.toThrow(/annotation/);
   });
 });
 
