@@ -1,5 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chartDir, findObject, helm, helmBinary, HELM_BUILD_TIMEOUT_MS, LOCAL_IMAGE_SET, renderChart, type K8sObject } from './helm.js';
+import { chartDir, findObject, helm, helmBinary, HELM_BUILD_TIMEOUT_MS, LOCAL_IMAGE_SET, renderChart, repoRoot, run, type K8sObject } from './helm.js';
 
 /**
  * The chart's metrics.grafanaDashboard and metrics.prometheusRule values (docs/observability.md):
@@ -22,6 +25,18 @@ describe('metrics.grafanaDashboard', () => {
     const objs = renderChart();
     expect(objs.filter((o) => o.kind === 'PrometheusRule')).toEqual([]);
     expect(objs.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-dashboard'))).toEqual([]);
+  });
+
+  it('dashboards/portcullis.json is what scripts/gen-dashboard.mjs writes (edit the script, then run it)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pc-dashboard-'));
+    try {
+      const out = join(dir, 'portcullis.json');
+      const r = run(process.execPath, [join(repoRoot, 'scripts/gen-dashboard.mjs'), out]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(join(chartDir, 'dashboards/portcullis.json'), 'utf8')).toBe(readFileSync(out, 'utf8'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('renders a ConfigMap for the sidecar: its labels, annotations and namespace are settable', () => {
