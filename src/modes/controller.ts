@@ -1,6 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { GatewayOptions } from '../runtime/options.js';
 import type { HostPolicy } from '../model/host-policy.js';
+import { registerLeaderMetric } from '../observability/leader-metrics.js';
 import { startGatewayRuntime } from '../runtime/gateway.js';
 import { servingAfter } from '../runtime/snapshot-applier.js';
 import { startKubeSource, type KubeSource } from '../sources/kube/source.js';
@@ -65,6 +66,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     if (last !== undefined) reporting.report([...last.diagnostics, ...runtime.jwks.diagnostics()], last.objects);
   };
   runtime.jwks.onChange(report);
+  registerLeaderMetric(runtime.metrics.registry, () => reporting.isLeader());
   source = startKubeSource({
     kubeConfig,
     ...(opts.namespace !== undefined && { namespace: opts.namespace }),

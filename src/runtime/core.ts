@@ -5,6 +5,7 @@ import type { Diagnostic } from '../model/diagnostics.js';
 import type { ResourceSet } from '../model/resources.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
+import { registerPodStateMetrics } from '../observability/pod-state-metrics.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { Readiness } from '../health/readiness.js';
 import { createStatusServer } from '../health/server.js';
@@ -53,6 +54,8 @@ export async function startRuntime(opts: GatewayRuntimeOptions, placement: Proxy
     jwksAllowHttp: gateway.jwksAllowHttp === true,
     logger,
   });
+  // Once per pod, here (not in workers): readiness and the snapshot hash are the pod's (docs/observability.md).
+  registerPodStateMetrics(metrics.registry, { isReady: () => readiness.isReady(), snapshotHash: () => store.current()?.hash });
   const hostChecks = listenerHostChecks(gateway);
   const admin = createAdminServer({
     store, exposeSecrets: opts.adminExposeSecrets, mode: opts.mode, allowHost: hostChecks.admin,
