@@ -118,7 +118,8 @@ const VALIDATE = `Usage: portcullis validate [--strict] [--output text|json] FIL
 
 Check kong.yml files or Kubernetes manifests offline, with the same parser, schemas and key
 loading the gateway uses. A file with _format_version is a kong.yml; anything else is a
-multi-document YAML of manifests, where Portcullis resources (portcullis.dev) are checked, and
+multi-document YAML of manifests, where Portcullis resources (portcullis.dev) and Ingress /
+IngressClass (networking.k8s.io/v1, with the portcullis.dev/jwt annotation) are checked, and
 Secrets a JwtCredential in the same input refers to are loaded. Other objects (Deployments,
 Services…) are skipped and listed as skipped.
 

@@ -54,7 +54,7 @@ export const REASONS = {
   Duplicate: { condition: 'Programmed', severities: ['error'], by: ['sources/manifests'], message: '<kind> <namespace>/<name> is defined more than once' },
 
   // An object's own fields.
-  InvalidSpec: { condition: 'Accepted', severities: ['error'], by: ['sources/kube'], message: "<the schema's message> | is required | is not a valid URL" },
+  InvalidSpec: { condition: 'Accepted', severities: ['error'], by: ['sources/kube', 'sources/manifests'], message: "<the schema's message> | is required | is not a valid URL" },
   InvalidValue: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: "expected <what> (e.g. a string, a record, one of: <values>) | value should be between <min> and <max> | value must be null (TLS fields of a service whose protocol is not 'https')" },
   MissingField: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: 'required field missing[ (<why Portcullis needs it>)] | <which of the fields is required>' },
   UnknownField: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: 'unknown field' },
