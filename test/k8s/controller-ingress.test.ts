@@ -116,10 +116,14 @@ describe('Ingress rules', () => {
   });
 
   it('a class changed to ours is served within a second; changed away, it stops', async () => {
-    await env.apply(ingress('theirs', { ingressClassName: 'portcullis', rules: [{ host: 'shop.test', http: { paths: [prefix('/theirs', 'svc-a')] } }] }));
-    await eventually(async () => (await reach('shop.test', '/theirs')) === 'ing-a', 2_000, '/theirs served');
-    await env.apply(ingress('theirs', { ingressClassName: 'nginx', rules: [{ host: 'shop.test', http: { paths: [prefix('/theirs', 'svc-a')] } }] }));
-    await eventually(async () => (await reach('shop.test', '/theirs')) === '404', 2_000, '/theirs dropped');
+    const flip = (cls: string) => ingress('flip', { ingressClassName: cls, rules: [{ host: 'shop.test', http: { paths: [prefix('/flip', 'svc-a')] } }] });
+    await env.apply(flip('nginx'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await reach('shop.test', '/flip')).toBe('404');
+    await env.apply(flip('portcullis'));
+    await eventually(async () => (await reach('shop.test', '/flip')) === 'ing-a', 2_000, '/flip served');
+    await env.apply(flip('nginx'));
+    await eventually(async () => (await reach('shop.test', '/flip')) === '404', 2_000, '/flip dropped');
   });
 });
 
