@@ -16,7 +16,7 @@ function ingress(name: string, spec: Record<string, unknown>, meta: Partial<Ingr
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
-    metadata: { name, namespace: 'ns', uid: `uid-${name}`, creationTimestamp: `2026-01-01T00:00:${String(seq).padStart(2, '0')}Z`, ...meta },
+    metadata: { name, namespace: 'ns', uid: `uid-${name}`, creationTimestamp: new Date(Date.UTC(2026, 0, 1) + seq * 1000).toISOString().replace('.000Z', 'Z'), ...meta },
     spec: { ingressClassName: 'portcullis', ...spec },
   };
 }
