@@ -70,6 +70,7 @@ function translateIngress(
       scope: ns,
       id: kubeId('ingress', ns, ref.name, at),
       name: `${ns}.${ref.name}.${at}`,
+      field: at,
       // Both listeners: an Ingress with tls is served over TLS and plaintext alike (docs/ingress.md#tls).
       protocols: ['http', 'https'],
       hosts,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseHostPolicy } from '../../../../src/model/host-policy.js';
 import { toResourceSet } from '../../../../src/sources/kube/to-resource-set.js';
 import type { IngressClassObject, IngressObject } from '../../../../src/sources/kube/ingress-types.js';
 import type { SecretObject, ServiceObject, ToResourceSetInput } from '../../../../src/sources/kube/types.js';
@@ -236,7 +237,21 @@ describe('Ingresses with each other and with Route CRs', () => {
     const newer = ingress('newer', paths('b'));
     const s = snapshot([newer, older]);
     expect(reach(s, '/p', 'h.test')).toBe('a');
-    expect(s.diagnostics).toEqual(expect.arrayContaining([expect.objectContaining({ reason: 'RouteConflict', object: expect.objectContaining({ kind: 'Ingress', name: 'newer' }) })]));
+    expect(s.diagnostics).toEqual([
+      expect.objectContaining({ reason: 'RouteConflict', field: 'spec.rules[0].http.paths[0]', object: expect.objectContaining({ kind: 'Ingress', name: 'newer' }) }),
+    ]);
+  });
+
+  it('the host policy applies to Ingress hosts: HostNotAllowed names the path', () => {
+    const policy = parseHostPolicy('rules: [{ name: bank, hosts: ["*.bank.test"], namespaces: [bank] }]');
+    if (!policy.ok) throw new Error(policy.message);
+    const rs = toResourceSet(
+      input([ingress('steal', { rules: [{ host: 'pay.bank.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('a') }] } }] })]),
+      { ingress: { classNames: [] }, hostPolicy: policy.policy },
+    );
+    const s = translate(rs, 1);
+    expect(s.routes).toEqual([]);
+    expect(s.diagnostics).toEqual([expect.objectContaining({ reason: 'HostNotAllowed', field: 'spec.rules[0].http.paths[0]', object: expect.objectContaining({ kind: 'Ingress', name: 'steal' }) })]);
   });
 
   it('ranked with Route CRs by Kong priority: an Ingress path (a regex) above a Route prefix, a Route with methods above both', () => {
