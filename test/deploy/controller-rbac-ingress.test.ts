@@ -11,6 +11,7 @@ import { applyManifests, impersonatingKubeConfig, startControlPlane, type Contro
 import { startGateway, waitFor, type GatewayProcess } from '../support/gateway-process.js';
 import { HELM_BUILD_TIMEOUT_MS, chartDir, findObject, helmBinary, renderChart, toYamlStream, type K8sObject } from './helm.js';
 import { collectionPath, kubeRest } from './kube-rest.js';
+import { checkManifests } from '../../src/sources/manifests/validate.js';
 
 const fieldManager = 'portcullis-ingress-rbac-test';
 const WATCHED = 'demo';
@@ -110,6 +111,17 @@ describe('the rendered Ingress RBAC', () => {
     expect(rules(findObject(scoped, 'Role', 'portcullis-publish-service'))).toEqual([
       { apiGroups: [''], resources: ['services'], resourceNames: ['portcullis'], verbs: ['get'] },
     ]);
+  });
+
+  it('values become flags; the rendered IngressClass passes portcullis validate\'s checks', () => {
+    const objs = renderChart(['ingress.enabled=true', 'ingress.classNames={a,b}', 'ingress.publishAddresses={192.0.2.1,lb.example}', 'ingressClass.create=true']);
+    const args = (findObject(objs, 'Deployment') as any).spec.template.spec.containers[0].args as string[];
+    const at = args.indexOf('--ingress');
+    expect(args.slice(at, at + 7)).toEqual(['--ingress', '--ingress-class', 'a', '--ingress-class', 'b', '--publish-address', '192.0.2.1,lb.example']);
+    expect(args).not.toContain('--publish-service');
+    const report = checkManifests(toYamlStream(objs), 'chart.yaml');
+    expect(report.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(report.checked).toMatchObject({ IngressClass: 1 });
   });
 
   it('nothing of it without ingress.enabled; ingressClass.create alone refuses to render', () => {
