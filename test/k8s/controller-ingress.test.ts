@@ -127,6 +127,21 @@ describe('Ingress rules', () => {
   });
 });
 
+describe('the default IngressClass', () => {
+  it('an Ingress without a class is served once our IngressClass is the default', async () => {
+    await env.apply(
+      doc({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'IngressClass',
+        metadata: { name: 'portcullis', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
+        spec: { controller: 'portcullis.dev/ingress-controller' },
+      }),
+    );
+    await env.apply(ingress('classless', { rules: [{ host: 'shop.test', http: { paths: [prefix('/classless', 'svc-b')] } }] }));
+    await eventually(async () => (await reach('shop.test', '/classless')) === 'ing-b', 5_000, '/classless served');
+  });
+});
+
 describe('JWT from the portcullis.dev/jwt annotation', () => {
   it('enforced: 401 without a token, proxied with one; the upstream sees the consumer', async () => {
     expect(await reach('shop.test', '/secure/x')).toBe('401');
