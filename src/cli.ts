@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GATEWAY_FLAGS, gatewayOptions } from './cli/gateway-options.js';
+import { INGRESS_FLAGS, ingressOption, type IngressFlagValues } from './cli/ingress-options.js';
 import { UsageError } from './model/usage-error.js';
 import { errorText } from './observability/error-text.js';
 import { tokenCommand, type TokenFlags } from './cli/token-command.js';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     'lease-name': { type: 'string' },
     'watch-idle-timeout': { type: 'string' },
     'host-policy': { type: 'string' },
+    ...INGRESS_FLAGS,
   },
   validate: {
     output: { type: 'string', short: 'o' },
@@ -122,8 +124,10 @@ async function main(argv: string[]): Promise<number> {
       const { runController } = await import('./modes/controller.js');
       const { hostPolicyOption } = await import('./cli/host-policy-option.js');
       const hostPolicy = hostPolicyOption((values['host-policy'] as string | undefined) ?? process.env.PORTCULLIS_HOST_POLICY);
+      const ingress = ingressOption(values as IngressFlagValues);
       return runController({
         ...(hostPolicy !== undefined && { hostPolicy }),
+        ...(ingress !== undefined && { ingress }),
         gateway: gatewayOptions(values),
         namespace: (values.namespace as string | undefined) ?? process.env.PORTCULLIS_NAMESPACE,
         kubeconfig: (values.kubeconfig as string | undefined) ?? process.env.KUBECONFIG,

@@ -64,10 +64,12 @@ Commands:
   standalone --config kong.yml     serve from a Kong DB-less declarative file, reloaded on change
   controller [--namespace NS] [--kubeconfig FILE] [--admin-expose-secrets] [--lease-name NAME]
              [--watch-idle-timeout SECONDS] [--host-policy POLICY|@FILE]
+             [--ingress] [--ingress-class NAME] [--publish-service NS/NAME | --publish-address ADDR]
                                    serve from the Kubernetes watch (in-cluster config by default);
                                    a watch silent that long (default 30, PORTCULLIS_WATCH_IDLE_TIMEOUT)
                                    is restarted; the host policy (YAML/JSON, env PORTCULLIS_HOST_POLICY)
-                                   says which namespaces may claim which Route hosts
+                                   says which namespaces may claim which Route hosts; --ingress
+                                   also serves networking.k8s.io/v1 Ingresses of our classes
   validate [--strict] [--output text|json] FILE...|-
                                    check kong.yml files or CR manifests offline ("-": stdin);
                                    exit 1 on errors (with --strict: also on skipped objects)
@@ -94,7 +96,8 @@ ${EXIT_CODES}`;
 
 const CONTROLLER = `Usage: portcullis controller [options] [listener options]
 
-Serve from the Kubernetes watch of KongConsumer, JwtCredential and Route objects.
+Serve from the Kubernetes watch of KongConsumer, JwtCredential and Route objects (and, with
+--ingress, of Ingress and IngressClass objects: docs/ingress.md).
 
 Options (flag, then env var, then default):
   -n, --namespace NS          PORTCULLIS_NAMESPACE      (all namespaces) watch one namespace only
@@ -105,6 +108,15 @@ Options (flag, then env var, then default):
                                                         before it is restarted)
   --host-policy POLICY|@FILE  PORTCULLIS_HOST_POLICY    (none) YAML/JSON saying which namespaces may
                                                         claim which Route hosts; @FILE reads a file
+  --ingress                   PORTCULLIS_INGRESS        off (true: also serve the Ingresses of the
+                                                        IngressClasses whose controller is
+                                                        portcullis.dev/ingress-controller)
+  --ingress-class NAME        PORTCULLIS_INGRESS_CLASS  (none) also serve Ingresses of these class
+                                                        names (repeat or comma-separate); implies --ingress
+  --publish-service NS/NAME   PORTCULLIS_PUBLISH_SERVICE  (none) the leader writes this Service's
+                                                        addresses into served Ingresses' status
+  --publish-address ADDR      PORTCULLIS_PUBLISH_ADDRESS  (none) fixed IPs or host names for that
+                                                        status instead (repeat or comma-separate)
 
 ${LISTENER_OPTIONS}
 ${EXIT_CODES}`;
@@ -114,7 +126,8 @@ const VALIDATE = `Usage: portcullis validate [--strict] [--output text|json] FIL
 
 Check kong.yml files or Kubernetes manifests offline, with the same parser, schemas and key
 loading the gateway uses. A file with _format_version is a kong.yml; anything else is a
-multi-document YAML of manifests, where Portcullis resources (portcullis.dev) are checked, and
+multi-document YAML of manifests, where Portcullis resources (portcullis.dev) and Ingress /
+IngressClass (networking.k8s.io/v1, with the portcullis.dev/jwt annotation) are checked, and
 Secrets a JwtCredential in the same input refers to are loaded. Other objects (Deployments,
 Services…) are skipped and listed as skipped.
 

@@ -54,11 +54,11 @@ export const REASONS = {
   Duplicate: { condition: 'Programmed', severities: ['error'], by: ['sources/manifests'], message: '<kind> <namespace>/<name> is defined more than once' },
 
   // An object's own fields.
-  InvalidSpec: { condition: 'Accepted', severities: ['error'], by: ['sources/kube'], message: "<the schema's message> | is required | is not a valid URL" },
+  InvalidSpec: { condition: 'Accepted', severities: ['error'], by: ['sources/kube', 'sources/manifests'], message: "<the schema's message> | is required | is not a valid URL" },
   InvalidValue: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: "expected <what> (e.g. a string, a record, one of: <values>) | value should be between <min> and <max> | value must be null (TLS fields of a service whose protocol is not 'https')" },
   MissingField: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: 'required field missing[ (<why Portcullis needs it>)] | <which of the fields is required>' },
   UnknownField: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: 'unknown field' },
-  Unsupported: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: '<what Portcullis does not support>; left out | ignored' },
+  Unsupported: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative', 'sources/kube'], message: '<what Portcullis does not support>; left out | ignored' },
   NoMatcher: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: "must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http'" },
   InvalidRegex: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative', 'sources/manifests', 'translate'], message: "invalid regex[: <the router's reason>]" },
   LegacyRegexPath: { condition: 'none', severities: ['warning'], by: ['sources/declarative'], message: "treated as regex '<regex>' (format < 3.0); write it with a leading '~'" },
@@ -85,7 +85,7 @@ export const REASONS = {
     message: "plugin '<name>' is not supported by Portcullis (only 'jwt' and 'jwt-claims'); the routes it applies to answer 500 until it is removed | (disabled, warning) it is disabled, so it is ignored",
   },
   UnsupportedPlugin: { condition: 'none', severities: ['warning'], by: ['sources/declarative'], message: "plugin '<name>' is not implemented by Portcullis; it only observes traffic, so it is ignored" },
-  InvalidPluginConfig: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative'], message: "<the schema's message> | unknown field" },
+  InvalidPluginConfig: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative', 'sources/kube'], message: "<the schema's message> | unknown field" },
   PluginConflict: { condition: 'Programmed', severities: ['error'], by: ['sources/declarative'], message: "more than one enabled 'jwt' | 'jwt-claims' plugin for the same scope; routes it applies to answer 500" },
   ClaimsWithoutJwt: {
     condition: 'Accepted',

@@ -157,6 +157,11 @@ export interface RouteSpec {
    */
   createdAt?: string;
   name: string;
+  /**
+   * Where in its object this route was written, when the object makes several (an Ingress path:
+   * "spec.rules[0].http.paths[1]"): the field of diagnostics about the route.
+   */
+  field?: string;
   protocols: RouteProtocol[];
   /** Answer to a plaintext request on an https-only route (Kong's https_redirect_status_code); default 426. */
   httpsRedirectStatusCode?: HttpsRedirectCode;

@@ -2,6 +2,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { GatewayOptions } from '../runtime/options.js';
 import type { HostPolicy } from '../model/host-policy.js';
 import { registerLeaderMetric } from '../observability/leader-metrics.js';
+import type { IngressSettings } from '../model/ingress.js';
+import type { IngressPublishing } from '../status/ingress-addresses.js';
 import { startGatewayRuntime } from '../runtime/gateway.js';
 import { servingAfter } from '../runtime/snapshot-applier.js';
 import { startKubeSource, type KubeSource } from '../sources/kube/source.js';
@@ -23,6 +25,8 @@ export interface ControllerOptions {
   watchIdleTimeoutSeconds: number;
   /** Which namespaces may claim which hosts; undefined = every namespace any host. */
   hostPolicy?: HostPolicy;
+  /** Serve networking.k8s.io/v1 Ingresses of our classes (--ingress; docs/ingress.md). */
+  ingress?: { settings: IngressSettings; publishing: IngressPublishing };
 }
 
 const SYNC_GATE = 'the first full Kubernetes sync';
@@ -57,6 +61,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     leaseNamespace: defaultLeaseNamespace(opts.namespace),
     identity: defaultIdentity(),
     logger: runtime.logger,
+    ...(opts.ingress !== undefined && { ingress: opts.ingress }),
   });
   const reporting = status;
   // Status describes what serves plus the JWKS providers' state (docs/jwks.md#status-and-logs), which
@@ -67,14 +72,19 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   };
   runtime.jwks.onChange(report);
   registerLeaderMetric(runtime.metrics.registry, () => reporting.isLeader());
+  const translateOptions = {
+    ...(opts.hostPolicy !== undefined && { hostPolicy: opts.hostPolicy }),
+    ...(opts.ingress !== undefined && { ingress: opts.ingress.settings }),
+  };
   source = startKubeSource({
     kubeConfig,
     ...(opts.namespace !== undefined && { namespace: opts.namespace }),
     logger: runtime.logger,
     watchIdleTimeoutMs: opts.watchIdleTimeoutSeconds * 1000,
     stats: kubeWatchMetrics(runtime.metrics.registry),
+    ...(opts.ingress !== undefined && { ingress: true }),
     onObjects: (objects) => {
-      const result = runtime.apply(toResourceSet(objects, opts.hostPolicy ? { hostPolicy: opts.hostPolicy } : {}));
+      const result = runtime.apply(toResourceSet(objects, translateOptions));
       // Status describes what serves: the new snapshot, or the previous one an unusable change left live.
       const live = servingAfter(result);
       if (live) {

@@ -9,6 +9,9 @@ import { microTime } from './leader-election.js';
 export const REPORTING_CONTROLLER = 'portcullis.dev/controller';
 const MAX_NOTE = 1024; // events.k8s.io/v1 rejects longer notes
 
+/** The object an Event is about: one of our CRs, or an object of another API group (an Ingress). */
+export type EventSubject = Pick<StatusTarget, 'namespace' | 'name' | 'uid'> & { kind: string; apiVersion?: string };
+
 /**
  * Writes Warning Events (events.k8s.io/v1) about our CRs. Deduplicated: an event for
  * (object, condition) is emitted only when its False reason differs from the last one emitted;
@@ -28,7 +31,7 @@ export class EventRecorder {
   }
 
   /** Returns the events not yet emitted for this object, remembering them as emitted. */
-  dedupe(target: StatusTarget, events: readonly ConditionEvent[]): ConditionEvent[] {
+  dedupe(target: EventSubject, events: readonly ConditionEvent[]): ConditionEvent[] {
     const out: ConditionEvent[] = [];
     for (const e of events) {
       const key = `${target.uid ?? `${target.kind}/${target.namespace}/${target.name}`}/${e.conditionType}`;
@@ -39,11 +42,11 @@ export class EventRecorder {
     return out;
   }
 
-  forget(target: StatusTarget, conditionType: string): void {
+  forget(target: EventSubject, conditionType: string): void {
     this.lastReason.delete(`${target.uid ?? `${target.kind}/${target.namespace}/${target.name}`}/${conditionType}`);
   }
 
-  async warn(target: StatusTarget, event: ConditionEvent): Promise<void> {
+  async warn(target: EventSubject, event: ConditionEvent): Promise<void> {
     const now = new Date();
     const note = event.message.length > MAX_NOTE ? `${event.message.slice(0, MAX_NOTE - 1)}…` : event.message;
     const body = {
@@ -61,7 +64,7 @@ export class EventRecorder {
       reportingController: REPORTING_CONTROLLER,
       reportingInstance: this.identity,
       regarding: {
-        apiVersion: `${CRD_GROUP}/${CRD_VERSION}`,
+        apiVersion: target.apiVersion ?? `${CRD_GROUP}/${CRD_VERSION}`,
         kind: target.kind,
         namespace: target.namespace,
         name: target.name,

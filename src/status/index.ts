@@ -1,8 +1,11 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Diagnostic } from '../model/diagnostics.js';
+import type { IngressSettings } from '../model/ingress.js';
 import type { KubeObjects } from '../sources/kube/kube-objects.js';
 import { EventRecorder } from './events.js';
+import type { IngressPublishing } from './ingress-addresses.js';
+import { IngressStatusWriter } from './ingress-status-writer.js';
 import { startLeaderElection } from './leader-election.js';
 import { StatusWriter } from './status-writer.js';
 
@@ -17,6 +20,8 @@ export interface StatusReportingOptions {
   /** Lease timing (defaults 10 s / 2 s); shorter in tests. */
   leaseDurationMs?: number;
   renewIntervalMs?: number;
+  /** Served Ingresses get their status addresses and Events (docs/ingress.md#status). */
+  ingress?: { settings: IngressSettings; publishing: IngressPublishing };
 }
 
 export interface StatusReporting {
@@ -42,20 +47,30 @@ export function startStatusReporting(opts: StatusReportingOptions): StatusReport
     leaseDurationMs: opts.leaseDurationMs,
     renewIntervalMs: opts.renewIntervalMs,
   });
+  const events = new EventRecorder(opts.kubeConfig, opts.identity, opts.logger.child({ component: 'events' }));
   const writer = new StatusWriter({
     kubeConfig: opts.kubeConfig,
     logger: opts.logger,
     isLeader: () => elector.isLeader(),
-    events: new EventRecorder(opts.kubeConfig, opts.identity, opts.logger.child({ component: 'events' })),
+    events,
   });
-  elector.onChange((leader) => writer.onLeadership(leader));
+  const ingress = opts.ingress
+    ? new IngressStatusWriter({ kubeConfig: opts.kubeConfig, logger: opts.logger, isLeader: () => elector.isLeader(), events, ...opts.ingress })
+    : undefined;
+  elector.onChange((leader) => {
+    writer.onLeadership(leader);
+    ingress?.onLeadership(leader);
+  });
   return {
-    report: (diagnostics, objects) => writer.report(diagnostics, objects),
+    report: (diagnostics, objects) => {
+      writer.report(diagnostics, objects);
+      ingress?.report(diagnostics, objects);
+    },
     isLeader: () => elector.isLeader(),
     onLeaderChange: (cb) => elector.onChange(cb),
-    pendingCount: () => writer.pendingCount(),
+    pendingCount: () => writer.pendingCount() + (ingress?.pendingCount() ?? 0),
     async stop() {
-      await writer.stop();
+      await Promise.all([writer.stop(), ingress?.stop()]);
       await elector.release();
     },
   };

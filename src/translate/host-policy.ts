@@ -45,7 +45,7 @@ export class HostPolicyCheck {
         route.ref,
         'HostNotAllowed',
         `${what} '${denied.text}' of host policy rule '${denied.rule}', which does not allow namespace ${route.scope}`,
-        raw === undefined ? 'spec.hosts' : `spec.hosts[${i}]`,
+        route.field ?? (raw === undefined ? 'spec.hosts' : `spec.hosts[${i}]`),
       );
     }
     return undefined;

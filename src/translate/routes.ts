@@ -55,7 +55,7 @@ export function buildRoutes(
       const message = `matches ${exactly ? 'exactly the same' : 'some of the same'} requests as ${describeObject(earlier.ref)}, which takes precedence${
         kube ? ' (the older Route wins: creationTimestamp, then namespace/name)' : ''
       }`;
-      diagnostics.push(diagnostic('error', spec.ref, 'RouteConflict', message));
+      diagnostics.push(diagnostic('error', spec.ref, 'RouteConflict', message, spec.field));
       continue;
     }
     matchers.set(signature, spec);

@@ -1,5 +1,6 @@
 import { CRD_API_VERSION } from '../../src/model/crds.js';
 import { groupEndpointSlices, SERVICE_NAME_LABEL } from '../../src/sources/kube/kube-objects.js';
+import type { IngressClassObject, IngressObject } from '../../src/sources/kube/ingress-types.js';
 import type { CustomObject, EndpointSliceObject, SecretObject, ServiceObject, ToResourceSetInput } from '../../src/sources/kube/types.js';
 
 /**
@@ -16,6 +17,8 @@ export function inputFromObjects(objects: readonly unknown[]): { input: ToResour
     services: new Map<string, ServiceObject>(),
   };
   const slices: EndpointSliceObject[] = [];
+  const ingresses: IngressObject[] = [];
+  const ingressClasses: IngressClassObject[] = [];
   const ignored: unknown[] = [];
   for (const raw of objects) {
     const o = raw as { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } };
@@ -41,9 +44,17 @@ export function inputFromObjects(objects: readonly unknown[]): { input: ToResour
         if (o.metadata?.labels?.[SERVICE_NAME_LABEL]) slices.push(o as EndpointSliceObject);
         else ignored.push(raw);
         break;
+      case 'networking.k8s.io/v1|Ingress':
+        ingresses.push({ ...(o as IngressObject), metadata: { namespace: ns, ...o.metadata } });
+        break;
+      case 'networking.k8s.io/v1|IngressClass':
+        ingressClasses.push(o as IngressClassObject);
+        break;
       default:
         ignored.push(raw);
     }
   }
-  return { input: { ...input, endpointSlices: groupEndpointSlices(slices, 'default') }, ignored };
+  // Ingress kinds only when present: inputs without them read as before (no --ingress).
+  const ingress = ingresses.length + ingressClasses.length > 0 ? { ingresses, ingressClasses } : {};
+  return { input: { ...input, endpointSlices: groupEndpointSlices(slices, 'default'), ...ingress }, ignored };
 }

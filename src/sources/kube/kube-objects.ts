@@ -1,4 +1,5 @@
 import type { V1EndpointSlice, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { IngressClassObject, IngressObject } from './ingress-types.js';
 import type { JwtCredentialObject, KongConsumerObject, RouteObject } from './types.js';
 
 /**
@@ -18,6 +19,9 @@ export interface KubeObjects {
   endpointSlices: Map<string, V1EndpointSlice[]>;
   /** "ns/name" -> Service. */
   services: Map<string, V1Service>;
+  /** Only when Ingresses are watched (--ingress; docs/ingress.md). */
+  ingresses?: IngressObject[];
+  ingressClasses?: IngressClassObject[];
 }
 
 /** CRD coordinates, shared by the watcher and the status writer. */

@@ -2,6 +2,7 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   DiscoveryV1Api,
+  NetworkingV1Api,
   type KubeConfig,
   type KubernetesObject,
 } from '@kubernetes/client-node';
@@ -31,7 +32,16 @@ export interface ResourceType {
   list(params: ListParams): Promise<ListPage>;
 }
 
-export type ResourceName = 'kongconsumers' | 'jwtcredentials' | 'routes' | 'secrets' | 'services' | 'endpointslices';
+export type ResourceName =
+  | 'kongconsumers'
+  | 'jwtcredentials'
+  | 'routes'
+  | 'secrets'
+  | 'services'
+  | 'endpointslices'
+  // Only with --ingress (docs/ingress.md).
+  | 'ingresses'
+  | 'ingressclasses';
 
 interface AnyList {
   items?: KubernetesObject[];
@@ -47,11 +57,12 @@ function page(list: AnyList): ListPage {
   };
 }
 
-/** Builds the six watched types for one namespace (or all, when namespace is undefined). */
+/** Builds the watched types for one namespace (or all, when namespace is undefined). */
 export function resourceTypes(kc: KubeConfig, namespace?: string): Record<ResourceName, ResourceType> {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const discovery = kc.makeApiClient(DiscoveryV1Api);
+  const networking = kc.makeApiClient(NetworkingV1Api);
   const nsPath = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
 
   const crd = (plural: string): ResourceType => ({
@@ -107,6 +118,25 @@ export function resourceTypes(kc: KubeConfig, namespace?: string): Record<Resour
           : await discovery.listEndpointSliceForAllNamespaces(p);
         return page(res as AnyList);
       },
+    },
+    ingresses: {
+      name: 'ingresses',
+      watchPath: `/apis/networking.k8s.io/v1${nsPath}/ingresses`,
+      isCustom: false,
+      list: async ({ limit, continueToken }) => {
+        const p = { limit, _continue: continueToken };
+        const res = namespace
+          ? await networking.listNamespacedIngress({ ...p, namespace })
+          : await networking.listIngressForAllNamespaces(p);
+        return page(res as AnyList);
+      },
+    },
+    // Cluster-scoped: watched whole even when one namespace is.
+    ingressclasses: {
+      name: 'ingressclasses',
+      watchPath: '/apis/networking.k8s.io/v1/ingressclasses',
+      isCustom: false,
+      list: async ({ limit, continueToken }) => page((await networking.listIngressClass({ limit, _continue: continueToken })) as AnyList),
     },
   };
 }

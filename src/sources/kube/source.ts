@@ -1,6 +1,7 @@
 import { Health, type KubeConfig, type KubernetesObject, type V1EndpointSlice, type V1Secret, type V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { groupEndpointSlices, type KubeObjects } from './kube-objects.js';
+import type { IngressClassObject, IngressObject } from './ingress-types.js';
 import type { JwtCredentialObject, KongConsumerObject, RouteObject } from './types.js';
 import { RebuildLoop } from './rebuild-loop.js';
 import { resourceTypes, type ResourceName } from './resource-types.js';
@@ -25,6 +26,8 @@ export interface KubeSourceOptions {
   logger: Logger;
   /** Relists, watch restarts and events per type, for metrics. */
   stats?: WatchStats;
+  /** Also watch Ingresses and IngressClasses (--ingress; docs/ingress.md). */
+  ingress?: boolean;
   /** Called by the single rebuild worker with the whole cache, only once every type has synced. */
   onObjects: (objects: KubeObjects) => void | Promise<void>;
 }
@@ -47,6 +50,7 @@ const ORDER: ResourceName[] = ['kongconsumers', 'jwtcredentials', 'routes', 'sec
 export function startKubeSource(opts: KubeSourceOptions): KubeSource {
   const logger = opts.logger.child({ component: 'kube-source' });
   const types = resourceTypes(opts.kubeConfig, opts.namespace);
+  const order: ResourceName[] = opts.ingress ? [...ORDER, 'ingresses', 'ingressclasses'] : ORDER;
   let resolveSynced!: () => void;
   let rejectSynced!: (err: Error) => void;
   const synced = new Promise<void>((res, rej) => {
@@ -71,7 +75,7 @@ export function startKubeSource(opts: KubeSourceOptions): KubeSource {
   });
 
   const onSynced = (): void => {
-    if (allSynced || !ORDER.every((n) => watchers[n].hasSynced())) return;
+    if (allSynced || !order.every((n) => watchers[n].hasSynced())) return;
     allSynced = true;
     logger.info('all resource types synced');
     resolveSynced();
@@ -79,7 +83,7 @@ export function startKubeSource(opts: KubeSourceOptions): KubeSource {
   };
 
   const watchers = Object.fromEntries(
-    ORDER.map((name) => [
+    order.map((name) => [
       name,
       new ResourceWatcher({
         kubeConfig: opts.kubeConfig,
@@ -105,23 +109,27 @@ export function startKubeSource(opts: KubeSourceOptions): KubeSource {
       secrets: new Map(watchers.secrets.cache.entries() as Array<[string, V1Secret]>),
       services: new Map(watchers.services.cache.entries() as Array<[string, V1Service]>),
       endpointSlices,
+      ...(opts.ingress && {
+        ingresses: watchers.ingresses.cache.sortedValues() as IngressObject[],
+        ingressClasses: watchers.ingressclasses.cache.sortedValues() as IngressClassObject[],
+      }),
     };
   }
 
-  for (const name of ORDER) watchers[name].start();
+  for (const name of order) watchers[name].start();
 
   return {
     synced,
     hasSynced: () => allSynced,
     objects: collect,
-    syncState: () => Object.fromEntries(ORDER.map((n) => [n, watchers[n].hasSynced()])) as Record<ResourceName, boolean>,
+    syncState: () => Object.fromEntries(order.map((n) => [n, watchers[n].hasSynced()])) as Record<ResourceName, boolean>,
     watchesDownFor: (ms) => {
       const now = Date.now();
-      return ORDER.filter((n) => watchers[n].downForMs(now) >= ms);
+      return order.filter((n) => watchers[n].downForMs(now) >= ms);
     },
     async stop() {
       recovery.stop();
-      await Promise.all(ORDER.map((n) => watchers[n].stop()));
+      await Promise.all(order.map((n) => watchers[n].stop()));
       await loop.stop();
       if (!allSynced) rejectSynced(new Error('kube source stopped before sync'));
     },

@@ -2,11 +2,14 @@ import { jwtCredentialSpecSchema, kongConsumerSpecSchema, routeSpecSchema, type 
 import { resolveJwks } from './jwks.js';
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostics.js';
 import type { HostPolicy } from '../../model/host-policy.js';
+import type { IngressSettings } from '../../model/ingress.js';
 import type { BackendSpec, CertificateSpec, ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec, ServiceInfo, UpstreamProtocol } from '../../model/resources.js';
 import { resolveBackendTls } from './backend-tls.js';
 import { resolveServiceEndpoints } from './endpoints.js';
+import { ingressResources } from './ingress.js';
 import { kubeId } from './ids.js';
 import { readSecretValue } from './secrets.js';
+import { protocolOfPort } from './service-protocol.js';
 import { routeCertificates } from './tls-certificates.js';
 import type { CustomObject, ToResourceSetInput } from './types.js';
 import { objectRefOf, validateCustomObject } from './validate-object.js';
@@ -23,7 +26,7 @@ const SERVICE_DEFAULTS = { connectTimeoutMs: 60_000, readTimeoutMs: 60_000, writ
  * (consumerRef, key conflicts) are the translator's job. Output is sorted by namespace/name so
  * the snapshot hash does not depend on informer order.
  */
-export function toResourceSet(input: ToResourceSetInput, opts: { hostPolicy?: HostPolicy } = {}): ResourceSet {
+export function toResourceSet(input: ToResourceSetInput, opts: { hostPolicy?: HostPolicy; ingress?: IngressSettings } = {}): ResourceSet {
   const diagnostics: Diagnostic[] = [];
   const consumers = sortByRef(input.consumers)
     .map((o) => toConsumer(o, diagnostics))
@@ -35,6 +38,12 @@ export function toResourceSet(input: ToResourceSetInput, opts: { hostPolicy?: Ho
   const routes = sortByRef(input.routes)
     .map((o) => toRoute(o, input, diagnostics, certificates))
     .filter((r): r is RouteSpec => r !== undefined);
+  // Ingresses only when watched (--ingress): docs/ingress.md.
+  if (input.ingresses !== undefined && opts.ingress !== undefined) {
+    const ing = ingressResources({ ...input, ingresses: input.ingresses, ingressClasses: input.ingressClasses ?? [] }, opts.ingress, diagnostics);
+    routes.push(...ing.routes);
+    certificates.push(...ing.certificates);
+  }
   const resources: ResourceSet = { consumers, credentials, routes, diagnostics };
   // Left out when empty: a cluster without TLS Routes hashes as before.
   if (certificates.length > 0) resources.certificates = certificates;
@@ -261,18 +270,6 @@ function toBackend(
       tags: [],
     },
   };
-}
-
-/**
- * A Service port's protocol when the Route does not say (docs/http2-grpc.md#controller-mode):
- * Gateway API's appProtocol kubernetes.io/h2c and the plain grpc/grpcs values mean HTTP/2;
- * https (or a port named https) means TLS.
- */
-function protocolOfPort(sp: { name?: string; appProtocol?: string } | undefined): UpstreamProtocol {
-  const ap = sp?.appProtocol;
-  if (ap === 'kubernetes.io/h2c' || ap === 'grpc') return 'grpc';
-  if (ap === 'grpcs') return 'grpcs';
-  return ap === 'https' || sp?.name === 'https' ? 'https' : 'http';
 }
 
 /** The schema's pattern already admits only http(s)://host[:port][/path] and grpc(s)://host[:port]. */

@@ -1,3 +1,5 @@
+import type { IngressClassObject, IngressObject } from './ingress-types.js';
+
 /**
  * Minimal shapes of the Kubernetes objects the kube source reads, as the API returns them
  * (plain JSON). Only the fields we use; everything else is ignored.
@@ -82,4 +84,7 @@ export interface ToResourceSetInput {
   endpointSlices: ReadonlyMap<string, EndpointSliceObject[]>;
   /** Keyed "namespace/name". */
   services: ReadonlyMap<string, ServiceObject>;
+  /** networking.k8s.io/v1, only when Ingresses are watched (--ingress; docs/ingress.md). */
+  ingresses?: readonly IngressObject[];
+  ingressClasses?: readonly IngressClassObject[];
 }

@@ -12,6 +12,7 @@ import { readSecretValue } from '../kube/secrets.js';
 import type { CustomObject, SecretObject } from '../kube/types.js';
 import { validateCustomObject } from '../kube/validate-object.js';
 import { yamlErrorText } from '../yaml-error-text.js';
+import { checkIngressManifest, isIngressKind } from './ingress.js';
 
 /** Kinds often shipped next to our CRs; accepted without checks (everything else gets a warning). */
 const PASS_THROUGH = new Set([
@@ -104,6 +105,9 @@ export function checkManifests(
       } else if (!isCrdKind(kind)) {
         out.error(ref, 'UnknownKind', `must be one of ${Object.keys(CRD_SPEC_SCHEMAS).join(', ')}`, 'kind');
       }
+    } else if (isIngressKind(apiVersion, kind)) {
+      count(checked, kind);
+      checkIngressManifest(kind, d.obj, ref, out);
     } else if (!PASS_THROUGH.has(`${apiVersion}|${kind}`)) {
       out.warn(ref, 'UnknownKind', `${apiVersion} ${kind} is not checked`);
     }
@@ -211,7 +215,7 @@ function skippedKinds(docs: readonly Doc[], fileName: string, loadedSecrets: Rea
   const skipped: Record<string, number> = {};
   for (const d of docs) {
     const { apiVersion, kind } = d.obj;
-    if (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion.split('/')[0] === CRD_GROUP) continue;
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion.split('/')[0] === CRD_GROUP || isIngressKind(apiVersion, kind)) continue;
     const ref = refOf(d, fileName);
     if (apiVersion === 'v1' && kind === 'Secret' && loadedSecrets.has(`${ref.namespace}/${ref.name}`)) count(checked, kind);
     else count(skipped, kind);

@@ -31,7 +31,9 @@ describe('toResourceSet golden files', () => {
     const objects = docs.map((d) => d.toJS() as unknown).filter((o) => o !== null);
     const { input, ignored } = inputFromObjects(objects);
     expect(ignored).toEqual([]);
-    const actual = JSON.stringify(toResourceSet(input), bytesAsBase64, 2) + '\n';
+    // Cases with Ingresses run as `--ingress --ingress-class extra` (docs/ingress.md).
+    const opts = input.ingresses !== undefined ? { ingress: { classNames: ['extra'] } } : {};
+    const actual = JSON.stringify(toResourceSet(input, opts), bytesAsBase64, 2) + '\n';
     expectGolden(join(dir, name, 'expected.json'), actual);
   });
 

@@ -43,7 +43,8 @@ export function yamlObjects(text: string): unknown[] {
 export function kubeResources(objects: readonly unknown[], hostPolicy?: HostPolicy): { resources: ResourceSet; ignored: string[] } {
   const { input, ignored } = inputFromObjects(objects);
   return {
-    resources: toResourceSet(input, hostPolicy ? { hostPolicy } : {}),
+    // Cases with Ingresses run as `--ingress` (docs/ingress.md).
+    resources: toResourceSet(input, { ...(hostPolicy && { hostPolicy }), ...(input.ingresses !== undefined && { ingress: { classNames: [] } }) }),
     ignored: ignored.map((o) => (o as { kind?: string }).kind ?? '?').sort(),
   };
 }

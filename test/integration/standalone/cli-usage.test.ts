@@ -46,7 +46,7 @@ describe('portcullis --version', () => {
 describe('per-command help', () => {
   const pages: Array<[string, string[]]> = [
     ['standalone', ['-c, --config FILE', 'PORTCULLIS_CONFIG', '--proxy-listen  HOST:PORT   PORTCULLIS_PROXY_LISTEN   0.0.0.0:8000', 'PORTCULLIS_TOKEN_CACHE_BYTES']],
-    ['controller', ['--namespace NS', 'PORTCULLIS_NAMESPACE', 'KUBECONFIG', 'PORTCULLIS_LEASE_NAME     portcullis-leader', 'PORTCULLIS_WATCH_IDLE_TIMEOUT  30', 'PORTCULLIS_HOST_POLICY', '--admin-listen  HOST:PORT   PORTCULLIS_ADMIN_LISTEN   127.0.0.1:8001']],
+    ['controller', ['--namespace NS', 'PORTCULLIS_NAMESPACE', 'KUBECONFIG', 'PORTCULLIS_LEASE_NAME     portcullis-leader', 'PORTCULLIS_WATCH_IDLE_TIMEOUT  30', 'PORTCULLIS_HOST_POLICY', '--ingress-class NAME        PORTCULLIS_INGRESS_CLASS', '--publish-service NS/NAME', '--admin-listen  HOST:PORT   PORTCULLIS_ADMIN_LISTEN   127.0.0.1:8001']],
     ['validate', ['portcullis validate -', '-o, --output text|json', '--strict', 'Exit codes: 0 ok, 1']],
     ['token', ['--secret-file FILE', 'PORTCULLIS_TOKEN_SECRET', '--private-key FILE', "n='\"5\"'", '--key-claim NAME', '--kid KID']],
   ];
