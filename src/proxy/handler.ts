@@ -18,6 +18,8 @@ import { classifyUpstreamError } from './upstream-errors.js';
 import { firstHeader, http1HeaderView, http2HasBody } from './h2-request.js';
 import { grpcMessageOfBody, grpcStatusFor, isGrpcContentType, sendGrpcError } from './grpc-errors.js';
 import { sendHttpsRequired } from './https-redirect.js';
+import { gatewayRequestHeaders, gatewayUpstreamPath, pickGatewayUpstream, sendGatewayRedirect } from './gateway-rule.js';
+import type { GatewayHeaderModifier } from '../model/gateway-routes.js';
 
 export interface HandlerDeps {
   store: SnapshotStore;
@@ -91,6 +93,8 @@ class Exchange implements MatchInput, RelayContext {
   peer: string | undefined = undefined;
   trusted = false;
   realIp: string | undefined = undefined;
+  /** HTTPRoute ResponseHeaderModifier (RelayContext), else undefined. */
+  responseHeaders: GatewayHeaderModifier | undefined = undefined;
 
   constructor(
     readonly h: Handler,
@@ -301,7 +305,11 @@ class Handler {
       }
     }
 
-    const upstream = route.upstream;
+    // HTTPRoute rules (gateway-rule.ts): a redirect answers here; otherwise a backend by weight.
+    const gw = route.gateway;
+    if (gw?.redirect !== undefined) return sendGatewayRedirect(res, gw, x, requestId);
+    const upstream = gw === undefined ? route.upstream : pickGatewayUpstream(gw);
+    if (upstream === undefined) return this.error(x, 500, ERR.unexpected);
     if (upstream.targets.length === 0) return this.error(x, 503, ERR.noPeer);
     x.upstream = upstream;
 
@@ -326,8 +334,14 @@ class Handler {
         httpVersion: h2Headers === null ? req.httpVersion : '2',
         keepUnderscoreHeaders: this.keepUnderscoreHeaders,
       });
-      const upPath = escapeUpstreamPath(joinUpstreamPath(upstream.basePath, path, match.strippedPath, spec.stripPath));
-      x.upstreamPath = x.rawQuery === '' ? upPath : `${upPath}?${x.rawQuery}`;
+      if (gw === undefined) {
+        const upPath = escapeUpstreamPath(joinUpstreamPath(upstream.basePath, path, match.strippedPath, spec.stripPath));
+        x.upstreamPath = x.rawQuery === '' ? upPath : `${upPath}?${x.rawQuery}`;
+      } else {
+        x.upstreamPath = gatewayUpstreamPath(gw, path, x.rawQuery);
+        upHeaders = gatewayRequestHeaders(upHeaders, gw);
+        x.responseHeaders = gw.responseHeaders;
+      }
     } catch {
       return this.error(x, 500, ERR.unexpected);
     }
