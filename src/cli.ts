@@ -21,6 +21,10 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     'lease-name': { type: 'string' },
     'watch-idle-timeout': { type: 'string' },
     'host-policy': { type: 'string' },
+    'gateway-api': { type: 'boolean' },
+    'gateway-http-port': { type: 'string' },
+    'gateway-https-port': { type: 'string' },
+    'publish-service': { type: 'string' },
   },
   validate: {
     output: { type: 'string', short: 'o' },
@@ -97,8 +101,11 @@ async function main(argv: string[]): Promise<number> {
       const { runController } = await import('./modes/controller.js');
       const { hostPolicyOption } = await import('./cli/host-policy-option.js');
       const hostPolicy = hostPolicyOption((values['host-policy'] as string | undefined) ?? process.env.PORTCULLIS_HOST_POLICY);
+      const { gatewayApiOption } = await import('./cli/gateway-api-option.js');
+      const gatewayApi = gatewayApiOption(values);
       return runController({
         ...(hostPolicy !== undefined && { hostPolicy }),
+        ...(gatewayApi !== undefined && { gatewayApi }),
         gateway: gatewayOptions(values),
         namespace: (values.namespace as string | undefined) ?? process.env.PORTCULLIS_NAMESPACE,
         kubeconfig: (values.kubeconfig as string | undefined) ?? process.env.KUBECONFIG,

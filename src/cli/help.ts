@@ -59,6 +59,7 @@ Commands:
   standalone --config kong.yml     serve from a Kong DB-less declarative file, reloaded on change
   controller [--namespace NS] [--kubeconfig FILE] [--admin-expose-secrets] [--lease-name NAME]
              [--watch-idle-timeout SECONDS] [--host-policy POLICY|@FILE]
+             [--gateway-api [--publish-service NS/NAME]]
                                    serve from the Kubernetes watch (in-cluster config by default);
                                    a watch silent that long (default 30, PORTCULLIS_WATCH_IDLE_TIMEOUT)
                                    is restarted; the host policy (YAML/JSON, env PORTCULLIS_HOST_POLICY)
@@ -97,6 +98,14 @@ Options (flag, then env var, then default):
                                                         before it is restarted)
   --host-policy POLICY|@FILE  PORTCULLIS_HOST_POLICY    (none) YAML/JSON saying which namespaces may
                                                         claim which Route hosts; @FILE reads a file
+  --gateway-api               PORTCULLIS_GATEWAY_API=true  off (on: also serve Gateway API Gateways of
+                                                        controllerName portcullis.dev/gateway-controller,
+                                                        their HTTPRoutes and JwtPolicies; docs/gateway-api.md)
+  --gateway-http-port N       PORTCULLIS_GATEWAY_HTTP_PORT   80 (Gateway HTTP listener port: the Service
+                                                        port of the plaintext listener)
+  --gateway-https-port N      PORTCULLIS_GATEWAY_HTTPS_PORT  443 (Gateway HTTPS listener port: the Service
+                                                        port of the TLS listener)
+  --publish-service NS/NAME   PORTCULLIS_PUBLISH_SERVICE (none) Service whose addresses Gateways report
 
 ${LISTENER_OPTIONS}
 ${EXIT_CODES}`;

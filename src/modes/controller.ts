@@ -6,6 +6,8 @@ import { servingAfter } from '../runtime/snapshot-applier.js';
 import { startKubeSource, type KubeSource } from '../sources/kube/source.js';
 import { kubeWatchMetrics } from '../sources/kube/metrics.js';
 import { toResourceSet } from '../sources/kube/to-resource-set.js';
+import { translateGatewayApi, withGatewayApi, type GatewayApiResult } from '../sources/kube/gateway-api/index.js';
+import { publishedAddresses } from '../sources/kube/gateway-api/addresses.js';
 import { defaultIdentity, defaultLeaseNamespace, startStatusReporting, type StatusReporting } from '../status/index.js';
 
 export interface ControllerOptions {
@@ -20,6 +22,16 @@ export interface ControllerOptions {
   watchIdleTimeoutSeconds: number;
   /** Which namespaces may claim which hosts; undefined = every namespace any host. */
   hostPolicy?: HostPolicy;
+  /** --gateway-api: serve Gateways of the portcullis.dev/gateway-controller class (docs/gateway-api.md). */
+  gatewayApi?: GatewayApiOptions;
+}
+
+export interface GatewayApiOptions {
+  /** Gateway listener ports served by the plaintext / TLS listener (the chart Service's ports). */
+  httpPort: number;
+  httpsPort: number;
+  /** "namespace/name" of the Service whose addresses go into Gateway status.addresses. */
+  publishService?: string;
 }
 
 const SYNC_GATE = 'the first full Kubernetes sync';
@@ -62,11 +74,26 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     logger: runtime.logger,
     watchIdleTimeoutMs: opts.watchIdleTimeoutSeconds * 1000,
     stats: kubeWatchMetrics(runtime.metrics.registry),
+    ...(opts.gatewayApi !== undefined && { gatewayApi: true }),
     onObjects: (objects) => {
-      const result = runtime.apply(toResourceSet(objects, opts.hostPolicy ? { hostPolicy: opts.hostPolicy } : {}));
+      let resources = toResourceSet(objects, opts.hostPolicy ? { hostPolicy: opts.hostPolicy } : {});
+      let gatewayApi: GatewayApiResult | undefined;
+      const gw = opts.gatewayApi;
+      if (gw !== undefined && objects.gatewayApi !== undefined) {
+        const settings = {
+          httpPort: gw.httpPort,
+          httpsPort: gw.httpsPort,
+          addresses: gw.publishService === undefined ? [] : publishedAddresses(objects.services.get(gw.publishService)),
+          now: new Date(),
+        };
+        gatewayApi = translateGatewayApi({ ...objects, gatewayApi: objects.gatewayApi }, settings);
+        resources = withGatewayApi(resources, gatewayApi);
+      }
+      const result = runtime.apply(resources);
       // Status describes what serves: the new snapshot, or the previous one an unusable change left live.
       const live = servingAfter(result);
       if (live) reporting.report(live.diagnostics, objects);
+      if (gatewayApi !== undefined) reporting.reportGatewayApi(gatewayApi.statuses);
     },
   });
   source.synced.then(

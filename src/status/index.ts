@@ -5,6 +5,8 @@ import type { KubeObjects } from '../sources/kube/kube-objects.js';
 import { EventRecorder } from './events.js';
 import { startLeaderElection } from './leader-election.js';
 import { StatusWriter } from './status-writer.js';
+import { GatewayApiStatusWriter } from './gateway-api-status.js';
+import type { GatewayApiStatus } from '../sources/kube/gateway-api/index.js';
 
 export { defaultIdentity } from './leader-election.js';
 
@@ -22,6 +24,8 @@ export interface StatusReportingOptions {
 export interface StatusReporting {
   /** After each snapshot swap: queue the status differences (cheap, never blocks). */
   report(snapshotDiagnostics: readonly Diagnostic[], objects: KubeObjects): void;
+  /** --gateway-api: GatewayClass, Gateway and HTTPRoute status (docs/gateway-api.md#status). */
+  reportGatewayApi(statuses: readonly GatewayApiStatus[]): void;
   isLeader(): boolean;
   onLeaderChange(cb: (leader: boolean) => void): () => void;
   /** Queued status writes not yet done (for tests and debug). */
@@ -48,14 +52,19 @@ export function startStatusReporting(opts: StatusReportingOptions): StatusReport
     isLeader: () => elector.isLeader(),
     events: new EventRecorder(opts.kubeConfig, opts.identity, opts.logger.child({ component: 'events' })),
   });
-  elector.onChange((leader) => writer.onLeadership(leader));
+  const gatewayApi = new GatewayApiStatusWriter({ kubeConfig: opts.kubeConfig, logger: opts.logger, isLeader: () => elector.isLeader() });
+  elector.onChange((leader) => {
+    writer.onLeadership(leader);
+    gatewayApi.onLeadership(leader);
+  });
   return {
     report: (diagnostics, objects) => writer.report(diagnostics, objects),
+    reportGatewayApi: (statuses) => gatewayApi.report(statuses),
     isLeader: () => elector.isLeader(),
     onLeaderChange: (cb) => elector.onChange(cb),
-    pendingCount: () => writer.pendingCount(),
+    pendingCount: () => writer.pendingCount() + gatewayApi.pendingCount(),
     async stop() {
-      await writer.stop();
+      await Promise.all([writer.stop(), gatewayApi.stop()]);
       await elector.release();
     },
   };

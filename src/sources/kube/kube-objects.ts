@@ -1,5 +1,6 @@
 import type { V1EndpointSlice, V1Secret, V1Service } from '@kubernetes/client-node';
 import type { JwtCredentialObject, KongConsumerObject, RouteObject } from './types.js';
+import type { GatewayApiObjects } from './gateway-api/types.js';
 
 /**
  * The objects as the watch holds them (client-node types, status included), for the runtime and the
@@ -18,6 +19,8 @@ export interface KubeObjects {
   endpointSlices: Map<string, V1EndpointSlice[]>;
   /** "ns/name" -> Service. */
   services: Map<string, V1Service>;
+  /** With --gateway-api only (docs/gateway-api.md). */
+  gatewayApi?: GatewayApiObjects;
 }
 
 /** CRD coordinates, shared by the watcher and the status writer. */
@@ -27,6 +30,7 @@ export const CRD_PLURALS = {
   KongConsumer: 'kongconsumers',
   JwtCredential: 'jwtcredentials',
   Route: 'routes',
+  JwtPolicy: 'jwtpolicies',
 } as const;
 export type CrdKind = keyof typeof CRD_PLURALS;
 

@@ -31,7 +31,14 @@ export interface ResourceType {
   list(params: ListParams): Promise<ListPage>;
 }
 
-export type ResourceName = 'kongconsumers' | 'jwtcredentials' | 'routes' | 'secrets' | 'services' | 'endpointslices';
+export type ResourceName =
+  | 'kongconsumers'
+  | 'jwtcredentials'
+  | 'routes'
+  | 'secrets'
+  | 'services'
+  | 'endpointslices'
+  | import('./gateway-api/resource-types.js').GatewayApiResourceName;
 
 interface AnyList {
   items?: KubernetesObject[];

@@ -7,6 +7,7 @@ import { resourceTypes, type ResourceName } from './resource-types.js';
 import { ResourceWatcher, type WatchStats } from './watcher.js';
 import type { BackoffOptions } from './backoff.js';
 import { ApiRecovery } from './api-recovery.js';
+import { GATEWAY_API_RESOURCES, collectGatewayApi, gatewayApiResourceTypes } from './gateway-api/resource-types.js';
 
 export interface KubeSourceOptions {
   kubeConfig: KubeConfig;
@@ -27,6 +28,8 @@ export interface KubeSourceOptions {
   stats?: WatchStats;
   /** Called by the single rebuild worker with the whole cache, only once every type has synced. */
   onObjects: (objects: KubeObjects) => void | Promise<void>;
+  /** Also watch the Gateway API kinds and JwtPolicies (docs/gateway-api.md); off by default. */
+  gatewayApi?: boolean;
 }
 
 export interface KubeSource {
@@ -42,11 +45,15 @@ export interface KubeSource {
   stop(): Promise<void>;
 }
 
-const ORDER: ResourceName[] = ['kongconsumers', 'jwtcredentials', 'routes', 'secrets', 'services', 'endpointslices'];
+const BASE_ORDER: ResourceName[] = ['kongconsumers', 'jwtcredentials', 'routes', 'secrets', 'services', 'endpointslices'];
 
 export function startKubeSource(opts: KubeSourceOptions): KubeSource {
   const logger = opts.logger.child({ component: 'kube-source' });
-  const types = resourceTypes(opts.kubeConfig, opts.namespace);
+  const ORDER: ResourceName[] = opts.gatewayApi ? [...BASE_ORDER, ...GATEWAY_API_RESOURCES] : BASE_ORDER;
+  const types = {
+    ...resourceTypes(opts.kubeConfig, opts.namespace),
+    ...(opts.gatewayApi ? gatewayApiResourceTypes(opts.kubeConfig, opts.namespace) : {}),
+  } as Record<ResourceName, ReturnType<typeof resourceTypes>['routes']>;
   let resolveSynced!: () => void;
   let rejectSynced!: (err: Error) => void;
   const synced = new Promise<void>((res, rej) => {
@@ -105,6 +112,7 @@ export function startKubeSource(opts: KubeSourceOptions): KubeSource {
       secrets: new Map(watchers.secrets.cache.entries() as Array<[string, V1Secret]>),
       services: new Map(watchers.services.cache.entries() as Array<[string, V1Service]>),
       endpointSlices,
+      ...(opts.gatewayApi && { gatewayApi: collectGatewayApi((n) => watchers[n].cache.sortedValues()) }),
     };
   }
 
