@@ -1,6 +1,11 @@
 import type { ObjectRef } from './diagnostics.js';
 import type { JwtPluginConfig } from './jwt-config.js';
-import type { BackendSpec, ServiceInfo } from './resources.js';
+import type { BackendSpec, ResourceSet, ServiceInfo } from './resources.js';
+
+/** A ResourceSet with HTTPRoute rules (controller mode with --gateway-api; docs/gateway-api.md). */
+export interface GatewayResourceSet extends ResourceSet {
+  gatewayRules?: GatewayRuleSpec[];
+}
 
 /**
  * One HTTPRoute match, bound to one side of the gateway (plaintext or TLS listener), as the kube

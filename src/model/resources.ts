@@ -3,7 +3,6 @@ import type { JwtPluginConfig } from './jwt-config.js';
 import type { Diagnostic, ObjectRef } from './diagnostics.js';
 import type { HostPolicy } from './host-policy.js';
 import type { UpstreamTlsSpec } from './upstream-tls.js';
-import type { GatewayRuleSpec } from './gateway-routes.js';
 
 /**
  * ResourceSet: what a source (kong.yml or the Kubernetes watch) hands to the pure translator.
@@ -23,8 +22,6 @@ export interface ResourceSet {
   hostPolicy?: HostPolicy;
   /** TLS certificates with their SNIs (kong.yml `certificates`/`snis`, or Route CR `tls` Secrets); docs/tls.md. */
   certificates?: CertificateSpec[];
-  /** Controller mode with --gateway-api: HTTPRoute matches bound to Gateway listeners (docs/gateway-api.md). */
-  gatewayRules?: GatewayRuleSpec[];
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { ResourceSet } from '../model/resources.js';
+import type { GatewayResourceSet } from '../model/gateway-routes.js';
 import { compileRouter } from '../snapshot/router.js';
 import { compileGatewayRouter } from '../snapshot/gateway-router.js';
 import type { Snapshot } from '../snapshot/types.js';
@@ -15,7 +16,7 @@ import { stableHash } from './stable-hash.js';
  * The pure heart of the pipeline: ResourceSet → Snapshot + diagnostics. Deterministic; an
  * invalid object is reported and left out, never fatal for the rest.
  */
-export function translate(resources: ResourceSet, version: number, hash = hashResources(resources)): Snapshot {
+export function translate(resources: GatewayResourceSet, version: number, hash = hashResources(resources)): Snapshot {
   const diagnostics: Diagnostic[] = [...resources.diagnostics];
   const consumers = buildConsumers(resources.consumers, diagnostics);
   // The base64-decoded HS* keys are only ever used by a jwt plugin with secretIsBase64.

@@ -31,14 +31,9 @@ export interface ResourceType {
   list(params: ListParams): Promise<ListPage>;
 }
 
-export type ResourceName =
-  | 'kongconsumers'
-  | 'jwtcredentials'
-  | 'routes'
-  | 'secrets'
-  | 'services'
-  | 'endpointslices'
-  | import('./gateway-api/resource-types.js').GatewayApiResourceName;
+export type BaseResourceName = 'kongconsumers' | 'jwtcredentials' | 'routes' | 'secrets' | 'services' | 'endpointslices';
+/** The base types, plus the Gateway API ones with --gateway-api (gateway-api/resource-types.ts). */
+export type ResourceName = BaseResourceName | 'gatewayclasses' | 'gateways' | 'httproutes' | 'referencegrants' | 'jwtpolicies' | 'namespaces';
 
 interface AnyList {
   items?: KubernetesObject[];
@@ -55,7 +50,7 @@ function page(list: AnyList): ListPage {
 }
 
 /** Builds the six watched types for one namespace (or all, when namespace is undefined). */
-export function resourceTypes(kc: KubeConfig, namespace?: string): Record<ResourceName, ResourceType> {
+export function resourceTypes(kc: KubeConfig, namespace?: string): Record<BaseResourceName, ResourceType> {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const discovery = kc.makeApiClient(DiscoveryV1Api);

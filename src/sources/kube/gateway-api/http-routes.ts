@@ -17,7 +17,7 @@ import { kubeId } from '../ids.js';
 import type { CustomObject, EndpointSliceObject, ServiceObject } from '../types.js';
 import { objectRefOf } from '../validate-object.js';
 import { intersectHostnames } from './hostnames.js';
-import { targetKey, type PolicyIndex } from './jwt-policies.js';
+import { targetKey, type AppliedPolicy, type PolicyIndex } from './jwt-policies.js';
 import { creationTime, type ResolvedGateway, type ResolvedListener } from './listeners.js';
 import { referenceAllowed, type Grants } from './reference-grants.js';
 
@@ -166,13 +166,14 @@ type Problem = { reason: string; message: string };
 
 /** backendRefs of every rule → backends (undefined backend = invalid ref, 500 for its share) and the first problem. */
 function resolveBackends(spec: HttpRouteSpec, ns: string, inputs: RouteInputs): { list: GatewayBackendSpec[][]; problem?: Problem } {
-  let problem: Problem | undefined;
+  // The first problem, found inside the callbacks below.
+  const first: { problem?: Problem } = {};
   const list = spec.rules.map((rule, i) =>
     rule.backendRefs.map((b, j): GatewayBackendSpec => {
       const field = `spec.rules[${i}].backendRefs[${j}]`;
       const bns = b.namespace ?? ns;
       const invalid = (reason: string, message: string): GatewayBackendSpec => {
-        problem ??= { reason, message: `${field}: ${message}` };
+        first.problem ??= { reason, message: `${field}: ${message}` };
         return { weight: b.weight, namespace: bns };
       };
       if (b.group !== '' || b.kind !== 'Service') return invalid('InvalidKind', `kind ${b.group === '' ? '' : `${b.group}/`}${b.kind} is not supported (core Service is)`);
@@ -208,7 +209,7 @@ function resolveBackends(spec: HttpRouteSpec, ns: string, inputs: RouteInputs): 
       };
     }),
   );
-  return problem === undefined ? { list } : { list, problem };
+  return first.problem === undefined ? { list } : { list, problem: first.problem };
 }
 
 interface Binding {
@@ -218,7 +219,7 @@ interface Binding {
   hostnames: string[];
   tls: boolean;
   backends: GatewayBackendSpec[][];
-  policy: { ref: ObjectRef; id: string; config?: import('../../../model/jwt-config.js').JwtPluginConfig; error?: string } | undefined;
+  policy: AppliedPolicy | undefined;
 }
 
 function emitRules(spec: HttpRouteSpec, b: Binding, rules: GatewayRuleSpec[]): void {

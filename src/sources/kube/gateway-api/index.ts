@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../../../model/diagnostics.js';
 import { GATEWAY_API_GROUP, GATEWAY_CONTROLLER_NAME, gatewayClassSpecSchema } from '../../../model/gateway-api.js';
-import type { GatewayRuleSpec } from '../../../model/gateway-routes.js';
+import type { GatewayResourceSet, GatewayRuleSpec } from '../../../model/gateway-routes.js';
 import type { CertificateSpec, ResourceSet } from '../../../model/resources.js';
 import type { CustomObject, EndpointSliceObject, SecretObject, ServiceObject, StatusCondition } from '../types.js';
 import { resolveHttpRoute, type RouteOutcome } from './http-routes.js';
@@ -78,7 +78,7 @@ export function translateGatewayApi(input: GatewayApiInput, settings: GatewayApi
 }
 
 /** Adds the Gateway API result to the Route CRs' ResourceSet (HTTPRoute rules, listener certificates, JwtPolicy diagnostics). */
-export function withGatewayApi(resources: ResourceSet, result: GatewayApiResult): ResourceSet {
+export function withGatewayApi(resources: ResourceSet, result: GatewayApiResult): GatewayResourceSet {
   const certificates = [...(resources.certificates ?? []), ...result.certificates];
   return {
     ...resources,

@@ -1,12 +1,12 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { GATEWAY_API_GROUP, GATEWAY_API_VERSION } from '../../../model/gateway-api.js';
 import { CRD_GROUP, CRD_VERSION } from '../kube-objects.js';
-import type { ListPage, ResourceType } from '../resource-types.js';
+import type { ListPage, ResourceName, ResourceType } from '../resource-types.js';
 import type { CustomObject } from '../types.js';
 import type { GatewayApiObjects } from './types.js';
 
 /** The types watched with --gateway-api only (docs/gateway-api.md), so clusters without the Gateway API CRDs are unaffected. */
-export const GATEWAY_API_RESOURCES = ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants', 'jwtpolicies', 'namespaces'] as const;
+export const GATEWAY_API_RESOURCES = ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants', 'jwtpolicies', 'namespaces'] as const satisfies readonly ResourceName[];
 export type GatewayApiResourceName = (typeof GATEWAY_API_RESOURCES)[number];
 
 interface AnyList {
