@@ -74,7 +74,22 @@ export function translateGatewayApi(input: GatewayApiInput, settings: GatewayApi
 
   for (const g of gateways.values()) statuses.push(gatewayStatus(g, settings));
   for (const r of routes) if (r.parents.length > 0) statuses.push(routeStatus(r, now));
-  return { rules, certificates, diagnostics, statuses };
+  return { rules: mergeBindings(rules), certificates, diagnostics, statuses };
+}
+
+/**
+ * One rule per HTTPRoute match and side: a route bound to several listeners of that side (or to
+ * several Gateways) serves the union of their hostnames ([] = any host wins).
+ */
+function mergeBindings(rules: GatewayRuleSpec[]): GatewayRuleSpec[] {
+  const byKey = new Map<string, GatewayRuleSpec>();
+  for (const r of rules) {
+    const key = `${r.scope}/${r.ref.name}/${r.ruleIndex}/${r.matchIndex}/${r.tls}`;
+    const first = byKey.get(key);
+    if (first === undefined) byKey.set(key, { ...r, hostnames: [...r.hostnames] });
+    else if (first.hostnames.length > 0) first.hostnames = r.hostnames.length === 0 ? [] : [...new Set([...first.hostnames, ...r.hostnames])];
+  }
+  return [...byKey.values()];
 }
 
 /** Adds the Gateway API result to the Route CRs' ResourceSet (HTTPRoute rules, listener certificates, JwtPolicy diagnostics). */
