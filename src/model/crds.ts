@@ -287,7 +287,7 @@ export type RouteCrdSpec = z.output<typeof routeSpecSchema>;
 // ---------------------------------------------------------------- JwtPolicy
 
 export const policyTargetRefSchema = z.strictObject({
-  group: z.literal('gateway.networking.k8s.io').describe('gateway.networking.k8s.io (the Gateway API group).'),
+  group: z.enum(['gateway.networking.k8s.io']).describe('gateway.networking.k8s.io (the Gateway API group).'),
   kind: z.enum(['HTTPRoute', 'Gateway']).describe('HTTPRoute (its rules) or Gateway (every HTTPRoute attached to it without a policy of its own).'),
   name: objectName.describe('metadata.name of the target, in the same namespace as this JwtPolicy.'),
 });

@@ -26,7 +26,7 @@ function input(o: Partial<GatewayApiObjects>, services = new Map([['app/web', sv
       httpRoutes: [],
       referenceGrants: [],
       jwtPolicies: [],
-      namespaceLabels: new Map([['app', { team: 'a' }], ['edge', { team: 'edge' }], ['other', {}]]),
+      namespaceLabels: new Map<string, Record<string, string>>([['app', { team: 'a' }], ['edge', { team: 'edge' }], ['other', {}]]),
       ...o,
     },
     secrets: new Map(),
