@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../src/tokens/mint.js';
 import type { GatewayProcess } from '../support/gateway-process.js';
@@ -29,23 +30,36 @@ const doc = (o: unknown) => `${JSON.stringify(o)}\n`;
 const httpRoute = (name: string, spec: Record<string, unknown>) => doc({ apiVersion: `${GROUP}/v1`, kind: 'HTTPRoute', metadata: { name, namespace: ns }, spec: { parentRefs: [{ name: 'gw' }], ...spec } });
 const backend = (name: string, extra: Record<string, unknown> = {}) => ({ name, port: 80, ...extra });
 
-async function getGw(plural: string, name: string, namespace: string | undefined = ns): Promise<any> {
-  return namespace === undefined
+async function getGw(plural: string, name: string, namespace: string | null = ns): Promise<any> {
+  return namespace === null
     ? env.custom.getClusterCustomObject({ group: GROUP, version: 'v1', plural, name })
     : env.custom.getNamespacedCustomObject({ group: GROUP, version: 'v1', plural, namespace, name });
 }
 const cond = (conds: Array<{ type: string }> | undefined, type: string): any => conds?.find((c) => c.type === type);
 
-async function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: any }> {
-  const res = await fetch(`${gw.proxy}${path}`, { headers: { host: 'app.test', ...headers }, redirect: 'manual' });
-  const text = await res.text();
-  let body: any = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, headers: res.headers, body };
+/** GET through the plaintext listener with a Host header (fetch cannot set Host). */
+function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: any }> {
+  const { host, ...rest } = { host: 'app.test', ...headers };
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: portOf(gw.proxy), path, headers: { host, ...rest }, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        let body: any = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // not JSON
+        }
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+        resolve({ status: res.statusCode!, headers: h, body });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 beforeAll(async () => {
@@ -135,7 +149,12 @@ beforeAll(async () => {
       }),
     ),
   );
-  await eventually(async () => (await get('/exact')).headers.get('x-upstream-name') === 'gwa-api', 20_000, 'the HTTPRoutes to serve');
+  try {
+    await eventually(async () => (await get('/exact')).headers.get('x-upstream-name') === 'gwa-api', 20_000, 'the HTTPRoutes to serve');
+  } catch (err) {
+    const last = await get('/exact').catch((e: unknown) => ({ status: 0, body: String(e), headers: new Headers() }));
+    throw new Error(`${(err as Error).message}: last answer ${last.status} ${JSON.stringify(last.body)}\n${gw.output().slice(-3000)}`);
+  }
 }, 180_000);
 
 afterAll(async () => {
@@ -254,7 +273,7 @@ describe('ReferenceGrant', () => {
 describe('status (leader)', () => {
   it('GatewayClass Accepted; Gateway addresses, conditions and per-listener status', async () => {
     const gc = await eventually(async () => {
-      const o = await getGw('gatewayclasses', className, undefined);
+      const o = await getGw('gatewayclasses', className, null);
       return cond(o.status?.conditions, 'Accepted')?.status === 'True' ? o : undefined;
     }, 15_000, 'GatewayClass Accepted');
     expect(cond(gc.status.conditions, 'Accepted').observedGeneration).toBe(gc.metadata.generation);
