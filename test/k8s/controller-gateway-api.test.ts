@@ -295,6 +295,15 @@ describe('status (leader)', () => {
     expect(byName.http.supportedKinds).toEqual([{ group: GROUP, kind: 'HTTPRoute' }]);
   });
 
+  it('a settled status is not rewritten on every rebuild', async () => {
+    const before = await Promise.all([getGw('gateways', 'gw'), getGw('httproutes', 'web'), getGw('gatewayclasses', className, null)]);
+    // Rebuilds keep happening (an unrelated object changes), the status stays as written.
+    await env.apply(service(ns, 'unrelated'));
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = await Promise.all([getGw('gateways', 'gw'), getGw('httproutes', 'web'), getGw('gatewayclasses', className, null)]);
+    expect(after.map((o) => o.metadata.resourceVersion)).toEqual(before.map((o) => o.metadata.resourceVersion));
+  });
+
   it('each HTTPRoute parent: controllerName, Accepted and ResolvedRefs with observedGeneration', async () => {
     const r = await eventually(async () => {
       const o = await getGw('httproutes', 'web');
