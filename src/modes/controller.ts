@@ -8,6 +8,7 @@ import { kubeWatchMetrics } from '../sources/kube/metrics.js';
 import { toResourceSet } from '../sources/kube/to-resource-set.js';
 import { translateGatewayApi, withGatewayApi, type GatewayApiResult } from '../sources/kube/gateway-api/index.js';
 import { publishedAddresses } from '../sources/kube/gateway-api/addresses.js';
+import { withSnapshotDiagnostics } from '../sources/kube/gateway-api/snapshot-diagnostics.js';
 import { defaultIdentity, defaultLeaseNamespace, startStatusReporting, type StatusReporting } from '../status/index.js';
 
 export interface ControllerOptions {
@@ -93,7 +94,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
       // Status describes what serves: the new snapshot, or the previous one an unusable change left live.
       const live = servingAfter(result);
       if (live) reporting.report(live.diagnostics, objects);
-      if (gatewayApi !== undefined) reporting.reportGatewayApi(gatewayApi.statuses);
+      if (gatewayApi !== undefined) reporting.reportGatewayApi(withSnapshotDiagnostics(gatewayApi.statuses, live?.diagnostics ?? [], new Date()));
     },
   });
   source.synced.then(

@@ -24,6 +24,8 @@ let other: string;
 let className: string;
 const GROUP = 'gateway.networking.k8s.io';
 const cert = makeCert('secure.test');
+// A key that does not belong to the certificate: only the snapshot build finds out.
+const mismatched = { cert: makeCert('bad.test').cert, key: makeCert('other').key };
 const HMAC = 'gateway-api-test-secret';
 
 const doc = (o: unknown) => `${JSON.stringify(o)}\n`;
@@ -79,13 +81,15 @@ beforeAll(async () => {
       endpointSlice(other, 'remote-1', 'remote', [{ ip: api.host.ip }]),
       // The Service in front of the pods: its cluster IP is what Gateways report.
       service(ns, 'portcullis'),
-      doc({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: 'secure-cert', namespace: ns, labels: CREDENTIAL_SECRET_LABELS },
-        type: 'kubernetes.io/tls',
-        data: { 'tls.crt': Buffer.from(cert.cert).toString('base64'), 'tls.key': Buffer.from(cert.key).toString('base64') },
-      }),
+      ...[['secure-cert', cert] as const, ['bad-cert', mismatched] as const].map(([name, pair]) =>
+        doc({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name, namespace: ns, labels: CREDENTIAL_SECRET_LABELS },
+          type: 'kubernetes.io/tls',
+          data: { 'tls.crt': Buffer.from(pair.cert).toString('base64'), 'tls.key': Buffer.from(pair.key).toString('base64') },
+        }),
+      ),
       consumer(ns, 'alice'),
       secret(ns, 'alice-key', { secret: HMAC }),
       credential(ns, 'alice-jwt', { consumer: 'alice', key: 'alice-iss', secretName: 'alice-key' }),
@@ -105,6 +109,7 @@ beforeAll(async () => {
             { name: 'http', protocol: 'HTTP', port: 80, allowedRoutes: { namespaces: { from: 'All' } } },
             { name: 'https', protocol: 'HTTPS', port: 443, hostname: 'secure.test', tls: { mode: 'Terminate', certificateRefs: [{ name: 'secure-cert' }] } },
             { name: 'elsewhere', protocol: 'HTTP', port: 8080 },
+            { name: 'badtls', protocol: 'HTTPS', port: 443, hostname: 'bad.test', tls: { certificateRefs: [{ name: 'bad-cert' }] } },
           ],
         },
       }),
@@ -293,6 +298,14 @@ describe('status (leader)', () => {
     expect(cond(byName.elsewhere.conditions, 'Accepted')).toMatchObject({ status: 'False', reason: 'PortUnavailable' });
     expect(cond(byName.elsewhere.conditions, 'Programmed')).toMatchObject({ status: 'False' });
     expect(byName.http.supportedKinds).toEqual([{ group: GROUP, kind: 'HTTPRoute' }]);
+    // Found only when the snapshot is built (the key does not match): still on the listener, no PEM in it.
+    const bad = await eventually(async () => {
+      const l = (await getGw('gateways', 'gw')).status?.listeners?.find((x: any) => x.name === 'badtls');
+      return cond(l?.conditions, 'ResolvedRefs')?.status === 'False' ? l : undefined;
+    }, 15_000, 'badtls ResolvedRefs=False');
+    expect(cond(bad.conditions, 'ResolvedRefs')).toMatchObject({ reason: 'InvalidCertificateRef', message: expect.stringContaining('does not match') });
+    expect(cond(bad.conditions, 'Programmed')).toMatchObject({ status: 'False' });
+    expect(JSON.stringify(bad)).not.toContain(mismatched.key.split('\n')[1]);
   });
 
   it('a settled status is not rewritten on every rebuild', async () => {
