@@ -353,3 +353,39 @@ describe('status (leader)', () => {
     expect((await get('/', { host: 'mirror.test' })).status).toBe(404);
   });
 });
+
+describe('only the leader writes Gateway API status', () => {
+  it('a follower serves but does not write; it writes once it holds the Lease', async () => {
+    const follower = await startController(env, { args: ['--lease-name', 'gwapi', '--gateway-api'], env: { POD_NAME: 'gwapi-follower' } });
+    try {
+      await eventually(async () => {
+        const r = await new Promise<number>((resolve, reject) => {
+          const req = http.request({ host: '127.0.0.1', port: portOf(follower.proxy), path: '/exact', headers: { host: 'app.test' }, agent: false }, (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          });
+          req.on('error', reject);
+          req.end();
+        });
+        return r === 200;
+      }, 15_000, 'the follower to serve');
+      // Freeze the leader: the Lease stays held until it expires, and the follower must not write meanwhile.
+      gw.child.kill('SIGSTOP');
+      try {
+        await env.apply(httpRoute('during-freeze', { hostnames: ['freeze.test'], rules: [{ backendRefs: [backend('web')] }] }));
+        await new Promise((r) => setTimeout(r, 2_000));
+        expect((await getGw('httproutes', 'during-freeze')).status?.parents ?? []).toEqual([]);
+        // After the Lease expires (10 s), the follower leads and writes.
+        const o = await eventually(async () => {
+          const x = await getGw('httproutes', 'during-freeze');
+          return x.status?.parents?.length ? x : undefined;
+        }, 30_000, 'the new leader to write');
+        expect(cond(o.status.parents[0].conditions, 'Accepted')).toMatchObject({ status: 'True' });
+      } finally {
+        gw.child.kill('SIGCONT');
+      }
+    } finally {
+      await follower.stop();
+    }
+  }, 60_000);
+});
