@@ -23,6 +23,9 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     'watch-idle-timeout': { type: 'string' },
     'host-policy': { type: 'string' },
     ...INGRESS_FLAGS,
+    'gateway-api': { type: 'boolean' },
+    'gateway-http-port': { type: 'string' },
+    'gateway-https-port': { type: 'string' },
   },
   validate: {
     output: { type: 'string', short: 'o' },
@@ -125,9 +128,16 @@ async function main(argv: string[]): Promise<number> {
       const { hostPolicyOption } = await import('./cli/host-policy-option.js');
       const hostPolicy = hostPolicyOption((values['host-policy'] as string | undefined) ?? process.env.PORTCULLIS_HOST_POLICY);
       const ingress = ingressOption(values as IngressFlagValues);
+      const { gatewayApiOption } = await import('./cli/gateway-api-option.js');
+      const gatewayApi = gatewayApiOption(values);
+      const publishService = (values['publish-service'] as string | undefined) ?? (process.env.PORTCULLIS_PUBLISH_SERVICE || undefined);
+      if (publishService !== undefined && ingress === undefined && gatewayApi === undefined) {
+        throw new UsageError('--publish-service needs --ingress or --gateway-api');
+      }
       return runController({
         ...(hostPolicy !== undefined && { hostPolicy }),
         ...(ingress !== undefined && { ingress }),
+        ...(gatewayApi !== undefined && { gatewayApi }),
         gateway: gatewayOptions(values),
         namespace: (values.namespace as string | undefined) ?? process.env.PORTCULLIS_NAMESPACE,
         kubeconfig: (values.kubeconfig as string | undefined) ?? process.env.KUBECONFIG,

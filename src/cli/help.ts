@@ -65,6 +65,7 @@ Commands:
   controller [--namespace NS] [--kubeconfig FILE] [--admin-expose-secrets] [--lease-name NAME]
              [--watch-idle-timeout SECONDS] [--host-policy POLICY|@FILE]
              [--ingress] [--ingress-class NAME] [--publish-service NS/NAME | --publish-address ADDR]
+             [--gateway-api]
                                    serve from the Kubernetes watch (in-cluster config by default);
                                    a watch silent that long (default 30, PORTCULLIS_WATCH_IDLE_TIMEOUT)
                                    is restarted; the host policy (YAML/JSON, env PORTCULLIS_HOST_POLICY)
@@ -114,9 +115,17 @@ Options (flag, then env var, then default):
   --ingress-class NAME        PORTCULLIS_INGRESS_CLASS  (none) also serve Ingresses of these class
                                                         names (repeat or comma-separate); implies --ingress
   --publish-service NS/NAME   PORTCULLIS_PUBLISH_SERVICE  (none) the leader writes this Service's
-                                                        addresses into served Ingresses' status
+                                                        addresses into served Ingresses' status and
+                                                        Gateways' status.addresses
   --publish-address ADDR      PORTCULLIS_PUBLISH_ADDRESS  (none) fixed IPs or host names for that
                                                         status instead (repeat or comma-separate)
+  --gateway-api               PORTCULLIS_GATEWAY_API=true  off (on: also serve Gateway API Gateways of
+                                                        controllerName portcullis.dev/gateway-controller,
+                                                        their HTTPRoutes and JwtPolicies; docs/gateway-api.md)
+  --gateway-http-port N       PORTCULLIS_GATEWAY_HTTP_PORT   80 (Gateway HTTP listener port: the Service
+                                                        port of the plaintext listener)
+  --gateway-https-port N      PORTCULLIS_GATEWAY_HTTPS_PORT  443 (Gateway HTTPS listener port: the Service
+                                                        port of the TLS listener)
 
 ${LISTENER_OPTIONS}
 ${EXIT_CODES}`;

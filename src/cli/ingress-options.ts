@@ -45,7 +45,8 @@ export function ingressOption(
   const serviceText = values['publish-service'] ?? (env.PORTCULLIS_PUBLISH_SERVICE || undefined);
   const addresses = list(values['publish-address'], env.PORTCULLIS_PUBLISH_ADDRESS);
   if (!enabled) {
-    if (serviceText !== undefined || addresses.length > 0) throw new UsageError('--publish-service and --publish-address need --ingress');
+    // --publish-service also serves Gateway API (docs/gateway-api.md); --publish-address is Ingress's alone.
+    if (addresses.length > 0) throw new UsageError('--publish-address needs --ingress');
     return undefined;
   }
   const publishing: IngressPublishing = {};

@@ -203,4 +203,29 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
       'plugins.jwt.claimsToVerify.[]': { maxLength: 3 },
     },
   },
+  {
+    kind: 'JwtPolicy',
+    description:
+      'A Gateway API policy (policy attachment) requiring a valid JWT on the HTTPRoutes it targets, or on every HTTPRoute attached to the Gateways it targets: the same jwt configuration as a Route\'s plugins.jwt (docs/gateway-api.md#jwt).',
+    plural: 'jwtpolicies',
+    singular: 'jwtpolicy',
+    shortNames: ['jwtpol'],
+    categories: ['portcullis'],
+    file: 'jwtpolicies.yaml',
+    printerColumns: [PROGRAMMED, AGE],
+    specRules: {
+      jwt: [
+        {
+          rule: "!has(self.maximumExpiration) || self.maximumExpiration == 0 || (has(self.claimsToVerify) && 'exp' in self.claimsToVerify)",
+          message: 'maximumExpiration > 0 requires exp in claimsToVerify',
+          fieldPath: '.claimsToVerify',
+          reason: 'FieldValueRequired',
+        },
+      ],
+    },
+    specPatches: {
+      'jwt.claimsToVerify': { maxItems: 8 },
+      'jwt.claimsToVerify.[]': { maxLength: 3 },
+    },
+  },
 ];

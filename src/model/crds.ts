@@ -355,6 +355,30 @@ export const routeSpecSchema = z
   .describe('Which requests this Route matches (hosts, paths and methods, ANDed; values within a field ORed), where they go, and whether they need a JWT.');
 export type RouteCrdSpec = z.output<typeof routeSpecSchema>;
 
+// ---------------------------------------------------------------- JwtPolicy
+
+export const policyTargetRefSchema = z.strictObject({
+  group: z.enum(['gateway.networking.k8s.io']).describe('gateway.networking.k8s.io (the Gateway API group).'),
+  kind: z.enum(['HTTPRoute', 'Gateway']).describe('HTTPRoute (its rules) or Gateway (every HTTPRoute attached to it without a policy of its own).'),
+  name: objectName.describe('metadata.name of the target, in the same namespace as this JwtPolicy.'),
+});
+
+export const jwtPolicySpecSchema = z
+  .strictObject({
+    targetRefs: z
+      .array(policyTargetRefSchema)
+      .min(1)
+      .max(16)
+      .describe(
+        'The HTTPRoutes and Gateways this policy applies to (Gateway API policy attachment). A policy on an HTTPRoute wins over one on its Gateway; of two policies on one target the older applies and the other is reported as PolicyConflict.',
+      ),
+    jwt: jwtPluginConfigSchema.describe(
+      "The jwt plugin configuration, as a Route's plugins.jwt (Kong's jwt plugin): requests to the targets need a valid JWT of a JwtCredential. anonymous names a KongConsumer in this policy's namespace.",
+    ),
+  })
+  .describe('Require a JWT on Gateway API HTTPRoutes (docs/gateway-api.md#jwt).');
+export type JwtPolicySpec = z.output<typeof jwtPolicySpecSchema>;
+
 // ---------------------------------------------------------------- status (shared by all kinds)
 
 export const conditionSchema = z.strictObject({
@@ -403,6 +427,7 @@ export const CRD_SPEC_SCHEMAS = {
   KongConsumer: kongConsumerSpecSchema,
   JwtCredential: jwtCredentialSpecSchema,
   Route: routeSpecSchema,
+  JwtPolicy: jwtPolicySpecSchema,
 } as const;
 export type CrdKind = keyof typeof CRD_SPEC_SCHEMAS;
 export const CRD_KINDS = Object.keys(CRD_SPEC_SCHEMAS) as CrdKind[];

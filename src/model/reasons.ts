@@ -187,6 +187,19 @@ export const REASONS = {
     by: ['translate'],
     message: 'matches exactly | some of the same requests as <object>, which takes precedence[ (the older Route wins: …)]',
   },
+  // JwtPolicy (docs/gateway-api.md#jwt).
+  PolicyConflict: {
+    condition: 'Programmed',
+    severities: ['error'],
+    by: ['sources/kube'],
+    message: '<kind> <namespace>/<name> already has JwtPolicy <name>, which takes precedence (the older policy wins: creationTimestamp, then name)',
+  },
+  PolicyTargetNotFound: {
+    condition: 'Programmed',
+    severities: ['error'],
+    by: ['sources/kube'],
+    message: '<kind> <namespace>/<name> not found (or not attached to a Gateway of the portcullis.dev/gateway-controller class)',
+  },
 } as const satisfies Record<string, ReasonInfo>;
 
 export type Reason = keyof typeof REASONS;

@@ -11,6 +11,9 @@ import { kubeWatchMetrics } from '../sources/kube/metrics.js';
 import { toResourceSet } from '../sources/kube/to-resource-set.js';
 import type { KubeObjects } from '../sources/kube/kube-objects.js';
 import type { Diagnostic } from '../model/diagnostics.js';
+import { translateGatewayApi, withGatewayApi, type GatewayApiResult } from '../sources/kube/gateway-api/index.js';
+import { publishedAddresses } from '../sources/kube/gateway-api/addresses.js';
+import { withSnapshotDiagnostics } from '../sources/kube/gateway-api/snapshot-diagnostics.js';
 import { defaultIdentity, defaultLeaseNamespace, startStatusReporting, type StatusReporting } from '../status/index.js';
 
 export interface ControllerOptions {
@@ -27,6 +30,16 @@ export interface ControllerOptions {
   hostPolicy?: HostPolicy;
   /** Serve networking.k8s.io/v1 Ingresses of our classes (--ingress; docs/ingress.md). */
   ingress?: { settings: IngressSettings; publishing: IngressPublishing };
+  /** --gateway-api: serve Gateways of the portcullis.dev/gateway-controller class (docs/gateway-api.md). */
+  gatewayApi?: GatewayApiOptions;
+}
+
+export interface GatewayApiOptions {
+  /** Gateway listener ports served by the plaintext / TLS listener (the chart Service's ports). */
+  httpPort: number;
+  httpsPort: number;
+  /** "namespace/name" of the Service whose addresses go into Gateway status.addresses. */
+  publishService?: string;
 }
 
 const SYNC_GATE = 'the first full Kubernetes sync';
@@ -83,14 +96,29 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     watchIdleTimeoutMs: opts.watchIdleTimeoutSeconds * 1000,
     stats: kubeWatchMetrics(runtime.metrics.registry),
     ...(opts.ingress !== undefined && { ingress: true }),
+    ...(opts.gatewayApi !== undefined && { gatewayApi: true }),
     onObjects: (objects) => {
-      const result = runtime.apply(toResourceSet(objects, translateOptions));
+      let resources = toResourceSet(objects, translateOptions);
+      let gatewayApi: GatewayApiResult | undefined;
+      const gw = opts.gatewayApi;
+      if (gw !== undefined && objects.gatewayApi !== undefined) {
+        const settings = {
+          httpPort: gw.httpPort,
+          httpsPort: gw.httpsPort,
+          addresses: gw.publishService === undefined ? [] : publishedAddresses(objects.services.get(gw.publishService)),
+          now: new Date(),
+        };
+        gatewayApi = translateGatewayApi({ ...objects, gatewayApi: objects.gatewayApi }, settings);
+        resources = withGatewayApi(resources, gatewayApi);
+      }
+      const result = runtime.apply(resources);
       // Status describes what serves: the new snapshot, or the previous one an unusable change left live.
       const live = servingAfter(result);
       if (live) {
         last = { diagnostics: live.diagnostics, objects };
         report();
       }
+      if (gatewayApi !== undefined) reporting.reportGatewayApi(withSnapshotDiagnostics(gatewayApi.statuses, live?.diagnostics ?? [], new Date()));
     },
   });
   source.synced.then(

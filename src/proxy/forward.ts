@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { ReadDeadlines, Watched } from './read-deadlines.js';
+import type { GatewayHeaderModifier } from '../model/gateway-routes.js';
+import { modifyHeaders } from './gateway-rule.js';
 
 /** What the handler adds to a relayed response, and what it does when the exchange fails. */
 export interface RelayContext {
@@ -13,6 +15,8 @@ export interface RelayContext {
   onFailure(err: Error): void;
   /** The client speaks HTTP/2 (node:http2 compat response): no status text, trailers relayed. */
   readonly h2: boolean;
+  /** An HTTPRoute's ResponseHeaderModifier (docs/gateway-api.md#filters); undefined otherwise. */
+  readonly responseHeaders?: GatewayHeaderModifier | undefined;
 }
 
 /** Http2ServerResponse has no `destroyed`; its stream does. */
@@ -201,7 +205,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Watched {
     this.#resume = resume;
     const upMs = performance.now() - this.#t0;
     this.ctx.upstreamLatencyMs = upMs;
-    const headers = relayedHeaders(rawHeaders, this.ctx, upMs);
+    const mod = this.ctx.responseHeaders;
+    const headers = mod === undefined ? relayedHeaders(rawHeaders, this.ctx, upMs) : modifyHeaders(relayedHeaders(rawHeaders, this.ctx, upMs), mod);
     const res = this.res;
     const h2 = this.ctx.h2;
     if (clientGone(res, h2)) {

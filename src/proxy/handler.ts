@@ -20,6 +20,8 @@ import { firstHeader, http1HeaderView, http2HasBody } from './h2-request.js';
 import { grpcMessageOfBody, grpcStatusFor, isGrpcContentType, sendGrpcError } from './grpc-errors.js';
 import { sendHttpsRequired } from './https-redirect.js';
 import { refuseNonGrpc } from './grpc-route.js';
+import { gatewayRequestHeaders, gatewayUpstreamPath, pickGatewayUpstream, sendGatewayRedirect } from './gateway-rule.js';
+import type { GatewayHeaderModifier } from '../model/gateway-routes.js';
 
 export interface HandlerDeps {
   store: SnapshotStore;
@@ -98,6 +100,8 @@ class Exchange implements MatchInput, RelayContext {
   /** Set while admission waits for a JWKS refetch (docs/jwks.md#unknown-kid); then admit() runs again, with noWait. */
   authWait: Promise<void> | undefined = undefined;
   waitedForKeys = false;
+  /** HTTPRoute ResponseHeaderModifier (RelayContext), else undefined. */
+  responseHeaders: GatewayHeaderModifier | undefined = undefined;
 
   constructor(
     readonly h: Handler,
@@ -350,7 +354,11 @@ class Handler {
       }
     }
 
-    const upstream = route.upstream;
+    // HTTPRoute rules (gateway-rule.ts): a redirect answers here; otherwise a backend by weight.
+    const gw = route.gateway;
+    if (gw?.redirect !== undefined) return sendGatewayRedirect(res, gw, x, requestId);
+    const upstream = gw === undefined ? route.upstream : pickGatewayUpstream(gw);
+    if (upstream === undefined) return this.error(x, 500, ERR.unexpected);
     if (upstream.targets.length === 0) return this.refuse(x, 503, ERR.noPeer, 'no_upstream_target');
     x.upstream = upstream;
 
@@ -376,8 +384,14 @@ class Handler {
         keepUnderscoreHeaders: this.keepUnderscoreHeaders,
         stripHeaders: snap.claimHeaders,
       });
-      const upPath = escapeUpstreamPath(joinUpstreamPath(upstream.basePath, path, match.strippedPath, spec.stripPath));
-      x.upstreamPath = x.rawQuery === '' ? upPath : `${upPath}?${x.rawQuery}`;
+      if (gw === undefined) {
+        const upPath = escapeUpstreamPath(joinUpstreamPath(upstream.basePath, path, match.strippedPath, spec.stripPath));
+        x.upstreamPath = x.rawQuery === '' ? upPath : `${upPath}?${x.rawQuery}`;
+      } else {
+        x.upstreamPath = gatewayUpstreamPath(gw, path, x.rawQuery);
+        upHeaders = gatewayRequestHeaders(upHeaders, gw);
+        x.responseHeaders = gw.responseHeaders;
+      }
     } catch {
       return this.error(x, 500, ERR.unexpected);
     }

@@ -7,6 +7,7 @@ import type { HeaderNameSet } from './header-name-set.js';
 import type { Diagnostic, ObjectRef } from '../model/diagnostics.js';
 import type { CredentialSpec, RouteSpec, UpstreamProtocol } from '../model/resources.js';
 import type { JwksKeySource } from './jwks.js';
+import type { GatewayFilters } from '../model/gateway-routes.js';
 
 /** A consumer as the proxy and the admin API see it (ids already derived). */
 export interface Consumer {
@@ -131,6 +132,18 @@ export interface CompiledRoute {
    * Undefined on every other route: one read per request.
    */
   grpcOnly?: { tlsOnly: boolean };
+  /** HTTPRoute rules only (docs/gateway-api.md): weighted backends and filters; undefined on every Route CR / kong.yml route. */
+  gateway?: GatewayRouteRuntime;
+}
+
+/** What an HTTPRoute rule adds to its compiled route (docs/gateway-api.md); the proxy's gateway-rule.ts applies it. */
+export interface GatewayRouteRuntime extends GatewayFilters {
+  /** Weighted backends; `upstream` undefined = an unresolvable backendRef (500 when chosen). */
+  backends: ReadonlyArray<{ upstream: Upstream | undefined; weight: number }>;
+  /** Sum of the weights; 0 = no backend (500). */
+  totalWeight: number;
+  /** The PathPrefix matched, without a trailing "/" ("" for "/"), for ReplacePrefixMatch. */
+  prefix?: string;
 }
 
 export interface MatchInput {
@@ -148,6 +161,8 @@ export interface MatchInput {
   header(name: string): string | undefined;
   /** The request came over TLS (routes restricted to http or https look at it); undefined: plaintext. */
   tls?: boolean;
+  /** Raw query string without '?' (HTTPRoute query parameter matches only). */
+  rawQuery?: string;
 }
 
 export interface RouteMatch {

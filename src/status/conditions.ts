@@ -54,17 +54,19 @@ export function statusKey(kind: string, namespace: string | undefined, name: str
 }
 
 /** Lists the CRs of a KubeObjects with their kind. */
-export function liveObjects(objects: Pick<KubeObjects, 'consumers' | 'credentials' | 'routes'>): Array<[CrdKind, CustomObject]> {
+export function liveObjects(objects: Pick<KubeObjects, 'consumers' | 'credentials' | 'routes' | 'gatewayApi'>): Array<[CrdKind, CustomObject]> {
   return [
     ...objects.consumers.map((o) => ['KongConsumer', o] as [CrdKind, CustomObject]),
     ...objects.credentials.map((o) => ['JwtCredential', o] as [CrdKind, CustomObject]),
     ...objects.routes.map((o) => ['Route', o] as [CrdKind, CustomObject]),
+    // JwtPolicies are watched with --gateway-api only (docs/gateway-api.md#jwt).
+    ...(objects.gatewayApi?.jwtPolicies ?? []).map((o) => ['JwtPolicy', o] as [CrdKind, CustomObject]),
   ];
 }
 
 export function desiredStatuses(
   diagnostics: readonly Diagnostic[],
-  objects: Pick<KubeObjects, 'consumers' | 'credentials' | 'routes'>,
+  objects: Pick<KubeObjects, 'consumers' | 'credentials' | 'routes' | 'gatewayApi'>,
   now: Date,
 ): DesiredStatus[] {
   const byObject = new Map<string, Diagnostic[]>();

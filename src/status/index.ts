@@ -8,6 +8,8 @@ import type { IngressPublishing } from './ingress-addresses.js';
 import { IngressStatusWriter } from './ingress-status-writer.js';
 import { startLeaderElection } from './leader-election.js';
 import { StatusWriter } from './status-writer.js';
+import { GatewayApiStatusWriter } from './gateway-api-status.js';
+import type { GatewayApiStatus } from '../sources/kube/gateway-api/index.js';
 
 export { defaultIdentity } from './leader-election.js';
 
@@ -27,6 +29,8 @@ export interface StatusReportingOptions {
 export interface StatusReporting {
   /** After each snapshot swap: queue the status differences (cheap, never blocks). */
   report(snapshotDiagnostics: readonly Diagnostic[], objects: KubeObjects): void;
+  /** --gateway-api: GatewayClass, Gateway and HTTPRoute status (docs/gateway-api.md#status). */
+  reportGatewayApi(statuses: readonly GatewayApiStatus[]): void;
   isLeader(): boolean;
   onLeaderChange(cb: (leader: boolean) => void): () => void;
   /** Queued status writes not yet done (for tests and debug). */
@@ -61,16 +65,19 @@ export function startStatusReporting(opts: StatusReportingOptions): StatusReport
     writer.onLeadership(leader);
     ingress?.onLeadership(leader);
   });
+  const gatewayApi = new GatewayApiStatusWriter({ kubeConfig: opts.kubeConfig, logger: opts.logger, isLeader: () => elector.isLeader() });
+  elector.onChange((leader) => gatewayApi.onLeadership(leader));
   return {
     report: (diagnostics, objects) => {
       writer.report(diagnostics, objects);
       ingress?.report(diagnostics, objects);
     },
+    reportGatewayApi: (statuses) => gatewayApi.report(statuses),
     isLeader: () => elector.isLeader(),
     onLeaderChange: (cb) => elector.onChange(cb),
-    pendingCount: () => writer.pendingCount() + (ingress?.pendingCount() ?? 0),
+    pendingCount: () => writer.pendingCount() + (ingress?.pendingCount() ?? 0) + gatewayApi.pendingCount(),
     async stop() {
-      await Promise.all([writer.stop(), ingress?.stop()]);
+      await Promise.all([writer.stop(), ingress?.stop(), gatewayApi.stop()]);
       await elector.release();
     },
   };

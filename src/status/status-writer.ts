@@ -65,7 +65,7 @@ export class StatusWriter {
     const now = (this.opts.now ?? (() => new Date()))();
     const seen = new Set<string>();
     const live = new Map<string, { rv: string | undefined; observedGeneration: unknown }>();
-    for (const list of [objects.consumers, objects.credentials, objects.routes]) {
+    for (const list of [objects.consumers, objects.credentials, objects.routes, objects.gatewayApi?.jwtPolicies ?? []]) {
       for (const o of list) {
         live.set(`${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}/${o.metadata.uid ?? ''}`, {
           rv: o.metadata.resourceVersion,

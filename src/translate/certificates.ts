@@ -36,7 +36,8 @@ export function buildCertificates(
 
   for (const spec of inPrecedenceOrder(specs)) {
     const kube = isKubeObject(spec);
-    if (kube && !liveRoutes.has(refKey(spec.ref))) continue; // the Route's own diagnostic says why
+    // The Route's own diagnostic says why; a Gateway listener's certificate (docs/gateway-api.md) is not tied to a route.
+    if (kube && (spec.ref.kind === 'Route' || spec.ref.kind === 'Ingress') && !liveRoutes.has(refKey(spec.ref))) continue;
     const hash = createHash('sha256').update(spec.cert).update('\u0000').update(spec.key).digest('hex');
     let p = parsed.get(hash);
     if (p === undefined) {

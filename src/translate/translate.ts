@@ -1,34 +1,42 @@
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { ResourceSet } from '../model/resources.js';
 import { HeaderNameSet } from '../snapshot/header-name-set.js';
+import type { GatewayResourceSet } from '../model/gateway-routes.js';
 import { compileRouter } from '../snapshot/router.js';
+import { compileGatewayRouter } from '../snapshot/gateway-router.js';
 import type { Snapshot } from '../snapshot/types.js';
 import type { JwksSources } from '../snapshot/jwks.js';
 import { buildCertificates } from './certificates.js';
 import { buildConsumers } from './consumers.js';
 import { buildCredentials } from './credentials.js';
+import { buildGatewayRules } from './gateway-rules.js';
 import { buildRoutes } from './routes.js';
+import { UpstreamTable } from './upstreams.js';
 import { stableHash } from './stable-hash.js';
 
 /**
  * The pure heart of the pipeline: ResourceSet → Snapshot + diagnostics. Deterministic; an
  * invalid object is reported and left out, never fatal for the rest.
  */
-export function translate(resources: ResourceSet, version: number, hash = hashResources(resources), deps: { jwks?: JwksSources } = {}): Snapshot {
+export function translate(resources: GatewayResourceSet, version: number, hash = hashResources(resources), deps: { jwks?: JwksSources } = {}): Snapshot {
   const diagnostics: Diagnostic[] = [...resources.diagnostics];
   const consumers = buildConsumers(resources.consumers, diagnostics);
   // The base64-decoded HS* keys are only ever used by a jwt plugin with secretIsBase64.
-  const base64Keys = resources.routes.some((r) => r.jwt?.config.secretIsBase64 === true);
+  const base64Keys =
+    resources.routes.some((r) => r.jwt?.config.secretIsBase64 === true) || (resources.gatewayRules?.some((r) => r.jwt?.config.secretIsBase64 === true) ?? false);
   const credentials = buildCredentials(resources.credentials, consumers, diagnostics, { base64Keys, ...(deps.jwks !== undefined ? { jwks: deps.jwks } : {}) });
   const routes = buildRoutes(resources.routes, consumers, credentials, diagnostics, resources.hostPolicy);
   const tls = buildCertificates(resources.certificates, routes, diagnostics, resources.hostPolicy);
   const claimHeaders = claimHeaderNames(resources.routes);
+  // HTTPRoutes (docs/gateway-api.md): their own router in front of the Kong-compatible one; absent, nothing changes.
+  const gateway = resources.gatewayRules === undefined ? undefined : buildGatewayRules(resources.gatewayRules, consumers, credentials, new UpstreamTable(), diagnostics);
+  const router = compileRouter(routes);
   return {
     version,
     hash,
     createdAt: new Date(),
-    router: compileRouter(routes),
-    routes,
+    router: gateway === undefined ? router : compileGatewayRouter(gateway.entries, router),
+    routes: gateway === undefined ? routes : [...routes, ...gateway.routes],
     consumers: consumers.all,
     credentials,
     diagnostics,

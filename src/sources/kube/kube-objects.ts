@@ -1,6 +1,7 @@
 import type { V1EndpointSlice, V1Secret, V1Service } from '@kubernetes/client-node';
 import type { IngressClassObject, IngressObject } from './ingress-types.js';
 import type { JwtCredentialObject, KongConsumerObject, RouteObject } from './types.js';
+import type { GatewayApiObjects } from './gateway-api/types.js';
 
 /**
  * The objects as the watch holds them (client-node types, status included), for the runtime and the
@@ -22,6 +23,8 @@ export interface KubeObjects {
   /** Only when Ingresses are watched (--ingress; docs/ingress.md). */
   ingresses?: IngressObject[];
   ingressClasses?: IngressClassObject[];
+  /** With --gateway-api only (docs/gateway-api.md). */
+  gatewayApi?: GatewayApiObjects;
 }
 
 /** CRD coordinates, shared by the watcher and the status writer. */
@@ -31,6 +34,7 @@ export const CRD_PLURALS = {
   KongConsumer: 'kongconsumers',
   JwtCredential: 'jwtcredentials',
   Route: 'routes',
+  JwtPolicy: 'jwtpolicies',
 } as const;
 export type CrdKind = keyof typeof CRD_PLURALS;
 

@@ -32,16 +32,9 @@ export interface ResourceType {
   list(params: ListParams): Promise<ListPage>;
 }
 
-export type ResourceName =
-  | 'kongconsumers'
-  | 'jwtcredentials'
-  | 'routes'
-  | 'secrets'
-  | 'services'
-  | 'endpointslices'
-  // Only with --ingress (docs/ingress.md).
-  | 'ingresses'
-  | 'ingressclasses';
+export type BaseResourceName = 'kongconsumers' | 'jwtcredentials' | 'routes' | 'secrets' | 'services' | 'endpointslices';
+/** The base types, plus Ingress's with --ingress (docs/ingress.md) and the Gateway API ones with --gateway-api (gateway-api/resource-types.ts). */
+export type ResourceName = BaseResourceName | 'ingresses' | 'ingressclasses' | 'gatewayclasses' | 'gateways' | 'httproutes' | 'referencegrants' | 'jwtpolicies' | 'namespaces';
 
 interface AnyList {
   items?: KubernetesObject[];
@@ -58,7 +51,7 @@ function page(list: AnyList): ListPage {
 }
 
 /** Builds the watched types for one namespace (or all, when namespace is undefined). */
-export function resourceTypes(kc: KubeConfig, namespace?: string): Record<ResourceName, ResourceType> {
+export function resourceTypes(kc: KubeConfig, namespace?: string): Record<BaseResourceName | 'ingresses' | 'ingressclasses', ResourceType> {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const discovery = kc.makeApiClient(DiscoveryV1Api);

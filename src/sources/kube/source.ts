@@ -8,6 +8,7 @@ import { resourceTypes, type ResourceName } from './resource-types.js';
 import { ResourceWatcher, type WatchStats } from './watcher.js';
 import type { BackoffOptions } from './backoff.js';
 import { ApiRecovery } from './api-recovery.js';
+import { GATEWAY_API_RESOURCES, collectGatewayApi, gatewayApiResourceTypes } from './gateway-api/resource-types.js';
 
 export interface KubeSourceOptions {
   kubeConfig: KubeConfig;
@@ -30,6 +31,8 @@ export interface KubeSourceOptions {
   ingress?: boolean;
   /** Called by the single rebuild worker with the whole cache, only once every type has synced. */
   onObjects: (objects: KubeObjects) => void | Promise<void>;
+  /** Also watch the Gateway API kinds and JwtPolicies (docs/gateway-api.md); off by default. */
+  gatewayApi?: boolean;
 }
 
 export interface KubeSource {
@@ -45,12 +48,19 @@ export interface KubeSource {
   stop(): Promise<void>;
 }
 
-const ORDER: ResourceName[] = ['kongconsumers', 'jwtcredentials', 'routes', 'secrets', 'services', 'endpointslices'];
+const BASE_ORDER: ResourceName[] = ['kongconsumers', 'jwtcredentials', 'routes', 'secrets', 'services', 'endpointslices'];
 
 export function startKubeSource(opts: KubeSourceOptions): KubeSource {
   const logger = opts.logger.child({ component: 'kube-source' });
-  const types = resourceTypes(opts.kubeConfig, opts.namespace);
-  const order: ResourceName[] = opts.ingress ? [...ORDER, 'ingresses', 'ingressclasses'] : ORDER;
+  const order: ResourceName[] = [
+    ...BASE_ORDER,
+    ...(opts.ingress ? (['ingresses', 'ingressclasses'] as const) : []),
+    ...(opts.gatewayApi ? GATEWAY_API_RESOURCES : []),
+  ];
+  const types = {
+    ...resourceTypes(opts.kubeConfig, opts.namespace),
+    ...(opts.gatewayApi ? gatewayApiResourceTypes(opts.kubeConfig, opts.namespace) : {}),
+  } as Record<ResourceName, ReturnType<typeof resourceTypes>['routes']>;
   let resolveSynced!: () => void;
   let rejectSynced!: (err: Error) => void;
   const synced = new Promise<void>((res, rej) => {
@@ -113,6 +123,7 @@ export function startKubeSource(opts: KubeSourceOptions): KubeSource {
         ingresses: watchers.ingresses.cache.sortedValues() as IngressObject[],
         ingressClasses: watchers.ingressclasses.cache.sortedValues() as IngressClassObject[],
       }),
+      ...(opts.gatewayApi && { gatewayApi: collectGatewayApi((n) => watchers[n].cache.sortedValues()) }),
     };
   }
 

@@ -1,5 +1,6 @@
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { CRD_API_VERSION, CRD_GROUP, CRD_SPEC_SCHEMAS, isCrdKind } from '../../model/crds.js';
+import { GATEWAY_API_API_VERSION, GATEWAY_API_SPEC_SCHEMAS, isGatewayApiKind } from '../../model/gateway-api.js';
 import { DiagnosticCollector, type Diagnostic, type ObjectRef } from '../../model/diagnostics.js';
 import { headerValueProblem } from '../../model/header-values.js';
 import { keySharingConflict, type KeySharingConflict } from '../../model/credential-kid.js';
@@ -108,6 +109,11 @@ export function checkManifests(
     } else if (isIngressKind(apiVersion, kind)) {
       count(checked, kind);
       checkIngressManifest(kind, d.obj, ref, out);
+    } else if (apiVersion === GATEWAY_API_API_VERSION && isGatewayApiKind(kind)) {
+      // Gateway API kinds Portcullis serves (docs/gateway-api.md): the fields it reads.
+      count(checked, kind);
+      const v = validateCustomObject(GATEWAY_API_SPEC_SCHEMAS[kind], ref, d.obj as CustomObject);
+      if (!v.ok) out.add(v.diagnostics);
     } else if (!PASS_THROUGH.has(`${apiVersion}|${kind}`)) {
       out.warn(ref, 'UnknownKind', `${apiVersion} ${kind} is not checked`);
     }

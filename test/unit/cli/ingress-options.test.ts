@@ -18,8 +18,12 @@ describe('ingressOption', () => {
     expect(ingressOption({ ingress: true }, { PORTCULLIS_PUBLISH_ADDRESS: '192.0.2.1, lb.example' })?.publishing).toEqual({ addresses: ['192.0.2.1', 'lb.example'] });
   });
 
+  it('--publish-service alone is not Ingress\'s to refuse: Gateway API reads it too (src/cli.ts checks the pair)', () => {
+    expect(ingressOption({ 'publish-service': 'gw/portcullis' }, {})).toBeUndefined();
+  });
+
   it.each([
-    [{ 'publish-service': 'gw/portcullis' }, {}, /need --ingress/],
+    [{ 'publish-address': ['192.0.2.1'] }, {}, /--publish-address needs --ingress/],
     [{ ingress: true, 'publish-service': 'portcullis' }, {}, /--publish-service: expected NAMESPACE\/NAME/],
     [{ ingress: true, 'publish-address': ['not an address'] }, {}, /--publish-address/],
     [{}, { PORTCULLIS_INGRESS: 'yes' }, /PORTCULLIS_INGRESS: expected true or false/],

@@ -7,8 +7,8 @@ const root = join(import.meta.dirname, '..', '..', '..');
 
 describe('committed CRDs match the zod schemas', () => {
   const rendered = renderAllCrds();
-  it('generates exactly the three CRD files', () => {
-    expect([...rendered.keys()].sort()).toEqual(['jwtcredentials.yaml', 'kongconsumers.yaml', 'routes.yaml']);
+  it('generates exactly the four CRD files', () => {
+    expect([...rendered.keys()].sort()).toEqual(['jwtcredentials.yaml', 'jwtpolicies.yaml', 'kongconsumers.yaml', 'routes.yaml']);
   });
   for (const [file, text] of rendered) {
     it(`crds/${file} is up to date (run npm run gen:crds)`, () => {

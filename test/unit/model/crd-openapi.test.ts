@@ -68,6 +68,7 @@ describe('generated CRD schemas', () => {
       KongConsumer: ['Username', 'Programmed', 'Age'],
       JwtCredential: ['Consumer', 'Algorithm', 'Key', 'Kid', 'Programmed', 'Age'],
       Route: ['Paths', 'Service', 'URL', 'Programmed', 'Age'],
+      JwtPolicy: ['Programmed', 'Age'],
     });
   });
 

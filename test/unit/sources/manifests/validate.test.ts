@@ -38,7 +38,7 @@ describe('validateManifests', () => {
     ['a kid with a control character', [kidCred('a', 'k', '"a\\u0001"')], ["crs.yaml: documents[0] (line 1) (JwtCredential 'a'): spec.kid: must not contain control characters"]],
     ['duplicate objects', [consumer('c', '{ username: u }'), consumer('c', '{ username: v }')], ["crs.yaml: documents[1] (line 6) (KongConsumer 'c'): KongConsumer demo/c is defined more than once"]],
     ['wrong version of our group', ['apiVersion: portcullis.dev/v1\nkind: Route\nmetadata: { name: r }\nspec: {}\n'], ["crs.yaml: documents[0] (line 1) (Route 'r'): apiVersion: must be portcullis.dev/v1alpha1"]],
-    ['unknown kind in our group', ['apiVersion: portcullis.dev/v1alpha1\nkind: Plugin\nmetadata: { name: p }\n'], ["crs.yaml: documents[0] (line 1) (Plugin 'p'): kind: must be one of KongConsumer, JwtCredential, Route"]],
+    ['unknown kind in our group', ['apiVersion: portcullis.dev/v1alpha1\nkind: Plugin\nmetadata: { name: p }\n'], ["crs.yaml: documents[0] (line 1) (Plugin 'p'): kind: must be one of KongConsumer, JwtCredential, Route, JwtPolicy"]],
     ['missing kind', ['metadata: { name: x }\n'], ["crs.yaml: documents[0] (line 1) (document 'x'): apiVersion and kind are required"]],
     ['not an object', ['- a\n- b\n'], ["crs.yaml: documents[0] (line 1) (document '#1'): is not a Kubernetes object"]],
   ])('%s', (_n, docs, expected) => {

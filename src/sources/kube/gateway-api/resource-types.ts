@@ -1,0 +1,68 @@
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { GATEWAY_API_GROUP, GATEWAY_API_VERSION } from '../../../model/gateway-api.js';
+import { CRD_GROUP, CRD_VERSION } from '../kube-objects.js';
+import type { ListPage, ResourceName, ResourceType } from '../resource-types.js';
+import type { CustomObject } from '../types.js';
+import type { GatewayApiObjects } from './types.js';
+
+/** The types watched with --gateway-api only (docs/gateway-api.md), so clusters without the Gateway API CRDs are unaffected. */
+export const GATEWAY_API_RESOURCES = ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants', 'jwtpolicies', 'namespaces'] as const satisfies readonly ResourceName[];
+export type GatewayApiResourceName = (typeof GATEWAY_API_RESOURCES)[number];
+
+interface AnyList {
+  items?: KubernetesObject[];
+  metadata?: { resourceVersion?: string; _continue?: string; continue?: string };
+}
+
+function page(list: AnyList): ListPage {
+  const continueToken = list.metadata?._continue ?? list.metadata?.continue;
+  return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '', ...(continueToken ? { continueToken } : {}) };
+}
+
+export function gatewayApiResourceTypes(kc: KubeConfig, namespace?: string): Record<GatewayApiResourceName, ResourceType> {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const core = kc.makeApiClient(CoreV1Api);
+  const nsPath = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  const type = (group: string, version: string, plural: string, clusterScoped = false): ResourceType => ({
+    name: plural,
+    watchPath: `/apis/${group}/${version}${clusterScoped ? '' : nsPath}/${plural}`,
+    isCustom: true,
+    list: async ({ limit, continueToken }) => {
+      const base = { group, version, plural, limit, _continue: continueToken };
+      const res = clusterScoped
+        ? await custom.listClusterCustomObject(base)
+        : namespace
+          ? await custom.listNamespacedCustomObject({ ...base, namespace })
+          : await custom.listCustomObjectForAllNamespaces(base);
+      return page(res as AnyList);
+    },
+  });
+  return {
+    gatewayclasses: type(GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'gatewayclasses', true),
+    gateways: type(GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'gateways'),
+    httproutes: type(GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'httproutes'),
+    referencegrants: type(GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'referencegrants'),
+    jwtpolicies: type(CRD_GROUP, CRD_VERSION, 'jwtpolicies'),
+    // Labels only, for allowedRoutes namespaces selectors.
+    namespaces: {
+      name: 'namespaces',
+      watchPath: '/api/v1/namespaces',
+      isCustom: false,
+      list: async ({ limit, continueToken }) => page((await core.listNamespace({ limit, _continue: continueToken })) as AnyList),
+    },
+  };
+}
+
+/** The watch caches → GatewayApiObjects (each list sorted by namespace/name). */
+export function collectGatewayApi(values: (name: GatewayApiResourceName) => readonly KubernetesObject[]): GatewayApiObjects {
+  const labels = new Map<string, Readonly<Record<string, string>>>();
+  for (const n of values('namespaces')) if (n.metadata?.name) labels.set(n.metadata.name, n.metadata.labels ?? {});
+  return {
+    gatewayClasses: [...values('gatewayclasses')] as CustomObject[],
+    gateways: [...values('gateways')] as CustomObject[],
+    httpRoutes: [...values('httproutes')] as CustomObject[],
+    referenceGrants: [...values('referencegrants')] as CustomObject[],
+    jwtPolicies: [...values('jwtpolicies')] as CustomObject[],
+    namespaceLabels: labels,
+  };
+}
