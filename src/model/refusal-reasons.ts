@@ -8,7 +8,7 @@ export interface RefusalReasonInfo {
   /** The status the client gets (text: some depend on the route's settings). */
   readonly status: string;
   /** Who refuses: the gateway itself, or the jwt plugin of the matched route. */
-  readonly by: 'gateway' | 'jwt';
+  readonly by: 'gateway' | 'jwt' | 'jwt-claims';
   /** One line, for docs and explain output. */
   readonly meaning: string;
 }
@@ -48,8 +48,18 @@ export const JWT_REFUSALS = {
   anonymous_missing: { status: '500', by: 'jwt', meaning: 'authentication failed and the anonymous consumer names nobody' },
 } as const satisfies Record<string, RefusalReasonInfo>;
 
-export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonInfo>> = Object.freeze({ ...GATEWAY_REFUSALS, ...JWT_REFUSALS });
+/** Refusals of the jwt-claims plugin (src/plugins/claims/checks.ts), run after jwt (docs/claims.md). */
+export const CLAIMS_REFUSALS = {
+  claims_audience: { status: '403', by: 'jwt-claims', meaning: "the token's aud holds none of the route's audiences" },
+  claims_issuer: { status: '403', by: 'jwt-claims', meaning: "the token's iss is not one of the route's issuers" },
+  claims_scope: { status: '403', by: 'jwt-claims', meaning: 'the token lacks a required scope (scope or scp)' },
+  claims_claim: { status: '403', by: 'jwt-claims', meaning: 'a claim matcher (equals, one_of, contains, contains_any) does not hold' },
+  claims_anonymous: { status: '403', by: 'jwt-claims', meaning: 'an anonymous request on a route with claim requirements (it satisfies none)' },
+} as const satisfies Record<string, RefusalReasonInfo>;
+
+export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonInfo>> = Object.freeze({ ...GATEWAY_REFUSALS, ...JWT_REFUSALS, ...CLAIMS_REFUSALS });
 
 export type GatewayRefusal = keyof typeof GATEWAY_REFUSALS;
 export type JwtRefusal = keyof typeof JWT_REFUSALS;
-export type RefusalReason = GatewayRefusal | JwtRefusal;
+export type ClaimsRefusal = keyof typeof CLAIMS_REFUSALS;
+export type RefusalReason = GatewayRefusal | JwtRefusal | ClaimsRefusal;

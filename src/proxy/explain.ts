@@ -2,7 +2,7 @@ import type { AuthExplanation, CheckResult, ExplainedConsumer } from '../model/e
 import { REFUSAL_REASONS, type GatewayRefusal } from '../model/refusal-reasons.js';
 import { redactPath, redactQuery, redactedParamsAll } from '../observability/logger.js';
 import { explainRoute, type FailedField } from '../snapshot/router/explain.js';
-import type { CompiledRoute, MatchInput, Snapshot } from '../snapshot/types.js';
+import type { ClaimCheckResult, Claims, CompiledRoute, MatchInput, Snapshot } from '../snapshot/types.js';
 import { ERR } from './error-response.js';
 import { isGrpcContentType } from './grpc-errors.js';
 import { NON_GRPC_REQUEST, USE_HTTP2 } from './grpc-route.js';
@@ -48,7 +48,7 @@ export interface ExplainedCandidate {
 export interface ExplainResult {
   request: { method: string; url: string; host: string; path: string | null; tls: boolean };
   snapshot: { version: number } | null;
-  verdict: { proxied: boolean; status?: number; reason?: string; by?: 'gateway' | 'jwt'; consumer?: ExplainedConsumer };
+  verdict: { proxied: boolean; status?: number; reason?: string; by?: 'gateway' | 'jwt' | 'jwt-claims'; consumer?: ExplainedConsumer };
   steps: ExplainStep[];
   route?: {
     matched: { route: string; id: string; path?: string; strippedPath: string } | null;
@@ -185,10 +185,31 @@ export function explainRequest(snap: Snapshot | undefined, req: ExplainRequest, 
       result.response = authRejectionResponse(o.status, o.body, o.wwwAuthenticate, requestId);
       return result;
     }
-    step({ step: 'auth', result: o.kind === 'skipped' ? 'skip' : 'pass', detail: o.kind });
+    // jwt-claims runs after jwt on the token it verified, as handler.ts does (docs/claims.md).
+    const policy = route.claims;
+    const claims = o.kind === 'authenticated' ? (auth.token?.claims as Claims | undefined) : undefined;
+    if (policy !== undefined && o.kind !== 'skipped') {
+      let failed: ClaimCheckResult | undefined;
+      for (const r of policy.evaluate(claims)) {
+        auth.checks.push({ check: `${r.kind} (${r.field})`, result: r.pass ? 'pass' : 'fail', ...(!r.pass && { detail: messageOfBody(r.body), reason: r.reason }) });
+        if (!r.pass) failed ??= r;
+      }
+      if (failed !== undefined) {
+        step({ step: 'auth', result: 'fail', detail: REFUSAL_REASONS[failed.reason as keyof typeof REFUSAL_REASONS]?.meaning ?? failed.reason, reason: failed.reason });
+        result.verdict = { proxied: false, status: failed.status, reason: failed.reason, by: 'jwt-claims' };
+        result.response = authRejectionResponse(failed.status, failed.body, undefined, requestId);
+        return result;
+      }
+    }
+    step({ step: 'auth', result: o.kind === 'skipped' ? 'skip' : 'pass', detail: policy === undefined || o.kind === 'skipped' ? o.kind : `${o.kind}; jwt-claims (${policy.pluginId}) passed` });
     if (o.kind !== 'skipped') {
       consumer = o.consumer;
       identity = identityHeaders(snap, o.consumer.id, o.kind === 'authenticated' ? o.credential.key : undefined);
+      if (policy !== undefined && claims !== undefined) {
+        const mapped: string[] = [];
+        policy.appendHeaders(claims, mapped);
+        for (let i = 0; i + 1 < mapped.length; i += 2) identity[mapped[i]!] = mapped[i + 1]!;
+      }
     }
   }
 
@@ -207,6 +228,16 @@ export function explainRequest(snap: Snapshot | undefined, req: ExplainRequest, 
     identityHeaders: identity,
   };
   return result;
+}
+
+/** The message of a {"message": …} body, for a check's detail. */
+function messageOfBody(body: string): string {
+  try {
+    const m = (JSON.parse(body) as { message?: unknown }).message;
+    return typeof m === 'string' ? m : body;
+  } catch {
+    return body;
+  }
 }
 
 function stepOfRefusal(reason: GatewayRefusal): ExplainStep['step'] {

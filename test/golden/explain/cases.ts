@@ -21,9 +21,9 @@ const raw = (payload: Record<string, unknown>) => {
   return `${input}.${signJws('HS256', input, { secret: SECRET }).toString('base64url')}`;
 };
 /** An HS256 token of the key alice-rotating (two credentials told apart by kid) with this JOSE header kid. */
-const rotating = (kid: unknown, secret = SECRETS[4]!) => {
+const rotating = (kid: unknown, secret = SECRETS[4]!, extra: Record<string, unknown> = {}) => {
   const header = kid === undefined ? { alg: 'HS256', typ: 'JWT' } : { alg: 'HS256', typ: 'JWT', kid };
-  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify({ iss: 'alice-rotating', exp: NOW + 600, nbf: NOW - 10 })).toString('base64url')}`;
+  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify({ iss: 'alice-rotating', exp: NOW + 600, nbf: NOW - 10, ...extra })).toString('base64url')}`;
   return `${input}.${signJws('HS256', input, { secret }).toString('base64url')}`;
 };
 /** An ES256-shaped token of a JWKS credential (the kid is looked up before the signature is checked). */
@@ -45,6 +45,12 @@ export const CASES: ExplainCase[] = [
   { name: 'https-required', source: 'kong', request: 'GET http://shop.example.com/secure/x?y=1', headers: [RID] },
   { name: 'grpc-only-not-grpc', source: 'kong', request: 'POST http://shop.example.com/helloworld.Greeter/SayHello', headers: [RID, 'Content-Type: application/json'] },
   { name: 'grpc-only-over-http1', source: 'kong', request: 'POST http://shop.example.com/helloworld.Greeter/SayHello', headers: [RID, 'Content-Type: application/grpc'] },
+  { name: 'claims-proxied', source: 'kong', request: 'GET http://shop.example.com/claims', headers: [bearer(hs({ aud: 'shop', scope: 'orders:read profile', tier: 'gold', sub: 'u-17' })), RID] },
+  { name: 'claims-audience', source: 'kong', request: 'GET http://shop.example.com/claims', headers: [bearer(hs({ aud: ['other'], scope: 'orders:read', tier: 'gold' })), RID] },
+  { name: 'claims-issuer', source: 'kong', request: 'GET http://shop.example.com/claims', headers: [bearer(rotating('k2', SECRETS[4], { aud: 'shop', scope: 'orders:read', tier: 'gold' })), RID] },
+  { name: 'claims-scope', source: 'kong', request: 'GET http://shop.example.com/claims', headers: [bearer(hs({ aud: 'shop', scope: 'profile', tier: 'gold' })), RID] },
+  { name: 'claims-claim', source: 'kong', request: 'GET http://shop.example.com/claims', headers: [bearer(hs({ aud: 'shop', scope: 'orders:read', tier: 'silver' })), RID] },
+  { name: 'claims-anonymous', source: 'kong', request: 'GET http://shop.example.com/claims-guest', headers: [RID] },
   { name: 'plugin-error', source: 'kong', request: 'GET http://shop.example.com/broken', headers: [RID] },
   { name: 'no-token', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [RID] },
   { name: 'multiple-tokens', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(hs({})), `Cookie: session=${hs({ n: 2 })}`, RID] },
