@@ -1,6 +1,6 @@
 // Item 6: helm uninstall leaves no object but the CRDs (Helm's convention; docs/install.md lists
 // what stays), and the rendered manifests work with kubectl apply on the same cluster.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,11 @@ import { HELLO, call, nodePort, untilStatus, walkthroughToken } from '../support
 import { GATEWAY_SELECTOR, RELEASE, RELEASE_NS } from './controller.js';
 
 const KINDS = 'all,serviceaccounts,configmaps,secrets,roles,rolebindings,poddisruptionbudgets,networkpolicies,clusterroles,clusterrolebindings';
-export const CRDS = ['jwtcredentials.portcullis.dev', 'kongconsumers.portcullis.dev', 'routes.portcullis.dev'];
+/** The chart's CRDs (what uninstall leaves), named from the files the chart ships, so a new kind is expected here too. */
+export const CRDS = readdirSync(join(repoRoot, 'deploy/helm/portcullis/crds'))
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => (parseAllDocuments(readFileSync(join(repoRoot, 'deploy/helm/portcullis/crds', f), 'utf8'))[0]!.toJS() as { metadata: { name: string } }).metadata.name)
+  .sort();
 
 /** Every object of the release's kinds that still carries its instance label, as `kind/name`. */
 const labelled = async () =>
