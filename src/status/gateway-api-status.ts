@@ -4,6 +4,7 @@ import { GATEWAY_API_GROUP, GATEWAY_API_VERSION, GATEWAY_CONTROLLER_NAME } from 
 import { Backoff } from '../sources/kube/backoff.js';
 import type { GatewayApiStatus } from '../sources/kube/gateway-api/index.js';
 import { describeError, statusCode } from '../sources/kube/watcher.js';
+import { LeaderWriteQueue } from './write-queue.js';
 
 /**
  * Leader-only writer of GatewayClass, Gateway and HTTPRoute status (docs/gateway-api.md#status),
@@ -29,13 +30,15 @@ interface Item {
 export class GatewayApiStatusWriter {
   private readonly api: CustomObjectsApi;
   private readonly log: Logger;
-  private readonly pending = new Map<string, Item>();
+  private readonly queue = new LeaderWriteQueue<Item>({
+    isLeader: () => this.opts.isLeader(),
+    minGapMs: () => this.opts.minIntervalMs ?? 20,
+    write: (key, item) => this.write(key, item),
+  });
+  private readonly pending = this.queue.pending;
   private readonly written = new Map<string, { resourceVersion?: string; json: string }>();
   private readonly backoffs = new Map<string, Backoff>();
   private last: readonly GatewayApiStatus[] = [];
-  private worker: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = false;
 
   constructor(private readonly opts: GatewayApiStatusWriterOptions) {
     this.api = opts.kubeConfig.makeApiClient(CustomObjectsApi);
@@ -43,7 +46,7 @@ export class GatewayApiStatusWriter {
   }
 
   report(statuses: readonly GatewayApiStatus[]): void {
-    if (this.stopped) return;
+    if (this.queue.stopped) return;
     this.last = statuses;
     const seen = new Set<string>();
     for (const s of statuses) {
@@ -61,7 +64,7 @@ export class GatewayApiStatusWriter {
     }
     for (const k of this.pending.keys()) if (!seen.has(k)) this.pending.delete(k);
     for (const k of this.written.keys()) if (!seen.has(k)) this.written.delete(k);
-    this.kick();
+    this.queue.kick();
   }
 
   onLeadership(leader: boolean): void {
@@ -73,35 +76,7 @@ export class GatewayApiStatusWriter {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.worker;
-  }
-
-  private kick(): void {
-    if (this.worker || this.stopped || !this.opts.isLeader() || this.pending.size === 0) return;
-    this.worker = this.drain().finally(() => {
-      this.worker = null;
-      if (this.stopped || this.pending.size === 0 || this.timer) return;
-      const due = Math.min(...[...this.pending.values()].map((i) => i.notBefore));
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.kick();
-      }, Math.max(0, due - Date.now()));
-      this.timer.unref();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    for (;;) {
-      if (this.stopped || !this.opts.isLeader()) return;
-      const now = Date.now();
-      const entry = [...this.pending.entries()].find(([, i]) => i.notBefore <= now);
-      if (!entry) return;
-      this.pending.delete(entry[0]);
-      await this.write(entry[0], entry[1]);
-      await new Promise((r) => setTimeout(r, this.opts.minIntervalMs ?? 20));
-    }
+    await this.queue.stop();
   }
 
   private async write(key: string, item: Item): Promise<void> {
@@ -131,7 +106,7 @@ export class GatewayApiStatusWriter {
       if (!b) this.backoffs.set(key, (b = new Backoff({ initialMs: 250, maxMs: 30_000, jitter: 0.5 })));
       const delay = b.next();
       this.log.warn({ object: key, err: describeError(err), retryInMs: delay }, 'status patch failed: will retry');
-      if (!this.pending.has(key)) this.pending.set(key, { ...item, notBefore: Date.now() + delay });
+      this.queue.retry(key, item, delay);
     }
   }
 }

@@ -9,6 +9,7 @@ import type { KubeObjects } from '../sources/kube/kube-objects.js';
 import { describeError, statusCode } from '../sources/kube/watcher.js';
 import type { EventRecorder } from './events.js';
 import { sameAddresses, serviceAddresses, sortAddresses, toLoadBalancerIngress, type IngressPublishing, type PublishedService } from './ingress-addresses.js';
+import { LeaderWriteQueue } from './write-queue.js';
 
 export interface IngressStatusOptions {
   kubeConfig: KubeConfig;
@@ -42,7 +43,12 @@ export class IngressStatusWriter {
   private readonly networking: NetworkingV1Api;
   private readonly core: CoreV1Api;
   private readonly log: Logger;
-  private readonly pending = new Map<string, Pending>();
+  private readonly queue = new LeaderWriteQueue<Pending>({
+    isLeader: () => this.opts.isLeader(),
+    minGapMs: () => this.opts.minIntervalMs ?? 20,
+    write: (key, item) => this.write(key, item),
+  });
+  private readonly pending = this.queue.pending;
   private readonly written = new Map<string, { resourceVersion: string | undefined; addresses: LoadBalancerIngress[] }>();
   private readonly backoffs = new Map<string, Backoff>();
   /** "ns/name/uid" → the diagnostics already sent as Events (re-armed when they go away). */
@@ -50,9 +56,6 @@ export class IngressStatusWriter {
   private lastInput: { diagnostics: readonly Diagnostic[]; objects: KubeObjects } | null = null;
   private fetched: { service: PublishedService | undefined; ok: boolean } | null = null;
   private refreshTimer: NodeJS.Timeout | null = null;
-  private wakeTimer: NodeJS.Timeout | null = null;
-  private worker: Promise<void> | null = null;
-  private stopped = false;
   patches = 0;
 
   constructor(private readonly opts: IngressStatusOptions) {
@@ -62,7 +65,7 @@ export class IngressStatusWriter {
   }
 
   report(diagnostics: readonly Diagnostic[], objects: KubeObjects): void {
-    if (this.stopped || objects.ingresses === undefined) return;
+    if (this.queue.stopped || objects.ingresses === undefined) return;
     this.lastInput = { diagnostics, objects };
     if (!this.opts.isLeader()) return;
     const served = servedClasses(objects.ingressClasses ?? [], this.opts.settings);
@@ -96,7 +99,7 @@ export class IngressStatusWriter {
     for (const key of this.pending.keys()) if (!seen.has(key)) this.pending.delete(key);
     for (const key of this.written.keys()) if (!seen.has(key)) this.written.delete(key);
     for (const key of this.emitted.keys()) if (!seenEvents.has(key)) this.emitted.delete(key);
-    this.kick();
+    this.queue.kick();
   }
 
   onLeadership(leader: boolean): void {
@@ -108,10 +111,8 @@ export class IngressStatusWriter {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
     if (this.refreshTimer) clearInterval(this.refreshTimer);
-    await this.worker;
+    await this.queue.stop();
   }
 
   /** undefined: nothing to publish (no flag), or the Service has not been read yet. */
@@ -127,7 +128,7 @@ export class IngressStatusWriter {
   }
 
   private startServiceRefresh(): void {
-    if (this.refreshTimer || this.stopped) return;
+    if (this.refreshTimer || this.queue.stopped) return;
     const refresh = (): void => void this.fetchService();
     this.refreshTimer = setInterval(refresh, this.opts.serviceRefreshMs ?? 10_000);
     this.refreshTimer.unref();
@@ -172,38 +173,6 @@ export class IngressStatusWriter {
     this.emitted.set(id, sent);
   }
 
-  private kick(): void {
-    if (this.worker || this.stopped || !this.opts.isLeader() || this.pending.size === 0) return;
-    this.worker = this.drain().finally(() => {
-      this.worker = null;
-      this.scheduleWake();
-    });
-  }
-
-  private scheduleWake(): void {
-    if (this.stopped || this.pending.size === 0 || this.wakeTimer) return;
-    const due = Math.min(...[...this.pending.values()].map((i) => i.notBefore));
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = null;
-      this.kick();
-    }, Math.max(0, due - Date.now()));
-    this.wakeTimer.unref();
-  }
-
-  private async drain(): Promise<void> {
-    const minGap = this.opts.minIntervalMs ?? 20;
-    for (;;) {
-      if (this.stopped || !this.opts.isLeader()) return;
-      const now = Date.now();
-      const entry = [...this.pending.entries()].find(([, i]) => i.notBefore <= now);
-      if (!entry) return;
-      const [key, item] = entry;
-      this.pending.delete(key);
-      await this.write(key, item);
-      await new Promise((r) => setTimeout(r, minGap));
-    }
-  }
-
   private async write(key: string, item: Pending): Promise<void> {
     try {
       // A merge patch replaces the list whole: exactly our addresses.
@@ -227,7 +196,7 @@ export class IngressStatusWriter {
       if (!b) this.backoffs.set(key, (b = new Backoff({ initialMs: 250, maxMs: 30_000, jitter: 0.5 })));
       const delay = b.next();
       this.log.warn({ object: key, err: describeError(err), retryInMs: delay }, 'ingress status patch failed: will retry');
-      if (!this.pending.has(key)) this.pending.set(key, { ...item, notBefore: Date.now() + delay });
+      this.queue.retry(key, item, delay);
     }
   }
 }

@@ -14,6 +14,7 @@ import {
   type DesiredStatus,
 } from './conditions.js';
 import type { EventRecorder } from './events.js';
+import { LeaderWriteQueue } from './write-queue.js';
 
 /**
  * Leader-only writer of `.status.conditions` and `.status.observedGeneration` (the
@@ -43,15 +44,17 @@ interface QueueItem extends DesiredStatus {
 export class StatusWriter {
   private readonly api: CustomObjectsApi;
   private readonly log: Logger;
-  private readonly pending = new Map<string, QueueItem>();
+  private readonly queue = new LeaderWriteQueue<QueueItem>({
+    isLeader: () => this.opts.isLeader(),
+    minGapMs: () => this.opts.minIntervalMs ?? 20,
+    write: (key, item) => this.write(key, item),
+  });
+  private readonly pending = this.queue.pending;
   /** What we last wrote per object, and the object's resourceVersion when we computed it, so a
    * rebuild that runs before our own write comes back through the watch does not write again. */
   private readonly written = new Map<string, { resourceVersion?: string; conditions: StatusCondition[] }>();
   private readonly backoffs = new Map<string, Backoff>();
-  private worker: Promise<void> | null = null;
-  private wakeTimer: NodeJS.Timeout | null = null;
   private lastInput: { diagnostics: readonly Diagnostic[]; objects: KubeObjects } | null = null;
-  private stopped = false;
   patches = 0;
 
   constructor(private readonly opts: StatusWriterOptions) {
@@ -60,7 +63,7 @@ export class StatusWriter {
   }
 
   report(diagnostics: readonly Diagnostic[], objects: KubeObjects): void {
-    if (this.stopped) return;
+    if (this.queue.stopped) return;
     this.lastInput = { diagnostics, objects };
     const now = (this.opts.now ?? (() => new Date()))();
     const seen = new Set<string>();
@@ -96,7 +99,7 @@ export class StatusWriter {
     }
     for (const key of this.pending.keys()) if (!seen.has(key)) this.pending.delete(key);
     for (const key of this.written.keys()) if (!seen.has(key)) this.written.delete(key);
-    this.kick();
+    this.queue.kick();
   }
 
   /** To be called when this replica becomes leader: recompute from the last input and write. */
@@ -109,42 +112,7 @@ export class StatusWriter {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    await this.worker;
-  }
-
-  private kick(): void {
-    if (this.worker || this.stopped || !this.opts.isLeader() || this.pending.size === 0) return;
-    this.worker = this.drain().finally(() => {
-      this.worker = null;
-      this.scheduleWake();
-    });
-  }
-
-  /** Items waiting for their retry time: come back when the earliest is due. */
-  private scheduleWake(): void {
-    if (this.stopped || this.pending.size === 0 || this.wakeTimer) return;
-    const due = Math.min(...[...this.pending.values()].map((i) => i.notBefore));
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = null;
-      this.kick();
-    }, Math.max(0, due - Date.now()));
-    this.wakeTimer.unref();
-  }
-
-  private async drain(): Promise<void> {
-    const minGap = this.opts.minIntervalMs ?? 20;
-    for (;;) {
-      if (this.stopped || !this.opts.isLeader()) return;
-      const now = Date.now();
-      const entry = [...this.pending.entries()].find(([, i]) => i.notBefore <= now);
-      if (!entry) return;
-      const [key, item] = entry;
-      this.pending.delete(key);
-      await this.write(key, item);
-      await new Promise((r) => setTimeout(r, minGap));
-    }
+    await this.queue.stop();
   }
 
   private async write(key: string, item: QueueItem): Promise<void> {
@@ -176,7 +144,7 @@ export class StatusWriter {
       const delay = b.next();
       this.log.warn({ object: key, err: describeError(err), retryInMs: delay }, 'status patch failed: will retry');
       // A newer desired status queued meanwhile wins; otherwise retry this one later.
-      if (!this.pending.has(key)) this.pending.set(key, { ...item, notBefore: Date.now() + delay });
+      this.queue.retry(key, item, delay);
     }
   }
 }
