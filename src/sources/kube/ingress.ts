@@ -7,7 +7,7 @@ import { ingressJwt } from './ingress-jwt.js';
 import { ingressRoutePaths } from './ingress-paths.js';
 import type { IngressClassObject, IngressObject } from './ingress-types.js';
 import { kubeId } from './ids.js';
-import { readSecretValue } from './secrets.js';
+import { secretCertificate } from './tls-certificates.js';
 import { protocolOfPort } from './service-protocol.js';
 import type { ToResourceSetInput } from './types.js';
 import { issuesToDiagnostics, objectRefOf } from './validate-object.js';
@@ -118,33 +118,14 @@ function ingressCertificates(
   diagnostics: Diagnostic[],
 ): CertificateSpec[] {
   const out: CertificateSpec[] = [];
-  const ns = ref.namespace!;
   (spec.tls ?? []).forEach((entry, i) => {
     const at = `spec.tls[${i}]`;
     if (!entry.secretName) return;
-    const cert = readSecretValue(input.secrets, ns, entry.secretName, 'tls.crt');
-    const key = cert.ok ? readSecretValue(input.secrets, ns, entry.secretName, 'tls.key') : cert;
-    if (!cert.ok || !key.ok) {
-      const problem = !cert.ok ? cert : (key as Extract<typeof key, { ok: false }>);
-      diagnostics.push(diagnostic('error', ref, problem.reason, problem.message, `${at}.secretName`));
-      return;
-    }
     const snis = entry.hosts
       ? entry.hosts.map((name, j) => ({ name, field: `${at}.hosts[${j}]` }))
       : ruleHosts.map((name) => ({ name, field: `${at}.hosts` }));
-    const c: CertificateSpec = {
-      ref,
-      scope: ns,
-      cert: cert.value.toString('utf8'),
-      key: key.value.toString('utf8'),
-      certField: `${at}.secretName`,
-      keyField: `${at}.secretName`,
-      snis,
-      source: `Secret ${ns}/${entry.secretName}`,
-      tags: [],
-    };
-    if (createdAt !== undefined) c.createdAt = createdAt;
-    out.push(c);
+    const c = secretCertificate(ref, entry.secretName, at, snis, input.secrets, createdAt, diagnostics);
+    if (c !== undefined) out.push(c);
   });
   return out;
 }

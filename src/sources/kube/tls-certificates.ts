@@ -10,6 +10,43 @@ import type { SecretObject } from './types.js';
  * (docs/tls.md). A missing Secret or key is a diagnostic on the Route naming the entry; the
  * Route itself keeps serving. The PEM is checked by the translator.
  */
+/**
+ * The certificate a kubernetes.io/tls Secret holds (keys tls.crt and tls.key), for the SNIs given;
+ * a missing Secret or key is a diagnostic on `ref` at `${at}.secretName`, and undefined. Shared
+ * by Route `tls` entries and Ingress `spec.tls` (ingress.ts).
+ */
+export function secretCertificate(
+  ref: ObjectRef,
+  secretName: string,
+  at: string,
+  snis: CertificateSpec['snis'],
+  secrets: ReadonlyMap<string, SecretObject>,
+  createdAt: string | undefined,
+  diagnostics: Diagnostic[],
+): CertificateSpec | undefined {
+  const ns = ref.namespace!;
+  const cert = readSecretValue(secrets, ns, secretName, 'tls.crt');
+  const key = cert.ok ? readSecretValue(secrets, ns, secretName, 'tls.key') : cert;
+  if (!cert.ok || !key.ok) {
+    const problem = !cert.ok ? cert : (key as Extract<typeof key, { ok: false }>);
+    diagnostics.push(diagnostic('error', ref, problem.reason, problem.message, `${at}.secretName`));
+    return undefined;
+  }
+  const c: CertificateSpec = {
+    ref,
+    scope: ns,
+    cert: cert.value.toString('utf8'),
+    key: key.value.toString('utf8'),
+    certField: `${at}.secretName`,
+    keyField: `${at}.secretName`,
+    snis,
+    source: `Secret ${ns}/${secretName}`,
+    tags: [],
+  };
+  if (createdAt !== undefined) c.createdAt = createdAt;
+  return c;
+}
+
 export function routeCertificates(
   ref: ObjectRef,
   spec: RouteCrdSpec,
@@ -18,33 +55,14 @@ export function routeCertificates(
   diagnostics: Diagnostic[],
 ): CertificateSpec[] {
   const out: CertificateSpec[] = [];
-  const ns = ref.namespace!;
   (spec.tls ?? []).forEach((entry, i) => {
     const at = `spec.tls[${i}]`;
-    const cert = readSecretValue(secrets, ns, entry.secretName, 'tls.crt');
-    const key = cert.ok ? readSecretValue(secrets, ns, entry.secretName, 'tls.key') : cert;
-    if (!cert.ok || !key.ok) {
-      const problem = !cert.ok ? cert : (key as Extract<typeof key, { ok: false }>);
-      diagnostics.push(diagnostic('error', ref, problem.reason, problem.message, `${at}.secretName`));
-      return;
-    }
     const hosts = entry.hosts ?? (spec.hosts ?? []).map((h) => h.replace(/:\d+$/, ''));
     const snis = entry.hosts
       ? hosts.map((name, j) => ({ name, field: `${at}.hosts[${j}]` }))
       : hosts.map((name, j) => ({ name, field: `spec.hosts[${j}]` }));
-    const c: CertificateSpec = {
-      ref,
-      scope: ns,
-      cert: cert.value.toString('utf8'),
-      key: key.value.toString('utf8'),
-      certField: `${at}.secretName`,
-      keyField: `${at}.secretName`,
-      snis,
-      source: `Secret ${ns}/${entry.secretName}`,
-      tags: [],
-    };
-    if (createdAt !== undefined) c.createdAt = createdAt;
-    out.push(c);
+    const c = secretCertificate(ref, entry.secretName, at, snis, secrets, createdAt, diagnostics);
+    if (c !== undefined) out.push(c);
   });
   return out;
 }
