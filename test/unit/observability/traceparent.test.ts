@@ -31,7 +31,7 @@ describe('traceIdOf', () => {
     [`0g-${TRACE}-${PARENT}-01`, 'non-hex version'],
     [`00-${TRACE.slice(0, 31)}z-${PARENT}-01`, 'non-hex trace-id'],
     [[`00-${TRACE}-${PARENT}-01`, `00-${TRACE}-${PARENT}-01`], 'an array'],
-  ])('%j (%s): none', (header) => {
-    expect(traceIdOf(header as string | string[] | undefined)).toBeUndefined();
+  ] as Array<[string | string[] | undefined, string]>)('%j (%s): none', (header) => {
+    expect(traceIdOf(header)).toBeUndefined();
   });
 });
