@@ -108,7 +108,8 @@ describe('access log in controller mode, --access-log-sample-success 0', () => {
       upstream_addr: `127.0.0.1:${echo.port}`,
       trace_id: TRACE,
     });
-    expect(upstream503.route).toEqual(expect.stringContaining('api'));
+    // The metrics' route label: the namespace, then the admin API's route name.
+    expect(upstream503.route).toBe(`${ns}/${routes.data.find((r) => r.id === routeId(`/${ns}`))!.name}`);
     expect(upstream503.upstream_latency_ms).toEqual(expect.any(Number));
     expect(upstream503).not.toHaveProperty('reason');
 
