@@ -2,6 +2,7 @@ import { parseAllowedHosts } from '../model/host-allowlist.js';
 import { parseListenAddress } from '../model/listen-address.js';
 import { checkProxyProtocolHeader, parseOnOff, parseProxyListen, parseRealIpHeader, parseTrustedIps } from '../model/client-ip-settings.js';
 import { UsageError } from '../model/usage-error.js';
+import { parseSampleRatio } from './access-log-options.js';
 import type { GatewayOptions } from '../runtime/options.js';
 
 /** Flag → env var → default, as the README's listener table documents. */
@@ -15,6 +16,8 @@ export const GATEWAY_FLAGS = {
   // docs/explain.md#the-admin-endpoint: who can reach the admin listener may ask why a request is refused.
   'admin-explain': { type: 'string', env: 'PORTCULLIS_ADMIN_EXPLAIN', default: 'on' },
   'access-log': { type: 'string', env: 'PORTCULLIS_ACCESS_LOG', default: 'on' },
+  // docs/access-log.md#sampling: share of 2xx/3xx lines kept; every other line always is.
+  'access-log-sample-success': { type: 'string', env: 'PORTCULLIS_ACCESS_LOG_SAMPLE_SUCCESS', default: '1' },
   'log-level': { type: 'string', env: 'PORTCULLIS_LOG_LEVEL', default: 'info' },
   'drain-seconds': { type: 'string', env: 'PORTCULLIS_DRAIN_SECONDS', default: '10' },
   // 0 on the CLI: a local run (and Ctrl-C) stops at once; the Helm chart sets a delay.
@@ -79,6 +82,7 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
     adminAllowedHosts: parseAllowedHosts(get('admin-allowed-hosts'), '--admin-allowed-hosts'),
     adminExplain: onOff(get('admin-explain'), '--admin-explain'),
     accessLog: accessLog === 'on',
+    accessLogSampleSuccess: parseSampleRatio(get('access-log-sample-success'), '--access-log-sample-success'),
     logLevel: get('log-level'),
     drainSeconds: nonNegativeInt(get('drain-seconds'), '--drain-seconds'),
     shutdownDelaySeconds: nonNegativeInt(get('shutdown-delay'), '--shutdown-delay'),

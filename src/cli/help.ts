@@ -18,7 +18,10 @@ const LISTENER_OPTIONS = `Listener options (standalone and controller; flag, the
                                                         always: localhost and the listener's IPs
   --admin-explain on|off      PORTCULLIS_ADMIN_EXPLAIN  on (POST /debug/explain on the admin listener:
                                                         why a request would be refused, docs/explain.md)
-  --access-log on|off         PORTCULLIS_ACCESS_LOG     on
+  --access-log on|off         PORTCULLIS_ACCESS_LOG     on (one JSON line per request, docs/access-log.md)
+  --access-log-sample-success RATIO  PORTCULLIS_ACCESS_LOG_SAMPLE_SUCCESS  1 (share of 2xx/3xx requests
+                                                        logged, 0..1, chosen at random; every other
+                                                        status and every refusal is always logged)
   --log-level LEVEL           PORTCULLIS_LOG_LEVEL      info
   --drain-seconds N           PORTCULLIS_DRAIN_SECONDS  10
   --shutdown-delay N          PORTCULLIS_SHUTDOWN_DELAY 0 (seconds after SIGTERM during which new

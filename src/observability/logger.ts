@@ -2,6 +2,8 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import type { ObservedRoute } from './observed.js';
 import { isoTimeField } from './log-time.js';
 import { timedFlush } from './timed-flush.js';
+import { successSampler } from './access-sampling.js';
+import { traceIdOf } from './traceparent.js';
 
 export type { Logger };
 
@@ -27,7 +29,11 @@ export interface AccessLogEntry {
   status: number;
   latencyMs: number;
   upstreamLatencyMs?: number;
+  /** The upstream target last asked (retries go to another), for `upstream_addr`; undefined when none was. */
+  upstreamTarget?: { readonly host: string; readonly port: number } | undefined;
   requestId: string;
+  /** The request's raw `traceparent` header; only its trace-id is logged, and only when valid (traceparent.ts). */
+  traceparent?: string | string[] | undefined;
   consumer?: { id: string; username?: string };
   clientIp?: string;
   /** Why the gateway refused the request (src/model/refusal-reasons.ts; docs/access-log.md); undefined when it did not. */
@@ -56,8 +62,15 @@ type AccessLogDestination = DestinationStream & { flush?: () => void; flushSync?
  * query string is only parsed when it exists. Never logs headers (so no Authorization or
  * cookies); query parameters that can carry a token are redacted.
  */
-export function createAccessLog(opts: { enabled: boolean; destination?: AccessLogDestination; fd?: number }): AccessLog {
+export function createAccessLog(opts: {
+  enabled: boolean;
+  destination?: AccessLogDestination;
+  fd?: number;
+  /** Share of successful requests logged, 0..1 (access-sampling.ts); default 1, every one. */
+  sampleSuccess?: number;
+}): AccessLog {
   if (!opts.enabled) return DISABLED_ACCESS_LOG;
+  const keep = successSampler(opts.sampleSuccess ?? 1);
   const dest: AccessLogDestination = opts.destination ?? pino.destination({ dest: opts.fd ?? 1, sync: false, minLength: 4096 });
   const logger = pino({ base: null, messageKey: 'msg', timestamp: isoTimeField }, dest);
   const timer = timedFlush(() => {
@@ -70,11 +83,17 @@ export function createAccessLog(opts: { enabled: boolean; destination?: AccessLo
   return {
     enabled: true,
     log(e) {
+      // Decided first: a line sampled out costs no formatting at all.
+      if (keep !== undefined && !keep(e.status, e.reason !== undefined)) return;
       timer.noteLine();
+      const target = e.upstreamTarget;
+      // Field by field in docs/access-log.md.
       logger.info({
         type: 'access',
         request_id: e.requestId,
+        trace_id: e.traceparent === undefined ? undefined : traceIdOf(e.traceparent),
         route: e.route ? e.route.label : null,
+        route_id: e.route?.id,
         method: e.method,
         path: e.rawQuery
           ? `${redactPath(e.rawPath)}?${redactQuery(e.rawQuery, e.allRoutes ? redactedParamsAll(e.allRoutes) : redactedParams(e.route))}`
@@ -82,6 +101,7 @@ export function createAccessLog(opts: { enabled: boolean; destination?: AccessLo
         status: e.status,
         latency_ms: round(e.latencyMs),
         upstream_latency_ms: e.upstreamLatencyMs === undefined ? undefined : round(e.upstreamLatencyMs),
+        upstream_addr: target === undefined ? undefined : hostPort(target.host, target.port),
         consumer: e.consumer?.username,
         consumer_id: e.consumer?.id,
         client_ip: e.clientIp,
@@ -100,6 +120,8 @@ export function createAccessLog(opts: { enabled: boolean; destination?: AccessLo
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
+/** "10.0.0.5:8080", "[fd00::5]:8080", "orders.shop.svc:80". */
+const hostPort = (host: string, port: number) => (host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`);
 
 const DEFAULT_REDACT: ReadonlySet<string> = new Set(['jwt']);
 const redactCache = new WeakMap<ObservedRoute, ReadonlySet<string>>();

@@ -6,6 +6,8 @@
 export interface ObservedRoute {
   /** Label used in metrics and access logs (route name, or id). */
   readonly label: string;
+  /** The route's id (as the admin API shows it; derived when kong.yml gives none): the access log's `route_id`. */
+  readonly id?: string;
   /** The route's jwt plugin, if any: its uri_param_names are redacted from logged queries. */
   readonly auth?: { readonly config: { readonly uriParamNames: readonly string[] } };
 }

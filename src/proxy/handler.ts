@@ -77,6 +77,8 @@ class Exchange implements MatchInput, RelayContext {
   proxyLatencyHeader: string | undefined = undefined;
   path = '';
   upstream: Upstream | undefined = undefined;
+  /** The target last asked (access log `upstream_addr`). */
+  target: UpstreamTarget | undefined = undefined;
   upstreamPath = '';
   headers: string[] = [];
   body: IncomingMessage | null = null;
@@ -411,6 +413,7 @@ class Handler {
   attempt(x: Exchange): void {
     const upstream = x.upstream!;
     const target = pickTarget(upstream);
+    x.target = target;
     const forward = new ForwardHandler(x.res, x, this.deadlines, upstream.readTimeoutMs);
     x.forward = forward;
     try {
@@ -482,6 +485,7 @@ class Handler {
       this.accessLog!.log({
         route: x.route, method: x.req.method ?? '', rawPath: x.rawPath, rawQuery: x.rawQuery, status, latencyMs: ms,
         upstreamLatencyMs: x.upstreamLatencyMs, requestId: x.requestId, consumer: x.consumer, clientIp: x.clientIp, reason: x.reason,
+        upstreamTarget: x.target, traceparent: x.req.headers.traceparent,
         // Redact every configured token parameter, also on requests no jwt route matched.
         allRoutes: this.store.current()?.routes,
       });

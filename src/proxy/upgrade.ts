@@ -9,6 +9,7 @@ import { CLIENT_CLOSED, createProxyHandler, pickTarget, type Admitted, type Hand
 import { ReadDeadlines } from './read-deadlines.js';
 import { requestIdFrom } from './request-id.js';
 import { Tunnel } from './tunnel.js';
+import type { UpstreamTarget } from '../snapshot/types.js';
 import { classifyUpstreamError } from './upstream-errors.js';
 
 /**
@@ -109,6 +110,8 @@ class WsUpgrade implements RelayContext {
   tunnel: Tunnel | undefined = undefined;
   tries = 0;
   dispatchedAt = 0;
+  /** The target last asked (access log `upstream_addr`). */
+  target: UpstreamTarget | undefined = undefined;
   /** Upgrades are HTTP/1.1 (RFC 8441's extended CONNECT is not offered). */
   readonly h2 = false;
   /** What the client sent after its request, before the 101 (node hands the first of it over as `head`). */
@@ -180,8 +183,10 @@ class WsUpgrade implements RelayContext {
     const forward = new UpgradeForward(this, this.res);
     this.forward = forward;
     this.dispatchedAt = performance.now();
+    const target = pickTarget(upstream);
+    this.target = target;
     try {
-      this.up.opts.pools.get(upstream, pickTarget(upstream)).dispatch(
+      this.up.opts.pools.get(upstream, target).dispatch(
         {
           path: x.upstreamPath,
           method: this.req.method ?? 'GET',
@@ -278,6 +283,7 @@ class WsUpgrade implements RelayContext {
       status, latencyMs: performance.now() - this.t0, upstreamLatencyMs: this.upstreamLatencyMs,
       requestId: x?.requestId ?? requestIdFrom(this.req.headers['x-request-id']), consumer: x?.consumer,
       clientIp: x?.clientIp ?? this.clientIp, reason: x?.reason, allRoutes: this.up.opts.store.current()?.routes,
+      upstreamTarget: this.target, traceparent: this.req.headers.traceparent,
     });
   }
 

@@ -24,7 +24,7 @@ export class InProcessPlacement implements ProxyPlacement {
   prepare(ctx: PlacementContext): void {
     this.#ctx = ctx;
     const { gateway, store, metrics, logger, readiness } = ctx;
-    this.#accessLog = createAccessLog({ enabled: gateway.accessLog });
+    this.#accessLog = createAccessLog({ enabled: gateway.accessLog, sampleSuccess: gateway.accessLogSampleSuccess });
     this.#proxy = createGatewayProxy(gateway, { store, metrics, accessLog: this.#accessLog, logger, readiness });
   }
 

@@ -18,6 +18,8 @@ export interface GatewayOptions {
   /** POST /debug/explain on the admin listener (docs/explain.md); default on. */
   adminExplain?: boolean;
   accessLog: boolean;
+  /** Share of successful requests (2xx/3xx, not refused) the access log keeps, 0..1 (docs/access-log.md#sampling); undefined: 1. */
+  accessLogSampleSuccess?: number;
   logLevel: string;
   /** Seconds to drain in-flight requests on SIGTERM. */
   drainSeconds: number;

@@ -41,6 +41,7 @@ export async function runProxyWorker(slot: number, gateway: GatewayOptions): Pro
   // lines from different workers may interleave but never tear.
   const accessLog = createAccessLog({
     enabled: gateway.accessLog,
+    sampleSuccess: gateway.accessLogSampleSuccess,
     destination: pino.destination({ dest: 1, sync: false, minLength: PIPE_BUF / 2, maxWrite: PIPE_BUF }),
   });
   const proxy = createGatewayProxy(gateway, { store, metrics, accessLog, logger, readiness });

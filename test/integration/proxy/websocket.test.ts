@@ -398,7 +398,8 @@ describe('observability', () => {
 
   it('one access-log line per upgrade, at close: status 101, the whole duration, the token redacted', async () => {
     const t = token();
-    const ws = await openWs(`${wsBase(gw.proxy)}/auth/logged?tk=${t}`, { headers: { 'x-request-id': 'ws-logged' } });
+    const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const ws = await openWs(`${wsBase(gw.proxy)}/auth/logged?tk=${t}`, { headers: { 'x-request-id': 'ws-logged', traceparent: `00-${trace}-00f067aa0ba902b7-01` } });
     await new Promise((r) => setTimeout(r, 300));
     ws.close();
     await closed(ws);
@@ -408,6 +409,8 @@ describe('observability', () => {
       return line !== undefined;
     }, 5000);
     expect(line).toMatchObject({ type: 'access', route: 'auth', method: 'GET', status: 101, consumer: 'wsuser', path: '/auth/logged?tk=REDACTED' });
+    // docs/access-log.md: the tunnel's target and the client's trace id, as on any line.
+    expect(line).toMatchObject({ upstream_addr: new URL(up.url).host, trace_id: trace });
     expect(line!.latency_ms as number).toBeGreaterThanOrEqual(300);
     expect(gw.output()).not.toContain(t);
   });
