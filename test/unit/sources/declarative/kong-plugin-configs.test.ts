@@ -42,7 +42,8 @@ describe('kong.yml config of ip-restriction and correlation-id', () => {
       '    route: r1',
       '    config: { header_name: X-Trace }',
     ].join('\n');
-    const { resources, diagnostics } = parseDeclarative(head + routes + plugins + '\n', 'kong.yml');
+    const { resources } = parseDeclarative(head + routes + plugins + '\n', 'kong.yml');
+    const diagnostics = resources.diagnostics;
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const [r1, r2] = resources.routes;
     expect(r1!.ipRestriction?.config).toEqual({ deny: ['10.0.0.0/8'] });
@@ -68,7 +69,8 @@ describe('kong.yml config of ip-restriction and correlation-id', () => {
       'consumers:',
       '  - username: c',
     ].join('\n');
-    const { resources, diagnostics } = parseDeclarative(head + routes + plugins + '\n', 'kong.yml');
+    const { resources } = parseDeclarative(head + routes + plugins + '\n', 'kong.yml');
+    const diagnostics = resources.diagnostics;
     const text = diagnostics.map(formatDiagnostic);
     expect(text).toContain("kong.yml: plugins[0] (plugins 'ip-restriction'): config.allow[0]: must be an IP address or a CIDR block (10.0.0.0/8, 2001:db8::/32)");
     expect(text.some((t) => t.includes("more than one enabled 'correlation-id' plugin for the same scope"))).toBe(true);
