@@ -22,7 +22,7 @@ import { sendHttpsRequired } from './https-redirect.js';
 import { refuseNonGrpc } from './grpc-route.js';
 import { gatewayRequestHeaders, gatewayUpstreamPath, pickGatewayUpstream, sendGatewayRedirect } from './gateway-rule.js';
 import type { GatewayHeaderModifier } from '../model/gateway-routes.js';
-import { correlate, echoCorrelationId, ipRefusal } from './kong-plugins.js';
+import { correlate, echoCorrelationId, ipRefusal, setUpstreamHeader } from './kong-plugins.js';
 
 export interface HandlerDeps {
   store: SnapshotStore;
@@ -418,7 +418,7 @@ class Handler {
       if (anonymous) upHeaders.push('x-anonymous-consumer', 'true');
     }
     if (claims !== undefined) route.claims!.appendHeaders(claims, upHeaders);
-    if (correlationId !== undefined) upHeaders.push(cid!.header, correlationId);
+    if (correlationId !== undefined) setUpstreamHeader(upHeaders, cid!.header, correlationId);
     if (x.echo !== undefined) x.responseHeaders = echoCorrelationId(x.responseHeaders, x.echo);
     x.headers = upHeaders;
     x.admitted = true;

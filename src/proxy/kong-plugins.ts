@@ -47,6 +47,22 @@ export function ipRefusal(x: Pick<PluginExchange, 'peer' | 'realIp'>, policy: Ip
   return ip === undefined ? { status: 403, message: NO_CLIENT_IP_MESSAGE } : policy.check(ip);
 }
 
+/**
+ * The generated id on the upstream request, replacing what the client sent under that name (an
+ * empty value), as Kong's kong.service.request.set_header does. `name` is lower-cased.
+ */
+export function setUpstreamHeader(headers: string[], name: string, value: string): void {
+  let w = 0;
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    const n = headers[i]!;
+    if (n.length === name.length && n.toLowerCase() === name) continue;
+    headers[w++] = n;
+    headers[w++] = headers[i + 1]!;
+  }
+  headers.length = w;
+  headers.push(name, value);
+}
+
 /** echo_downstream on a proxied response: the id replaces an upstream header of the same name (Kong's set_header). */
 export function echoCorrelationId(mod: GatewayHeaderModifier | undefined, echo: [string, string]): GatewayHeaderModifier {
   return mod === undefined ? { set: [echo], add: [], remove: [] } : { set: [...mod.set.filter(([n]) => n !== echo[0]), echo], add: mod.add, remove: mod.remove };

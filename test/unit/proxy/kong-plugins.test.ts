@@ -5,7 +5,7 @@ import { correlationIdConfigSchema } from '../../../src/model/correlation-id-con
 import { ipRestrictionConfigSchema } from '../../../src/model/ip-restriction-config.js';
 import { compileCorrelationId } from '../../../src/plugins/correlation-id/policy.js';
 import { compileIpRestriction } from '../../../src/plugins/ip-restriction/policy.js';
-import { correlate, echoCorrelationId, ipRefusal, type PluginExchange } from '../../../src/proxy/kong-plugins.js';
+import { correlate, echoCorrelationId, ipRefusal, setUpstreamHeader, type PluginExchange } from '../../../src/proxy/kong-plugins.js';
 
 function exchange(headers: Record<string, string>, requestId = 'gw-id-1'): PluginExchange {
   return {
@@ -46,6 +46,14 @@ describe('correlate', () => {
     expect(correlate(sent, cid({ headerName: 'X-Request-ID', echoDownstream: true }))).toBeUndefined();
     expect(sent.requestId).toBe('client-id');
     expect(sent.echo).toEqual(['x-request-id', 'client-id']);
+  });
+});
+
+describe('setUpstreamHeader', () => {
+  it("replaces every occurrence of the name (the client's empty value), case-insensitively", () => {
+    const h = ['host', 'x', 'Kong-Request-ID', '', 'accept', '*/*', 'kong-request-id', ''];
+    setUpstreamHeader(h, 'kong-request-id', 'id-1');
+    expect(h).toEqual(['host', 'x', 'accept', '*/*', 'kong-request-id', 'id-1']);
   });
 });
 
