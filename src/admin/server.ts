@@ -56,8 +56,13 @@ export function createAdminServer(opts: AdminServerOptions): FastifyInstance {
       node_id: nodeId,
       mode: opts.mode ?? null,
       plugins: {
-        available_on_server: { jwt: true, 'jwt-claims': true },
-        enabled_in_cluster: [...(s?.routes.some((r) => r.auth) ? ['jwt'] : []), ...(s?.routes.some((r) => r.claims) ? ['jwt-claims'] : [])],
+        available_on_server: { jwt: true, 'jwt-claims': true, 'ip-restriction': true, 'correlation-id': true },
+        enabled_in_cluster: [
+          ...(s?.routes.some((r) => r.correlationId) ? ['correlation-id'] : []),
+          ...(s?.routes.some((r) => r.auth) ? ['jwt'] : []),
+          ...(s?.routes.some((r) => r.ipRestriction) ? ['ip-restriction'] : []),
+          ...(s?.routes.some((r) => r.claims) ? ['jwt-claims'] : []),
+        ],
       },
       snapshot: s ? { version: s.version, hash: s.hash, created_at: s.createdAt.toISOString() } : null,
     });

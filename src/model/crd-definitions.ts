@@ -139,7 +139,7 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
   {
     kind: 'Route',
     description:
-      "A route of the Portcullis gateway (Kong's route and service in one): the requests it matches, the backend they are forwarded to, and the optional jwt plugin that requires a valid token (and jwtClaims, which authorizes by its claims). Use routes.portcullis.dev or pcroute with kubectl (OpenShift also has routes).",
+      "A route of the Portcullis gateway (Kong's route and service in one): the requests it matches, the backend they are forwarded to, and the optional jwt plugin that requires a valid token (and jwtClaims, which authorizes by its claims), Kong's ip-restriction and correlation-id. Use routes.portcullis.dev or pcroute with kubectl (OpenShift also has routes).",
     plural: 'routes',
     singular: 'route',
     shortNames: ['pcroute'],
@@ -179,6 +179,14 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
           rule: '!has(self.jwtClaims) || has(self.jwt)',
           message: 'requires plugins.jwt (jwtClaims checks the token the jwt plugin verified)',
           fieldPath: '.jwtClaims',
+          reason: 'FieldValueRequired',
+        },
+      ],
+      'plugins.ipRestriction': [
+        {
+          rule: 'has(self.allow) || has(self.deny)',
+          message: 'at least one of allow or deny is required',
+          fieldPath: '.allow',
           reason: 'FieldValueRequired',
         },
       ],

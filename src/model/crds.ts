@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { JWT_ALGORITHMS } from './algorithms.js';
 import { KID_MAX_LENGTH } from './credential-kid.js';
 import { jwtClaimsConfigSchema } from './jwt-claims-config.js';
+import { correlationIdConfigSchema } from './correlation-id-config.js';
+import { ipRestrictionConfigSchema } from './ip-restriction-config.js';
 import { jwtPluginConfigSchema } from './jwt-config.js';
 import { JWKS_TIMING_BOUNDS, type JwksTiming } from './jwks.js';
 
@@ -340,13 +342,23 @@ export const routeSpecSchema = z
           .describe(
             'Authorization by claim and claims to upstream headers (docs/claims.md), checked on the token the jwt plugin verified: required audiences, issuers, scopes and claim matchers (403 when one fails), and claims sent upstream as headers. Requires jwt.',
           ),
+        ipRestriction: ipRestrictionConfigSchema
+          .optional()
+          .describe(
+            "Kong's ip-restriction (docs/ip-restriction.md): refuse clients by IP or CIDR block (deny, then allow), on the real client address behind trusted proxies; 403 {\"message\":\"IP address not allowed: <ip>\"} unless status / message say otherwise. Runs after jwt, as in Kong.",
+          ),
+        correlationId: correlationIdConfigSchema
+          .optional()
+          .describe(
+            "Kong's correlation-id (docs/correlation-id.md): a request without headerName (Kong-Request-ID) gets a generated id sent upstream, and back to the client with echoDownstream. Runs before every other plugin.",
+          ),
       })
       .refine((p) => p.jwtClaims === undefined || p.jwt !== undefined, {
         message: 'requires plugins.jwt (jwtClaims checks the token the jwt plugin verified)',
         path: ['jwtClaims'],
       })
       .optional()
-      .describe('Plugins that run on this Route: jwt, and jwtClaims after it. An unknown plugin is rejected.'),
+      .describe("Plugins that run on this Route, in Kong's order: correlationId, jwt, ipRestriction, then jwtClaims. An unknown plugin is rejected."),
   })
   .refine((r) => (r.hosts?.length ?? 0) + (r.paths?.length ?? 0) + (r.methods?.length ?? 0) > 0, {
     message: 'at least one of hosts, paths or methods is required',

@@ -8,7 +8,7 @@ export interface RefusalReasonInfo {
   /** The status the client gets (text: some depend on the route's settings). */
   readonly status: string;
   /** Who refuses: the gateway itself, or the jwt plugin of the matched route. */
-  readonly by: 'gateway' | 'jwt' | 'jwt-claims';
+  readonly by: 'gateway' | 'jwt' | 'jwt-claims' | 'ip-restriction';
   /** One line, for docs and explain output. */
   readonly meaning: string;
 }
@@ -57,9 +57,15 @@ export const CLAIMS_REFUSALS = {
   claims_anonymous: { status: '403', by: 'jwt-claims', meaning: 'an anonymous request on a route with claim requirements (it satisfies none)' },
 } as const satisfies Record<string, RefusalReasonInfo>;
 
-export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonInfo>> = Object.freeze({ ...GATEWAY_REFUSALS, ...JWT_REFUSALS, ...CLAIMS_REFUSALS });
+/** Refusals of Kong's ip-restriction plugin (src/proxy/kong-plugins.ts), run after jwt (docs/ip-restriction.md). */
+export const IP_RESTRICTION_REFUSALS = {
+  ip_restricted: { status: "403, or the plugin's status", by: 'ip-restriction', meaning: "the client's address (behind trusted proxies: the real client IP) is in deny, or allow is set and the address is not in it" },
+} as const satisfies Record<string, RefusalReasonInfo>;
+
+export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonInfo>> = Object.freeze({ ...GATEWAY_REFUSALS, ...JWT_REFUSALS, ...CLAIMS_REFUSALS, ...IP_RESTRICTION_REFUSALS });
 
 export type GatewayRefusal = keyof typeof GATEWAY_REFUSALS;
 export type JwtRefusal = keyof typeof JWT_REFUSALS;
 export type ClaimsRefusal = keyof typeof CLAIMS_REFUSALS;
-export type RefusalReason = GatewayRefusal | JwtRefusal | ClaimsRefusal;
+export type IpRestrictionRefusal = keyof typeof IP_RESTRICTION_REFUSALS;
+export type RefusalReason = GatewayRefusal | JwtRefusal | ClaimsRefusal | IpRestrictionRefusal;

@@ -1,3 +1,5 @@
+import type { CorrelationIdConfig } from './correlation-id-config.js';
+import type { IpRestrictionConfig } from './ip-restriction-config.js';
 import type { JwtAlgorithm } from './algorithms.js';
 import type { JwtClaimsConfig } from './jwt-claims-config.js';
 import type { JwtPluginConfig } from './jwt-config.js';
@@ -193,6 +195,9 @@ export interface RouteSpec {
    * it verified (docs/claims.md). Only together with `jwt`; alone, the source sets pluginError.
    */
   claims?: { id: string; config: JwtClaimsConfig };
+  /** Kong's ip-restriction and correlation-id (docs/ip-restriction.md, docs/correlation-id.md): one instance each, same precedence as jwt. */
+  ipRestriction?: { id: string; config: IpRestrictionConfig };
+  correlationId?: { id: string; config: CorrelationIdConfig };
   /**
    * Set when a plugin that applies to this route, or its upstream TLS settings, could not be
    * configured: the route then fails closed (500) instead of proxying unauthenticated or

@@ -170,7 +170,7 @@ export function explainRequest(snap: Snapshot | undefined, req: ExplainRequest, 
     return refuse('grpc_only', upgrade, `route ${route.label} accepts gRPC over HTTP/2 only`);
   }
   if (route.pluginError !== undefined) return refuse('plugin_error', errorResponse(500, ERR.unexpected, requestId, accept), route.pluginError);
-  step({ step: 'plugins', result: 'pass', detail: route.auth ? `jwt (${route.auth.pluginId})` : 'none: a public route' });
+  step({ step: 'plugins', result: 'pass', detail: pluginsDetail(route) });
 
   let consumer: ExplainedConsumer | undefined;
   let identity: Record<string, string> = {};
@@ -228,6 +228,21 @@ export function explainRequest(snap: Snapshot | undefined, req: ExplainRequest, 
     identityHeaders: identity,
   };
   return result;
+}
+
+/**
+ * The route's plugins in Kong's order. ip-restriction is named, not evaluated: explain has no
+ * client address (docs/ip-restriction.md#explain).
+ */
+function pluginsDetail(route: CompiledRoute): string {
+  const cid = route.correlationId;
+  const ip = route.ipRestriction;
+  if (cid === undefined && ip === undefined) return route.auth ? `jwt (${route.auth.pluginId})` : 'none: a public route';
+  return [
+    ...(cid !== undefined ? [`correlation-id (${cid.pluginId}, ${cid.config.headerName})`] : []),
+    ...(route.auth ? [`jwt (${route.auth.pluginId})`] : []),
+    ...(ip !== undefined ? [`ip-restriction (${ip.pluginId}; not evaluated: explain does not know the client address)`] : []),
+  ].join(', ');
 }
 
 /** The message of a {"message": …} body, for a check's detail. */

@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { SnapshotStore } from '../snapshot/store.js';
-import type { Claims, CompiledRoute, Consumer, MatchInput, Upstream, UpstreamTarget } from '../snapshot/types.js';
-import type { GatewayRefusal } from '../model/refusal-reasons.js';
+import type { AuthOutcome, Claims, CompiledRoute, Consumer, MatchInput, Upstream, UpstreamTarget } from '../snapshot/types.js';
+import type { GatewayRefusal, IpRestrictionRefusal } from '../model/refusal-reasons.js';
 import type { AccessLog } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { UpstreamPools } from './upstream-pools.js';
@@ -22,6 +22,7 @@ import { sendHttpsRequired } from './https-redirect.js';
 import { refuseNonGrpc } from './grpc-route.js';
 import { gatewayRequestHeaders, gatewayUpstreamPath, pickGatewayUpstream, sendGatewayRedirect } from './gateway-rule.js';
 import type { GatewayHeaderModifier } from '../model/gateway-routes.js';
+import { correlate, echoCorrelationId, ipRefusal, setUpstreamHeader } from './kong-plugins.js';
 
 export interface HandlerDeps {
   store: SnapshotStore;
@@ -104,13 +105,17 @@ class Exchange implements MatchInput, RelayContext {
   waitedForKeys = false;
   /** HTTPRoute ResponseHeaderModifier (RelayContext), else undefined. */
   responseHeaders: GatewayHeaderModifier | undefined = undefined;
+  /** correlation-id with echo_downstream: [header, id] for the response (kong-plugins.ts); else undefined. */
+  echo: [string, string] | undefined = undefined;
+  /** correlation-id: the id decided for this request (kept when admission runs again after a JWKS refetch). */
+  correlation: { id: string; generated: boolean } | undefined = undefined;
 
   constructor(
     readonly h: Handler,
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly t0: number,
-    readonly requestId: string,
+    public requestId: string,
     readonly method: string,
     readonly host: string,
     readonly rawPath: string,
@@ -323,12 +328,16 @@ class Handler {
     }
     // Fail closed: a route whose auth could not be built never proxies.
     if (route.pluginError !== undefined) return this.refuse(x, 500, ERR.unexpected, 'plugin_error');
+    // Kong's plugin order by PRIORITY: correlation-id (100001), jwt (1450), ip-restriction (990), then jwt-claims.
+    const cid = route.correlationId;
+    const correlationId = cid === undefined ? undefined : correlate(x, cid);
 
     let credentialKey: string | undefined;
     let anonymous = false;
     let claims: Claims | undefined;
+    let outcome: AuthOutcome | undefined;
     if (route.auth) {
-      const outcome = route.auth.authenticate({ method: x.method, rawHeaders, rawQuery: x.rawQuery, noWait: x.waitedForKeys }, this.nowSeconds());
+      outcome = route.auth.authenticate({ method: x.method, rawHeaders, rawQuery: x.rawQuery, noWait: x.waitedForKeys }, this.nowSeconds());
       switch (outcome.kind) {
         case 'pending':
           x.authWait = outcome.ready;
@@ -346,14 +355,19 @@ class Handler {
         case 'skipped':
           break;
       }
-      // jwt-claims runs after jwt on the token it verified; a request jwt skipped skips it too (docs/claims.md).
-      const policy = route.claims;
-      if (policy !== undefined && outcome.kind !== 'skipped') {
-        const verified = outcome.kind === 'authenticated' ? outcome.claims : undefined;
-        const denied = policy.authorize(verified);
-        if (denied !== undefined) return this.rejectAuth(x, route, denied.status, denied.body, undefined, denied.reason);
-        claims = verified;
-      }
+    }
+    // ip-restriction (docs/ip-restriction.md) on the real client address.
+    if (route.ipRestriction !== undefined) {
+      const denied = ipRefusal(x, route.ipRestriction);
+      if (denied !== undefined) return this.refuse(x, denied.status, denied.message, 'ip_restricted');
+    }
+    // jwt-claims runs after jwt on the token it verified; a request jwt skipped skips it too (docs/claims.md).
+    const policy = route.claims;
+    if (policy !== undefined && outcome !== undefined && outcome.kind !== 'skipped') {
+      const verified = outcome.kind === 'authenticated' ? outcome.claims : undefined;
+      const denied = policy.authorize(verified);
+      if (denied !== undefined) return this.rejectAuth(x, route, denied.status, denied.body, undefined, denied.reason);
+      claims = verified;
     }
 
     // HTTPRoute rules (gateway-rule.ts): a redirect answers here; otherwise a backend by weight.
@@ -406,6 +420,8 @@ class Handler {
       if (anonymous) upHeaders.push('x-anonymous-consumer', 'true');
     }
     if (claims !== undefined) route.claims!.appendHeaders(claims, upHeaders);
+    if (correlationId !== undefined) setUpstreamHeader(upHeaders, cid!.header, correlationId);
+    if (x.echo !== undefined) x.responseHeaders = echoCorrelationId(x.responseHeaders, x.echo);
     x.headers = upHeaders;
     x.admitted = true;
   }
@@ -435,7 +451,7 @@ class Handler {
   }
 
   /** The gateway refuses the request: `reason` goes to the access log (docs/access-log.md), the answer as error(). */
-  refuse(x: Exchange, status: number, message: string, reason: GatewayRefusal): void {
+  refuse(x: Exchange, status: number, message: string, reason: GatewayRefusal | IpRestrictionRefusal): void {
     x.reason = reason;
     this.error(x, status, message);
   }
@@ -445,16 +461,20 @@ class Handler {
     x.reason = reason;
     this.metrics?.authFailure(route, reason);
     if (x.h2Headers !== null && this.isGrpc(x)) {
-      const extra = wwwAuthenticate === undefined ? undefined : { 'www-authenticate': wwwAuthenticate };
+      const extra: Record<string, string> | undefined = wwwAuthenticate === undefined ? undefined : { 'www-authenticate': wwwAuthenticate };
+      if (x.echo !== undefined) return sendGrpcError(x.res as unknown as Http2ServerResponse, status, grpcMessageOfBody(body, grpcStatusFor(status)), x.requestId, { ...extra, [x.echo[0]]: x.echo[1] });
       return sendGrpcError(x.res as unknown as Http2ServerResponse, status, grpcMessageOfBody(body, grpcStatusFor(status)), x.requestId, extra);
     }
+    if (x.echo !== undefined) x.res.setHeader(x.echo[0], x.echo[1]);
     sendAuthRejection(x.res, status, body, wwwAuthenticate, x.requestId);
   }
 
   /** A gateway error: Kong's JSON/text body, or a gRPC status for gRPC requests (grpc-errors.ts). */
   error(x: Exchange, status: number, message: string): void {
-    if (x.h2Headers !== null && this.isGrpc(x)) return sendGrpcError(x.res as unknown as Http2ServerResponse, status, message, x.requestId);
-    sendError(x.res, status, message, x.requestId, x.accept);
+    // correlation-id's echo_downstream: on the gateway's own answers too, as Kong's header_filter does.
+    const extra = x.echo === undefined ? undefined : { [x.echo[0]]: x.echo[1] };
+    if (x.h2Headers !== null && this.isGrpc(x)) return sendGrpcError(x.res as unknown as Http2ServerResponse, status, message, x.requestId, extra);
+    sendError(x.res, status, message, x.requestId, x.accept, extra);
   }
 
   /** Kong's is_grpc_request: HTTP/2 (the caller's check) and content-type application/grpc*. */

@@ -1,4 +1,7 @@
 import type { KeyObject } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { CorrelationIdConfig } from '../model/correlation-id-config.js';
+import type { IpRestrictionConfig } from '../model/ip-restriction-config.js';
 import type { JwtAlgorithm } from '../model/algorithms.js';
 import type { AuthExplanation } from '../model/explain.js';
 import type { JwtClaimsConfig } from '../model/jwt-claims-config.js';
@@ -117,6 +120,10 @@ export interface CompiledRoute {
   auth?: Authenticator;
   /** The jwt-claims plugin instance (docs/claims.md); undefined on every route without one. */
   claims?: ClaimsPolicy;
+  /** Kong's ip-restriction (docs/ip-restriction.md), checked after jwt; undefined on every route without one. */
+  ipRestriction?: IpRestrictionPolicy;
+  /** Kong's correlation-id (docs/correlation-id.md), run before every other plugin; undefined on every route without one. */
+  correlationId?: CorrelationIdPolicy;
   /** Fail closed: a plugin applies but could not be built → 500 "An unexpected error occurred". */
   pluginError?: string;
   /** Label used in metrics and access logs (route name, or id). */
@@ -310,4 +317,31 @@ export interface ClaimCheckResult {
   body: string;
   /** The auth-failure metric's label. */
   reason: string;
+}
+
+/** A refusal by ip-restriction: Kong's kong.response.error(status, message). */
+export interface IpRefusal {
+  readonly status: number;
+  readonly message: string;
+}
+
+/** A compiled ip-restriction instance (plugins/ip-restriction/policy.ts). */
+export interface IpRestrictionPolicy {
+  readonly pluginId: string;
+  readonly config: IpRestrictionConfig;
+  /** undefined: let the request through; else Kong's refusal. Deny is checked first, then allow. */
+  check(clientIp: string): IpRefusal | undefined;
+  /** Which list decided and whether the address passes, for explain. */
+  verdict(clientIp: string): { list: 'deny' | 'allow' | undefined; pass: boolean };
+}
+
+/** A compiled correlation-id instance (plugins/correlation-id/policy.ts). */
+export interface CorrelationIdPolicy {
+  readonly pluginId: string;
+  readonly config: CorrelationIdConfig;
+  /** Lower-cased header name (HTTP/2 upstreams require lower case). */
+  readonly header: string;
+  readonly echo: boolean;
+  /** The client's value when non-empty (Kong keeps it), else a generated one; `generated` says which. */
+  resolve(clientValue: string | undefined, socket: Socket): { id: string; generated: boolean };
 }

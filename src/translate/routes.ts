@@ -2,9 +2,11 @@ import { diagnostic, type Diagnostic } from '../model/diagnostics.js';
 import type { HostPolicy } from '../model/host-policy.js';
 import type { RouteSpec } from '../model/resources.js';
 import { compileClaimsPolicy } from '../plugins/claims/policy.js';
+import { compileCorrelationId } from '../plugins/correlation-id/policy.js';
+import { compileIpRestriction } from '../plugins/ip-restriction/policy.js';
 import { createJwtAuthenticator } from '../plugins/jwt/authenticator.js';
 import { compileHeaderRegex, compileRouteRegex } from '../snapshot/router.js';
-import type { Authenticator, ClaimsPolicy, CompiledRoute, CredentialIndex } from '../snapshot/types.js';
+import type { Authenticator, ClaimsPolicy, CompiledRoute, CorrelationIdPolicy, CredentialIndex, IpRestrictionPolicy } from '../snapshot/types.js';
 import { findConsumer, findConsumerByObjectName, type ConsumerTable } from './consumers.js';
 import { HostPolicyCheck } from './host-policy.js';
 import { describeObject, inPrecedenceOrder, isKubeObject } from './precedence.js';
@@ -29,6 +31,8 @@ export function buildRoutes(
   const upstreams = new UpstreamTable();
   const authenticators = new Map<string, Authenticator>();
   const policies = new Map<string, ClaimsPolicy>();
+  const ipPolicies = new Map<string, IpRestrictionPolicy>();
+  const correlationPolicies = new Map<string, CorrelationIdPolicy>();
   const matchers = new Map<string, RouteSpec>();
   const ties = new RouteTies();
   const policy = hostPolicy && hostPolicy.rules.length > 0 ? new HostPolicyCheck(hostPolicy) : undefined;
@@ -80,6 +84,13 @@ export function buildRoutes(
       route.auth = authenticatorFor(spec, authenticators, consumers, credentials);
       if (spec.claims !== undefined) route.claims = claimsPolicyFor(spec, policies);
     }
+    // Kong's ip-restriction and correlation-id: compiled once per instance and scope (docs/ip-restriction.md, docs/correlation-id.md).
+    if (spec.pluginError === undefined) {
+      const ip = spec.ipRestriction;
+      if (ip !== undefined) route.ipRestriction = cached(ipPolicies, `${spec.scope}\u0000${ip.id}`, () => compileIpRestriction(ip.id, ip.config));
+      const cid = spec.correlationId;
+      if (cid !== undefined) route.correlationId = cached(correlationPolicies, `${spec.scope}\u0000${cid.id}`, () => compileCorrelationId(cid.id, cid.config));
+    }
     compiled.push(route);
   }
   return compiled;
@@ -113,6 +124,15 @@ function authenticatorFor(
   });
   cache.set(key, auth);
   return auth;
+}
+
+function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let v = cache.get(key);
+  if (v === undefined) {
+    v = make();
+    cache.set(key, v);
+  }
+  return v;
 }
 
 /** One compiled jwt-claims policy per plugin instance and scope. */

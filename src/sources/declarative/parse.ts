@@ -9,7 +9,7 @@ import { detachStrings } from './detach-strings.js';
 import { loadSimpleYaml } from './fast-yaml.js';
 import { parseCertificates } from './certificates.js';
 import { parseConsumer, parseJwtSecret, type ConsumerEntry } from './consumers.js';
-import { JWT_CLAIMS_PLUGIN, parsePlugin, PluginTable, type PluginCore, type ScopeKey } from './plugins.js';
+import { CORRELATION_ID_PLUGIN, IP_RESTRICTION_PLUGIN, JWT_CLAIMS_PLUGIN, parsePlugin, PluginTable, type PluginCore, type ScopeKey } from './plugins.js';
 import { isMapping, type Mapping } from './fields.js';
 import { Reporter } from './report.js';
 import { parseRoute, parseService, type RouteCore, type ServiceEntry } from './services.js';
@@ -355,6 +355,16 @@ class DeclarativeLoader {
         this.rep.error(p.ref, 'Unsupported', 'the jwt-claims plugin cannot be scoped to a consumer; the routes it applies to answer 500', 'consumer');
         p = { ...p, ok: false };
       }
+      if (p.name === IP_RESTRICTION_PLUGIN) {
+        // Like jwt-claims: a restriction cannot be lifted for some consumers only, so its routes fail closed.
+        this.rep.error(p.ref, 'Unsupported', 'the ip-restriction plugin cannot be scoped to a consumer; the routes it applies to answer 500', 'consumer');
+        p = { ...p, ok: false };
+      }
+      if (p.name === CORRELATION_ID_PLUGIN) {
+        // It only adds a header: leaving it out refuses nothing Kong would let through.
+        this.rep.error(p.ref, 'Unsupported', 'the correlation-id plugin cannot be scoped to a consumer; ignored', 'consumer');
+        return;
+      }
     }
     // route: and service: together: Kong ranks the pair above a route-only instance; we scope it to
     // the route (the narrower of the two), which keeps "one jwt per route" simple.
@@ -380,7 +390,7 @@ class DeclarativeLoader {
   }
 
   private routeSpec(core: RouteCore, service: ServiceEntry, table: PluginTable): RouteSpec {
-    const { jwt, claims, pluginError: tableError } = table.resolve(core.id, service.id);
+    const { jwt, claims, ipRestriction, correlationId, pluginError: tableError } = table.resolve(core.id, service.id);
     let pluginError = tableError;
     if (claims && !jwt && pluginError === undefined) {
       // docs/claims.md: jwt-claims checks the token jwt verified; without jwt the route fails closed.
@@ -412,6 +422,8 @@ class DeclarativeLoader {
       ...(jwt ? { jwt: { id: jwt.id, config: jwt.config } } : {}),
       // Kept even when the route fails closed: its header names are still stripped everywhere.
       ...(claims ? { claims: { id: claims.id, config: claims.config } } : {}),
+      ...(ipRestriction ? { ipRestriction } : {}),
+      ...(correlationId ? { correlationId } : {}),
       ...(pluginError !== undefined || service.tlsError !== undefined ? { pluginError: pluginError ?? service.tlsError! } : {}),
       tags: core.tags,
     };

@@ -3,6 +3,9 @@ import type { JwtClaimsConfig } from '../../model/jwt-claims-config.js';
 import type { JwtPluginConfig } from '../../model/jwt-config.js';
 import { mapJwtClaimsConfig } from './jwt-claims-config.js';
 import { mapJwtConfig } from './jwt-config.js';
+import { mapCorrelationIdConfig, mapIpRestrictionConfig, type ConfigResult } from './kong-plugin-configs.js';
+import type { CorrelationIdConfig } from '../../model/correlation-id-config.js';
+import type { IpRestrictionConfig } from '../../model/ip-restriction-config.js';
 import { Fields, isMapping, readId, readReference } from './fields.js';
 import type { Reporter } from './report.js';
 
@@ -13,14 +16,14 @@ const PLUGIN_PROTOCOLS = new Set(['grpc', 'grpcs', 'http', 'https', 'tcp', 'tls'
 /**
  * Plugins that only observe traffic (metrics, logs, tracing, request ids). Leaving them out cannot
  * let a request through that Kong would have refused, so they get a warning and are ignored.
- * EVERY other plugin Portcullis does not implement (cors, rate-limiting, acl, ip-restriction,
- * key-auth, request-transformer, ...) fails the routes it applies to closed (500): we cannot tell
- * whether it protects something (rate-limiting, acl, ip-restriction do; cors and transformers
+ * EVERY other plugin Portcullis does not implement (cors, rate-limiting, acl, key-auth,
+ * request-transformer, ...) fails the routes it applies to closed (500): we cannot tell
+ * whether it protects something (rate-limiting, acl do; cors and transformers
  * change what the upstream or browser sees), and serving the route as if the plugin were there
  * would silently weaken it. The diagnostic tells the operator to remove the plugin on purpose.
  */
 export const OBSERVABILITY_ONLY_PLUGINS: ReadonlySet<string> = new Set([
-  'prometheus', 'file-log', 'http-log', 'tcp-log', 'udp-log', 'syslog', 'loggly', 'statsd', 'datadog', 'zipkin', 'opentelemetry', 'correlation-id',
+  'prometheus', 'file-log', 'http-log', 'tcp-log', 'udp-log', 'syslog', 'loggly', 'statsd', 'datadog', 'zipkin', 'opentelemetry',
 ]);
 
 export interface PluginCore {
@@ -94,11 +97,56 @@ export interface ResolvedPlugins {
   jwt?: { id: string; config: JwtPluginConfig; protocols: string[] };
   /** jwt-claims (docs/claims.md); `path` is where it is configured, for diagnostics. */
   claims?: { id: string; config: JwtClaimsConfig; path: string };
+  ipRestriction?: { id: string; config: IpRestrictionConfig };
+  correlationId?: { id: string; config: CorrelationIdConfig };
   pluginError?: string;
 }
 
 /** Portcullis' own plugins, beside Kong's jwt. */
 export const JWT_CLAIMS_PLUGIN = 'jwt-claims';
+/** Kong's plugins implemented beside jwt (docs/ip-restriction.md, docs/correlation-id.md). */
+export const IP_RESTRICTION_PLUGIN = 'ip-restriction';
+export const CORRELATION_ID_PLUGIN = 'correlation-id';
+const SUPPORTED = "only 'jwt', 'jwt-claims', 'ip-restriction' and 'correlation-id'";
+
+type Slot<T> = { ok: true; id: string; config: T } | { ok: false; reason: string };
+
+/** One plugin kind's instances by scope: only enabled ones count, one per scope, an invalid one fails its routes closed. */
+class SlotTable<T> {
+  readonly slots = new Map<ScopeKey, Slot<T>>();
+  constructor(
+    private readonly name: string,
+    private readonly map: (raw: unknown) => ConfigResult<T>,
+    private readonly rep: Reporter,
+  ) {}
+
+  add(p: PluginCore, scope: ScopeKey, id: string): void {
+    const mapped = this.map(p.config);
+    if (!mapped.ok) for (const issue of mapped.issues) this.rep.error(p.ref, 'InvalidPluginConfig', issue.message, issue.field);
+    if (!p.enabled) return;
+    if (this.slots.has(scope)) {
+      this.rep.error(p.ref, 'PluginConflict', `more than one enabled '${this.name}' plugin for the same scope; routes it applies to answer 500`);
+      this.slots.set(scope, { ok: false, reason: `${this.name} plugin configured more than once for the same scope (${p.path})` });
+      return;
+    }
+    if (!p.ok || !mapped.ok) {
+      this.slots.set(scope, { ok: false, reason: `${this.name} plugin ${p.path} is invalid` });
+      return;
+    }
+    this.slots.set(scope, { ok: true, id, config: mapped.config });
+  }
+
+  /** Route > service > global: the first scope with an instance wins (Kong's precedence, no merging). */
+  resolve(scopes: readonly ScopeKey[], errors: string[]): { id: string; config: T } | undefined {
+    const slot = scopes.map((s) => this.slots.get(s)).find((s) => s !== undefined);
+    if (slot === undefined) return undefined;
+    if (!slot.ok) {
+      errors.push(slot.reason);
+      return undefined;
+    }
+    return { id: slot.id, config: slot.config };
+  }
+}
 
 /**
  * Plugin instances by scope, then Kong's precedence per route: exactly ONE jwt instance applies
@@ -109,8 +157,13 @@ export class PluginTable {
   private readonly jwt = new Map<ScopeKey, JwtSlot>();
   private readonly claims = new Map<ScopeKey, ClaimsSlot>();
   private readonly failures = new Map<ScopeKey, string[]>();
+  private readonly ipRestriction: SlotTable<IpRestrictionConfig>;
+  private readonly correlationId: SlotTable<CorrelationIdConfig>;
 
-  constructor(private readonly rep: Reporter) {}
+  constructor(private readonly rep: Reporter) {
+    this.ipRestriction = new SlotTable(IP_RESTRICTION_PLUGIN, mapIpRestrictionConfig, rep);
+    this.correlationId = new SlotTable(CORRELATION_ID_PLUGIN, mapCorrelationIdConfig, rep);
+  }
 
   /** Records one enabled-or-not, already scope-resolved plugin instance. */
   add(p: PluginCore, scope: ScopeKey, id: string): void {
@@ -120,15 +173,17 @@ export class PluginTable {
     }
     if (p.name === 'jwt') return this.addJwt(p, scope, id);
     if (p.name === JWT_CLAIMS_PLUGIN) return this.addClaims(p, scope, id);
+    if (p.name === IP_RESTRICTION_PLUGIN) return this.ipRestriction.add(p, scope, id);
+    if (p.name === CORRELATION_ID_PLUGIN) return this.correlationId.add(p, scope, id);
     if (OBSERVABILITY_ONLY_PLUGINS.has(p.name)) {
       this.rep.warn(p.ref, 'UnsupportedPlugin', `plugin '${p.name}' is not implemented by Portcullis; it only observes traffic, so it is ignored`);
       return;
     }
     if (!p.enabled) {
-      this.rep.warn(p.ref, 'UnknownPlugin', `plugin '${p.name}' is not supported by Portcullis (only 'jwt' and 'jwt-claims'); it is disabled, so it is ignored`, 'name');
+      this.rep.warn(p.ref, 'UnknownPlugin', `plugin '${p.name}' is not supported by Portcullis (${SUPPORTED}); it is disabled, so it is ignored`, 'name');
       return;
     }
-    this.rep.error(p.ref, 'UnknownPlugin', `plugin '${p.name}' is not supported by Portcullis (only 'jwt' and 'jwt-claims'); the routes it applies to answer 500 until it is removed`, 'name');
+    this.rep.error(p.ref, 'UnknownPlugin', `plugin '${p.name}' is not supported by Portcullis (${SUPPORTED}); the routes it applies to answer 500 until it is removed`, 'name');
     this.fail(scope, `plugin '${p.name}' (${p.path}) is not supported`);
   }
 
@@ -187,6 +242,10 @@ export class PluginTable {
     const out: ResolvedPlugins = {};
     if (winner?.ok) out.jwt = { id: winner.id, config: winner.config, protocols: winner.protocols };
     if (claims?.ok) out.claims = { id: claims.id, config: claims.config, path: claims.path };
+    const ip = this.ipRestriction.resolve(scopes, errors);
+    if (ip !== undefined) out.ipRestriction = ip;
+    const correlation = this.correlationId.resolve(scopes, errors);
+    if (correlation !== undefined) out.correlationId = correlation;
     if (errors.length > 0) out.pluginError = errors.join('; ');
     return out;
   }

@@ -129,6 +129,9 @@ function jwksCredential(obj: CustomObject, ref: ObjectRef, spec: JwtCredentialSp
   return c;
 }
 
+/** spec.plugins keys whose broken config keeps the Route, failing closed. */
+const PLUGIN_KEYS: ReadonlySet<string> = new Set(['jwt', 'jwtClaims', 'ipRestriction', 'correlationId']);
+
 function toRoute(
   obj: CustomObject,
   input: ToResourceSetInput,
@@ -149,7 +152,7 @@ function toRoute(
     if (!rest?.success) return void diagnostics.push(...v.diagnostics);
     diagnostics.push(...v.diagnostics);
     spec = rest.data;
-    const which = v.diagnostics.every((d) => d.field?.startsWith('spec.plugins.jwtClaims') === true) ? 'jwtClaims' : 'jwt';
+    const which = (['jwtClaims', 'ipRestriction', 'correlationId'] as const).find((p) => v.diagnostics.every((d) => d.field?.startsWith(`spec.plugins.${p}`) === true)) ?? 'jwt';
     pluginError = `${which} plugin configuration of Route ${ref.namespace}/${ref.name} is invalid`;
   }
   const ns = ref.namespace!;
@@ -196,12 +199,16 @@ function toRoute(
     const claims = spec.plugins?.jwtClaims;
     if (claims) route.claims = { id: kubeId('route', ns, ref.name, 'jwt-claims'), config: claims };
   }
+  const ipRestriction = spec.plugins?.ipRestriction;
+  if (ipRestriction) route.ipRestriction = { id: kubeId('route', ns, ref.name, 'ip-restriction'), config: ipRestriction };
+  const correlationId = spec.plugins?.correlationId;
+  if (correlationId) route.correlationId = { id: kubeId('route', ns, ref.name, 'correlation-id'), config: correlationId };
   if (pluginError !== undefined) route.pluginError = pluginError;
   return route;
 
   function pluginsOnlyFailure(o: CustomObject): boolean {
     const r = routeSpecSchema.safeParse(o.spec);
-    return !r.success && r.error.issues.every((i) => i.path[0] === 'plugins' && (i.path[1] === 'jwt' || i.path[1] === 'jwtClaims'));
+    return !r.success && r.error.issues.every((i) => i.path[0] === 'plugins' && PLUGIN_KEYS.has(String(i.path[1])));
   }
 }
 

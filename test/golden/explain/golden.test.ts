@@ -43,8 +43,9 @@ describe('explain golden outputs', () => {
     const seen = new Set<string>();
     for (const c of CASES) seen.add(JSON.parse((await run(c, true)).out).verdict.reason ?? 'proxied');
     // no_config cannot happen offline; jwks_unknown_kid needs a fetched key set (offline explain
-    // fetches nothing, so a JWKS credential is jwks_unavailable): both are in the integration tests.
-    const offline = new Set(['no_config', 'jwks_unknown_kid']);
+    // fetches nothing, so a JWKS credential is jwks_unavailable); ip_restricted needs a client
+    // address, which explain does not have (docs/ip-restriction.md#explain): all in the integration tests.
+    const offline = new Set(['no_config', 'jwks_unknown_kid', 'ip_restricted']);
     expect([...Object.keys(REFUSAL_REASONS)].filter((r) => !offline.has(r) && !seen.has(r))).toEqual([]);
   });
 });

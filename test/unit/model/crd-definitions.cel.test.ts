@@ -65,6 +65,10 @@ describe('CEL rules agree with the zod schemas', () => {
     ['jwt zero max exp', 'Route', { paths: ['/a'], backend: svc, plugins: { jwt: { maximumExpiration: 0 } } }, []],
     ['jwt defaults', 'Route', { paths: ['/a'], backend: svc, plugins: { jwt: {} } }, []],
     ['jwtClaims with jwt', 'Route', { paths: ['/a'], backend: svc, plugins: { jwt: {}, jwtClaims: { audiences: ['x'] } } }, []],
+    ['ipRestriction allow', 'Route', { paths: ['/a'], backend: svc, plugins: { ipRestriction: { allow: ['10.0.0.0/8'] } } }, []],
+    ['ipRestriction deny', 'Route', { paths: ['/a'], backend: svc, plugins: { ipRestriction: { deny: ['::1'], status: 451 } } }, []],
+    ['ipRestriction with neither list', 'Route', { paths: ['/a'], backend: svc, plugins: { ipRestriction: { message: 'no' } } }, ['at least one of allow or deny is required']],
+    ['correlationId defaults', 'Route', { paths: ['/a'], backend: svc, plugins: { correlationId: {} } }, []],
     ['jwtClaims without jwt', 'Route', { paths: ['/a'], backend: svc, plugins: { jwtClaims: { audiences: ['x'] } } }, ['requires plugins.jwt (jwtClaims checks the token the jwt plugin verified)']],
     [
       'jwtClaims matchers with one operator each',

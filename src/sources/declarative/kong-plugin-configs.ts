@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+import { correlationIdConfigSchema, type CorrelationIdConfig } from '../../model/correlation-id-config.js';
+import { ipRestrictionConfigSchema, type IpRestrictionConfig } from '../../model/ip-restriction-config.js';
+import type { ConfigIssue } from './jwt-config.js';
+import { isMapping, type Mapping } from './fields.js';
+
+export type ConfigResult<T> = { ok: true; config: T } | { ok: false; issues: ConfigIssue[] };
+
+/**
+ * A kong.yml plugin `config` validated by the Route CRD's camelCase schema: snake_case keys are
+ * renamed, null values dropped (Kong writes nulls for unset fields), a camelCase key is an unknown
+ * field, and issue fields are spelled as in kong.yml ("config.header_name").
+ */
+function mapConfig<S extends z.ZodType>(raw: unknown, schema: S, snakeToCamel: Readonly<Record<string, string>>): ConfigResult<z.output<S>> {
+  if (raw === undefined || raw === null) raw = {};
+  if (!isMapping(raw)) return { ok: false, issues: [{ field: 'config', message: 'expected a record' }] };
+  const camelToSnake = new Map(Object.entries(snakeToCamel).map(([s, c]) => [c, s]));
+  const input: Mapping = {};
+  const issues: ConfigIssue[] = [];
+  for (const [k, v] of Object.entries(raw)) {
+    if (camelToSnake.has(k)) issues.push({ field: `config.${k}`, message: 'unknown field' });
+    else if (v !== null) input[snakeToCamel[k] ?? k] = v;
+  }
+  const parsed = schema.safeParse(input);
+  if (parsed.success && issues.length === 0) return { ok: true, config: parsed.data };
+  if (parsed.success) return { ok: false, issues };
+  const at = (path: PropertyKey[]) =>
+    'config' + path.map((seg) => (typeof seg === 'number' ? `[${seg}]` : `.${camelToSnake.get(String(seg)) ?? String(seg)}`)).join('');
+  for (const issue of parsed.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) issues.push({ field: at([...issue.path, key]), message: 'unknown field' });
+    } else {
+      issues.push({ field: at(issue.path), message: issue.message });
+    }
+  }
+  return { ok: false, issues };
+}
+
+/** Kong's ip-restriction config: allow, deny, status, message (same names in both sources). */
+export function mapIpRestrictionConfig(raw: unknown): ConfigResult<IpRestrictionConfig> {
+  return mapConfig(raw, ipRestrictionConfigSchema, {});
+}
+
+/** Kong's correlation-id config: header_name, generator, echo_downstream. */
+export function mapCorrelationIdConfig(raw: unknown): ConfigResult<CorrelationIdConfig> {
+  return mapConfig(raw, correlationIdConfigSchema, { header_name: 'headerName', echo_downstream: 'echoDownstream' });
+}
