@@ -16,6 +16,7 @@ export function renderStatusPage(v: StatusView, opts: { refreshSeconds: number; 
 ${refresh}
 <title>Portcullis status</title>
 <link rel="stylesheet" href="${esc(opts.cssHref)}">
+<link rel="icon" type="image/svg+xml" href="/ui/favicon.svg">
 </head>
 <body>
 <header>
@@ -151,6 +152,9 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
+
+/** A portcullis grille: the browser asks for an icon anyway, and a 404 would be a console error. */
+export const STATUS_ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1d2330"/><path d="M4 3v10M8 3v10M12 3v10M3 6h10M3 10h10" stroke="#fff" stroke-width="1.5"/></svg>`;
 
 /** The page's stylesheet (served at /ui/status.css: the CSP allows no inline style). */
 export const STATUS_CSS = `:root { color-scheme: light; --fg: #1d2330; --muted: #5b6475; --line: #d9dee7; --bg: #f6f7f9; --ok: #1a7f37; --warn: #9a6700; --bad: #cf222e; }

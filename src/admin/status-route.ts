@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RejectionEntry } from '../observability/rejections.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import { RateSampler, requestTotals } from './request-rates.js';
-import { renderStatusPage, STATUS_CSS } from './status-page.js';
+import { renderStatusPage, STATUS_CSS, STATUS_ICON } from './status-page.js';
 import { statusView, type StatusView } from './status-view.js';
 
 /** What the status page reads besides the snapshot (docs/status-page.md); the runtime provides it. */
@@ -30,7 +30,7 @@ const PAGE_HEADERS = {
   'cache-control': 'no-store',
 } as const;
 
-/** GET /ui (HTML), /ui/status.json (the same view model) and /ui/status.css. Read-only, like the rest. */
+/** GET /ui (HTML), /ui/status.json (the same view model), /ui/status.css and its icon. Read-only, like the rest. */
 export function registerStatusPage(app: FastifyInstance, store: SnapshotStore, source: StatusPageSource, meta: { mode?: string; version: string }): void {
   const sampler = new RateSampler();
   const view = async (): Promise<StatusView> => {
@@ -52,6 +52,7 @@ export function registerStatusPage(app: FastifyInstance, store: SnapshotStore, s
   });
   app.get('/ui/status.json', async (_req, reply) => send(reply, 'application/json; charset=utf-8', JSON.stringify(await view())));
   app.get('/ui/status.css', async (_req, reply) => send(reply, 'text/css; charset=utf-8', STATUS_CSS));
+  app.get('/ui/favicon.svg', async (_req, reply) => send(reply, 'image/svg+xml', STATUS_ICON));
 }
 
 /** `?refresh=N` (0: no reload); absent: the default. */
