@@ -86,15 +86,17 @@ async function look(png: Buffer): Promise<Look> {
   const page = await browser.newPage();
   try {
     return await page.evaluate(async (b64) => {
-      const img = new Image();
+      // Runs in the browser; the project's tsconfig has no DOM lib.
+      const w = globalThis as any;
+      const img = new w.Image();
       img.src = `data:image/png;base64,${b64}`;
       await img.decode();
-      const c = document.createElement('canvas');
+      const c = w.document.createElement('canvas');
       c.width = img.width;
       c.height = img.height;
-      const g = c.getContext('2d')!;
+      const g = c.getContext('2d');
       g.drawImage(img, 0, 0);
-      const d = g.getImageData(0, 0, c.width, c.height).data;
+      const d: Uint8ClampedArray = g.getImageData(0, 0, c.width, c.height).data;
       let head = 0, headN = 0, body = 0, bodyN = 0, green = 0, red = 0;
       const near = (r: number, gg: number, b: number, R: number, G: number, B: number) => Math.abs(r - R) + Math.abs(gg - G) + Math.abs(b - B) < 60;
       for (let i = 0; i < d.length; i += 4) {
@@ -105,8 +107,8 @@ async function look(png: Buffer): Promise<Look> {
         if (near(r, gg, b, 0x1a, 0x7f, 0x37)) green++;
         if (near(r, gg, b, 0xcf, 0x22, 0x2e)) red++;
       }
-      return { width: c.width, height: c.height, headerLuma: head / headN, bodyLuma: body / bodyN, green, red };
-    }, png.toString('base64'));
+      return { width: c.width as number, height: c.height as number, headerLuma: head / headN, bodyLuma: body / bodyN, green, red };
+    }, png.toString('base64')) as Look;
   } finally {
     await page.close();
   }
@@ -132,8 +134,9 @@ describe('status page in headless Chromium', () => {
       expect(requests.some((u) => u.endsWith('/ui/status.css'))).toBe(true);
       expect(await page.title()).toBe('Portcullis status');
       // The stylesheet applied (not blocked by the CSP): the header's background is the page's dark.
-      expect(await page.locator('header').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(29, 35, 48)');
-      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      expect(await page.locator('header').evaluate((el) => (globalThis as any).getComputedStyle(el).backgroundColor as string)).toBe('rgb(29, 35, 48)');
+      // No horizontal scrolling at a laptop's width.
+      expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     } finally {
       await page.close();
     }
