@@ -49,13 +49,14 @@ describe('status page in controller mode', () => {
     expect(res.status).toBe(401);
     const v = (await (await fetch(`${gw.admin}/ui/status.json`)).json()) as Record<string, any>;
     expect(v.mode).toBe('controller');
-    expect(Object.fromEntries(v.routes.map((r: any) => [r.name, r.protection]))).toEqual({ [`${ns}/api`]: 'jwt', [`${ns}/open`]: 'none' });
+    // Route names as metrics and the access log label them (scope/namespace.name).
+    expect(Object.fromEntries(v.routes.map((r: any) => [r.name, r.protection]))).toEqual({ [`${ns}/${ns}.api`]: 'jwt', [`${ns}/${ns}.open`]: 'none' });
     const erin = v.consumers.find((c: any) => c.username === 'erin');
     expect(erin.credentials).toEqual([expect.objectContaining({ key: `${ns}-key`, kind: 'hmac', state: 'ok' })]);
     const lost = v.notProgrammed.find((p: any) => p.object === `${ns}/lost`);
     expect(lost).toMatchObject({ severity: 'error', kind: 'JwtCredential', location: ns });
     expect(lost.reason).toMatch(/\w/);
-    expect(v.rejections[0]).toMatchObject({ status: 401, reason: 'no_token', route: `${ns}/api`, target: `/${ns}/x` });
+    expect(v.rejections[0]).toMatchObject({ status: 401, reason: 'no_token', route: `${ns}/${ns}.api`, target: `/${ns}/x` });
     const html = await (await fetch(`${gw.admin}/ui`)).text();
     expect(html).toContain(`${ns}/lost`);
     expect(html + JSON.stringify(v)).not.toContain(MARKER);
