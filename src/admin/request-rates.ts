@@ -29,7 +29,7 @@ export function requestTotals(metricsText: string): RequestTotals {
     if (!line.startsWith(SERIES)) continue;
     const value = Number(line.slice(line.lastIndexOf(' ') + 1));
     if (!Number.isFinite(value)) continue;
-    // The route label comes first and is escaped: a status="…" inside it is preceded by \" not by , or {.
+    // Label values are escaped: a `status="` inside a route label reads `status=\"`, which never matches.
     const m = STATUS.exec(line);
     t.requests += value;
     const status = m ? Number(m[1]) : 0;
