@@ -7,6 +7,7 @@ import { loopbackOnly, misdirectedBody, type HostCheck } from '../model/host-all
 import { consumerView, credentialView, debugSnapshotView, paginate, routeView, serviceViews } from './views.js';
 import { certificateView, sniViews } from './certificate-views.js';
 import { registerExplainRoute, type AdminExplain } from './explain-route.js';
+import { registerStatusPage, type StatusPageSource } from './status-route.js';
 
 export interface AdminServerOptions {
   store: SnapshotStore;
@@ -19,6 +20,8 @@ export interface AdminServerOptions {
   allowHost?: HostCheck;
   /** POST /debug/explain over the live snapshot (docs/explain.md); undefined: off (`--admin-explain off`). */
   explain?: AdminExplain;
+  /** GET /ui, the read-only status page (docs/status-page.md); undefined: not served. */
+  statusPage?: StatusPageSource;
 }
 
 type Query = { size?: string; offset?: string };
@@ -146,6 +149,7 @@ export function createAdminServer(opts: AdminServerOptions): FastifyInstance {
   });
 
   if (opts.explain) registerExplainRoute(app, opts.store, opts.explain);
+  if (opts.statusPage) registerStatusPage(app, opts.store, opts.statusPage, { mode: opts.mode, version: opts.version ?? '0.1.0' });
 
   // Read-only: every write answers 405; anything else unknown answers Kong's 404.
   app.route({

@@ -5,6 +5,7 @@ import type { SnapshotStore } from '../snapshot/store.js';
 import type { AuthOutcome, Claims, CompiledRoute, Consumer, MatchInput, Upstream, UpstreamTarget } from '../snapshot/types.js';
 import type { GatewayRefusal, IpRestrictionRefusal } from '../model/refusal-reasons.js';
 import type { AccessLog } from '../observability/logger.js';
+import type { RejectionRecorder } from '../observability/rejections.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { UpstreamPools } from './upstream-pools.js';
 import { ERR, sendAuthRejection, sendError } from './error-response.js';
@@ -33,6 +34,8 @@ export interface HandlerDeps {
   clientIps?: ClientIpResolver;
   metrics?: GatewayMetrics;
   accessLog?: AccessLog;
+  /** The status page's last refused requests (docs/status-page.md); fed only when `reason` is set. */
+  rejections?: RejectionRecorder;
   /** Seconds since the epoch, for exp/nbf (injectable for tests). */
   nowSeconds?: () => number;
   /** Emit X-Portcullis-Upstream-Latency / X-Portcullis-Proxy-Latency (Kong's X-Kong-* analogues). */
@@ -221,6 +224,7 @@ class Handler {
   readonly clientIps: ClientIpResolver | undefined;
   readonly metrics: GatewayMetrics | undefined;
   readonly accessLog: AccessLog | undefined;
+  readonly rejections: RejectionRecorder | undefined;
   readonly nowSeconds: () => number;
   readonly latencyHeaders: boolean;
   readonly logEnabled: boolean;
@@ -233,6 +237,7 @@ class Handler {
     this.pools = deps.pools;
     this.metrics = deps.metrics;
     this.accessLog = deps.accessLog;
+    this.rejections = deps.rejections;
     this.nowSeconds = deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
     this.latencyHeaders = deps.latencyHeaders ?? true;
     this.logEnabled = deps.accessLog?.enabled === true;
@@ -508,6 +513,13 @@ class Handler {
         upstreamTarget: x.target, traceparent: x.req.headers.traceparent,
         // Redact every configured token parameter, also on requests no jwt route matched.
         allRoutes: this.store.current()?.routes,
+      });
+    }
+    // Refusals only (one field read on the success path): the status page's ring (docs/status-page.md).
+    if (x.reason !== undefined && this.rejections !== undefined) {
+      this.rejections.record({
+        status, reason: x.reason, method: x.method, rawPath: x.rawPath, rawQuery: x.rawQuery, route: x.route,
+        consumer: x.consumer, requestId: x.requestId, allRoutes: this.store.current()?.routes,
       });
     }
     this.deps.onEnd?.();

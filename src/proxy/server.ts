@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type tls from 'node:tls';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { AccessLog, Logger } from '../observability/logger.js';
+import type { RejectionRecorder } from '../observability/rejections.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { createRequestHandlers, type HandlerDeps, type RequestHandlers } from './handler.js';
 import { attachUpgradeHandler } from './upgrade.js';
@@ -32,6 +33,8 @@ export interface ProxyServerOptions {
   keepUnderscoreHeaders?: boolean;
   metrics?: GatewayMetrics;
   accessLog?: AccessLog;
+  /** The status page's ring of refused requests (docs/status-page.md). */
+  rejections?: RejectionRecorder;
   logger?: Logger;
   /** Told first when close() starts: src/health's Readiness, so /readyz fails before the drain. */
   readiness?: ShutdownSignal;
@@ -119,6 +122,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     pools,
     metrics: opts.metrics,
     accessLog: opts.accessLog,
+    rejections: opts.rejections,
     nowSeconds: opts.nowSeconds,
     latencyHeaders: opts.latencyHeaders,
     onStart: () => {

@@ -5,6 +5,7 @@ import type { Diagnostic } from '../model/diagnostics.js';
 import type { ResourceSet } from '../model/resources.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
+import { RejectionLog } from '../observability/rejections.js';
 import { registerPodStateMetrics } from '../observability/pod-state-metrics.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { Readiness } from '../health/readiness.js';
@@ -57,9 +58,16 @@ export async function startRuntime(opts: GatewayRuntimeOptions, placement: Proxy
   // Once per pod, here (not in workers): readiness and the snapshot hash are the pod's (docs/observability.md).
   registerPodStateMetrics(metrics.registry, { isReady: () => readiness.isReady(), snapshotHash: () => store.current()?.hash });
   const hostChecks = listenerHostChecks(gateway);
+  // The status page's ring: fed by an in-process proxy; with --workers each worker keeps its own (docs/status-page.md).
+  const rejections = new RejectionLog();
   const admin = createAdminServer({
     store, exposeSecrets: opts.adminExposeSecrets, mode: opts.mode, allowHost: hostChecks.admin,
     ...(gateway.adminExplain !== false && { explain: adminExplain }),
+    statusPage: {
+      rejections: () => placement.rejections(),
+      rejectionsFrom: gateway.workers > 0 ? `${gateway.workers} proxy workers` : 'this process',
+      metricsText: () => metrics.registry.metrics(),
+    },
   });
   const status = createStatusServer({ readiness, metrics, allowHost: hostChecks.status });
   const stopping = createShutdown({
@@ -71,7 +79,7 @@ export async function startRuntime(opts: GatewayRuntimeOptions, placement: Proxy
     listeners: [admin, status],
   });
   const shutdown = (reason: string, exitCode: number) => void stopping.shutdown(reason, exitCode);
-  placement.prepare({ gateway, store, metrics, readiness, logger, podTokenCacheBytes: tokenCacheBytes, shutdown });
+  placement.prepare({ gateway, store, metrics, readiness, logger, rejections, podTokenCacheBytes: tokenCacheBytes, shutdown });
 
   await status.listen({ host: gateway.statusListen.host, port: gateway.statusListen.port });
   await admin.listen({ host: gateway.adminListen.host, port: gateway.adminListen.port });

@@ -1,6 +1,7 @@
 import type { GatewayOptions } from './options.js';
 import type { AccessLog, Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
+import type { RejectionRecorder } from '../observability/rejections.js';
 import { createProxyServer, type ProxyServer } from '../proxy/server.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { Readiness } from '../health/readiness.js';
@@ -9,7 +10,7 @@ import { loadDefaultCertificate } from './default-certificate.js';
 /** The production proxy listener, as the single process and every worker run it. */
 export function createGatewayProxy(
   gateway: GatewayOptions,
-  deps: { store: SnapshotStore; metrics: GatewayMetrics; accessLog: AccessLog; logger: Logger; readiness: Readiness },
+  deps: { store: SnapshotStore; metrics: GatewayMetrics; accessLog: AccessLog; logger: Logger; readiness: Readiness; rejections?: RejectionRecorder },
 ): ProxyServer {
   return createProxyServer({
     ...deps,

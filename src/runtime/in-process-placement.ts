@@ -1,4 +1,5 @@
 import { createAccessLog, type AccessLog } from '../observability/logger.js';
+import type { RejectionEntry } from '../observability/rejections.js';
 import type { ProxyServer } from '../proxy/server.js';
 import { createGatewayProxy, listenerFields, listenProxy } from './gateway-proxy.js';
 import type { PlacementContext, ProxyPlacement } from './placement.js';
@@ -21,11 +22,16 @@ export class InProcessPlacement implements ProxyPlacement {
     return podBytes;
   }
 
+  /** This process proxies: its own ring. */
+  rejections(): Promise<RejectionEntry[]> {
+    return Promise.resolve(this.#ctx.rejections.list());
+  }
+
   prepare(ctx: PlacementContext): void {
     this.#ctx = ctx;
-    const { gateway, store, metrics, logger, readiness } = ctx;
+    const { gateway, store, metrics, logger, readiness, rejections } = ctx;
     this.#accessLog = createAccessLog({ enabled: gateway.accessLog, sampleSuccess: gateway.accessLogSampleSuccess });
-    this.#proxy = createGatewayProxy(gateway, { store, metrics, accessLog: this.#accessLog, logger, readiness });
+    this.#proxy = createGatewayProxy(gateway, { store, metrics, accessLog: this.#accessLog, logger, readiness, rejections });
   }
 
   async start(): Promise<Record<string, unknown>> {

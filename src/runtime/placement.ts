@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { ResourceSet } from '../model/resources.js';
 import type { Logger } from '../observability/logger.js';
+import type { RejectionEntry, RejectionLog } from '../observability/rejections.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { Readiness } from '../health/readiness.js';
@@ -14,6 +15,8 @@ export interface PlacementContext {
   metrics: GatewayMetrics;
   readiness: Readiness;
   logger: Logger;
+  /** The status page's last refused requests, fed by an in-process proxy (docs/status-page.md). */
+  rejections: RejectionLog;
   /** The pod's verified-token cache budget (token-cache.ts). */
   podTokenCacheBytes: number;
   /** Stop the whole gateway, e.g. when the proxy port is taken. */
@@ -34,6 +37,8 @@ export interface ProxyPlacement {
   readonly messages: { listening: string; delay: string; drain: string };
   /** How much of the pod's token cache budget this process's cache holds. */
   tokenCacheBudget(podBytes: number): number;
+  /** The last refused requests of every process that proxies, newest first (the status page). */
+  rejections(): Promise<RejectionEntry[]>;
   /** Wire up before any listener opens. */
   prepare(ctx: PlacementContext): void;
   /** Start serving proxy traffic (the admin and status listeners are up); resolves to the start line's fields. */

@@ -2,6 +2,7 @@ import { errorText } from '../observability/error-text.js';
 import pino from 'pino';
 import type { GatewayOptions } from './options.js';
 import { createAccessLog, createLogger } from '../observability/logger.js';
+import { RejectionLog } from '../observability/rejections.js';
 import { registerWorkerMetrics } from './cluster-metrics.js';
 import { createSnapshotApplier } from './snapshot-applier.js';
 import { isToWorker, WORKER_ENV, type FromWorker, type MetricsJson, type ToWorker } from './worker-protocol.js';
@@ -44,7 +45,9 @@ export async function runProxyWorker(slot: number, gateway: GatewayOptions): Pro
     sampleSuccess: gateway.accessLogSampleSuccess,
     destination: pino.destination({ dest: 1, sync: false, minLength: PIPE_BUF / 2, maxWrite: PIPE_BUF }),
   });
-  const proxy = createGatewayProxy(gateway, { store, metrics, accessLog, logger, readiness });
+  // This worker's last refused requests: the primary's status page asks for them (docs/status-page.md#workers).
+  const rejections = new RejectionLog();
+  const proxy = createGatewayProxy(gateway, { store, metrics, accessLog, logger, readiness, rejections });
   // Diagnostics are the primary's to log (once per pod, not once per worker).
   // Each worker fetches JWKS on its own (docs/jwks.md#workers); the primary logs their problems.
   const applier = createSnapshotApplier({ store, metrics, logger, logDiagnostics: false, jwks });
@@ -93,6 +96,8 @@ export async function runProxyWorker(slot: number, gateway: GatewayOptions): Pro
           (json) => send({ t: 'portcullis:metrics', id: msg.id, metrics: json as MetricsJson }),
           () => send({ t: 'portcullis:metrics', id: msg.id, metrics: [] }),
         );
+      case 'portcullis:rejections-request':
+        return send({ t: 'portcullis:rejections', id: msg.id, entries: rejections.list() });
     }
   };
 

@@ -12,6 +12,8 @@ import { WorkerFleet } from './worker-fleet.js';
 import { WorkerPool } from './worker-pool.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 import { WorkerScrapes } from './worker-scrapes.js';
+import { WorkerRejections } from './worker-rejections.js';
+import { DEFAULT_REJECTIONS, type RejectionEntry } from '../observability/rejections.js';
 
 const WORKERS_GATE = 'proxy workers';
 /** Beyond the drain time, how long a worker may take to exit before it is killed. */
@@ -35,6 +37,7 @@ export class WorkerPlacement implements ProxyPlacement {
   };
   readonly #fleet: WorkerFleet;
   readonly #scrapes = new WorkerScrapes();
+  readonly #rejections = new WorkerRejections(DEFAULT_REJECTIONS);
   #ctx!: PlacementContext;
   #pool: WorkerPool | undefined;
   #restarts!: Counter;
@@ -58,6 +61,16 @@ export class WorkerPlacement implements ProxyPlacement {
   /** The primary translates but never authenticates a request: its cache holds nothing. */
   tokenCacheBudget(): number {
     return 0;
+  }
+
+  /** The serving workers' rings, merged (the primary proxies nothing). */
+  rejections(): Promise<RejectionEntry[]> {
+    const pool = this.#pool;
+    const ids = pool ? this.#fleet.serving().flatMap((r) => (pool.live.has(r.id) ? [r.id] : [])) : [];
+    return this.#rejections.collect(ids, (workerId, id) => {
+      const w = pool?.live.get(workerId);
+      if (w) pool!.send(w, { t: 'portcullis:rejections-request', id });
+    });
   }
 
   prepare(ctx: PlacementContext): void {
@@ -156,6 +169,8 @@ export class WorkerPlacement implements ProxyPlacement {
         return this.#ctx.shutdown('proxy listener failed', 1);
       case 'portcullis:metrics':
         return this.#scrapes.answered(w.id, msg.id, msg.metrics);
+      case 'portcullis:rejections':
+        return this.#rejections.answered(w.id, msg.id, msg.entries);
     }
   }
 
@@ -163,6 +178,7 @@ export class WorkerPlacement implements ProxyPlacement {
     const pool = this.#pool!;
     const { logger } = this.#ctx;
     this.#scrapes.exited(w.id);
+    this.#rejections.exited(w.id);
     const pid = w.process.pid;
     const gone = this.#fleet.exited(w.id, Date.now());
     this.#updateReadiness();

@@ -1,4 +1,5 @@
 import type { ResourceSet } from '../model/resources.js';
+import type { RejectionEntry } from '../observability/rejections.js';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 
 /**
@@ -15,7 +16,9 @@ export type ToWorker =
   | { t: 'portcullis:end-keep-alive' }
   /** Stop accepting, finish in-flight requests, exit. */
   | { t: 'portcullis:drain' }
-  | { t: 'portcullis:metrics-request'; id: number };
+  | { t: 'portcullis:metrics-request'; id: number }
+  /** The status page: the worker's last refused requests (docs/status-page.md#workers). */
+  | { t: 'portcullis:rejections-request'; id: number };
 
 /** Worker → primary. */
 export type FromWorker =
@@ -26,9 +29,10 @@ export type FromWorker =
   /** The proxy listener is up (only ever after the first snapshot is live). */
   | { t: 'portcullis:listening' }
   | { t: 'portcullis:listen-failed'; message: string }
-  | { t: 'portcullis:metrics'; id: number; metrics: MetricsJson };
+  | { t: 'portcullis:metrics'; id: number; metrics: MetricsJson }
+  | { t: 'portcullis:rejections'; id: number; entries: RejectionEntry[] };
 
-const TO_WORKER = new Set<string>(['portcullis:apply', 'portcullis:end-keep-alive', 'portcullis:drain', 'portcullis:metrics-request']);
+const TO_WORKER = new Set<string>(['portcullis:apply', 'portcullis:end-keep-alive', 'portcullis:drain', 'portcullis:metrics-request', 'portcullis:rejections-request']);
 const FROM_WORKER = new Set<string>([
   'portcullis:hello',
   'portcullis:applied',
@@ -36,6 +40,7 @@ const FROM_WORKER = new Set<string>([
   'portcullis:listening',
   'portcullis:listen-failed',
   'portcullis:metrics',
+  'portcullis:rejections',
 ]);
 
 function tagOf(msg: unknown): string | undefined {

@@ -8,6 +8,7 @@ import type { GatewayOptions } from '../../../src/runtime/options.js';
 import { createProcessState } from '../../../src/runtime/process-state.js';
 import { createShutdown } from '../../../src/runtime/shutdown.js';
 import { freePort } from '../../support/free-port.js';
+import { RejectionLog } from '../../../src/observability/rejections.js';
 
 /**
  * The one shutdown sequence (runtime/shutdown.ts), with the real in-process proxy and a real
@@ -53,7 +54,7 @@ async function setup(opts: { shutdownDelaySeconds?: number; beforeClose?: () => 
   };
   const state = createProcessState({ tokenCacheBytes: 1 << 20 });
   const placement = new InProcessPlacement();
-  placement.prepare({ gateway, ...state, logger, podTokenCacheBytes: 1 << 20, shutdown: () => undefined });
+  placement.prepare({ gateway, ...state, logger, rejections: new RejectionLog(), podTokenCacheBytes: 1 << 20, shutdown: () => undefined });
   await placement.start();
   // A real listener in the admin/status listeners' place: closed after the drain.
   const listener = http.createServer((_req, res) => res.end('up'));
