@@ -58,7 +58,7 @@ export interface ConsumerRow {
 }
 
 export interface ProblemRow {
-  severity: 'error' | 'warning';
+  severity: Diagnostic['severity'];
   kind: string;
   object: string;
   /** Where it came from: "ns" (controller) or "file: path" (kong.yml). */
