@@ -122,11 +122,13 @@ describe('rotation with JwtCredentials under load', () => {
 
 describe('newcomers that break the sharing rules', () => {
   it('a repeated kid and another consumer: Programmed=False, KeyConflict naming the keeper and the field, an Event; the key keeps serving', async () => {
+    // Both newcomers' names sort after issuer-2026-06: created in the same second as it (the
+    // previous test is fast), the name decides who keeps the key (docs/key-material.md#rotation).
     await env.apply(
       join(
         secret(ns, 'hs', { secret: 'newcomer-secret-newcomer-secret-new' }),
         jwtCredential('same-kid', { consumer: 'issuer', kid: '2026-06', algorithm: 'HS256', secretName: 'hs', pem: false }),
-        jwtCredential('foreign', { consumer: 'other', kid: '2026-09', algorithm: 'HS256', secretName: 'hs', pem: false }),
+        jwtCredential('outsider', { consumer: 'other', kid: '2026-09', algorithm: 'HS256', secretName: 'hs', pem: false }),
       ),
     );
     const sameKid = await eventually(async () => {
@@ -138,14 +140,14 @@ describe('newcomers that break the sharing rules', () => {
       message: expect.stringContaining(`spec.kid: key is already used by JwtCredential ${ns}/issuer-2026-06 (the same kid '2026-06'), which keeps it`),
     });
     const foreign = await eventually(async () => {
-      const c = await programmed('foreign');
+      const c = await programmed('outsider');
       return c?.status === 'False' ? c : undefined;
     }, 15_000, 'foreign refused');
     expect(foreign).toMatchObject({
       reason: 'KeyConflict',
       message: expect.stringContaining(`spec.key: key is already used by JwtCredential ${ns}/issuer-2026-06 (another consumer), which keeps it`),
     });
-    await eventually(async () => (await eventsAbout(env, ns, 'JwtCredential', 'foreign')).some((e) => e.reason === 'KeyConflict'), 10_000, 'a KeyConflict Event');
+    await eventually(async () => (await eventsAbout(env, ns, 'JwtCredential', 'outsider')).some((e) => e.reason === 'KeyConflict'), 10_000, 'a KeyConflict Event');
     expect(await programmed('issuer-2026-06')).toMatchObject({ status: 'True' });
     expect((await get(newToken)).status).toBe(200);
   });
