@@ -1,10 +1,10 @@
 import { diagnostic, type Diagnostic } from '../model/diagnostics.js';
 import type { GatewayRuleSpec } from '../model/gateway-routes.js';
 import type { RouteSpec } from '../model/resources.js';
-import { createJwtAuthenticator } from '../plugins/jwt/authenticator.js';
 import { compileGatewayRegex, type FullMatchRegex, type GatewayRouteEntry } from '../snapshot/gateway-router.js';
 import type { Authenticator, CompiledRoute, CredentialIndex, GatewayRouteRuntime, Upstream } from '../snapshot/types.js';
-import { findConsumerByObjectName, type ConsumerTable } from './consumers.js';
+import type { ConsumerTable } from './consumers.js';
+import { jwtAuthenticator } from './routes.js';
 import type { UpstreamTable } from './upstreams.js';
 
 /** Kong's service defaults, as Route CRs get them (sources/kube/to-resource-set.ts). */
@@ -153,18 +153,5 @@ function noUpstream(spec: RouteSpec): Upstream {
 /** One authenticator per policy and scope (the policy's namespace names its anonymous consumer). */
 function authenticatorFor(spec: GatewayRuleSpec, cache: Map<string, Authenticator>, consumers: ConsumerTable, credentials: CredentialIndex): Authenticator {
   const jwt = spec.jwt!;
-  const key = `${jwt.scope}\u0000${jwt.id}`;
-  const cached = cache.get(key);
-  if (cached) return cached;
-  const anonymousName = jwt.config.anonymous;
-  const auth = createJwtAuthenticator({
-    pluginId: jwt.id,
-    config: jwt.config,
-    credentialsByKey: credentials.byKey,
-    ...(anonymousName !== undefined && {
-      anonymous: findConsumerByObjectName(consumers, jwt.scope, anonymousName) ?? { missing: anonymousName },
-    }),
-  });
-  cache.set(key, auth);
-  return auth;
+  return jwtAuthenticator(cache, jwt.scope, { ...jwt, anonymousRefKind: 'object-name' }, false, consumers, credentials);
 }

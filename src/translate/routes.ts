@@ -1,3 +1,4 @@
+import type { JwtPluginConfig } from '../model/jwt-config.js';
 import { diagnostic, type Diagnostic } from '../model/diagnostics.js';
 import type { HostPolicy } from '../model/host-policy.js';
 import type { RouteSpec } from '../model/resources.js';
@@ -103,10 +104,23 @@ function authenticatorFor(
   consumers: ConsumerTable,
   credentials: CredentialIndex,
 ): Authenticator {
-  const jwt = spec.jwt!;
   // An instance a jwt-claims plugin runs after keeps the verified payload; the others stay as they were.
-  const retainClaims = spec.claims !== undefined;
-  const key = `${spec.scope}\u0000${jwt.id}${retainClaims ? '\u0000claims' : ''}`;
+  return jwtAuthenticator(cache, spec.scope, spec.jwt!, spec.claims !== undefined, consumers, credentials);
+}
+
+/**
+ * One jwt plugin instance per (scope, plugin id[, claims kept]) of a snapshot, shared by every
+ * route it applies to: Route CRs and kong.yml routes here, HTTPRoute rules in gateway-rules.ts.
+ */
+export function jwtAuthenticator(
+  cache: Map<string, Authenticator>,
+  scope: string,
+  jwt: { id: string; config: JwtPluginConfig; anonymousRefKind?: 'username-or-id' | 'object-name' },
+  retainClaims: boolean,
+  consumers: ConsumerTable,
+  credentials: CredentialIndex,
+): Authenticator {
+  const key = `${scope}\u0000${jwt.id}${retainClaims ? '\u0000claims' : ''}`;
   const cached = cache.get(key);
   if (cached) return cached;
   const anonymousName = jwt.config.anonymous;
@@ -118,8 +132,8 @@ function authenticatorFor(
     ...(anonymousName !== undefined && {
       anonymous:
         (jwt.anonymousRefKind === 'object-name'
-          ? findConsumerByObjectName(consumers, spec.scope, anonymousName)
-          : findConsumer(consumers, spec.scope, anonymousName)) ?? { missing: anonymousName },
+          ? findConsumerByObjectName(consumers, scope, anonymousName)
+          : findConsumer(consumers, scope, anonymousName)) ?? { missing: anonymousName },
     }),
   });
   cache.set(key, auth);
