@@ -67,6 +67,11 @@ export interface ConsumerSpec {
   id?: string;
   username?: string;
   customId?: string;
+  /**
+   * ACL groups of the consumer (Kong's `acls` entities / acl credentials, consumer groups): what the
+   * acl plugin checks and X-Consumer-Groups carries. Absent: none.
+   */
+  groups?: string[];
   tags: string[];
 }
 

@@ -17,6 +17,8 @@ export interface Consumer {
   id: string;
   username?: string;
   customId?: string;
+  /** ACL groups (ConsumerSpec.groups); unset when the consumer has none, to keep 100,000 consumers small. */
+  groups?: readonly string[];
   tags: string[];
   scope: string;
   ref: ObjectRef;

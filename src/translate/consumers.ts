@@ -70,6 +70,7 @@ export function buildConsumers(specs: readonly ConsumerSpec[], diagnostics: Diag
       ? { id, username: spec.username, tags: spec.tags, scope: spec.scope, ref: spec.ref, upstreamHeaders }
       : { id, tags: spec.tags, scope: spec.scope, ref: spec.ref, upstreamHeaders };
     if (spec.customId !== undefined) consumer.customId = spec.customId;
+    if (spec.groups !== undefined && spec.groups.length > 0) consumer.groups = Object.freeze([...spec.groups]);
     table.all.push(consumer);
     let scope = table.scopes.get(spec.scope);
     if (scope === undefined) table.scopes.set(spec.scope, (scope = { byId: new Map(), byUsername: new Map(), byObjectName: new Map() }));
