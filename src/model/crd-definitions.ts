@@ -139,7 +139,7 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
   {
     kind: 'Route',
     description:
-      "A route of the Portcullis gateway (Kong's route and service in one): the requests it matches, the backend they are forwarded to, and the optional jwt plugin that requires a valid token (and jwtClaims, which authorizes by its claims), Kong's ip-restriction and correlation-id. Use routes.portcullis.dev or pcroute with kubectl (OpenShift also has routes).",
+      "A route of the Portcullis gateway (Kong's route and service in one): the requests it matches, the backend they are forwarded to, and the optional jwt plugin that requires a valid token (and jwtClaims, which authorizes by its claims), Kong's ip-restriction, correlation-id, acl and cors. Use routes.portcullis.dev or pcroute with kubectl (OpenShift also has routes).",
     plural: 'routes',
     singular: 'route',
     shortNames: ['pcroute'],
@@ -188,6 +188,14 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
           message: 'at least one of allow or deny is required',
           fieldPath: '.allow',
           reason: 'FieldValueRequired',
+        },
+      ],
+      'plugins.acl': [
+        {
+          rule: 'has(self.allow) != has(self.deny)',
+          message: 'exactly one of allow or deny is required',
+          fieldPath: '.allow',
+          reason: 'FieldValueInvalid',
         },
       ],
       'plugins.jwtClaims.claims.[]': [

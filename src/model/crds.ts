@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { JWT_ALGORITHMS } from './algorithms.js';
 import { KID_MAX_LENGTH } from './credential-kid.js';
 import { jwtClaimsConfigSchema } from './jwt-claims-config.js';
+import { ACL_LIMITS, aclConfigSchema } from './acl-config.js';
 import { correlationIdConfigSchema } from './correlation-id-config.js';
+import { corsConfigSchema } from './cors-config.js';
 import { ipRestrictionConfigSchema } from './ip-restriction-config.js';
 import { jwtPluginConfigSchema } from './jwt-config.js';
 import { JWKS_TIMING_BOUNDS, type JwksTiming } from './jwks.js';
@@ -64,6 +66,19 @@ export const kongConsumerSpecSchema = z
       .optional()
       .describe(
         "An identifier of the consumer in another system (Kong's custom_id), sent upstream in X-Consumer-Custom-ID. Without a username the consumer id is derived from it. Unique among the namespace's KongConsumers. At least one of username and customId is required.",
+      ),
+    groups: z
+      .array(
+        z
+          .string()
+          .min(1, 'must not be empty')
+          .max(ACL_LIMITS.groupLength)
+          .regex(/^[^\x00-\x08\x0a-\x1f\x7f]*$/, 'must not contain control characters (it is sent upstream in X-Consumer-Groups)'),
+      )
+      .max(ACL_LIMITS.groups)
+      .optional()
+      .describe(
+        "The consumer's ACL groups (Kong's acls): what a Route's plugins.acl allows or denies, sent upstream in X-Consumer-Groups (\"a, b\", in this order). Duplicates count once.",
       ),
   })
   .refine((s) => s.username !== undefined || s.customId !== undefined, {
@@ -347,6 +362,16 @@ export const routeSpecSchema = z
           .describe(
             "Kong's ip-restriction (docs/ip-restriction.md): refuse clients by IP or CIDR block (deny, then allow), on the real client address behind trusted proxies; 403 {\"message\":\"IP address not allowed: <ip>\"} unless status / message say otherwise. Runs after jwt, as in Kong.",
           ),
+        cors: corsConfigSchema
+          .optional()
+          .describe(
+            "Kong's cors (docs/cors.md): answers browser preflights (200, before jwt, so they need no token) and adds Access-Control-* headers to responses, refusals included.",
+          ),
+        acl: aclConfigSchema
+          .optional()
+          .describe(
+            "Kong's acl (docs/acl.md): allow or deny the consumer jwt authenticated by its groups (KongConsumer spec.groups); 403 {\"message\":\"You cannot consume this service\"}, 401 without a consumer. Runs after jwt and ipRestriction.",
+          ),
         correlationId: correlationIdConfigSchema
           .optional()
           .describe(
@@ -358,7 +383,7 @@ export const routeSpecSchema = z
         path: ['jwtClaims'],
       })
       .optional()
-      .describe("Plugins that run on this Route, in Kong's order: correlationId, jwt, ipRestriction, then jwtClaims. An unknown plugin is rejected."),
+      .describe("Plugins that run on this Route, in Kong's order: correlationId, cors, jwt, ipRestriction, acl, then jwtClaims. An unknown plugin is rejected."),
   })
   .refine((r) => (r.hosts?.length ?? 0) + (r.paths?.length ?? 0) + (r.methods?.length ?? 0) > 0, {
     message: 'at least one of hosts, paths or methods is required',

@@ -8,7 +8,7 @@ export interface RefusalReasonInfo {
   /** The status the client gets (text: some depend on the route's settings). */
   readonly status: string;
   /** Who refuses: the gateway itself, or the jwt plugin of the matched route. */
-  readonly by: 'gateway' | 'jwt' | 'jwt-claims' | 'ip-restriction';
+  readonly by: 'gateway' | 'jwt' | 'jwt-claims' | 'ip-restriction' | 'acl';
   /** One line, for docs and explain output. */
   readonly meaning: string;
 }
@@ -62,10 +62,17 @@ export const IP_RESTRICTION_REFUSALS = {
   ip_restricted: { status: "403, or the plugin's status", by: 'ip-restriction', meaning: "the client's address (behind trusted proxies: the real client IP) is in deny, or allow is set and the address is not in it" },
 } as const satisfies Record<string, RefusalReasonInfo>;
 
-export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonInfo>> = Object.freeze({ ...GATEWAY_REFUSALS, ...JWT_REFUSALS, ...CLAIMS_REFUSALS, ...IP_RESTRICTION_REFUSALS });
+/** Refusals of Kong's acl plugin (src/plugins/acl/policy.ts), run after ip-restriction (docs/acl.md). */
+export const ACL_REFUSALS = {
+  acl_denied: { status: '403', by: 'acl', meaning: "the consumer's groups are in deny, or in none of allow (or it has no groups, came with a credential, and allow is set)" },
+  acl_unauthenticated: { status: '401', by: 'acl', meaning: 'no consumer was identified (no jwt, or jwt skipped a preflight), or the anonymous consumer has no groups and allow is set' },
+} as const satisfies Record<string, RefusalReasonInfo>;
+
+export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonInfo>> = Object.freeze({ ...GATEWAY_REFUSALS, ...JWT_REFUSALS, ...CLAIMS_REFUSALS, ...IP_RESTRICTION_REFUSALS, ...ACL_REFUSALS });
 
 export type GatewayRefusal = keyof typeof GATEWAY_REFUSALS;
 export type JwtRefusal = keyof typeof JWT_REFUSALS;
 export type ClaimsRefusal = keyof typeof CLAIMS_REFUSALS;
 export type IpRestrictionRefusal = keyof typeof IP_RESTRICTION_REFUSALS;
-export type RefusalReason = GatewayRefusal | JwtRefusal | ClaimsRefusal | IpRestrictionRefusal;
+export type AclRefusal = keyof typeof ACL_REFUSALS;
+export type RefusalReason = GatewayRefusal | JwtRefusal | ClaimsRefusal | IpRestrictionRefusal | AclRefusal;

@@ -1,4 +1,6 @@
+import type { AclConfig } from './acl-config.js';
 import type { CorrelationIdConfig } from './correlation-id-config.js';
+import type { CorsConfig } from './cors-config.js';
 import type { IpRestrictionConfig } from './ip-restriction-config.js';
 import type { JwtAlgorithm } from './algorithms.js';
 import type { JwtClaimsConfig } from './jwt-claims-config.js';
@@ -203,6 +205,9 @@ export interface RouteSpec {
   /** Kong's ip-restriction and correlation-id (docs/ip-restriction.md, docs/correlation-id.md): one instance each, same precedence as jwt. */
   ipRestriction?: { id: string; config: IpRestrictionConfig };
   correlationId?: { id: string; config: CorrelationIdConfig };
+  /** Kong's acl and cors (docs/acl.md, docs/cors.md): one instance each, same precedence as jwt. */
+  acl?: { id: string; config: AclConfig };
+  cors?: { id: string; config: CorsConfig };
   /**
    * Set when a plugin that applies to this route, or its upstream TLS settings, could not be
    * configured: the route then fails closed (500) instead of proxying unauthenticated or

@@ -7,6 +7,7 @@ import { ERR } from './error-response.js';
 import { isGrpcContentType } from './grpc-errors.js';
 import { NON_GRPC_REQUEST, USE_HTTP2 } from './grpc-route.js';
 import { authRejectionResponse, errorResponse, httpsRequiredResponse, type PredictedResponse } from './explain-response.js';
+import { SERVER_HEADER } from './error-response.js';
 import { hostWithoutPort } from './host-header.js';
 import { keepsRequestId } from './request-id.js';
 import { escapeUpstreamPath, joinUpstreamPath, normalizePath } from './paths.js';
@@ -31,7 +32,7 @@ export interface ExplainOptions {
 
 /** One stage of the request path (handler.ts admit), in its order. */
 export interface ExplainStep {
-  step: 'snapshot' | 'path' | 'route' | 'protocol' | 'plugins' | 'auth' | 'upstream';
+  step: 'snapshot' | 'path' | 'route' | 'protocol' | 'plugins' | 'cors' | 'auth' | 'acl' | 'upstream';
   result: CheckResult;
   detail?: string;
   reason?: string;
@@ -48,7 +49,7 @@ export interface ExplainedCandidate {
 export interface ExplainResult {
   request: { method: string; url: string; host: string; path: string | null; tls: boolean };
   snapshot: { version: number } | null;
-  verdict: { proxied: boolean; status?: number; reason?: string; by?: 'gateway' | 'jwt' | 'jwt-claims'; consumer?: ExplainedConsumer };
+  verdict: { proxied: boolean; status?: number; reason?: string; by?: 'gateway' | 'jwt' | 'jwt-claims' | 'acl' | 'cors'; consumer?: ExplainedConsumer };
   steps: ExplainStep[];
   route?: {
     matched: { route: string; id: string; path?: string; strippedPath: string } | null;
@@ -172,8 +173,24 @@ export function explainRequest(snap: Snapshot | undefined, req: ExplainRequest, 
   if (route.pluginError !== undefined) return refuse('plugin_error', errorResponse(500, ERR.unexpected, requestId, accept), route.pluginError);
   step({ step: 'plugins', result: 'pass', detail: pluginsDetail(route) });
 
+  // cors answers a preflight itself, before jwt (docs/cors.md#preflight), as cors.ts does.
+  const cors = route.cors;
+  const origin = firstHeader(target.rawHeaders, 'origin');
+  if (cors !== undefined && method === 'OPTIONS' && origin !== undefined && origin !== '' && firstHeader(target.rawHeaders, 'access-control-request-method') !== undefined) {
+    if (!cors.config.preflightContinue) {
+      step({ step: 'cors', result: 'pass', detail: `a preflight: cors (${cors.pluginId}) answers it with 200, before jwt` });
+      const headers: Record<string, string> = {};
+      for (const [n, v] of cors.preflight(origin, firstHeader(target.rawHeaders, 'access-control-request-headers'), firstHeader(target.rawHeaders, 'access-control-request-private-network'))) headers[n] = v;
+      result.verdict = { proxied: false, status: 200, by: 'cors' };
+      result.response = { status: 200, headers: { ...headers, 'x-request-id': requestId, server: SERVER_HEADER, 'content-length': '0' }, body: '' };
+      return result;
+    }
+    step({ step: 'cors', result: 'skip', detail: 'a preflight: preflight_continue sends it on, without CORS headers' });
+  }
+
   let consumer: ExplainedConsumer | undefined;
   let identity: Record<string, string> = {};
+  let authenticated = false;
   if (route.auth) {
     const authReq = { method, rawHeaders: target.rawHeaders, rawQuery: target.rawQuery };
     const auth = route.auth.explain?.(authReq, opts.nowSeconds) ?? outcomeOnly(route, authReq, opts.nowSeconds);
@@ -204,6 +221,7 @@ export function explainRequest(snap: Snapshot | undefined, req: ExplainRequest, 
     step({ step: 'auth', result: o.kind === 'skipped' ? 'skip' : 'pass', detail: policy === undefined || o.kind === 'skipped' ? o.kind : `${o.kind}; jwt-claims (${policy.pluginId}) passed` });
     if (o.kind !== 'skipped') {
       consumer = o.consumer;
+      authenticated = o.kind === 'authenticated';
       identity = identityHeaders(snap, o.consumer.id, o.kind === 'authenticated' ? o.credential.key : undefined);
       if (policy !== undefined && claims !== undefined) {
         const mapped: string[] = [];
@@ -211,6 +229,20 @@ export function explainRequest(snap: Snapshot | undefined, req: ExplainRequest, 
         for (let i = 0; i + 1 < mapped.length; i += 2) identity[mapped[i]!] = mapped[i + 1]!;
       }
     }
+  }
+
+  // acl on the consumer jwt resolved (docs/acl.md), after ip-restriction (which explain cannot evaluate).
+  const acl = route.acl;
+  if (acl !== undefined) {
+    const verdict = acl.check(consumer === undefined ? undefined : snap.consumers.find((c) => c.id === consumer!.id), authenticated);
+    if (typeof verdict === 'object') {
+      step({ step: 'acl', result: 'fail', detail: REFUSAL_REASONS[verdict.reason].meaning, reason: verdict.reason });
+      result.verdict = { proxied: false, status: verdict.status, reason: verdict.reason, by: 'acl' };
+      result.response = errorResponse(verdict.status, verdict.message, requestId, accept);
+      return result;
+    }
+    step({ step: 'acl', result: 'pass', detail: `acl (${acl.pluginId}) allows the consumer` });
+    if (verdict !== undefined) identity['x-consumer-groups'] = verdict;
   }
 
   const upstream = route.upstream;
@@ -237,11 +269,13 @@ export function explainRequest(snap: Snapshot | undefined, req: ExplainRequest, 
 function pluginsDetail(route: CompiledRoute): string {
   const cid = route.correlationId;
   const ip = route.ipRestriction;
-  if (cid === undefined && ip === undefined) return route.auth ? `jwt (${route.auth.pluginId})` : 'none: a public route';
+  if (cid === undefined && ip === undefined && route.cors === undefined && route.acl === undefined) return route.auth ? `jwt (${route.auth.pluginId})` : 'none: a public route';
   return [
     ...(cid !== undefined ? [`correlation-id (${cid.pluginId}, ${cid.config.headerName})`] : []),
+    ...(route.cors !== undefined ? [`cors (${route.cors.pluginId})`] : []),
     ...(route.auth ? [`jwt (${route.auth.pluginId})`] : []),
     ...(ip !== undefined ? [`ip-restriction (${ip.pluginId}; not evaluated: explain does not know the client address)`] : []),
+    ...(route.acl !== undefined ? [`acl (${route.acl.pluginId})`] : []),
   ].join(', ');
 }
 

@@ -72,6 +72,9 @@ const ACTIONS = new Map<string, Action>([
   ['x-consumer-username', Action.Drop],
   ['x-credential-identifier', Action.Drop],
   ['x-anonymous-consumer', Action.Drop],
+  // The acl plugin's (docs/acl.md#upstream-header): never the client's, as the X-Consumer-* above.
+  ['x-consumer-groups', Action.Drop],
+  ['x-authenticated-groups', Action.Drop],
   ['keep-alive', Action.Drop],
   ['transfer-encoding', Action.Drop],
   ['upgrade', Action.Drop],
@@ -237,4 +240,6 @@ export const SPOOFABLE_IDENTITY_HEADERS: readonly string[] = [
   'x-consumer-username',
   'x-credential-identifier',
   'x-anonymous-consumer',
+  'x-consumer-groups',
+  'x-authenticated-groups',
 ];

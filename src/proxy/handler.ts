@@ -3,7 +3,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { AuthOutcome, Claims, CompiledRoute, Consumer, MatchInput, Upstream, UpstreamTarget } from '../snapshot/types.js';
-import type { GatewayRefusal, IpRestrictionRefusal } from '../model/refusal-reasons.js';
+import type { AclRefusal, GatewayRefusal, IpRestrictionRefusal } from '../model/refusal-reasons.js';
 import type { AccessLog } from '../observability/logger.js';
 import type { RejectionRecorder } from '../observability/rejections.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
@@ -24,6 +24,7 @@ import { refuseNonGrpc } from './grpc-route.js';
 import { gatewayRequestHeaders, gatewayUpstreamPath, pickGatewayUpstream, sendGatewayRedirect } from './gateway-rule.js';
 import type { GatewayHeaderModifier } from '../model/gateway-routes.js';
 import { correlate, echoCorrelationId, ipRefusal, setUpstreamHeader } from './kong-plugins.js';
+import { corsAccess, corsAnswerHeaders, withCors } from './cors.js';
 
 export interface HandlerDeps {
   store: SnapshotStore;
@@ -112,6 +113,8 @@ class Exchange implements MatchInput, RelayContext {
   echo: [string, string] | undefined = undefined;
   /** correlation-id: the id decided for this request (kept when admission runs again after a JWKS refetch). */
   correlation: { id: string; generated: boolean } | undefined = undefined;
+  /** cors (docs/cors.md): the Access-Control-* headers for the response, set by cors.ts; else undefined. */
+  corsHeaders: GatewayHeaderModifier | undefined = undefined;
 
   constructor(
     readonly h: Handler,
@@ -333,9 +336,12 @@ class Handler {
     }
     // Fail closed: a route whose auth could not be built never proxies.
     if (route.pluginError !== undefined) return this.refuse(x, 500, ERR.unexpected, 'plugin_error');
-    // Kong's plugin order by PRIORITY: correlation-id (100001), jwt (1450), ip-restriction (990), then jwt-claims.
+    // Kong's plugin order by PRIORITY: correlation-id (100001), cors (2000), jwt (1450), ip-restriction (990),
+    // acl (950), then jwt-claims.
     const cid = route.correlationId;
     const correlationId = cid === undefined ? undefined : correlate(x, cid);
+    // cors answers a preflight itself, before jwt (docs/cors.md#preflight).
+    if (route.cors !== undefined && corsAccess(x, route.cors)) return;
 
     let credentialKey: string | undefined;
     let anonymous = false;
@@ -365,6 +371,13 @@ class Handler {
     if (route.ipRestriction !== undefined) {
       const denied = ipRefusal(x, route.ipRestriction);
       if (denied !== undefined) return this.refuse(x, denied.status, denied.message, 'ip_restricted');
+    }
+    // acl (docs/acl.md) on the consumer jwt resolved: a refusal, or the X-Consumer-Groups value.
+    let groups: string | undefined;
+    if (route.acl !== undefined) {
+      const verdict = route.acl.check(x.consumer, credentialKey !== undefined);
+      if (typeof verdict === 'object') return this.refuse(x, verdict.status, verdict.message, verdict.reason);
+      groups = verdict;
     }
     // jwt-claims runs after jwt on the token it verified; a request jwt skipped skips it too (docs/claims.md).
     const policy = route.claims;
@@ -423,10 +436,12 @@ class Handler {
       for (const k in ch) upHeaders.push(k, ch[k]!);
       if (credentialKey !== undefined) upHeaders.push('x-credential-identifier', credentialKey);
       if (anonymous) upHeaders.push('x-anonymous-consumer', 'true');
+      if (groups !== undefined) upHeaders.push('x-consumer-groups', groups);
     }
     if (claims !== undefined) route.claims!.appendHeaders(claims, upHeaders);
     if (correlationId !== undefined) setUpstreamHeader(upHeaders, cid!.header, correlationId);
     if (x.echo !== undefined) x.responseHeaders = echoCorrelationId(x.responseHeaders, x.echo);
+    if (x.corsHeaders !== undefined) x.responseHeaders = withCors(x.responseHeaders, x.corsHeaders);
     x.headers = upHeaders;
     x.admitted = true;
   }
@@ -456,7 +471,7 @@ class Handler {
   }
 
   /** The gateway refuses the request: `reason` goes to the access log (docs/access-log.md), the answer as error(). */
-  refuse(x: Exchange, status: number, message: string, reason: GatewayRefusal | IpRestrictionRefusal): void {
+  refuse(x: Exchange, status: number, message: string, reason: GatewayRefusal | IpRestrictionRefusal | AclRefusal): void {
     x.reason = reason;
     this.error(x, status, message);
   }
@@ -466,18 +481,22 @@ class Handler {
     x.reason = reason;
     this.metrics?.authFailure(route, reason);
     if (x.h2Headers !== null && this.isGrpc(x)) {
-      const extra: Record<string, string> | undefined = wwwAuthenticate === undefined ? undefined : { 'www-authenticate': wwwAuthenticate };
-      if (x.echo !== undefined) return sendGrpcError(x.res as unknown as Http2ServerResponse, status, grpcMessageOfBody(body, grpcStatusFor(status)), x.requestId, { ...extra, [x.echo[0]]: x.echo[1] });
+      let extra: Record<string, string> | undefined = wwwAuthenticate === undefined ? undefined : { 'www-authenticate': wwwAuthenticate };
+      if (x.echo !== undefined) extra = { ...extra, [x.echo[0]]: x.echo[1] };
+      if (x.corsHeaders !== undefined) extra = corsAnswerHeaders(x.corsHeaders, extra);
       return sendGrpcError(x.res as unknown as Http2ServerResponse, status, grpcMessageOfBody(body, grpcStatusFor(status)), x.requestId, extra);
     }
     if (x.echo !== undefined) x.res.setHeader(x.echo[0], x.echo[1]);
+    // cors's header_filter runs on plugin refusals too, so browsers can read them (docs/cors.md#responses).
+    if (x.corsHeaders !== undefined) for (const [name, value] of Object.entries(corsAnswerHeaders(x.corsHeaders, undefined))) x.res.setHeader(name, value);
     sendAuthRejection(x.res, status, body, wwwAuthenticate, x.requestId);
   }
 
   /** A gateway error: Kong's JSON/text body, or a gRPC status for gRPC requests (grpc-errors.ts). */
   error(x: Exchange, status: number, message: string): void {
     // correlation-id's echo_downstream: on the gateway's own answers too, as Kong's header_filter does.
-    const extra = x.echo === undefined ? undefined : { [x.echo[0]]: x.echo[1] };
+    let extra = x.echo === undefined ? undefined : { [x.echo[0]]: x.echo[1] };
+    if (x.corsHeaders !== undefined) extra = corsAnswerHeaders(x.corsHeaders, extra);
     if (x.h2Headers !== null && this.isGrpc(x)) return sendGrpcError(x.res as unknown as Http2ServerResponse, status, message, x.requestId, extra);
     sendError(x.res, status, message, x.requestId, x.accept, extra);
   }

@@ -1,6 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import type { Socket } from 'node:net';
+import type { AclConfig } from '../model/acl-config.js';
 import type { CorrelationIdConfig } from '../model/correlation-id-config.js';
+import type { CorsConfig } from '../model/cors-config.js';
 import type { IpRestrictionConfig } from '../model/ip-restriction-config.js';
 import type { JwtAlgorithm } from '../model/algorithms.js';
 import type { AuthExplanation } from '../model/explain.js';
@@ -10,7 +12,7 @@ import type { HeaderNameSet } from './header-name-set.js';
 import type { Diagnostic, ObjectRef } from '../model/diagnostics.js';
 import type { CredentialSpec, RouteSpec, UpstreamProtocol } from '../model/resources.js';
 import type { JwksKeySource } from './jwks.js';
-import type { GatewayFilters } from '../model/gateway-routes.js';
+import type { GatewayFilters, GatewayHeaderModifier } from '../model/gateway-routes.js';
 
 /** A consumer as the proxy and the admin API see it (ids already derived). */
 export interface Consumer {
@@ -126,6 +128,10 @@ export interface CompiledRoute {
   ipRestriction?: IpRestrictionPolicy;
   /** Kong's correlation-id (docs/correlation-id.md), run before every other plugin; undefined on every route without one. */
   correlationId?: CorrelationIdPolicy;
+  /** Kong's acl (docs/acl.md), checked after ip-restriction; undefined on every route without one. */
+  acl?: AclPolicy;
+  /** Kong's cors (docs/cors.md), run after correlation-id, before jwt; undefined on every route without one. */
+  cors?: CorsPolicy;
   /** Fail closed: a plugin applies but could not be built → 500 "An unexpected error occurred". */
   pluginError?: string;
   /** Label used in metrics and access logs (route name, or id). */
@@ -346,4 +352,36 @@ export interface CorrelationIdPolicy {
   readonly echo: boolean;
   /** The client's value when non-empty (Kong keeps it), else a generated one; `generated` says which. */
   resolve(clientValue: string | undefined, socket: Socket): { id: string; generated: boolean };
+}
+
+/** A refusal by acl: Kong's kong.response.error(status, message), and the access log's reason. */
+export interface AclRefusal {
+  readonly status: 401 | 403;
+  readonly message: string;
+  readonly reason: 'acl_denied' | 'acl_unauthenticated';
+}
+
+/** A compiled acl instance (plugins/acl/policy.ts). */
+export interface AclPolicy {
+  readonly pluginId: string;
+  readonly config: AclConfig;
+  /**
+   * The decision for the request's consumer (undefined: none); `authenticated`: it came with a
+   * credential (not the anonymous consumer). A refusal, or the X-Consumer-Groups value to send
+   * upstream (undefined: none, hidden or no groups).
+   */
+  check(consumer: Consumer | undefined, authenticated: boolean): AclRefusal | string | undefined;
+}
+
+/** A compiled cors instance (plugins/cors/policy.ts). */
+export interface CorsPolicy {
+  readonly pluginId: string;
+  readonly config: CorsConfig;
+  /**
+   * The headers of Kong's preflight answer (200, no body) for a non-empty Origin, and the request's
+   * Access-Control-Request-Headers / -Private-Network values.
+   */
+  preflight(origin: string, requestHeaders: string | undefined, privateNetwork: string | undefined): Array<[string, string]>;
+  /** What Kong's header_filter does to a response (proxied or the gateway's own); undefined: nothing. */
+  responseHeaders(origin: string | undefined): GatewayHeaderModifier | undefined;
 }

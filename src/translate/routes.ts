@@ -2,12 +2,14 @@ import type { JwtPluginConfig } from '../model/jwt-config.js';
 import { diagnostic, type Diagnostic } from '../model/diagnostics.js';
 import type { HostPolicy } from '../model/host-policy.js';
 import type { RouteSpec } from '../model/resources.js';
+import { compileAcl } from '../plugins/acl/policy.js';
 import { compileClaimsPolicy } from '../plugins/claims/policy.js';
+import { compileCors } from '../plugins/cors/policy.js';
 import { compileCorrelationId } from '../plugins/correlation-id/policy.js';
 import { compileIpRestriction } from '../plugins/ip-restriction/policy.js';
 import { createJwtAuthenticator } from '../plugins/jwt/authenticator.js';
 import { compileHeaderRegex, compileRouteRegex } from '../snapshot/router.js';
-import type { Authenticator, ClaimsPolicy, CompiledRoute, CorrelationIdPolicy, CredentialIndex, IpRestrictionPolicy } from '../snapshot/types.js';
+import type { AclPolicy, Authenticator, ClaimsPolicy, CompiledRoute, CorrelationIdPolicy, CorsPolicy, CredentialIndex, IpRestrictionPolicy } from '../snapshot/types.js';
 import { findConsumer, findConsumerByObjectName, type ConsumerTable } from './consumers.js';
 import { HostPolicyCheck } from './host-policy.js';
 import { describeObject, inPrecedenceOrder, isKubeObject } from './precedence.js';
@@ -34,6 +36,8 @@ export function buildRoutes(
   const policies = new Map<string, ClaimsPolicy>();
   const ipPolicies = new Map<string, IpRestrictionPolicy>();
   const correlationPolicies = new Map<string, CorrelationIdPolicy>();
+  const aclPolicies = new Map<string, AclPolicy>();
+  const corsPolicies = new Map<string, CorsPolicy>();
   const matchers = new Map<string, RouteSpec>();
   const ties = new RouteTies();
   const policy = hostPolicy && hostPolicy.rules.length > 0 ? new HostPolicyCheck(hostPolicy) : undefined;
@@ -91,6 +95,11 @@ export function buildRoutes(
       if (ip !== undefined) route.ipRestriction = cached(ipPolicies, `${spec.scope}\u0000${ip.id}`, () => compileIpRestriction(ip.id, ip.config));
       const cid = spec.correlationId;
       if (cid !== undefined) route.correlationId = cached(correlationPolicies, `${spec.scope}\u0000${cid.id}`, () => compileCorrelationId(cid.id, cid.config));
+      // Kong's acl and cors (docs/acl.md, docs/cors.md), the same way.
+      const acl = spec.acl;
+      if (acl !== undefined) route.acl = cached(aclPolicies, `${spec.scope}\u0000${acl.id}`, () => compileAcl(acl.id, acl.config));
+      const cors = spec.cors;
+      if (cors !== undefined) route.cors = cached(corsPolicies, `${spec.scope}\u0000${cors.id}`, () => compileCors(cors.id, cors.config));
     }
     compiled.push(route);
   }

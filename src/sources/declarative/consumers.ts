@@ -6,10 +6,10 @@ import { Fields, isMapping, NO_TAGS, readId, readReference } from './fields.js';
 import type { Reporter } from './report.js';
 import { parseJwks, type JwksDraft } from './jwks.js';
 
-const CONSUMER_FIELDS = new Set(['id', 'username', 'custom_id', 'tags', 'jwt_secrets', 'plugins']);
+const CONSUMER_FIELDS = new Set(['id', 'username', 'custom_id', 'tags', 'jwt_secrets', 'acls', 'plugins']);
 const CONSUMER_IGNORED = new Set(['created_at', 'updated_at']);
 /** Other Kong auth plugins' per-consumer entities: reported as unsupported, the consumer still loads. */
-const UNSUPPORTED_CONSUMER_CHILDREN = new Set(['keyauth_credentials', 'basicauth_credentials', 'hmacauth_credentials', 'oauth2_credentials', 'acls', 'mtls_auth_credentials', 'consumer_groups']);
+const UNSUPPORTED_CONSUMER_CHILDREN = new Set(['keyauth_credentials', 'basicauth_credentials', 'hmacauth_credentials', 'oauth2_credentials', 'mtls_auth_credentials', 'consumer_groups']);
 
 const CONSUMER_IGNORED_OR_REPORTED: ReadonlySet<string> = new Set([...CONSUMER_IGNORED, ...UNSUPPORTED_CONSUMER_CHILDREN]);
 
@@ -31,6 +31,8 @@ export interface ConsumerEntry {
   customId?: string;
   tags: string[];
   jwtSecrets: unknown[];
+  /** Kong's acls entities nested in the consumer (docs/acl.md#groups). */
+  acls: unknown[];
   plugins: unknown[];
 }
 
@@ -43,7 +45,7 @@ export function parseConsumer(raw: unknown, path: string, rep: Reporter): Consum
   const ref = rep.ref('consumers', label, path);
   const f = new Fields(raw, ref, rep);
   for (const key of Object.keys(raw)) {
-    if (UNSUPPORTED_CONSUMER_CHILDREN.has(key)) rep.error(ref, 'Unsupported', `'${key}' are not supported (only jwt_secrets); they are ignored`, key);
+    if (UNSUPPORTED_CONSUMER_CHILDREN.has(key)) rep.error(ref, 'Unsupported', `'${key}' are not supported (only jwt_secrets and acls); they are ignored`, key);
   }
   f.checkKnown(CONSUMER_FIELDS, CONSUMER_IGNORED_OR_REPORTED);
   const explicitId = readId(f);
@@ -54,6 +56,7 @@ export function parseConsumer(raw: unknown, path: string, rep: Reporter): Consum
   }
   const tags = f.strings('tags', NO_TAGS);
   const jwtSecrets = f.list('jwt_secrets');
+  const acls = f.list('acls');
   const plugins = f.list('plugins');
   return {
     ref, path, ok: f.ok,
@@ -61,7 +64,7 @@ export function parseConsumer(raw: unknown, path: string, rep: Reporter): Consum
     id: explicitId ?? consumerId(username ?? customId ?? path),
     ...(username !== undefined ? { username } : {}),
     ...(customId !== undefined ? { customId } : {}),
-    tags, jwtSecrets, plugins,
+    tags, jwtSecrets, acls, plugins,
   };
 }
 

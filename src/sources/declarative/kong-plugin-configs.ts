@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import { aclConfigSchema, type AclConfig } from '../../model/acl-config.js';
+import { corsConfigSchema, type CorsConfig } from '../../model/cors-config.js';
 import { correlationIdConfigSchema, type CorrelationIdConfig } from '../../model/correlation-id-config.js';
 import { ipRestrictionConfigSchema, type IpRestrictionConfig } from '../../model/ip-restriction-config.js';
 import type { ConfigIssue } from './jwt-config.js';
@@ -39,6 +41,22 @@ function mapConfig<S extends z.ZodType>(raw: unknown, schema: S, snakeToCamel: R
 /** Kong's ip-restriction config: allow, deny, status, message (same names in both sources). */
 export function mapIpRestrictionConfig(raw: unknown): ConfigResult<IpRestrictionConfig> {
   return mapConfig(raw, ipRestrictionConfigSchema, {});
+}
+
+/** Kong's acl config: allow, deny, hide_groups_header, always_use_authenticated_groups. */
+export function mapAclConfig(raw: unknown): ConfigResult<AclConfig> {
+  return mapConfig(raw, aclConfigSchema, { hide_groups_header: 'hideGroupsHeader', always_use_authenticated_groups: 'alwaysUseAuthenticatedGroups' });
+}
+
+/** Kong's cors config: origins, methods, headers, exposed_headers, credentials, max_age, preflight_continue, private_network, allow_origin_absent. */
+export function mapCorsConfig(raw: unknown): ConfigResult<CorsConfig> {
+  return mapConfig(raw, corsConfigSchema, {
+    exposed_headers: 'exposedHeaders',
+    max_age: 'maxAge',
+    preflight_continue: 'preflightContinue',
+    private_network: 'privateNetwork',
+    allow_origin_absent: 'allowOriginAbsent',
+  });
 }
 
 /** Kong's correlation-id config: header_name, generator, echo_downstream. */

@@ -9,7 +9,8 @@ import { detachStrings } from './detach-strings.js';
 import { loadSimpleYaml } from './fast-yaml.js';
 import { parseCertificates } from './certificates.js';
 import { parseConsumer, parseJwtSecret, type ConsumerEntry } from './consumers.js';
-import { CORRELATION_ID_PLUGIN, IP_RESTRICTION_PLUGIN, JWT_CLAIMS_PLUGIN, parsePlugin, PluginTable, type PluginCore, type ScopeKey } from './plugins.js';
+import { parseAcl } from './acls.js';
+import { ACL_PLUGIN, CORRELATION_ID_PLUGIN, CORS_PLUGIN, IP_RESTRICTION_PLUGIN, JWT_CLAIMS_PLUGIN, parsePlugin, PluginTable, type PluginCore, type ScopeKey } from './plugins.js';
 import { isMapping, type Mapping } from './fields.js';
 import { Reporter } from './report.js';
 import { parseRoute, parseService, type RouteCore, type ServiceEntry } from './services.js';
@@ -26,11 +27,11 @@ export const SUPPORTED_FORMAT_VERSIONS = ['3.0', '2.1', '1.1'] as const;
 
 /** Document-level keys Kong accepts besides entities; they carry no behaviour here. */
 const META_KEYS = new Set(['_format_version', '_transform', '_comment', '_ignore', '_info', '_workspace']);
-const ENTITY_KEYS = new Set(['services', 'routes', 'plugins', 'consumers', 'jwt_secrets', 'ca_certificates', 'certificates', 'snis']);
+const ENTITY_KEYS = new Set(['services', 'routes', 'plugins', 'consumers', 'jwt_secrets', 'acls', 'ca_certificates', 'certificates', 'snis']);
 /** Kong entities Portcullis does not implement: reported and left out, the rest loads. */
 const UNSUPPORTED_ENTITY_KEYS = new Set([
   'upstreams', 'targets', 'vaults', 'consumer_groups', 'keyauth_credentials',
-  'basicauth_credentials', 'hmacauth_credentials', 'oauth2_credentials', 'acls', 'mtls_auth_credentials', 'key_sets', 'keys',
+  'basicauth_credentials', 'hmacauth_credentials', 'oauth2_credentials', 'mtls_auth_credentials', 'key_sets', 'keys',
   'filter_chains', 'workspaces', 'parameters',
 ]);
 
@@ -115,6 +116,10 @@ class DeclarativeLoader {
   private readonly invalidConsumers = consumerIndex();
   private readonly credentials: CredentialSpec[] = [];
   private readonly plugins: PluginSite[] = [];
+  /** ACL groups by consumer (docs/acl.md#groups), in file order: nested acls, then top-level ones. */
+  private readonly groups = new Map<ConsumerEntry, string[]>();
+  /** Invalid acls entries: every route with an acl plugin fails closed (a lost group could lift a deny). */
+  private readonly aclErrors: string[] = [];
   /** ca_certificates, for JWKS credentials' CA references. */
   private tls: UpstreamCertificates | undefined;
 
@@ -167,6 +172,11 @@ class DeclarativeLoader {
       c.jwtSecrets.forEach((raw, j) => this.dependent('jwt_secrets', raw, `${c.path}.jwt_secrets[${j}]`, 'consumer', c.ref.name));
     }
     list('jwt_secrets').forEach((raw, i) => this.addSecret(raw, flat('jwt_secrets[', i, ']'), undefined, undefined));
+    for (const c of this.consumers.items) c.acls.forEach((raw, j) => this.addAcl(raw, `${c.path}.acls[${j}]`, c));
+    for (const c of this.invalidConsumers.items) {
+      c.acls.forEach((raw, j) => this.dependent('acls', raw, `${c.path}.acls[${j}]`, 'consumer', c.ref.name));
+    }
+    list('acls').forEach((raw, i) => this.addAcl(raw, `acls[${i}]`, undefined));
 
     this.collectPlugins(list('plugins'));
     const table = new PluginTable(this.rep);
@@ -182,6 +192,8 @@ class DeclarativeLoader {
       // Usual fields in one literal: see addSecret.
       const spec: ConsumerSpec = c.username !== undefined ? { ref: c.ref, scope: '', username: c.username, tags: c.tags } : { ref: c.ref, scope: '', tags: c.tags };
       if (c.customId !== undefined) spec.customId = c.customId;
+      const groups = this.groups.get(c);
+      if (groups !== undefined) spec.groups = groups;
       if (c.explicitId !== undefined) spec.id = c.explicitId;
       else rememberConsumerId(spec, c.id);
       return spec;
@@ -194,7 +206,7 @@ class DeclarativeLoader {
   }
 
   private dependent(kind: string, raw: unknown, path: string, parentKind: string, parentName: string): void {
-    const nameField = kind === 'jwt_secrets' ? 'key' : 'name';
+    const nameField = kind === 'jwt_secrets' ? 'key' : kind === 'acls' ? 'group' : 'name';
     const own = isMapping(raw) && typeof raw[nameField] === 'string' && raw[nameField] !== '' ? (raw[nameField] as string) : path;
     this.rep.error(this.rep.ref(kind, own, path), 'DependencyInvalid', `left out: its ${parentKind} '${parentName}' is invalid`);
   }
@@ -322,6 +334,25 @@ class DeclarativeLoader {
     this.credentials.push(spec);
   }
 
+  /** An acls entry (nested in `parent`, or top-level naming its consumer): the consumer's group. */
+  private addAcl(raw: unknown, path: string, parent: ConsumerEntry | undefined): void {
+    const a = parseAcl(raw, path, parent === undefined, this.rep);
+    if (a === undefined) return void this.aclErrors.push(path);
+    let consumer = parent;
+    if (parent === undefined && a.consumerRef !== undefined) {
+      const { found, invalid } = this.findConsumer(a.consumerRef);
+      if (found) consumer = found;
+      else if (invalid) this.rep.error(a.ref, 'DependencyInvalid', `left out: its consumer '${invalid.ref.name}' is invalid`, 'consumer');
+      else this.rep.error(a.ref, 'ConsumerNotFound', `invalid reference 'consumer: ${a.consumerRef}' (no such entry in 'consumers')`, 'consumer');
+    }
+    if (!a.ok) return void this.aclErrors.push(path);
+    if (consumer === undefined) return;
+    const list = this.groups.get(consumer);
+    if (list === undefined) this.groups.set(consumer, [a.group]);
+    else if (list.includes(a.group)) this.rep.error(a.ref, 'DuplicateName', `duplicate acl: group '${a.group}' is already given to consumer '${consumer.ref.name}'`, 'group');
+    else list.push(a.group);
+  }
+
   private collectPlugins(topLevel: unknown[]): void {
     const nested = (raw: unknown, path: string, scope: ScopeKey, keys: PluginSite['keys']) =>
       this.plugins.push({ core: parsePlugin(raw, path, false, false, this.rep), scope, keys });
@@ -360,9 +391,14 @@ class DeclarativeLoader {
         this.rep.error(p.ref, 'Unsupported', 'the ip-restriction plugin cannot be scoped to a consumer; the routes it applies to answer 500', 'consumer');
         p = { ...p, ok: false };
       }
-      if (p.name === CORRELATION_ID_PLUGIN) {
+      if (p.name === ACL_PLUGIN) {
+        // Kong's acl schema has `consumer = typedefs.no_consumer`: it decides by the consumer. Its routes fail closed.
+        this.rep.error(p.ref, 'Unsupported', 'the acl plugin cannot be scoped to a consumer (Kong refuses it too); the routes it applies to answer 500', 'consumer');
+        p = { ...p, ok: false };
+      }
+      if (p.name === CORRELATION_ID_PLUGIN || p.name === CORS_PLUGIN) {
         // It only adds a header: leaving it out refuses nothing Kong would let through.
-        this.rep.error(p.ref, 'Unsupported', 'the correlation-id plugin cannot be scoped to a consumer; ignored', 'consumer');
+        this.rep.error(p.ref, 'Unsupported', `the ${p.name} plugin cannot be scoped to a consumer; ignored`, 'consumer');
         return;
       }
     }
@@ -390,8 +426,10 @@ class DeclarativeLoader {
   }
 
   private routeSpec(core: RouteCore, service: ServiceEntry, table: PluginTable): RouteSpec {
-    const { jwt, claims, ipRestriction, correlationId, pluginError: tableError } = table.resolve(core.id, service.id);
+    const { jwt, claims, ipRestriction, correlationId, acl, cors, pluginError: tableError } = table.resolve(core.id, service.id);
     let pluginError = tableError;
+    // docs/acl.md#groups: a broken acls entry may have been a group a deny list needed.
+    if (acl && this.aclErrors.length > 0) pluginError ??= `acl plugin: acls ${this.aclErrors.join(', ')} invalid`;
     if (claims && !jwt && pluginError === undefined) {
       // docs/claims.md: jwt-claims checks the token jwt verified; without jwt the route fails closed.
       this.rep.error(core.ref, 'ClaimsWithoutJwt', `the jwt-claims plugin ${claims.path} applies to this route but no jwt plugin does; the route answers 500 until one does`, 'plugins');
@@ -424,6 +462,8 @@ class DeclarativeLoader {
       ...(claims ? { claims: { id: claims.id, config: claims.config } } : {}),
       ...(ipRestriction ? { ipRestriction } : {}),
       ...(correlationId ? { correlationId } : {}),
+      ...(acl ? { acl } : {}),
+      ...(cors ? { cors } : {}),
       ...(pluginError !== undefined || service.tlsError !== undefined ? { pluginError: pluginError ?? service.tlsError! } : {}),
       tags: core.tags,
     };

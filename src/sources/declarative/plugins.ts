@@ -3,7 +3,9 @@ import type { JwtClaimsConfig } from '../../model/jwt-claims-config.js';
 import type { JwtPluginConfig } from '../../model/jwt-config.js';
 import { mapJwtClaimsConfig } from './jwt-claims-config.js';
 import { mapJwtConfig } from './jwt-config.js';
-import { mapCorrelationIdConfig, mapIpRestrictionConfig, type ConfigResult } from './kong-plugin-configs.js';
+import { mapAclConfig, mapCorrelationIdConfig, mapCorsConfig, mapIpRestrictionConfig, type ConfigResult } from './kong-plugin-configs.js';
+import type { AclConfig } from '../../model/acl-config.js';
+import type { CorsConfig } from '../../model/cors-config.js';
 import type { CorrelationIdConfig } from '../../model/correlation-id-config.js';
 import type { IpRestrictionConfig } from '../../model/ip-restriction-config.js';
 import { Fields, isMapping, readId, readReference } from './fields.js';
@@ -16,9 +18,9 @@ const PLUGIN_PROTOCOLS = new Set(['grpc', 'grpcs', 'http', 'https', 'tcp', 'tls'
 /**
  * Plugins that only observe traffic (metrics, logs, tracing, request ids). Leaving them out cannot
  * let a request through that Kong would have refused, so they get a warning and are ignored.
- * EVERY other plugin Portcullis does not implement (cors, rate-limiting, acl, key-auth,
+ * EVERY other plugin Portcullis does not implement (rate-limiting, key-auth,
  * request-transformer, ...) fails the routes it applies to closed (500): we cannot tell
- * whether it protects something (rate-limiting, acl do; cors and transformers
+ * whether it protects something (rate-limiting does; transformers
  * change what the upstream or browser sees), and serving the route as if the plugin were there
  * would silently weaken it. The diagnostic tells the operator to remove the plugin on purpose.
  */
@@ -99,6 +101,8 @@ export interface ResolvedPlugins {
   claims?: { id: string; config: JwtClaimsConfig; path: string };
   ipRestriction?: { id: string; config: IpRestrictionConfig };
   correlationId?: { id: string; config: CorrelationIdConfig };
+  acl?: { id: string; config: AclConfig };
+  cors?: { id: string; config: CorsConfig };
   pluginError?: string;
 }
 
@@ -107,7 +111,10 @@ export const JWT_CLAIMS_PLUGIN = 'jwt-claims';
 /** Kong's plugins implemented beside jwt (docs/ip-restriction.md, docs/correlation-id.md). */
 export const IP_RESTRICTION_PLUGIN = 'ip-restriction';
 export const CORRELATION_ID_PLUGIN = 'correlation-id';
-const SUPPORTED = "only 'jwt', 'jwt-claims', 'ip-restriction' and 'correlation-id'";
+/** docs/acl.md, docs/cors.md. */
+export const ACL_PLUGIN = 'acl';
+export const CORS_PLUGIN = 'cors';
+const SUPPORTED = "only 'jwt', 'jwt-claims', 'ip-restriction', 'correlation-id', 'acl' and 'cors'";
 
 type Slot<T> = { ok: true; id: string; config: T } | { ok: false; reason: string };
 
@@ -159,10 +166,14 @@ export class PluginTable {
   private readonly failures = new Map<ScopeKey, string[]>();
   private readonly ipRestriction: SlotTable<IpRestrictionConfig>;
   private readonly correlationId: SlotTable<CorrelationIdConfig>;
+  private readonly acl: SlotTable<AclConfig>;
+  private readonly cors: SlotTable<CorsConfig>;
 
   constructor(private readonly rep: Reporter) {
     this.ipRestriction = new SlotTable(IP_RESTRICTION_PLUGIN, mapIpRestrictionConfig, rep);
     this.correlationId = new SlotTable(CORRELATION_ID_PLUGIN, mapCorrelationIdConfig, rep);
+    this.acl = new SlotTable(ACL_PLUGIN, mapAclConfig, rep);
+    this.cors = new SlotTable(CORS_PLUGIN, mapCorsConfig, rep);
   }
 
   /** Records one enabled-or-not, already scope-resolved plugin instance. */
@@ -175,6 +186,8 @@ export class PluginTable {
     if (p.name === JWT_CLAIMS_PLUGIN) return this.addClaims(p, scope, id);
     if (p.name === IP_RESTRICTION_PLUGIN) return this.ipRestriction.add(p, scope, id);
     if (p.name === CORRELATION_ID_PLUGIN) return this.correlationId.add(p, scope, id);
+    if (p.name === ACL_PLUGIN) return this.acl.add(p, scope, id);
+    if (p.name === CORS_PLUGIN) return this.cors.add(p, scope, id);
     if (OBSERVABILITY_ONLY_PLUGINS.has(p.name)) {
       this.rep.warn(p.ref, 'UnsupportedPlugin', `plugin '${p.name}' is not implemented by Portcullis; it only observes traffic, so it is ignored`);
       return;
@@ -246,6 +259,10 @@ export class PluginTable {
     if (ip !== undefined) out.ipRestriction = ip;
     const correlation = this.correlationId.resolve(scopes, errors);
     if (correlation !== undefined) out.correlationId = correlation;
+    const acl = this.acl.resolve(scopes, errors);
+    if (acl !== undefined) out.acl = acl;
+    const cors = this.cors.resolve(scopes, errors);
+    if (cors !== undefined) out.cors = cors;
     if (errors.length > 0) out.pluginError = errors.join('; ');
     return out;
   }

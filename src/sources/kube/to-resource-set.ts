@@ -74,6 +74,8 @@ function toConsumer(obj: CustomObject, diagnostics: Diagnostic[]): ConsumerSpec 
   const c: ConsumerSpec = { ref, scope: ref.namespace!, tags: [] };
   if (v.value.username !== undefined) c.username = v.value.username;
   if (v.value.customId !== undefined) c.customId = v.value.customId;
+  // docs/acl.md#groups; duplicates count once.
+  if (v.value.groups !== undefined && v.value.groups.length > 0) c.groups = [...new Set(v.value.groups)];
   return c;
 }
 
@@ -130,7 +132,7 @@ function jwksCredential(obj: CustomObject, ref: ObjectRef, spec: JwtCredentialSp
 }
 
 /** spec.plugins keys whose broken config keeps the Route, failing closed. */
-const PLUGIN_KEYS: ReadonlySet<string> = new Set(['jwt', 'jwtClaims', 'ipRestriction', 'correlationId']);
+const PLUGIN_KEYS: ReadonlySet<string> = new Set(['jwt', 'jwtClaims', 'ipRestriction', 'correlationId', 'acl', 'cors']);
 
 function toRoute(
   obj: CustomObject,
@@ -152,7 +154,7 @@ function toRoute(
     if (!rest?.success) return void diagnostics.push(...v.diagnostics);
     diagnostics.push(...v.diagnostics);
     spec = rest.data;
-    const which = (['jwtClaims', 'ipRestriction', 'correlationId'] as const).find((p) => v.diagnostics.every((d) => d.field?.startsWith(`spec.plugins.${p}`) === true)) ?? 'jwt';
+    const which = (['jwtClaims', 'ipRestriction', 'correlationId', 'acl', 'cors'] as const).find((p) => v.diagnostics.every((d) => d.field?.startsWith(`spec.plugins.${p}`) === true)) ?? 'jwt';
     pluginError = `${which} plugin configuration of Route ${ref.namespace}/${ref.name} is invalid`;
   }
   const ns = ref.namespace!;
@@ -203,6 +205,10 @@ function toRoute(
   if (ipRestriction) route.ipRestriction = { id: kubeId('route', ns, ref.name, 'ip-restriction'), config: ipRestriction };
   const correlationId = spec.plugins?.correlationId;
   if (correlationId) route.correlationId = { id: kubeId('route', ns, ref.name, 'correlation-id'), config: correlationId };
+  const acl = spec.plugins?.acl;
+  if (acl) route.acl = { id: kubeId('route', ns, ref.name, 'acl'), config: acl };
+  const cors = spec.plugins?.cors;
+  if (cors) route.cors = { id: kubeId('route', ns, ref.name, 'cors'), config: cors };
   if (pluginError !== undefined) route.pluginError = pluginError;
   return route;
 

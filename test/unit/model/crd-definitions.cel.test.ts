@@ -40,6 +40,7 @@ describe('CEL rules agree with the zod schemas', () => {
   it.each<[string, CrdKind, Record<string, unknown>, string[]]>([
     ['consumer username', 'KongConsumer', { username: 'u' }, []],
     ['consumer customId', 'KongConsumer', { customId: 'c' }, []],
+    ['consumer groups', 'KongConsumer', { username: 'u', groups: ['dev', 'ops'] }, []],
     ['consumer neither', 'KongConsumer', {}, ['username or customId is required']],
     ['HS with secretRef', 'JwtCredential', { consumerRef: { name: 'c' }, key: 'k', algorithm: 'HS512', secretRef: hsRef }, []],
     ['defaulted algorithm with secretRef', 'JwtCredential', { consumerRef: { name: 'c' }, key: 'k', secretRef: hsRef }, []],
@@ -69,6 +70,11 @@ describe('CEL rules agree with the zod schemas', () => {
     ['ipRestriction deny', 'Route', { paths: ['/a'], backend: svc, plugins: { ipRestriction: { deny: ['::1'], status: 451 } } }, []],
     ['ipRestriction with neither list', 'Route', { paths: ['/a'], backend: svc, plugins: { ipRestriction: { message: 'no' } } }, ['at least one of allow or deny is required']],
     ['correlationId defaults', 'Route', { paths: ['/a'], backend: svc, plugins: { correlationId: {} } }, []],
+    ['acl allow', 'Route', { paths: ['/a'], backend: svc, plugins: { jwt: {}, acl: { allow: ['dev'] } } }, []],
+    ['acl deny, empty', 'Route', { paths: ['/a'], backend: svc, plugins: { acl: { deny: [] } } }, []],
+    ['acl with both lists', 'Route', { paths: ['/a'], backend: svc, plugins: { acl: { allow: ['a'], deny: ['b'] } } }, ['exactly one of allow or deny is required']],
+    ['acl with neither list', 'Route', { paths: ['/a'], backend: svc, plugins: { acl: { hideGroupsHeader: true } } }, ['exactly one of allow or deny is required']],
+    ['cors defaults', 'Route', { paths: ['/a'], backend: svc, plugins: { cors: {} } }, []],
     ['jwtClaims without jwt', 'Route', { paths: ['/a'], backend: svc, plugins: { jwtClaims: { audiences: ['x'] } } }, ['requires plugins.jwt (jwtClaims checks the token the jwt plugin verified)']],
     [
       'jwtClaims matchers with one operator each',
