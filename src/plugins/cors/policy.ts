@@ -68,7 +68,8 @@ export function compileCors(pluginId: string, config: CorsConfig): CorsPolicy {
     if (d.allowOrigin !== null) set.push([ACAO, d.allowOrigin]);
     if (d.credentials) set.push([ACAC, 'true']);
     if (exposed !== undefined) set.push(['access-control-expose-headers', exposed]);
-    return Object.freeze({ set, add: d.vary ? [['vary', 'Origin']] : [], remove: d.allowOrigin === null ? [ACAO] : [] });
+    const add: Array<[string, string]> = d.vary ? [['vary', 'Origin']] : [];
+    return Object.freeze({ set, add, remove: d.allowOrigin === null ? [ACAO] : [] });
   };
   const withoutOrigin = config.allowOriginAbsent ? modifier(undefined) : undefined;
   const cache = new Map<string, GatewayHeaderModifier>();
