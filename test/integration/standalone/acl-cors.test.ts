@@ -47,7 +47,7 @@ function config() {
           { name: 'noauth', paths: ['/noauth'], plugins: [{ name: 'acl', config: { allow: ['dev'] } }] },
           { name: 'continue', paths: ['/continue'], plugins: [{ name: 'cors', config: { preflight_continue: true } }, { name: 'jwt' }] },
           { name: 'continue-skip', paths: ['/continue-skip'], plugins: [{ name: 'cors', config: { preflight_continue: true } }, { name: 'jwt', config: { run_on_preflight: false } }] },
-          { name: 'upstream-acao', paths: ['/upstream-acao'], plugins: [{ name: 'cors', config: { origins: ['https://a.example', 'https://b.example'] } }] },
+          { name: 'upstream-acao', paths: ['/upstream-acao'], strip_path: false, plugins: [{ name: 'cors', config: { origins: ['https://a.example', 'https://b.example'] } }] },
           { name: 'bad-acl', paths: ['/bad-acl'], plugins: [{ name: 'acl', config: { allow: ['a'], deny: ['b'] } }] },
           { name: 'bad-cors', paths: ['/bad-cors'], plugins: [{ name: 'cors', config: { origins: ['*.example.com'] } }] },
           { name: 'plain', paths: ['/plain'] },
@@ -237,6 +237,9 @@ describe('cors: a browser-style preflight, then the request', () => {
     expect(match.headers.vary).toBe('Accept-Encoding, Origin');
     const miss = await get('/upstream-acao', { origin: 'https://c.example' });
     expect(miss.headers['access-control-allow-origin']).toBeUndefined();
+    expect(miss.headers.vary).toBe('Accept-Encoding, Origin');
+    // Without the plugin's say (no Origin, allow_origin_absent): still Kong's header_filter, ACAO removed.
+    expect((await get('/upstream-acao')).headers['access-control-allow-origin']).toBeUndefined();
   });
 
   it('routes without cors add nothing', async () => {
