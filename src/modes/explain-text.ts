@@ -15,6 +15,9 @@ export function renderExplainText(r: ExplainResult): string {
   if (v.proxied) {
     const who = v.consumer ? ` as consumer ${v.consumer.username ?? v.consumer.id}` : '';
     push(`PROXIED${who} to ${r.upstream!.service} ${r.upstream!.path}`);
+  } else if (v.reason === undefined) {
+    // cors answers a preflight itself (docs/cors.md#preflight): not proxied, not refused.
+    push(`ANSWERED ${v.status} by ${v.by}, not proxied`);
   } else {
     push(`REFUSED ${v.status} ${v.reason} (by ${v.by})`);
   }
