@@ -20,7 +20,7 @@ export const RESERVED_CORRELATION_HEADERS: ReadonlySet<string> = new Set([
   'upgrade', 'te', 'trailer', 'expect', 'proxy-connection', 'authorization', 'cookie', 'set-cookie', 'via', 'forwarded',
   'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-path',
   'x-forwarded-prefix', 'x-real-ip', 'x-consumer-id', 'x-consumer-custom-id', 'x-consumer-username',
-  'x-credential-identifier', 'x-anonymous-consumer', 'server', 'date', 'location',
+  'x-credential-identifier', 'x-anonymous-consumer', 'x-consumer-groups', 'x-authenticated-groups', 'server', 'date', 'location',
 ]);
 
 export const correlationIdConfigSchema = z

@@ -28,7 +28,7 @@ export const RESERVED_CLAIM_HEADERS: ReadonlySet<string> = new Set([
   'upgrade', 'te', 'trailer', 'expect', 'proxy', 'proxy-connection', 'proxy-authorization', 'authorization', 'cookie',
   'via', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port',
   'x-forwarded-path', 'x-forwarded-prefix', 'x-real-ip', 'x-request-id', 'x-consumer-id', 'x-consumer-custom-id',
-  'x-consumer-username', 'x-credential-identifier', 'x-anonymous-consumer',
+  'x-consumer-username', 'x-credential-identifier', 'x-anonymous-consumer', 'x-consumer-groups', 'x-authenticated-groups',
 ]);
 
 /**
