@@ -1,4 +1,5 @@
 import http from 'node:http';
+import http2 from 'node:http2';
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import YAML from 'yaml';
@@ -74,7 +75,7 @@ beforeAll(async () => {
     res.end('{}');
     return true;
   });
-  gw = await startStandalone(config());
+  gw = await startStandalone(config(), { args: ['--proxy-h2c', 'on'] });
 }, 60_000);
 
 afterAll(async () => {
@@ -240,6 +241,31 @@ describe('cors: a browser-style preflight, then the request', () => {
     expect(miss.headers.vary).toBe('Accept-Encoding, Origin');
     // Without the plugin's say (no Origin, allow_origin_absent): still Kong's header_filter, ACAO removed.
     expect((await get('/upstream-acao')).headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('over HTTP/2 (h2c) too: the preflight answer, and the CORS headers on a 401', async () => {
+    const session = http2.connect(`http://127.0.0.1:${portOf(gw.proxy)}`);
+    const h2 = (headers: http2.OutgoingHttpHeaders) =>
+      new Promise<http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader>((resolve, reject) => {
+        const req = session.request(headers);
+        req.on('response', (h) => {
+          req.resume();
+          req.on('end', () => resolve(h));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      const preflight = await h2({ ':method': 'OPTIONS', ':path': '/api', ':authority': 'api.example', origin: APP, 'access-control-request-method': 'POST' });
+      expect(preflight[':status']).toBe(200);
+      expect(preflight['access-control-allow-origin']).toBe(APP);
+      expect(preflight['access-control-allow-methods']).toBe('GET,POST');
+      const refused = await h2({ ':method': 'GET', ':path': '/api', ':authority': 'api.example', origin: APP });
+      expect(refused[':status']).toBe(401);
+      expect(refused['access-control-allow-origin']).toBe(APP);
+    } finally {
+      session.close();
+    }
   });
 
   it('routes without cors add nothing', async () => {
