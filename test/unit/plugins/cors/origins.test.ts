@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fcParams } from '../../../support/fc-settings.js';
 import { compileOriginEntry, matchesOrigin, normalizeOrigin } from '../../../../src/plugins/cors/origins.js';
 
 describe('normalizeOrigin (LuaSocket url.parse, as Kong)', () => {
@@ -49,5 +51,18 @@ describe('origin entries', () => {
     expect(matches('a\\.com|b\\.com', 'https://b.com.evil.net')).toBe(false);
     // The appended "$" ends only the last alternative, as in Kong: the first one is a prefix match.
     expect(matches('a\\.com|b\\.com', 'https://a.com.evil.net')).toBe(true);
+  });
+});
+
+describe('origin handling is total', () => {
+  it('normalizeOrigin never throws and an exact entry always matches its own origin', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.webUrl(), fc.string({ maxLength: 40 })), (s) => {
+        const n = normalizeOrigin(s);
+        expect(typeof n.domain).toBe('string');
+        if (/^[A-Za-z0-9.:/-]+$/.test(s)) expect(matchesOrigin([compileOriginEntry(s)], n)).toBe(true);
+      }),
+      fcParams(500),
+    );
   });
 });
