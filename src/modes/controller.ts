@@ -14,6 +14,7 @@ import type { Diagnostic } from '../model/diagnostics.js';
 import { translateGatewayApi, withGatewayApi, type GatewayApiResult } from '../sources/kube/gateway-api/index.js';
 import { publishedAddresses } from '../sources/kube/gateway-api/addresses.js';
 import { withSnapshotDiagnostics } from '../sources/kube/gateway-api/snapshot-diagnostics.js';
+import { withKicResources, type KicSettings } from '../sources/kube/kic/index.js';
 import { defaultIdentity, defaultLeaseNamespace, startStatusReporting, type StatusReporting } from '../status/index.js';
 
 export interface ControllerOptions {
@@ -32,6 +33,8 @@ export interface ControllerOptions {
   ingress?: { settings: IngressSettings; publishing: IngressPublishing };
   /** --gateway-api: serve Gateways of the portcullis.dev/gateway-controller class (docs/gateway-api.md). */
   gatewayApi?: GatewayApiOptions;
+  /** --kic-resources: Kong Ingress Controller's resources (docs/kong-ingress-controller.md). */
+  kic?: KicSettings;
 }
 
 export interface GatewayApiOptions {
@@ -97,8 +100,12 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     stats: kubeWatchMetrics(runtime.metrics.registry),
     ...(opts.ingress !== undefined && { ingress: true }),
     ...(opts.gatewayApi !== undefined && { gatewayApi: true }),
+    ...(opts.kic !== undefined && { kic: true }),
     onObjects: (objects) => {
       let resources = toResourceSet(objects, translateOptions);
+      if (opts.kic !== undefined && objects.kic !== undefined) {
+        resources = withKicResources(resources, { kic: objects.kic, secrets: objects.secrets, services: objects.services, ...(objects.ingresses !== undefined && { ingresses: objects.ingresses }) }, opts.kic);
+      }
       let gatewayApi: GatewayApiResult | undefined;
       const gw = opts.gatewayApi;
       if (gw !== undefined && objects.gatewayApi !== undefined) {
