@@ -144,7 +144,7 @@ async function main(argv: string[]): Promise<number> {
       // KIC's Ingresses carry its class: --kic-resources serves them (docs/kong-ingress-controller.md).
       if (kic !== undefined) {
         ingress ??= { settings: { classNames: [] }, publishing: {} };
-        if (!ingress.settings.classNames.includes(kic.className)) ingress.settings.classNames.push(kic.className);
+        if (!ingress.settings.classNames.includes(kic.className)) ingress = { ...ingress, settings: { ...ingress.settings, classNames: [...ingress.settings.classNames, kic.className] } };
       }
       const { gatewayApiOption } = await import('./cli/gateway-api-option.js');
       const gatewayApi = gatewayApiOption(values);

@@ -48,19 +48,21 @@ export function convertResources(set: ResourceSet, opts: ConvertOptions): Conver
   const warnings: string[] = [];
   const objects: Array<Record<string, unknown>> = [];
   const meta = (name: string, extra: Record<string, unknown> = {}) => ({ name, ...(opts.namespace !== undefined && { namespace: opts.namespace }), ...extra });
-  const names = new Set<string>();
-  const secretNames = new Set<string>();
+  // Names are unique per kind (a Route and its Service may share one).
+  const byKind = new Map<string, Set<string>>();
+  const names = (kind: string): Set<string> => byKind.get(kind) ?? byKind.set(kind, new Set()).get(kind)!;
+  const secretNames = names('Secret');
 
   // Consumers by every way kong.yml may reference them (id, username): object names.
   const consumerNames = new Map<string, string>();
   const consumerObjects = new Map<ConsumerSpec, Record<string, unknown>>();
   for (const c of set.consumers) {
-    const name = objectName(c.username ?? c.customId ?? 'consumer', names, 'consumer');
+    const name = objectName(c.username ?? c.customId ?? 'consumer', names('KongConsumer'), 'consumer');
     const id = c.id ?? consumerId(c.username ?? c.customId ?? name);
     consumerNames.set(id, name);
     if (c.username !== undefined) consumerNames.set(c.username, name);
     if (c.id !== undefined) warnings.push(`consumer ${name}: its explicit id ${c.id} cannot be kept (ids are derived from username or custom_id)`);
-    const obj =
+    const obj: Record<string, unknown> =
       opts.target === 'portcullis'
         ? { apiVersion: CRD_API_VERSION, kind: 'KongConsumer', metadata: meta(name), spec: { ...(c.username !== undefined && { username: c.username }), ...(c.customId !== undefined && { customId: c.customId }) } }
         : {
@@ -109,7 +111,7 @@ export function convertResources(set: ResourceSet, opts: ConvertOptions): Conver
       objects.push({
         apiVersion: CRD_API_VERSION,
         kind: 'JwtCredential',
-        metadata: meta(objectName(`${owner}-${cr.key}`, names, `${owner}-jwt`)),
+        metadata: meta(objectName(`${owner}-${cr.key}`, names('JwtCredential'), `${owner}-jwt`)),
         spec: {
           consumerRef: { name: owner },
           key: cr.key,
@@ -130,7 +132,7 @@ export function convertResources(set: ResourceSet, opts: ConvertOptions): Conver
 
   const services = new Map<string, string>();
   for (const r of set.routes) {
-    const name = objectName(r.name, names, 'route');
+    const name = objectName(r.name, names('Route'), 'route');
     if (r.pluginError !== undefined) warnings.push(`route ${name}: fails closed in kong.yml (${r.pluginError}); converted without the plugin that fails`);
     if (r.headers.length > 0) warnings.push(`route ${name}: header matches are not converted`);
     if (r.regexPriority !== 0) warnings.push(`route ${name}: regex_priority is not converted`);
@@ -179,7 +181,7 @@ export function convertResources(set: ResourceSet, opts: ConvertOptions): Conver
   function kicRoute(r: RouteSpec, name: string, b: Extract<BackendSpec, { kind: 'url' }>): void {
     const plugins: string[] = [];
     const add = (kongName: string, config: object) => {
-      const pluginName = objectName(`${name}-${kongName}`, names, kongName);
+      const pluginName = objectName(`${name}-${kongName}`, names('KongPlugin'), kongName);
       plugins.push(pluginName);
       objects.push({ apiVersion: KIC_API_VERSION, kind: 'KongPlugin', metadata: meta(pluginName), plugin: kongName, config: snakeConfig(config) });
     };
@@ -193,7 +195,7 @@ export function convertResources(set: ResourceSet, opts: ConvertOptions): Conver
     const svcKey = `${b.host}:${b.port}`;
     let svcName = services.get(svcKey);
     if (svcName === undefined) {
-      svcName = objectName(r.service.name ?? b.host, names, 'service');
+      svcName = objectName(r.service.name ?? b.host, names('Service'), 'service');
       services.set(svcKey, svcName);
       backendService(svcName, b);
     }

@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../../model/diagnostics.js';
-import { KIC_CREDENTIAL_LABEL, KIC_DEFAULT_CLASS, isKicKind, type KicKind } from '../../model/kic.js';
+import { KIC_CONSUMER_KIND, KIC_CREDENTIAL_LABEL, KIC_DEFAULT_CLASS, isKicKind, type KicKind } from '../../model/kic.js';
 import type { ResourceSet } from '../../model/resources.js';
 import { withKicResources, type KicObjects } from '../kube/kic/index.js';
 import type { KicObject } from '../kube/kic/types.js';
@@ -23,14 +23,16 @@ interface FileObject {
  * schemas, jwt credential Secrets in the file, konghq.com/plugins on the file's Ingresses and
  * Services. References to objects that are not in the file are not errors.
  */
-export function checkKicManifests(objects: readonly FileObject[], fileName: string): { diagnostics: Diagnostic[]; checked: Partial<Record<KicKind, number>>; loadedSecrets: Set<string> } {
+export function checkKicManifests(objects: ReadonlyArray<{ obj: FileObject; path: string }>, fileName: string): { diagnostics: Diagnostic[]; checked: Partial<Record<KicKind, number>>; loadedSecrets: Set<string> } {
   const kic: KicObjects & { credentialSecrets: Map<string, SecretObject> } = { consumers: [], consumerGroups: [], plugins: [], clusterPlugins: [], credentialSecrets: new Map() };
   const secrets = new Map<string, SecretObject>();
   const services = new Map<string, ServiceObject>();
   const checked: Partial<Record<KicKind, number>> = {};
-  for (const raw of objects) {
+  const paths = new Map<string, string>();
+  for (const { obj: raw, path } of objects) {
     const ns = typeof raw.metadata?.namespace === 'string' ? raw.metadata.namespace : 'default';
     const key = `${ns}/${typeof raw.metadata?.name === 'string' ? raw.metadata.name : ''}`;
+    paths.set(`${String(raw.kind)}|${raw.kind === 'KongClusterPlugin' ? '' : ns}|${key.slice(ns.length + 1)}`, path);
     if (isKicKind(raw.apiVersion, raw.kind)) {
       checked[raw.kind] = (checked[raw.kind] ?? 0) + 1;
       const o = raw as unknown as KicObject;
@@ -38,11 +40,11 @@ export function checkKicManifests(objects: readonly FileObject[], fileName: stri
       ({ KongConsumer: kic.consumers, KongConsumerGroup: kic.consumerGroups, KongPlugin: kic.plugins, KongClusterPlugin: kic.clusterPlugins })[raw.kind].push(obj);
     } else if (raw.apiVersion === 'v1' && raw.kind === 'Secret') {
       const labels = (raw.metadata?.labels ?? {}) as Record<string, unknown>;
-      const s = { ...(raw as SecretObject), metadata: { ...(raw as SecretObject).metadata, namespace: ns } };
+      const s = { ...(raw as unknown as SecretObject), metadata: { ...(raw as unknown as SecretObject).metadata, namespace: ns } };
       if (labels[KIC_CREDENTIAL_LABEL] !== undefined) kic.credentialSecrets.set(key, s);
       else secrets.set(key, s);
     } else if (raw.apiVersion === 'v1' && raw.kind === 'Service') {
-      services.set(key, { ...(raw as ServiceObject), metadata: { ...(raw as ServiceObject).metadata, namespace: ns } });
+      services.set(key, { ...(raw as unknown as ServiceObject), metadata: { ...(raw as unknown as ServiceObject).metadata, namespace: ns } });
     }
   }
   const loadedSecrets = new Set<string>();
@@ -57,6 +59,13 @@ export function checkKicManifests(objects: readonly FileObject[], fileName: stri
       if (kic.credentialSecrets.has(key)) loadedSecrets.add(key);
     }
   }
-  const diagnostics = out.diagnostics.filter((d) => !ELSEWHERE.has(d.reason)).map((d) => ({ ...d, object: { ...d.object, file: fileName } }));
+  // Named as the file's other diagnostics are: file, document and line.
+  const diagnostics = out.diagnostics
+    .filter((d) => !ELSEWHERE.has(d.reason))
+    .map((d) => {
+      const kind = d.object.kind === KIC_CONSUMER_KIND ? 'KongConsumer' : d.object.kind;
+      const path = paths.get(`${kind}|${d.object.namespace ?? ''}|${d.object.name}`);
+      return { ...d, object: { ...d.object, file: fileName, ...(path !== undefined && { path }) } };
+    });
   return { diagnostics, checked, loadedSecrets };
 }

@@ -216,7 +216,7 @@ export function checkManifests(
     );
     if (!imported.ok) out.error(ref, imported.reason, imported.message, `spec.${field}`);
   }
-  const kic = checkKicManifests(docs.map((d) => d.obj), fileName);
+  const kic = checkKicManifests(docs.map((d) => ({ obj: d.obj, path: refOf(d, fileName).path! })), fileName);
   out.add(kic.diagnostics);
   for (const [kind, n] of Object.entries(kic.checked)) checked[kind] = (checked[kind] ?? 0) + n;
   for (const key of kic.loadedSecrets) loadedSecrets.add(key);
