@@ -40,7 +40,7 @@ function kongYml(ip: string): string {
             methods: ['GET'],
             plugins: [
               { name: 'jwt', config: { claims_to_verify: ['exp'], anonymous: 'guest' } },
-              { name: 'correlation-id', config: { header_name: 'X-Trace', generator: 'counter', echo_downstream: true } },
+              { name: 'correlation-id', config: { header_name: 'X-Trace', generator: 'uuid#counter', echo_downstream: true } },
             ],
           },
           { name: 'strict', paths: ['/strict'], plugins: [{ name: 'jwt', config: {} }, { name: 'ip-restriction', config: { deny: ['127.0.0.1'] } }] },
@@ -84,7 +84,8 @@ async function observe(base: string, method: string, pathAndQuery: string, token
   const pick = (h: Record<string, string> | undefined, names: string[]) => Object.fromEntries(names.filter((n) => h?.[n] !== undefined).map((n) => [n, h![n]]));
   return {
     status: res.status,
-    body: up === undefined ? res.body : undefined,
+    // request_id names the process that answered: the one field that differs by design.
+    body: up === undefined ? res.body.replace(/"request_id":"[^"]*"/, '"request_id":"<id>"') : undefined,
     wwwAuthenticate: res.headers['www-authenticate'],
     trace: res.headers['x-trace'] !== undefined,
     upstream: up && { url: up.url, ...pick(up.headers, ['x-consumer-id', 'x-consumer-username', 'x-consumer-custom-id', 'x-credential-identifier', 'x-anonymous-consumer']), trace: up.headers['x-trace'] !== undefined },
