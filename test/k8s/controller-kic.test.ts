@@ -9,6 +9,7 @@ import type { GatewayProcess } from '../support/gateway-process.js';
 import { eventsAbout, eventually, startController, startKubeEnv, startNetnsUpstream, type KubeEnv, type NetnsUpstream } from '../support/controller-env.js';
 import { consumer as ourConsumer, endpointSlice, join } from '../support/crs.js';
 import { portOf, rawRequest, type RawResponse } from '../support/standalone.js';
+import { collectionPath, kubeRest } from '../deploy/kube-rest.js';
 
 /**
  * Kong Ingress Controller's own resources through `controller --kic-resources`
@@ -269,5 +270,24 @@ spec:
     await eventually(async () => (await get('/lemon', userToken())).status === 401, 5_000, 'the clashing KIC consumer to be refused');
     await env.custom.deleteNamespacedCustomObject({ group: 'portcullis.dev', version: 'v1alpha1', plural: 'kongconsumers', namespace: ns, name: 'plain-user' });
     await eventually(async () => (await get('/lemon', userToken())).status === 200, 5_000, 'the KIC consumer back');
+  });
+});
+
+describe('the KongConsumer name clash (docs/kong-ingress-controller.md#the-name-clash)', () => {
+  const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+  const columns = async (apiVersion: string) =>
+    ((await kubeRest(env.kc, 'GET', collectionPath(apiVersion, 'kongconsumers', ns), { headers: { Accept: TABLE } })).body.columnDefinitions as Array<{ name: string }>).map((c) => c.name);
+
+  it('both kinds are served, each under its full resource name, with distinct short names and columns', async () => {
+    const discovery = async (groupVersion: string) =>
+      ((await kubeRest(env.kc, 'GET', `/apis/${groupVersion}`)).body.resources as Array<{ name: string; kind: string; shortNames?: string[]; categories?: string[] }>).find((r) => r.name === 'kongconsumers')!;
+    const ours = await discovery('portcullis.dev/v1alpha1');
+    const theirs = await discovery('configuration.konghq.com/v1');
+    expect([ours.kind, theirs.kind]).toEqual(['KongConsumer', 'KongConsumer']);
+    expect(ours.shortNames).toEqual(['kcon']);
+    expect(theirs.shortNames).toEqual(['kc']);
+    expect(ours.categories).toEqual(['portcullis']);
+    expect(await columns('portcullis.dev/v1alpha1')).toEqual(['Name', 'Username', 'Custom ID', 'Programmed', 'Age']);
+    expect(await columns('configuration.konghq.com/v1')).toEqual(['Name', 'Username', 'Age', 'Programmed']);
   });
 });
