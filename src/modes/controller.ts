@@ -15,6 +15,7 @@ import { translateGatewayApi, withGatewayApi, type GatewayApiResult } from '../s
 import { publishedAddresses } from '../sources/kube/gateway-api/addresses.js';
 import { withSnapshotDiagnostics } from '../sources/kube/gateway-api/snapshot-diagnostics.js';
 import { withKicResources, type KicSettings } from '../sources/kube/kic/index.js';
+import { withKicHttpRoutePlugins } from '../sources/kube/kic/http-routes.js';
 import { defaultIdentity, defaultLeaseNamespace, startStatusReporting, type StatusReporting } from '../status/index.js';
 
 export interface ControllerOptions {
@@ -116,6 +117,11 @@ export async function runController(opts: ControllerOptions): Promise<number> {
           now: new Date(),
         };
         gatewayApi = translateGatewayApi({ ...objects, gatewayApi: objects.gatewayApi }, settings);
+        if (opts.kic !== undefined && objects.kic !== undefined) {
+          // konghq.com/plugins on HTTPRoutes (docs/kong-ingress-controller.md#plugins).
+          const kic = withKicHttpRoutePlugins(gatewayApi.rules, objects.gatewayApi.httpRoutes, objects.kic, objects.secrets, opts.kic);
+          gatewayApi = { ...gatewayApi, rules: kic.rules, diagnostics: [...gatewayApi.diagnostics, ...kic.diagnostics] };
+        }
         resources = withGatewayApi(resources, gatewayApi);
       }
       const result = runtime.apply(resources);

@@ -35,7 +35,10 @@ export class KicPluginResolver {
     private readonly settings: KicSettings,
     /** Secrets configFrom may name: the portcullis.dev/credential=true ones and KIC's credential Secrets. */
     private readonly secrets: ReadonlyMap<string, SecretObject>,
+    /** Global KongClusterPlugins apply (Ingress routes); not for HTTPRoute rules. */
+    globals = true,
   ) {
+    if (!globals) return;
     for (const cp of this.kic.clusterPlugins) {
       if (cp.metadata.labels?.[KIC_GLOBAL_LABEL] !== 'true' || !hasKicClass(cp, settings)) continue;
       this.attach(this.readPlugin(cp, 'KongClusterPlugin'), 'global', 'global');
