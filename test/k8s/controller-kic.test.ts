@@ -196,6 +196,14 @@ describe("KIC's JWT guide", () => {
   });
 });
 
+describe("KIC's ACL credentials", () => {
+  it('konghq.com/credential=acl Secrets are the consumers\' ACL groups (the status view shows them)', async () => {
+    const view = (await (await fetch(`${gw.admin}/ui/status.json`)).json()) as { consumers: Array<{ username: string; groups?: string[] }> };
+    const groups = Object.fromEntries(view.consumers.map((c) => [c.username, c.groups]));
+    expect(groups).toEqual({ admin: ['admin'], 'plain-user': ['app-user'] });
+  });
+});
+
 describe('KIC resources, live', () => {
   it('a KongConsumer without the class annotation is not read (KIC ignores it too)', async () => {
     await env.apply(
