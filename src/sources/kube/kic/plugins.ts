@@ -29,6 +29,9 @@ export class KicPluginResolver {
   readonly table = new PluginTable(this.rep);
   private readonly read = new Map<string, ReadPlugin>();
   private readonly added = new Set<string>();
+  /** Lookups by name: one per annotation entry per route, so not a scan. */
+  private readonly byName = new Map<string, KicObject>();
+  private readonly clusterByName = new Map<string, KicObject>();
 
   constructor(
     private readonly kic: KicObjects,
@@ -38,6 +41,8 @@ export class KicPluginResolver {
     /** Global KongClusterPlugins apply (Ingress routes); not for HTTPRoute rules. */
     globals = true,
   ) {
+    for (const p of this.kic.plugins) this.byName.set(`${p.metadata.namespace ?? 'default'}/${p.metadata.name ?? ''}`, p);
+    for (const p of this.kic.clusterPlugins) if (hasKicClass(p, settings)) this.clusterByName.set(p.metadata.name ?? '', p);
     if (!globals) return;
     for (const cp of this.kic.clusterPlugins) {
       if (cp.metadata.labels?.[KIC_GLOBAL_LABEL] !== 'true' || !hasKicClass(cp, settings)) continue;
@@ -47,9 +52,9 @@ export class KicPluginResolver {
 
   /** The KongPlugin `name` in `ns`, else the KongClusterPlugin `name` (KIC's lookup order). */
   find(ns: string, name: string): ReadPlugin | undefined {
-    const namespaced = this.kic.plugins.find((p) => p.metadata.name === name && (p.metadata.namespace ?? 'default') === ns);
+    const namespaced = this.byName.get(`${ns}/${name}`);
     if (namespaced !== undefined) return this.readPlugin(namespaced, 'KongPlugin');
-    const cluster = this.kic.clusterPlugins.find((p) => p.metadata.name === name && hasKicClass(p, this.settings));
+    const cluster = this.clusterByName.get(name);
     return cluster === undefined ? undefined : this.readPlugin(cluster, 'KongClusterPlugin');
   }
 
