@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../../model/diagnostics.js';
-import { KIC_CONSUMER_KIND, KIC_CREDENTIAL_LABEL, KIC_DEFAULT_CLASS, isKicKind, type KicKind } from '../../model/kic.js';
+import { KIC_CONSUMER_KIND, KIC_CREDENTIAL_LABEL, KIC_DEFAULT_CLASS, isKicKind } from '../../model/kic.js';
 import type { ResourceSet } from '../../model/resources.js';
 import { withKicResources, type KicObjects } from '../kube/kic/index.js';
 import type { KicObject } from '../kube/kic/types.js';
@@ -23,18 +23,20 @@ interface FileObject {
  * schemas, jwt credential Secrets in the file, konghq.com/plugins on the file's Ingresses and
  * Services. References to objects that are not in the file are not errors.
  */
-export function checkKicManifests(objects: ReadonlyArray<{ obj: FileObject; path: string }>, fileName: string): { diagnostics: Diagnostic[]; checked: Partial<Record<KicKind, number>>; loadedSecrets: Set<string> } {
+export function checkKicManifests(objects: ReadonlyArray<{ obj: FileObject; path: string }>, fileName: string): { diagnostics: Diagnostic[]; checked: Partial<Record<string, number>>; loadedSecrets: Set<string> } {
   const kic: KicObjects & { credentialSecrets: Map<string, SecretObject> } = { consumers: [], consumerGroups: [], plugins: [], clusterPlugins: [], credentialSecrets: new Map() };
   const secrets = new Map<string, SecretObject>();
   const services = new Map<string, ServiceObject>();
-  const checked: Partial<Record<KicKind, number>> = {};
+  const checked: Partial<Record<string, number>> = {};
   const paths = new Map<string, string>();
   for (const { obj: raw, path } of objects) {
     const ns = typeof raw.metadata?.namespace === 'string' ? raw.metadata.namespace : 'default';
     const key = `${ns}/${typeof raw.metadata?.name === 'string' ? raw.metadata.name : ''}`;
     paths.set(`${String(raw.kind)}|${raw.kind === 'KongClusterPlugin' ? '' : ns}|${key.slice(ns.length + 1)}`, path);
     if (isKicKind(raw.apiVersion, raw.kind)) {
-      checked[raw.kind] = (checked[raw.kind] ?? 0) + 1;
+      // KongConsumer by its full name: ours is counted as KongConsumer (docs/kong-ingress-controller.md#the-name-clash).
+      const label = raw.kind === 'KongConsumer' ? KIC_CONSUMER_KIND : raw.kind;
+      checked[label] = (checked[label] ?? 0) + 1;
       const o = raw as unknown as KicObject;
       const obj = raw.kind === 'KongClusterPlugin' ? o : { ...o, metadata: { ...o.metadata, namespace: ns } };
       ({ KongConsumer: kic.consumers, KongConsumerGroup: kic.consumerGroups, KongPlugin: kic.plugins, KongClusterPlugin: kic.clusterPlugins })[raw.kind].push(obj);

@@ -218,7 +218,7 @@ export function checkManifests(
   }
   const kic = checkKicManifests(docs.map((d) => ({ obj: d.obj, path: refOf(d, fileName).path! })), fileName);
   out.add(kic.diagnostics);
-  for (const [kind, n] of Object.entries(kic.checked)) checked[kind] = (checked[kind] ?? 0) + n;
+  for (const [kind, n] of Object.entries(kic.checked)) checked[kind] = (checked[kind] ?? 0) + (n ?? 0);
   for (const key of kic.loadedSecrets) loadedSecrets.add(key);
   return { diagnostics: out.diagnostics, checked, skipped: skippedKinds(docs, fileName, loadedSecrets, checked) };
 }

@@ -17,7 +17,7 @@ describe('validate: KIC kinds', () => {
       'apiVersion: configuration.konghq.com/v1beta1\nkind: KongConsumerGroup\nmetadata: { name: g, annotations: { kubernetes.io/ingress.class: kong } }\n',
     );
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
-    expect(r.checked).toEqual({ KongPlugin: 1, KongConsumer: 1, KongConsumerGroup: 1, Secret: 1 });
+    expect(r.checked).toEqual({ KongPlugin: 1, 'KongConsumer.configuration.konghq.com': 1, KongConsumerGroup: 1, Secret: 1 });
     expect(r.skipped).toEqual({});
   });
 
