@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GATEWAY_FLAGS, gatewayOptions } from './cli/gateway-options.js';
 import { INGRESS_FLAGS, ingressOption, type IngressFlagValues } from './cli/ingress-options.js';
+import { KIC_FLAGS, kicOption } from './cli/kic-option.js';
 import { UsageError } from './model/usage-error.js';
 import { errorText } from './observability/error-text.js';
 import { tokenCommand, type TokenFlags } from './cli/token-command.js';
@@ -23,9 +24,14 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     'watch-idle-timeout': { type: 'string' },
     'host-policy': { type: 'string' },
     ...INGRESS_FLAGS,
+    ...KIC_FLAGS,
     'gateway-api': { type: 'boolean' },
     'gateway-http-port': { type: 'string' },
     'gateway-https-port': { type: 'string' },
+  },
+  convert: {
+    kic: { type: 'boolean' },
+    namespace: { type: 'string', short: 'n' },
   },
   validate: {
     output: { type: 'string', short: 'o' },
@@ -87,12 +93,18 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(COMMAND_HELP[command]!);
     return 0;
   }
-  const { values, positionals } = parseArgs({ args: rest, options, allowPositionals: command === 'validate' || command === 'explain', strict: true });
+  const { values, positionals } = parseArgs({ args: rest, options, allowPositionals: command === 'validate' || command === 'explain' || command === 'convert', strict: true });
 
   switch (command) {
     case 'token':
       process.stdout.write(`${tokenCommand(values as TokenFlags)}\n`);
       return 0;
+    case 'convert': {
+      if (positionals.length !== 1) throw new UsageError('convert: exactly one kong.yml (or - for stdin) is required');
+      const { convertCommand } = await import('./modes/convert.js');
+      const namespace = values.namespace as string | undefined;
+      return convertCommand(positionals[0]!, { target: values.kic === true ? 'kic' : 'portcullis', ...(namespace !== undefined && { namespace }) });
+    }
     case 'validate': {
       if (positionals.length === 0) throw new UsageError('validate: give at least one file (or - for standard input)');
       if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('validate: - (standard input) can be given once');
@@ -127,7 +139,13 @@ async function main(argv: string[]): Promise<number> {
       const { runController } = await import('./modes/controller.js');
       const { hostPolicyOption } = await import('./cli/host-policy-option.js');
       const hostPolicy = hostPolicyOption((values['host-policy'] as string | undefined) ?? process.env.PORTCULLIS_HOST_POLICY);
-      const ingress = ingressOption(values as IngressFlagValues);
+      const kic = kicOption(values);
+      let ingress = ingressOption(values as IngressFlagValues);
+      // KIC's Ingresses carry its class: --kic-resources serves them (docs/kong-ingress-controller.md).
+      if (kic !== undefined) {
+        ingress ??= { settings: { classNames: [] }, publishing: {} };
+        if (!ingress.settings.classNames.includes(kic.className)) ingress = { ...ingress, settings: { ...ingress.settings, classNames: [...ingress.settings.classNames, kic.className] } };
+      }
       const { gatewayApiOption } = await import('./cli/gateway-api-option.js');
       const gatewayApi = gatewayApiOption(values);
       const publishService = (values['publish-service'] as string | undefined) ?? (process.env.PORTCULLIS_PUBLISH_SERVICE || undefined);
@@ -138,6 +156,7 @@ async function main(argv: string[]): Promise<number> {
         ...(hostPolicy !== undefined && { hostPolicy }),
         ...(ingress !== undefined && { ingress }),
         ...(gatewayApi !== undefined && { gatewayApi }),
+        ...(kic !== undefined && { kic }),
         gateway: gatewayOptions(values),
         namespace: (values.namespace as string | undefined) ?? process.env.PORTCULLIS_NAMESPACE,
         kubeconfig: (values.kubeconfig as string | undefined) ?? process.env.KUBECONFIG,

@@ -54,6 +54,8 @@ export interface ConsumerRow {
   id: string;
   customId: string | null;
   scope: string;
+  /** ACL groups (acls entities, KIC acl credentials); only on consumers that have some. */
+  groups?: string[];
   credentials: CredentialRow[];
 }
 
@@ -143,6 +145,7 @@ function consumerRows(s: Snapshot): ConsumerRow[] {
     id: c.id,
     customId: c.customId ?? null,
     scope: c.scope,
+    ...(c.groups !== undefined && { groups: [...c.groups] }),
     credentials: byConsumer.get(c.id) ?? [],
   }));
 }

@@ -68,12 +68,15 @@ Commands:
   controller [--namespace NS] [--kubeconfig FILE] [--admin-expose-secrets] [--lease-name NAME]
              [--watch-idle-timeout SECONDS] [--host-policy POLICY|@FILE]
              [--ingress] [--ingress-class NAME] [--publish-service NS/NAME | --publish-address ADDR]
-             [--gateway-api]
+             [--gateway-api] [--kic-resources] [--kic-ingress-class NAME]
                                    serve from the Kubernetes watch (in-cluster config by default);
                                    a watch silent that long (default 30, PORTCULLIS_WATCH_IDLE_TIMEOUT)
                                    is restarted; the host policy (YAML/JSON, env PORTCULLIS_HOST_POLICY)
                                    says which namespaces may claim which Route hosts; --ingress
                                    also serves networking.k8s.io/v1 Ingresses of our classes
+  convert [--kic] [--namespace NS] kong.yml|-
+                                   print the kong.yml as Kubernetes manifests: Portcullis CRs, or
+                                   with --kic Kong Ingress Controller's resources and Ingresses
   validate [--strict] [--output text|json] FILE...|-
                                    check kong.yml files or CR manifests offline ("-": stdin);
                                    exit 1 on errors (with --strict: also on skipped objects)
@@ -129,6 +132,13 @@ Options (flag, then env var, then default):
                                                         port of the plaintext listener)
   --gateway-https-port N      PORTCULLIS_GATEWAY_HTTPS_PORT  443 (Gateway HTTPS listener port: the Service
                                                         port of the TLS listener)
+  --kic-resources             PORTCULLIS_KIC_RESOURCES=true  off (on: also read Kong Ingress Controller's
+                                                        KongConsumer, KongConsumerGroup, KongPlugin,
+                                                        KongClusterPlugin and konghq.com/credential Secrets,
+                                                        and serve Ingresses of its class; implies --ingress;
+                                                        docs/kong-ingress-controller.md)
+  --kic-ingress-class NAME    PORTCULLIS_KIC_INGRESS_CLASS  kong (the class KIC's objects carry in
+                                                        kubernetes.io/ingress.class); implies --kic-resources
 
 ${LISTENER_OPTIONS}
 ${EXIT_CODES}`;
@@ -209,7 +219,25 @@ Exit codes: 0 the request would be proxied, 3 it would be refused, 1 the configu
 loaded, 2 usage error.
 `;
 
+const CONVERT = `Usage: portcullis convert [--kic] [--namespace NS] kong.yml|-
+
+Print a kong.yml as Kubernetes manifests (multi-document YAML on stdout), after the same checks
+the gateway makes: a kong.yml with errors is not converted (exit 1). What the target cannot
+express is a warning on stderr. docs/kong-ingress-controller.md#convert.
+
+Options:
+  --kic                       Kong Ingress Controller's resources: KongConsumers and credential
+                              Secrets (konghq.com/credential), KongPlugins, Ingresses of class
+                              kong with konghq.com/plugins, and a Service per upstream (as
+                              deck file kong2kic --ingress); default: Portcullis CRs (KongConsumer,
+                              JwtCredential and Secret, Route with backend.url)
+  -n, --namespace NS          metadata.namespace of every object (default: none; kubectl apply -n)
+
+Exit codes: 0 converted, 1 the kong.yml has errors or cannot be read, 2 usage error.
+`;
+
 export const COMMAND_HELP: Record<string, string> = {
+  convert: CONVERT,
   explain: EXPLAIN,
   standalone: STANDALONE,
   controller: CONTROLLER,

@@ -59,7 +59,9 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
     shortNames: ['kcon'],
     categories: ['portcullis'],
     file: 'kongconsumers.yaml',
-    printerColumns: [{ name: 'Username', type: 'string', jsonPath: '.spec.username' }, PROGRAMMED, AGE],
+    // Custom ID too: KIC's KongConsumer (configuration.konghq.com) shows Username and Age, so the
+    // two kinds read differently in kubectl (docs/kong-ingress-controller.md#the-name-clash).
+    printerColumns: [{ name: 'Username', type: 'string', jsonPath: '.spec.username' }, { name: 'Custom ID', type: 'string', jsonPath: '.spec.customId' }, PROGRAMMED, AGE],
     specRules: {
       '': [
         {

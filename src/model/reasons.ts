@@ -86,7 +86,7 @@ export const REASONS = {
   },
   UnsupportedPlugin: { condition: 'none', severities: ['warning'], by: ['sources/declarative'], message: "plugin '<name>' is not implemented by Portcullis; it only observes traffic, so it is ignored" },
   InvalidPluginConfig: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative', 'sources/kube'], message: "<the schema's message> | unknown field" },
-  PluginConflict: { condition: 'Programmed', severities: ['error'], by: ['sources/declarative'], message: "more than one enabled 'jwt' | 'jwt-claims' | 'ip-restriction' | 'correlation-id' | 'acl' | 'cors' plugin for the same scope; routes it applies to answer 500" },
+  PluginConflict: { condition: 'Programmed', severities: ['error'], by: ['sources/declarative', 'sources/kube'], message: "more than one enabled 'jwt' | 'jwt-claims' | 'ip-restriction' | 'correlation-id' | 'acl' | 'cors' plugin for the same scope; routes it applies to answer 500" },
   ClaimsWithoutJwt: {
     condition: 'Accepted',
     severities: ['error'],
@@ -199,6 +199,19 @@ export const REASONS = {
     severities: ['error'],
     by: ['sources/kube'],
     message: '<kind> <namespace>/<name> not found (or not attached to a Gateway of the portcullis.dev/gateway-controller class)',
+  },
+  // Kong Ingress Controller's resources (--kic-resources; docs/kong-ingress-controller.md).
+  PluginNotFound: {
+    condition: 'Programmed',
+    severities: ['error'],
+    by: ['sources/kube'],
+    message: "KongPlugin '<namespace>/<name>' not found (nor a KongClusterPlugin '<name>' of class '<class>'); the routes it applies to answer 500 | …; the consumer is refused until it exists or the annotation drops it",
+  },
+  ConsumerGroupNotFound: {
+    condition: 'none',
+    severities: ['warning'],
+    by: ['sources/kube'],
+    message: "KongConsumerGroup '<namespace>/<name>' not found (or not of class '<class>')",
   },
 } as const satisfies Record<string, ReasonInfo>;
 

@@ -14,6 +14,8 @@ import type { Diagnostic } from '../model/diagnostics.js';
 import { translateGatewayApi, withGatewayApi, type GatewayApiResult } from '../sources/kube/gateway-api/index.js';
 import { publishedAddresses } from '../sources/kube/gateway-api/addresses.js';
 import { withSnapshotDiagnostics } from '../sources/kube/gateway-api/snapshot-diagnostics.js';
+import { withKicResources, type KicSettings } from '../sources/kube/kic/index.js';
+import { withKicHttpRoutePlugins } from '../sources/kube/kic/http-routes.js';
 import { defaultIdentity, defaultLeaseNamespace, startStatusReporting, type StatusReporting } from '../status/index.js';
 
 export interface ControllerOptions {
@@ -32,6 +34,8 @@ export interface ControllerOptions {
   ingress?: { settings: IngressSettings; publishing: IngressPublishing };
   /** --gateway-api: serve Gateways of the portcullis.dev/gateway-controller class (docs/gateway-api.md). */
   gatewayApi?: GatewayApiOptions;
+  /** --kic-resources: Kong Ingress Controller's resources (docs/kong-ingress-controller.md). */
+  kic?: KicSettings;
 }
 
 export interface GatewayApiOptions {
@@ -97,8 +101,12 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     stats: kubeWatchMetrics(runtime.metrics.registry),
     ...(opts.ingress !== undefined && { ingress: true }),
     ...(opts.gatewayApi !== undefined && { gatewayApi: true }),
+    ...(opts.kic !== undefined && { kic: true }),
     onObjects: (objects) => {
       let resources = toResourceSet(objects, translateOptions);
+      if (opts.kic !== undefined && objects.kic !== undefined) {
+        resources = withKicResources(resources, { kic: objects.kic, secrets: objects.secrets, services: objects.services, ...(objects.ingresses !== undefined && { ingresses: objects.ingresses }) }, opts.kic);
+      }
       let gatewayApi: GatewayApiResult | undefined;
       const gw = opts.gatewayApi;
       if (gw !== undefined && objects.gatewayApi !== undefined) {
@@ -109,6 +117,11 @@ export async function runController(opts: ControllerOptions): Promise<number> {
           now: new Date(),
         };
         gatewayApi = translateGatewayApi({ ...objects, gatewayApi: objects.gatewayApi }, settings);
+        if (opts.kic !== undefined && objects.kic !== undefined) {
+          // konghq.com/plugins on HTTPRoutes (docs/kong-ingress-controller.md#plugins).
+          const kic = withKicHttpRoutePlugins(gatewayApi.rules, objects.gatewayApi.httpRoutes, objects.kic, objects.secrets, opts.kic);
+          gatewayApi = { ...gatewayApi, rules: kic.rules, diagnostics: [...gatewayApi.diagnostics, ...kic.diagnostics] };
+        }
         resources = withGatewayApi(resources, gatewayApi);
       }
       const result = runtime.apply(resources);

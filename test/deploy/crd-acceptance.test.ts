@@ -306,7 +306,7 @@ describe('CRD schema and CEL rules reject bad CRs with readable messages', () =>
 
 describe('printer columns and discovery', () => {
   const tableCases = [
-    { plural: 'kongconsumers', name: 'login-server', columns: ['Name', 'Username', 'Programmed', 'Age'], cells: { Username: 'login_server_issuer' } },
+    { plural: 'kongconsumers', name: 'login-server', columns: ['Name', 'Username', 'Custom ID', 'Programmed', 'Age'], cells: { Username: 'login_server_issuer', 'Custom ID': null } },
     {
       plural: 'jwtcredentials',
       name: 'login-server-hs256',

@@ -2,6 +2,7 @@ import type { V1EndpointSlice, V1Secret, V1Service } from '@kubernetes/client-no
 import type { IngressClassObject, IngressObject } from './ingress-types.js';
 import type { JwtCredentialObject, KongConsumerObject, RouteObject } from './types.js';
 import type { GatewayApiObjects } from './gateway-api/types.js';
+import type { KicObjects } from './kic/types.js';
 
 /**
  * The objects as the watch holds them (client-node types, status included), for the runtime and the
@@ -25,6 +26,8 @@ export interface KubeObjects {
   ingressClasses?: IngressClassObject[];
   /** With --gateway-api only (docs/gateway-api.md). */
   gatewayApi?: GatewayApiObjects;
+  /** With --kic-resources only (docs/kong-ingress-controller.md). */
+  kic?: KicObjects;
 }
 
 /** CRD coordinates, shared by the watcher and the status writer. */

@@ -34,7 +34,9 @@ export interface ResourceType {
 
 export type BaseResourceName = 'kongconsumers' | 'jwtcredentials' | 'routes' | 'secrets' | 'services' | 'endpointslices';
 /** The base types, plus Ingress's with --ingress (docs/ingress.md) and the Gateway API ones with --gateway-api (gateway-api/resource-types.ts). */
-export type ResourceName = BaseResourceName | 'ingresses' | 'ingressclasses' | 'gatewayclasses' | 'gateways' | 'httproutes' | 'referencegrants' | 'jwtpolicies' | 'namespaces';
+export type ResourceName = BaseResourceName | 'ingresses' | 'ingressclasses' | 'gatewayclasses' | 'gateways' | 'httproutes' | 'referencegrants' | 'jwtpolicies' | 'namespaces'
+  // --kic-resources (kic/resource-types.ts)
+  | 'kic-consumers' | 'kic-consumergroups' | 'kic-plugins' | 'kic-clusterplugins' | 'kic-secrets';
 
 interface AnyList {
   items?: KubernetesObject[];

@@ -9,6 +9,7 @@ import { ResourceWatcher, type WatchStats } from './watcher.js';
 import type { BackoffOptions } from './backoff.js';
 import { ApiRecovery } from './api-recovery.js';
 import { GATEWAY_API_RESOURCES, collectGatewayApi, gatewayApiResourceTypes } from './gateway-api/resource-types.js';
+import { KIC_RESOURCES, collectKic, kicResourceTypes } from './kic/resource-types.js';
 
 export interface KubeSourceOptions {
   kubeConfig: KubeConfig;
@@ -33,6 +34,8 @@ export interface KubeSourceOptions {
   onObjects: (objects: KubeObjects) => void | Promise<void>;
   /** Also watch the Gateway API kinds and JwtPolicies (docs/gateway-api.md); off by default. */
   gatewayApi?: boolean;
+  /** Also watch Kong Ingress Controller's resources (--kic-resources; docs/kong-ingress-controller.md). */
+  kic?: boolean;
 }
 
 export interface KubeSource {
@@ -56,10 +59,12 @@ export function startKubeSource(opts: KubeSourceOptions): KubeSource {
     ...BASE_ORDER,
     ...(opts.ingress ? (['ingresses', 'ingressclasses'] as const) : []),
     ...(opts.gatewayApi ? GATEWAY_API_RESOURCES : []),
+    ...(opts.kic ? KIC_RESOURCES : []),
   ];
   const types = {
     ...resourceTypes(opts.kubeConfig, opts.namespace),
     ...(opts.gatewayApi ? gatewayApiResourceTypes(opts.kubeConfig, opts.namespace) : {}),
+    ...(opts.kic ? kicResourceTypes(opts.kubeConfig, opts.namespace) : {}),
   } as Record<ResourceName, ReturnType<typeof resourceTypes>['routes']>;
   let resolveSynced!: () => void;
   let rejectSynced!: (err: Error) => void;
@@ -124,6 +129,7 @@ export function startKubeSource(opts: KubeSourceOptions): KubeSource {
         ingressClasses: watchers.ingressclasses.cache.sortedValues() as IngressClassObject[],
       }),
       ...(opts.gatewayApi && { gatewayApi: collectGatewayApi((n) => watchers[n].cache.sortedValues()) }),
+      ...(opts.kic && { kic: collectKic((n) => watchers[n].cache.sortedValues(), () => watchers['kic-secrets'].cache.entries()) }),
     };
   }
 

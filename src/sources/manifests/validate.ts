@@ -14,6 +14,7 @@ import type { CustomObject, SecretObject } from '../kube/types.js';
 import { validateCustomObject } from '../kube/validate-object.js';
 import { yamlErrorText } from '../yaml-error-text.js';
 import { checkIngressManifest, isIngressKind } from './ingress.js';
+import { checkKicManifests, isKicKind } from './kic.js';
 
 /** Kinds often shipped next to our CRs; accepted without checks (everything else gets a warning). */
 const PASS_THROUGH = new Set([
@@ -114,6 +115,8 @@ export function checkManifests(
       count(checked, kind);
       const v = validateCustomObject(GATEWAY_API_SPEC_SCHEMAS[kind], ref, d.obj as CustomObject);
       if (!v.ok) out.add(v.diagnostics);
+    } else if (isKicKind(apiVersion, kind)) {
+      // Kong Ingress Controller's kinds (docs/kong-ingress-controller.md#validate): checked together below.
     } else if (!PASS_THROUGH.has(`${apiVersion}|${kind}`)) {
       out.warn(ref, 'UnknownKind', `${apiVersion} ${kind} is not checked`);
     }
@@ -213,6 +216,10 @@ export function checkManifests(
     );
     if (!imported.ok) out.error(ref, imported.reason, imported.message, `spec.${field}`);
   }
+  const kic = checkKicManifests(docs.map((d) => ({ obj: d.obj, path: refOf(d, fileName).path! })), fileName);
+  out.add(kic.diagnostics);
+  for (const [kind, n] of Object.entries(kic.checked)) checked[kind] = (checked[kind] ?? 0) + (n ?? 0);
+  for (const key of kic.loadedSecrets) loadedSecrets.add(key);
   return { diagnostics: out.diagnostics, checked, skipped: skippedKinds(docs, fileName, loadedSecrets, checked) };
 }
 
@@ -221,7 +228,7 @@ function skippedKinds(docs: readonly Doc[], fileName: string, loadedSecrets: Rea
   const skipped: Record<string, number> = {};
   for (const d of docs) {
     const { apiVersion, kind } = d.obj;
-    if (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion.split('/')[0] === CRD_GROUP || isIngressKind(apiVersion, kind)) continue;
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion.split('/')[0] === CRD_GROUP || isIngressKind(apiVersion, kind) || isKicKind(apiVersion, kind)) continue;
     const ref = refOf(d, fileName);
     if (apiVersion === 'v1' && kind === 'Secret' && loadedSecrets.has(`${ref.namespace}/${ref.name}`)) count(checked, kind);
     else count(skipped, kind);

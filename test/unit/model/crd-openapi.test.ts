@@ -65,7 +65,7 @@ describe('generated CRD schemas', () => {
       crds.map(({ def, crd }) => [def.kind, (versionOf(crd)['additionalPrinterColumns'] as Node[]).map((c) => c['name'])]),
     );
     expect(cols).toEqual({
-      KongConsumer: ['Username', 'Programmed', 'Age'],
+      KongConsumer: ['Username', 'Custom ID', 'Programmed', 'Age'],
       JwtCredential: ['Consumer', 'Algorithm', 'Key', 'Kid', 'Programmed', 'Age'],
       Route: ['Paths', 'Service', 'URL', 'Programmed', 'Age'],
       JwtPolicy: ['Programmed', 'Age'],
