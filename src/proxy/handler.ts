@@ -24,6 +24,7 @@ import { refuseNonGrpc } from './grpc-route.js';
 import { gatewayRequestHeaders, gatewayUpstreamPath, pickGatewayUpstream, sendGatewayRedirect } from './gateway-rule.js';
 import type { GatewayHeaderModifier } from '../model/gateway-routes.js';
 import { correlate, echoCorrelationId, ipRefusal, setUpstreamHeader } from './kong-plugins.js';
+import type { RequestTracer } from './request-tracer.js';
 
 export interface HandlerDeps {
   store: SnapshotStore;
@@ -44,6 +45,8 @@ export interface HandlerDeps {
   onStart?: () => void;
   onEnd?: () => void;
   isDraining?: () => boolean;
+  /** Set by the runtime while tracing is on (docs/tracing.md); undefined otherwise. */
+  tracer?: RequestTracer | undefined;
 }
 
 export { VIA_TOKEN };
@@ -303,6 +306,9 @@ class Handler {
     }
     if (this.logEnabled) x.clientIp = x.realIp ?? peer;
     x.tls = (req.socket as TLSSocket).encrypted === true;
+    // docs/tracing.md: the one read the untraced path pays (every entry, WebSocket's too, comes here).
+    const tracer = this.deps.tracer;
+    if (tracer !== undefined) tracer.begin(x);
     return x;
   }
 
