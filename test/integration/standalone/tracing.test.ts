@@ -241,3 +241,25 @@ describe("kong.yml's opentelemetry plugin (gateway B: sampling_rate 0, parent-ba
     expect(b.output()).toContain('tracing off');
   });
 });
+
+describe('--workers 2: each worker exports its own spans', () => {
+  let c: StandaloneGateway | undefined;
+  afterAll(async () => {
+    await c?.close();
+  });
+
+  it('spans of one gateway come from two processes (service.instance.id)', async () => {
+    c = await startStandalone({ services: services(), consumers: consumers() }, { args: ['--workers', '2', '--otel-endpoint', collector.endpoint, '--otel-service-name', 'gw-c'] });
+    const ids: string[] = [];
+    // Fresh connections: the cluster primary hands them to the workers in turn.
+    for (let i = 0; i < 10; i++) {
+      const id = hex(16);
+      ids.push(id);
+      expect((await request(portOf(c.proxy), '/open/w', { headers: { traceparent: `00-${id}-${hex(8)}-01` } })).status).toBe(200);
+    }
+    const spans = await collector.waitForSpans((s) => ids.every((id) => serverOf(s, id) !== undefined));
+    const instances = new Set(ids.map((id) => serverOf(spans, id)!.resource['service.instance.id']));
+    expect(instances.size).toBe(2);
+    for (const id of ids) expect(serverOf(spans, id)!.resource['service.name']).toBe('gw-c');
+  });
+});
