@@ -107,7 +107,7 @@ export class RequestTrace {
   }
 
   /** res 'close' (socket 'close' for an upgrade): the request is over. */
-  readonly end = (): void => {
+  end(): void {
     const x = this.x;
     const res = x.res;
     const status = this.upstreamStatus === 101 ? 101 : res.headersSent ? res.statusCode : CLIENT_CLOSED;
@@ -147,7 +147,7 @@ export class RequestTrace {
     span.setAttributes(attrs);
     if (status >= 500 && status !== CLIENT_CLOSED) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
-  };
+  }
 }
 
 /** jwt / jwt-claims verdict of a route with auth: rejected (with the reason), authenticated or anonymous. */
@@ -192,8 +192,10 @@ export class OtelRequestTracer implements LoadedTracer {
     // Unsampled: the span only carries ids upstream; nothing to record or end.
     if (!span.isRecording()) return;
     // An upgrade's response is not the one node closes: its socket is (a tunnel: when it closes, as the access log).
-    if (x.req.upgrade) x.req.socket.once('close', t.end);
-    else x.res.once('close', t.end);
+    const end = (): void => t.end();
+    // node sets `upgrade` on requests of its 'upgrade' event (not in @types/node 20).
+    if ((x.req as { upgrade?: boolean }).upgrade === true) x.req.socket.once('close', end);
+    else x.res.once('close', end);
   }
 
   shutdown(): Promise<void> {

@@ -68,23 +68,19 @@ export class UpstreamSpans {
     const res = (handler as { res?: object }).res;
     const t = res === undefined ? undefined : this.owner.traces.get(res);
     if (t === undefined || !Array.isArray(opts.headers)) return pool.dispatch(opts, handler);
+    const span = this.owner.tracer.startSpan(opts.method, { kind: SpanKind.CLIENT }, t.context);
+    propagate(opts.headers as string[], span, this.clear);
+    // Unsampled (the server span too: same trace id, same decision): ids only, no relay in between.
+    if (!span.isRecording()) return pool.dispatch(opts, handler);
     const path = opts.path;
     const q = path.indexOf('?');
-    const span = this.owner.tracer.startSpan(
-      opts.method,
-      {
-        kind: SpanKind.CLIENT,
-        attributes: {
-          [ATTR_HTTP_REQUEST_METHOD]: opts.method,
-          [ATTR_SERVER_ADDRESS]: target.host,
-          [ATTR_SERVER_PORT]: target.port,
-          // No query: it may carry a token (docs/tracing.md#what-is-never-recorded).
-          [ATTR_URL_FULL]: target.origin + (q === -1 ? path : path.slice(0, q)),
-        },
-      },
-      t.context,
-    );
-    propagate(opts.headers as string[], span, this.clear);
+    span.setAttributes({
+      [ATTR_HTTP_REQUEST_METHOD]: opts.method,
+      [ATTR_SERVER_ADDRESS]: target.host,
+      [ATTR_SERVER_PORT]: target.port,
+      // No query: it may carry a token (docs/tracing.md#what-is-never-recorded).
+      [ATTR_URL_FULL]: target.origin + (q === -1 ? path : path.slice(0, q)),
+    });
     return pool.dispatch(opts, new TracedHandler(handler, span, t));
   }
 }
@@ -92,9 +88,14 @@ export class UpstreamSpans {
 /** Replaces traceparent/tracestate (and Kong's `clear` names) in a flat [name, value, …] list with the span's. */
 export function propagate(headers: string[], span: Span, clear: readonly string[]): void {
   let w = 0;
+  const clearing = clear.length > 0;
   for (let i = 0; i + 1 < headers.length; i += 2) {
-    const name = headers[i]!.toLowerCase();
-    if (name === 'traceparent' || name === 'tracestate' || (clear.length > 0 && clear.includes(name))) continue;
+    const raw = headers[i]!;
+    // Only names of traceparent's or tracestate's length are lower-cased, unless names are cleared.
+    if (clearing || raw.length === 11 || raw.length === 10) {
+      const name = raw.toLowerCase();
+      if (name === 'traceparent' || name === 'tracestate' || (clearing && clear.includes(name))) continue;
+    }
     headers[w++] = headers[i]!;
     headers[w++] = headers[i + 1]!;
   }
