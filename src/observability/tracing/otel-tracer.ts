@@ -96,6 +96,7 @@ export function samplerOf(s: Pick<TracingSettings, 'sampler' | 'ratio'>): Sample
 export class RequestTrace {
   /** The upstream's status (101 for a WebSocket that switched), for the server span. */
   upstreamStatus = 0;
+  upstreamAddress: string | undefined = undefined;
   readonly context: Context;
 
   constructor(
@@ -140,10 +141,9 @@ export class RequestTrace {
     if (auth !== undefined) attrs['portcullis.auth'] = auth;
     if (x.reason !== undefined) attrs['portcullis.refusal_reason'] = x.reason;
     const target = x.target;
-    if (target !== undefined) {
-      attrs['portcullis.upstream.address'] = `${target.host}:${target.port}`;
-      if (this.upstreamStatus !== 0) attrs['portcullis.upstream.status_code'] = this.upstreamStatus;
-    }
+    const upstream = this.upstreamAddress ?? (target === undefined ? undefined : `${target.host}:${target.port}`);
+    if (upstream !== undefined) attrs['portcullis.upstream.address'] = upstream;
+    if (this.upstreamStatus !== 0) attrs['portcullis.upstream.status_code'] = this.upstreamStatus;
     span.setAttributes(attrs);
     if (status >= 500 && status !== CLIENT_CLOSED) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();

@@ -17,6 +17,8 @@ export interface TraceLink {
   readonly context: Context;
   /** Set here: the server span reports it. */
   upstreamStatus: number;
+  /** The target asked last, host:port (the WebSocket path keeps its own, not the Exchange's). */
+  upstreamAddress: string | undefined;
 }
 
 /** Where the traced requests are (otel-tracer.ts's OtelRequestTracer). */
@@ -72,6 +74,7 @@ export class UpstreamSpans {
     propagate(opts.headers as string[], span, this.clear);
     // Unsampled (the server span too: same trace id, same decision): ids only, no relay in between.
     if (!span.isRecording()) return pool.dispatch(opts, handler);
+    t.upstreamAddress = `${target.host}:${target.port}`;
     const path = opts.path;
     const q = path.indexOf('?');
     span.setAttributes({
