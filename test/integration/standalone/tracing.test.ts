@@ -1,15 +1,18 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import http2 from 'node:http2';
+import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../../src/tokens/mint.js';
 import { EchoClient, grpc, startGrpcEcho, unary, type EchoClientInstance, type GrpcEchoServer } from '../../support/grpc-echo.js';
 import { request, startEchoUpstream, type EchoUpstream } from '../../support/http.js';
 import { startCollector, type Collector, type SpanRecord } from '../../support/otel-collector.js';
-import { portOf, startStandalone, type StandaloneGateway } from '../../support/standalone.js';
+import { portOf, startStandalone, writeKongYml, type StandaloneGateway } from '../../support/standalone.js';
 import { closed, openWs, roundTrip, startWsUpstream, wsBase, type WsUpstream } from '../../support/ws-peers.js';
-import { waitFor } from '../../support/gateway-process.js';
+import { cliPath, repoRoot, stopProcess, waitFor } from '../../support/gateway-process.js';
+import { freePort } from '../../support/free-port.js';
 
 /**
  * OpenTelemetry tracing through the real process (docs/tracing.md), exported to a real
@@ -261,5 +264,33 @@ describe('--workers 2: each worker exports its own spans', () => {
     const instances = new Set(ids.map((id) => serverOf(spans, id)!.resource['service.instance.id']));
     expect(instances.size).toBe(2);
     for (const id of ids) expect(serverOf(spans, id)!.resource['service.name']).toBe('gw-c');
+  });
+});
+
+describe('tracing off', () => {
+  it('never loads the OpenTelemetry packages; on, it does (import() on first enable)', async () => {
+    const probe = path.join(repoRoot, 'test/support/opentelemetry-probe.mjs');
+    const { configPath, dir } = await writeKongYml({ services: services(), consumers: consumers() });
+    const run = async (extra: string[]): Promise<number> => {
+      const [proxyPort, statusPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+      const child = spawn(process.execPath, ['--import', probe, cliPath, 'standalone', '--config', configPath, '--proxy-listen', `127.0.0.1:${proxyPort}`,
+        '--proxy-listen-tls', 'off', '--admin-listen', `127.0.0.1:${adminPort}`, '--status-listen', `127.0.0.1:${statusPort}`, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      try {
+        await waitFor(async () => (await fetch(`http://127.0.0.1:${statusPort}/readyz`)).ok, 30_000);
+        // A request through the proxy too: nothing is loaded lazily on the first one.
+        expect((await request(proxyPort, '/open/probe')).status).toBe(200);
+      } finally {
+        await stopProcess(child);
+      }
+      return err.split('\n').filter((l) => l.startsWith('OTEL-LOADED')).length;
+    };
+    try {
+      expect(await run([])).toBe(0);
+      expect(await run(['--otel-endpoint', collector.endpoint])).toBeGreaterThan(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
