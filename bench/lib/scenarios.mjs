@@ -7,6 +7,7 @@ import { httpGet } from './processes.mjs';
 import { startHaproxy, startNginxNjs, startNodePeer, startPortcullis, startUpstream } from './servers.mjs';
 import { writeRequestFile } from './wrk.mjs';
 import { startJwksServer } from './jwks-server.mjs';
+import { startOtlpSink } from './otlp-sink.mjs';
 
 // auth: which tokens the scenario is driven with, null = no token. `nodeArgs` reach the Portcullis
 // process (run.mjs / open-loop.mjs `--node-arg`).
@@ -29,6 +30,12 @@ export const SCENARIOS = [
   // Trusted proxies configured (docs/client-ip.md): the per-request trust check and header lookup.
   { id: 'portcullis-hs256-trusted', label: 'Portcullis jwt HS256, --trusted-ips + X-Forwarded-For', auth: 'HS256', kind: 'portcullis', optional: true,
     start: (c) => startPortcullis(c.dir, c.kongFiles.HS256, { name: 'portcullis-hs256-trusted', nodeArgs: c.nodeArgs, args: ['--trusted-ips', '127.0.0.1,10.0.0.0/8', '--real-ip-header', 'X-Forwarded-For'] }) },
+  // docs/tracing.md#cost: OpenTelemetry tracing on, 1 % of new traces recorded, exported to a local OTLP sink.
+  { id: 'portcullis-hs256-otel', label: 'Portcullis jwt HS256, tracing on at 1 %', auth: 'HS256', kind: 'portcullis', optional: true,
+    start: async (c) => {
+      c.otlpSink ??= await startOtlpSink();
+      return startPortcullis(c.dir, c.kongFiles.HS256, { name: 'portcullis-hs256-otel', nodeArgs: c.nodeArgs, args: ['--otel-endpoint', c.otlpSink.url, '--otel-sample-ratio', '0.01'] });
+    } },
   { id: 'portcullis-rs256', label: 'Portcullis jwt RS256', auth: 'RS256', kind: 'portcullis',
     start: (c) => startPortcullis(c.dir, c.kongFiles.RS256, { name: 'portcullis-rs256', nodeArgs: c.nodeArgs }) },
   { id: 'portcullis-es256', label: 'Portcullis jwt ES256', auth: 'ES256', kind: 'portcullis',

@@ -3,6 +3,7 @@ import { parseListenAddress } from '../model/listen-address.js';
 import { checkProxyProtocolHeader, parseOnOff, parseProxyListen, parseRealIpHeader, parseTrustedIps } from '../model/client-ip-settings.js';
 import { UsageError } from '../model/usage-error.js';
 import { parseSampleRatio } from './access-log-options.js';
+import { OTEL_FLAGS, tracingOptions } from './otel-options.js';
 import type { GatewayOptions } from '../runtime/options.js';
 
 /** Flag → env var → default, as the README's listener table documents. */
@@ -38,6 +39,8 @@ export const GATEWAY_FLAGS = {
   'real-ip-recursive': { type: 'string', env: 'PORTCULLIS_REAL_IP_RECURSIVE', default: 'off' },
   // docs/jwks.md: JWKS and OIDC discovery over https only unless this is on (tests, loopback sidecars).
   'jwks-allow-http': { type: 'string', env: 'PORTCULLIS_JWKS_ALLOW_HTTP', default: 'off' },
+  // docs/tracing.md#flags: OpenTelemetry export (cli/otel-options.ts).
+  ...OTEL_FLAGS,
 } as const;
 
 export type GatewayFlagName = keyof typeof GATEWAY_FLAGS;
@@ -71,6 +74,7 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
     realIpHeader: parseRealIpHeader(get('real-ip-header'), '--real-ip-header'),
     realIpRecursive: parseOnOff(get('real-ip-recursive'), '--real-ip-recursive'),
   };
+  const tracing = tracingOptions(get, env);
   const proxyListeners = tlsListener.proxyListenTls === undefined ? [proxyListen] : [proxyListen, tlsListener.proxyListenTls];
   checkProxyProtocolHeader(clientIp, proxyListeners, '--real-ip-header');
   return {
@@ -94,6 +98,7 @@ export function gatewayOptions(values: Record<string, unknown>, env: NodeJS.Proc
     proxyH2c: onOff(get('proxy-h2c'), '--proxy-h2c'),
     proxyHttp2: onOff(get('proxy-http2'), '--proxy-http2'),
     jwksAllowHttp: onOff(get('jwks-allow-http'), '--jwks-allow-http'),
+    ...(tracing !== undefined ? { tracing } : {}),
   };
 }
 

@@ -54,6 +54,14 @@ const LISTENER_OPTIONS = `Listener options (standalone and controller; flag, the
   --real-ip-recursive on|off  PORTCULLIS_REAL_IP_RECURSIVE  off (on: the last untrusted address of the list)
   --jwks-allow-http on|off    PORTCULLIS_JWKS_ALLOW_HTTP  off (on: JWKS credentials may fetch keys and OIDC
                                                         discovery over plain http; for tests only)
+  --otel-endpoint URL|off     PORTCULLIS_OTEL_ENDPOINT  (none; OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or
+                                                        OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces) OTLP/HTTP
+                                                        traces URL: tracing on (docs/tracing.md); unset:
+                                                        kong.yml's opentelemetry plugin, if any
+  --otel-sampler NAME         PORTCULLIS_OTEL_SAMPLER   parentbased_traceidratio (OTEL_TRACES_SAMPLER values)
+  --otel-sample-ratio RATIO   PORTCULLIS_OTEL_SAMPLE_RATIO  1 (OTEL_TRACES_SAMPLER_ARG; share of new traces)
+  --otel-service-name NAME    PORTCULLIS_OTEL_SERVICE_NAME  portcullis (OTEL_SERVICE_NAME)
+  --otel-headers K=V,...      PORTCULLIS_OTEL_HEADERS   (none; OTEL_EXPORTER_OTLP_HEADERS) export headers
 `;
 
 const EXIT_CODES = `Exit codes: 0 ok, 1 failed (invalid input, or a serving mode that could not start), 2 usage error.

@@ -86,7 +86,18 @@ export const REASONS = {
   },
   UnsupportedPlugin: { condition: 'none', severities: ['warning'], by: ['sources/declarative'], message: "plugin '<name>' is not implemented by Portcullis; it only observes traffic, so it is ignored" },
   InvalidPluginConfig: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative', 'sources/kube'], message: "<the schema's message> | unknown field" },
-  PluginConflict: { condition: 'Programmed', severities: ['error'], by: ['sources/declarative', 'sources/kube'], message: "more than one enabled 'jwt' | 'jwt-claims' | 'ip-restriction' | 'correlation-id' | 'acl' | 'cors' plugin for the same scope; routes it applies to answer 500" },
+  PluginConflict: {
+    condition: 'Programmed',
+    severities: ['error'],
+    by: ['sources/declarative', 'sources/kube'],
+    message: "more than one enabled 'jwt' | 'jwt-claims' | 'ip-restriction' | 'correlation-id' | 'acl' | 'cors' plugin for the same scope; routes it applies to answer 500 | more than one enabled 'opentelemetry' plugin for the same scope; only <path> applies",
+  },
+  TracingPluginIgnored: {
+    condition: 'none',
+    severities: ['warning'],
+    by: ['sources/declarative'],
+    message: 'the opentelemetry plugin applies to the whole gateway: only a global instance (no route, service or consumer) is honoured; ignored | <field> is not supported (<why>); ignored',
+  },
   ClaimsWithoutJwt: {
     condition: 'Accepted',
     severities: ['error'],

@@ -10,6 +10,7 @@ import type { HostPolicy } from './host-policy.js';
 import type { JwksSpec } from './jwks.js';
 import type { UpstreamTlsSpec } from './upstream-tls.js';
 import type { PemPair } from './certificate-pem.js';
+import type { TracingSettings } from './tracing-config.js';
 
 /**
  * ResourceSet: what a source (kong.yml or the Kubernetes watch) hands to the pure translator.
@@ -29,6 +30,8 @@ export interface ResourceSet {
   hostPolicy?: HostPolicy;
   /** TLS certificates with their SNIs (kong.yml `certificates`/`snis`, or Route CR `tls` Secrets); docs/tls.md. */
   certificates?: CertificateSpec[];
+  /** kong.yml's global `opentelemetry` plugin (docs/tracing.md); absent when there is none. */
+  tracing?: TracingSettings;
 }
 
 /**

@@ -168,7 +168,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Watched {
   headersReceived = false;
 
   constructor(
-    private readonly res: ServerResponse,
+    /** The client's response; tracing finds its request's span by it (docs/tracing.md). */
+    readonly res: ServerResponse,
     private readonly ctx: RelayContext,
     private readonly deadlines: ReadDeadlines,
     readonly readTimeoutMs: number,

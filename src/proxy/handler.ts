@@ -25,6 +25,7 @@ import { gatewayRequestHeaders, gatewayUpstreamPath, pickGatewayUpstream, sendGa
 import type { GatewayHeaderModifier } from '../model/gateway-routes.js';
 import { correlate, echoCorrelationId, ipRefusal, setUpstreamHeader } from './kong-plugins.js';
 import { corsAccess, corsAnswerHeaders, withCors } from './cors.js';
+import type { RequestTracer } from './request-tracer.js';
 
 export interface HandlerDeps {
   store: SnapshotStore;
@@ -45,6 +46,8 @@ export interface HandlerDeps {
   onStart?: () => void;
   onEnd?: () => void;
   isDraining?: () => boolean;
+  /** Set by the runtime while tracing is on (docs/tracing.md); undefined otherwise. */
+  tracer?: RequestTracer | undefined;
 }
 
 export { VIA_TOKEN };
@@ -306,6 +309,9 @@ class Handler {
     }
     if (this.logEnabled) x.clientIp = x.realIp ?? peer;
     x.tls = (req.socket as TLSSocket).encrypted === true;
+    // docs/tracing.md: the one read the untraced path pays (every entry, WebSocket's too, comes here).
+    const tracer = this.deps.tracer;
+    if (tracer !== undefined) tracer.begin(x);
     return x;
   }
 

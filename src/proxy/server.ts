@@ -18,6 +18,7 @@ import { createTlsProxyServer } from './tls-server.js';
 import type { ClientIpSettings } from '../model/client-ip-settings.js';
 import { createClientIpResolver } from './client-ip.js';
 import { requireProxyProtocol, type PendingProxyHeaders, type RejectKind } from './proxy-protocol.js';
+import type { TracerSlot } from './request-tracer.js';
 
 // At module load, i.e. before the first configuration is parsed (see tick-object-shape.ts).
 retainTickObjectShape();
@@ -68,7 +69,7 @@ export interface ProxyServerOptions {
 }
 
 
-export interface ProxyServer {
+export interface ProxyServer extends TracerSlot {
   server: http.Server;
   /** The TLS listener, when `tls` was given. */
   tlsServer: tls.Server | undefined;
@@ -192,6 +193,12 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     },
     get inFlight() {
       return inFlight;
+    },
+    // docs/tracing.md: every entry (HTTP/1.x, HTTP/2, TLS, upgrades) and the shared pools at once.
+    setTracer(tracer) {
+      deps.tracer = tracer;
+      upgradeOptions.tracer = tracer;
+      pools.tracer = tracer?.upstream;
     },
     endKeepAlive() {
       keepAliveEnded = true;

@@ -4,6 +4,7 @@ import type { Upstream, UpstreamTarget } from '../snapshot/types.js';
 import { H2Upstream, type UpstreamDispatcher } from './h2-upstream.js';
 import { hostWithoutPort } from './host-header.js';
 import { tlsConnector, upstreamTlsClient, warnUnverified, type UpstreamTlsDefaults } from './upstream-tls.js';
+import type { DispatchTracer } from './request-tracer.js';
 
 export interface PoolOptions {
   /** Idle keep-alive sockets per origin (undici `connections` caps concurrent sockets; null = unbounded). */
@@ -40,11 +41,20 @@ export class UpstreamPools {
   /** Upstream ids already warned about (unverified TLS), so a warning is logged once per upstream. */
   readonly #warned = new Set<string>();
 
+  /** Set while tracing is on (docs/tracing.md): the upstream request gets a CLIENT span and traceparent. */
+  tracer: DispatchTracer | undefined = undefined;
+
   constructor(opts: PoolOptions = {}) {
     this.#opts = opts;
   }
 
   get(upstream: Upstream, target: UpstreamTarget): UpstreamDispatcher {
+    const pool = this.#get(upstream, target);
+    const tracer = this.tracer;
+    return tracer === undefined ? pool : tracer.wrap(pool, target);
+  }
+
+  #get(upstream: Upstream, target: UpstreamTarget): UpstreamDispatcher {
     const cached = this.#byTarget.get(target);
     if (cached !== undefined && cached.upstream === upstream && !cached.pool.closed && !cached.pool.destroyed) return cached.pool;
     const pool = this.#keyed(upstream, target);

@@ -6,13 +6,17 @@ import { createProxyServer, type ProxyServer } from '../proxy/server.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { Readiness } from '../health/readiness.js';
 import { loadDefaultCertificate } from './default-certificate.js';
+import { TracingControl } from './tracing-control.js';
+
+/** Each proxy's tracing switch (docs/tracing.md): listenProxy waits for its first setting. */
+const tracing = new WeakMap<ProxyServer, TracingControl>();
 
 /** The production proxy listener, as the single process and every worker run it. */
 export function createGatewayProxy(
   gateway: GatewayOptions,
   deps: { store: SnapshotStore; metrics: GatewayMetrics; accessLog: AccessLog; logger: Logger; readiness: Readiness; rejections?: RejectionRecorder },
 ): ProxyServer {
-  return createProxyServer({
+  const proxy = createProxyServer({
     ...deps,
     keepUnderscoreHeaders: gateway.underscoreHeaders === 'keep',
     drainTimeoutMs: gateway.drainSeconds * 1000,
@@ -25,10 +29,23 @@ export function createGatewayProxy(
       ? { tls: { defaultCertificate: loadDefaultCertificate(gateway), http2: gateway.proxyHttp2, proxyProtocol: gateway.proxyListenTls.proxyProtocol === true } }
       : {}),
   });
+  // The flags, else the live snapshot's opentelemetry plugin (kong.yml); re-read on every swap.
+  const control = new TracingControl(gateway.tracing, proxy, deps.logger);
+  control.apply(deps.store.current()?.tracing);
+  deps.store.onSwap((next) => control.apply(next.tracing));
+  tracing.set(proxy, control);
+  const close = proxy.close;
+  proxy.close = async () => {
+    await close();
+    await control.close();
+  };
+  return proxy;
 }
 
 /** Open the proxy's listeners: plaintext, then TLS when configured. */
 export async function listenProxy(proxy: ProxyServer, gateway: GatewayOptions): Promise<void> {
+  // Traced from the first request on when tracing is configured.
+  await tracing.get(proxy)?.settled();
   await proxy.listen(gateway.proxyListen);
   if (gateway.proxyListenTls !== undefined) await proxy.listenTls(gateway.proxyListenTls);
 }

@@ -1,5 +1,6 @@
 import type { ListenAddress } from '../model/listen-address.js';
 import type { ClientIpSettings, ProxyListenAddress } from '../model/client-ip-settings.js';
+import type { TracingSettings } from '../model/tracing-config.js';
 
 /** Options shared by the two serving modes (standalone and controller); parsed in cli/gateway-options.ts. */
 export interface GatewayOptions {
@@ -45,6 +46,8 @@ export interface GatewayOptions {
   proxyHttp2: boolean;
   /** Fetch JWKS and OIDC discovery over plain http too (tests; docs/jwks.md). Default off: https only. */
   jwksAllowHttp?: boolean;
+  /** OpenTelemetry export from the --otel-* flags (docs/tracing.md); undefined: kong.yml's plugin, if any. */
+  tracing?: TracingSettings;
 }
 
 /** What a mode hands the runtime (runtime/gateway.ts). */

@@ -9,6 +9,7 @@ import type { AuthExplanation } from '../model/explain.js';
 import type { JwtClaimsConfig } from '../model/jwt-claims-config.js';
 import type { JwtPluginConfig } from '../model/jwt-config.js';
 import type { HeaderNameSet } from './header-name-set.js';
+import type { TracingSettings } from '../model/tracing-config.js';
 import type { Diagnostic, ObjectRef } from '../model/diagnostics.js';
 import type { CredentialSpec, RouteSpec, UpstreamProtocol } from '../model/resources.js';
 import type { JwksKeySource } from './jwks.js';
@@ -210,6 +211,8 @@ export interface Snapshot {
    * every route (docs/claims.md#stripped-headers). Undefined when no route maps a claim.
    */
   claimHeaders?: HeaderNameSet;
+  /** kong.yml's global opentelemetry plugin (docs/tracing.md); the runtime applies it unless flags set tracing. */
+  tracing?: TracingSettings;
 }
 
 /** One certificate the TLS listener may serve, checked at build time (translate/certificates.ts). */

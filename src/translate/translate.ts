@@ -42,6 +42,7 @@ export function translate(resources: GatewayResourceSet, version: number, hash =
     diagnostics,
     ...(tls !== undefined ? { tls } : {}),
     ...(claimHeaders !== undefined ? { claimHeaders } : {}),
+    ...(resources.tracing !== undefined ? { tracing: resources.tracing } : {}),
   };
 }
 

@@ -202,6 +202,9 @@ class DeclarativeLoader {
     const set: ResourceSet = { consumers, credentials: this.credentials, routes, diagnostics: this.rep.diagnostics };
     // Left out when empty: a kong.yml without certificates hashes as before.
     if (certificates.specs.length > 0) set.certificates = certificates.specs;
+    // Likewise: only a kong.yml with a global opentelemetry plugin carries tracing (docs/tracing.md#kongyml).
+    const tracing = table.tracing.settings;
+    if (tracing !== undefined) set.tracing = tracing;
     return set;
   }
 

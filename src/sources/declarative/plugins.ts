@@ -10,6 +10,7 @@ import type { CorrelationIdConfig } from '../../model/correlation-id-config.js';
 import type { IpRestrictionConfig } from '../../model/ip-restriction-config.js';
 import { Fields, isMapping, readId, readReference } from './fields.js';
 import type { Reporter } from './report.js';
+import { OPENTELEMETRY_PLUGIN, TracingPluginSlot } from './opentelemetry-plugin.js';
 
 const PLUGIN_FIELDS = new Set(['id', 'name', 'instance_name', 'config', 'enabled', 'protocols', 'tags', 'route', 'service', 'consumer']);
 const PLUGIN_IGNORED = new Set(['created_at', 'updated_at']);
@@ -168,8 +169,11 @@ export class PluginTable {
   private readonly correlationId: SlotTable<CorrelationIdConfig>;
   private readonly acl: SlotTable<AclConfig>;
   private readonly cors: SlotTable<CorsConfig>;
+  /** Kong's opentelemetry plugin: one global instance sets the gateway's tracing (docs/tracing.md#kongyml). */
+  readonly tracing: TracingPluginSlot;
 
   constructor(private readonly rep: Reporter) {
+    this.tracing = new TracingPluginSlot(rep);
     this.ipRestriction = new SlotTable(IP_RESTRICTION_PLUGIN, mapIpRestrictionConfig, rep);
     this.correlationId = new SlotTable(CORRELATION_ID_PLUGIN, mapCorrelationIdConfig, rep);
     this.acl = new SlotTable(ACL_PLUGIN, mapAclConfig, rep);
@@ -188,6 +192,7 @@ export class PluginTable {
     if (p.name === CORRELATION_ID_PLUGIN) return this.correlationId.add(p, scope, id);
     if (p.name === ACL_PLUGIN) return this.acl.add(p, scope, id);
     if (p.name === CORS_PLUGIN) return this.cors.add(p, scope, id);
+    if (p.name === OPENTELEMETRY_PLUGIN) return this.tracing.add(p, scope);
     if (OBSERVABILITY_ONLY_PLUGINS.has(p.name)) {
       this.rep.warn(p.ref, 'UnsupportedPlugin', `plugin '${p.name}' is not implemented by Portcullis; it only observes traffic, so it is ignored`);
       return;
