@@ -293,7 +293,7 @@ describe("KIC's ACL guide", () => {
     expect(upstreamHeaders(ok)).toMatchObject({ 'x-consumer-username': 'plain-user', 'x-consumer-groups': 'app-user', 'x-credential-identifier': 'user-issuer' });
     const refused = await get('/lemon', 'admin');
     expect(refused.status).toBe(403);
-    expect(JSON.parse(refused.body)).toEqual({ message: 'You cannot consume this service' });
+    expect(JSON.parse(refused.body)).toEqual({ message: 'You cannot consume this service', request_id: expect.any(String) });
   });
 
   it('/lime (app-jwt,admin-acl): the admin passes with X-Consumer-Groups: admin, the plain user gets 403', async () => {
@@ -302,14 +302,14 @@ describe("KIC's ACL guide", () => {
     expect(upstreamHeaders(ok)).toMatchObject({ 'x-consumer-username': 'admin', 'x-consumer-groups': 'admin' });
     const refused = await get('/lime', 'plain-user');
     expect(refused.status).toBe(403);
-    expect(JSON.parse(refused.body)).toEqual({ message: 'You cannot consume this service' });
+    expect(JSON.parse(refused.body)).toEqual({ message: 'You cannot consume this service', request_id: expect.any(String) });
   });
 
   it('the acl KongPlugin on a Service (service scope) with jwt on the Ingress', async () => {
     expect((await get('/admin-only', 'admin')).status).toBe(200);
     const refused = await get('/admin-only', 'plain-user');
     expect(refused.status).toBe(403);
-    expect(JSON.parse(refused.body)).toEqual({ message: 'You cannot consume this service' });
+    expect(JSON.parse(refused.body)).toEqual({ message: 'You cannot consume this service', request_id: expect.any(String) });
     expect((await get('/admin-only')).status).toBe(401);
   });
 
