@@ -26,6 +26,7 @@ let port: number;
 
 const ADMIN_SECRET = 'admin-s3cret-0123456789';
 const USER_SECRET = 'plain-user-s3cret-0123456789';
+const NOGROUPS_SECRET = 'nogroups-s3cret-0123456789';
 
 const GUIDE = `
 apiVersion: configuration.konghq.com/v1
@@ -194,6 +195,109 @@ spec:
               number: 1028
 `;
 
+/**
+ * Around the guide: an anonymous consumer (jwt `anonymous`, Kong's acl answers 401 for it), a
+ * consumer with no acl credential (403), a deny list with hide_groups_header, and an acl config
+ * Kong refuses (allow and deny both set: the route fails closed).
+ */
+const EXTRAS = `
+apiVersion: configuration.konghq.com/v1
+kind: KongPlugin
+metadata:
+  name: app-jwt-anonymous
+plugin: jwt
+config:
+  anonymous: guest
+---
+apiVersion: configuration.konghq.com/v1
+kind: KongConsumer
+metadata:
+  name: guest
+  annotations:
+    kubernetes.io/ingress.class: kong
+username: guest
+---
+apiVersion: configuration.konghq.com/v1
+kind: KongConsumer
+metadata:
+  name: nogroups
+  annotations:
+    kubernetes.io/ingress.class: kong
+username: nogroups
+credentials:
+- nogroups-jwt
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: nogroups-jwt
+  labels:
+    konghq.com/credential: jwt
+stringData:
+  key: nogroups-issuer
+  secret: ${NOGROUPS_SECRET}
+---
+apiVersion: configuration.konghq.com/v1
+kind: KongPlugin
+metadata:
+  name: no-plain-users
+plugin: acl
+config:
+  deny:
+  - app-user
+  hide_groups_header: true
+---
+apiVersion: configuration.konghq.com/v1
+kind: KongPlugin
+metadata:
+  name: both-acl
+plugin: acl
+config:
+  allow:
+  - admin
+  deny:
+  - app-user
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: guest
+  annotations:
+    konghq.com/plugins: app-jwt-anonymous,plain-user-acl
+spec:
+  ingressClassName: kong
+  rules:
+  - http:
+      paths:
+      - { path: /guest, pathType: Prefix, backend: { service: { name: echo, port: { number: 1028 } } } }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: kiwi
+  annotations:
+    konghq.com/plugins: app-jwt,no-plain-users
+spec:
+  ingressClassName: kong
+  rules:
+  - http:
+      paths:
+      - { path: /kiwi, pathType: Prefix, backend: { service: { name: echo, port: { number: 1028 } } } }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: both
+  annotations:
+    konghq.com/plugins: app-jwt,both-acl
+spec:
+  ingressClassName: kong
+  rules:
+  - http:
+      paths:
+      - { path: /both, pathType: Prefix, backend: { service: { name: echo, port: { number: 1028 } } } }
+`;
+
 /** KIC's CORS example: a cors KongPlugin next to jwt on one Ingress. */
 const CORS = `
 apiVersion: configuration.konghq.com/v1
@@ -267,6 +371,7 @@ beforeAll(async () => {
   await env.apply(inNamespace(GUIDE));
   await env.apply(inNamespace(SERVICE_SCOPE));
   await env.apply(inNamespace(CORS));
+  await env.apply(inNamespace(EXTRAS));
   gw = await startController(env, { namespace: ns, args: ['--lease-name', 'kicacl', '--kic-resources'] });
   port = portOf(gw.proxy);
   await eventually(async () => (await get('/lemon', 'plain-user')).status === 200, 15_000, 'the ACL guide route to serve the plain user');
@@ -343,6 +448,34 @@ credentials:
     expect(upstreamHeaders(both)['x-consumer-groups']?.split(', ').sort()).toEqual(['admin', 'app-user']);
     await env.apply(inNamespace(GUIDE.split('---').find((d) => d.includes('name: plain-user\n'))!));
     await eventually(async () => (await get('/lime', 'plain-user')).status === 403, 10_000, 'the plain user shut out of /lime again');
+  });
+});
+
+describe('around the guide', () => {
+  it("an anonymous consumer (jwt anonymous) is not authenticated: Kong's acl answers 401; a token still passes", async () => {
+    const r = await get('/guest');
+    expect(r.status).toBe(401);
+    expect(JSON.parse(r.body)).toMatchObject({ message: 'Unauthorized' });
+    expect((await get('/guest', 'plain-user')).status).toBe(200);
+  });
+
+  it('a consumer without an acl credential gets 403 from an allow list', async () => {
+    const t = mintToken({ algorithm: 'HS256', key: 'nogroups-issuer', secret: NOGROUPS_SECRET, expiresInSeconds: 600 });
+    const r = await send('GET', '/lemon', { Authorization: `Bearer ${t}` });
+    expect(r.status).toBe(403);
+    expect(JSON.parse(r.body)).toMatchObject({ message: 'You cannot consume this service' });
+  });
+
+  it('a deny list with hide_groups_header: the admin passes without X-Consumer-Groups, the plain user gets 403', async () => {
+    const ok = await get('/kiwi', 'admin');
+    expect(ok.status).toBe(200);
+    expect(upstreamHeaders(ok)['x-consumer-groups']).toBeUndefined();
+    expect((await get('/kiwi', 'plain-user')).status).toBe(403);
+  });
+
+  it('an acl KongPlugin with both allow and deny (Kong refuses it) fails its route closed; the others serve', async () => {
+    expect((await get('/both', 'admin')).status).toBe(500);
+    expect((await get('/lime', 'admin')).status).toBe(200);
   });
 });
 
