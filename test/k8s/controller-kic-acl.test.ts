@@ -455,7 +455,8 @@ describe('around the guide', () => {
   it("an anonymous consumer (jwt anonymous) is not authenticated: Kong's acl answers 401; a token still passes", async () => {
     const r = await get('/guest');
     expect(r.status).toBe(401);
-    expect(JSON.parse(r.body)).toMatchObject({ message: 'Unauthorized' });
+    // acl's refusal (kong.response.error: with request_id), not jwt's (its own body, without one)
+    expect(JSON.parse(r.body)).toEqual({ message: 'Unauthorized', request_id: expect.any(String) });
     expect((await get('/guest', 'plain-user')).status).toBe(200);
   });
 
@@ -476,6 +477,9 @@ describe('around the guide', () => {
   it('an acl KongPlugin with both allow and deny (Kong refuses it) fails its route closed; the others serve', async () => {
     expect((await get('/both', 'admin')).status).toBe(500);
     expect((await get('/lime', 'admin')).status).toBe(200);
+    const { data } = (await (await fetch(`${gw.admin}/debug/diagnostics`)).json()) as { data: Array<{ reason: string; object: { kind: string; name: string }; field?: string; message: string }> };
+    const d = data.find((x) => x.object.kind === 'KongPlugin' && x.object.name === 'both-acl');
+    expect(d).toMatchObject({ reason: 'InvalidPluginConfig', field: 'config.allow', message: 'exactly one of allow or deny is required' });
   });
 });
 
