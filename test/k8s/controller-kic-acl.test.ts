@@ -197,8 +197,9 @@ spec:
 
 /**
  * Around the guide: an anonymous consumer (jwt `anonymous`, Kong's acl answers 401 for it), a
- * consumer with no acl credential (403), a deny list with hide_groups_header, and an acl config
- * Kong refuses (allow and deny both set: the route fails closed).
+ * consumer with no acl credential (403), a deny list with hide_groups_header, an acl config
+ * Kong refuses (allow and deny both set) and Kong Enterprise's include_consumer_groups: both fail
+ * their route closed.
  */
 const EXTRAS = `
 apiVersion: configuration.konghq.com/v1
@@ -257,6 +258,29 @@ config:
   - admin
   deny:
   - app-user
+---
+apiVersion: configuration.konghq.com/v1
+kind: KongPlugin
+metadata:
+  name: group-acl
+plugin: acl
+config:
+  allow:
+  - gold
+  include_consumer_groups: true
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: gold
+  annotations:
+    konghq.com/plugins: app-jwt,group-acl
+spec:
+  ingressClassName: kong
+  rules:
+  - http:
+      paths:
+      - { path: /gold, pathType: Prefix, backend: { service: { name: echo, port: { number: 1028 } } } }
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -480,6 +504,12 @@ describe('around the guide', () => {
     const { data } = (await (await fetch(`${gw.admin}/debug/diagnostics`)).json()) as { data: Array<{ reason: string; object: { kind: string; name: string }; field?: string; message: string }> };
     const d = data.find((x) => x.object.kind === 'KongPlugin' && x.object.name === 'both-acl');
     expect(d).toMatchObject({ reason: 'InvalidPluginConfig', field: 'config.allow', message: 'exactly one of allow or deny is required' });
+  });
+
+  it("Kong Enterprise's include_consumer_groups is not implemented: an unknown field, the route fails closed", async () => {
+    expect((await get('/gold', 'admin')).status).toBe(500);
+    const { data } = (await (await fetch(`${gw.admin}/debug/diagnostics`)).json()) as { data: Array<{ reason: string; object: { kind: string; name: string }; field?: string }> };
+    expect(data.find((x) => x.object.kind === 'KongPlugin' && x.object.name === 'group-acl')).toMatchObject({ reason: 'InvalidPluginConfig' });
   });
 });
 
