@@ -172,9 +172,10 @@ export const REASONS = {
   },
   DuplicateSni: {
     condition: 'Programmed',
-    severities: ['error'],
+    // warning: two Gateways' listeners, which share the pods' TLS listener (docs/gateway-api.md#listeners).
+    severities: ['error', 'warning'],
     by: ['translate'],
-    message: "SNI '<name>' is already served by <object>, which keeps it[ (the older Route wins: …)]",
+    message: "SNI '<name>' is already served by <object>, which keeps it[ (the older Route wins: …)] | SNI '<name>' is answered with the certificate of <Gateway> (older): Gateways share one TLS listener",
   },
 
   // Conflicts: both sides are valid on their own, so they stay Accepted.

@@ -79,8 +79,15 @@ export function buildCertificates(
       const owner = owners.get(name);
       if (owner !== undefined) {
         if (owner.cert.hash !== hash) {
+          const ref = sni.ref ?? spec.ref;
+          // Gateways share the pods' TLS listener (docs/gateway-api.md#listeners): the older one's
+          // certificate answers that SNI, and the newer listener, whose refs did resolve, is still served.
+          if (ref.kind === 'Gateway' && owner.ref.kind === 'Gateway') {
+            diagnostics.push(diagnostic('warning', ref, 'DuplicateSni', `SNI '${name}' is answered with the certificate of ${describeObject(owner.ref)} (older): Gateways share one TLS listener`, sni.field));
+            continue;
+          }
           const why = kube ? ' (the older Route wins: creationTimestamp, then namespace/name)' : '';
-          diagnostics.push(diagnostic('error', sni.ref ?? spec.ref, 'DuplicateSni', `SNI '${name}' is already served by ${describeObject(owner.ref)}, which keeps it${why}`, sni.ref ? 'name' : sni.field));
+          diagnostics.push(diagnostic('error', ref, 'DuplicateSni', `SNI '${name}' is already served by ${describeObject(owner.ref)}, which keeps it${why}`, sni.ref ? 'name' : sni.field));
         }
         continue;
       }

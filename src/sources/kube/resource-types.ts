@@ -27,6 +27,7 @@ export interface ResourceType {
   /** Collection path for the watch, e.g. "/api/v1/namespaces/demo/secrets". */
   watchPath: string;
   labelSelector?: string;
+  fieldSelector?: string;
   /** True for our CRDs: a 404 means "CRD not installed yet", which is reported, not fatal. */
   isCustom: boolean;
   list(params: ListParams): Promise<ListPage>;
@@ -34,7 +35,7 @@ export interface ResourceType {
 
 export type BaseResourceName = 'kongconsumers' | 'jwtcredentials' | 'routes' | 'secrets' | 'services' | 'endpointslices';
 /** The base types, plus Ingress's with --ingress (docs/ingress.md) and the Gateway API ones with --gateway-api (gateway-api/resource-types.ts). */
-export type ResourceName = BaseResourceName | 'ingresses' | 'ingressclasses' | 'gatewayclasses' | 'gateways' | 'httproutes' | 'referencegrants' | 'jwtpolicies' | 'namespaces'
+export type ResourceName = BaseResourceName | 'ingresses' | 'ingressclasses' | 'gatewayclasses' | 'gateways' | 'httproutes' | 'referencegrants' | 'jwtpolicies' | 'namespaces' | 'tlssecrets'
   // --kic-resources (kic/resource-types.ts)
   | 'kic-consumers' | 'kic-consumergroups' | 'kic-plugins' | 'kic-clusterplugins' | 'kic-secrets';
 

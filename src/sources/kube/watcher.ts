@@ -329,6 +329,7 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
         allowWatchBookmarks: true,
         timeoutSeconds,
         labelSelector: this.opts.type.labelSelector,
+        fieldSelector: this.opts.type.fieldSelector,
       };
       const onEvent = (phase: string, obj: any): void => {
         if (settled) return;

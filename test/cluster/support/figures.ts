@@ -1,6 +1,6 @@
 // Figures the cluster suites measure, printed once at the end of the run (and written to
 // $PORTCULLIS_CLUSTER_FIGURES when set) so notes and CI logs carry them.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 export const figures: Record<string, unknown> = {};
 
@@ -14,5 +14,11 @@ export function printFigures(): void {
   const text = JSON.stringify(figures, null, 2);
   process.stdout.write(`\ncluster figures:\n${text}\n`);
   const file = process.env['PORTCULLIS_CLUSTER_FIGURES'];
-  if (file) writeFileSync(file, `${text}\n`);
+  if (!file) return;
+  // Several test files print figures in one run: each adds its keys to what the file already holds.
+  let before: Record<string, unknown> = {};
+  try {
+    before = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch { /* absent or not ours yet: start afresh */ }
+  writeFileSync(file, `${JSON.stringify({ ...before, ...figures }, null, 2)}\n`);
 }

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { GATEWAY_API_GROUP } from '../../../src/model/gateway-api.js';
 import { translateGatewayApi, type GatewayApiObjects } from '../../../src/sources/kube/gateway-api/index.js';
-import type { CustomObject } from '../../../src/sources/kube/types.js';
+import { CREDENTIAL_SECRET_LABEL } from '../../../src/sources/kube/kube-objects.js';
+import type { CustomObject, SecretObject } from '../../../src/sources/kube/types.js';
 import { expectGolden } from '../../support/golden.js';
 import { inputFromObjects } from '../../support/input-from-objects.js';
 
@@ -19,7 +20,8 @@ const cases = readdirSync(dir).filter((d) => existsSync(join(dir, d, 'input.yaml
 const NOW = new Date('2026-12-03T09:00:00Z');
 
 function split(objects: readonly unknown[]) {
-  const gatewayApi: GatewayApiObjects = { gatewayClasses: [], gateways: [], httpRoutes: [], referenceGrants: [], jwtPolicies: [], namespaceLabels: new Map() };
+  const tlsSecrets = new Map<string, SecretObject>();
+  const gatewayApi: GatewayApiObjects = { gatewayClasses: [], gateways: [], httpRoutes: [], referenceGrants: [], jwtPolicies: [], namespaceLabels: new Map(), tlsSecrets };
   const rest: unknown[] = [];
   for (const raw of objects) {
     const o = raw as CustomObject & { metadata: { labels?: Record<string, string> } };
@@ -30,7 +32,10 @@ function split(objects: readonly unknown[]) {
     else if (kind === `${GATEWAY_API_GROUP}/v1|ReferenceGrant`) gatewayApi.referenceGrants.push(o);
     else if (kind === 'portcullis.dev/v1alpha1|JwtPolicy') gatewayApi.jwtPolicies.push(o);
     else if (kind === 'v1|Namespace') (gatewayApi.namespaceLabels as Map<string, Record<string, string>>).set(o.metadata.name!, o.metadata.labels ?? {});
-    else rest.push(raw);
+    else if (kind === 'v1|Secret' && o.metadata.labels?.[CREDENTIAL_SECRET_LABEL] !== 'true') {
+      // As the controller's watches see Secrets: unlabelled ones only when kubernetes.io/tls, for listeners.
+      if ((raw as { type?: string }).type === 'kubernetes.io/tls') tlsSecrets.set(`${o.metadata.namespace}/${o.metadata.name}`, raw as SecretObject);
+    } else rest.push(raw);
   }
   return { gatewayApi, rest };
 }

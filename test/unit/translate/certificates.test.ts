@@ -99,6 +99,17 @@ describe('buildCertificates', () => {
     ]);
   });
 
+  it('Gateways: two listeners without hostname on different Gateways; the older one answers "*", the newer gets a warning, not an error', () => {
+    const diags: Diagnostic[] = [];
+    const gw = (name: string, createdAt: string, pair: { cert: string; key: string }): CertificateSpec => ({
+      ref: { kind: 'Gateway', namespace: 'infra', name }, scope: 'infra', ...pair, certField: 'spec.listeners[0].tls.certificateRefs[0]', keyField: 'spec.listeners[0].tls.certificateRefs[0]',
+      snis: [{ name: '*', field: 'spec.listeners[0].tls.certificateRefs[0]' }], source: `Secret infra/${name}`, createdAt, tags: [],
+    });
+    const t = buildCertificates([gw('newer', '2026-02-01T00:00:00.000Z', a), gw('older', '2026-01-01T00:00:00.000Z', b)], [], diags)!;
+    expect(t.catchAll!.subject).toBe('CN=b');
+    expect(diags.map((d) => [d.severity, d.reason, d.object.name, d.field])).toEqual([['warning', 'DuplicateSni', 'newer', 'spec.listeners[0].tls.certificateRefs[0]']]);
+  });
+
   it('Routes: the host policy governs SNIs like hosts', () => {
     const diags: Diagnostic[] = [];
     const spec = kube('team-a', 'r', '2026-01-01T00:00:00.000Z', a, ['pay.example.com', 'a.example.org']);

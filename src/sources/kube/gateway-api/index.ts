@@ -52,11 +52,12 @@ export function translateGatewayApi(input: GatewayApiInput, settings: GatewayApi
   }
 
   const grants = indexGrants(objs.referenceGrants);
+  const listenerSecrets = objs.tlsSecrets === undefined ? input.secrets : new Map([...input.secrets, ...objs.tlsSecrets]);
   const gateways = new Map<string, ResolvedGateway>();
   for (const gw of sorted(objs.gateways)) {
     const className = (gw.spec as { gatewayClassName?: unknown } | undefined)?.gatewayClassName;
     if (typeof className !== 'string' || !ourClasses.has(className)) continue;
-    const resolved = resolveGateway(gw, settings, input.secrets, grants, certificates);
+    const resolved = resolveGateway(gw, settings, listenerSecrets, grants, certificates);
     gateways.set(`${resolved.ref.namespace}/${resolved.ref.name}`, resolved);
   }
 

@@ -75,8 +75,10 @@ export function resolveGateway(
     }
     const supportedKinds: Array<{ group: string; kind: string }> = [];
     const kinds = listener.allowedRoutes.kinds;
-    if (kinds === undefined) supportedKinds.push({ group: GATEWAY_API_GROUP, kind: 'HTTPRoute' });
-    else {
+    // A protocol we do not serve supports no route kind (status.listeners[].supportedKinds: []).
+    const servable = listener.protocol === 'HTTP' || listener.protocol === 'HTTPS';
+    if (servable && kinds === undefined) supportedKinds.push({ group: GATEWAY_API_GROUP, kind: 'HTTPRoute' });
+    else if (servable && kinds !== undefined) {
       for (const k of kinds) {
         if (k.group === GATEWAY_API_GROUP && k.kind === 'HTTPRoute') supportedKinds.push({ group: GATEWAY_API_GROUP, kind: 'HTTPRoute' });
         else problems.push({ condition: 'ResolvedRefs', reason: 'InvalidRouteKinds', message: `route kind ${k.group}/${k.kind} is not supported` });

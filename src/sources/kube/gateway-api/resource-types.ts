@@ -2,11 +2,11 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject } f
 import { GATEWAY_API_GROUP, GATEWAY_API_VERSION } from '../../../model/gateway-api.js';
 import { CRD_GROUP, CRD_VERSION } from '../kube-objects.js';
 import type { ListPage, ResourceName, ResourceType } from '../resource-types.js';
-import type { CustomObject } from '../types.js';
+import type { CustomObject, SecretObject } from '../types.js';
 import type { GatewayApiObjects } from './types.js';
 
 /** The types watched with --gateway-api only (docs/gateway-api.md), so clusters without the Gateway API CRDs are unaffected. */
-export const GATEWAY_API_RESOURCES = ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants', 'jwtpolicies', 'namespaces'] as const satisfies readonly ResourceName[];
+export const GATEWAY_API_RESOURCES = ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants', 'jwtpolicies', 'namespaces', 'tlssecrets'] as const satisfies readonly ResourceName[];
 export type GatewayApiResourceName = (typeof GATEWAY_API_RESOURCES)[number];
 
 interface AnyList {
@@ -50,13 +50,30 @@ export function gatewayApiResourceTypes(kc: KubeConfig, namespace?: string): Rec
       isCustom: false,
       list: async ({ limit, continueToken }) => page((await core.listNamespace({ limit, _continue: continueToken })) as AnyList),
     },
+    // Listener certificateRefs name kubernetes.io/tls Secrets without our credential label, as with
+    // every Gateway API implementation (docs/gateway-api.md#listeners); only listeners read these.
+    tlssecrets: {
+      name: 'tlssecrets',
+      watchPath: `/api/v1${nsPath}/secrets`,
+      fieldSelector: TLS_SECRET_SELECTOR,
+      isCustom: false,
+      list: async ({ limit, continueToken }) => {
+        const p = { fieldSelector: TLS_SECRET_SELECTOR, limit, _continue: continueToken };
+        const res = namespace ? await core.listNamespacedSecret({ ...p, namespace }) : await core.listSecretForAllNamespaces(p);
+        return page(res as AnyList);
+      },
+    },
   };
 }
+
+const TLS_SECRET_SELECTOR = 'type=kubernetes.io/tls';
 
 /** The watch caches → GatewayApiObjects (each list sorted by namespace/name). */
 export function collectGatewayApi(values: (name: GatewayApiResourceName) => readonly KubernetesObject[]): GatewayApiObjects {
   const labels = new Map<string, Readonly<Record<string, string>>>();
   for (const n of values('namespaces')) if (n.metadata?.name) labels.set(n.metadata.name, n.metadata.labels ?? {});
+  const tlsSecrets = new Map<string, SecretObject>();
+  for (const s of values('tlssecrets')) tlsSecrets.set(`${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`, s as SecretObject);
   return {
     gatewayClasses: [...values('gatewayclasses')] as CustomObject[],
     gateways: [...values('gateways')] as CustomObject[],
@@ -64,5 +81,6 @@ export function collectGatewayApi(values: (name: GatewayApiResourceName) => read
     referenceGrants: [...values('referencegrants')] as CustomObject[],
     jwtPolicies: [...values('jwtpolicies')] as CustomObject[],
     namespaceLabels: labels,
+    tlsSecrets,
   };
 }

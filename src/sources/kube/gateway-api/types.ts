@@ -1,4 +1,4 @@
-import type { CustomObject, StatusCondition } from '../types.js';
+import type { CustomObject, SecretObject, StatusCondition } from '../types.js';
 
 /** The Gateway API objects the controller watches with --gateway-api (docs/gateway-api.md). */
 export interface GatewayApiObjects {
@@ -10,6 +10,8 @@ export interface GatewayApiObjects {
   jwtPolicies: CustomObject[];
   /** Namespace name → labels, for allowedRoutes.namespaces.from: Selector. */
   namespaceLabels: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** "ns/name" → kubernetes.io/tls Secrets, labelled or not, for listener certificateRefs only. */
+  tlsSecrets?: ReadonlyMap<string, SecretObject>;
 }
 
 /** How Gateway listeners map onto the pods' listeners, and the addresses clients use (docs/gateway-api.md#listeners). */

@@ -168,4 +168,16 @@ describe('translateGatewayApi', () => {
     expect(r.rules[0]!.pluginError).toContain('broken');
     expect(r.diagnostics[0]).toMatchObject({ reason: 'InvalidSpec', object: { name: 'broken' } });
   });
+
+  it('listener certificateRefs read unlabelled kubernetes.io/tls Secrets (tlsSecrets); Route CR secrets stay label-only', () => {
+    const tlsSecret = { metadata: { name: 'cert', namespace: 'edge' }, type: 'kubernetes.io/tls', data: { 'tls.crt': Buffer.from('CERT').toString('base64'), 'tls.key': Buffer.from('KEY').toString('base64') } };
+    const listeners = [{ name: 's', protocol: 'HTTPS', port: 443, tls: { certificateRefs: [{ name: 'cert' }] } }];
+    const without = translateGatewayApi(input({ gateways: [gateway(listeners)] }), settings);
+    const l0 = (without.statuses.find((s) => s.kind === 'Gateway')!.desired as any).listeners[0];
+    expect(cond(l0.conditions, 'ResolvedRefs')).toMatchObject({ status: 'False', reason: 'InvalidCertificateRef' });
+    const withTls = translateGatewayApi(input({ gateways: [gateway(listeners)], tlsSecrets: new Map([['edge/cert', tlsSecret]]) }), settings);
+    const l1 = (withTls.statuses.find((s) => s.kind === 'Gateway')!.desired as any).listeners[0];
+    expect(cond(l1.conditions, 'ResolvedRefs')).toMatchObject({ status: 'True' });
+    expect(withTls.certificates.map((c) => [c.cert, c.key, c.source])).toEqual([['CERT', 'KEY', 'Secret edge/cert']]);
+  });
 });
