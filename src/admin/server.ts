@@ -59,12 +59,13 @@ export function createAdminServer(opts: AdminServerOptions): FastifyInstance {
       node_id: nodeId,
       mode: opts.mode ?? null,
       plugins: {
-        available_on_server: { jwt: true, 'jwt-claims': true, 'ip-restriction': true, 'correlation-id': true },
+        available_on_server: { jwt: true, 'jwt-claims': true, 'ip-restriction': true, 'correlation-id': true, 'rate-limiting': true },
         enabled_in_cluster: [
           ...(s?.routes.some((r) => r.correlationId) ? ['correlation-id'] : []),
           ...(s?.routes.some((r) => r.auth) ? ['jwt'] : []),
           ...(s?.routes.some((r) => r.ipRestriction) ? ['ip-restriction'] : []),
           ...(s?.routes.some((r) => r.claims) ? ['jwt-claims'] : []),
+          ...(s?.routes.some((r) => r.rateLimiting) ? ['rate-limiting'] : []),
         ],
       },
       snapshot: s ? { version: s.version, hash: s.hash, created_at: s.createdAt.toISOString() } : null,

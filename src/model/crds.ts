@@ -4,6 +4,7 @@ import { KID_MAX_LENGTH } from './credential-kid.js';
 import { jwtClaimsConfigSchema } from './jwt-claims-config.js';
 import { correlationIdConfigSchema } from './correlation-id-config.js';
 import { ipRestrictionConfigSchema } from './ip-restriction-config.js';
+import { rateLimitingCrSchema } from './rate-limiting-config.js';
 import { jwtPluginConfigSchema } from './jwt-config.js';
 import { JWKS_TIMING_BOUNDS, type JwksTiming } from './jwks.js';
 
@@ -352,13 +353,14 @@ export const routeSpecSchema = z
           .describe(
             "Kong's correlation-id (docs/correlation-id.md): a request without headerName (Kong-Request-ID) gets a generated id sent upstream, and back to the client with echoDownstream. Runs before every other plugin.",
           ),
+        rateLimiting: rateLimitingCrSchema.optional(),
       })
       .refine((p) => p.jwtClaims === undefined || p.jwt !== undefined, {
         message: 'requires plugins.jwt (jwtClaims checks the token the jwt plugin verified)',
         path: ['jwtClaims'],
       })
       .optional()
-      .describe("Plugins that run on this Route, in Kong's order: correlationId, jwt, ipRestriction, then jwtClaims. An unknown plugin is rejected."),
+      .describe("Plugins that run on this Route, in Kong's order: correlationId, jwt, ipRestriction, jwtClaims, then rateLimiting. An unknown plugin is rejected."),
   })
   .refine((r) => (r.hosts?.length ?? 0) + (r.paths?.length ?? 0) + (r.methods?.length ?? 0) > 0, {
     message: 'at least one of hosts, paths or methods is required',

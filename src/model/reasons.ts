@@ -82,11 +82,11 @@ export const REASONS = {
     condition: 'Accepted',
     severities: ['error', 'warning'],
     by: ['sources/declarative'],
-    message: "plugin '<name>' is not supported by Portcullis (only 'jwt', 'jwt-claims', 'ip-restriction' and 'correlation-id'); the routes it applies to answer 500 until it is removed | (disabled, warning) it is disabled, so it is ignored",
+    message: "plugin '<name>' is not supported by Portcullis (only 'jwt', 'jwt-claims', 'ip-restriction', 'correlation-id' and 'rate-limiting'); the routes it applies to answer 500 until it is removed | (disabled, warning) it is disabled, so it is ignored",
   },
   UnsupportedPlugin: { condition: 'none', severities: ['warning'], by: ['sources/declarative'], message: "plugin '<name>' is not implemented by Portcullis; it only observes traffic, so it is ignored" },
   InvalidPluginConfig: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative', 'sources/kube'], message: "<the schema's message> | unknown field" },
-  PluginConflict: { condition: 'Programmed', severities: ['error'], by: ['sources/declarative'], message: "more than one enabled 'jwt' | 'jwt-claims' | 'ip-restriction' | 'correlation-id' plugin for the same scope; routes it applies to answer 500" },
+  PluginConflict: { condition: 'Programmed', severities: ['error'], by: ['sources/declarative'], message: "more than one enabled 'jwt' | 'jwt-claims' | 'ip-restriction' | 'correlation-id' | 'rate-limiting' plugin for the same scope; routes it applies to answer 500" },
   ClaimsWithoutJwt: {
     condition: 'Accepted',
     severities: ['error'],

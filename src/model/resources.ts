@@ -1,5 +1,6 @@
 import type { CorrelationIdConfig } from './correlation-id-config.js';
 import type { IpRestrictionConfig } from './ip-restriction-config.js';
+import type { RateLimitingConfig } from './rate-limiting-config.js';
 import type { JwtAlgorithm } from './algorithms.js';
 import type { JwtClaimsConfig } from './jwt-claims-config.js';
 import type { JwtPluginConfig } from './jwt-config.js';
@@ -203,6 +204,11 @@ export interface RouteSpec {
   /** Kong's ip-restriction and correlation-id (docs/ip-restriction.md, docs/correlation-id.md): one instance each, same precedence as jwt. */
   ipRestriction?: { id: string; config: IpRestrictionConfig };
   correlationId?: { id: string; config: CorrelationIdConfig };
+  /**
+   * Kong's rate-limiting (docs/rate-limiting.md): one instance, same precedence as jwt; `counterScope`
+   * is where it is configured (Kong's route_id / service_id), which its counters are shared by.
+   */
+  rateLimiting?: { id: string; config: RateLimitingConfig; counterScope: { routeId?: string; serviceId?: string } };
   /**
    * Set when a plugin that applies to this route, or its upstream TLS settings, could not be
    * configured: the route then fails closed (500) instead of proxying unauthenticated or

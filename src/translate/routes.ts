@@ -5,9 +5,10 @@ import type { RouteSpec } from '../model/resources.js';
 import { compileClaimsPolicy } from '../plugins/claims/policy.js';
 import { compileCorrelationId } from '../plugins/correlation-id/policy.js';
 import { compileIpRestriction } from '../plugins/ip-restriction/policy.js';
+import { compileRateLimiting } from '../plugins/rate-limiting/policy.js';
 import { createJwtAuthenticator } from '../plugins/jwt/authenticator.js';
 import { compileHeaderRegex, compileRouteRegex } from '../snapshot/router.js';
-import type { Authenticator, ClaimsPolicy, CompiledRoute, CorrelationIdPolicy, CredentialIndex, IpRestrictionPolicy } from '../snapshot/types.js';
+import type { Authenticator, ClaimsPolicy, CompiledRoute, CorrelationIdPolicy, CredentialIndex, IpRestrictionPolicy, RateLimitingPolicy } from '../snapshot/types.js';
 import { findConsumer, findConsumerByObjectName, type ConsumerTable } from './consumers.js';
 import { HostPolicyCheck } from './host-policy.js';
 import { describeObject, inPrecedenceOrder, isKubeObject } from './precedence.js';
@@ -34,6 +35,7 @@ export function buildRoutes(
   const policies = new Map<string, ClaimsPolicy>();
   const ipPolicies = new Map<string, IpRestrictionPolicy>();
   const correlationPolicies = new Map<string, CorrelationIdPolicy>();
+  const ratePolicies = new Map<string, RateLimitingPolicy>();
   const matchers = new Map<string, RouteSpec>();
   const ties = new RouteTies();
   const policy = hostPolicy && hostPolicy.rules.length > 0 ? new HostPolicyCheck(hostPolicy) : undefined;
@@ -91,6 +93,8 @@ export function buildRoutes(
       if (ip !== undefined) route.ipRestriction = cached(ipPolicies, `${spec.scope}\u0000${ip.id}`, () => compileIpRestriction(ip.id, ip.config));
       const cid = spec.correlationId;
       if (cid !== undefined) route.correlationId = cached(correlationPolicies, `${spec.scope}\u0000${cid.id}`, () => compileCorrelationId(cid.id, cid.config));
+      const rl = spec.rateLimiting;
+      if (rl !== undefined) route.rateLimiting = cached(ratePolicies, `${spec.scope}\u0000${rl.id}`, () => compileRateLimiting(rl.id, rl.counterScope, rl.config));
     }
     compiled.push(route);
   }

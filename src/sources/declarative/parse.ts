@@ -9,7 +9,7 @@ import { detachStrings } from './detach-strings.js';
 import { loadSimpleYaml } from './fast-yaml.js';
 import { parseCertificates } from './certificates.js';
 import { parseConsumer, parseJwtSecret, type ConsumerEntry } from './consumers.js';
-import { CORRELATION_ID_PLUGIN, IP_RESTRICTION_PLUGIN, JWT_CLAIMS_PLUGIN, parsePlugin, PluginTable, type PluginCore, type ScopeKey } from './plugins.js';
+import { CORRELATION_ID_PLUGIN, IP_RESTRICTION_PLUGIN, JWT_CLAIMS_PLUGIN, RATE_LIMITING_PLUGIN, parsePlugin, PluginTable, type PluginCore, type ScopeKey } from './plugins.js';
 import { isMapping, type Mapping } from './fields.js';
 import { Reporter } from './report.js';
 import { parseRoute, parseService, type RouteCore, type ServiceEntry } from './services.js';
@@ -360,6 +360,11 @@ class DeclarativeLoader {
         this.rep.error(p.ref, 'Unsupported', 'the ip-restriction plugin cannot be scoped to a consumer; the routes it applies to answer 500', 'consumer');
         p = { ...p, ok: false };
       }
+      if (p.name === RATE_LIMITING_PLUGIN) {
+        // Per-consumer limits are not implemented: dropping the limit would let through what Kong refuses, so its routes fail closed.
+        this.rep.error(p.ref, 'Unsupported', 'the rate-limiting plugin cannot be scoped to a consumer (limit by consumer with limit_by: consumer instead); the routes it applies to answer 500', 'consumer');
+        p = { ...p, ok: false };
+      }
       if (p.name === CORRELATION_ID_PLUGIN) {
         // It only adds a header: leaving it out refuses nothing Kong would let through.
         this.rep.error(p.ref, 'Unsupported', 'the correlation-id plugin cannot be scoped to a consumer; ignored', 'consumer');
@@ -390,7 +395,7 @@ class DeclarativeLoader {
   }
 
   private routeSpec(core: RouteCore, service: ServiceEntry, table: PluginTable): RouteSpec {
-    const { jwt, claims, ipRestriction, correlationId, pluginError: tableError } = table.resolve(core.id, service.id);
+    const { jwt, claims, ipRestriction, correlationId, rateLimiting, pluginError: tableError } = table.resolve(core.id, service.id);
     let pluginError = tableError;
     if (claims && !jwt && pluginError === undefined) {
       // docs/claims.md: jwt-claims checks the token jwt verified; without jwt the route fails closed.
@@ -424,6 +429,7 @@ class DeclarativeLoader {
       ...(claims ? { claims: { id: claims.id, config: claims.config } } : {}),
       ...(ipRestriction ? { ipRestriction } : {}),
       ...(correlationId ? { correlationId } : {}),
+      ...(rateLimiting ? { rateLimiting } : {}),
       ...(pluginError !== undefined || service.tlsError !== undefined ? { pluginError: pluginError ?? service.tlsError! } : {}),
       tags: core.tags,
     };

@@ -3,7 +3,8 @@ import type { JwtClaimsConfig } from '../../model/jwt-claims-config.js';
 import type { JwtPluginConfig } from '../../model/jwt-config.js';
 import { mapJwtClaimsConfig } from './jwt-claims-config.js';
 import { mapJwtConfig } from './jwt-config.js';
-import { mapCorrelationIdConfig, mapIpRestrictionConfig, type ConfigResult } from './kong-plugin-configs.js';
+import { mapCorrelationIdConfig, mapIpRestrictionConfig, mapRateLimitingConfig, type ConfigResult } from './kong-plugin-configs.js';
+import type { RateLimitingConfig } from '../../model/rate-limiting-config.js';
 import type { CorrelationIdConfig } from '../../model/correlation-id-config.js';
 import type { IpRestrictionConfig } from '../../model/ip-restriction-config.js';
 import { Fields, isMapping, readId, readReference } from './fields.js';
@@ -16,9 +17,9 @@ const PLUGIN_PROTOCOLS = new Set(['grpc', 'grpcs', 'http', 'https', 'tcp', 'tls'
 /**
  * Plugins that only observe traffic (metrics, logs, tracing, request ids). Leaving them out cannot
  * let a request through that Kong would have refused, so they get a warning and are ignored.
- * EVERY other plugin Portcullis does not implement (cors, rate-limiting, acl, key-auth,
+ * EVERY other plugin Portcullis does not implement (cors, acl, key-auth, response-ratelimiting,
  * request-transformer, ...) fails the routes it applies to closed (500): we cannot tell
- * whether it protects something (rate-limiting, acl do; cors and transformers
+ * whether it protects something (acl, key-auth do; cors and transformers
  * change what the upstream or browser sees), and serving the route as if the plugin were there
  * would silently weaken it. The diagnostic tells the operator to remove the plugin on purpose.
  */
@@ -99,6 +100,8 @@ export interface ResolvedPlugins {
   claims?: { id: string; config: JwtClaimsConfig; path: string };
   ipRestriction?: { id: string; config: IpRestrictionConfig };
   correlationId?: { id: string; config: CorrelationIdConfig };
+  /** `counterScope`: the scope it is configured on (Kong's route_id / service_id in its counter keys). */
+  rateLimiting?: { id: string; config: RateLimitingConfig; counterScope: { routeId?: string; serviceId?: string } };
   pluginError?: string;
 }
 
@@ -107,9 +110,10 @@ export const JWT_CLAIMS_PLUGIN = 'jwt-claims';
 /** Kong's plugins implemented beside jwt (docs/ip-restriction.md, docs/correlation-id.md). */
 export const IP_RESTRICTION_PLUGIN = 'ip-restriction';
 export const CORRELATION_ID_PLUGIN = 'correlation-id';
-const SUPPORTED = "only 'jwt', 'jwt-claims', 'ip-restriction' and 'correlation-id'";
+export const RATE_LIMITING_PLUGIN = 'rate-limiting';
+const SUPPORTED = "only 'jwt', 'jwt-claims', 'ip-restriction', 'correlation-id' and 'rate-limiting'";
 
-type Slot<T> = { ok: true; id: string; config: T } | { ok: false; reason: string };
+type Slot<T> = { ok: true; id: string; config: T; scope: ScopeKey } | { ok: false; reason: string };
 
 /** One plugin kind's instances by scope: only enabled ones count, one per scope, an invalid one fails its routes closed. */
 class SlotTable<T> {
@@ -133,18 +137,24 @@ class SlotTable<T> {
       this.slots.set(scope, { ok: false, reason: `${this.name} plugin ${p.path} is invalid` });
       return;
     }
-    this.slots.set(scope, { ok: true, id, config: mapped.config });
+    this.slots.set(scope, { ok: true, id, config: mapped.config, scope });
   }
 
   /** Route > service > global: the first scope with an instance wins (Kong's precedence, no merging). */
   resolve(scopes: readonly ScopeKey[], errors: string[]): { id: string; config: T } | undefined {
+    const slot = this.resolveScoped(scopes, errors);
+    return slot === undefined ? undefined : { id: slot.id, config: slot.config };
+  }
+
+  /** As resolve, with the scope the winning instance is configured on. */
+  resolveScoped(scopes: readonly ScopeKey[], errors: string[]): { id: string; config: T; scope: ScopeKey } | undefined {
     const slot = scopes.map((s) => this.slots.get(s)).find((s) => s !== undefined);
     if (slot === undefined) return undefined;
     if (!slot.ok) {
       errors.push(slot.reason);
       return undefined;
     }
-    return { id: slot.id, config: slot.config };
+    return slot;
   }
 }
 
@@ -159,10 +169,12 @@ export class PluginTable {
   private readonly failures = new Map<ScopeKey, string[]>();
   private readonly ipRestriction: SlotTable<IpRestrictionConfig>;
   private readonly correlationId: SlotTable<CorrelationIdConfig>;
+  private readonly rateLimiting: SlotTable<RateLimitingConfig>;
 
   constructor(private readonly rep: Reporter) {
     this.ipRestriction = new SlotTable(IP_RESTRICTION_PLUGIN, mapIpRestrictionConfig, rep);
     this.correlationId = new SlotTable(CORRELATION_ID_PLUGIN, mapCorrelationIdConfig, rep);
+    this.rateLimiting = new SlotTable(RATE_LIMITING_PLUGIN, mapRateLimitingConfig, rep);
   }
 
   /** Records one enabled-or-not, already scope-resolved plugin instance. */
@@ -175,6 +187,7 @@ export class PluginTable {
     if (p.name === JWT_CLAIMS_PLUGIN) return this.addClaims(p, scope, id);
     if (p.name === IP_RESTRICTION_PLUGIN) return this.ipRestriction.add(p, scope, id);
     if (p.name === CORRELATION_ID_PLUGIN) return this.correlationId.add(p, scope, id);
+    if (p.name === RATE_LIMITING_PLUGIN) return this.rateLimiting.add(p, scope, id);
     if (OBSERVABILITY_ONLY_PLUGINS.has(p.name)) {
       this.rep.warn(p.ref, 'UnsupportedPlugin', `plugin '${p.name}' is not implemented by Portcullis; it only observes traffic, so it is ignored`);
       return;
@@ -246,7 +259,16 @@ export class PluginTable {
     if (ip !== undefined) out.ipRestriction = ip;
     const correlation = this.correlationId.resolve(scopes, errors);
     if (correlation !== undefined) out.correlationId = correlation;
+    const rate = this.rateLimiting.resolveScoped(scopes, errors);
+    if (rate !== undefined) out.rateLimiting = { id: rate.id, config: rate.config, counterScope: counterScope(rate.scope) };
     if (errors.length > 0) out.pluginError = errors.join('; ');
     return out;
   }
+}
+
+/** Kong's conf.route_id / conf.service_id of an instance on this scope. */
+function counterScope(scope: ScopeKey): { routeId?: string; serviceId?: string } {
+  if (scope.startsWith('route:')) return { routeId: scope.slice(6) };
+  if (scope.startsWith('service:')) return { serviceId: scope.slice(8) };
+  return {};
 }
