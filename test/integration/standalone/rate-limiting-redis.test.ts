@@ -103,9 +103,8 @@ describe('rate-limiting, redis policy', () => {
     // The client reconnects on its own (backoff up to 2 s); a fresh Redis has fresh counters.
     await waitFor(async () => (await get(gws[0]!, '/shared')).headers.get('x-ratelimit-remaining-day') !== null, 10_000);
     expect(gws[0]!.output()).toContain('Redis reachable again');
-    let status = 200;
-    for (let i = 0; i < 8 && status === 200; i++) status = (await get(gws[1]!, '/shared')).status;
-    expect(status).toBe(429);
+    // The other gateway reconnects on its own schedule (requests meanwhile pass, tolerated), then counts into the same Redis.
+    await waitFor(async () => (await get(gws[1]!, '/shared')).status === 429, 10_000);
     expect((await get(gws[0]!, '/strict')).status).toBe(200);
   });
 });
