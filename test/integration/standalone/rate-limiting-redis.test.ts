@@ -24,7 +24,7 @@ function config() {
         name: 'echo',
         url: echo.url,
         routes: [
-          { name: 'shared', paths: ['/shared'], plugins: [{ name: 'rate-limiting', config: { day: 5, hour: 100, limit_by: 'ip', policy: 'redis', redis: redisConf } }] },
+          { name: 'shared', paths: ['/shared'], plugins: [{ name: 'rate-limiting', config: { day: 5, month: 100, limit_by: 'ip', policy: 'redis', redis: redisConf } }] },
           {
             name: 'flat',
             paths: ['/flat'],
@@ -73,7 +73,7 @@ describe('rate-limiting, redis policy', () => {
     const refused = await get(gws[0]!, '/shared');
     expect(JSON.parse(refused.body)).toMatchObject({ message: 'API rate limit exceeded' });
     expect(refused.headers.get('retry-after')).toBe(refused.headers.get('ratelimit-reset'));
-    expect(refused.headers.get('x-ratelimit-remaining-hour')).not.toBeNull();
+    expect(refused.headers.get('x-ratelimit-remaining-month')).not.toBeNull();
   });
 
   it("Kong's deprecated redis_* fields work as config.redis", async () => {
