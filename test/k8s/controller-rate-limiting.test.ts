@@ -8,7 +8,7 @@ import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 /**
  * spec.plugins.rateLimiting on Route CRs against a real API server (docs/rate-limiting.md#controller-mode):
  * the CRD refuses what CEL can check (no period), the controller the rest (Accepted=False naming the
- * field, the Route answers 500); the redis policy reads its password from a labelled Secret (a real
+ * field, the Route answers 500; a missing Secret is Programmed=False, as for credentials); the redis policy reads its password from a labelled Secret (a real
  * redis-server with requirepass) and never logs it; a missing Secret fails the Route closed.
  */
 const PASSWORD = 'k8s-redis-pass-8d1c';
@@ -83,12 +83,12 @@ describe('Route spec.plugins.rateLimiting', () => {
     expect(gw.output()).not.toContain(PASSWORD);
   });
 
-  it('a missing Secret or a bad period order: Accepted=False naming the field, the Route answers 500', async () => {
+  it('a missing Secret: Programmed=False; a bad period order: Accepted=False; both naming the field, the Route answers 500', async () => {
     const nosecret = await eventually(async () => {
       const r = await getCustom(env, 'routes', ns, 'nosecret');
-      return condition(r, 'Accepted')?.status === 'False' ? r : undefined;
-    }, 30_000, 'Accepted=False on Route nosecret');
-    expect(condition(nosecret, 'Accepted')?.message).toMatch(/spec\.plugins\.rateLimiting\.redis\.passwordSecretRef\.name/);
+      return condition(r, 'Programmed')?.status === 'False' ? r : undefined;
+    }, 30_000, 'Programmed=False on Route nosecret');
+    expect(condition(nosecret, 'Programmed')?.message).toMatch(/spec\.plugins\.rateLimiting\.redis\.passwordSecretRef\.name/);
     expect((await get('/nosecret')).status).toBe(500);
     const badorder = await eventually(async () => {
       const r = await getCustom(env, 'routes', ns, 'badorder');
