@@ -32,7 +32,10 @@ const get = async (p: string) => {
 };
 
 beforeAll(async () => {
-  [env, echo, redis] = await Promise.all([startKubeEnv(), startEchoUpstream(), startRedisServer({ password: PASSWORD })]);
+  // One at a time, so afterAll stops whatever started when a later one fails.
+  redis = await startRedisServer({ password: PASSWORD });
+  echo = await startEchoUpstream();
+  env = await startKubeEnv();
   ns = await env.namespace('ratelimit');
   const secret = YAML.stringify({
     apiVersion: 'v1',

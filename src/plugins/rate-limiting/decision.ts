@@ -6,20 +6,24 @@ import { secondsToReset, windowStart } from './windows.js';
 export interface PeriodLimit {
   readonly period: RatePeriod;
   readonly limit: number;
-  readonly limitHeader: string;
   readonly remainingHeader: string;
   readonly limitText: string;
+  /** The constant headers, built once: X-RateLimit-Limit-<Period> and RateLimit-Limit. */
+  readonly limitPair: readonly [string, string];
+  readonly rateLimitPair: readonly [string, string];
 }
 
 const title = (p: RatePeriod): string => p[0]!.toUpperCase() + p.slice(1);
 
 export function periodLimit(period: RatePeriod, limit: number): PeriodLimit {
+  const limitText = String(limit);
   return {
     period,
     limit,
-    limitHeader: `x-ratelimit-limit-${period}`,
     remainingHeader: `x-ratelimit-remaining-${period}`,
-    limitText: String(limit),
+    limitText,
+    limitPair: [`x-ratelimit-limit-${period}`, limitText],
+    rateLimitPair: ['ratelimit-limit', limitText],
   };
 }
 
@@ -37,7 +41,7 @@ export function decide(limits: readonly PeriodLimit[], used: ArrayLike<number>, 
   let stop = false;
   for (let i = 0; i < limits.length; i++) if (limits[i]!.limit - used[i]! <= 0) stop = true;
   if (hideHeaders) return stop ? STOP_HIDDEN : PASS_HIDDEN;
-  const headers: Array<[string, string]> = [];
+  const headers: Array<readonly [string, string]> = [];
   let best = -1;
   let bestRemaining = 0;
   for (let i = 0; i < limits.length; i++) {
@@ -50,11 +54,11 @@ export function decide(limits: readonly PeriodLimit[], used: ArrayLike<number>, 
       best = i;
       bestRemaining = remaining;
     }
-    headers.push([l.limitHeader, l.limitText], [l.remainingHeader, String(remaining)]);
+    headers.push(l.limitPair, [l.remainingHeader, String(remaining)]);
   }
   const chosen = limits[best]!;
   const reset = String(secondsToReset(chosen.period, windowStart(chosen.period, nowSeconds), nowSeconds));
-  headers.push(['ratelimit-limit', chosen.limitText], ['ratelimit-remaining', String(bestRemaining)], ['ratelimit-reset', reset]);
+  headers.push(chosen.rateLimitPair, ['ratelimit-remaining', String(bestRemaining)], ['ratelimit-reset', reset]);
   if (stop) headers.push(['retry-after', reset]);
   return { stop, headers };
 }

@@ -14,7 +14,7 @@ const PASSWORD = 'rl-redis-pass-5f2e9c';
 
 let echo: EchoUpstream;
 let redis: RedisServer;
-let gws: StandaloneGateway[] = [];
+const gws: StandaloneGateway[] = [];
 
 function config() {
   const redisConf = { host: '127.0.0.1', port: redis.port, password: PASSWORD, timeout: 500 };
@@ -45,7 +45,8 @@ function config() {
 beforeAll(async () => {
   echo = await startEchoUpstream();
   redis = await startRedisServer({ password: PASSWORD });
-  gws = await Promise.all([startStandalone(config()), startStandalone(config())]);
+  gws.push(await startStandalone(config()));
+  gws.push(await startStandalone(config()));
 }, 60_000);
 
 afterAll(async () => {
