@@ -13,12 +13,14 @@ export interface RedisServer {
   output(): string;
 }
 
-export async function startRedisServer(opts: { password?: string } = {}): Promise<RedisServer> {
+/** `tls`: serve TLS only (no plaintext port), with this certificate; clients need no certificate. */
+export async function startRedisServer(opts: { password?: string; tls?: { certPath: string; keyPath: string } } = {}): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   let out = '';
   const start = async () => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'];
+    const args = opts.tls === undefined ? ['--port', String(port)] : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', opts.tls.certPath, '--tls-key-file', opts.tls.keyPath, '--tls-auth-clients', 'no'];
+    args.push('--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no');
     if (opts.password !== undefined) args.push('--requirepass', opts.password);
     const c = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
