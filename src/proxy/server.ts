@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type tls from 'node:tls';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { AccessLog, Logger } from '../observability/logger.js';
-import { setRateLimitStoreLog } from '../plugins/rate-limiting/redis-counters.js';
+import { closeRedisStores, setRateLimitStoreLog } from '../plugins/rate-limiting/redis-counters.js';
 import type { RejectionRecorder } from '../observability/rejections.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { createRequestHandlers, type HandlerDeps, type RequestHandlers } from './handler.js';
@@ -229,6 +229,8 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
         for (const socket of tlsSockets) socket.destroy();
         await stopped;
         if (ownPools) await pools.close();
+        // rate-limiting's Redis connections would keep the process alive after the drain.
+        closeRedisStores();
         opts.accessLog?.flush();
       })();
       return closing;

@@ -139,3 +139,9 @@ export function redisStore(config: RedisConfig): RedisCounterStore {
   }
   return s;
 }
+
+/** Closes every Redis connection (the proxy's shutdown, after the drain): nothing keeps the process alive. */
+export function closeRedisStores(): void {
+  for (const s of stores.values()) s.close();
+  stores.clear();
+}

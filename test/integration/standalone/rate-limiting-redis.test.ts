@@ -108,4 +108,11 @@ describe('rate-limiting, redis policy', () => {
     await waitFor(async () => (await get(gws[1]!, '/shared')).status === 429, 10_000);
     expect((await get(gws[0]!, '/strict')).status).toBe(200);
   });
+
+  it('SIGTERM: the Redis connection does not keep the process alive after the drain', async () => {
+    const t0 = performance.now();
+    const gw = gws.pop()!;
+    expect(await gw.close()).toBe(0);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
 });
