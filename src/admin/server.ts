@@ -59,7 +59,7 @@ export function createAdminServer(opts: AdminServerOptions): FastifyInstance {
       node_id: nodeId,
       mode: opts.mode ?? null,
       plugins: {
-        available_on_server: { jwt: true, 'jwt-claims': true, 'ip-restriction': true, 'correlation-id': true, acl: true, cors: true },
+        available_on_server: { jwt: true, 'jwt-claims': true, 'ip-restriction': true, 'correlation-id': true, acl: true, cors: true, 'rate-limiting': true },
         enabled_in_cluster: [
           ...(s?.routes.some((r) => r.correlationId) ? ['correlation-id'] : []),
           ...(s?.routes.some((r) => r.cors) ? ['cors'] : []),
@@ -67,6 +67,7 @@ export function createAdminServer(opts: AdminServerOptions): FastifyInstance {
           ...(s?.routes.some((r) => r.ipRestriction) ? ['ip-restriction'] : []),
           ...(s?.routes.some((r) => r.acl) ? ['acl'] : []),
           ...(s?.routes.some((r) => r.claims) ? ['jwt-claims'] : []),
+          ...(s?.routes.some((r) => r.rateLimiting) ? ['rate-limiting'] : []),
         ],
       },
       snapshot: s ? { version: s.version, hash: s.hash, created_at: s.createdAt.toISOString() } : null,

@@ -59,6 +59,15 @@ export function toStructural(node: JsonSchema, at = '$'): JsonSchema {
         // zod's int() emits ±MAX_SAFE_INTEGER bounds: noise in a CRD.
         if (Math.abs(v as number) !== Number.MAX_SAFE_INTEGER) out[k] = v;
         break;
+      case 'exclusiveMinimum':
+      case 'exclusiveMaximum':
+        // Draft 2020-12 gives the bound itself; the API server's OpenAPI v3.0 wants the bound in
+        // minimum / maximum and a boolean here (rate-limiting's "greater than 0" limits).
+        if (typeof v === 'number') {
+          out[k === 'exclusiveMinimum' ? 'minimum' : 'maximum'] = v;
+          out[k] = true;
+        } else out[k] = v;
+        break;
       case 'pattern':
         // zod's iso datetime pattern duplicates `format: date-time`, which the API server checks.
         if (node['format'] === undefined) out[k] = v;

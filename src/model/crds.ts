@@ -6,6 +6,7 @@ import { ACL_LIMITS, aclConfigSchema } from './acl-config.js';
 import { correlationIdConfigSchema } from './correlation-id-config.js';
 import { corsConfigSchema } from './cors-config.js';
 import { ipRestrictionConfigSchema } from './ip-restriction-config.js';
+import { rateLimitingCrSchema } from './rate-limiting-config.js';
 import { jwtPluginConfigSchema } from './jwt-config.js';
 import { JWKS_TIMING_BOUNDS, type JwksTiming } from './jwks.js';
 
@@ -377,13 +378,14 @@ export const routeSpecSchema = z
           .describe(
             "Kong's correlation-id (docs/correlation-id.md): a request without headerName (Kong-Request-ID) gets a generated id sent upstream, and back to the client with echoDownstream. Runs before every other plugin.",
           ),
+        rateLimiting: rateLimitingCrSchema.optional(),
       })
       .refine((p) => p.jwtClaims === undefined || p.jwt !== undefined, {
         message: 'requires plugins.jwt (jwtClaims checks the token the jwt plugin verified)',
         path: ['jwtClaims'],
       })
       .optional()
-      .describe("Plugins that run on this Route, in Kong's order: correlationId, cors, jwt, ipRestriction, acl, then jwtClaims. An unknown plugin is rejected."),
+      .describe("Plugins that run on this Route, in Kong's order: correlationId, cors, jwt, ipRestriction, acl, jwtClaims, then rateLimiting. An unknown plugin is rejected."),
   })
   .refine((r) => (r.hosts?.length ?? 0) + (r.paths?.length ?? 0) + (r.methods?.length ?? 0) > 0, {
     message: 'at least one of hosts, paths or methods is required',

@@ -82,7 +82,7 @@ export const REASONS = {
     condition: 'Accepted',
     severities: ['error', 'warning'],
     by: ['sources/declarative'],
-    message: "plugin '<name>' is not supported by Portcullis (only 'jwt', 'jwt-claims', 'ip-restriction', 'correlation-id', 'acl' and 'cors'); the routes it applies to answer 500 until it is removed | (disabled, warning) it is disabled, so it is ignored",
+    message: "plugin '<name>' is not supported by Portcullis (only 'jwt', 'jwt-claims', 'ip-restriction', 'correlation-id', 'acl', 'cors' and 'rate-limiting'); the routes it applies to answer 500 until it is removed | (disabled, warning) it is disabled, so it is ignored",
   },
   UnsupportedPlugin: { condition: 'none', severities: ['warning'], by: ['sources/declarative'], message: "plugin '<name>' is not implemented by Portcullis; it only observes traffic, so it is ignored" },
   InvalidPluginConfig: { condition: 'Accepted', severities: ['error'], by: ['sources/declarative', 'sources/kube'], message: "<the schema's message> | unknown field" },
@@ -90,7 +90,7 @@ export const REASONS = {
     condition: 'Programmed',
     severities: ['error'],
     by: ['sources/declarative', 'sources/kube'],
-    message: "more than one enabled 'jwt' | 'jwt-claims' | 'ip-restriction' | 'correlation-id' | 'acl' | 'cors' plugin for the same scope; routes it applies to answer 500 | more than one enabled 'opentelemetry' plugin for the same scope; only <path> applies",
+    message: "more than one enabled 'jwt' | 'jwt-claims' | 'ip-restriction' | 'correlation-id' | 'acl' | 'cors' | 'rate-limiting' plugin for the same scope; routes it applies to answer 500 | more than one enabled 'opentelemetry' plugin for the same scope; only <path> applies",
   },
   TracingPluginIgnored: {
     condition: 'none',

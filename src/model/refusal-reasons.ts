@@ -8,7 +8,7 @@ export interface RefusalReasonInfo {
   /** The status the client gets (text: some depend on the route's settings). */
   readonly status: string;
   /** Who refuses: the gateway itself, or the jwt plugin of the matched route. */
-  readonly by: 'gateway' | 'jwt' | 'jwt-claims' | 'ip-restriction' | 'acl';
+  readonly by: 'gateway' | 'jwt' | 'jwt-claims' | 'ip-restriction' | 'acl' | 'rate-limiting';
   /** One line, for docs and explain output. */
   readonly meaning: string;
 }
@@ -68,11 +68,18 @@ export const ACL_REFUSALS = {
   acl_unauthenticated: { status: '401', by: 'acl', meaning: 'no consumer was identified (no jwt, or jwt skipped a preflight), or the anonymous consumer has no groups and allow is set' },
 } as const satisfies Record<string, RefusalReasonInfo>;
 
-export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonInfo>> = Object.freeze({ ...GATEWAY_REFUSALS, ...JWT_REFUSALS, ...CLAIMS_REFUSALS, ...IP_RESTRICTION_REFUSALS, ...ACL_REFUSALS });
+/** Refusals of Kong's rate-limiting plugin (src/proxy/rate-limit.ts), run after jwt, ip-restriction and jwt-claims (docs/rate-limiting.md). */
+export const RATE_LIMITING_REFUSALS = {
+  rate_limited: { status: "429, or the plugin's error_code", by: 'rate-limiting', meaning: 'a period (second to year) of the limit has no request left for this consumer, credential, IP, service, header or path' },
+  rate_limit_unavailable: { status: '500', by: 'rate-limiting', meaning: 'the redis policy could not reach Redis and fault_tolerant is false' },
+} as const satisfies Record<string, RefusalReasonInfo>;
+
+export const REFUSAL_REASONS: Readonly<Record<RefusalReason, RefusalReasonInfo>> = Object.freeze({ ...GATEWAY_REFUSALS, ...JWT_REFUSALS, ...CLAIMS_REFUSALS, ...IP_RESTRICTION_REFUSALS, ...ACL_REFUSALS, ...RATE_LIMITING_REFUSALS });
 
 export type GatewayRefusal = keyof typeof GATEWAY_REFUSALS;
 export type JwtRefusal = keyof typeof JWT_REFUSALS;
 export type ClaimsRefusal = keyof typeof CLAIMS_REFUSALS;
 export type IpRestrictionRefusal = keyof typeof IP_RESTRICTION_REFUSALS;
 export type AclRefusal = keyof typeof ACL_REFUSALS;
-export type RefusalReason = GatewayRefusal | JwtRefusal | ClaimsRefusal | IpRestrictionRefusal | AclRefusal;
+export type RateLimitRefusal = keyof typeof RATE_LIMITING_REFUSALS;
+export type RefusalReason = GatewayRefusal | JwtRefusal | ClaimsRefusal | IpRestrictionRefusal | AclRefusal | RateLimitRefusal;

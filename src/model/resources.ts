@@ -2,6 +2,7 @@ import type { AclConfig } from './acl-config.js';
 import type { CorrelationIdConfig } from './correlation-id-config.js';
 import type { CorsConfig } from './cors-config.js';
 import type { IpRestrictionConfig } from './ip-restriction-config.js';
+import type { RateLimitingConfig } from './rate-limiting-config.js';
 import type { JwtAlgorithm } from './algorithms.js';
 import type { JwtClaimsConfig } from './jwt-claims-config.js';
 import type { JwtPluginConfig } from './jwt-config.js';
@@ -211,6 +212,11 @@ export interface RouteSpec {
   /** Kong's acl and cors (docs/acl.md, docs/cors.md): one instance each, same precedence as jwt. */
   acl?: { id: string; config: AclConfig };
   cors?: { id: string; config: CorsConfig };
+  /**
+   * Kong's rate-limiting (docs/rate-limiting.md): one instance, same precedence as jwt; `counterScope`
+   * is where it is configured (Kong's route_id / service_id), which its counters are shared by.
+   */
+  rateLimiting?: { id: string; config: RateLimitingConfig; counterScope: { routeId?: string; serviceId?: string } };
   /**
    * Set when a plugin that applies to this route, or its upstream TLS settings, could not be
    * configured: the route then fails closed (500) instead of proxying unauthenticated or

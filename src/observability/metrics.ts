@@ -41,6 +41,9 @@ export class GatewayMetrics {
   readonly snapshotReloadFailures: Counter;
   /** Connections closed for a missing, malformed or late PROXY protocol header (docs/client-ip.md). */
   readonly proxyProtocolRejections: Counter<'reason'>;
+  /** rate-limiting (docs/rate-limiting.md#metrics): refused requests, and requests whose counters Redis could not give. */
+  readonly rateLimitedRequests: Counter<'route'>;
+  readonly rateLimitStoreErrors: Counter<'route'>;
   readonly #byRoute = new WeakMap<ObservedRoute, RouteChildren>();
   readonly #noRoute: RouteChildren;
   /** By route label + status: one entry per series however many snapshots reuse the label. */
@@ -75,6 +78,10 @@ export class GatewayMetrics {
     this.snapshotReloadFailures = new Counter({ name: 'portcullis_snapshot_reload_failures_total', help: 'Snapshot builds that failed (the previous one kept serving)', registers });
     this.proxyProtocolRejections = new Counter({
       name: 'portcullis_proxy_protocol_rejections_total', help: 'Connections closed for a missing, malformed or late PROXY protocol header', labelNames: ['reason'], registers,
+    });
+    this.rateLimitedRequests = new Counter({ name: 'portcullis_rate_limited_total', help: 'Requests refused by the rate-limiting plugin, by route', labelNames: ['route'], registers });
+    this.rateLimitStoreErrors = new Counter({
+      name: 'portcullis_rate_limit_store_errors_total', help: "Requests whose rate-limiting counters Redis could not give (proxied unlimited with fault_tolerant, else 500), by route", labelNames: ['route'], registers,
     });
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.#noRoute = this.#children(NO_ROUTE);
@@ -115,6 +122,14 @@ export class GatewayMetrics {
 
   authFailure(route: ObservedRoute, reason: string): void {
     this.authFailures.labels(route.label, reason).inc();
+  }
+
+  rateLimited(route: ObservedRoute): void {
+    this.rateLimitedRequests.labels(route.label).inc();
+  }
+
+  rateLimitStoreError(route: ObservedRoute): void {
+    this.rateLimitStoreErrors.labels(route.label).inc();
   }
 
   snapshotSwapped(version: number): void {

@@ -263,19 +263,21 @@ export function explainRequest(snap: Snapshot | undefined, req: ExplainRequest, 
 }
 
 /**
- * The route's plugins in Kong's order. ip-restriction is named, not evaluated: explain has no
- * client address (docs/ip-restriction.md#explain).
+ * The route's plugins in Kong's order. ip-restriction and rate-limiting are named, not evaluated:
+ * explain has no client address and must not count (docs/ip-restriction.md#explain, docs/rate-limiting.md#explain).
  */
 function pluginsDetail(route: CompiledRoute): string {
   const cid = route.correlationId;
   const ip = route.ipRestriction;
-  if (cid === undefined && ip === undefined && route.cors === undefined && route.acl === undefined) return route.auth ? `jwt (${route.auth.pluginId})` : 'none: a public route';
+  const rl = route.rateLimiting;
+  if (cid === undefined && ip === undefined && route.cors === undefined && route.acl === undefined && rl === undefined) return route.auth ? `jwt (${route.auth.pluginId})` : 'none: a public route';
   return [
     ...(cid !== undefined ? [`correlation-id (${cid.pluginId}, ${cid.config.headerName})`] : []),
     ...(route.cors !== undefined ? [`cors (${route.cors.pluginId})`] : []),
     ...(route.auth ? [`jwt (${route.auth.pluginId})`] : []),
     ...(ip !== undefined ? [`ip-restriction (${ip.pluginId}; not evaluated: explain does not know the client address)`] : []),
     ...(route.acl !== undefined ? [`acl (${route.acl.pluginId})`] : []),
+    ...(rl !== undefined ? [`rate-limiting (${rl.pluginId}, ${rl.policy}, by ${rl.limitBy}; not evaluated: explain counts no request)`] : []),
   ].join(', ');
 }
 

@@ -26,6 +26,9 @@ import type { GatewayHeaderModifier } from '../model/gateway-routes.js';
 import { correlate, echoCorrelationId, ipRefusal, setUpstreamHeader } from './kong-plugins.js';
 import { corsAccess, corsAnswerHeaders, withCors } from './cors.js';
 import type { RequestTracer } from './request-tracer.js';
+import { rateHeaderRecord, rateLimit, withRateHeaders } from './rate-limit.js';
+import type { RateDecision, RateLimitingPolicy } from '../snapshot/types.js';
+import type { RateLimitRefusal } from '../model/refusal-reasons.js';
 
 export interface HandlerDeps {
   store: SnapshotStore;
@@ -107,7 +110,7 @@ class Exchange implements MatchInput, RelayContext {
   realIp: string | undefined = undefined;
   /** Why the gateway refused the request, for the access log (src/model/refusal-reasons.ts); set only when it refuses. */
   reason: string | undefined = undefined;
-  /** Set while admission waits for a JWKS refetch (docs/jwks.md#unknown-kid); then admit() runs again, with noWait. */
+  /** Set while admission waits for a JWKS refetch (docs/jwks.md#unknown-kid) or Redis (rate-limit.ts); then admit() runs again, with noWait. */
   authWait: Promise<void> | undefined = undefined;
   waitedForKeys = false;
   /** HTTPRoute ResponseHeaderModifier (RelayContext), else undefined. */
@@ -118,6 +121,8 @@ class Exchange implements MatchInput, RelayContext {
   correlation: { id: string; generated: boolean } | undefined = undefined;
   /** cors (docs/cors.md): the Access-Control-* headers for the response, set by cors.ts; else undefined. */
   corsHeaders: GatewayHeaderModifier | undefined = undefined;
+  /** rate-limiting's redis answer, kept for the admission after the wait (rate-limit.ts). */
+  rate: { policy: RateLimitingPolicy; decision: RateDecision } | undefined = undefined;
 
   constructor(
     readonly h: Handler,
@@ -285,6 +290,8 @@ class Handler {
       const res = x.res;
       if (res.destroyed || res.writableEnded || (x.h2Headers !== null && (res as unknown as Http2ServerResponse).stream.destroyed)) return;
       this.admit(x);
+      // The first wait was for keys, this one for rate-limiting's Redis: each happens at most once.
+      if (x.authWait !== undefined) return this.admitAfterKeys(x, then);
       then();
     });
   }
@@ -343,7 +350,7 @@ class Handler {
     // Fail closed: a route whose auth could not be built never proxies.
     if (route.pluginError !== undefined) return this.refuse(x, 500, ERR.unexpected, 'plugin_error');
     // Kong's plugin order by PRIORITY: correlation-id (100001), cors (2000), jwt (1450), ip-restriction (990),
-    // acl (950), then jwt-claims.
+    // acl (950), jwt-claims, then rate-limiting (910).
     const cid = route.correlationId;
     const correlationId = cid === undefined ? undefined : correlate(x, cid);
     // cors answers a preflight itself, before jwt (docs/cors.md#preflight).
@@ -392,6 +399,22 @@ class Handler {
       const denied = policy.authorize(verified);
       if (denied !== undefined) return this.rejectAuth(x, route, denied.status, denied.body, undefined, denied.reason);
       claims = verified;
+    }
+    // rate-limiting (docs/rate-limiting.md), Kong's PRIORITY 910: after jwt, ip-restriction and jwt-claims.
+    let rateHeaders: RateDecision['headers'];
+    const rl = route.rateLimiting;
+    if (rl !== undefined) {
+      const credentialId = outcome?.kind === 'authenticated' ? outcome.credential.id : undefined;
+      const d = rateLimit(x, rl, x.consumer?.id, credentialId, route.spec.service.id, this.nowSeconds());
+      if (d === undefined) return; // x.authWait: Redis answers, then admission runs again
+      if (d.storeError === true) this.metrics?.rateLimitStoreError(route);
+      if (d.fatal === true) return this.refuse(x, 500, ERR.unexpected, 'rate_limit_unavailable');
+      if (d.stop) {
+        this.metrics?.rateLimited(route);
+        x.reason = 'rate_limited' satisfies RateLimitRefusal;
+        return this.error(x, rl.errorCode, rl.errorMessage, rateHeaderRecord(d.headers));
+      }
+      rateHeaders = d.headers;
     }
 
     // HTTPRoute rules (gateway-rule.ts): a redirect answers here; otherwise a backend by weight.
@@ -448,6 +471,7 @@ class Handler {
     if (correlationId !== undefined) setUpstreamHeader(upHeaders, cid!.header, correlationId);
     if (x.echo !== undefined) x.responseHeaders = echoCorrelationId(x.responseHeaders, x.echo);
     if (x.corsHeaders !== undefined) x.responseHeaders = withCors(x.responseHeaders, x.corsHeaders);
+    if (rateHeaders !== undefined) x.responseHeaders = withRateHeaders(x.responseHeaders, rateHeaders);
     x.headers = upHeaders;
     x.admitted = true;
   }
@@ -477,7 +501,7 @@ class Handler {
   }
 
   /** The gateway refuses the request: `reason` goes to the access log (docs/access-log.md), the answer as error(). */
-  refuse(x: Exchange, status: number, message: string, reason: GatewayRefusal | IpRestrictionRefusal | AclRefusal): void {
+  refuse(x: Exchange, status: number, message: string, reason: GatewayRefusal | IpRestrictionRefusal | AclRefusal | RateLimitRefusal): void {
     x.reason = reason;
     this.error(x, status, message);
   }
@@ -499,9 +523,9 @@ class Handler {
   }
 
   /** A gateway error: Kong's JSON/text body, or a gRPC status for gRPC requests (grpc-errors.ts). */
-  error(x: Exchange, status: number, message: string): void {
+  error(x: Exchange, status: number, message: string, headers?: Record<string, string>): void {
     // correlation-id's echo_downstream: on the gateway's own answers too, as Kong's header_filter does.
-    let extra = x.echo === undefined ? undefined : { [x.echo[0]]: x.echo[1] };
+    let extra = x.echo === undefined ? headers : { ...headers, [x.echo[0]]: x.echo[1] };
     if (x.corsHeaders !== undefined) extra = corsAnswerHeaders(x.corsHeaders, extra);
     if (x.h2Headers !== null && this.isGrpc(x)) return sendGrpcError(x.res as unknown as Http2ServerResponse, status, message, x.requestId, extra);
     sendError(x.res, status, message, x.requestId, x.accept, extra);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type tls from 'node:tls';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { AccessLog, Logger } from '../observability/logger.js';
+import { closeRedisStores, setRateLimitStoreLog } from '../plugins/rate-limiting/redis-counters.js';
 import type { RejectionRecorder } from '../observability/rejections.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { createRequestHandlers, type HandlerDeps, type RequestHandlers } from './handler.js';
@@ -109,6 +110,8 @@ export function listenOn(server: http.Server | tls.Server, addr: ListenAddress):
 
 /** The proxy listener: plain node:http, one handler, no framework on the hot path. */
 export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
+  // rate-limiting's Redis outages and recoveries, once each (docs/rate-limiting.md#redis-outages).
+  if (opts.logger !== undefined) setRateLimitStoreLog(opts.logger);
   const pools = opts.pools ?? new UpstreamPools(opts.poolOptions);
   const ownPools = opts.pools === undefined;
   let inFlight = 0;
@@ -233,6 +236,8 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
         for (const socket of tlsSockets) socket.destroy();
         await stopped;
         if (ownPools) await pools.close();
+        // rate-limiting's Redis connections would keep the process alive after the drain.
+        closeRedisStores();
         opts.accessLog?.flush();
       })();
       return closing;

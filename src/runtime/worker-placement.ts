@@ -14,6 +14,7 @@ import type { FromWorker, ToWorker } from './worker-protocol.js';
 import { WorkerScrapes } from './worker-scrapes.js';
 import { WorkerRejections } from './worker-rejections.js';
 import { DEFAULT_REJECTIONS, type RejectionEntry } from '../observability/rejections.js';
+import { LocalRateLimitNotice } from './rate-limit-workers.js';
 
 const WORKERS_GATE = 'proxy workers';
 /** Beyond the drain time, how long a worker may take to exit before it is killed. */
@@ -45,6 +46,7 @@ export class WorkerPlacement implements ProxyPlacement {
   #current: ApplyMessage | undefined;
   /** In the shutdown delay: workers answer with `connection: close` (also one restarted meanwhile). */
   #keepAliveEnded = false;
+  readonly #rateLimitNotice = new LocalRateLimitNotice();
 
   constructor(private readonly gateway: GatewayOptions) {
     this.#fleet = new WorkerFleet(gateway.workers);
@@ -108,6 +110,7 @@ export class WorkerPlacement implements ProxyPlacement {
     if (result.kind === 'swapped') {
       this.#current = { t: 'portcullis:apply', resources, hash, version: result.snapshot.version };
       this.#pool?.broadcast(this.#current);
+      this.#rateLimitNotice.check(resources, this.gateway.workers, (f, m) => this.#ctx?.logger.warn(f, m));
     }
     this.#updateReadiness();
   }

@@ -4,6 +4,7 @@ import type { AclConfig } from '../model/acl-config.js';
 import type { CorrelationIdConfig } from '../model/correlation-id-config.js';
 import type { CorsConfig } from '../model/cors-config.js';
 import type { IpRestrictionConfig } from '../model/ip-restriction-config.js';
+import type { LimitBy, RatePeriod } from '../model/rate-limiting-config.js';
 import type { JwtAlgorithm } from '../model/algorithms.js';
 import type { AuthExplanation } from '../model/explain.js';
 import type { JwtClaimsConfig } from '../model/jwt-claims-config.js';
@@ -133,6 +134,8 @@ export interface CompiledRoute {
   acl?: AclPolicy;
   /** Kong's cors (docs/cors.md), run after correlation-id, before jwt; undefined on every route without one. */
   cors?: CorsPolicy;
+  /** Kong's rate-limiting (docs/rate-limiting.md), after jwt, ip-restriction and jwt-claims; undefined on every route without one. */
+  rateLimiting?: RateLimitingPolicy;
   /** Fail closed: a plugin applies but could not be built → 500 "An unexpected error occurred". */
   pluginError?: string;
   /** Label used in metrics and access logs (route name, or id). */
@@ -387,4 +390,31 @@ export interface CorsPolicy {
   preflight(origin: string, requestHeaders: string | undefined, privateNetwork: string | undefined): Array<[string, string]>;
   /** What Kong's header_filter does to a response (proxied or the gateway's own); undefined: nothing. */
   responseHeaders(origin: string | undefined): GatewayHeaderModifier | undefined;
+}
+
+/** rate-limiting's verdict on one request (plugins/rate-limiting/decision.ts). */
+export interface RateDecision {
+  /** A period has no request left: Kong's error_code / error_message. */
+  readonly stop: boolean;
+  /** Kong's RateLimit-* / X-RateLimit-* (and Retry-After) headers, lower-case, in its order; undefined with hide_client_headers or no usage. */
+  readonly headers: ReadonlyArray<readonly [string, string]> | undefined;
+  /** The counters could not be read (Redis): proxied without limit (fault_tolerant), or `fatal`: 500. */
+  readonly storeError?: boolean;
+  readonly fatal?: boolean;
+}
+
+/** A compiled rate-limiting instance (plugins/rate-limiting/policy.ts). */
+export interface RateLimitingPolicy {
+  readonly pluginId: string;
+  readonly limitBy: LimitBy;
+  /** limit_by header: lower-cased. */
+  readonly headerName: string | undefined;
+  readonly path: string | undefined;
+  readonly policy: 'local' | 'redis';
+  readonly errorCode: number;
+  readonly errorMessage: string;
+  readonly faultTolerant: boolean;
+  readonly periods: readonly RatePeriod[];
+  /** Counts the request for `identifier` (see proxy/rate-limit.ts); local answers at once, redis after one round trip. */
+  check(identifier: string, nowSeconds: number): RateDecision | Promise<RateDecision>;
 }

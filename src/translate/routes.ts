@@ -7,9 +7,10 @@ import { compileClaimsPolicy } from '../plugins/claims/policy.js';
 import { compileCors } from '../plugins/cors/policy.js';
 import { compileCorrelationId } from '../plugins/correlation-id/policy.js';
 import { compileIpRestriction } from '../plugins/ip-restriction/policy.js';
+import { compileRateLimiting } from '../plugins/rate-limiting/policy.js';
 import { createJwtAuthenticator } from '../plugins/jwt/authenticator.js';
 import { compileHeaderRegex, compileRouteRegex } from '../snapshot/router.js';
-import type { AclPolicy, Authenticator, ClaimsPolicy, CompiledRoute, CorrelationIdPolicy, CorsPolicy, CredentialIndex, IpRestrictionPolicy } from '../snapshot/types.js';
+import type { AclPolicy, Authenticator, ClaimsPolicy, CompiledRoute, CorrelationIdPolicy, CorsPolicy, CredentialIndex, IpRestrictionPolicy, RateLimitingPolicy } from '../snapshot/types.js';
 import { findConsumer, findConsumerByObjectName, type ConsumerTable } from './consumers.js';
 import { HostPolicyCheck } from './host-policy.js';
 import { describeObject, inPrecedenceOrder, isKubeObject } from './precedence.js';
@@ -38,6 +39,7 @@ export function buildRoutes(
   const correlationPolicies = new Map<string, CorrelationIdPolicy>();
   const aclPolicies = new Map<string, AclPolicy>();
   const corsPolicies = new Map<string, CorsPolicy>();
+  const ratePolicies = new Map<string, RateLimitingPolicy>();
   const matchers = new Map<string, RouteSpec>();
   const ties = new RouteTies();
   const policy = hostPolicy && hostPolicy.rules.length > 0 ? new HostPolicyCheck(hostPolicy) : undefined;
@@ -100,6 +102,8 @@ export function buildRoutes(
       if (acl !== undefined) route.acl = cached(aclPolicies, `${spec.scope}\u0000${acl.id}`, () => compileAcl(acl.id, acl.config));
       const cors = spec.cors;
       if (cors !== undefined) route.cors = cached(corsPolicies, `${spec.scope}\u0000${cors.id}`, () => compileCors(cors.id, cors.config));
+      const rl = spec.rateLimiting;
+      if (rl !== undefined) route.rateLimiting = cached(ratePolicies, `${spec.scope}\u0000${rl.id}`, () => compileRateLimiting(rl.id, rl.counterScope, rl.config));
     }
     compiled.push(route);
   }

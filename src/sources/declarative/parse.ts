@@ -10,7 +10,7 @@ import { loadSimpleYaml } from './fast-yaml.js';
 import { parseCertificates } from './certificates.js';
 import { parseConsumer, parseJwtSecret, type ConsumerEntry } from './consumers.js';
 import { parseAcl } from './acls.js';
-import { ACL_PLUGIN, CORRELATION_ID_PLUGIN, CORS_PLUGIN, IP_RESTRICTION_PLUGIN, JWT_CLAIMS_PLUGIN, parsePlugin, PluginTable, type PluginCore, type ScopeKey } from './plugins.js';
+import { ACL_PLUGIN, CORRELATION_ID_PLUGIN, CORS_PLUGIN, IP_RESTRICTION_PLUGIN, JWT_CLAIMS_PLUGIN, RATE_LIMITING_PLUGIN, parsePlugin, PluginTable, type PluginCore, type ScopeKey } from './plugins.js';
 import { isMapping, type Mapping } from './fields.js';
 import { Reporter } from './report.js';
 import { parseRoute, parseService, type RouteCore, type ServiceEntry } from './services.js';
@@ -399,6 +399,11 @@ class DeclarativeLoader {
         this.rep.error(p.ref, 'Unsupported', 'the acl plugin cannot be scoped to a consumer (Kong refuses it too); the routes it applies to answer 500', 'consumer');
         p = { ...p, ok: false };
       }
+      if (p.name === RATE_LIMITING_PLUGIN) {
+        // Per-consumer limits are not implemented: dropping the limit would let through what Kong refuses, so its routes fail closed.
+        this.rep.error(p.ref, 'Unsupported', 'the rate-limiting plugin cannot be scoped to a consumer (limit by consumer with limit_by: consumer instead); the routes it applies to answer 500', 'consumer');
+        p = { ...p, ok: false };
+      }
       if (p.name === CORRELATION_ID_PLUGIN || p.name === CORS_PLUGIN) {
         // It only adds a header: leaving it out refuses nothing Kong would let through.
         this.rep.error(p.ref, 'Unsupported', `the ${p.name} plugin cannot be scoped to a consumer; ignored`, 'consumer');
@@ -429,7 +434,7 @@ class DeclarativeLoader {
   }
 
   private routeSpec(core: RouteCore, service: ServiceEntry, table: PluginTable): RouteSpec {
-    const { jwt, claims, ipRestriction, correlationId, acl, cors, pluginError: tableError } = table.resolve(core.id, service.id);
+    const { jwt, claims, ipRestriction, correlationId, acl, cors, rateLimiting, pluginError: tableError } = table.resolve(core.id, service.id);
     let pluginError = tableError;
     // docs/acl.md#groups: a broken acls entry may have been a group a deny list needed.
     if (acl && this.aclErrors.length > 0) pluginError ??= `acl plugin: acls ${this.aclErrors.join(', ')} invalid`;
@@ -467,6 +472,7 @@ class DeclarativeLoader {
       ...(correlationId ? { correlationId } : {}),
       ...(acl ? { acl } : {}),
       ...(cors ? { cors } : {}),
+      ...(rateLimiting ? { rateLimiting } : {}),
       ...(pluginError !== undefined || service.tlsError !== undefined ? { pluginError: pluginError ?? service.tlsError! } : {}),
       tags: core.tags,
     };

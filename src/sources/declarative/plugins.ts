@@ -3,9 +3,10 @@ import type { JwtClaimsConfig } from '../../model/jwt-claims-config.js';
 import type { JwtPluginConfig } from '../../model/jwt-config.js';
 import { mapJwtClaimsConfig } from './jwt-claims-config.js';
 import { mapJwtConfig } from './jwt-config.js';
-import { mapAclConfig, mapCorrelationIdConfig, mapCorsConfig, mapIpRestrictionConfig, type ConfigResult } from './kong-plugin-configs.js';
+import { mapAclConfig, mapCorrelationIdConfig, mapCorsConfig, mapIpRestrictionConfig, mapRateLimitingConfig, type ConfigResult } from './kong-plugin-configs.js';
 import type { AclConfig } from '../../model/acl-config.js';
 import type { CorsConfig } from '../../model/cors-config.js';
+import type { RateLimitingConfig } from '../../model/rate-limiting-config.js';
 import type { CorrelationIdConfig } from '../../model/correlation-id-config.js';
 import type { IpRestrictionConfig } from '../../model/ip-restriction-config.js';
 import { Fields, isMapping, readId, readReference } from './fields.js';
@@ -19,9 +20,9 @@ const PLUGIN_PROTOCOLS = new Set(['grpc', 'grpcs', 'http', 'https', 'tcp', 'tls'
 /**
  * Plugins that only observe traffic (metrics, logs, tracing, request ids). Leaving them out cannot
  * let a request through that Kong would have refused, so they get a warning and are ignored.
- * EVERY other plugin Portcullis does not implement (rate-limiting, key-auth,
+ * EVERY other plugin Portcullis does not implement (key-auth, response-ratelimiting,
  * request-transformer, ...) fails the routes it applies to closed (500): we cannot tell
- * whether it protects something (rate-limiting does; transformers
+ * whether it protects something (key-auth does; transformers
  * change what the upstream or browser sees), and serving the route as if the plugin were there
  * would silently weaken it. The diagnostic tells the operator to remove the plugin on purpose.
  */
@@ -104,6 +105,8 @@ export interface ResolvedPlugins {
   correlationId?: { id: string; config: CorrelationIdConfig };
   acl?: { id: string; config: AclConfig };
   cors?: { id: string; config: CorsConfig };
+  /** `counterScope`: the scope it is configured on (Kong's route_id / service_id in its counter keys). */
+  rateLimiting?: { id: string; config: RateLimitingConfig; counterScope: { routeId?: string; serviceId?: string } };
   pluginError?: string;
 }
 
@@ -115,9 +118,10 @@ export const CORRELATION_ID_PLUGIN = 'correlation-id';
 /** docs/acl.md, docs/cors.md. */
 export const ACL_PLUGIN = 'acl';
 export const CORS_PLUGIN = 'cors';
-const SUPPORTED = "only 'jwt', 'jwt-claims', 'ip-restriction', 'correlation-id', 'acl' and 'cors'";
+export const RATE_LIMITING_PLUGIN = 'rate-limiting';
+const SUPPORTED = "only 'jwt', 'jwt-claims', 'ip-restriction', 'correlation-id', 'acl', 'cors' and 'rate-limiting'";
 
-type Slot<T> = { ok: true; id: string; config: T } | { ok: false; reason: string };
+type Slot<T> = { ok: true; id: string; config: T; scope: ScopeKey } | { ok: false; reason: string };
 
 /** One plugin kind's instances by scope: only enabled ones count, one per scope, an invalid one fails its routes closed. */
 class SlotTable<T> {
@@ -141,18 +145,24 @@ class SlotTable<T> {
       this.slots.set(scope, { ok: false, reason: `${this.name} plugin ${p.path} is invalid` });
       return;
     }
-    this.slots.set(scope, { ok: true, id, config: mapped.config });
+    this.slots.set(scope, { ok: true, id, config: mapped.config, scope });
   }
 
   /** Route > service > global: the first scope with an instance wins (Kong's precedence, no merging). */
   resolve(scopes: readonly ScopeKey[], errors: string[]): { id: string; config: T } | undefined {
+    const slot = this.resolveScoped(scopes, errors);
+    return slot === undefined ? undefined : { id: slot.id, config: slot.config };
+  }
+
+  /** As resolve, with the scope the winning instance is configured on. */
+  resolveScoped(scopes: readonly ScopeKey[], errors: string[]): { id: string; config: T; scope: ScopeKey } | undefined {
     const slot = scopes.map((s) => this.slots.get(s)).find((s) => s !== undefined);
     if (slot === undefined) return undefined;
     if (!slot.ok) {
       errors.push(slot.reason);
       return undefined;
     }
-    return { id: slot.id, config: slot.config };
+    return slot;
   }
 }
 
@@ -171,6 +181,7 @@ export class PluginTable {
   private readonly cors: SlotTable<CorsConfig>;
   /** Kong's opentelemetry plugin: one global instance sets the gateway's tracing (docs/tracing.md#kongyml). */
   readonly tracing: TracingPluginSlot;
+  private readonly rateLimiting: SlotTable<RateLimitingConfig>;
 
   constructor(private readonly rep: Reporter) {
     this.tracing = new TracingPluginSlot(rep);
@@ -178,6 +189,7 @@ export class PluginTable {
     this.correlationId = new SlotTable(CORRELATION_ID_PLUGIN, mapCorrelationIdConfig, rep);
     this.acl = new SlotTable(ACL_PLUGIN, mapAclConfig, rep);
     this.cors = new SlotTable(CORS_PLUGIN, mapCorsConfig, rep);
+    this.rateLimiting = new SlotTable(RATE_LIMITING_PLUGIN, mapRateLimitingConfig, rep);
   }
 
   /** Records one enabled-or-not, already scope-resolved plugin instance. */
@@ -193,6 +205,7 @@ export class PluginTable {
     if (p.name === ACL_PLUGIN) return this.acl.add(p, scope, id);
     if (p.name === CORS_PLUGIN) return this.cors.add(p, scope, id);
     if (p.name === OPENTELEMETRY_PLUGIN) return this.tracing.add(p, scope);
+    if (p.name === RATE_LIMITING_PLUGIN) return this.rateLimiting.add(p, scope, id);
     if (OBSERVABILITY_ONLY_PLUGINS.has(p.name)) {
       this.rep.warn(p.ref, 'UnsupportedPlugin', `plugin '${p.name}' is not implemented by Portcullis; it only observes traffic, so it is ignored`);
       return;
@@ -268,7 +281,16 @@ export class PluginTable {
     if (acl !== undefined) out.acl = acl;
     const cors = this.cors.resolve(scopes, errors);
     if (cors !== undefined) out.cors = cors;
+    const rate = this.rateLimiting.resolveScoped(scopes, errors);
+    if (rate !== undefined) out.rateLimiting = { id: rate.id, config: rate.config, counterScope: counterScope(rate.scope) };
     if (errors.length > 0) out.pluginError = errors.join('; ');
     return out;
   }
+}
+
+/** Kong's conf.route_id / conf.service_id of an instance on this scope. */
+function counterScope(scope: ScopeKey): { routeId?: string; serviceId?: string } {
+  if (scope.startsWith('route:')) return { routeId: scope.slice(6) };
+  if (scope.startsWith('service:')) return { serviceId: scope.slice(8) };
+  return {};
 }

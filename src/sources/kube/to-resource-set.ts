@@ -9,6 +9,7 @@ import { resolveServiceEndpoints } from './endpoints.js';
 import { ingressResources } from './ingress.js';
 import { kubeId } from './ids.js';
 import { readSecretValue } from './secrets.js';
+import { rateLimitingFromCr } from './rate-limiting.js';
 import { protocolOfPort } from './service-protocol.js';
 import { routeCertificates } from './tls-certificates.js';
 import type { CustomObject, ToResourceSetInput } from './types.js';
@@ -132,7 +133,7 @@ function jwksCredential(obj: CustomObject, ref: ObjectRef, spec: JwtCredentialSp
 }
 
 /** spec.plugins keys whose broken config keeps the Route, failing closed. */
-const PLUGIN_KEYS: ReadonlySet<string> = new Set(['jwt', 'jwtClaims', 'ipRestriction', 'correlationId', 'acl', 'cors']);
+const PLUGIN_KEYS: ReadonlySet<string> = new Set(['jwt', 'jwtClaims', 'ipRestriction', 'correlationId', 'acl', 'cors', 'rateLimiting']);
 
 function toRoute(
   obj: CustomObject,
@@ -154,7 +155,7 @@ function toRoute(
     if (!rest?.success) return void diagnostics.push(...v.diagnostics);
     diagnostics.push(...v.diagnostics);
     spec = rest.data;
-    const which = (['jwtClaims', 'ipRestriction', 'correlationId', 'acl', 'cors'] as const).find((p) => v.diagnostics.every((d) => d.field?.startsWith(`spec.plugins.${p}`) === true)) ?? 'jwt';
+    const which = (['jwtClaims', 'ipRestriction', 'correlationId', 'acl', 'cors', 'rateLimiting'] as const).find((p) => v.diagnostics.every((d) => d.field?.startsWith(`spec.plugins.${p}`) === true)) ?? 'jwt';
     pluginError = `${which} plugin configuration of Route ${ref.namespace}/${ref.name} is invalid`;
   }
   const ns = ref.namespace!;
@@ -209,6 +210,12 @@ function toRoute(
   if (acl) route.acl = { id: kubeId('route', ns, ref.name, 'acl'), config: acl };
   const cors = spec.plugins?.cors;
   if (cors) route.cors = { id: kubeId('route', ns, ref.name, 'cors'), config: cors };
+  const rateLimiting = spec.plugins?.rateLimiting;
+  if (rateLimiting) {
+    const resolved = rateLimitingFromCr(rateLimiting, ref, input.secrets, diagnostics);
+    if (resolved === undefined) pluginError ??= `rateLimiting plugin configuration of Route ${ns}/${ref.name} is invalid`;
+    else route.rateLimiting = { id: kubeId('route', ns, ref.name, 'rate-limiting'), config: resolved, counterScope: { routeId: route.id } };
+  }
   if (pluginError !== undefined) route.pluginError = pluginError;
   return route;
 

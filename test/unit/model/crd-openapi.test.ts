@@ -84,6 +84,11 @@ describe('generated CRD schemas', () => {
     for (const r of rules) expect(r.message.length).toBeGreaterThan(10);
   });
 
+  it("a draft 2020-12 exclusive bound becomes OpenAPI v3.0's bound plus a boolean (the API server refuses a number)", () => {
+    expect(toStructural({ type: 'number', exclusiveMinimum: 0, maximum: 10 })).toEqual({ type: 'number', minimum: 0, exclusiveMinimum: true, maximum: 10 });
+    expect(toStructural({ type: 'number', exclusiveMaximum: 5 })).toEqual({ type: 'number', maximum: 5, exclusiveMaximum: true });
+  });
+
   it('Route backend port is int-or-string', () => {
     const { crd } = crds.find((c) => c.def.kind === 'Route')!;
     const spec = (schemaOf(crd)['properties'] as Node)['spec'] as Node;

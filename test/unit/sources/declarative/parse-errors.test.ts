@@ -33,7 +33,7 @@ const entityErrors: Array<[string, string, string, string]> = [
   ['credential without key', 'consumers:\n  - username: a\n    jwt_secrets:\n      - secret: s\n', "kong.yml: consumers[0].jwt_secrets[0] (jwt_secrets 'consumers[0].jwt_secrets[0]'): key: required field missing (Kong would generate a random key on every reload)", 'MissingField'],
   ['HS credential without secret', 'consumers:\n  - username: a\n    jwt_secrets:\n      - key: k\n        algorithm: HS384\n', "kong.yml: consumers[0].jwt_secrets[0] (jwt_secrets 'k'): secret: required for algorithm HS384 (Kong would generate a random secret on every reload)", 'MissingField'],
   ['RS credential without key', 'consumers:\n  - username: a\n    jwt_secrets:\n      - key: k\n        algorithm: PS256\n', "kong.yml: consumers[0].jwt_secrets[0] (jwt_secrets 'k'): rsa_public_key: required for algorithm PS256", 'MissingField'],
-  ['unknown plugin', `${SVC}    plugins:\n      - name: request-transformer\n    routes:\n      - name: r\n        paths: [/x]\n`, "kong.yml: services[0].plugins[0] (plugins 'request-transformer'): name: plugin 'request-transformer' is not supported by Portcullis (only 'jwt', 'jwt-claims', 'ip-restriction', 'correlation-id', 'acl' and 'cors'); the routes it applies to answer 500 until it is removed", 'UnknownPlugin'],
+  ['unknown plugin', `${SVC}    plugins:\n      - name: request-transformer\n    routes:\n      - name: r\n        paths: [/x]\n`, "kong.yml: services[0].plugins[0] (plugins 'request-transformer'): name: plugin 'request-transformer' is not supported by Portcullis (only 'jwt', 'jwt-claims', 'ip-restriction', 'correlation-id', 'acl', 'cors' and 'rate-limiting'); the routes it applies to answer 500 until it is removed", 'UnknownPlugin'],
   ['jwt bad config value', 'plugins:\n  - name: jwt\n    config:\n      maximum_expiration: 99999999\n', "kong.yml: plugins[0] (plugins 'jwt'): config.maximum_expiration: Too big: expected number to be <=31536000", 'InvalidPluginConfig'],
   ['jwt max expiration without exp', 'plugins:\n  - name: jwt\n    config:\n      maximum_expiration: 60\n', "kong.yml: plugins[0] (plugins 'jwt'): config.claims_to_verify: expected to contain: exp", 'InvalidPluginConfig'],
   ['jwt unknown config field', 'plugins:\n  - name: jwt\n    config:\n      key_claim: kid\n', "kong.yml: plugins[0] (plugins 'jwt'): config.key_claim: unknown field", 'InvalidPluginConfig'],
@@ -138,7 +138,7 @@ describe('defaults and precedence', () => {
 describe('unsupported plugins fail closed where they apply', () => {
   const routes = `${SVC}    routes:\n      - name: r1\n        paths: [/1]\n  - name: t\n    url: http://h\n    routes:\n      - name: r2\n        paths: [/2]\n`;
   it.each([
-    ['global rate-limiting fails every route', 'plugins:\n  - name: rate-limiting\n', ['r1', 'r2']],
+    ['global key-auth fails every route', 'plugins:\n  - name: key-auth\n', ['r1', 'r2']],
     ['service-scoped request-termination fails only that service', 'plugins:\n  - name: request-termination\n    service: t\n', ['r2']],
     ['route-scoped request-transformer fails only that route', 'plugins:\n  - name: request-transformer\n    route: r1\n', ['r1']],
     ['observability-only plugins fail nothing', 'plugins:\n  - name: prometheus\n  - name: http-log\n    service: s\n', []],
