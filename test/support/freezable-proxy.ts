@@ -13,6 +13,8 @@ export interface FreezableProxy {
   readonly open: number;
   freeze(opts?: { newConnections?: boolean }): void;
   unfreeze(): void;
+  /** Resets every open connection (both sides), like a middlebox or load balancer restart; new ones are relayed. */
+  cut(): number;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,15 @@ export async function startFreezableProxy(targetPort: number, targetHost = '127.
           else to.write(chunk);
         }
       }
+    },
+    cut() {
+      const n = pairs.size;
+      for (const p of [...pairs]) {
+        pairs.delete(p);
+        p.client.resetAndDestroy();
+        p.upstream.destroy();
+      }
+      return n;
     },
     async close() {
       for (const p of pairs) {
