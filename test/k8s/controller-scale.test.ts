@@ -172,6 +172,17 @@ describe('Event aggregation', () => {
 });
 
 describe('requests as the API server saw them', () => {
+  it('connections are reused: Lease renewals every 2 s (and status writes) open no new connection', async () => {
+    const before = relay.accepted;
+    const leaseRequests = async () => (await auditRequests(env.cp.auditLogPath!)).filter((r) => r.resource === 'leases' && r.name === 'scale').length;
+    const leasesBefore = env.cp.auditLogPath ? await leaseRequests() : 0;
+    await new Promise((r) => setTimeout(r, 8_000));
+    if (env.cp.auditLogPath) expect(await leaseRequests()).toBeGreaterThanOrEqual(leasesBefore + 4);
+    // A watch the server ended reconnects at most once in a while; a TLS handshake per request
+    // (client-node's default: a new agent each time) would be one per Lease get and update.
+    expect(relay.accepted - before).toBeLessThanOrEqual(2);
+  }, 30_000);
+
   it('the gateway\'s requests (watches, lists, status patches, the Lease) carry its own User-Agent', async () => {
     if (env.cp.auditLogPath === undefined) return; // an external cluster: no audit log of ours
     const reqs = await auditRequests(env.cp.auditLogPath);

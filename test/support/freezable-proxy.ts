@@ -11,6 +11,8 @@ export interface FreezableProxy {
   port: number;
   /** Connections currently relayed. */
   readonly open: number;
+  /** Connections accepted since the start. */
+  readonly accepted: number;
   freeze(opts?: { newConnections?: boolean }): void;
   unfreeze(): void;
   /** Resets every open connection (both sides), like a middlebox or load balancer restart; new ones are relayed. */
@@ -29,12 +31,14 @@ interface Pair {
 export async function startFreezableProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<FreezableProxy> {
   const pairs = new Set<Pair>();
   let freezeNew = false;
+  let accepted = 0;
   const forward = (p: Pair, to: net.Socket, chunk: Buffer | null) => {
     if (p.frozen) return void p.held.push({ to, chunk });
     if (chunk === null) to.end();
     else to.write(chunk);
   };
   const server = net.createServer((client) => {
+    accepted++;
     const upstream = net.connect(targetPort, targetHost);
     const pair: Pair = { client, upstream, frozen: freezeNew, held: [] };
     pairs.add(pair);
@@ -56,6 +60,9 @@ export async function startFreezableProxy(targetPort: number, targetHost = '127.
     port: (server.address() as AddressInfo).port,
     get open() {
       return pairs.size;
+    },
+    get accepted() {
+      return accepted;
     },
     freeze(opts = {}) {
       freezeNew = opts.newConnections === true;
