@@ -120,6 +120,8 @@ it('status for a burst of new objects; requests per minute, steady and after an 
     const t0 = Date.now();
     await createConsumers(env, ns, OBJECTS);
     const lastCreate = Date.now();
+    // Status writes after this point must add no rebuild (the last creates' coalesced one aside).
+    const rebuildsAtLastCreate = await metric(gw, 'portcullis_kube_rebuilds_total');
     const patches = () => audit.requests.filter((r) => r.ours && r.verb === 'patch' && r.subresource === 'status' && r.resource === 'kongconsumers' && r.at >= t0);
     let done = 0;
     const deadline = Date.now() + 10 * 60_000;
@@ -141,6 +143,7 @@ it('status for a burst of new objects; requests per minute, steady and after an 
       allWrittenSecondsAfterFirstCreate: (last - t0) / 1000,
       writesPerSecond: Math.round((ps.length / Math.max(1, last - first)) * 1000),
       rebuilds: rebuildsDuring,
+      rebuildsAfterLastCreate: (await metric(gw, 'portcullis_kube_rebuilds_total')) - rebuildsAtLastCreate,
     };
     process.stderr.write(`[status-scale] ${JSON.stringify(status)}\n`);
 
