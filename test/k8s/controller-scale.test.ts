@@ -143,6 +143,8 @@ describe('watch at scale', () => {
   it('--namespace a,b,c: the listed namespaces serve, another does not', async () => {
     await eventually(async () => (await status('/third')) === 200, 10_000, '/third served');
     expect(await status('/unwatched')).toBe(404);
+    // The objects gauge counts a type across its namespaces' watches: 11 routes here, 1 in the third.
+    expect(await gatewayMetric('portcullis_kube_objects{resource="routes"}')).toBe(ROUTES.length + 2);
   });
 });
 

@@ -18,7 +18,7 @@ export class ApiRecovery {
     private readonly probe: () => Promise<boolean>,
     private readonly intervalMs = 1_000,
     /** Sleepers wake spread over this much, so a fleet of watchers does not re-watch and relist in the same instant. */
-    private readonly wakeJitterMs = 250,
+    private readonly wakeJitterMs = 100,
   ) {}
 
   /** A request got no HTTP answer at all (refused, reset, timed out). */

@@ -122,7 +122,19 @@ export function startKubeSource(opts: KubeSourceOptions): KubeSource {
     loop.poke();
   };
 
-  const watcherFor = (type: ResourceType): ResourceWatcher<KubernetesObject> =>
+  // With several namespaces, the objects gauge counts the type across all its watchers.
+  const statsFor = (name: ResourceName): WatchStats | undefined => {
+    const stats = opts.stats;
+    if (!stats || namespaces.length === 1 || CLUSTER_SCOPED.has(name)) return stats;
+    const total = (): number => watchers[name].reduce((n, w) => n + w.cache.size, 0);
+    return {
+      relisted: (r, reason) => stats.relisted(r, reason, total()),
+      listFailed: (r) => stats.listFailed(r),
+      watchEnded: (r, end) => stats.watchEnded(r, end),
+      event: (r, type) => stats.event(r, type, total()),
+    };
+  };
+  const watcherFor = (name: ResourceName, type: ResourceType): ResourceWatcher<KubernetesObject> =>
     new ResourceWatcher({
       kubeConfig: opts.kubeConfig,
       type,
@@ -131,13 +143,13 @@ export function startKubeSource(opts: KubeSourceOptions): KubeSource {
       backoff: opts.backoff,
       recovery,
       ...(opts.watchIdleTimeoutMs !== undefined && { idleTimeoutMs: opts.watchIdleTimeoutMs }),
-      ...(opts.stats !== undefined && { stats: opts.stats }),
+      ...(opts.stats !== undefined && { stats: statsFor(name)! }),
       onChange: () => loop.poke(),
       onStatusChange: () => statusLoop.poke(),
       onSynced,
     });
   const watchers = Object.fromEntries(
-    order.map((name) => [name, CLUSTER_SCOPED.has(name) ? [watcherFor(typeSets[0]![name])] : typeSets.map((t) => watcherFor(t[name]))]),
+    order.map((name) => [name, CLUSTER_SCOPED.has(name) ? [watcherFor(name, typeSets[0]![name])] : typeSets.map((t) => watcherFor(name, t[name]))]),
   ) as Record<ResourceName, Array<ResourceWatcher<KubernetesObject>>>;
 
   /** One type's objects in key order, across its namespaces' watchers. */

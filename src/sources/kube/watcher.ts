@@ -7,7 +7,7 @@ import type { ObjectChange } from './object-change.js';
 import { errorText } from '../../observability/error-text.js';
 import type { ResourceType } from './resource-types.js';
 import { openWatchStream, type WatchQuery, type WatchStream } from './watch-stream.js';
-import { retryAfterMs } from './retry-after.js';
+import { throttledFor } from './retry-after.js';
 
 /**
  * A resilient list+watch loop for one resource type, feeding an ObjectCache.
@@ -78,7 +78,7 @@ type WatchOutcome =
 const DEFAULT_RESYNC_MS = 30 * 60_000;
 /** A relist after 410 Gone waits a random time below this: after an API-server restart every type
  * of every replica gets its 410 at once, and their lists should not arrive together. */
-export const GONE_RELIST_JITTER_MS = 500;
+export const GONE_RELIST_JITTER_MS = 250;
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 const MAX_OPEN_TIMEOUT_MS = 10_000;
 const LIST_PAGE_TIMEOUT_MS = 30_000;
@@ -208,8 +208,8 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
           this.noteFailure(err);
           this.reportListError(err);
           this.opts.stats?.listFailed(this.opts.type.name);
-          // 429/503 with Retry-After: never sooner than the server asked.
-          await this.sleep(Math.max(this.backoff.next(), retryAfterMs(err) ?? 0));
+          // 429 with Retry-After: never sooner than the server asked.
+          await this.sleep(Math.max(this.backoff.next(), throttledFor(err) ?? 0));
           continue;
         }
       }
@@ -253,7 +253,7 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
           this.markDown();
           this.noteFailure(outcome.error);
           if (outcome.events > 0) this.backoff.reset();
-          const delay = Math.max(this.backoff.next(), retryAfterMs(outcome.error) ?? 0);
+          const delay = Math.max(this.backoff.next(), throttledFor(outcome.error) ?? 0);
           this.log.warn({ err: describeError(outcome.error), retryInMs: delay }, 'watch failed: restarting');
           await this.sleep(delay);
           break;

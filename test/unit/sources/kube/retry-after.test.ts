@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_RETRY_AFTER_MS, parseRetryAfter, retryAfterMs } from '../../../../src/sources/kube/retry-after.js';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter, retryAfterMs, throttledFor } from '../../../../src/sources/kube/retry-after.js';
 
 describe('Retry-After', () => {
   it('seconds, an HTTP date, bounded; nothing usable is undefined', () => {
@@ -14,5 +14,11 @@ describe('Retry-After', () => {
     expect(retryAfterMs({ code: 429, headers: { 'retry-after': '2' } })).toBe(2_000);
     expect(retryAfterMs({ statusCode: 429, retryAfterMs: 1_000 })).toBe(1_000);
     expect(retryAfterMs(new Error('ECONNREFUSED'))).toBeUndefined();
+  });
+
+  it('honoured on 429 only: a restarting server\'s 503 Retry-After: 5 is left to the backoff', () => {
+    expect(throttledFor({ code: 429, headers: { 'retry-after': '1' } })).toBe(1_000);
+    expect(throttledFor({ statusCode: 429, retryAfterMs: 2_000 })).toBe(2_000);
+    expect(throttledFor({ statusCode: 503, retryAfterMs: 5_000 })).toBeUndefined();
   });
 });
