@@ -26,6 +26,8 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     ...INGRESS_FLAGS,
     ...KIC_FLAGS,
     'gateway-api': { type: 'boolean' },
+    'api-write-qps': { type: 'string' },
+    'api-write-burst': { type: 'string' },
     'gateway-http-port': { type: 'string' },
     'gateway-https-port': { type: 'string' },
   },
@@ -152,13 +154,17 @@ async function main(argv: string[]): Promise<number> {
       if (publishService !== undefined && ingress === undefined && gatewayApi === undefined) {
         throw new UsageError('--publish-service needs --ingress or --gateway-api');
       }
+      const { namespacesOption, writeBudgetOption } = await import('./cli/controller-scale-options.js');
+      const namespaces = namespacesOption((values.namespace as string | undefined) ?? process.env.PORTCULLIS_NAMESPACE);
+      const writeBudget = writeBudgetOption(values);
       return runController({
         ...(hostPolicy !== undefined && { hostPolicy }),
+        ...(namespaces !== undefined && { namespaces }),
+        ...(writeBudget !== undefined && { writeBudget }),
         ...(ingress !== undefined && { ingress }),
         ...(gatewayApi !== undefined && { gatewayApi }),
         ...(kic !== undefined && { kic }),
         gateway: gatewayOptions(values),
-        namespace: (values.namespace as string | undefined) ?? process.env.PORTCULLIS_NAMESPACE,
         kubeconfig: (values.kubeconfig as string | undefined) ?? process.env.KUBECONFIG,
         adminExposeSecrets: values['admin-expose-secrets'] === true,
         leaseName: (values['lease-name'] as string | undefined) ?? process.env.PORTCULLIS_LEASE_NAME ?? 'portcullis-leader',

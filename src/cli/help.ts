@@ -73,7 +73,7 @@ export const OVERVIEW = `Usage: portcullis <command> [options]
 
 Commands:
   standalone --config kong.yml     serve from a Kong DB-less declarative file, reloaded on change
-  controller [--namespace NS] [--kubeconfig FILE] [--admin-expose-secrets] [--lease-name NAME]
+  controller [--namespace NS[,NS]] [--kubeconfig FILE] [--admin-expose-secrets] [--lease-name NAME]
              [--watch-idle-timeout SECONDS] [--host-policy POLICY|@FILE]
              [--ingress] [--ingress-class NAME] [--publish-service NS/NAME | --publish-address ADDR]
              [--gateway-api] [--kic-resources] [--kic-ingress-class NAME]
@@ -115,7 +115,10 @@ Serve from the Kubernetes watch of KongConsumer, JwtCredential and Route objects
 --ingress, of Ingress and IngressClass objects: docs/ingress.md).
 
 Options (flag, then env var, then default):
-  -n, --namespace NS          PORTCULLIS_NAMESPACE      (all namespaces) watch one namespace only
+  -n, --namespace NS[,NS...]  PORTCULLIS_NAMESPACE      (all namespaces) watch these namespaces only
+  --api-write-qps N           PORTCULLIS_API_WRITE_QPS  200 (status patches and Events per second;
+                                                        Lease renewals are exempt)
+  --api-write-burst N         PORTCULLIS_API_WRITE_BURST  2 x qps (writes allowed at once)
   --kubeconfig FILE           KUBECONFIG                (in-cluster config) cluster to connect to
   --admin-expose-secrets      (flag only)               off (the admin API redacts HMAC secrets; on: shows them)
   --lease-name NAME           PORTCULLIS_LEASE_NAME     portcullis-leader (leader election Lease)

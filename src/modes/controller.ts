@@ -1,4 +1,5 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import { UserAgentKubeConfig } from '../sources/kube/kube-config.js';
+import type { WriteBudgetOptions } from '../status/write-budget.js';
 import type { GatewayOptions } from '../runtime/options.js';
 import type { HostPolicy } from '../model/host-policy.js';
 import { registerLeaderMetric } from '../observability/leader-metrics.js';
@@ -20,8 +21,10 @@ import { defaultIdentity, defaultLeaseNamespace, startStatusReporting, type Stat
 
 export interface ControllerOptions {
   gateway: GatewayOptions;
-  /** Watch one namespace; undefined = all namespaces. */
-  namespace?: string;
+  /** Watch these namespaces; undefined = all namespaces (docs/controller-scale.md#namespaces). */
+  namespaces?: readonly string[];
+  /** Client-side budget of status patches and Events (--api-write-qps / --api-write-burst). */
+  writeBudget?: WriteBudgetOptions;
   /** Kubeconfig file; undefined = in-cluster service-account config. */
   kubeconfig?: string;
   adminExposeSecrets: boolean;
@@ -55,7 +58,8 @@ const WATCH_CHECK_MS = 1_000;
  * writes status conditions and Events. /readyz stays false until every watched type has synced.
  */
 export async function runController(opts: ControllerOptions): Promise<number> {
-  const kubeConfig = new KubeConfig();
+  // Our own User-Agent on every request, so the API server's audit log and flow metrics tell ours apart.
+  const kubeConfig = new UserAgentKubeConfig();
   if (opts.kubeconfig) kubeConfig.loadFromFile(opts.kubeconfig);
   else kubeConfig.loadFromCluster();
 
@@ -75,9 +79,10 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   status = startStatusReporting({
     kubeConfig,
     leaseName: opts.leaseName,
-    leaseNamespace: defaultLeaseNamespace(opts.namespace),
+    leaseNamespace: defaultLeaseNamespace(opts.namespaces?.[0]),
     identity: defaultIdentity(),
     logger: runtime.logger,
+    ...(opts.writeBudget !== undefined && { writeBudget: opts.writeBudget }),
     ...(opts.ingress !== undefined && { ingress: opts.ingress }),
   });
   const reporting = status;
@@ -95,13 +100,20 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   };
   source = startKubeSource({
     kubeConfig,
-    ...(opts.namespace !== undefined && { namespace: opts.namespace }),
+    ...(opts.namespaces !== undefined && { namespaces: opts.namespaces }),
     logger: runtime.logger,
     watchIdleTimeoutMs: opts.watchIdleTimeoutSeconds * 1000,
     stats: kubeWatchMetrics(runtime.metrics.registry),
     ...(opts.ingress !== undefined && { ingress: true }),
     ...(opts.gatewayApi !== undefined && { gatewayApi: true }),
     ...(opts.kic !== undefined && { kic: true }),
+    // A status changed and nothing we read: no rebuild; the status writers compare again (someone
+    // may have edited a status we own). The diagnostics still describe these objects.
+    onStatusChange: (objects) => {
+      if (last === undefined) return;
+      last = { diagnostics: last.diagnostics, objects };
+      report();
+    },
     onObjects: (objects) => {
       let resources = toResourceSet(objects, translateOptions);
       if (opts.kic !== undefined && objects.kic !== undefined) {

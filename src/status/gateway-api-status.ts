@@ -5,6 +5,8 @@ import { Backoff } from '../sources/kube/backoff.js';
 import type { GatewayApiStatus } from '../sources/kube/gateway-api/index.js';
 import { describeError, statusCode } from '../sources/kube/watcher.js';
 import { LeaderWriteQueue } from './write-queue.js';
+import { retryDelay } from './retry-delay.js';
+import type { WriteBudget } from './write-budget.js';
 
 /**
  * Leader-only writer of GatewayClass, Gateway and HTTPRoute status (docs/gateway-api.md#status),
@@ -18,7 +20,8 @@ export interface GatewayApiStatusWriterOptions {
   kubeConfig: KubeConfig;
   logger: Logger;
   isLeader: () => boolean;
-  minIntervalMs?: number;
+  /** The process's write budget (write-budget.ts), shared with the other writers and Events. */
+  budget: WriteBudget;
 }
 
 interface Item {
@@ -32,7 +35,7 @@ export class GatewayApiStatusWriter {
   private readonly log: Logger;
   private readonly queue = new LeaderWriteQueue<Item>({
     isLeader: () => this.opts.isLeader(),
-    minGapMs: () => this.opts.minIntervalMs ?? 20,
+    budget: () => this.opts.budget,
     write: (key, item) => this.write(key, item),
   });
   private readonly pending = this.queue.pending;
@@ -104,7 +107,7 @@ export class GatewayApiStatusWriter {
       }
       let b = this.backoffs.get(key);
       if (!b) this.backoffs.set(key, (b = new Backoff({ initialMs: 250, maxMs: 30_000, jitter: 0.5 })));
-      const delay = b.next();
+      const delay = retryDelay(err, b, this.opts.budget);
       this.log.warn({ object: key, err: describeError(err), retryInMs: delay }, 'status patch failed: will retry');
       this.queue.retry(key, item, delay);
     }

@@ -9,6 +9,7 @@ import { IngressStatusWriter } from './ingress-status-writer.js';
 import { startLeaderElection } from './leader-election.js';
 import { StatusWriter } from './status-writer.js';
 import { GatewayApiStatusWriter } from './gateway-api-status.js';
+import { DEFAULT_WRITE_QPS, WriteBudget, type WriteBudgetOptions } from './write-budget.js';
 import type { GatewayApiStatus } from '../sources/kube/gateway-api/index.js';
 
 export { defaultIdentity } from './leader-election.js';
@@ -24,6 +25,8 @@ export interface StatusReportingOptions {
   renewIntervalMs?: number;
   /** Served Ingresses get their status addresses and Events (docs/ingress.md#status). */
   ingress?: { settings: IngressSettings; publishing: IngressPublishing };
+  /** Client-side budget for status patches and Events (--api-write-qps/--api-write-burst); Lease renewals are exempt. */
+  writeBudget?: WriteBudgetOptions;
 }
 
 export interface StatusReporting {
@@ -51,21 +54,24 @@ export function startStatusReporting(opts: StatusReportingOptions): StatusReport
     leaseDurationMs: opts.leaseDurationMs,
     renewIntervalMs: opts.renewIntervalMs,
   });
-  const events = new EventRecorder(opts.kubeConfig, opts.identity, opts.logger.child({ component: 'events' }));
+  // One budget for every write but the Lease's (docs/controller-scale.md#write-budget).
+  const budget = new WriteBudget(opts.writeBudget ?? { qps: DEFAULT_WRITE_QPS, burst: 2 * DEFAULT_WRITE_QPS });
+  const events = new EventRecorder(opts.kubeConfig, opts.identity, opts.logger.child({ component: 'events' }), budget);
   const writer = new StatusWriter({
     kubeConfig: opts.kubeConfig,
     logger: opts.logger,
     isLeader: () => elector.isLeader(),
     events,
+    budget,
   });
   const ingress = opts.ingress
-    ? new IngressStatusWriter({ kubeConfig: opts.kubeConfig, logger: opts.logger, isLeader: () => elector.isLeader(), events, ...opts.ingress })
+    ? new IngressStatusWriter({ kubeConfig: opts.kubeConfig, logger: opts.logger, isLeader: () => elector.isLeader(), events, budget, ...opts.ingress })
     : undefined;
   elector.onChange((leader) => {
     writer.onLeadership(leader);
     ingress?.onLeadership(leader);
   });
-  const gatewayApi = new GatewayApiStatusWriter({ kubeConfig: opts.kubeConfig, logger: opts.logger, isLeader: () => elector.isLeader() });
+  const gatewayApi = new GatewayApiStatusWriter({ kubeConfig: opts.kubeConfig, logger: opts.logger, isLeader: () => elector.isLeader(), budget });
   elector.onChange((leader) => gatewayApi.onLeadership(leader));
   return {
     report: (diagnostics, objects) => {
@@ -78,6 +84,7 @@ export function startStatusReporting(opts: StatusReportingOptions): StatusReport
     pendingCount: () => writer.pendingCount() + (ingress?.pendingCount() ?? 0) + gatewayApi.pendingCount(),
     async stop() {
       await Promise.all([writer.stop(), ingress?.stop(), gatewayApi.stop()]);
+      events.stop();
       await elector.release();
     },
   };

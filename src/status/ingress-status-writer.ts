@@ -10,6 +10,8 @@ import { describeError, statusCode } from '../sources/kube/watcher.js';
 import type { EventRecorder } from './events.js';
 import { sameAddresses, serviceAddresses, sortAddresses, toLoadBalancerIngress, type IngressPublishing, type PublishedService } from './ingress-addresses.js';
 import { LeaderWriteQueue } from './write-queue.js';
+import { retryDelay } from './retry-delay.js';
+import type { WriteBudget } from './write-budget.js';
 
 export interface IngressStatusOptions {
   kubeConfig: KubeConfig;
@@ -18,8 +20,8 @@ export interface IngressStatusOptions {
   events: EventRecorder;
   settings: IngressSettings;
   publishing: IngressPublishing;
-  /** Minimum gap between two status writes (default 20 ms). */
-  minIntervalMs?: number;
+  /** The process's write budget (write-budget.ts), shared with the other writers and Events. */
+  budget: WriteBudget;
   /** How often a published Service outside the watched namespace is read again (default 10 s). */
   serviceRefreshMs?: number;
 }
@@ -45,7 +47,7 @@ export class IngressStatusWriter {
   private readonly log: Logger;
   private readonly queue = new LeaderWriteQueue<Pending>({
     isLeader: () => this.opts.isLeader(),
-    minGapMs: () => this.opts.minIntervalMs ?? 20,
+    budget: () => this.opts.budget,
     write: (key, item) => this.write(key, item),
   });
   private readonly pending = this.queue.pending;
@@ -194,7 +196,7 @@ export class IngressStatusWriter {
       }
       let b = this.backoffs.get(key);
       if (!b) this.backoffs.set(key, (b = new Backoff({ initialMs: 250, maxMs: 30_000, jitter: 0.5 })));
-      const delay = b.next();
+      const delay = retryDelay(err, b, this.opts.budget);
       this.log.warn({ object: key, err: describeError(err), retryInMs: delay }, 'ingress status patch failed: will retry');
       this.queue.retry(key, item, delay);
     }

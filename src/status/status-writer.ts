@@ -15,6 +15,8 @@ import {
 } from './conditions.js';
 import type { EventRecorder } from './events.js';
 import { LeaderWriteQueue } from './write-queue.js';
+import { retryDelay } from './retry-delay.js';
+import type { WriteBudget } from './write-budget.js';
 
 /**
  * Leader-only writer of `.status.conditions` and `.status.observedGeneration` (the
@@ -30,8 +32,8 @@ export interface StatusWriterOptions {
   logger: Logger;
   isLeader: () => boolean;
   events: EventRecorder;
-  /** Minimum gap between two API writes (default 20 ms, i.e. at most ~50 writes/s). */
-  minIntervalMs?: number;
+  /** The process's write budget (write-budget.ts), shared with the other writers and Events. */
+  budget: WriteBudget;
   now?: () => Date;
 }
 
@@ -46,7 +48,7 @@ export class StatusWriter {
   private readonly log: Logger;
   private readonly queue = new LeaderWriteQueue<QueueItem>({
     isLeader: () => this.opts.isLeader(),
-    minGapMs: () => this.opts.minIntervalMs ?? 20,
+    budget: () => this.opts.budget,
     write: (key, item) => this.write(key, item),
   });
   private readonly pending = this.queue.pending;
@@ -54,6 +56,7 @@ export class StatusWriter {
    * rebuild that runs before our own write comes back through the watch does not write again. */
   private readonly written = new Map<string, { resourceVersion?: string; conditions: StatusCondition[] }>();
   private readonly backoffs = new Map<string, Backoff>();
+  private readonly inFlight = new Map<string, QueueItem>();
   private lastInput: { diagnostics: readonly Diagnostic[]; objects: KubeObjects } | null = null;
   patches = 0;
 
@@ -82,7 +85,11 @@ export class StatusWriter {
       const obj = live.get(`${d.target.namespace}/${d.target.name}/${d.target.uid ?? ''}`);
       const rv = obj?.rv;
       const w = this.written.get(key);
-      const alreadyWritten = w && w.resourceVersion === rv && conditionsEqual(w.conditions, d.desired);
+      const f = this.inFlight.get(key);
+      const alreadyWritten =
+        (w && w.resourceVersion === rv && conditionsEqual(w.conditions, d.desired)) ||
+        // Being written right now: no second, identical write once it returns.
+        (f !== undefined && f.resourceVersion === rv && conditionsEqual(f.desired, d.desired));
       // A status written before observedGeneration existed (same conditions) still gets it.
       const generationCurrent = d.target.generation === undefined || obj?.observedGeneration === d.target.generation;
       if ((conditionsEqual(d.current, d.desired) && generationCurrent) || alreadyWritten) {
@@ -116,6 +123,15 @@ export class StatusWriter {
   }
 
   private async write(key: string, item: QueueItem): Promise<void> {
+    this.inFlight.set(key, item);
+    try {
+      await this.patch(key, item);
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  private async patch(key: string, item: QueueItem): Promise<void> {
     const t = item.target;
     try {
       await this.api.patchNamespacedCustomObjectStatus(
@@ -141,7 +157,7 @@ export class StatusWriter {
       }
       let b = this.backoffs.get(key);
       if (!b) this.backoffs.set(key, (b = new Backoff({ initialMs: 250, maxMs: 30_000, jitter: 0.5 })));
-      const delay = b.next();
+      const delay = retryDelay(err, b, this.opts.budget);
       this.log.warn({ object: key, err: describeError(err), retryInMs: delay }, 'status patch failed: will retry');
       // A newer desired status queued meanwhile wins; otherwise retry this one later.
       this.queue.retry(key, item, delay);

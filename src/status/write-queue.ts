@@ -1,23 +1,38 @@
+import type { WriteBudget } from './write-budget.js';
+
 /** A write the leader still has to make, and the earliest time it may go (retry backoff). */
 export interface QueuedWrite {
   notBefore: number;
 }
 
+/** Writes in flight at once per writer: enough to keep a budget of hundreds per second busy
+ * at a few ms of API latency, few enough not to flood the server's inflight limit. */
+export const DEFAULT_WRITE_CONCURRENCY = 8;
+
 /**
- * The one worker of a leader-only status writer (status-writer.ts, ingress-status-writer.ts,
- * gateway-api-status.ts): while this replica leads, it writes the due items one at a time,
- * `minGapMs` apart, and comes back when the earliest waiting one is due. The writers decide what
- * to queue (only differences) and how to write; serving never waits on it.
+ * The workers of a leader-only status writer (status-writer.ts, ingress-status-writer.ts,
+ * gateway-api-status.ts): while this replica leads, up to `concurrency` workers write the due items,
+ * each write taking a token from the process's shared WriteBudget (docs/controller-scale.md), and
+ * come back when the earliest waiting one is due. The writers decide what to queue (only
+ * differences) and how to write; serving never waits on it.
  */
 export class LeaderWriteQueue<T extends QueuedWrite> {
-  /** By object key; a newer report replaces a queued item, keeping its retry time. */
+  /** By object key, in the order queued; a newer report replaces a queued item, keeping its retry time. */
   readonly pending = new Map<string, T>();
-  #worker: Promise<void> | null = null;
+  readonly #inFlight = new Set<string>();
+  #workers = 0;
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
+  readonly #done = new Set<() => void>();
 
   constructor(
-    private readonly opts: { isLeader: () => boolean; minGapMs: () => number; write: (key: string, item: T) => Promise<void> },
+    private readonly opts: {
+      isLeader: () => boolean;
+      /** The process's budget (read when writing: the writers own it). */
+      budget: () => WriteBudget;
+      write: (key: string, item: T) => Promise<void>;
+      concurrency?: number;
+    },
   ) {}
 
   get stopped(): boolean {
@@ -30,23 +45,32 @@ export class LeaderWriteQueue<T extends QueuedWrite> {
   }
 
   kick(): void {
-    if (this.#worker || this.#stopped || !this.opts.isLeader() || this.pending.size === 0) return;
-    this.#worker = this.#drain().finally(() => {
-      this.#worker = null;
-      this.#scheduleWake();
-    });
+    if (this.#stopped || !this.opts.isLeader() || this.pending.size === 0) return;
+    const max = this.opts.concurrency ?? DEFAULT_WRITE_CONCURRENCY;
+    while (this.#workers < Math.min(max, this.pending.size)) {
+      this.#workers++;
+      void this.#work().finally(() => {
+        this.#workers--;
+        if (this.#workers === 0) {
+          for (const done of this.#done) done();
+          this.#done.clear();
+          this.#scheduleWake();
+        }
+      });
+    }
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
-    await this.#worker;
+    if (this.#workers > 0) await new Promise<void>((r) => this.#done.add(r));
   }
 
   /** Items waiting for their retry time: come back when the earliest is due. */
   #scheduleWake(): void {
     if (this.#stopped || this.pending.size === 0 || this.#timer) return;
-    const due = Math.min(...[...this.pending.values()].map((i) => i.notBefore));
+    let due = Infinity;
+    for (const i of this.pending.values()) due = Math.min(due, i.notBefore);
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.kick();
@@ -54,16 +78,29 @@ export class LeaderWriteQueue<T extends QueuedWrite> {
     this.#timer.unref();
   }
 
-  async #drain(): Promise<void> {
+  /** The first due item not being written by another worker (insertion order: oldest first). */
+  #next(now: number): [string, T] | undefined {
+    for (const entry of this.pending) if (entry[1].notBefore <= now && !this.#inFlight.has(entry[0])) return entry;
+    return undefined;
+  }
+
+  async #work(): Promise<void> {
     for (;;) {
       if (this.#stopped || !this.opts.isLeader()) return;
-      const now = Date.now();
-      const entry = [...this.pending.entries()].find(([, i]) => i.notBefore <= now);
+      if (this.#next(Date.now()) === undefined) return;
+      await this.opts.budget().take();
+      if (this.#stopped || !this.opts.isLeader()) return;
+      // Picked after the token: the newest desired state for the key goes out.
+      const entry = this.#next(Date.now());
       if (!entry) return;
       const [key, item] = entry;
       this.pending.delete(key);
-      await this.opts.write(key, item);
-      await new Promise((r) => setTimeout(r, this.opts.minGapMs()));
+      this.#inFlight.add(key);
+      try {
+        await this.opts.write(key, item);
+      } finally {
+        this.#inFlight.delete(key);
+      }
     }
   }
 }

@@ -21,6 +21,8 @@ const WATCHED = 'demo';
 const UNWATCHED = 'other';
 const CLUSTER_RELEASE_NS = 'portcullis';
 const SCOPED_RELEASE_NS = 'portcullis-scoped';
+const MULTI_RELEASE_NS = 'portcullis-multi';
+const SECOND = 'second';
 const RBAC_KINDS = new Set(['ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
 // The walkthrough's credential (examples/k8s/10-login-server.yaml); a test-only HS256 secret.
 const WALKTHROUGH_KEY = '1nzcMG9Xg7n1lLgmltHnkAmkt7yp4fjZ';
@@ -217,7 +219,7 @@ beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'portcullis-controller-rbac-'));
   echo = await startEchoUpstream();
   cp = await startControlPlane({ rbac: true });
-  for (const ns of [CLUSTER_RELEASE_NS, SCOPED_RELEASE_NS, WATCHED, UNWATCHED]) {
+  for (const ns of [CLUSTER_RELEASE_NS, SCOPED_RELEASE_NS, MULTI_RELEASE_NS, WATCHED, SECOND, UNWATCHED]) {
     await applyManifests(cp.kubeConfig, namespaceYaml(ns), { fieldManager });
   }
 }, HELM_BUILD_TIMEOUT_MS);
@@ -334,6 +336,63 @@ describe(`controller as the chart ServiceAccount (watchNamespace=${WATCHED})`, (
   }, SYNC_TIMEOUT_MS * 2 + 5_000);
 
   it('logged no Forbidden / 403 (it never tried a cluster-wide watch)', () => {
+    expectNoForbidden(gw);
+    expectNoRepeatedKeys(gw);
+  });
+
+  afterAll(async () => {
+    // Stop (and release the Lease) before the multi-namespace release runs: one status writer at a time.
+    await gw?.stop();
+  });
+});
+
+describe(`controller as the chart ServiceAccount (watchNamespaces=[${WATCHED}, ${SECOND}])`, () => {
+  let gw: GatewayProcess;
+  let args: string[];
+  let objs: K8sObject[];
+  let saName: string;
+  const podName = `portcullis-multi-${runId}`;
+  const broken = `broken-multi-${runId}`;
+
+  beforeAll(async () => {
+    await installCrds();
+    await applyObjects([
+      { apiVersion: API, kind: 'Route', metadata: { name: `second-${runId}`, namespace: SECOND }, spec: { paths: ['/second'], backend: { url: echo.url } } },
+      { apiVersion: API, kind: 'Route', metadata: { name: `outside-multi-${runId}`, namespace: UNWATCHED }, spec: { paths: ['/outside-multi'], backend: { url: echo.url } } },
+      brokenCredential(broken, SECOND),
+    ]);
+    objs = renderChart([`watchNamespaces={${WATCHED},${SECOND}}`], { namespace: MULTI_RELEASE_NS });
+    ({ gw, args, saName } = await startChartController(MULTI_RELEASE_NS, [`watchNamespaces={${WATCHED},${SECOND}}`], { podName, waitReady: true }));
+  }, SYNC_TIMEOUT_MS * 2);
+
+  it('the chart grants a Role per namespace (no ClusterRole for Secrets) and passes --namespace demo,second', () => {
+    expect(argValue(args, '--namespace')).toBe(`${WATCHED},${SECOND}`);
+    const roles = objs.filter((o) => o.kind === 'Role' && (o as any).rules.some((r: any) => r.resources.includes('secrets')));
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([SECOND, WATCHED].sort());
+    const clusterSecrets = objs.filter((o) => o.kind === 'ClusterRole' && (o as any).rules.some((r: any) => r.resources.includes('secrets')));
+    expect(clusterSecrets).toEqual([]);
+  });
+
+  it('serves both namespaces\' Routes, not another namespace\'s; ready', async () => {
+    expect(await status(`${gw.status}/readyz`)).toBe(200);
+    const good = await token(WALKTHROUGH_KEY, WALKTHROUGH_SECRET);
+    await waitFor(async () => (await status(`${gw.proxy}/api/multi`, { authorization: `Bearer ${good}` })) === 200, SYNC_TIMEOUT_MS);
+    await waitFor(async () => (await status(`${gw.proxy}/second`)) === 200, SYNC_TIMEOUT_MS);
+    expect(await status(`${gw.proxy}/outside-multi`)).toBe(404);
+  }, SYNC_TIMEOUT_MS * 2 + 5_000);
+
+  it('writes status and an Event in the second namespace', async () => {
+    await expectBrokenCredentialReported(SECOND, broken, podName);
+  }, SYNC_TIMEOUT_MS * 2 + 5_000);
+
+  it('as that ServiceAccount, Secrets of another namespace are Forbidden (RBAC, by impersonation)', async () => {
+    const kc = impersonatingKubeConfig(cp, { namespace: MULTI_RELEASE_NS, name: saName });
+    expect((await kubeRest(kc, 'GET', collectionPath('v1', 'secrets', UNWATCHED))).status).toBe(403);
+    expect((await kubeRest(kc, 'GET', '/api/v1/secrets')).status).toBe(403);
+    expect((await kubeRest(kc, 'GET', collectionPath('v1', 'secrets', SECOND))).status).toBe(200);
+  });
+
+  it('logged no Forbidden / 403', () => {
     expectNoForbidden(gw);
     expectNoRepeatedKeys(gw);
   });

@@ -14,6 +14,8 @@ export { applyManifests, impersonatingKubeConfig } from './kube.js';
 export interface ControlPlaneOptions {
   /** Authorize with RBAC instead of AlwaysAllow (the admin user is in system:masters either way). */
   rbac?: boolean;
+  /** Write an audit log (level Metadata: who, what, user agent; no bodies) at `auditLogPath`. */
+  audit?: boolean;
 }
 
 export interface ControlPlane {
@@ -24,6 +26,8 @@ export interface ControlPlane {
   external: boolean;
   /** Whether requests are authorized by RBAC (assumed true for an external cluster). */
   rbac: boolean;
+  /** The API server's audit log (JSON lines), when started with `audit: true` (local only). */
+  auditLogPath?: string;
   /** PIDs of the local processes (empty for an external cluster), for leak checks. */
   pids(): number[];
   /**
@@ -50,7 +54,7 @@ const READY_TIMEOUT_MS = 90_000;
  */
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
   if (process.env['PORTCULLIS_E2E_KUBECONFIG']) return wrapExternalCluster(process.env['PORTCULLIS_E2E_KUBECONFIG']);
-  return startLocalControlPlane(opts.rbac ?? false);
+  return startLocalControlPlane(opts.rbac ?? false, opts.audit ?? false);
 }
 
 async function wrapExternalCluster(kubeconfigEnv: string): Promise<ControlPlane> {
@@ -111,7 +115,14 @@ export function apiServerArgs(p: {
   ];
 }
 
-async function startLocalControlPlane(rbac: boolean): Promise<ControlPlane> {
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+  - level: Metadata
+`;
+
+async function startLocalControlPlane(rbac: boolean, audit: boolean): Promise<ControlPlane> {
   const binaries = await ensureBinaries();
   const started = Date.now();
   const dir = await mkdtemp(join(tmpdir(), controlPlaneDirPrefix));
@@ -148,6 +159,12 @@ async function startLocalControlPlane(rbac: boolean): Promise<ControlPlane> {
     await startEtcd();
 
     const args = apiServerArgs({ pki, etcdUrl, port: apiPort, certDir: join(dir, 'apiserver-certs'), rbac });
+    const auditLogPath = audit ? join(dir, 'audit.log') : undefined;
+    if (auditLogPath !== undefined) {
+      await writeFile(join(dir, 'audit-policy.yaml'), AUDIT_POLICY);
+      // Written as requests complete (blocking mode) and appended across restarts: counts per user agent.
+      args.push(`--audit-policy-file=${join(dir, 'audit-policy.yaml')}`, `--audit-log-path=${auditLogPath}`, '--audit-log-format=json', '--audit-log-mode=blocking', '--audit-log-maxsize=0');
+    }
     const server = `https://127.0.0.1:${apiPort}`;
     const tls = {
       ca: await readFile(pki.caCert),
@@ -178,6 +195,7 @@ async function startLocalControlPlane(rbac: boolean): Promise<ControlPlane> {
       kubeConfig,
       external: false,
       rbac,
+      ...(auditLogPath !== undefined && { auditLogPath }),
       pids: () => [etcd, apiserver].filter((p): p is ManagedProcess => p !== undefined).map((p) => p.pid),
       async stopApiServer() {
         await apiserver?.stop(1_000);

@@ -115,6 +115,10 @@ describe('kube source and status against a real API server', () => {
         builds++;
         latest = o;
       },
+      // A status-only change (our own status PATCH) does not rebuild: it arrives here instead.
+      onStatusChange: (o) => {
+        latest = o;
+      },
     });
     const ext = kc.makeApiClient(ApiextensionsV1Api);
     if (!cp.external) {

@@ -37,8 +37,8 @@ export interface KubeEnv {
 }
 
 /** One control plane with the project's CRDs installed. */
-export async function startKubeEnv(): Promise<KubeEnv> {
-  const cp = await startControlPlane();
+export async function startKubeEnv(opts: { audit?: boolean } = {}): Promise<KubeEnv> {
+  const cp = await startControlPlane(opts);
   const kc = cp.kubeConfig;
   const apply = async (yamlText: string) => {
     await applyManifests(kc, yamlText, { fieldManager: FIELD_MANAGER });

@@ -11,8 +11,12 @@ export interface FreezableProxy {
   port: number;
   /** Connections currently relayed. */
   readonly open: number;
+  /** Connections accepted since the start. */
+  readonly accepted: number;
   freeze(opts?: { newConnections?: boolean }): void;
   unfreeze(): void;
+  /** Resets every open connection (both sides), like a middlebox or load balancer restart; new ones are relayed. */
+  cut(): number;
   close(): Promise<void>;
 }
 
@@ -27,12 +31,14 @@ interface Pair {
 export async function startFreezableProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<FreezableProxy> {
   const pairs = new Set<Pair>();
   let freezeNew = false;
+  let accepted = 0;
   const forward = (p: Pair, to: net.Socket, chunk: Buffer | null) => {
     if (p.frozen) return void p.held.push({ to, chunk });
     if (chunk === null) to.end();
     else to.write(chunk);
   };
   const server = net.createServer((client) => {
+    accepted++;
     const upstream = net.connect(targetPort, targetHost);
     const pair: Pair = { client, upstream, frozen: freezeNew, held: [] };
     pairs.add(pair);
@@ -55,6 +61,9 @@ export async function startFreezableProxy(targetPort: number, targetHost = '127.
     get open() {
       return pairs.size;
     },
+    get accepted() {
+      return accepted;
+    },
     freeze(opts = {}) {
       freezeNew = opts.newConnections === true;
       for (const p of pairs) p.frozen = true;
@@ -70,6 +79,15 @@ export async function startFreezableProxy(targetPort: number, targetHost = '127.
           else to.write(chunk);
         }
       }
+    },
+    cut() {
+      const n = pairs.size;
+      for (const p of [...pairs]) {
+        pairs.delete(p);
+        p.client.resetAndDestroy();
+        p.upstream.destroy();
+      }
+      return n;
     },
     async close() {
       for (const p of pairs) {

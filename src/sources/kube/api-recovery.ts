@@ -17,6 +17,8 @@ export class ApiRecovery {
     /** Resolves true when the server answered (never rejects). */
     private readonly probe: () => Promise<boolean>,
     private readonly intervalMs = 1_000,
+    /** Sleepers wake spread over this much, so a fleet of watchers does not re-watch and relist in the same instant. */
+    private readonly wakeJitterMs = 100,
   ) {}
 
   /** A request got no HTTP answer at all (refused, reset, timed out). */
@@ -31,7 +33,11 @@ export class ApiRecovery {
     this.#unreachable = false;
     const sleepers = [...this.#sleepers];
     this.#sleepers.clear();
-    for (const wake of sleepers) wake();
+    for (const wake of sleepers) {
+      const delay = Math.floor(Math.random() * this.wakeJitterMs);
+      if (delay === 0) wake();
+      else setTimeout(wake, delay).unref();
+    }
   }
 
   get isUnreachable(): boolean {

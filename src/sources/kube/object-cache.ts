@@ -1,13 +1,17 @@
 import type { KubernetesObject, V1ObjectMeta } from '@kubernetes/client-node';
 import { objectKey } from './kube-objects.js';
+import { changeOf, strongest, type ObjectChange, type StatusRead } from './object-change.js';
 
 /**
  * In-memory store of one resource type, keyed "ns/name". Watch events only touch this; the
- * rebuild loop reads it whole. Mutators return whether anything actually changed so an idle
- * periodic relist does not trigger rebuilds.
+ * rebuild loop reads it whole. Mutators return whether anything the gateway reads changed
+ * (object-change.ts), so an idle periodic relist, or a status PATCH of ours coming back through
+ * the watch, does not trigger a rebuild; the cache still keeps the newest object (its status is
+ * what the status writers compare with).
  */
 export class ObjectCache<T extends KubernetesObject> {
   private items = new Map<string, T>();
+  constructor(private readonly statusRead: StatusRead = 'all') {}
   /** Memo of sortedValues(), dropped on every mutation: a rebuild caused by one Route does not
    * re-copy and re-sort 10k consumers. */
   private sorted: readonly T[] | null = null;
@@ -37,12 +41,13 @@ export class ObjectCache<T extends KubernetesObject> {
     return this.sorted;
   }
 
-  upsert(obj: T): boolean {
+  upsert(obj: T): ObjectChange {
     this.sorted = null;
     const key = objectKey(obj.metadata);
     const prev = this.items.get(key);
-    this.items.set(key, slim(obj));
-    return !sameVersion(prev, obj);
+    const next = slim(obj);
+    this.items.set(key, next);
+    return changeOf(prev, next, this.statusRead);
   }
 
   delete(obj: T): boolean {
@@ -51,21 +56,17 @@ export class ObjectCache<T extends KubernetesObject> {
   }
 
   /** Atomically swap in a full list (after a relist): objects deleted meanwhile disappear. */
-  replaceAll(list: readonly T[]): boolean {
+  replaceAll(list: readonly T[]): ObjectChange {
     const next = new Map<string, T>();
     for (const obj of list) next.set(objectKey(obj.metadata), slim(obj));
-    let changed = next.size !== this.items.size;
-    if (!changed) {
-      for (const [key, obj] of next) {
-        if (!sameVersion(this.items.get(key), obj)) {
-          changed = true;
-          break;
-        }
-      }
+    let change: ObjectChange = next.size !== this.items.size ? 'read' : 'none';
+    for (const [key, obj] of next) {
+      if (change === 'read') break;
+      change = strongest(change, changeOf(this.items.get(key), obj, this.statusRead));
     }
     this.items = next;
     this.sorted = null;
-    return changed;
+    return change;
   }
 }
 
@@ -107,11 +108,4 @@ function creationTimestampText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().replace(/\.\d{3}Z$/, 'Z');
   return undefined;
-}
-
-function sameVersion(a: KubernetesObject | undefined, b: KubernetesObject): boolean {
-  if (!a) return false;
-  const ra = a.metadata?.resourceVersion;
-  const rb = b.metadata?.resourceVersion;
-  return ra !== undefined && ra === rb && a.metadata?.uid === b.metadata?.uid;
 }

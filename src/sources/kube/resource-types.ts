@@ -7,6 +7,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { CRD_GROUP, CRD_PLURALS, CRD_VERSION, CREDENTIAL_SECRET_SELECTOR } from './kube-objects.js';
+import type { StatusRead } from './object-change.js';
 
 /** One page of a list call, normalised across typed (core) and raw (custom object) responses. */
 export interface ListPage {
@@ -30,6 +31,8 @@ export interface ResourceType {
   fieldSelector?: string;
   /** True for our CRDs: a 404 means "CRD not installed yet", which is reported, not fatal. */
   isCustom: boolean;
+  /** What of `.status` the gateway reads (default 'all'); 'none' for the types whose status we write. */
+  statusRead?: StatusRead;
   list(params: ListParams): Promise<ListPage>;
 }
 
@@ -65,6 +68,7 @@ export function resourceTypes(kc: KubeConfig, namespace?: string): Record<BaseRe
     name: plural,
     watchPath: `/apis/${CRD_GROUP}/${CRD_VERSION}${nsPath}/${plural}`,
     isCustom: true,
+    statusRead: 'none', // our conditions: a status PATCH must not rebuild
     list: async ({ limit, continueToken }) => {
       const base = { group: CRD_GROUP, version: CRD_VERSION, plural, limit, _continue: continueToken };
       const res = namespace
@@ -119,6 +123,7 @@ export function resourceTypes(kc: KubeConfig, namespace?: string): Record<BaseRe
       name: 'ingresses',
       watchPath: `/apis/networking.k8s.io/v1${nsPath}/ingresses`,
       isCustom: false,
+      statusRead: 'none', // status.loadBalancer is ours to write
       list: async ({ limit, continueToken }) => {
         const p = { limit, _continue: continueToken };
         const res = namespace

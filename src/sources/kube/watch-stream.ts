@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { parseRetryAfter } from './retry-after.js';
 
 /**
  * One watch request, on node:http(s) directly rather than client-node's `Watch`: the watcher's
@@ -48,8 +49,10 @@ export function openWatchStream(kc: KubeConfig, path: string, query: WatchQuery,
     req = client.request(url, { ...options, method: 'GET' }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
-        // The body may echo request details: keep only the status.
-        return end(Object.assign(new Error(res.statusMessage || `HTTP ${res.statusCode}`), { statusCode: res.statusCode }));
+        // The body may echo request details: keep only the status (and Retry-After, honoured by the watcher).
+        const header = res.headers['retry-after'];
+        const retryAfterMs = parseRetryAfter(Array.isArray(header) ? header[0] : header);
+        return end(Object.assign(new Error(res.statusMessage || `HTTP ${res.statusCode}`), { statusCode: res.statusCode, ...(retryAfterMs !== undefined && { retryAfterMs }) }));
       }
       handlers.onOpen();
       res.setEncoding('utf8');

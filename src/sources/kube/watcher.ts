@@ -3,9 +3,11 @@ import type { Logger } from 'pino';
 import type { ApiRecovery } from './api-recovery.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { ObjectCache } from './object-cache.js';
+import type { ObjectChange } from './object-change.js';
 import { errorText } from '../../observability/error-text.js';
 import type { ResourceType } from './resource-types.js';
 import { openWatchStream, type WatchQuery, type WatchStream } from './watch-stream.js';
+import { throttledFor } from './retry-after.js';
 
 /**
  * A resilient list+watch loop for one resource type, feeding an ObjectCache.
@@ -29,8 +31,10 @@ export interface WatcherOptions {
   kubeConfig: KubeConfig;
   type: ResourceType;
   logger: Logger;
-  /** Called after the cache changed (an event, or a relist that found differences). */
+  /** Called after the cache changed in what the gateway reads (an event, or a relist that found differences). */
   onChange: () => void;
+  /** Called after an object changed only in a status the gateway does not read (object-change.ts). */
+  onStatusChange?: () => void;
   /** Called once, after the first complete list. */
   onSynced?: () => void;
   resyncMs?: number;
@@ -68,7 +72,13 @@ type WatchOutcome =
   | { kind: 'error'; error: unknown; events: number }
   | { kind: 'stalled'; opened: boolean; silentMs: number };
 
-const DEFAULT_RESYNC_MS = 5 * 60_000;
+// Bookmarks keep the resourceVersion fresh and the liveness deadline catches silent watches, so the
+// periodic relist is a last defence only: at 50,000 objects a relist every 5 min was most of the
+// steady-state load on the API server (docs/controller-scale.md#requests-per-minute).
+const DEFAULT_RESYNC_MS = 30 * 60_000;
+/** A relist after 410 Gone waits a random time below this: after an API-server restart every type
+ * of every replica gets its 410 at once, and their lists should not arrive together. */
+export const GONE_RELIST_JITTER_MS = 250;
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 const MAX_OPEN_TIMEOUT_MS = 10_000;
 const LIST_PAGE_TIMEOUT_MS = 30_000;
@@ -83,7 +93,7 @@ export function watchTimeoutSeconds(idleTimeoutMs: number, random = Math.random(
 }
 
 export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
-  readonly cache = new ObjectCache<T>();
+  readonly cache: ObjectCache<T>;
   private synced = false;
   private stopped = false;
   private resourceVersion = '';
@@ -105,6 +115,7 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
   private lastListError = '';
 
   constructor(private readonly opts: WatcherOptions) {
+    this.cache = new ObjectCache<T>(opts.type.statusRead);
     this.backoff = new Backoff(opts.backoff ?? DEFAULT_BACKOFF);
     this.log = opts.logger.child({ resource: opts.type.name });
     this.idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
@@ -197,7 +208,8 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
           this.noteFailure(err);
           this.reportListError(err);
           this.opts.stats?.listFailed(this.opts.type.name);
-          await this.sleep(this.backoff.next());
+          // 429 with Retry-After: never sooner than the server asked.
+          await this.sleep(Math.max(this.backoff.next(), throttledFor(err) ?? 0));
           continue;
         }
       }
@@ -211,6 +223,7 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
           this.log.info({ resourceVersion: this.resourceVersion }, 'watch expired (410 Gone): relisting');
           this.needRelist = true;
           this.relistReason = 'gone';
+          await this.sleep(Math.floor(Math.random() * GONE_RELIST_JITTER_MS));
           break;
         case 'resync':
           break;
@@ -240,7 +253,7 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
           this.markDown();
           this.noteFailure(outcome.error);
           if (outcome.events > 0) this.backoff.reset();
-          const delay = this.backoff.next();
+          const delay = Math.max(this.backoff.next(), throttledFor(outcome.error) ?? 0);
           this.log.warn({ err: describeError(outcome.error), retryInMs: delay }, 'watch failed: restarting');
           await this.sleep(delay);
           break;
@@ -273,7 +286,8 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
       this.synced = true;
       this.opts.onSynced?.();
     }
-    if (changed) this.opts.onChange();
+    if (changed === 'read') this.opts.onChange();
+    else if (changed === 'status') this.opts.onStatusChange?.();
   }
 
   private reportListError(err: unknown): void {
@@ -340,12 +354,13 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
         }
         const rv = obj?.metadata?.resourceVersion;
         if (typeof rv === 'string' && rv) this.resourceVersion = rv;
-        let changed = false;
+        let changed: ObjectChange = 'none';
         if (phase === 'ADDED' || phase === 'MODIFIED') changed = this.cache.upsert(obj as T);
-        else if (phase === 'DELETED') changed = this.cache.delete(obj as T);
+        else if (phase === 'DELETED') changed = this.cache.delete(obj as T) ? 'read' : 'none';
         else return; // BOOKMARK: only the resourceVersion
         this.opts.stats?.event(this.opts.type.name, phase, this.cache.size);
-        if (changed) this.opts.onChange();
+        if (changed === 'read') this.opts.onChange();
+        else if (changed === 'status') this.opts.onStatusChange?.();
       };
       stream = openWatchStream(this.opts.kubeConfig, this.opts.type.watchPath, query, {
         onOpen: () => {

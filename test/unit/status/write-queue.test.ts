@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LeaderWriteQueue, type QueuedWrite } from '../../../src/status/write-queue.js';
+import { WriteBudget } from '../../../src/status/write-budget.js';
 
 interface Item extends QueuedWrite {
   v: number;
@@ -8,7 +9,7 @@ interface Item extends QueuedWrite {
 function queue(leader: { on: boolean }, written: Array<[string, number]>, fail = new Set<string>()) {
   const q: LeaderWriteQueue<Item> = new LeaderWriteQueue<Item>({
     isLeader: () => leader.on,
-    minGapMs: () => 0,
+    budget: () => fast,
     write: async (key, item) => {
       if (fail.delete(key)) return q.retry(key, item, 30);
       written.push([key, item.v]);
@@ -17,6 +18,7 @@ function queue(leader: { on: boolean }, written: Array<[string, number]>, fail =
   return q;
 }
 
+const fast = new WriteBudget({ qps: 100_000, burst: 100_000 });
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('LeaderWriteQueue', () => {
@@ -61,5 +63,59 @@ describe('LeaderWriteQueue', () => {
     await settle(20);
     expect(written).toEqual([]);
     expect(q.stopped).toBe(true);
+  });
+
+  it('writes concurrently under the shared budget: 40 writes at 200 qps (burst 10), 4 at a time', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const budget = new WriteBudget({ qps: 200, burst: 10 });
+    const written: string[] = [];
+    const q = new LeaderWriteQueue<Item>({
+      isLeader: () => true,
+      budget: () => budget,
+      concurrency: 4,
+      write: async (key) => {
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        await settle(5);
+        inFlight--;
+        written.push(key);
+      },
+    });
+    for (let i = 0; i < 40; i++) q.pending.set(`k${i}`, { v: i, notBefore: 0 });
+    const t0 = performance.now();
+    q.kick();
+    while (written.length < 40 && performance.now() - t0 < 5_000) await settle(5);
+    const ms = performance.now() - t0;
+    expect(written).toHaveLength(40);
+    expect(maxInFlight).toBe(4);
+    // 10 at once, then 30 more at 200/s: at least ~150 ms however fast the writes are.
+    expect(ms).toBeGreaterThanOrEqual(130);
+    await q.stop();
+  });
+
+  it('never writes one key twice at the same time: a newer item waits for the write in flight', async () => {
+    const active = new Set<string>();
+    let overlap = false;
+    const written: Array<[string, number]> = [];
+    const q = new LeaderWriteQueue<Item>({
+      isLeader: () => true,
+      budget: () => fast,
+      write: async (key, item) => {
+        if (active.has(key)) overlap = true;
+        active.add(key);
+        await settle(20);
+        active.delete(key);
+        written.push([key, item.v]);
+      },
+    });
+    q.pending.set('a', { v: 1, notBefore: 0 });
+    q.kick();
+    await settle(5);
+    q.pending.set('a', { v: 2, notBefore: 0 });
+    q.kick();
+    await settle(80);
+    expect(overlap).toBe(false);
+    expect(written).toEqual([['a', 1], ['a', 2]]);
+    await q.stop();
   });
 });

@@ -64,6 +64,17 @@ rather than as ImagePullBackOff on the nodes. docs/install.md#container-image */
 {{- end }}
 {{- end }}
 
+{{- /*
+The watched namespaces, comma-separated (watchNamespace, then watchNamespaces; duplicates dropped);
+empty: all namespaces. RBAC becomes one Role per namespace (docs/controller-scale.md#namespaces).
+*/}}
+{{- define "portcullis.watchNamespaces" -}}
+{{- $list := list -}}
+{{- with .Values.watchNamespace }}{{ $list = append $list . }}{{ end -}}
+{{- range .Values.watchNamespaces }}{{ $list = append $list . }}{{ end -}}
+{{- $list | uniq | join "," -}}
+{{- end }}
+
 {{- define "portcullis.leaseName" -}}
 {{- default (printf "%s-leader" (include "portcullis.fullname" .)) .Values.leaderElection.leaseName | trunc 63 | trimSuffix "-" }}
 {{- end }}
@@ -111,7 +122,7 @@ dblessConfig) and that controller mode is not handed standalone settings it woul
 {{- if ne (int $sources) 1 -}}
 {{- fail "mode: standalone needs exactly one of standalone.config, standalone.existingConfigMap and standalone.existingSecret" -}}
 {{- end -}}
-{{- if or .Values.watchNamespace .Values.hostPolicy.rules -}}
+{{- if or .Values.watchNamespace .Values.watchNamespaces .Values.hostPolicy.rules -}}
 {{- fail "watchNamespace and hostPolicy.rules apply to mode: controller only (standalone serves every route in its kong.yml)" -}}
 {{- end -}}
 {{- else if gt (int $sources) 0 -}}

@@ -1,5 +1,6 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { GATEWAY_API_GROUP, GATEWAY_API_VERSION } from '../../../model/gateway-api.js';
+import { GATEWAY_API_GROUP, GATEWAY_API_VERSION, GATEWAY_CONTROLLER_NAME } from '../../../model/gateway-api.js';
+import type { StatusRead } from '../object-change.js';
 import { CRD_GROUP, CRD_VERSION } from '../kube-objects.js';
 import type { ListPage, ResourceName, ResourceType } from '../resource-types.js';
 import type { CustomObject, SecretObject } from '../types.js';
@@ -23,10 +24,11 @@ export function gatewayApiResourceTypes(kc: KubeConfig, namespace?: string): Rec
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
   const nsPath = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-  const type = (group: string, version: string, plural: string, clusterScoped = false): ResourceType => ({
+  const type = (group: string, version: string, plural: string, clusterScoped = false, statusRead: StatusRead = 'all'): ResourceType => ({
     name: plural,
     watchPath: `/apis/${group}/${version}${clusterScoped ? '' : nsPath}/${plural}`,
     isCustom: true,
+    statusRead,
     list: async ({ limit, continueToken }) => {
       const base = { group, version, plural, limit, _continue: continueToken };
       const res = clusterScoped
@@ -38,11 +40,13 @@ export function gatewayApiResourceTypes(kc: KubeConfig, namespace?: string): Rec
     },
   });
   return {
-    gatewayclasses: type(GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'gatewayclasses', true),
-    gateways: type(GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'gateways'),
-    httproutes: type(GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'httproutes'),
+    // Status we write is not an input: our own status PATCH does not rebuild (docs/controller-scale.md).
+    gatewayclasses: type(GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'gatewayclasses', true, 'none'),
+    gateways: type(GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'gateways', false, 'none'),
+    // Other controllers' parents are merged into ours: only their change is an input.
+    httproutes: type(GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'httproutes', false, foreignParentsChanged),
     referencegrants: type(GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'referencegrants'),
-    jwtpolicies: type(CRD_GROUP, CRD_VERSION, 'jwtpolicies'),
+    jwtpolicies: type(CRD_GROUP, CRD_VERSION, 'jwtpolicies', false, 'none'),
     // Labels only, for allowedRoutes namespaces selectors.
     namespaces: {
       name: 'namespaces',
@@ -67,6 +71,13 @@ export function gatewayApiResourceTypes(kc: KubeConfig, namespace?: string): Rec
 }
 
 const TLS_SECRET_SELECTOR = 'type=kubernetes.io/tls';
+
+/** Whether the HTTPRoute status parents of other controllers differ (ours are what we write). */
+export function foreignParentsChanged(prev: unknown, next: unknown): boolean {
+  const foreign = (s: unknown): string =>
+    JSON.stringify(((s as { parents?: Array<{ controllerName?: string }> } | undefined)?.parents ?? []).filter((p) => p.controllerName !== GATEWAY_CONTROLLER_NAME));
+  return foreign(prev) !== foreign(next);
+}
 
 /** The watch caches → GatewayApiObjects (each list sorted by namespace/name). */
 export function collectGatewayApi(values: (name: GatewayApiResourceName) => readonly KubernetesObject[]): GatewayApiObjects {

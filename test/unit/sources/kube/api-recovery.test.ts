@@ -21,12 +21,25 @@ describe('ApiRecovery', () => {
     recovery.stop();
   });
 
-  it('a list or watch that gets an answer wakes every sleeper at once', async () => {
-    const recovery = new ApiRecovery(async () => false, 60_000);
+  it('a list or watch that gets an answer wakes every sleeper at once (no wake jitter)', async () => {
+    const recovery = new ApiRecovery(async () => false, 60_000, 0);
     recovery.unreachable();
     const s = recovery.sleep(60_000);
     recovery.answered();
     expect(await settledWithin(s.done, 50)).toBe(true);
+    recovery.stop();
+  });
+
+  it('by default the sleepers wake spread over the wake jitter, all within it', async () => {
+    const recovery = new ApiRecovery(async () => false, 60_000, 200);
+    recovery.unreachable();
+    const woke: number[] = [];
+    const t0 = performance.now();
+    const sleeps = Array.from({ length: 40 }, () => recovery.sleep(60_000).done.then(() => woke.push(performance.now() - t0)));
+    recovery.answered();
+    expect(await settledWithin(Promise.all(sleeps), 1_000)).toBe(true);
+    expect(Math.max(...woke)).toBeLessThan(600);
+    expect(Math.max(...woke) - Math.min(...woke)).toBeGreaterThan(20); // not all in the same instant
     recovery.stop();
   });
 
