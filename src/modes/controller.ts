@@ -9,6 +9,8 @@ import { servingAfter } from '../runtime/snapshot-applier.js';
 import { startKubeSource, type KubeSource } from '../sources/kube/source.js';
 import { kubeWatchMetrics } from '../sources/kube/metrics.js';
 import { toResourceSet } from '../sources/kube/to-resource-set.js';
+import { ConversionMemo } from '../sources/kube/conversion-memo.js';
+import { ResourceHasher } from '../translate/resource-hash.js';
 import type { KubeObjects } from '../sources/kube/kube-objects.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { translateGatewayApi, withGatewayApi, type GatewayApiResult } from '../sources/kube/gateway-api/index.js';
@@ -85,10 +87,14 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   };
   runtime.jwks.onChange(report);
   registerLeaderMetric(runtime.metrics.registry, () => reporting.isLeader());
+  // Incremental rebuilds (docs/controller-memory.md#incremental-rebuilds): unchanged objects keep
+  // their specs and hashes, and the runtime's translate reuses the stages they feed.
   const translateOptions = {
     ...(opts.hostPolicy !== undefined && { hostPolicy: opts.hostPolicy }),
     ...(opts.ingress !== undefined && { ingress: opts.ingress.settings }),
+    memo: new ConversionMemo(),
   };
+  const hasher = new ResourceHasher();
   source = startKubeSource({
     kubeConfig,
     ...(opts.namespace !== undefined && { namespace: opts.namespace }),
@@ -111,7 +117,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
         gatewayApi = translateGatewayApi({ ...objects, gatewayApi: objects.gatewayApi }, settings);
         resources = withGatewayApi(resources, gatewayApi);
       }
-      const result = runtime.apply(resources);
+      const result = runtime.apply(resources, hasher.hash(resources));
       // Status describes what serves: the new snapshot, or the previous one an unusable change left live.
       const live = servingAfter(result);
       if (live) {

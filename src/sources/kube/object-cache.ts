@@ -11,6 +11,10 @@ export class ObjectCache<T extends KubernetesObject> {
   /** Memo of sortedValues(), dropped on every mutation: a rebuild caused by one Route does not
    * re-copy and re-sort 10k consumers. */
   private sorted: readonly T[] | null = null;
+  /** The last sorted list handed out and its keys, and the keys changed since: the next list is
+   * that one patched (sorting 50,000 keys after each change cost more than the rest of a rebuild). */
+  private lastSorted: { keys: readonly string[]; values: readonly T[] } | null = null;
+  private changedKeys = new Set<string>();
 
   get size(): number {
     return this.items.size;
@@ -31,41 +35,92 @@ export class ObjectCache<T extends KubernetesObject> {
   /** All objects ordered by "ns/name" key; the same array until the cache changes (do not mutate). */
   sortedValues(): readonly T[] {
     if (!this.sorted) {
-      const keys = [...this.items.keys()].sort();
-      this.sorted = keys.map((k) => this.items.get(k)!);
+      const base = this.lastSorted;
+      let keys: string[];
+      if (base !== null && this.changedKeys.size <= PATCH_LIMIT) {
+        keys = [...base.keys];
+        const values = [...base.values];
+        for (const key of this.changedKeys) patchSorted(keys, values, key, this.items.get(key));
+        this.sorted = values;
+      } else {
+        keys = [...this.items.keys()].sort();
+        this.sorted = keys.map((k) => this.items.get(k)!);
+      }
+      this.lastSorted = { keys, values: this.sorted };
+      this.changedKeys.clear();
     }
     return this.sorted;
   }
 
   upsert(obj: T): boolean {
-    this.sorted = null;
     const key = objectKey(obj.metadata);
     const prev = this.items.get(key);
+    // The same version again (a resumed watch): keep the object held, and what was derived from it.
+    if (sameVersion(prev, obj)) return false;
     this.items.set(key, slim(obj));
-    return !sameVersion(prev, obj);
+    this.touched(key);
+    return true;
   }
 
   delete(obj: T): boolean {
-    this.sorted = null;
-    return this.items.delete(objectKey(obj.metadata));
+    const key = objectKey(obj.metadata);
+    this.touched(key);
+    return this.items.delete(key);
   }
 
-  /** Atomically swap in a full list (after a relist): objects deleted meanwhile disappear. */
+  /**
+   * Atomically swap in a full list (after a relist): objects deleted meanwhile disappear. An object
+   * listed at the version already held stays the object held, so what was derived from it
+   * (sources/kube/conversion-memo.ts) is still reused after a relist.
+   */
   replaceAll(list: readonly T[]): boolean {
     const next = new Map<string, T>();
-    for (const obj of list) next.set(objectKey(obj.metadata), slim(obj));
-    let changed = next.size !== this.items.size;
-    if (!changed) {
-      for (const [key, obj] of next) {
-        if (!sameVersion(this.items.get(key), obj)) {
-          changed = true;
-          break;
-        }
+    let changed = false;
+    for (const obj of list) {
+      const key = objectKey(obj.metadata);
+      const held = this.items.get(key);
+      if (held !== undefined && sameVersion(held, obj)) next.set(key, held);
+      else {
+        next.set(key, slim(obj));
+        changed = true;
       }
     }
+    changed ||= next.size !== this.items.size;
     this.items = next;
     this.sorted = null;
+    this.lastSorted = null;
+    this.changedKeys.clear();
     return changed;
+  }
+
+  private touched(key: string): void {
+    this.sorted = null;
+    if (this.lastSorted !== null) this.changedKeys.add(key);
+  }
+}
+
+/** More changes than this since the last sorted list: sort again rather than patch. */
+const PATCH_LIMIT = 256;
+
+/** Puts `value` at `key`'s place in the sorted `keys`/`values` (inserting it), or removes the key when value is undefined. */
+function patchSorted<T>(keys: string[], values: T[], key: string, value: T | undefined): void {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  const present = lo < keys.length && keys[lo] === key;
+  if (value === undefined) {
+    if (present) {
+      keys.splice(lo, 1);
+      values.splice(lo, 1);
+    }
+  } else if (present) values[lo] = value;
+  else {
+    keys.splice(lo, 0, key);
+    values.splice(lo, 0, value);
   }
 }
 
