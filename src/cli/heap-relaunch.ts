@@ -7,7 +7,7 @@ export const RELAUNCH_ENV = 'PORTCULLIS_HEAP_FROM_CGROUP';
 
 /**
  * Serving modes only: when no heap size was given and the container's memory limit calls for a
- * smaller heap than node chose (heap-limit.ts), runs this same command again in a child node with
+ * different heap than node chose (heap-limit.ts), runs this same command again in a child node with
  * --max-old-space-size, and resolves with its exit code; this process then only forwards signals
  * (it loads nothing else: a few MB). Resolves undefined when the current process should serve.
  * Node 20 has no execve, and a heap limit cannot be changed after start

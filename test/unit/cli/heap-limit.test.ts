@@ -32,10 +32,11 @@ describe('heap limit from the container memory limit', () => {
     expect(given.flag).toBeUndefined();
   });
 
-  it('sets the flag only when a limit is found and node chose a larger heap', () => {
+  it('sets the flag when a limit is found and node chose another heap size (a quarter of the limit, or the host memory)', () => {
     const base = { execArgv: [], nodeOptions: undefined };
-    expect(heapDecision({ ...base, limitBytes: 512 * MiB, currentHeapLimitBytes: 530 * MiB }).flag).toBe('--max-old-space-size=307');
-    expect(heapDecision({ ...base, limitBytes: 512 * MiB, currentHeapLimitBytes: 300 * MiB }).flag).toBeUndefined();
+    expect(heapDecision({ ...base, limitBytes: 512 * MiB, currentHeapLimitBytes: 130 * MiB }).flag).toBe('--max-old-space-size=307');
+    expect(heapDecision({ ...base, limitBytes: 512 * MiB, currentHeapLimitBytes: 4144 * MiB }).flag).toBe('--max-old-space-size=307');
+    expect(heapDecision({ ...base, limitBytes: 512 * MiB, currentHeapLimitBytes: 320 * MiB }).flag).toBeUndefined();
     expect(heapDecision({ ...base, limitBytes: undefined, currentHeapLimitBytes: 4096 * MiB }).flag).toBeUndefined();
   });
 });
