@@ -1,8 +1,10 @@
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { HostPolicy } from '../model/host-policy.js';
 import type { ConsumerSpec, CredentialSpec, RouteSpec } from '../model/resources.js';
-import type { CompiledRoute, CredentialIndex, Router } from '../snapshot/types.js';
+import type { CompiledRoute, Consumer, CredentialIndex, Router } from '../snapshot/types.js';
 import type { ConsumerTable } from './consumers.js';
+import type { CredentialMemo } from './credentials.js';
+import { anonymousConsumersUnchanged } from './routes.js';
 
 /**
  * What translate() may take over from the previous build of the same source
@@ -29,6 +31,9 @@ export class BuildReuse {
       }
     | undefined;
   #router: { routes: readonly CompiledRoute[]; router: Router } | undefined;
+  /** Per spec object, within a stage that is rebuilt (consumers.ts, credentials.ts). */
+  readonly consumerMemo = new WeakMap<ConsumerSpec, Consumer>();
+  readonly credentialMemo: CredentialMemo = new WeakMap();
   /** Stages reused and rebuilt by the last build, for logs and tests. */
   last: { reused: string[]; rebuilt: string[] } = { reused: [], rebuilt: [] };
 
@@ -76,10 +81,20 @@ export class BuildReuse {
     hostPolicy: HostPolicy | undefined,
     diagnostics: Diagnostic[],
     build: (d: Diagnostic[]) => CompiledRoute[],
+    relink: (routes: readonly CompiledRoute[]) => CompiledRoute[],
   ): CompiledRoute[] {
     const prev = this.#routes;
-    if (prev !== undefined && prev.consumers === consumers && prev.credentials === credentials && prev.hostPolicy === hostPolicy && sameItems(prev.specs, specs)) {
-      return this.#reuse('routes', prev.diagnostics, diagnostics, prev.routes);
+    const same = prev !== undefined && prev.hostPolicy === hostPolicy && sameItems(prev.specs, specs) ? prev : undefined;
+    if (same !== undefined && same.credentials === credentials && same.consumers === consumers) return this.#reuse('routes', same.diagnostics, diagnostics, same.routes);
+    if (same !== undefined && anonymousConsumersUnchanged(specs, same.consumers, consumers)) {
+      // Only consumers or credentials changed, and no route's anonymous consumer: the same routes
+      // with jwt plugin instances on the new key index (a verified token is trusted only by an
+      // instance on the index it was verified against).
+      const routes = relink(same.routes);
+      this.#routes = { ...same, consumers, credentials, routes };
+      this.last.rebuilt.push('route plugins');
+      for (const d of same.diagnostics) diagnostics.push(d);
+      return routes;
     }
     const own: Diagnostic[] = [];
     const routes = build(own);

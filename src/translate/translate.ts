@@ -10,7 +10,7 @@ import { buildCertificates } from './certificates.js';
 import { buildConsumers } from './consumers.js';
 import { buildCredentials } from './credentials.js';
 import { buildGatewayRules } from './gateway-rules.js';
-import { buildRoutes } from './routes.js';
+import { buildRoutes, relinkRoutes } from './routes.js';
 import { UpstreamTable } from './upstreams.js';
 import { stableHash } from './stable-hash.js';
 import type { BuildReuse } from './build-reuse.js';
@@ -30,17 +30,27 @@ export function translate(
   const diagnostics: Diagnostic[] = [...resources.diagnostics];
   // With `reuse` (the controller), stages whose inputs are the same objects as last build's are kept (build-reuse.ts).
   const consumers = reuse
-    ? reuse.consumers(resources.consumers, diagnostics, (d) => buildConsumers(resources.consumers, d))
+    ? reuse.consumers(resources.consumers, diagnostics, (d) => buildConsumers(resources.consumers, d, reuse.consumerMemo))
     : buildConsumers(resources.consumers, diagnostics);
   // The base64-decoded HS* keys are only ever used by a jwt plugin with secretIsBase64.
   const base64Keys =
     resources.routes.some((r) => r.jwt?.config.secretIsBase64 === true) || (resources.gatewayRules?.some((r) => r.jwt?.config.secretIsBase64 === true) ?? false);
   const credentialOptions = { base64Keys, ...(deps.jwks !== undefined ? { jwks: deps.jwks } : {}) };
   const credentials = reuse
-    ? reuse.credentials(resources.credentials, consumers, base64Keys, diagnostics, (d) => buildCredentials(resources.credentials, consumers, d, credentialOptions))
+    ? reuse.credentials(resources.credentials, consumers, base64Keys, diagnostics, (d) =>
+        buildCredentials(resources.credentials, consumers, d, { ...credentialOptions, memo: reuse.credentialMemo }),
+      )
     : buildCredentials(resources.credentials, consumers, diagnostics, credentialOptions);
   const routes = reuse
-    ? reuse.routes(resources.routes, consumers, credentials, resources.hostPolicy, diagnostics, (d) => buildRoutes(resources.routes, consumers, credentials, d, resources.hostPolicy))
+    ? reuse.routes(
+        resources.routes,
+        consumers,
+        credentials,
+        resources.hostPolicy,
+        diagnostics,
+        (d) => buildRoutes(resources.routes, consumers, credentials, d, resources.hostPolicy),
+        (previous) => relinkRoutes(previous, consumers, credentials),
+      )
     : buildRoutes(resources.routes, consumers, credentials, diagnostics, resources.hostPolicy);
   const tls = buildCertificates(resources.certificates, routes, diagnostics, resources.hostPolicy);
   const claimHeaders = claimHeaderNames(resources.routes);
