@@ -1,7 +1,17 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { ListPage, ListParams } from './resource-types.js';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+
+/** resource-types.ts's ListPage and ListParams (declared here too: that module imports this one). */
+interface ListPage {
+  items: KubernetesObject[];
+  resourceVersion: string;
+  continueToken?: string;
+}
+interface ListParams {
+  limit: number;
+  continueToken?: string;
+}
 
 /**
  * One page of a collection, as the API's plain JSON (docs/controller-memory.md#what-the-cache-keeps).
