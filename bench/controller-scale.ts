@@ -158,7 +158,7 @@ async function main(): Promise<void> {
     const g = gw;
     const readyMs = await timeUntil(async () => (await fetch(`${g.status}/readyz`).then((r) => r.status, () => 0)) === 200, 300_000);
     const lastToken = mintToken({ algorithm: 'HS256', key: `key-${N - 1}`, secret: hmacSecret(N - 1), expiresInSeconds: 3600 });
-    await timeUntil(async () => (await status(`${g.proxy}/r${R - 1}`, lastToken)) === 200, 300_000);
+    await timeUntil(async () => (await status(`${g.proxy}/r${R - 1}/`, lastToken)) === 200, 300_000);
     const syncMs = performance.now() - started;
     const first = swaps(g)[0];
     log(`sync: ready ${(readyMs / 1000).toFixed(1)} s after start, last credential on the last route enforced ${(syncMs / 1000).toFixed(1)} s after start; first snapshot build_ms ${first?.build_ms} (${first?.consumers} consumers, ${first?.credentials} credentials, ${first?.routes} routes)`);
@@ -180,23 +180,23 @@ async function main(): Promise<void> {
         const secretBodyNew = secretBody(ns, i, {}, c + 1);
         const token = mintToken({ algorithm: 'HS256', key: `key-${i}`, secret: hmacSecret(i, c + 1), expiresInSeconds: 3600 });
         await rest.replace(ns, 'secrets', `c${i}-jwt`, secretBodyNew);
-        lat['secret rotated']!.push(await timeUntil(async () => (await status(`${g.proxy}/r0`, token)) === 200, 30_000));
+        lat['secret rotated']!.push(await timeUntil(async () => (await status(`${g.proxy}/r0/`, token)) === 200, 30_000));
       } else if (kind === 1) {
         const j = R + c;
         await rest.create(ns, 'routes', routeBody(ns, j, backend));
-        lat['route added']!.push(await timeUntil(async () => (await status(`${g.proxy}/r${j}`)) === 401, 30_000));
+        lat['route added']!.push(await timeUntil(async () => (await status(`${g.proxy}/r${j}/`)) === 401, 30_000));
       } else if (kind === 2) {
         const token = mintToken({ algorithm: 'HS256', key: `key-${i}`, secret: hmacSecret(i), expiresInSeconds: 3600 });
-        if ((await status(`${g.proxy}/r0`, token)) !== 200) continue; // rotated or deleted earlier
+        if ((await status(`${g.proxy}/r0/`, token)) !== 200) continue; // rotated or deleted earlier
         await rest.remove(ns, 'jwtcredentials', `c${i}-hs`);
-        lat['credential deleted']!.push(await timeUntil(async () => (await status(`${g.proxy}/r0`, token)) === 401, 30_000));
+        lat['credential deleted']!.push(await timeUntil(async () => (await status(`${g.proxy}/r0/`, token)) === 401, 30_000));
       } else {
         const k = extra++;
         await rest.create(ns, 'secrets', secretBody(ns, k));
         await rest.create(ns, 'kongconsumers', consumerBody(ns, k));
         await rest.create(ns, 'jwtcredentials', credentialBody(ns, k));
         const token = mintToken({ algorithm: 'HS256', key: `key-${k}`, secret: hmacSecret(k), expiresInSeconds: 3600 });
-        lat['consumer+credential added']!.push(await timeUntil(async () => (await status(`${g.proxy}/r0`, token)) === 200, 30_000));
+        lat['consumer+credential added']!.push(await timeUntil(async () => (await status(`${g.proxy}/r0/`, token)) === 200, 30_000));
       }
     }
     const fmt = (xs: number[]) => (xs.length === 0 ? '(none)' : `p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (n=${xs.length})`);
@@ -219,10 +219,10 @@ async function main(): Promise<void> {
     log(`burst: ${2 * half} objects created in ${((lastCreate - tb) / 1000).toFixed(1)} s`);
     const burstToken = (k: number) => mintToken({ algorithm: 'HS256', key: `key-${k}`, secret: 'burst-secret', expiresInSeconds: 3600 });
     const lastK = burstIdx.at(-1)!;
-    const lastMs = await timeUntil(async () => (await status(`${g.proxy}/r0`, burstToken(lastK))) === 200, 120_000);
+    const lastMs = await timeUntil(async () => (await status(`${g.proxy}/r0/`, burstToken(lastK))) === 200, 120_000);
     const sample = Array.from({ length: 200 }, (_, s) => burstIdx[Math.floor((s * burstIdx.length) / 200)]!);
     const sampleMs = await timeUntil(async () => {
-      for (const k of sample) if ((await status(`${g.proxy}/r0`, burstToken(k))) !== 200) return false;
+      for (const k of sample) if ((await status(`${g.proxy}/r0/`, burstToken(k))) !== 200) return false;
       return true;
     }, 120_000);
     log(`burst: last object enforced ${(lastMs / 1000).toFixed(2)} s after the last create returned; all of a 200-object sample by ${((performance.now() - lastCreate) / 1000).toFixed(2)} s (check took ${(sampleMs / 1000).toFixed(2)} s)`);

@@ -1,6 +1,7 @@
 // The objects of the controller scale benchmarks (bench/controller-scale.ts against the API server,
 // bench/controller-rebuild.mjs in process): consumer i has username user-i, one HS256 JwtCredential
-// (key key-i) whose own Secret holds secret-i; route j serves /r<j> with the jwt plugin.
+// (key key-i) whose own Secret holds secret-i; route j serves /r<j>/ with the jwt plugin (the
+// trailing slash: /r5 would be a prefix of /r50).
 // Plain JSON as the API server takes it; `meta` adds what the server would (uid, resourceVersion,
 // creationTimestamp) for the in-process benchmark.
 
@@ -38,7 +39,7 @@ export function routeBody(ns, j, backendUrl, meta = {}) {
     apiVersion: `${GROUP}/${VERSION}`,
     kind: 'Route',
     metadata: { name: `r${j}`, namespace: ns, ...meta },
-    spec: { paths: [`/r${j}`], backend: { url: backendUrl }, plugins: { jwt: { claimsToVerify: ['exp'] } } },
+    spec: { paths: [`/r${j}/`], backend: { url: backendUrl }, plugins: { jwt: { claimsToVerify: ['exp'] } } },
   };
 }
 
