@@ -82,8 +82,17 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   // Status describes what serves plus the JWKS providers' state (docs/jwks.md#status-and-logs), which
   // changes between snapshots: report again when a provider starts or stops failing.
   let last: { diagnostics: readonly Diagnostic[]; objects: KubeObjects } | undefined;
+  // Deferred and coalesced: computing every object's status takes long at scale
+  // (docs/controller-memory.md#figures), and run in the build's tick it held the event loop
+  // between the swap and the first request served by the new snapshot.
+  let reportQueued = false;
   const report = () => {
-    if (last !== undefined) reporting.report([...last.diagnostics, ...runtime.jwks.diagnostics()], last.objects);
+    if (reportQueued) return;
+    reportQueued = true;
+    setImmediate(() => {
+      reportQueued = false;
+      if (last !== undefined) reporting.report([...last.diagnostics, ...runtime.jwks.diagnostics()], last.objects);
+    });
   };
   runtime.jwks.onChange(report);
   registerLeaderMetric(runtime.metrics.registry, () => reporting.isLeader());
