@@ -8,6 +8,7 @@ import { errorText } from './observability/error-text.js';
 import { tokenCommand, type TokenFlags } from './cli/token-command.js';
 import { COMMAND_HELP, OVERVIEW } from './cli/help.js';
 import { packageVersion } from './cli/version.js';
+import { relaunchWithHeapLimit } from './cli/heap-relaunch.js';
 
 const gatewayFlagOptions = Object.fromEntries(
   Object.keys(GATEWAY_FLAGS).map((name) => [name, { type: 'string' as const }]),
@@ -134,10 +135,14 @@ async function main(argv: string[]): Promise<number> {
     case 'standalone': {
       const config = values.config ?? process.env.PORTCULLIS_CONFIG;
       if (typeof config !== 'string') throw new UsageError('standalone: --config kong.yml is required');
+      const relaunched = await relaunchWithHeapLimit();
+      if (relaunched !== undefined) return relaunched;
       const { runStandalone } = await import('./modes/standalone.js');
       return runStandalone({ configPath: config, gateway: gatewayOptions(values) });
     }
     case 'controller': {
+      const relaunched = await relaunchWithHeapLimit();
+      if (relaunched !== undefined) return relaunched;
       const { runController } = await import('./modes/controller.js');
       const { hostPolicyOption } = await import('./cli/host-policy-option.js');
       const hostPolicy = hostPolicyOption((values['host-policy'] as string | undefined) ?? process.env.PORTCULLIS_HOST_POLICY);

@@ -10,6 +10,8 @@ import { servingAfter } from '../runtime/snapshot-applier.js';
 import { startKubeSource, type KubeSource } from '../sources/kube/source.js';
 import { kubeWatchMetrics } from '../sources/kube/metrics.js';
 import { toResourceSet } from '../sources/kube/to-resource-set.js';
+import { ConversionMemo } from '../sources/kube/conversion-memo.js';
+import { ResourceHasher } from '../translate/resource-hash.js';
 import type { KubeObjects } from '../sources/kube/kube-objects.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { translateGatewayApi, withGatewayApi, type GatewayApiResult } from '../sources/kube/gateway-api/index.js';
@@ -89,15 +91,28 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   // Status describes what serves plus the JWKS providers' state (docs/jwks.md#status-and-logs), which
   // changes between snapshots: report again when a provider starts or stops failing.
   let last: { diagnostics: readonly Diagnostic[]; objects: KubeObjects } | undefined;
+  // Deferred and coalesced: computing every object's status takes long at scale
+  // (docs/controller-memory.md#figures), and run in the build's tick it held the event loop
+  // between the swap and the first request served by the new snapshot.
+  let reportQueued = false;
   const report = () => {
-    if (last !== undefined) reporting.report([...last.diagnostics, ...runtime.jwks.diagnostics()], last.objects);
+    if (reportQueued) return;
+    reportQueued = true;
+    setImmediate(() => {
+      reportQueued = false;
+      if (last !== undefined) reporting.report([...last.diagnostics, ...runtime.jwks.diagnostics()], last.objects);
+    });
   };
   runtime.jwks.onChange(report);
   registerLeaderMetric(runtime.metrics.registry, () => reporting.isLeader());
+  // Incremental rebuilds (docs/controller-memory.md#incremental-rebuilds): unchanged objects keep
+  // their specs and hashes, and the runtime's translate reuses the stages they feed.
   const translateOptions = {
     ...(opts.hostPolicy !== undefined && { hostPolicy: opts.hostPolicy }),
     ...(opts.ingress !== undefined && { ingress: opts.ingress.settings }),
+    memo: new ConversionMemo(),
   };
+  const hasher = new ResourceHasher();
   source = startKubeSource({
     kubeConfig,
     ...(opts.namespaces !== undefined && { namespaces: opts.namespaces }),
@@ -136,7 +151,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
         }
         resources = withGatewayApi(resources, gatewayApi);
       }
-      const result = runtime.apply(resources);
+      const result = runtime.apply(resources, hasher.hash(resources));
       // Status describes what serves: the new snapshot, or the previous one an unusable change left live.
       const live = servingAfter(result);
       if (live) {

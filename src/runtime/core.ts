@@ -85,7 +85,8 @@ export async function startRuntime(opts: GatewayRuntimeOptions, placement: Proxy
   await admin.listen({ host: gateway.adminListen.host, port: gateway.adminListen.port });
   const started = await placement.start();
   logger.info({ mode: opts.mode, ...started }, placement.messages.listening);
-  const applier = createSnapshotApplier({ store, metrics, logger, logDiagnostics: true, jwks });
+  // Controller rebuilds reuse what unchanged objects gave (docs/controller-memory.md#incremental-rebuilds).
+  const applier = createSnapshotApplier({ store, metrics, logger, logDiagnostics: true, jwks, incremental: opts.mode === 'controller' });
   stopping.onSignals();
 
   return {

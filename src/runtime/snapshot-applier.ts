@@ -6,6 +6,7 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import type { SnapshotStore } from '../snapshot/store.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { hashResources, translate } from '../translate/translate.js';
+import { BuildReuse } from '../translate/build-reuse.js';
 import { collectStartupGarbage } from './startup-gc.js';
 import type { JwksRegistry } from './jwks-registry.js';
 
@@ -42,11 +43,17 @@ export interface SnapshotApplierOptions {
   logDiagnostics: boolean;
   /** Key sets of JWKS credentials, kept across builds (docs/jwks.md#lifecycle). */
   jwks?: JwksRegistry;
+  /**
+   * Keep what a build's unchanged inputs gave and reuse it in the next (translate/build-reuse.ts):
+   * for a source that hands unchanged objects back as the same objects (the controller).
+   */
+  incremental?: boolean;
 }
 
 export function createSnapshotApplier(opts: SnapshotApplierOptions): SnapshotApplier {
   const { store, metrics, logger } = opts;
   let reported = new Set<string>();
+  const reuse = opts.incremental === true ? new BuildReuse() : undefined;
 
   const logNewDiagnostics = (snapshot: Snapshot) => {
     // Log each problem once, when it appears, not on every rebuild.
@@ -69,7 +76,7 @@ export function createSnapshotApplier(opts: SnapshotApplierOptions): SnapshotApp
       const jwks = opts.jwks;
       try {
         jwks?.beginBuild();
-        snapshot = translate(resources, version ?? (live?.version ?? 0) + 1, hash, jwks !== undefined ? { jwks } : {});
+        snapshot = translate(resources, version ?? (live?.version ?? 0) + 1, hash, { ...(jwks !== undefined && { jwks }), ...(reuse !== undefined && { reuse }) });
         store.swap(snapshot);
         jwks?.commitBuild();
       } catch (err) {

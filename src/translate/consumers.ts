@@ -25,12 +25,16 @@ interface ScopeCounts {
   customId: Map<string, number>;
 }
 
-export function buildConsumers(specs: readonly ConsumerSpec[], diagnostics: Diagnostic[]): ConsumerTable {
+/**
+ * `memo` (the controller's, translate/build-reuse.ts): the consumer each spec object gave last time,
+ * handed back as the same object while the spec is the same object and still not a duplicate.
+ */
+export function buildConsumers(specs: readonly ConsumerSpec[], diagnostics: Diagnostic[], memo?: WeakMap<ConsumerSpec, Consumer>): ConsumerTable {
   const table: ConsumerTable = { all: [], scopes: new Map() };
   // Duplicates are ambiguous for every reference that names them: refuse all of them, not "the
   // first one wins" (which would depend on list order). Maps per scope, not "scope\0value" keys:
   // at 100,000 consumers the concatenated keys were a large share of the build.
-  const ids = specs.map(idOf);
+  const ids = memo === undefined ? specs.map(idOf) : specs.map((spec) => memo.get(spec)?.id ?? idOf(spec));
   const counts = new Map<string, ScopeCounts>();
   specs.forEach((spec, i) => {
     let c = counts.get(spec.scope);
@@ -57,6 +61,11 @@ export function buildConsumers(specs: readonly ConsumerSpec[], diagnostics: Diag
       diagnostics.push(diagnostic('error', spec.ref, 'DuplicateConsumer', message, dup.field));
       return;
     }
+    const known = memo?.get(spec);
+    if (known !== undefined) {
+      addConsumer(table, spec, known);
+      return;
+    }
     // Sent upstream as X-Consumer-* header values: refuse what no header can carry, here, rather
     // than fail every request of this consumer.
     const bad = headerProblem(id, spec);
@@ -71,14 +80,19 @@ export function buildConsumers(specs: readonly ConsumerSpec[], diagnostics: Diag
       : { id, tags: spec.tags, scope: spec.scope, ref: spec.ref, upstreamHeaders };
     if (spec.customId !== undefined) consumer.customId = spec.customId;
     if (spec.groups !== undefined && spec.groups.length > 0) consumer.groups = Object.freeze([...spec.groups]);
-    table.all.push(consumer);
-    let scope = table.scopes.get(spec.scope);
-    if (scope === undefined) table.scopes.set(spec.scope, (scope = { byId: new Map(), byUsername: new Map(), byObjectName: new Map() }));
-    scope.byId.set(id, consumer);
-    if (spec.username !== undefined) scope.byUsername.set(spec.username, consumer);
-    scope.byObjectName.set(spec.ref.name, consumer);
+    memo?.set(spec, consumer);
+    addConsumer(table, spec, consumer);
   });
   return table;
+}
+
+function addConsumer(table: ConsumerTable, spec: ConsumerSpec, consumer: Consumer): void {
+  table.all.push(consumer);
+  let scope = table.scopes.get(spec.scope);
+  if (scope === undefined) table.scopes.set(spec.scope, (scope = { byId: new Map(), byUsername: new Map(), byObjectName: new Map() }));
+  scope.byId.set(consumer.id, consumer);
+  if (spec.username !== undefined) scope.byUsername.set(spec.username, consumer);
+  scope.byObjectName.set(spec.ref.name, consumer);
 }
 
 /** Kong's lookup for `anonymous` and `consumer:` references: by id first, then by username. */

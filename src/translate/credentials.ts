@@ -26,8 +26,9 @@ export function buildCredentials(
   specs: readonly CredentialSpec[],
   consumers: ConsumerTable,
   diagnostics: Diagnostic[],
-  opts: { base64Keys: boolean; jwks?: JwksSources } = { base64Keys: true },
+  opts: { base64Keys: boolean; jwks?: JwksSources; memo?: CredentialMemo } = { base64Keys: true },
 ): CredentialIndex {
+  const memo = opts.memo;
   // Conflicts are rare: count first, and collect the owners only of keys used more than once
   // (an array per credential was a measurable share of a 100,000-credential build).
   const keyCount = new Map<string, number>();
@@ -51,6 +52,17 @@ export function buildCredentials(
     if (refusal !== undefined) {
       diagnostics.push(refusal);
       continue;
+    }
+    // The controller's memo: the same spec, consumer and key decoding give the same credential
+    // (its keys imported once), for keys that one credential alone holds without a kid.
+    const simple = memo !== undefined && spec.kid === undefined && spec.jwks === undefined && !conflicted.has(spec.key);
+    if (simple) {
+      const known = memo.get(spec);
+      if (known !== undefined && known.base64Keys === opts.base64Keys && known.credential.consumer === resolveConsumer(spec, consumers)) {
+        all.push(known.credential);
+        byKey.set(spec.key, known.credential);
+        continue;
+      }
     }
     const keyProblem = headerValueProblem(spec.key);
     if (keyProblem !== undefined) {
@@ -90,6 +102,7 @@ export function buildCredentials(
     const keyHeader = toHeaderValue(spec.key);
     if (keyHeader !== spec.key) credential.keyHeader = keyHeader;
     all.push(credential);
+    if (simple) memo.set(spec, { credential, base64Keys: opts.base64Keys });
     if (spec.kid === undefined && !conflicted.has(spec.key)) {
       byKey.set(spec.key, credential);
       continue;
@@ -101,6 +114,9 @@ export function buildCredentials(
   for (const [key, members] of kidKeys) byKey.set(key, linkKidTable(members));
   return { byKey, all };
 }
+
+/** What buildCredentials made of a spec object (translate/build-reuse.ts). */
+export type CredentialMemo = WeakMap<CredentialSpec, { credential: Credential; base64Keys: boolean }>;
 
 /**
  * An HS* credential with a non-empty secret, whose KeyObjects and derived id are made on first

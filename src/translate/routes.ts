@@ -110,6 +110,29 @@ export function buildRoutes(
   return compiled;
 }
 
+/**
+ * Routes built before from the same specs, consumers and host policy, with their jwt plugin
+ * instances made again on a new credential index (translate/build-reuse.ts): what buildRoutes
+ * would give, without re-checking matchers, conflicts and upstreams.
+ */
+export function relinkRoutes(routes: readonly CompiledRoute[], consumers: ConsumerTable, credentials: CredentialIndex): CompiledRoute[] {
+  const authenticators = new Map<string, Authenticator>();
+  return routes.map((r) => (r.auth === undefined ? r : { ...r, auth: authenticatorFor(r.spec, authenticators, consumers, credentials) }));
+}
+
+/** Whether every route's jwt `anonymous` names the same consumer object in both tables. */
+export function anonymousConsumersUnchanged(specs: readonly RouteSpec[], before: ConsumerTable, after: ConsumerTable): boolean {
+  if (before === after) return true;
+  for (const spec of specs) {
+    const name = spec.jwt?.config.anonymous;
+    if (name === undefined) continue;
+    const find = (t: ConsumerTable) =>
+      spec.jwt!.anonymousRefKind === 'object-name' ? findConsumerByObjectName(t, spec.scope, name) : findConsumer(t, spec.scope, name);
+    if (find(before) !== find(after)) return false;
+  }
+  return true;
+}
+
 /** One authenticator (and so one token cache) per plugin instance and scope. */
 function authenticatorFor(
   spec: RouteSpec,

@@ -10,27 +10,53 @@ import { buildCertificates } from './certificates.js';
 import { buildConsumers } from './consumers.js';
 import { buildCredentials } from './credentials.js';
 import { buildGatewayRules } from './gateway-rules.js';
-import { buildRoutes } from './routes.js';
+import { buildRoutes, relinkRoutes } from './routes.js';
 import { UpstreamTable } from './upstreams.js';
 import { stableHash } from './stable-hash.js';
+import type { BuildReuse } from './build-reuse.js';
 
 /**
  * The pure heart of the pipeline: ResourceSet → Snapshot + diagnostics. Deterministic; an
  * invalid object is reported and left out, never fatal for the rest.
  */
-export function translate(resources: GatewayResourceSet, version: number, hash = hashResources(resources), deps: { jwks?: JwksSources } = {}): Snapshot {
+export function translate(
+  resources: GatewayResourceSet,
+  version: number,
+  hash = hashResources(resources),
+  deps: { jwks?: JwksSources; reuse?: BuildReuse } = {},
+): Snapshot {
+  const reuse = deps.reuse;
+  reuse?.begin();
   const diagnostics: Diagnostic[] = [...resources.diagnostics];
-  const consumers = buildConsumers(resources.consumers, diagnostics);
+  // With `reuse` (the controller), stages whose inputs are the same objects as last build's are kept (build-reuse.ts).
+  const consumers = reuse
+    ? reuse.consumers(resources.consumers, diagnostics, (d) => buildConsumers(resources.consumers, d, reuse.consumerMemo))
+    : buildConsumers(resources.consumers, diagnostics);
   // The base64-decoded HS* keys are only ever used by a jwt plugin with secretIsBase64.
   const base64Keys =
     resources.routes.some((r) => r.jwt?.config.secretIsBase64 === true) || (resources.gatewayRules?.some((r) => r.jwt?.config.secretIsBase64 === true) ?? false);
-  const credentials = buildCredentials(resources.credentials, consumers, diagnostics, { base64Keys, ...(deps.jwks !== undefined ? { jwks: deps.jwks } : {}) });
-  const routes = buildRoutes(resources.routes, consumers, credentials, diagnostics, resources.hostPolicy);
+  const credentialOptions = { base64Keys, ...(deps.jwks !== undefined ? { jwks: deps.jwks } : {}) };
+  const credentials = reuse
+    ? reuse.credentials(resources.credentials, consumers, base64Keys, diagnostics, (d) =>
+        buildCredentials(resources.credentials, consumers, d, { ...credentialOptions, memo: reuse.credentialMemo }),
+      )
+    : buildCredentials(resources.credentials, consumers, diagnostics, credentialOptions);
+  const routes = reuse
+    ? reuse.routes(
+        resources.routes,
+        consumers,
+        credentials,
+        resources.hostPolicy,
+        diagnostics,
+        (d) => buildRoutes(resources.routes, consumers, credentials, d, resources.hostPolicy),
+        (previous) => relinkRoutes(previous, consumers, credentials),
+      )
+    : buildRoutes(resources.routes, consumers, credentials, diagnostics, resources.hostPolicy);
   const tls = buildCertificates(resources.certificates, routes, diagnostics, resources.hostPolicy);
   const claimHeaders = claimHeaderNames(resources.routes);
   // HTTPRoutes (docs/gateway-api.md): their own router in front of the Kong-compatible one; absent, nothing changes.
   const gateway = resources.gatewayRules === undefined ? undefined : buildGatewayRules(resources.gatewayRules, consumers, credentials, new UpstreamTable(), diagnostics);
-  const router = compileRouter(routes);
+  const router = reuse ? reuse.router(routes, () => compileRouter(routes)) : compileRouter(routes);
   return {
     version,
     hash,

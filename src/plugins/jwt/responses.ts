@@ -52,7 +52,25 @@ export function wwwAuthenticateInvalid(realm: string | undefined): string {
   return realm === undefined ? 'Bearer error="invalid_token"' : `Bearer realm="${realm}", error="invalid_token"`;
 }
 
+/**
+ * Shared by every instance with the same key_claim_name and realm (the sets are frozen): a
+ * controller rebuild re-creates thousands of plugin instances, and building their bodies again
+ * was a tenth of it (docs/controller-memory.md#incremental-rebuilds). Bounded: cleared when large.
+ */
+const rejectionSets = new Map<string, RejectionSet>();
+
 export function buildRejections(keyClaimName: string, realm: string | undefined): RejectionSet {
+  const key = realm === undefined ? `${keyClaimName}\u0000` : `${keyClaimName}\u0001${realm}`;
+  let set = rejectionSets.get(key);
+  if (set === undefined) {
+    if (rejectionSets.size >= 1_000) rejectionSets.clear();
+    set = makeRejections(keyClaimName, realm);
+    rejectionSets.set(key, set);
+  }
+  return set;
+}
+
+function makeRejections(keyClaimName: string, realm: string | undefined): RejectionSet {
   const base = wwwAuthenticateBase(realm);
   const invalid = wwwAuthenticateInvalid(realm);
   const message = (text: string, reason: RejectReason, www = invalid): Rejection =>

@@ -1,13 +1,7 @@
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  DiscoveryV1Api,
-  NetworkingV1Api,
-  type KubeConfig,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { CRD_GROUP, CRD_PLURALS, CRD_VERSION, CREDENTIAL_SECRET_SELECTOR } from './kube-objects.js';
 import type { StatusRead } from './object-change.js';
+import { listRaw } from './raw-list.js';
 
 /** One page of a list call, normalised across typed (core) and raw (custom object) responses. */
 export interface ListPage {
@@ -42,102 +36,31 @@ export type ResourceName = BaseResourceName | 'ingresses' | 'ingressclasses' | '
   // --kic-resources (kic/resource-types.ts)
   | 'kic-consumers' | 'kic-consumergroups' | 'kic-plugins' | 'kic-clusterplugins' | 'kic-secrets';
 
-interface AnyList {
-  items?: KubernetesObject[];
-  metadata?: { resourceVersion?: string; _continue?: string; continue?: string };
-}
-
-function page(list: AnyList): ListPage {
-  const continueToken = list.metadata?._continue ?? list.metadata?.continue;
-  return {
-    items: list.items ?? [],
-    resourceVersion: list.metadata?.resourceVersion ?? '',
-    ...(continueToken ? { continueToken } : {}),
-  };
-}
-
 /** Builds the watched types for one namespace (or all, when namespace is undefined). */
 export function resourceTypes(kc: KubeConfig, namespace?: string): Record<BaseResourceName | 'ingresses' | 'ingressclasses', ResourceType> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const discovery = kc.makeApiClient(DiscoveryV1Api);
-  const networking = kc.makeApiClient(NetworkingV1Api);
   const nsPath = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-
-  const crd = (plural: string): ResourceType => ({
-    name: plural,
-    watchPath: `/apis/${CRD_GROUP}/${CRD_VERSION}${nsPath}/${plural}`,
-    isCustom: true,
-    statusRead: 'none', // our conditions: a status PATCH must not rebuild
-    list: async ({ limit, continueToken }) => {
-      const base = { group: CRD_GROUP, version: CRD_VERSION, plural, limit, _continue: continueToken };
-      const res = namespace
-        ? await custom.listNamespacedCustomObject({ ...base, namespace })
-        : await custom.listCustomObjectForAllNamespaces(base);
-      return page(res as AnyList);
-    },
+  // Lists are plain JSON over the collection path the watch uses (raw-list.ts), not client-node's typed calls.
+  const type = (name: string, watchPath: string, isCustom: boolean, opts: { labelSelector?: string; statusRead?: StatusRead } = {}): ResourceType => ({
+    name,
+    watchPath,
+    ...(opts.labelSelector !== undefined && { labelSelector: opts.labelSelector }),
+    isCustom,
+    ...(opts.statusRead !== undefined && { statusRead: opts.statusRead }),
+    list: (params) => listRaw(kc, watchPath, params, opts.labelSelector),
   });
+  // Our CRs' status is our conditions: a status PATCH must not rebuild.
+  const crd = (plural: string): ResourceType => type(plural, `/apis/${CRD_GROUP}/${CRD_VERSION}${nsPath}/${plural}`, true, { statusRead: 'none' });
 
   return {
     kongconsumers: crd(CRD_PLURALS.KongConsumer),
     jwtcredentials: crd(CRD_PLURALS.JwtCredential),
     routes: crd(CRD_PLURALS.Route),
-    secrets: {
-      name: 'secrets',
-      watchPath: `/api/v1${nsPath}/secrets`,
-      labelSelector: CREDENTIAL_SECRET_SELECTOR,
-      isCustom: false,
-      list: async ({ limit, continueToken }) => {
-        const p = { labelSelector: CREDENTIAL_SECRET_SELECTOR, limit, _continue: continueToken };
-        const res = namespace
-          ? await core.listNamespacedSecret({ ...p, namespace })
-          : await core.listSecretForAllNamespaces(p);
-        return page(res as AnyList);
-      },
-    },
-    services: {
-      name: 'services',
-      watchPath: `/api/v1${nsPath}/services`,
-      isCustom: false,
-      list: async ({ limit, continueToken }) => {
-        const p = { limit, _continue: continueToken };
-        const res = namespace
-          ? await core.listNamespacedService({ ...p, namespace })
-          : await core.listServiceForAllNamespaces(p);
-        return page(res as AnyList);
-      },
-    },
-    endpointslices: {
-      name: 'endpointslices',
-      watchPath: `/apis/discovery.k8s.io/v1${nsPath}/endpointslices`,
-      isCustom: false,
-      list: async ({ limit, continueToken }) => {
-        const p = { limit, _continue: continueToken };
-        const res = namespace
-          ? await discovery.listNamespacedEndpointSlice({ ...p, namespace })
-          : await discovery.listEndpointSliceForAllNamespaces(p);
-        return page(res as AnyList);
-      },
-    },
-    ingresses: {
-      name: 'ingresses',
-      watchPath: `/apis/networking.k8s.io/v1${nsPath}/ingresses`,
-      isCustom: false,
-      statusRead: 'none', // status.loadBalancer is ours to write
-      list: async ({ limit, continueToken }) => {
-        const p = { limit, _continue: continueToken };
-        const res = namespace
-          ? await networking.listNamespacedIngress({ ...p, namespace })
-          : await networking.listIngressForAllNamespaces(p);
-        return page(res as AnyList);
-      },
-    },
+    secrets: type('secrets', `/api/v1${nsPath}/secrets`, false, { labelSelector: CREDENTIAL_SECRET_SELECTOR }),
+    services: type('services', `/api/v1${nsPath}/services`, false),
+    endpointslices: type('endpointslices', `/apis/discovery.k8s.io/v1${nsPath}/endpointslices`, false),
+    // status.loadBalancer is ours to write.
+    ingresses: type('ingresses', `/apis/networking.k8s.io/v1${nsPath}/ingresses`, false, { statusRead: 'none' }),
     // Cluster-scoped: watched whole even when one namespace is.
-    ingressclasses: {
-      name: 'ingressclasses',
-      watchPath: '/apis/networking.k8s.io/v1/ingressclasses',
-      isCustom: false,
-      list: async ({ limit, continueToken }) => page((await networking.listIngressClass({ limit, _continue: continueToken })) as AnyList),
-    },
+    ingressclasses: type('ingressclasses', '/apis/networking.k8s.io/v1/ingressclasses', false),
   };
 }

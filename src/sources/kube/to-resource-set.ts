@@ -14,6 +14,7 @@ import { protocolOfPort } from './service-protocol.js';
 import { routeCertificates } from './tls-certificates.js';
 import type { CustomObject, ToResourceSetInput } from './types.js';
 import { objectRefOf, validateCustomObject } from './validate-object.js';
+import type { ConversionMemo } from './conversion-memo.js';
 
 export type { ToResourceSetInput } from './types.js';
 
@@ -27,18 +28,31 @@ const SERVICE_DEFAULTS = { connectTimeoutMs: 60_000, readTimeoutMs: 60_000, writ
  * (consumerRef, key conflicts) are the translator's job. Output is sorted by namespace/name so
  * the snapshot hash does not depend on informer order.
  */
-export function toResourceSet(input: ToResourceSetInput, opts: { hostPolicy?: HostPolicy; ingress?: IngressSettings } = {}): ResourceSet {
+export function toResourceSet(
+  input: ToResourceSetInput,
+  opts: { hostPolicy?: HostPolicy; ingress?: IngressSettings; memo?: ConversionMemo } = {},
+): ResourceSet {
   const diagnostics: Diagnostic[] = [];
+  // With a memo (the controller), unchanged objects give back their previous spec (conversion-memo.ts).
+  const memo = opts.memo;
+  const convert = <R>(o: CustomObject, fn: (input: ToResourceSetInput, diagnostics: Diagnostic[]) => R): R =>
+    memo === undefined ? fn(input, diagnostics) : memo.convert(o, input, diagnostics, fn);
   const consumers = sortByRef(input.consumers)
-    .map((o) => toConsumer(o, diagnostics))
+    .map((o) => convert(o, (_, d) => toConsumer(o, d)))
     .filter((c): c is ConsumerSpec => c !== undefined);
   const credentials = sortByRef(input.credentials)
-    .map((o) => toCredential(o, input, diagnostics))
+    .map((o) => convert(o, (inp, d) => toCredential(o, inp, d)))
     .filter((c): c is CredentialSpec => c !== undefined);
   const certificates: CertificateSpec[] = [];
-  const routes = sortByRef(input.routes)
-    .map((o) => toRoute(o, input, diagnostics, certificates))
-    .filter((r): r is RouteSpec => r !== undefined);
+  const routes: RouteSpec[] = [];
+  for (const o of sortByRef(input.routes)) {
+    const r = convert(o, (inp, d) => {
+      const certs: CertificateSpec[] = [];
+      return { route: toRoute(o, inp, d, certs), certs };
+    });
+    certificates.push(...r.certs);
+    if (r.route !== undefined) routes.push(r.route);
+  }
   // Ingresses only when watched (--ingress): docs/ingress.md.
   if (input.ingresses !== undefined && opts.ingress !== undefined) {
     const ing = ingressResources({ ...input, ingresses: input.ingresses, ingressClasses: input.ingressClasses ?? [] }, opts.ingress, diagnostics);

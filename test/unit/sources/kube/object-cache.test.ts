@@ -56,3 +56,35 @@ describe('ObjectCache', () => {
     }
   });
 });
+
+describe('ObjectCache.sortedValues after changes', () => {
+  it('patches the last sorted list: the same order as sorting everything again, a new array each change', () => {
+    const c = new ObjectCache();
+    const names = ['m', 'c', 'x', 'a', 'q'];
+    for (const n of names) c.upsert(obj('ns', n, '1'));
+    const first = c.sortedValues();
+    expect(first.map((o) => o.metadata?.name)).toEqual(['a', 'c', 'm', 'q', 'x']);
+    expect(c.sortedValues()).toBe(first);
+    c.upsert(obj('ns', 'b', '1'));
+    c.upsert(obj('ns', 'm', '2'));
+    c.delete(obj('ns', 'x', '2'));
+    c.delete(obj('ns', 'zz', '1')); // not held
+    c.upsert(obj('ns', 'zz', '1'));
+    const next = c.sortedValues();
+    expect(next).not.toBe(first);
+    expect(next.map((o) => `${o.metadata?.name}@${o.metadata?.resourceVersion}`)).toEqual(['a@1', 'b@1', 'c@1', 'm@2', 'q@1', 'zz@1']);
+    // The list handed out before is left as it was.
+    expect(first.map((o) => o.metadata?.name)).toEqual(['a', 'c', 'm', 'q', 'x']);
+  });
+
+  it('keeps the object held when a relist or a watch brings the same version, so what was derived from it is reused', () => {
+    const c = new ObjectCache();
+    c.upsert(obj('ns', 'a', '1'));
+    const held = c.get('ns/a');
+    expect(c.upsert(obj('ns', 'a', '1'))).toBe(false);
+    expect(c.get('ns/a')).toBe(held);
+    expect(c.replaceAll([obj('ns', 'a', '1'), obj('ns', 'b', '1')])).toBe(true);
+    expect(c.get('ns/a')).toBe(held);
+    expect(c.replaceAll([obj('ns', 'a', '1'), obj('ns', 'b', '1')])).toBe(false);
+  });
+});
