@@ -22,13 +22,14 @@ interface ListParams {
  * the KubeConfig as for the watch (watch-stream.ts). HTTP errors carry statusCode (the watcher
  * reads it: 404 = CRD not installed, 410 = expired continue token); bodies are never kept.
  */
-export async function listRaw(kc: KubeConfig, path: string, params: ListParams, labelSelector?: string): Promise<ListPage> {
+export async function listRaw(kc: KubeConfig, path: string, params: ListParams, selectors: { labelSelector?: string; fieldSelector?: string } = {}): Promise<ListPage> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('no current cluster in the kubeconfig');
   const url = new URL(cluster.server + path);
   url.searchParams.set('limit', String(params.limit));
   if (params.continueToken) url.searchParams.set('continue', params.continueToken);
-  if (labelSelector) url.searchParams.set('labelSelector', labelSelector);
+  if (selectors.labelSelector) url.searchParams.set('labelSelector', selectors.labelSelector);
+  if (selectors.fieldSelector) url.searchParams.set('fieldSelector', selectors.fieldSelector);
   const options: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(options);
   const client = url.protocol === 'http:' ? http : https;

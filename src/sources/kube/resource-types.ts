@@ -46,7 +46,7 @@ export function resourceTypes(kc: KubeConfig, namespace?: string): Record<BaseRe
     ...(opts.labelSelector !== undefined && { labelSelector: opts.labelSelector }),
     isCustom,
     ...(opts.statusRead !== undefined && { statusRead: opts.statusRead }),
-    list: (params) => listRaw(kc, watchPath, params, opts.labelSelector),
+    list: (params) => listRaw(kc, watchPath, params, opts),
   });
   // Our CRs' status is our conditions: a status PATCH must not rebuild.
   const crd = (plural: string): ResourceType => type(plural, `/apis/${CRD_GROUP}/${CRD_VERSION}${nsPath}/${plural}`, true, { statusRead: 'none' });

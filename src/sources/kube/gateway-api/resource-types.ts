@@ -1,8 +1,9 @@
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { GATEWAY_API_GROUP, GATEWAY_API_VERSION, GATEWAY_CONTROLLER_NAME } from '../../../model/gateway-api.js';
 import type { StatusRead } from '../object-change.js';
 import { CRD_GROUP, CRD_VERSION } from '../kube-objects.js';
-import type { ListPage, ResourceName, ResourceType } from '../resource-types.js';
+import { listRaw } from '../raw-list.js';
+import type { ResourceName, ResourceType } from '../resource-types.js';
 import type { CustomObject, SecretObject } from '../types.js';
 import type { GatewayApiObjects } from './types.js';
 
@@ -10,35 +11,12 @@ import type { GatewayApiObjects } from './types.js';
 export const GATEWAY_API_RESOURCES = ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants', 'jwtpolicies', 'namespaces', 'tlssecrets'] as const satisfies readonly ResourceName[];
 export type GatewayApiResourceName = (typeof GATEWAY_API_RESOURCES)[number];
 
-interface AnyList {
-  items?: KubernetesObject[];
-  metadata?: { resourceVersion?: string; _continue?: string; continue?: string };
-}
-
-function page(list: AnyList): ListPage {
-  const continueToken = list.metadata?._continue ?? list.metadata?.continue;
-  return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '', ...(continueToken ? { continueToken } : {}) };
-}
-
 export function gatewayApiResourceTypes(kc: KubeConfig, namespace?: string): Record<GatewayApiResourceName, ResourceType> {
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const core = kc.makeApiClient(CoreV1Api);
   const nsPath = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-  const type = (group: string, version: string, plural: string, clusterScoped = false, statusRead: StatusRead = 'all'): ResourceType => ({
-    name: plural,
-    watchPath: `/apis/${group}/${version}${clusterScoped ? '' : nsPath}/${plural}`,
-    isCustom: true,
-    statusRead,
-    list: async ({ limit, continueToken }) => {
-      const base = { group, version, plural, limit, _continue: continueToken };
-      const res = clusterScoped
-        ? await custom.listClusterCustomObject(base)
-        : namespace
-          ? await custom.listNamespacedCustomObject({ ...base, namespace })
-          : await custom.listCustomObjectForAllNamespaces(base);
-      return page(res as AnyList);
-    },
-  });
+  const type = (group: string, version: string, plural: string, clusterScoped = false, statusRead: StatusRead = 'all'): ResourceType => {
+    const watchPath = `/apis/${group}/${version}${clusterScoped ? '' : nsPath}/${plural}`;
+    return { name: plural, watchPath, isCustom: true, statusRead, list: (params) => listRaw(kc, watchPath, params) };
+  };
   return {
     // Status we write is not an input: our own status PATCH does not rebuild (docs/controller-scale.md).
     gatewayclasses: type(GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'gatewayclasses', true, 'none'),
@@ -48,12 +26,7 @@ export function gatewayApiResourceTypes(kc: KubeConfig, namespace?: string): Rec
     referencegrants: type(GATEWAY_API_GROUP, GATEWAY_API_VERSION, 'referencegrants'),
     jwtpolicies: type(CRD_GROUP, CRD_VERSION, 'jwtpolicies', false, 'none'),
     // Labels only, for allowedRoutes namespaces selectors.
-    namespaces: {
-      name: 'namespaces',
-      watchPath: '/api/v1/namespaces',
-      isCustom: false,
-      list: async ({ limit, continueToken }) => page((await core.listNamespace({ limit, _continue: continueToken })) as AnyList),
-    },
+    namespaces: { name: 'namespaces', watchPath: '/api/v1/namespaces', isCustom: false, list: (params) => listRaw(kc, '/api/v1/namespaces', params) },
     // Listener certificateRefs name kubernetes.io/tls Secrets without our credential label, as with
     // every Gateway API implementation (docs/gateway-api.md#listeners); only listeners read these.
     tlssecrets: {
@@ -61,11 +34,7 @@ export function gatewayApiResourceTypes(kc: KubeConfig, namespace?: string): Rec
       watchPath: `/api/v1${nsPath}/secrets`,
       fieldSelector: TLS_SECRET_SELECTOR,
       isCustom: false,
-      list: async ({ limit, continueToken }) => {
-        const p = { fieldSelector: TLS_SECRET_SELECTOR, limit, _continue: continueToken };
-        const res = namespace ? await core.listNamespacedSecret({ ...p, namespace }) : await core.listSecretForAllNamespaces(p);
-        return page(res as AnyList);
-      },
+      list: (params) => listRaw(kc, `/api/v1${nsPath}/secrets`, params, { fieldSelector: TLS_SECRET_SELECTOR }),
     },
   };
 }

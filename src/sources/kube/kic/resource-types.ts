@@ -1,41 +1,20 @@
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import { KIC_CREDENTIAL_LABEL, KIC_GROUP, KIC_PLURALS } from '../../../model/kic.js';
-import type { ListPage, ResourceName, ResourceType } from '../resource-types.js';
+import { listRaw } from '../raw-list.js';
+import type { ResourceName, ResourceType } from '../resource-types.js';
 import type { KicObject, KicObjects } from './types.js';
 
 /** The types watched with --kic-resources only (docs/kong-ingress-controller.md), so clusters without KIC's CRDs are unaffected. */
 export const KIC_RESOURCES = ['kic-consumers', 'kic-consumergroups', 'kic-plugins', 'kic-clusterplugins', 'kic-secrets'] as const satisfies readonly ResourceName[];
 export type KicResourceName = (typeof KIC_RESOURCES)[number];
 
-interface AnyList {
-  items?: KubernetesObject[];
-  metadata?: { resourceVersion?: string; _continue?: string; continue?: string };
-}
-
-function page(list: AnyList): ListPage {
-  const continueToken = list.metadata?._continue ?? list.metadata?.continue;
-  return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '', ...(continueToken ? { continueToken } : {}) };
-}
-
 export function kicResourceTypes(kc: KubeConfig, namespace?: string): Record<KicResourceName, ResourceType> {
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const core = kc.makeApiClient(CoreV1Api);
   const nsPath = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-  const type = (version: string, plural: string, clusterScoped = false): ResourceType => ({
+  const type = (version: string, plural: string, clusterScoped = false): ResourceType => {
+    const watchPath = `/apis/${KIC_GROUP}/${version}${clusterScoped ? '' : nsPath}/${plural}`;
     // Full resource names: "kongconsumers" alone would read as ours in logs and metrics.
-    name: `${plural}.${KIC_GROUP}`,
-    watchPath: `/apis/${KIC_GROUP}/${version}${clusterScoped ? '' : nsPath}/${plural}`,
-    isCustom: true,
-    list: async ({ limit, continueToken }) => {
-      const base = { group: KIC_GROUP, version, plural, limit, _continue: continueToken };
-      const res = clusterScoped
-        ? await custom.listClusterCustomObject(base)
-        : namespace
-          ? await custom.listNamespacedCustomObject({ ...base, namespace })
-          : await custom.listCustomObjectForAllNamespaces(base);
-      return page(res as AnyList);
-    },
-  });
+    return { name: `${plural}.${KIC_GROUP}`, watchPath, isCustom: true, list: (params) => listRaw(kc, watchPath, params) };
+  };
   return {
     'kic-consumers': type('v1', KIC_PLURALS.KongConsumer),
     'kic-consumergroups': type('v1beta1', KIC_PLURALS.KongConsumerGroup),
@@ -47,11 +26,7 @@ export function kicResourceTypes(kc: KubeConfig, namespace?: string): Record<Kic
       watchPath: `/api/v1${nsPath}/secrets`,
       labelSelector: KIC_CREDENTIAL_LABEL,
       isCustom: false,
-      list: async ({ limit, continueToken }) => {
-        const p = { labelSelector: KIC_CREDENTIAL_LABEL, limit, _continue: continueToken };
-        const res = namespace ? await core.listNamespacedSecret({ ...p, namespace }) : await core.listSecretForAllNamespaces(p);
-        return page(res as AnyList);
-      },
+      list: (params) => listRaw(kc, `/api/v1${nsPath}/secrets`, params, { labelSelector: KIC_CREDENTIAL_LABEL }),
     },
   };
 }
