@@ -17,6 +17,18 @@ import { parseRoute, parseService, type RouteCore, type ServiceEntry } from './s
 import { UpstreamCertificates } from './upstream-certificates.js';
 import { resolveJwksDraft } from './jwks.js';
 
+
+/**
+ * Plugins that refuse requests, scoped to a consumer: what the diagnostic adds (Kong refuses acl's
+ * consumer scope too; per-consumer limits are not implemented). Dropping them for some consumers
+ * would let through what Kong refuses.
+ */
+const CONSUMER_SCOPE_FAILS_CLOSED: ReadonlyMap<string, string> = new Map([
+  [JWT_CLAIMS_PLUGIN, ''],
+  [IP_RESTRICTION_PLUGIN, ''],
+  [ACL_PLUGIN, ' (Kong refuses it too)'],
+  [RATE_LIMITING_PLUGIN, ' (limit by consumer with limit_by: consumer instead)'],
+]);
 export interface DeclarativeResult {
   resources: ResourceSet;
   /** Set when the whole file is rejected: the caller keeps serving its last good snapshot. */
@@ -384,24 +396,10 @@ class DeclarativeLoader {
         this.rep.error(p.ref, 'Unsupported', "the jwt plugin cannot be scoped to a consumer (Kong refuses it too); ignored", 'consumer');
         return;
       }
-      if (p.name === JWT_CLAIMS_PLUGIN) {
-        // Authorization cannot be dropped for some consumers only: the routes it applies to fail closed.
-        this.rep.error(p.ref, 'Unsupported', 'the jwt-claims plugin cannot be scoped to a consumer; the routes it applies to answer 500', 'consumer');
-        p = { ...p, ok: false };
-      }
-      if (p.name === IP_RESTRICTION_PLUGIN) {
-        // Like jwt-claims: a restriction cannot be lifted for some consumers only, so its routes fail closed.
-        this.rep.error(p.ref, 'Unsupported', 'the ip-restriction plugin cannot be scoped to a consumer; the routes it applies to answer 500', 'consumer');
-        p = { ...p, ok: false };
-      }
-      if (p.name === ACL_PLUGIN) {
-        // Kong's acl schema has `consumer = typedefs.no_consumer`: it decides by the consumer. Its routes fail closed.
-        this.rep.error(p.ref, 'Unsupported', 'the acl plugin cannot be scoped to a consumer (Kong refuses it too); the routes it applies to answer 500', 'consumer');
-        p = { ...p, ok: false };
-      }
-      if (p.name === RATE_LIMITING_PLUGIN) {
-        // Per-consumer limits are not implemented: dropping the limit would let through what Kong refuses, so its routes fail closed.
-        this.rep.error(p.ref, 'Unsupported', 'the rate-limiting plugin cannot be scoped to a consumer (limit by consumer with limit_by: consumer instead); the routes it applies to answer 500', 'consumer');
+      // A plugin that refuses requests cannot be lifted for some consumers only: its routes fail closed.
+      const failsClosed = p.name === undefined ? undefined : CONSUMER_SCOPE_FAILS_CLOSED.get(p.name);
+      if (failsClosed !== undefined) {
+        this.rep.error(p.ref, 'Unsupported', `the ${p.name} plugin cannot be scoped to a consumer${failsClosed}; the routes it applies to answer 500`, 'consumer');
         p = { ...p, ok: false };
       }
       if (p.name === CORRELATION_ID_PLUGIN || p.name === CORS_PLUGIN) {
