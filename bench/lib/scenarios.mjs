@@ -2,7 +2,7 @@
 // per-run fixtures they share (credentials, tokens, request files, kong.yml files, the upstream) and
 // the sanity check every scenario passes before it is measured.
 import { writeFileSync } from 'node:fs';
-import { benchKongYaml, makeCredentials, signToken } from '../fixtures.mjs';
+import { KONG_PLUGIN_STACK, benchKongYaml, makeCredentials, signToken } from '../fixtures.mjs';
 import { httpGet } from './processes.mjs';
 import { startHaproxy, startNginxNjs, startNodePeer, startPortcullis, startUpstream } from './servers.mjs';
 import { writeRequestFile } from './wrk.mjs';
@@ -36,6 +36,9 @@ export const SCENARIOS = [
       c.otlpSink ??= await startOtlpSink();
       return startPortcullis(c.dir, c.kongFiles.HS256, { name: 'portcullis-hs256-otel', nodeArgs: c.nodeArgs, args: ['--otel-endpoint', c.otlpSink.url, '--otel-sample-ratio', '0.01'] });
     } },
+  // issue 15: jwt + acl + cors + rate-limiting (local) against jwt alone; target ≥ 0.9× portcullis-hs256.
+  { id: 'portcullis-hs256-plugins', label: 'Portcullis jwt HS256 + acl + cors + rate-limiting local', auth: 'HS256', kind: 'portcullis', optional: true,
+    start: (c) => startPortcullis(c.dir, c.kongFiles['HS256-plugins'], { name: 'portcullis-hs256-plugins', nodeArgs: c.nodeArgs }) },
   { id: 'portcullis-rs256', label: 'Portcullis jwt RS256', auth: 'RS256', kind: 'portcullis',
     start: (c) => startPortcullis(c.dir, c.kongFiles.RS256, { name: 'portcullis-rs256', nodeArgs: c.nodeArgs }) },
   { id: 'portcullis-es256', label: 'Portcullis jwt ES256', auth: 'ES256', kind: 'portcullis',
@@ -93,6 +96,10 @@ export async function prepareContext(dir, count, { algorithms = ['HS256', 'RS256
   for (const alg of Object.keys(creds)) {
     kongFiles[alg] = `${dir}/kong-${alg}.yml`;
     writeFileSync(kongFiles[alg], benchKongYaml({ upstreamUrl, credentials: creds[alg] }), { mode: 0o600 });
+  }
+  if (creds.HS256) {
+    kongFiles['HS256-plugins'] = `${dir}/kong-HS256-plugins.yml`;
+    writeFileSync(kongFiles['HS256-plugins'], benchKongYaml({ upstreamUrl, credentials: creds.HS256, plugins: KONG_PLUGIN_STACK, groups: ['bench'] }), { mode: 0o600 });
   }
   const jwks = jwksAlgs.length > 0 ? await startJwksServer(Object.fromEntries(jwksAlgs.map((a) => [a, creds[a]]))) : undefined;
   for (const alg of jwksAlgs) {
