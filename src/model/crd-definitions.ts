@@ -141,7 +141,7 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
   {
     kind: 'Route',
     description:
-      "A route of the Portcullis gateway (Kong's route and service in one): the requests it matches, the backend they are forwarded to, and the optional jwt plugin that requires a valid token (and jwtClaims, which authorizes by its claims), Kong's ip-restriction, correlation-id, acl and cors. Use routes.portcullis.dev or pcroute with kubectl (OpenShift also has routes).",
+      "A route of the Portcullis gateway (Kong's route and service in one): the requests it matches, the backend they are forwarded to, and the optional jwt plugin that requires a valid token (and jwtClaims, which authorizes by its claims), Kong's ip-restriction, correlation-id, acl, cors and rate-limiting. Use routes.portcullis.dev or pcroute with kubectl (OpenShift also has routes).",
     plural: 'routes',
     singular: 'route',
     shortNames: ['pcroute'],
@@ -181,6 +181,32 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
           rule: '!has(self.jwtClaims) || has(self.jwt)',
           message: 'requires plugins.jwt (jwtClaims checks the token the jwt plugin verified)',
           fieldPath: '.jwtClaims',
+          reason: 'FieldValueRequired',
+        },
+      ],
+      'plugins.rateLimiting': [
+        {
+          rule: 'has(self.second) || has(self.minute) || has(self.hour) || has(self.day) || has(self.month) || has(self.year)',
+          message: 'at least one of second, minute, hour, day, month or year is required',
+          fieldPath: '.minute',
+          reason: 'FieldValueRequired',
+        },
+        {
+          rule: "!has(self.limitBy) || self.limitBy != 'header' || has(self.headerName)",
+          message: 'headerName is required with limitBy header',
+          fieldPath: '.headerName',
+          reason: 'FieldValueRequired',
+        },
+        {
+          rule: "!has(self.limitBy) || self.limitBy != 'path' || has(self.path)",
+          message: 'path is required with limitBy path',
+          fieldPath: '.path',
+          reason: 'FieldValueRequired',
+        },
+        {
+          rule: "!has(self.policy) || self.policy != 'redis' || (has(self.redis) && has(self.redis.host))",
+          message: 'redis.host is required with policy redis',
+          fieldPath: '.redis',
           reason: 'FieldValueRequired',
         },
       ],
