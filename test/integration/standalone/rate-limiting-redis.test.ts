@@ -94,6 +94,8 @@ describe('rate-limiting, redis policy', () => {
       expect(s.status).toBe(500);
       expect(JSON.parse(s.body)).toMatchObject({ message: 'An unexpected error occurred' });
     }
+    // The log line is written asynchronously (pino): wait for it, then it must be the only one.
+    await waitFor(async () => gws[0]!.output().includes('Redis unreachable'), 5_000);
     const out = gws[0]!.output();
     expect(out.split('\n').filter((l) => l.includes('Redis unreachable')).length).toBe(1);
     expect(out).not.toContain(PASSWORD);
