@@ -129,3 +129,24 @@ dblessConfig) and that controller mode is not handed standalone settings it woul
 {{- fail "standalone.config / existingConfigMap / existingSecret are only read with mode: standalone" -}}
 {{- end -}}
 {{- end }}
+
+{{/*
+The old-space size (MiB) for resources.limits.memory: 60 % of it, at least 64, as the gateway
+derives itself from the cgroup (src/cli/heap-limit.ts, docs/controller-memory.md). Set through
+NODE_OPTIONS so the process need not start itself again to apply it. Empty when the limit is not
+given in Gi, Mi or bytes.
+*/}}
+{{- define "portcullis.oldSpaceMiB" -}}
+{{- $m := toString (default "" ((.Values.resources).limits).memory) -}}
+{{- $mib := 0 -}}
+{{- if regexMatch "^[0-9]+Gi$" $m -}}
+{{- $mib = mul (trimSuffix "Gi" $m | int64) 1024 -}}
+{{- else if regexMatch "^[0-9]+Mi$" $m -}}
+{{- $mib = trimSuffix "Mi" $m | int64 -}}
+{{- else if regexMatch "^[0-9]+$" $m -}}
+{{- $mib = div ($m | int64) 1048576 -}}
+{{- end -}}
+{{- if gt (int64 $mib) 0 -}}
+{{- max 64 (div (mul $mib 60) 100) -}}
+{{- end -}}
+{{- end -}}
