@@ -196,6 +196,9 @@ main(process.argv.slice(2)).then(
       return;
     }
     process.stderr.write(`portcullis: ${errorText(err)}\n`);
-    process.exitCode = 1;
+    // Exit now: a serving mode that failed to start (a listener that cannot bind) may already have
+    // opened others, which would keep the process alive, unready, instead of failing (stderr is
+    // synchronous for files, pipes and terminals on Linux: the message is out).
+    process.exit(1);
   },
 );

@@ -120,11 +120,16 @@ describe('chart RBAC with kic.enabled (watchNamespace=demo)', () => {
 
   it('serves a KIC consumer through a jwt KongPlugin as the ServiceAccount', async () => {
     const token = mintToken({ algorithm: 'HS256', key: 'admin-issuer', secret: 'admin-s3cret', expiresInSeconds: 600 });
-    await waitFor(async () => (await fetch(`${gw.proxy}/kic/x`, { headers: { authorization: `Bearer ${token}` } })).status === 200, SYNC_TIMEOUT_MS);
+    // The objects were applied after the gateway started, and each kind has its own watch: the
+    // route can be served (jwt) a moment before the KongClusterPlugin's event arrives.
+    const proxied = async () => {
+      const res = await fetch(`${gw.proxy}/kic/x`, { headers: { authorization: `Bearer ${token}` } });
+      return res.status === 200 ? ((await res.json()) as { headers: Record<string, string> }) : undefined;
+    };
+    await waitFor(async () => (await proxied())?.headers['kong-request-id'] !== undefined, SYNC_TIMEOUT_MS);
     expect((await fetch(`${gw.proxy}/kic/x`)).status).toBe(401);
     // The global KongClusterPlugin (correlation-id) reached the route too.
-    const seen = (await (await fetch(`${gw.proxy}/kic/x`, { headers: { authorization: `Bearer ${token}` } })).json()) as { headers: Record<string, string> };
-    expect(seen.headers['kong-request-id']).toMatch(/^[0-9a-f-]{36}#\d+$/);
+    expect((await proxied())!.headers['kong-request-id']).toMatch(/^[0-9a-f-]{36}#\d+$/);
   }, SYNC_TIMEOUT_MS + 5_000);
 
   it('logged no Forbidden / 403', () => {

@@ -114,8 +114,10 @@ describe('status writes and rebuilds', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     expect(await gatewayMetric('portcullis_kube_rebuilds_total')).toBe(before);
 
-    await mergePatch('routes', 'r0', { spec: { paths: ['/r0', '/r0-more'] } });
-    await eventually(async () => (await status('/r0-more')) === 200, 10_000, 'the spec change served');
+    // A path no route's prefix matches yet ('/r0-more' would already match '/r0'): served only once rebuilt.
+    expect(await status('/more-r0')).toBe(404);
+    await mergePatch('routes', 'r0', { spec: { paths: ['/r0', '/more-r0'] } });
+    await eventually(async () => (await status('/more-r0')) === 200, 10_000, 'the spec change served');
     expect(await gatewayMetric('portcullis_kube_rebuilds_total')).toBeGreaterThan(before);
   }, 60_000);
 });

@@ -28,6 +28,21 @@ export async function startGateway(
   args: string[],
   opts: { env?: NodeJS.ProcessEnv; waitReady?: boolean; timeoutMs?: number; proxyListenSuffix?: string; proxyListenTlsSuffix?: string } = {},
 ): Promise<GatewayProcess> {
+  // A free port can be taken by a test running beside this one between freePort() and the bind:
+  // the gateway then exits 1 with EADDRINUSE at once, and another set of ports is tried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startGatewayOnce(args, opts);
+    } catch (err) {
+      if (attempt >= 3 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startGatewayOnce(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; waitReady?: boolean; timeoutMs?: number; proxyListenSuffix?: string; proxyListenTlsSuffix?: string },
+): Promise<GatewayProcess> {
   const [proxyPort, adminPort, statusPort, tlsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const ownTls = args.includes('--proxy-listen-tls');
   const child = spawn(

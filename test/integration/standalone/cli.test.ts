@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import net from 'node:net';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -251,6 +252,23 @@ describe('portcullis standalone lifecycle', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`cannot read ${missing}: ENOENT`);
   });
+
+  it.each(['--proxy-listen', '--admin-listen', '--proxy-listen-tls', '--status-listen'])('%s on a taken port: exit 1 at once with the bind error, not a process left running unready', async (flag) => {
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const busy = `127.0.0.1:${(taken.address() as net.AddressInfo).port}`;
+    try {
+      const p = await file('listen.yml', '_format_version: "3.0"\n');
+      const own = (f: string) => (f === flag ? busy : "127.0.0.1:0");
+      const t0 = Date.now();
+      const r = await runCli(['standalone', '--config', p, ...['--proxy-listen', '--admin-listen', '--proxy-listen-tls', '--status-listen'].flatMap((f) => [f, own(f)])]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`EADDRINUSE: address already in use ${busy}`);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      taken.close();
+    }
+  }, 20_000);
 
   it('a fatal file (not a kong.yml mapping): exit 1 listing the problem', async () => {
     const p = await file('fatal.yml', '_format_version: "9.9"\nservices: 3\n');

@@ -81,10 +81,10 @@ describe('ObjectCache.sortedValues after changes', () => {
     const c = new ObjectCache();
     c.upsert(obj('ns', 'a', '1'));
     const held = c.get('ns/a');
-    expect(c.upsert(obj('ns', 'a', '1'))).toBe(false);
+    expect(c.upsert(obj('ns', 'a', '1'))).toBe('none');
     expect(c.get('ns/a')).toBe(held);
-    expect(c.replaceAll([obj('ns', 'a', '1'), obj('ns', 'b', '1')])).toBe(true);
+    expect(c.replaceAll([obj('ns', 'a', '1'), obj('ns', 'b', '1')])).toBe('read');
     expect(c.get('ns/a')).toBe(held);
-    expect(c.replaceAll([obj('ns', 'a', '1'), obj('ns', 'b', '1')])).toBe(false);
+    expect(c.replaceAll([obj('ns', 'a', '1'), obj('ns', 'b', '1')])).toBe('none');
   });
 });
