@@ -170,6 +170,8 @@ describe('Deployment', () => {
     expect(c.env).toEqual([
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      // 60 % of limits.memory 512Mi (helm-heap.test.ts).
+      { name: 'NODE_OPTIONS', value: '--max-old-space-size=307' },
       { name: 'PORTCULLIS_SHUTDOWN_DELAY', value: '10' },
       { name: 'PORTCULLIS_DRAIN_SECONDS', value: '10' },
     ]);
