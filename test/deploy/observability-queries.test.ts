@@ -172,7 +172,8 @@ async function startControllerAndDrive(): Promise<void> {
   await driveHttp(gw.proxy);
   await waitFor(async () => {
     const text = await scrape(gw);
-    return sample(text, /^portcullis_leader /) === 1 && sample(text, /^portcullis_kube_watch_ends_total\{/) !== undefined;
+    // A watch the server closed (idle timeout): other ends (gone after the CRD arrived) can come first.
+    return sample(text, /^portcullis_leader /) === 1 && sample(text, /^portcullis_kube_watch_ends_total\{resource="[a-z]+",end="closed"\}/) !== undefined;
   }, 20_000);
   controllerText = await scrape(gw);
 }
