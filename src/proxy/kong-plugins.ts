@@ -65,5 +65,13 @@ export function setUpstreamHeader(headers: string[], name: string, value: string
 
 /** echo_downstream on a proxied response: the id replaces an upstream header of the same name (Kong's set_header). */
 export function echoCorrelationId(mod: GatewayHeaderModifier | undefined, echo: [string, string]): GatewayHeaderModifier {
-  return mod === undefined ? { set: [echo], add: [], remove: [] } : { set: [...mod.set.filter(([n]) => n !== echo[0]), echo], add: mod.add, remove: mod.remove };
+  return withSetHeaders(mod, [echo]);
+}
+
+/** `headers` set on the response after `mod`: they replace mod's sets of the same name (Kong's set_header). */
+export function withSetHeaders(mod: GatewayHeaderModifier | undefined, headers: ReadonlyArray<readonly [string, string]>): GatewayHeaderModifier {
+  const set = headers as Array<[string, string]>;
+  if (mod === undefined) return { set, add: [], remove: [] };
+  const names = new Set(headers.map(([n]) => n));
+  return { set: [...mod.set.filter(([n]) => !names.has(n)), ...set], add: mod.add, remove: mod.remove };
 }

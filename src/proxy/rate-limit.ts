@@ -1,4 +1,4 @@
-import type { GatewayHeaderModifier } from '../model/gateway-routes.js';
+import { withSetHeaders } from './kong-plugins.js';
 import type { RateDecision, RateLimitingPolicy } from '../snapshot/types.js';
 
 /** What rate-limiting reads and writes of the handler's Exchange (handler.ts). */
@@ -68,12 +68,7 @@ export function rateLimit(
 }
 
 /** The decision's headers on a proxied response: they replace the upstream's of the same name, as Kong's set_header does. */
-export function withRateHeaders(mod: GatewayHeaderModifier | undefined, headers: ReadonlyArray<readonly [string, string]>): GatewayHeaderModifier {
-  const set = headers as Array<[string, string]>;
-  if (mod === undefined) return { set, add: [], remove: [] };
-  const names = new Set(headers.map(([n]) => n));
-  return { set: [...mod.set.filter(([n]) => !names.has(n)), ...set], add: mod.add, remove: mod.remove };
-}
+export const withRateHeaders = withSetHeaders;
 
 /** The decision's headers on the gateway's refusal (Kong's error response carries them, Retry-After too). */
 export function rateHeaderRecord(headers: ReadonlyArray<readonly [string, string]> | undefined): Record<string, string> | undefined {
