@@ -36,6 +36,18 @@ export class UserAgentKubeConfig extends KubeConfig {
     if (o.agent instanceof https.Agent) o.agent = this.#keepAlive(o.agent);
   }
 
+  /**
+   * Closes the pooled connections no request is using. A watch that went silent says the path to
+   * the server may be dead (a middlebox dropped the flows, a server vanished without a FIN): its
+   * idle neighbours are likely dead too, and the restarted watch (or a list) must not be handed
+   * one of them and stall a second time.
+   */
+  dropIdleConnections(): void {
+    for (const agent of this.#agents.values()) {
+      for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    }
+  }
+
   #keepAlive(made: https.Agent): https.Agent {
     const a = made.options;
     const key = JSON.stringify([a.ca, a.cert, a.key, a.pfx, a.passphrase, a.servername, a.rejectUnauthorized].map((v) => (v === undefined ? null : String(v))));
@@ -48,4 +60,9 @@ export class UserAgentKubeConfig extends KubeConfig {
     made.destroy();
     return agent;
   }
+}
+
+/** Drops idle pooled connections when the KubeConfig pools them (a plain KubeConfig does not). */
+export function dropIdleConnections(kc: KubeConfig): void {
+  if (kc instanceof UserAgentKubeConfig) kc.dropIdleConnections();
 }

@@ -8,6 +8,7 @@ import { errorText } from '../../observability/error-text.js';
 import type { ResourceType } from './resource-types.js';
 import { openWatchStream, type WatchQuery, type WatchStream } from './watch-stream.js';
 import { throttledFor } from './retry-after.js';
+import { dropIdleConnections } from './kube-config.js';
 
 /**
  * A resilient list+watch loop for one resource type, feeding an ObjectCache.
@@ -239,6 +240,7 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
           this.markDown();
           this.lostServer = true;
           this.opts.recovery?.unreachable();
+          dropIdleConnections(this.opts.kubeConfig);
           // Straight back (from the last resourceVersion: nothing is lost); back off only when
           // new watches stall too.
           const delay = this.stallsInARow++ === 0 ? 0 : this.backoff.next();
