@@ -83,11 +83,15 @@ const run = (file, args, opts) => new Promise((resolve, reject) => {
  * open hundreds of connections and measure their handshakes). `http2`: h2 over TLS for https targets, `h2c`:
  * cleartext h2. Certificates are not verified (the bench's own, generated per run).
  */
-export async function runVegeta({ vegeta, dir, name, targetsFile, rate, seconds, warmup, connections = 64, cpu = LOAD_CPU, http2 = false, h2c = false }) {
+export async function runVegeta(o) {
+  return summarizeCsv(await attackCsv(o), o.warmup);
+}
+
+/** The same attack; its results as vegeta's CSV, warm-up included (bench/open-loop-anatomy.mjs reads them raw). */
+export async function attackCsv({ vegeta, dir, name, targetsFile, rate, seconds, warmup, connections = 64, cpu = LOAD_CPU, http2 = false, h2c = false }) {
   const out = `${dir}/${name}.vegeta.bin`;
   await run('taskset', ['-c', String(cpu), vegeta, 'attack', `-rate=${rate}/s`, `-duration=${warmup + seconds}s`,
     `-targets=${targetsFile}`, '-keepalive=true', `-http2=${http2}`, `-h2c=${h2c}`, '-insecure', '-timeout=5s', '-max-body=0',
     `-workers=${connections}`, `-max-connections=${connections}`, `-output=${out}`], { timeout: (warmup + seconds + 30) * 1000 });
-  const csv = await run(vegeta, ['encode', '--to=csv', out], { timeout: 60_000 });
-  return summarizeCsv(csv, warmup);
+  return run(vegeta, ['encode', '--to=csv', out], { timeout: 60_000 });
 }
