@@ -39,6 +39,8 @@ USER 10001:10001
 EXPOSE 8000 8443 8001 8100
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8100/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# Exec form: node is PID 1 and receives SIGTERM directly for a graceful drain.
-ENTRYPOINT ["node", "dist/cli.js"]
+# Exec form: node is PID 1 and receives SIGTERM directly for a graceful drain. One GC thread: no
+# GC helper thread competes with the event loop for the gateway's core (docs/performance.md#gc-threads;
+# node refuses this flag in NODE_OPTIONS, so it is here).
+ENTRYPOINT ["node", "--single-threaded-gc", "dist/cli.js"]
 CMD ["controller"]

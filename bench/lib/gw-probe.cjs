@@ -23,19 +23,23 @@ if (out) {
   let socketsOpened = 0;
   const upstreamRequests = new WeakSet();
 
-  dc.subscribe('http.server.request.start', () => {
+  // In flight until the response closes (finished, or its client gone).
+  const done = () => { inflight--; };
+  dc.subscribe('http.server.request.start', ({ response }) => {
     requests++;
     if (++inflight > maxInflight) maxInflight = inflight;
+    response.once('close', done);
   });
-  dc.subscribe('http.server.response.finish', () => { inflight--; });
   // Requests to the upstream: node:http clients (the pipe) and undici (Portcullis).
   const upStart = (req) => {
     upstreamRequests.add(req);
     if (++upInflight > maxUpInflight) maxUpInflight = upInflight;
   };
   const upEnd = (req) => { if (upstreamRequests.delete(req)) upInflight--; };
-  dc.subscribe('http.client.request.start', ({ request }) => upStart(request));
-  dc.subscribe('http.client.response.finish', ({ request }) => upEnd(request));
+  dc.subscribe('http.client.request.start', ({ request }) => {
+    upStart(request);
+    request.once('close', () => upEnd(request));
+  });
   dc.subscribe('undici:request:create', ({ request }) => upStart(request));
   dc.subscribe('undici:request:trailers', ({ request }) => upEnd(request));
   dc.subscribe('undici:request:error', ({ request }) => upEnd(request));

@@ -15,6 +15,9 @@ export const SCENARIOS = [
   { id: 'direct', label: 'upstream direct (nginx, no gateway)', auth: null, direct: true },
   { id: 'node-pipe', label: 'bare node:http pipe proxy', auth: null, kind: 'peer',
     start: (c) => startNodePeer(c.dir, 'node-pipe.mjs', [], c.upstreamPort, c.peerNodeArgs) },
+  // The pipe with Portcullis's GC flag (docs/performance.md#gc-threads): what the flag does for any node proxy.
+  { id: 'node-pipe-single-gc', label: 'bare node:http pipe proxy + --single-threaded-gc', auth: null, kind: 'peer', optional: true,
+    start: (c) => startNodePeer(c.dir, 'node-pipe.mjs', [], c.upstreamPort, [...c.peerNodeArgs, '--single-threaded-gc']) },
   { id: 'fast-gateway', label: 'fast-gateway 3.4.7 + jsonwebtoken 9 HS256', auth: 'HS256', kind: 'peer',
     start: (c) => startNodePeer(c.dir, 'fast-gateway.mjs', [c.credFile], c.upstreamPort) },
   { id: 'express-hpm', label: 'express 5 + http-proxy-middleware 3 + jsonwebtoken', auth: 'HS256', kind: 'peer', optional: true,
@@ -27,6 +30,9 @@ export const SCENARIOS = [
     start: (c) => startPortcullis(c.dir, c.kongFiles.none, { name: 'portcullis-noauth', nodeArgs: c.nodeArgs }) },
   { id: 'portcullis-hs256', label: 'Portcullis jwt HS256', auth: 'HS256', kind: 'portcullis',
     start: (c) => startPortcullis(c.dir, c.kongFiles.HS256, { name: 'portcullis-hs256', nodeArgs: c.nodeArgs }) },
+  // docs/performance.md#gc-threads: the same with node's parallel and concurrent GC threads (A/B of --single-threaded-gc).
+  { id: 'portcullis-hs256-parallel-gc', label: 'Portcullis jwt HS256, parallel GC threads', auth: 'HS256', kind: 'portcullis', optional: true,
+    start: (c) => startPortcullis(c.dir, c.kongFiles.HS256, { name: 'portcullis-hs256-parallel-gc', nodeArgs: c.nodeArgs, nodeFlags: [] }) },
   // Trusted proxies configured (docs/client-ip.md): the per-request trust check and header lookup.
   { id: 'portcullis-hs256-trusted', label: 'Portcullis jwt HS256, --trusted-ips + X-Forwarded-For', auth: 'HS256', kind: 'portcullis', optional: true,
     start: (c) => startPortcullis(c.dir, c.kongFiles.HS256, { name: 'portcullis-hs256-trusted', nodeArgs: c.nodeArgs, args: ['--trusted-ips', '127.0.0.1,10.0.0.0/8', '--real-ip-header', 'X-Forwarded-For'] }) },

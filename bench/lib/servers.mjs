@@ -62,7 +62,14 @@ export async function startNginxNjs(dir, upstreamPort, credentials, tls) {
  * Portcullis standalone on `configFile` (contract: dist/cli.js standalone … ready when the status
  * listener's /readyz answers 200). Returns ports, the child, its log file and ms from spawn to ready.
  */
-export async function startPortcullis(dir, configFile, { name = 'portcullis', cpu = GATEWAY_CPU, readyTimeoutMs = 30000, nodeArgs = [], args = [], tls } = {}) {
+/**
+ * Node flags Portcullis runs with, as the image's ENTRYPOINT starts it (Dockerfile): one thread
+ * for the GC, so no GC helper thread competes with the event loop for the gateway's core
+ * (docs/performance.md#gc-threads).
+ */
+export const PORTCULLIS_NODE_FLAGS = ['--single-threaded-gc'];
+
+export async function startPortcullis(dir, configFile, { name = 'portcullis', cpu = GATEWAY_CPU, readyTimeoutMs = 30000, nodeArgs = [], nodeFlags = PORTCULLIS_NODE_FLAGS, args = [], tls } = {}) {
   const [port, adminPort, statusPort, tlsPort] = await freePorts(4);
   // The TLS listener (when this build has one): on `tls` ({ certFile, keyFile }) as the default
   // certificate (the bench's clients connect to 127.0.0.1 and send no SNI), else off, so a plain
@@ -73,7 +80,7 @@ export async function startPortcullis(dir, configFile, { name = 'portcullis', cp
   if (tls && tlsArgs.length === 0) throw new Error('this build has no --proxy-listen-tls (TLS listener)');
   const logFile = `${dir}/${name}.log`;
   const t0 = performance.now();
-  const child = startProcess(name, process.execPath, [...nodeArgs, PORTCULLIS_CLI, 'standalone', '--config', configFile,
+  const child = startProcess(name, process.execPath, [...nodeFlags, ...nodeArgs, PORTCULLIS_CLI, 'standalone', '--config', configFile,
     '--proxy-listen', `127.0.0.1:${port}`, '--admin-listen', `127.0.0.1:${adminPort}`,
     '--status-listen', `127.0.0.1:${statusPort}`, '--access-log', 'off', ...tlsArgs, ...args], { cpu, logFile, cwd: REPO_DIR });
   await waitForHttp(statusPort, { path: '/readyz', status: 200, child, timeoutMs: readyTimeoutMs });

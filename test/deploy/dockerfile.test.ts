@@ -70,7 +70,7 @@ describe('Dockerfile', () => {
   it('runs as uid 10001 in production mode with exec-form entrypoint and the four ports', () => {
     expect(all(finalStage, 'USER')).toEqual(['10001:10001']);
     expect(all(finalStage, 'ENV')).toContain('NODE_ENV=production');
-    expect(JSON.parse(all(finalStage, 'ENTRYPOINT')[0]!)).toEqual(['node', 'dist/cli.js']);
+    expect(JSON.parse(all(finalStage, 'ENTRYPOINT')[0]!)).toEqual(['node', '--single-threaded-gc', 'dist/cli.js']);
     expect(JSON.parse(all(finalStage, 'CMD')[0]!)).toEqual(['controller']);
     expect(all(finalStage, 'EXPOSE').join(' ').split(/\s+/).sort()).toEqual(['8000', '8001', '8100', '8443']);
   });

@@ -43,6 +43,7 @@ type Container = {
   image: string;
   imagePullPolicy: string;
   args: string[];
+  command?: string[];
   env: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
   ports: Array<{ name: string; containerPort: number }>;
   livenessProbe: { httpGet: { path: string; port: string } };
@@ -225,6 +226,13 @@ describe('Deployment', () => {
     const at = args.indexOf(expected[0]!);
     expect(at).toBeGreaterThan(0);
     expect(args.slice(at, at + expected.length)).toEqual(expected);
+  });
+
+  it('singleThreadedGC: the image ENTRYPOINT (node --single-threaded-gc) by default, node with its GC threads when false', () => {
+    expect(containerOf(renderChart([])).command).toBeUndefined();
+    const c = containerOf(renderChart(['singleThreadedGC=false']));
+    expect(c.command).toEqual(['node', 'dist/cli.js']);
+    expect(c.args).toContain('controller');
   });
 
   it('without the internal Service and extra names, passes no --admin-allowed-hosts (localhost and IPs only)', () => {
