@@ -4,7 +4,7 @@
 // injected stall (SIGSTOP for --stall-ms, then SIGCONT) leaves behind: backlog drain time, the most
 // requests in flight in the gateway and to the upstream, and the latency of the following second.
 // Each Node gateway runs with bench/lib/gw-probe.cjs preloaded. docs/performance.md has the figures.
-// usage: node bench/open-loop-anatomy.mjs [--rate 5000] [--duration 12] [--warmup 3] [--stall-at 6]
+// usage: node bench/open-loop-anatomy.mjs [--rate 5000] [--duration 10] [--warmup 3] [--stall-at 5]
 //        [--stall-ms 200] [--rounds 3] [--only node-pipe,portcullis-hs256] [--connections 64]
 //        [--variant NAME=--node-flag,…] [--no-install] [--no-build] [--json FILE] [--keep]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,9 +22,9 @@ import { attackCsv, ensureVegeta, percentile, writeTargets } from './lib/vegeta.
 const { values: opt } = parseArgs({
   options: {
     rate: { type: 'string', default: '5000' },
-    duration: { type: 'string', default: '12' },
+    duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
-    'stall-at': { type: 'string', default: '6' },
+    'stall-at': { type: 'string', default: '5' },
     'stall-ms': { type: 'string', default: '200' },
     rounds: { type: 'string', default: '3' },
     only: { type: 'string', default: 'node-pipe,portcullis-hs256' },
