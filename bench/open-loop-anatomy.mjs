@@ -6,7 +6,7 @@
 // Each Node gateway runs with bench/lib/gw-probe.cjs preloaded. docs/performance.md has the figures.
 // usage: node bench/open-loop-anatomy.mjs [--rate 5000] [--duration 10] [--warmup 3] [--stall-at 5]
 //        [--stall-ms 200] [--rounds 3] [--only node-pipe,portcullis-hs256] [--connections 64]
-//        [--variant NAME=--node-flag,…] [--no-install] [--no-build] [--json FILE] [--keep]
+//        [--variant NAME=--node-flag,…] [--alloc-sites] [--no-install] [--no-build] [--json FILE] [--keep]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,8 @@ const { values: opt } = parseArgs({
     only: { type: 'string', default: 'node-pipe,portcullis-hs256' },
     connections: { type: 'string', default: '64' },
     variant: { type: 'string', multiple: true, default: [] },
+    // top allocation sites of each gateway's steady window (bench/lib/alloc-sites.cjs); slows the gateways
+    'alloc-sites': { type: 'boolean', default: false },
     'no-install': { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
     json: { type: 'string' },
@@ -44,6 +46,7 @@ const STALL_MS = Number(opt['stall-ms']);
 const ROUNDS = Number(opt.rounds);
 if (!(STALL_AT > 1 && STALL_AT + 2 < DURATION)) throw new Error('--stall-at must leave > 1 s before and > 2 s after it within --duration');
 const PROBE = fileURLToPath(new URL('./lib/gw-probe.cjs', import.meta.url));
+const ALLOC = fileURLToPath(new URL('./lib/alloc-sites.cjs', import.meta.url));
 
 const ids = opt.only.split(',');
 const selected = SCENARIOS.filter((s) => !s.direct && ids.includes(s.id));
@@ -66,8 +69,8 @@ if (!opt['no-build'] && selected.some((s) => s.kind === 'portcullis')) {
   if (err) throw new Error(`build failed: ${err}`);
 }
 const ctx = await prepareContext(dir, 64, { algorithms: ['HS256'] });
-ctx.nodeArgs = ['--require', PROBE];
-ctx.peerNodeArgs = ['--require', PROBE];
+ctx.nodeArgs = ['--require', PROBE, ...(opt['alloc-sites'] ? ['--require', ALLOC] : [])];
+ctx.peerNodeArgs = ctx.nodeArgs;
 
 /** Pure: vegeta CSV rows [sent ms, status, latency ms]. */
 function rowsOf(csv) {
@@ -128,6 +131,7 @@ async function measure(s, round) {
   const probeFile = `${dir}/${s.id}-${round}.probe.jsonl`;
   writeFileSync(probeFile, '');
   process.env.PORTCULLIS_BENCH_PROBE = probeFile; // inherited by the gateway started next
+  process.env.PORTCULLIS_BENCH_ALLOC = `${dir}/${s.id}-${round}.alloc.txt`;
   const server = await s.start(ctx);
   try {
     await sanityCheck(s, server.port, ctx);
@@ -153,6 +157,10 @@ async function measure(s, round) {
     const rows = rowsOf(await attack);
     process.kill(pid, 'SIGUSR2'); // end of the stall window
     await sleep(300);
+    let allocSites;
+    if (opt['alloc-sites']) {
+      try { allocSites = readFileSync(process.env.PORTCULLIS_BENCH_ALLOC, 'utf8'); } catch { allocSites = '(not written in time)\n'; }
+    }
     const [, steady, after] = readFileSync(probeFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
     if (!after) throw new Error('the gateway probe wrote no stall window (is --require allowed?)');
     const lat = latencies(rows, t.steady0, t.steady1);
@@ -170,7 +178,7 @@ async function measure(s, round) {
         next: latencies(rows, t.stop, t.cont + 1000), outstanding: maxOutstanding(rows, t.stop - 100, t.cont + 1000),
         maxInflight: after.maxInflight, maxUpInflight: after.maxUpInflight, maxSockets: after.maxSockets, socketsOpened: after.socketsOpened,
       },
-      errors,
+      errors, allocSites,
     };
   } finally {
     await stopProcess(server.child);
@@ -192,6 +200,7 @@ try {
           + `scavenges ${fmt(a.scavengesPerS, 1)}/s p99 ${fmt(a.pauseP99, 2)} ms  ELD p99 ${fmt(a.eld.p99, 2)} ms  | `
           + `stall ${b.ms} ms: drain ${fmt(b.drainMs)} ms recover ${fmt(b.recoverMs)} ms, next-second p99 ${fmt(b.next.p99, 1)} ms, `
           + `in flight ${b.maxInflight} (upstream ${b.maxUpInflight}, sockets ${b.maxSockets}, +${b.socketsOpened} opened)  errors ${r.errors}`);
+        if (r.allocSites && round === 1) console.log(`${s.id}: allocation sites of the steady window (share of sampled bytes)\n${r.allocSites}`);
       } catch (e) {
         console.log(`FAILED: ${e.message.split('\n')[0]}`);
       }
