@@ -16,8 +16,13 @@
  * BENCH_CONSUMERS (50000), BENCH_ROUTES (5000), BENCH_BURST (10000), BENCH_CHANGES (60),
  * BENCH_CONCURRENCY (48), BENCH_SETTLE_SECONDS (15); BENCH_CONTROLLER_NODE_OPTIONS adds V8 flags
  * (e.g. --max-old-space-size=300) to the controller only.
+ * A/B of the sync (part 1 only): BENCH_BASE_CLI=<another build's dist/cli.js> starts, after seeding,
+ * this build's controller and that one in turn, BENCH_AB_ROUNDS times (default 2), each on the same
+ * objects, and prints sync time, VmRSS and heap for each; BENCH_WAIT_FILE holds the rounds until
+ * that file exists (so the build can still change while seeding); BENCH_SNAPSHOT_DIR writes a heap
+ * snapshot there at each build's last heap probe.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -35,6 +40,9 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 48);
 const SETTLE_S = Number(process.env.BENCH_SETTLE_SECONDS ?? 15);
 const LEADER = process.env.BENCH_LEADER === '1';
 const LEASE = 'bench';
+const BASE_CLI = process.env.BENCH_BASE_CLI;
+const AB_ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 2);
+const WAIT_FILE = process.env.BENCH_WAIT_FILE;
 
 const log = (line: string) => process.stdout.write(`[controller-scale] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -141,33 +149,53 @@ async function main(): Promise<void> {
     const seedS = (performance.now() - t0) / 1000;
     log(`seeded ${N} consumers + ${N} credentials + ${N} Secrets + ${R} routes in ${seedS.toFixed(0)} s (${((3 * N + R) / seedS).toFixed(0)} objects/s)`);
 
-    const started = performance.now();
-    gw = await startGateway(
-      ['controller', '--kubeconfig', env.cp.kubeconfigPath, '--namespace', ns, '--lease-name', LEASE],
-      {
-        waitReady: false,
-        timeoutMs: 60_000,
-        env: {
-          PORTCULLIS_ACCESS_LOG: 'off',
-          POD_NAME: 'scale-controller',
-          POD_NAMESPACE: ns,
-          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${process.env.BENCH_CONTROLLER_NODE_OPTIONS ?? ''} --expose-gc --require ${new URL('./heap-probe.cjs', import.meta.url).pathname}`,
+    if (WAIT_FILE) while (!existsSync(WAIT_FILE)) await sleep(1000);
+    const syncRound = async (label: string, cli?: string, snapshotDir?: string): Promise<GatewayProcess> => {
+      const started = performance.now();
+      const g = await startGateway(
+        ['controller', '--kubeconfig', env!.cp.kubeconfigPath, '--namespace', ns, '--lease-name', LEASE],
+        {
+          waitReady: false,
+          timeoutMs: 60_000,
+          ...(cli !== undefined && { cli }),
+          env: {
+            PORTCULLIS_ACCESS_LOG: 'off',
+            POD_NAME: 'scale-controller',
+            POD_NAMESPACE: ns,
+            ...(snapshotDir !== undefined && { HEAP_PROBE_SNAPSHOT: snapshotDir }),
+            NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${process.env.BENCH_CONTROLLER_NODE_OPTIONS ?? ''} --expose-gc --require ${new URL('./heap-probe.cjs', import.meta.url).pathname}`,
+          },
         },
-      },
-    );
+      );
+      const readyMs = await timeUntil(async () => (await fetch(`${g.status}/readyz`).then((r) => r.status, () => 0)) === 200, 300_000);
+      const lastToken = mintToken({ algorithm: 'HS256', key: `key-${N - 1}`, secret: hmacSecret(N - 1), expiresInSeconds: 3600 });
+      await timeUntil(async () => (await status(`${g.proxy}/r${R - 1}/`, lastToken)) === 200, 300_000);
+      const syncMs = performance.now() - started;
+      const first = swaps(g)[0];
+      log(`${label}sync: ready ${(readyMs / 1000).toFixed(1)} s after start, last credential on the last route enforced ${(syncMs / 1000).toFixed(1)} s after start; first snapshot build_ms ${first?.build_ms} (${first?.consumers} consumers, ${first?.credentials} credentials, ${first?.routes} routes)`);
+      const pid = g.child.pid!;
+      log(`${label}VmRSS right after sync: ${rssMb(pid).toFixed(0)} MB`);
+      await sleep(SETTLE_S * 1000);
+      log(`${label}VmRSS steady (${SETTLE_S} s after sync, no forced GC): ${rssMb(pid).toFixed(0)} MB`);
+      log(`${label}heap (full GC): ${await heapProbe(g)}`);
+      log(`${label}VmRSS after that GC: ${rssMb(pid).toFixed(0)} MB`);
+      return g;
+    };
+    if (BASE_CLI !== undefined) {
+      for (let round = 1; round <= AB_ROUNDS; round++) {
+        for (const [label, cli] of [['this build', undefined], ['base', BASE_CLI]] as const) {
+          // BENCH_SNAPSHOT_DIR: a heap snapshot of each build's last round (after its figures).
+          gw = await syncRound(`round ${round}, ${label}: `, cli, round === AB_ROUNDS ? process.env.BENCH_SNAPSHOT_DIR : undefined);
+          await gw.stop('SIGKILL');
+          gw = undefined;
+        }
+      }
+      rest.agent.destroy();
+      return;
+    }
+    gw = await syncRound('');
     const g = gw;
-    const readyMs = await timeUntil(async () => (await fetch(`${g.status}/readyz`).then((r) => r.status, () => 0)) === 200, 300_000);
-    const lastToken = mintToken({ algorithm: 'HS256', key: `key-${N - 1}`, secret: hmacSecret(N - 1), expiresInSeconds: 3600 });
-    await timeUntil(async () => (await status(`${g.proxy}/r${R - 1}/`, lastToken)) === 200, 300_000);
-    const syncMs = performance.now() - started;
-    const first = swaps(g)[0];
-    log(`sync: ready ${(readyMs / 1000).toFixed(1)} s after start, last credential on the last route enforced ${(syncMs / 1000).toFixed(1)} s after start; first snapshot build_ms ${first?.build_ms} (${first?.consumers} consumers, ${first?.credentials} credentials, ${first?.routes} routes)`);
     const pid = g.child.pid!;
-    log(`VmRSS right after sync: ${rssMb(pid).toFixed(0)} MB`);
-    await sleep(SETTLE_S * 1000);
-    log(`VmRSS steady (${SETTLE_S} s after sync, no forced GC): ${rssMb(pid).toFixed(0)} MB`);
-    log(`heap (full GC): ${await heapProbe(g)}`);
-    log(`VmRSS after that GC: ${rssMb(pid).toFixed(0)} MB`);
 
     // 2. Single changes.
     const lat: Record<string, number[]> = { 'secret rotated': [], 'route added': [], 'credential deleted': [], 'consumer+credential added': [] };

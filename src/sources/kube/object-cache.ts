@@ -1,6 +1,7 @@
 import type { KubernetesObject, V1ObjectMeta } from '@kubernetes/client-node';
 import { objectKey } from './kube-objects.js';
 import { changeOf, strongest, type ObjectChange, type StatusRead } from './object-change.js';
+import { internLabels, internName, internTime } from './intern.js';
 
 /**
  * In-memory store of one resource type, keyed "ns/name". Watch events only touch this; the
@@ -75,11 +76,22 @@ export class ObjectCache<T extends KubernetesObject> {
   }
 
   /**
+   * What the cache would keep of a listed object: the one held at that version, else it slimmed.
+   * A relist passes each page through this as it arrives, so 100 pages of 500 are not all held
+   * whole (managedFields and all) until the last one came: then replaceAll(list, true).
+   */
+  prepare(obj: T): T {
+    const held = this.items.get(objectKey(obj.metadata));
+    return held !== undefined && sameVersion(held, obj) ? held : slim(obj);
+  }
+
+  /**
    * Atomically swap in a full list (after a relist): objects deleted meanwhile disappear. An object
    * listed at the version already held stays the object held, so what was derived from it
-   * (sources/kube/conversion-memo.ts) is still reused after a relist.
+   * (sources/kube/conversion-memo.ts) is still reused after a relist. `prepared`: every object
+   * came through prepare().
    */
-  replaceAll(list: readonly T[]): ObjectChange {
+  replaceAll(list: readonly T[], prepared = false): ObjectChange {
     const next = new Map<string, T>();
     let change: ObjectChange = 'none';
     for (const obj of list) {
@@ -87,7 +99,7 @@ export class ObjectCache<T extends KubernetesObject> {
       const held = this.items.get(key);
       if (held !== undefined && sameVersion(held, obj)) next.set(key, held);
       else {
-        const slimmed = slim(obj);
+        const slimmed = prepared ? obj : slim(obj);
         next.set(key, slimmed);
         if (change !== 'read') change = strongest(change, changeOf(held, slimmed, this.statusRead));
       }
@@ -140,27 +152,34 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
  * in clear text, which we must not keep twice), ownerReferences, finalizers and the like.
  * creationTimestamp decides which of two conflicting objects wins (the older one), so it is kept,
  * as the API's RFC 3339 string (on listed core objects client-node makes it a Date: ~100 bytes).
+ * Repeated values (apiVersion, kind, namespace, Secret type, timestamps, labels) are shared
+ * (intern.ts), and the metadata is one object literal: built key by key, its 7–8 fields spilled
+ * into a second allocation (V8 keeps 4 in the object).
  */
 function slim<T extends KubernetesObject>(obj: T): T {
   const meta = obj.metadata;
+  if (obj.apiVersion !== undefined) obj.apiVersion = internName(obj.apiVersion);
+  if (obj.kind !== undefined) obj.kind = internName(obj.kind);
+  const typed = obj as { type?: unknown };
+  if (typeof typed.type === 'string') typed.type = internName(typed.type);
   if (!meta) return obj;
-  const kept: V1ObjectMeta = {};
-  if (meta.name !== undefined) kept.name = meta.name;
-  if (meta.namespace !== undefined) kept.namespace = meta.namespace;
-  if (meta.uid !== undefined) kept.uid = meta.uid;
-  if (meta.resourceVersion !== undefined) kept.resourceVersion = meta.resourceVersion;
-  if (meta.generation !== undefined) kept.generation = meta.generation;
-  const created = creationTimestampText(meta.creationTimestamp as unknown);
-  // The API's own text (second resolution) is what every replica sees; typed as a Date by client-node.
-  if (created !== undefined) kept.creationTimestamp = created as unknown as Date;
-  if (meta.labels !== undefined) kept.labels = meta.labels;
-  if (meta.annotations !== undefined) {
-    if (meta.annotations[LAST_APPLIED] === undefined) kept.annotations = meta.annotations;
-    else {
-      const { [LAST_APPLIED]: _dropped, ...rest } = meta.annotations;
-      kept.annotations = rest;
-    }
+  let annotations = meta.annotations;
+  if (annotations?.[LAST_APPLIED] !== undefined) {
+    const { [LAST_APPLIED]: _dropped, ...rest } = annotations;
+    annotations = rest;
   }
+  // The API's own text (second resolution) is what every replica sees; typed as a Date by client-node.
+  const created = internTime(creationTimestampText(meta.creationTimestamp as unknown)) as unknown as Date | undefined;
+  const kept: V1ObjectMeta = {
+    name: meta.name,
+    namespace: internName(meta.namespace),
+    uid: meta.uid,
+    resourceVersion: meta.resourceVersion,
+    generation: meta.generation,
+    creationTimestamp: created,
+    labels: internLabels(meta.labels),
+    annotations,
+  };
   obj.metadata = kept;
   return obj;
 }

@@ -15,6 +15,7 @@ import { routeCertificates } from './tls-certificates.js';
 import type { CustomObject, ToResourceSetInput } from './types.js';
 import { objectRefOf, validateCustomObject } from './validate-object.js';
 import type { ConversionMemo } from './conversion-memo.js';
+import { internTime } from './intern.js';
 
 export type { ToResourceSetInput } from './types.js';
 
@@ -244,7 +245,8 @@ function creationTime(obj: CustomObject): string | undefined {
   const raw = obj.metadata?.creationTimestamp;
   if (raw === undefined) return undefined;
   const ms = raw instanceof Date ? raw.getTime() : Date.parse(raw);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  // Shared: credentials created in one burst have a few distinct times (intern.ts).
+  return Number.isNaN(ms) ? undefined : internTime(new Date(ms).toISOString());
 }
 
 function withoutPlugins(spec: unknown): unknown {

@@ -271,11 +271,11 @@ export class ResourceWatcher<T extends KubernetesObject = KubernetesObject> {
     do {
       const page = await this.withListTimeout(this.opts.type.list({ limit: this.opts.pageSize ?? 500, continueToken }));
       if (!resourceVersion) resourceVersion = page.resourceVersion;
-      items.push(...(page.items as T[]));
+      for (const item of page.items as T[]) items.push(this.cache.prepare(item)); // slimmed page by page
       continueToken = page.continueToken;
     } while (continueToken && !this.stopped);
     if (this.stopped) return;
-    const changed = this.cache.replaceAll(items);
+    const changed = this.cache.replaceAll(items, true);
     this.resourceVersion = resourceVersion;
     this.needRelist = false;
     this.opts.stats?.relisted(this.opts.type.name, this.relistReason, this.cache.size);
