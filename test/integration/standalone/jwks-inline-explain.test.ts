@@ -9,7 +9,7 @@ import { waitFor } from '../../support/gateway-process.js';
  * an inline `jwks.keys` credential on a real gateway, offline `portcullis explain` and the live
  * `POST /debug/explain` agreeing with the proxy on it, and a `url` credential whose provider goes
  * down past max_stale: refused with jwks_unavailable, one log line naming the provider, the live
- * explain naming the failure, the access log carrying jwks_* reasons. Tokens are signed by jose.
+ * explain naming the failure, the failure metrics, the access log carrying jwks_* reasons. Tokens are signed by jose.
  */
 let provider: JwksProvider;
 let upstream: EchoUpstream;
@@ -119,6 +119,13 @@ describe('url JWKS credential whose provider goes down (kong.yml)', () => {
     const lines = gw.output().split('\n').filter((l) => l.includes('JWKS: no usable key set'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(label);
+    // Metrics: the failures by reason, no key set age while none is usable, the refusals by reason.
+    const metrics = await (await fetch(`${gw.status}/metrics`)).text();
+    const failures = new RegExp(`portcullis_jwks_fetch_failures_total\\{provider="${label.replace(/[.]/g, '\\.')}",reason="network"\\} (\\d+)`).exec(metrics);
+    expect(Number(failures?.[1])).toBeGreaterThanOrEqual(1);
+    expect(metrics).not.toContain(`portcullis_jwks_key_set_age_seconds{provider="${label}"}`);
+    expect(metrics).toMatch(/portcullis_auth_failures_total\{route="[^"]*",reason="jwks_unavailable"\} [1-9]/);
+    expect(metrics).toMatch(/portcullis_auth_failures_total\{route="[^"]*",reason="jwks_unknown_kid"\} [1-9]/);
     provider.mode = 'ok';
   });
 
