@@ -119,9 +119,9 @@ export const jwksSchema = z
       })
       .optional()
       .describe('CA certificates the provider\'s certificate must chain to; set, they replace the system CAs.'),
-    cacheTtlSeconds: timingField('cacheTtlSeconds', 'How long a fetched key set is used when the answer has no Cache-Control max-age.'),
-    minTtlSeconds: timingField('minTtlSeconds', 'Lower clamp of a Cache-Control max-age (and the longest wait between retries after a failure).'),
-    maxTtlSeconds: timingField('maxTtlSeconds', 'Upper clamp of a Cache-Control max-age.'),
+    cacheTtlSeconds: timingField('cacheTtlSeconds', 'How long a fetched key set is used when the answer has neither a Cache-Control max-age nor an Expires header.'),
+    minTtlSeconds: timingField('minTtlSeconds', 'Lower clamp of the answer\'s freshness, Cache-Control max-age or else Expires (and the longest wait between retries after a failure).'),
+    maxTtlSeconds: timingField('maxTtlSeconds', 'Upper clamp of the answer\'s freshness (Cache-Control max-age, else Expires).'),
     maxStaleSeconds: timingField('maxStaleSeconds', 'While the provider is down or answers garbage, the last good key set is used this long after it was fetched; then tokens are refused (JwksUnavailable).'),
     refetchIntervalSeconds: timingField('refetchIntervalSeconds', "A token with an unknown kid triggers at most one refetch per interval (per gateway process); others wait for the one in flight."),
     timeoutMs: timingField('timeoutMs', 'Deadline of one fetch, in milliseconds.'),

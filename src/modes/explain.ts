@@ -8,6 +8,7 @@ import { parseDeclarative } from '../sources/declarative/parse.js';
 import { manifestsToResourceSet } from '../sources/manifests/resource-set.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { translate } from '../translate/translate.js';
+import { offlineJwksSources } from './explain-jwks.js';
 import { renderExplainText } from './explain-text.js';
 
 export interface ExplainCommandOptions {
@@ -32,7 +33,7 @@ export const EXPLAIN_REFUSED = 3;
 
 /**
  * `portcullis explain`: builds the snapshot a gateway would serve from the kong.yml or the
- * manifests (the same parser, translator and key loading), then asks it about one request, as
+ * manifests (the same parser, translator and key loading, inline JWKS imported), then asks it about one request, as
  * `POST /debug/explain` does on a live gateway. Nothing is served or sent anywhere.
  */
 export async function explainCommand(opts: ExplainCommandOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
@@ -81,14 +82,19 @@ async function loadKongYml(file: string): Promise<Loaded> {
   const text = await readText(file);
   const { resources, fatal } = parseDeclarative(text, file);
   if (fatal) return { fatal };
-  return { snapshot: translate(resources, 1), targetsUnknown: false };
+  return { snapshot: await offlineSnapshot(resources), targetsUnknown: false };
 }
 
 async function loadManifests(where: string, hostPolicy: HostPolicy | undefined): Promise<Loaded> {
   const files = (await stat(where).catch(() => undefined))?.isDirectory() ? await manifestFiles(where) : [where];
   const texts = await Promise.all(files.map(readText));
   const { resources, hasEndpointSlices } = manifestsToResourceSet(texts.join('\n---\n'), where, hostPolicy === undefined ? {} : { hostPolicy });
-  return { snapshot: translate(resources, 1), targetsUnknown: !hasEndpointSlices };
+  return { snapshot: await offlineSnapshot(resources), targetsUnknown: !hasEndpointSlices };
+}
+
+/** The snapshot a gateway would build, inline JWKS imported (URL/issuer ones are not fetched). */
+async function offlineSnapshot(resources: Parameters<typeof translate>[0]): Promise<Snapshot> {
+  return translate(resources, 1, undefined, { jwks: await offlineJwksSources(resources.credentials) });
 }
 
 /** The YAML and JSON files of a folder and its subfolders, in name order. */

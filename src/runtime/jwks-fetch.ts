@@ -1,10 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
+import { freshnessSeconds } from './jwks-freshness.js';
 
 /** Why a fetch failed, as the failures metric's `reason` label. */
 export type JwksFailureReason = 'refused' | 'network' | 'timeout' | 'http_status' | 'too_large' | 'invalid_json' | 'discovery' | 'no_usable_key';
 
 export type FetchResult =
+  /** maxAgeSeconds: the answer's freshness (Cache-Control max-age, else Expires), jwks-freshness.ts. */
   | { ok: true; body: Buffer; json: unknown; maxAgeSeconds: number | undefined }
   | { ok: false; reason: JwksFailureReason; problem: string };
 
@@ -85,28 +87,11 @@ export function fetchJson(rawUrl: string, limits: FetchLimits): Promise<FetchRes
         } catch {
           return finish({ ok: false, reason: 'invalid_json', problem: 'the answer is not JSON' });
         }
-        finish({ ok: true, body, json, maxAgeSeconds: maxAge(res.headers['cache-control'], res.headers['age']) });
+        finish({ ok: true, body, json, maxAgeSeconds: freshnessSeconds(res.headers, Date.now()) });
       });
     });
     req.end();
   });
-}
-
-/**
- * Cache-Control max-age (RFC 9111 §5.2.2.1) less Age; no-store / no-cache count as 0 (the
- * caller clamps to its minimum TTL); undefined when the header says nothing about freshness.
- */
-export function maxAge(cacheControl: string | undefined, age: string | undefined): number | undefined {
-  if (cacheControl === undefined) return undefined;
-  let seconds: number | undefined;
-  for (const part of cacheControl.toLowerCase().split(',')) {
-    const [name, value] = part.trim().split('=', 2) as [string, string | undefined];
-    if (name === 'no-store' || name === 'no-cache') return 0;
-    if (name === 'max-age' && value !== undefined && /^\d+$/.test(value.replace(/"/g, ''))) seconds = Number(value.replace(/"/g, ''));
-  }
-  if (seconds === undefined) return undefined;
-  const a = age !== undefined && /^\d+$/.test(age.trim()) ? Number(age.trim()) : 0;
-  return Math.max(0, seconds - a);
 }
 
 /** A URL for labels and messages: scheme, host, path; no credentials or query. */

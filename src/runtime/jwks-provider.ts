@@ -68,6 +68,11 @@ export class JwksProvider implements JwksKeySource, JwksProviderStats {
     return { problem: this.#problem, unavailable: this.keys === undefined, starting: !this.#started || (this.#good === undefined && this.#problem === undefined) };
   }
 
+  /** The last fetch's failure (JwksKeySource: explain names it). */
+  get problem(): string | undefined {
+    return this.#problem;
+  }
+
   /** Seconds since the key set in use was fetched. */
   keySetAgeSeconds(): number | undefined {
     return this.keys === undefined || this.#good === undefined ? undefined : Math.max(0, (this.#now() - this.#good.fetchedAt) / 1000);

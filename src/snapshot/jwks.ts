@@ -31,6 +31,8 @@ export interface JwksKeySource {
   readonly keys: JwksKeySet | undefined;
   /** Algorithms this source verifies (the credential's allowed ones). */
   readonly algorithms: ReadonlySet<JwtAlgorithm>;
+  /** Why the last fetch or import failed (explain shows it; never key material). */
+  readonly problem?: string | undefined;
   /**
    * A token named a kid the key set lacks (or there is no key set): the fetch in flight, or a new
    * one when the rate limit allows (docs/jwks.md#unknown-kid); undefined = none now, refuse.

@@ -9,7 +9,8 @@ import { JwksProvider, signToken, signingKey, type SigningKey } from '../support
 /**
  * JWKS credentials in controller mode against the real API server (docs/jwks.md): an OIDC issuer
  * with its CA from a Secret, an inline JWKS from a Secret, the CEL rules, and a provider outage
- * past maxStale surfacing as Programmed=False (JwksUnavailable) with an Event, then recovering.
+ * past maxStale surfacing as Programmed=False (JwksUnavailable) with an Event, then recovering;
+ * the live POST /debug/explain on both key sets and during the outage.
  */
 let env: KubeEnv;
 let gw: GatewayProcess;
@@ -21,6 +22,17 @@ let k2: SigningKey;
 
 const jwtCredential = (name: string, spec: Record<string, unknown>) =>
   stringify({ apiVersion: 'portcullis.dev/v1alpha1', kind: 'JwtCredential', metadata: { name, namespace: ns }, spec: { consumerRef: { name: 'alice' }, ...spec } });
+/** The live POST /debug/explain of the controller's gateway (docs/explain.md#the-admin-endpoint). */
+const explain = async (token: string) => {
+  const res = await fetch(`${gw.admin}/debug/explain`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ method: 'GET', url: `${gw.proxy}/${ns}`, headers: [`Authorization: Bearer ${token}`] }),
+  });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { verdict: { proxied: boolean; reason?: string }; auth: { checks: Array<{ check: string; detail: string }> } };
+  return { verdict: body.verdict, key: body.auth.checks.find((c) => c.check === 'key')?.detail };
+};
 const call = async (token: string) => (await fetch(`${gw.proxy}/${ns}`, { headers: { authorization: `Bearer ${token}` } })).status;
 
 beforeAll(async () => {
@@ -68,6 +80,16 @@ describe('JWKS credentials (controller)', () => {
     expect(condition(idp, 'KeySetReady')).toMatchObject({ status: 'True' });
   });
 
+  it('the live explain verifies with the issuer\'s and the Secret\'s key sets, and names an unknown kid', async () => {
+    const issuer = await explain(await signToken(k1, { iss: provider.issuer }));
+    expect(issuer).toEqual({ verdict: expect.objectContaining({ proxied: true }), key: 'JWKS key kid "k1" (rsa public key)' });
+    const fromSecret = await explain(await signToken(k2, { iss: 'static-issuer' }));
+    expect(fromSecret).toEqual({ verdict: expect.objectContaining({ proxied: true }), key: 'JWKS key kid "k2" (ec public key)' });
+    const unknown = await explain(await signToken(k2, { iss: 'static-issuer' }, { kid: 'k9' }));
+    expect(unknown.verdict).toMatchObject({ proxied: false, reason: 'jwks_unknown_kid' });
+    expect(unknown.key).toContain('the key set has kids "k2"');
+  });
+
   it('rejects a spec with both jwks and publicKeyRef at the API server', async () => {
     await expect(
       env.apply(jwtCredential('both', { key: 'x', algorithm: 'RS256', publicKeyRef: { name: 'idp-ca', key: 'ca.crt' }, jwks: { url: 'https://idp.example/jwks' } })),
@@ -86,6 +108,9 @@ describe('JWKS credentials (controller)', () => {
     }, 20_000, 'Programmed=False');
     expect(cond).toMatchObject({ reason: 'JwksUnavailable' });
     expect(await call(await signToken(k1, { iss: provider.issuer }))).toBe(401);
+    const explained = await explain(await signToken(k1, { iss: provider.issuer }));
+    expect(explained.verdict).toMatchObject({ proxied: false, reason: 'jwks_unavailable' });
+    expect(explained.key).toMatch(/^Signing keys unavailable: \S/);
     await eventually(async () => (await eventsAbout(env, ns, 'JwtCredential', 'idp')).some((e) => e.reason === 'JwksUnavailable'), 10_000, 'the Event');
     provider.mode = 'ok';
     await eventually(async () => condition(await getCustom(env, 'jwtcredentials', ns, 'idp'), 'Programmed')?.status === 'True', 20_000, 'Programmed=True again');

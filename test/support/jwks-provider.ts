@@ -49,6 +49,8 @@ export class JwksProvider {
   keys: SigningKey[] = [];
   mode: ProviderMode = 'ok';
   cacheControl: string | undefined = undefined;
+  /** Expires on the JWKS answer: seconds after its Date header (both set from one clock reading), or a raw header value. */
+  expires: number | string | undefined = undefined;
   /** Requests received, by path. */
   readonly hits = new Map<string, number>();
   issuer = '';
@@ -119,6 +121,12 @@ export class JwksProvider {
       default:
         res.setHeader('content-type', 'application/json');
         if (this.cacheControl !== undefined) res.setHeader('cache-control', this.cacheControl);
+        if (typeof this.expires === 'string') res.setHeader('expires', this.expires);
+        else if (this.expires !== undefined) {
+          const now = Date.now();
+          res.setHeader('date', new Date(now).toUTCString());
+          res.setHeader('expires', new Date(now + this.expires * 1000).toUTCString());
+        }
         return void res.end(this.body());
     }
   }

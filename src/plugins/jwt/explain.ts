@@ -2,6 +2,7 @@ import { pickByKid } from './kid-selection.js';
 import { isHmacAlgorithm } from '../../model/algorithms.js';
 import type { JwtPluginConfig } from '../../model/jwt-config.js';
 import type { AuthExplanation, ExplainCheck, ExplainedAuthOutcome, ExplainedConsumer, ExplainedCredential } from '../../model/explain.js';
+import type { JwksKeySource } from '../../snapshot/jwks.js';
 import type { AuthOutcome, AuthRequest, Consumer, Credential } from '../../snapshot/types.js';
 import { decodeToken, ownClaim, type DecodedToken } from './decode.js';
 import type { Rejection, RejectionSet } from './responses.js';
@@ -149,6 +150,7 @@ function passDetail(step: VerifyStep, decoded: DecodedToken, lookup: Lookup, cfg
     case 'algorithm':
       return `token alg ${decoded.alg} is the credential's algorithm`;
     case 'key':
+      if (c.jwks !== undefined) return jwksKeyDetail(decoded, c.jwks);
       return isHmacAlgorithm(c.algorithm) ? `HMAC secret${cfg.secretIsBase64 ? ' (base64-decoded: secret_is_base64)' : ''}` : `${c.publicKey?.asymmetricKeyType ?? 'public'} public key`;
     case 'signature':
       return 'verifies with the credential';
@@ -160,7 +162,21 @@ function failDetail(step: VerifyStep, r: Rejection, decoded: DecodedToken | stri
   if (step === 'algorithm' && typeof decoded !== 'string' && c !== undefined) {
     return `${message}: token alg ${decoded.alg}, credential algorithm ${c.algorithm}`;
   }
+  if (step === 'key' && c?.jwks !== undefined && typeof decoded !== 'string') {
+    const keys = c.jwks.keys;
+    if (keys === undefined) return c.jwks.problem === undefined ? message : `${message}: ${c.jwks.problem}`;
+    const kid = ownClaim(decoded.header, 'kid');
+    const known = [...keys.byKid.keys()].slice(0, 10).map((k) => JSON.stringify(k)).join(', ');
+    return `${message}: ${typeof kid === 'string' ? `kid ${JSON.stringify(kid)}` : 'no kid'} with alg ${decoded.alg}; the key set has kids ${known || '(none)'}`;
+  }
   return message;
+}
+
+/** The JWKS key a token's kid picked (docs/jwks.md#key-selection): its kid and type, never the key. */
+function jwksKeyDetail(decoded: DecodedToken, jwks: JwksKeySource): string {
+  const kid = ownClaim(decoded.header, 'kid');
+  const entry = typeof kid === 'string' ? jwks.keys?.byKid.get(kid)?.find((k) => k.algorithms.has(decoded.alg)) : jwks.keys?.all.find((k) => k.algorithms.has(decoded.alg));
+  return `JWKS key ${typeof kid === 'string' ? `kid ${JSON.stringify(kid)}` : '(no kid: the only key for the alg)'}${entry === undefined ? '' : ` (${entry.key.asymmetricKeyType} public key)`}`;
 }
 
 /** exp, nbf and maximum_expiration one by one (the plugin answers exp and nbf together, in one body). */

@@ -110,19 +110,9 @@ function toCredential(obj: CustomObject, input: ToResourceSetInput, diagnostics:
     diagnostics.push(diagnostic('error', ref, secret.reason, secret.message, `spec.${field}.${secret.reason === 'SecretNotFound' ? 'name' : 'key'}`));
     return undefined;
   }
-  const c: CredentialSpec = {
-    ref,
-    scope: ref.namespace!,
-    consumerRef: spec.consumerRef.name,
-    consumerRefKind: 'object-name',
-    key: spec.key,
-    algorithm: spec.algorithm,
-    tags: [],
-  };
+  const c = credentialOf(obj, ref, spec, spec.algorithm);
   if (spec.kid !== undefined) c.kid = spec.kid;
   // HMAC keys are bytes, used as stored; a PEM is text.
-  const createdAt = creationTime(obj);
-  if (createdAt !== undefined) c.createdAt = createdAt;
   if (hmac) c.secret = secret.value;
   else c.rsaPublicKey = secret.value.toString('utf8');
   return c;
@@ -132,16 +122,14 @@ function toCredential(obj: CustomObject, input: ToResourceSetInput, diagnostics:
 function jwksCredential(obj: CustomObject, ref: ObjectRef, spec: JwtCredentialSpec, input: ToResourceSetInput, diagnostics: Diagnostic[]): CredentialSpec | undefined {
   const jwks = resolveJwks(spec, ref, input.secrets, diagnostics);
   if (jwks === undefined) return undefined;
-  const c: CredentialSpec = {
-    ref,
-    scope: ref.namespace!,
-    consumerRef: spec.consumerRef.name,
-    consumerRefKind: 'object-name',
-    key: spec.key,
-    algorithm: jwks.algorithms[0]!,
-    jwks,
-    tags: [],
-  };
+  const c = credentialOf(obj, ref, spec, jwks.algorithms[0]!);
+  c.jwks = jwks;
+  return c;
+}
+
+/** What every JwtCredential's CredentialSpec has, whatever holds its keys (a Secret, a JWKS). */
+function credentialOf(obj: CustomObject, ref: ObjectRef, spec: JwtCredentialSpec, algorithm: CredentialSpec['algorithm']): CredentialSpec {
+  const c: CredentialSpec = { ref, scope: ref.namespace!, consumerRef: spec.consumerRef.name, consumerRefKind: 'object-name', key: spec.key, algorithm, tags: [] };
   const createdAt = creationTime(obj);
   if (createdAt !== undefined) c.createdAt = createdAt;
   return c;

@@ -1,9 +1,10 @@
+import { importJWK, SignJWT } from 'jose';
 import { signJws, mintToken } from '../../../src/tokens/mint.js';
 
 /** The clock of every golden case (seconds since the epoch). */
 export const NOW = 1_700_000_000;
 /** The HMAC secrets of kong.yml and manifests.yaml: no explain output may contain them. */
-export const SECRETS = ['golden-explain-secret-Zq81', 'golden-explain-bob-secret!', 'golden-manifest-secret-Wp44', 'golden-explain-rotate-k1', 'golden-explain-rotate-k2'];
+export const SECRETS = ['golden-explain-secret-Zq81', 'golden-explain-bob-secret!', 'golden-manifest-secret-Wp44', 'golden-explain-rotate-k1', 'golden-explain-rotate-k2', 'WsNRZhCTpGnopidYt2MaMT7KLDGlcL1O609xe6Cxp5k'];
 
 export interface ExplainCase {
   name: string;
@@ -29,6 +30,10 @@ const rotating = (kid: unknown, secret = SECRETS[4]!, extra: Record<string, unkn
 /** An ES256-shaped token of a JWKS credential (the kid is looked up before the signature is checked). */
 const jwksToken = (iss: string, kid: string) =>
   `${Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'JWT', kid })).toString('base64url')}.${Buffer.from(JSON.stringify({ iss, exp: NOW + 600, nbf: NOW - 10 })).toString('base64url')}.${Buffer.alloc(64, 1).toString('base64url')}`;
+/** The private half of the inline JWKS key golden-k1 (kong.yml erin, manifests.yaml sso-jwks): jose signs, independently of the gateway. */
+const SSO_KEY = await importJWK({ kty: 'EC', crv: 'P-256', x: 'SCGb7hr_N2IG_nrokWqG9if0KpGTArPpxduSmqPBDwI', y: 'X-QjDnCtvB_5HEtL-KbL6jRNv3_0ylPpKRSNUbcXo2I', d: SECRETS[5]! }, 'ES256');
+const ssoToken = (kid: string, claims: Record<string, unknown> = {}) =>
+  new SignJWT({ iss: 'https://sso.example.com', exp: NOW + 600, nbf: NOW - 10, ...claims }).setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid }).sign(SSO_KEY);
 const bearer = (t: string) => `Authorization: Bearer ${t}`;
 const RID = 'X-Request-ID: golden-1';
 
@@ -64,6 +69,9 @@ export const CASES: ExplainCase[] = [
   { name: 'invalid-kid', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(rotating(7)), RID] },
   { name: 'unknown-kid', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(rotating('k9')), RID] },
   { name: 'jwks-unavailable', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(jwksToken('https://down.example.com', 'k1')), RID] },
+  { name: 'jwks-inline-proxied', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(await ssoToken('golden-k1')), RID] },
+  { name: 'jwks-inline-unknown-kid', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(await ssoToken('golden-k9')), RID] },
+  { name: 'jwks-inline-bad-signature', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(jwksToken('https://sso.example.com', 'golden-k1')), RID] },
   { name: 'algorithm-mismatch', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(hs({}, SECRET, 'alice-rsa')), RID] },
   { name: 'invalid-key', source: 'kong', request: 'GET http://shop.example.com/b64', headers: [bearer(hs({}, SECRETS[1], 'bob-not-base64')), RID] },
   { name: 'bad-signature', source: 'kong', request: 'GET http://shop.example.com/orders', headers: [bearer(hs({}, 'not-the-secret')), RID] },
@@ -78,6 +86,7 @@ export const CASES: ExplainCase[] = [
   { name: 'acl-unauthenticated', source: 'kong', request: 'GET http://shop.example.com/to', headers: [RID] },
   { name: 'cors-preflight', source: 'kong', request: 'OPTIONS http://shop.example.com/tm', headers: ['Origin: https://app.example.com', 'Access-Control-Request-Method: POST', 'Access-Control-Request-Headers: authorization', RID] },
   { name: 'manifests-proxied', source: 'manifests', request: 'GET http://shop.example.com/orders', headers: [bearer(mintToken({ algorithm: 'HS256', key: 'carol-key', secret: SECRETS[2], now: NOW, expiresInSeconds: 60 }))] },
+  { name: 'manifests-jwks-secret-proxied', source: 'manifests', request: 'GET http://shop.example.com/orders', headers: [bearer(await ssoToken('golden-k1'))] },
   { name: 'manifests-expired', source: 'manifests', request: 'GET http://shop.example.com/orders', headers: [bearer(mintToken({ algorithm: 'HS256', key: 'carol-key', secret: SECRETS[2], now: NOW - 120, expiresInSeconds: 60 })), RID] },
   { name: 'manifests-no-upstream-target', source: 'manifests', request: 'GET http://shop.example.com/empty', headers: [RID] },
   { name: 'manifests-wrong-host', source: 'manifests', request: 'GET http://other.example.com/orders', headers: [RID] },

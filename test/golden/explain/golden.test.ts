@@ -42,11 +42,10 @@ describe('explain golden outputs', () => {
     const { REFUSAL_REASONS } = await import('../../../src/model/refusal-reasons.js');
     const seen = new Set<string>();
     for (const c of CASES) seen.add(JSON.parse((await run(c, true)).out).verdict.reason ?? 'proxied');
-    // no_config cannot happen offline; jwks_unknown_kid needs a fetched key set (offline explain
-    // fetches nothing, so a JWKS credential is jwks_unavailable); ip_restricted needs a client
+    // no_config cannot happen offline; ip_restricted needs a client
     // address, which explain does not have (docs/ip-restriction.md#explain); rate-limiting is never
     // evaluated by explain, which must not count (docs/rate-limiting.md#explain): all in the integration tests.
-    const offline = new Set(['no_config', 'jwks_unknown_kid', 'ip_restricted', 'rate_limited', 'rate_limit_unavailable']);
+    const offline = new Set(['no_config', 'ip_restricted', 'rate_limited', 'rate_limit_unavailable']);
     expect([...Object.keys(REFUSAL_REASONS)].filter((r) => !offline.has(r) && !seen.has(r))).toEqual([]);
   });
 });

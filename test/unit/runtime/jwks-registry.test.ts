@@ -47,6 +47,7 @@ afterEach(() => {
   for (const r of registries.splice(0)) r.close();
   provider.mode = 'ok';
   provider.cacheControl = undefined;
+  provider.expires = undefined;
   provider.keys = [k1];
   provider.resetCounts();
 });
@@ -130,6 +131,36 @@ describe('JWKS registry', () => {
     await settled(src);
     await sleep(1_500);
     expect(provider.count('/jwks')).toBe(1);
+  });
+
+  it('honours Expires when Cache-Control has no max-age, clamped like max-age', async () => {
+    provider.expires = 1;
+    const { src } = source(spec({}, { minTtlSeconds: 1, cacheTtlSeconds: 60 }));
+    await settled(src);
+    await sleep(2_300);
+    expect(provider.count('/jwks')).toBeGreaterThanOrEqual(2);
+    expect(provider.count('/jwks')).toBeLessThanOrEqual(3);
+  });
+
+  it('prefers max-age over Expires, and clamps an Expires in the past or invalid to the minimum TTL', async () => {
+    provider.cacheControl = 'max-age=60';
+    provider.expires = 1;
+    const withMaxAge = source(spec({}, { minTtlSeconds: 1, cacheTtlSeconds: 1 }));
+    await settled(withMaxAge.src);
+    await sleep(1_500);
+    expect(provider.count('/jwks')).toBe(1);
+    withMaxAge.registry.close();
+    provider.cacheControl = undefined;
+    for (const expires of [-5, '0']) {
+      provider.resetCounts();
+      provider.expires = expires;
+      const { src, registry } = source(spec({}, { minTtlSeconds: 30, cacheTtlSeconds: 60 }));
+      await settled(src);
+      await sleep(1_200);
+      expect(provider.count('/jwks')).toBe(1);
+      expect(src.keys).toBeDefined();
+      registry.close();
+    }
   });
 
   it('keeps the last good key set while the provider is down or answers garbage, and reports it', async () => {
