@@ -1,7 +1,6 @@
 import os from 'node:os';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapGetter, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { TraceState, W3CTraceContextPropagator, parseTraceParent, setGlobalErrorHandler } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -26,6 +25,7 @@ import {
 import type { TracingSettings } from '../../model/tracing-config.js';
 import { CLAIMS_REFUSALS, JWT_REFUSALS } from '../../model/refusal-reasons.js';
 import { PooledIds } from './fast-ids.js';
+import { LazyOtlpExporter } from './lazy-exporter.js';
 import { sampleDecisionOf, type SampleDecision } from './sample-decision.js';
 import type { TracedDispatcher, TracedExchange } from './traced-exchange.js';
 import { UnsampledTrace, UpstreamSpans } from './upstream-span.js';
@@ -57,7 +57,7 @@ export interface LoadedTracer {
 export function createOtelTracer(settings: TracingSettings, hooks: TracerHooks): LoadedTracer {
   setGlobalErrorHandler((err) => hooks.onError(err instanceof Error ? err.message : String(err)));
   const ids = new PooledIds();
-  const exporter = new OTLPTraceExporter({ url: settings.endpoint, headers: { ...settings.headers }, timeoutMillis: settings.exportTimeoutMs });
+  const exporter = new LazyOtlpExporter({ url: settings.endpoint, headers: { ...settings.headers }, timeoutMillis: settings.exportTimeoutMs });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: settings.serviceName,
