@@ -342,7 +342,8 @@ describe('--otel-sampler traceidratio --otel-sample-ratio 0.5: the decision is a
     }
     const spans = await collector.waitForSpans((s) => kept.every((id) => serverOf(s, id) !== undefined && clientOf(s, id) !== undefined));
     for (const id of dropped) expect(byTrace(spans, id)).toEqual([]);
-  });
+    // Starts gateway processes: more than the default 20 s on a loaded machine.
+  }, 60_000);
 });
 
 describe('--workers 2: each worker exports its own spans', () => {
@@ -364,7 +365,8 @@ describe('--workers 2: each worker exports its own spans', () => {
     const instances = new Set(ids.map((id) => serverOf(spans, id)!.resource['service.instance.id']));
     expect(instances.size).toBe(2);
     for (const id of ids) expect(serverOf(spans, id)!.resource['service.name']).toBe('gw-c');
-  });
+    // Starts gateway processes: more than the default 20 s on a loaded machine.
+  }, 60_000);
 });
 
 describe('tracing off', () => {
@@ -392,5 +394,6 @@ describe('tracing off', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+    // Starts gateway processes: more than the default 20 s on a loaded machine.
+  }, 60_000);
 });
