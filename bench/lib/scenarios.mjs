@@ -42,6 +42,12 @@ export const SCENARIOS = [
       c.otlpSink ??= await startOtlpSink();
       return startPortcullis(c.dir, c.kongFiles.HS256, { name: 'portcullis-hs256-otel', nodeArgs: c.nodeArgs, args: ['--otel-endpoint', c.otlpSink.url, '--otel-sample-ratio', '0.01'] });
     } },
+  // The same with every request recorded and exported (the SDK path for all).
+  { id: 'portcullis-hs256-otel100', label: 'Portcullis jwt HS256, tracing on at 100 %', auth: 'HS256', kind: 'portcullis', optional: true,
+    start: async (c) => {
+      c.otlpSink ??= await startOtlpSink();
+      return startPortcullis(c.dir, c.kongFiles.HS256, { name: 'portcullis-hs256-otel100', nodeArgs: c.nodeArgs, args: ['--otel-endpoint', c.otlpSink.url, '--otel-sample-ratio', '1'] });
+    } },
   // issue 15: jwt + acl + cors + rate-limiting (local) against jwt alone; target ≥ 0.9× portcullis-hs256.
   { id: 'portcullis-hs256-plugins', label: 'Portcullis jwt HS256 + acl + cors + rate-limiting local', auth: 'HS256', kind: 'portcullis', optional: true,
     start: (c) => startPortcullis(c.dir, c.kongFiles['HS256-plugins'], { name: 'portcullis-hs256-plugins', nodeArgs: c.nodeArgs }) },

@@ -1,7 +1,6 @@
 import os from 'node:os';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapGetter, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import { W3CTraceContextPropagator, setGlobalErrorHandler } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { TraceState, W3CTraceContextPropagator, parseTraceParent, setGlobalErrorHandler } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -25,8 +24,11 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { TracingSettings } from '../../model/tracing-config.js';
 import { CLAIMS_REFUSALS, JWT_REFUSALS } from '../../model/refusal-reasons.js';
+import { PooledIds } from './fast-ids.js';
+import { LazyOtlpExporter } from './lazy-exporter.js';
+import { sampleDecisionOf, type SampleDecision } from './sample-decision.js';
 import type { TracedDispatcher, TracedExchange } from './traced-exchange.js';
-import { UpstreamSpans } from './upstream-span.js';
+import { UnsampledTrace, UpstreamSpans } from './upstream-span.js';
 
 /**
  * OpenTelemetry tracing of proxied requests (docs/tracing.md): one SERVER span per request, a
@@ -54,7 +56,8 @@ export interface LoadedTracer {
 
 export function createOtelTracer(settings: TracingSettings, hooks: TracerHooks): LoadedTracer {
   setGlobalErrorHandler((err) => hooks.onError(err instanceof Error ? err.message : String(err)));
-  const exporter = new OTLPTraceExporter({ url: settings.endpoint, headers: { ...settings.headers }, timeoutMillis: settings.exportTimeoutMs });
+  const ids = new PooledIds();
+  const exporter = new LazyOtlpExporter({ url: settings.endpoint, headers: { ...settings.headers }, timeoutMillis: settings.exportTimeoutMs });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: settings.serviceName,
@@ -63,6 +66,7 @@ export function createOtelTracer(settings: TracingSettings, hooks: TracerHooks):
       ...settings.resourceAttributes,
     }),
     sampler: samplerOf(settings),
+    idGenerator: ids,
     spanProcessors: [
       new BatchSpanProcessor(exporter, {
         maxExportBatchSize: settings.maxBatchSize,
@@ -72,7 +76,7 @@ export function createOtelTracer(settings: TracingSettings, hooks: TracerHooks):
       }),
     ],
   });
-  return new OtelRequestTracer(provider, settings);
+  return new OtelRequestTracer(provider, settings, ids);
 }
 
 export function samplerOf(s: Pick<TracingSettings, 'sampler' | 'ratio'>): Sampler {
@@ -163,20 +167,61 @@ const propagator = new W3CTraceContextPropagator();
 export class OtelRequestTracer implements LoadedTracer {
   readonly tracer: Tracer;
   /** Requests in flight by their response object (what the upstream handler holds). */
-  readonly traces = new WeakMap<object, RequestTrace>();
+  readonly traces = new WeakMap<object, RequestTrace | UnsampledTrace>();
   readonly upstream: UpstreamSpans;
   readonly traceIdHeader: string | undefined;
+  /** The sampler's decision without the SDK (undefined: the SDK decides every request). */
+  readonly #decide: SampleDecision | undefined;
 
   constructor(
     readonly provider: BasicTracerProvider,
     settings: TracingSettings,
+    readonly ids: PooledIds,
   ) {
     this.tracer = provider.getTracer('portcullis');
     this.upstream = new UpstreamSpans(this, settings.clearHeaders ?? []);
     this.traceIdHeader = settings.traceIdResponseHeader;
+    this.#decide = sampleDecisionOf(settings);
+  }
+
+  spanId(): string {
+    return this.ids.spanId();
   }
 
   begin(x: TracedExchange): void {
+    const headers = x.req.headers;
+    const decide = this.#decide;
+    if (decide !== undefined) {
+      // The sampler decides first (docs/tracing.md#cost): an unsampled request (99 % at a 1 % ratio)
+      // never reaches the SDK; it only gets ids to propagate.
+      const raw = headers.traceparent;
+      const remote = raw === undefined || raw === '' ? null : parseTraceParent(typeof raw === 'string' ? raw : String(raw[0]));
+      const traceId = remote === null ? this.ids.traceId() : remote.traceId;
+      if (!decide(remote === null ? undefined : (remote.traceFlags & 1) === 1, traceId)) return this.#unsampled(x, remote === null, traceId);
+      // Sampled: the SDK's root span gets the trace id just decided on (its sampler decides the same).
+      if (remote === null) this.ids.preset(traceId);
+    }
+    this.#sampled(x);
+    this.ids.preset(undefined);
+  }
+
+  /** Ids only, as the SDK's non-recording span would carry: nothing is recorded or ended. */
+  #unsampled(x: TracedExchange, root: boolean, traceId: string): void {
+    const headers = x.req.headers;
+    let state: string | undefined;
+    if (root) {
+      // A trace the gateway started (none or an invalid one came): the access log's trace_id is its id.
+      headers.traceparent = `00-${traceId}-${this.ids.spanId()}-00`;
+    } else {
+      const ts = headers.tracestate;
+      // As the SDK's W3C propagator reads it (several headers joined), re-serialised by its TraceState.
+      if (ts !== undefined && ts !== '') state = new TraceState(Array.isArray(ts) ? ts.join(',') : ts).serialize();
+    }
+    this.traces.set(x.res, new UnsampledTrace(traceId, state));
+    if (this.traceIdHeader !== undefined) x.res.setHeader(this.traceIdHeader, traceId);
+  }
+
+  #sampled(x: TracedExchange): void {
     const headers = x.req.headers;
     // A client's traceparent (and tracestate) is the parent; without one the span starts a trace.
     const parent = headers.traceparent === undefined ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);

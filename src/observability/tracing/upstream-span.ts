@@ -21,11 +21,25 @@ export interface TraceLink {
   upstreamAddress: string | undefined;
 }
 
+/**
+ * A request the sampler does not record, begun without the SDK (docs/tracing.md#cost): only its ids
+ * go upstream, with a fresh parent id and the sampled flag 00, as the SDK's non-recording span would.
+ */
+export class UnsampledTrace {
+  constructor(
+    readonly traceId: string,
+    /** The client's tracestate as the SDK re-serialises it; undefined: none. */
+    readonly traceState: string | undefined,
+  ) {}
+}
+
 /** Where the traced requests are (otel-tracer.ts's OtelRequestTracer). */
 export interface TraceRegistry {
   readonly tracer: Tracer;
   /** By the client response object, which the proxy's dispatch handler holds as `res`. */
-  readonly traces: WeakMap<object, TraceLink>;
+  readonly traces: WeakMap<object, TraceLink | UnsampledTrace>;
+  /** A fresh span id (the upstream's parent id of an unsampled request). */
+  spanId(): string;
 }
 
 /**
@@ -70,6 +84,10 @@ export class UpstreamSpans {
     const res = (handler as { res?: object }).res;
     const t = res === undefined ? undefined : this.owner.traces.get(res);
     if (t === undefined || !Array.isArray(opts.headers)) return pool.dispatch(opts, handler);
+    if (t instanceof UnsampledTrace) {
+      propagateIds(opts.headers as string[], `00-${t.traceId}-${this.owner.spanId()}-00`, t.traceState, this.clear);
+      return pool.dispatch(opts, handler);
+    }
     const span = this.owner.tracer.startSpan(opts.method, { kind: SpanKind.CLIENT }, t.context);
     propagate(opts.headers as string[], span, this.clear);
     // Unsampled (the server span too: same trace id, same decision): ids only, no relay in between.
@@ -90,6 +108,13 @@ export class UpstreamSpans {
 
 /** Replaces traceparent/tracestate (and Kong's `clear` names) in a flat [name, value, …] list with the span's. */
 export function propagate(headers: string[], span: Span, clear: readonly string[]): void {
+  const sc = span.spanContext();
+  const state = sc.traceState?.serialize();
+  propagateIds(headers, `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 1) === 1 ? '01' : '00'}`, state, clear);
+}
+
+/** propagate() with the ids given: `traceparent` as sent, `state` the tracestate ('' or undefined: none). */
+export function propagateIds(headers: string[], traceparent: string, state: string | undefined, clear: readonly string[]): void {
   let w = 0;
   const clearing = clear.length > 0;
   for (let i = 0; i + 1 < headers.length; i += 2) {
@@ -103,9 +128,7 @@ export function propagate(headers: string[], span: Span, clear: readonly string[
     headers[w++] = headers[i + 1]!;
   }
   headers.length = w;
-  const sc = span.spanContext();
-  headers.push('traceparent', `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 1) === 1 ? '01' : '00'}`);
-  const state = sc.traceState?.serialize();
+  headers.push('traceparent', traceparent);
   if (state !== undefined && state !== '') headers.push('tracestate', state);
 }
 

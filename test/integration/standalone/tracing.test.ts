@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import http2 from 'node:http2';
 import path from 'node:path';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../../src/tokens/mint.js';
@@ -85,6 +87,20 @@ const lastSeen = () => upstream.seen[upstream.seen.length - 1]!;
 const byTrace = (spans: SpanRecord[], traceId: string) => spans.filter((s) => s.traceId === traceId);
 const serverOf = (spans: SpanRecord[], traceId: string) => byTrace(spans, traceId).find((s) => s.kind === SERVER);
 const clientOf = (spans: SpanRecord[], traceId: string) => byTrace(spans, traceId).find((s) => s.kind === CLIENT);
+/** The gateway's access-log line of the request sent with this X-Request-Id. */
+const accessLine = async (gw: StandaloneGateway, requestId: string): Promise<Record<string, unknown>> => {
+  let found: Record<string, unknown> | undefined;
+  await waitFor(async () => {
+    found = gw
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.type === 'access' && l.request_id === requestId);
+    return found !== undefined;
+  }, 10_000);
+  return found!;
+};
 
 describe('tracing from the flags (gateway A)', () => {
   it('continues the client trace: SERVER span child of its traceparent, CLIENT span child of it, upstream gets the CLIENT span', async () => {
@@ -141,6 +157,18 @@ describe('tracing from the flags (gateway A)', () => {
     const spans = await collector.waitForSpans((s) => serverOf(s, traceId) !== undefined && clientOf(s, traceId) !== undefined);
     expect(serverOf(spans, traceId)!.parentSpanId).toBe('');
     expect(clientOf(spans, traceId)!.spanId).toBe(sent![2]);
+  });
+
+  it('at ratio 1 (the flags\' default) every request is recorded: each new trace has its SERVER and CLIENT span', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      expect((await request(portOf(a.proxy), `/open/all-${i}`)).status).toBe(200);
+      const sent = TRACEPARENT.exec(String(lastSeen().headers['traceparent']))!;
+      expect(sent[3]).toBe('01');
+      ids.push(sent[1]!);
+    }
+    expect(new Set(ids).size).toBe(20);
+    await collector.waitForSpans((s) => ids.every((id) => serverOf(s, id) !== undefined && clientOf(s, id) !== undefined));
   });
 
   it('records the consumer, and an auth refusal with its reason code and no CLIENT span', async () => {
@@ -234,6 +262,47 @@ describe("kong.yml's opentelemetry plugin (gateway B: sampling_rate 0, parent-ba
     expect(TRACEPARENT.exec(String(lastSeen().headers['traceparent']))?.[3]).toBe('01');
   });
 
+  it("an unsampled client trace (flags 00) goes upstream with the client's trace id, a fresh parent id, flags 00 and its tracestate; logged, never exported", async () => {
+    const traceId = hex(16);
+    const parent = hex(8);
+    const res = await request(portOf(b.proxy), '/open/client-unsampled', {
+      headers: { traceparent: `00-${traceId}-${parent}-00`, tracestate: 'vendor=abc,other=1', 'x-request-id': 'unsampled-client' },
+    });
+    expect(res.status).toBe(200);
+    const sent = TRACEPARENT.exec(String(lastSeen().headers['traceparent']));
+    expect(sent?.[1]).toBe(traceId);
+    expect(sent?.[2]).not.toBe(parent);
+    expect(sent?.[3]).toBe('00');
+    expect(lastSeen().headers['tracestate']).toBe('vendor=abc,other=1');
+    expect(res.headers['x-trace-id']).toBe(traceId);
+    expect(await accessLine(b, 'unsampled-client')).toMatchObject({ trace_id: traceId, status: 200 });
+    // Two tries of one request get two parent ids; a second request of the same trace keeps the id too.
+    await request(portOf(b.proxy), '/open/client-unsampled-2', { headers: { traceparent: `00-${traceId}-${parent}-00` } });
+    const again = TRACEPARENT.exec(String(lastSeen().headers['traceparent']));
+    expect(again?.[1]).toBe(traceId);
+    expect(again?.[2]).not.toBe(sent![2]);
+    expect(lastSeen().headers['tracestate']).toBeUndefined();
+    const sampled = hex(16);
+    await request(portOf(b.proxy), '/open/sampled-after', { headers: { traceparent: `00-${sampled}-${hex(8)}-01` } });
+    const spans = await collector.waitForSpans((s) => serverOf(s, sampled) !== undefined);
+    expect(byTrace(spans, traceId)).toEqual([]);
+  });
+
+  it('an invalid client traceparent starts a new unsampled trace: new trace id upstream, in the log and the trace id header', async () => {
+    const res = await request(portOf(b.proxy), '/open/bad-parent', {
+      headers: { traceparent: `00-${'0'.repeat(32)}-${hex(8)}-01`, tracestate: 'vendor=abc', 'x-request-id': 'unsampled-bad-parent' },
+    });
+    expect(res.status).toBe(200);
+    const sent = TRACEPARENT.exec(String(lastSeen().headers['traceparent']));
+    expect(sent).not.toBeNull();
+    expect(sent![1]).not.toBe('0'.repeat(32));
+    expect(sent![3]).toBe('00');
+    // A new trace: the client's tracestate belonged to the invalid one.
+    expect(lastSeen().headers['tracestate']).toBeUndefined();
+    expect(res.headers['x-trace-id']).toBe(sent![1]);
+    expect(await accessLine(b, 'unsampled-bad-parent')).toMatchObject({ trace_id: sent![1] });
+  });
+
   it('a reload without the plugin turns tracing off: the client traceparent is forwarded untouched again', async () => {
     await writeFile(b.configPath, YAML.stringify({ _format_version: '3.0', services: services(), consumers: consumers() }));
     const tp = `00-${hex(16)}-${hex(8)}-01`;
@@ -243,6 +312,38 @@ describe("kong.yml's opentelemetry plugin (gateway B: sampling_rate 0, parent-ba
     }, 15_000, undefined, 200);
     expect(b.output()).toContain('tracing off');
   });
+});
+
+describe('--otel-sampler traceidratio --otel-sample-ratio 0.5: the decision is a function of the trace id', () => {
+  let d: StandaloneGateway | undefined;
+  afterAll(async () => {
+    await d?.close();
+  });
+
+  it("samples exactly the trace ids the SDK's TraceIdRatioBasedSampler keeps, whatever the client's flag", async () => {
+    d = await startStandalone({ services: services(), consumers: consumers() }, {
+      args: ['--otel-endpoint', collector.endpoint, '--otel-service-name', 'gw-d', '--otel-sampler', 'traceidratio', '--otel-sample-ratio', '0.5'],
+    });
+    const sdk = new TraceIdRatioBasedSampler(0.5);
+    const keeps = (id: string) => sdk.shouldSample(ROOT_CONTEXT, id).decision === SamplingDecision.RECORD_AND_SAMPLED;
+    const kept: string[] = [];
+    const dropped: string[] = [];
+    while (kept.length < 6 || dropped.length < 6) {
+      const id = hex(16);
+      if ((keeps(id) ? kept : dropped).length < 6) (keeps(id) ? kept : dropped).push(id);
+    }
+    for (const id of [...kept, ...dropped]) {
+      // Flags 01 and 00 alike: this sampler is not parent-based.
+      const flag = (kept.indexOf(id) + dropped.indexOf(id)) % 2 === 0 ? '01' : '00';
+      expect((await request(portOf(d.proxy), '/open/ratio', { headers: { traceparent: `00-${id}-${hex(8)}-${flag}` } })).status).toBe(200);
+      const sent = TRACEPARENT.exec(String(lastSeen().headers['traceparent']))!;
+      expect(sent[1]).toBe(id);
+      expect(sent[3]).toBe(keeps(id) ? '01' : '00');
+    }
+    const spans = await collector.waitForSpans((s) => kept.every((id) => serverOf(s, id) !== undefined && clientOf(s, id) !== undefined));
+    for (const id of dropped) expect(byTrace(spans, id)).toEqual([]);
+    // Starts gateway processes: more than the default 20 s on a loaded machine.
+  }, 60_000);
 });
 
 describe('--workers 2: each worker exports its own spans', () => {
@@ -264,7 +365,8 @@ describe('--workers 2: each worker exports its own spans', () => {
     const instances = new Set(ids.map((id) => serverOf(spans, id)!.resource['service.instance.id']));
     expect(instances.size).toBe(2);
     for (const id of ids) expect(serverOf(spans, id)!.resource['service.name']).toBe('gw-c');
-  });
+    // Starts gateway processes: more than the default 20 s on a loaded machine.
+  }, 60_000);
 });
 
 describe('tracing off', () => {
@@ -292,5 +394,6 @@ describe('tracing off', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+    // Starts gateway processes: more than the default 20 s on a loaded machine.
+  }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { TraceFlags, trace, type SpanContext } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
 import { describe, expect, it } from 'vitest';
-import { propagate } from '../../../../src/observability/tracing/upstream-span.js';
+import { propagate, propagateIds } from '../../../../src/observability/tracing/upstream-span.js';
 
 const span = (sc: SpanContext) => trace.wrapSpanContext(sc);
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -24,5 +24,19 @@ describe('propagate: the upstream request carries the CLIENT span (docs/tracing.
     const headers = ['X-Old-Trace', 'v', 'x-keep', 'k'];
     propagate(headers, span({ traceId: TRACE, spanId: SPAN, traceFlags: TraceFlags.SAMPLED }), ['x-old-trace']);
     expect(headers).toEqual(['x-keep', 'k', 'traceparent', `00-${TRACE}-${SPAN}-01`]);
+  });
+});
+
+describe('propagateIds: the unsampled path, without a span', () => {
+  it('sends the given traceparent and tracestate, replacing the client ones and the cleared names', () => {
+    const headers = ['traceparent', `00-${TRACE}-2222222222222222-00`, 'x-drop', '1', 'tracestate', 'a=1', 'x-keep', '2'];
+    propagateIds(headers, `00-${TRACE}-${SPAN}-00`, 'a=1', ['x-drop']);
+    expect(headers).toEqual(['x-keep', '2', 'traceparent', `00-${TRACE}-${SPAN}-00`, 'tracestate', 'a=1']);
+  });
+
+  it('an empty tracestate is not sent', () => {
+    const headers: string[] = [];
+    propagateIds(headers, `00-${TRACE}-${SPAN}-00`, '', []);
+    expect(headers).toEqual(['traceparent', `00-${TRACE}-${SPAN}-00`]);
   });
 });
