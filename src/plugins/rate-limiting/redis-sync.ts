@@ -1,4 +1,7 @@
-import type { RedisCounterStore } from './redis-counters.js';
+/** What a syncer needs of the Redis store (redis-counters.ts's RedisCounterStore.add). */
+export interface CounterAdder {
+  add(keys: readonly string[], deltas: readonly number[], ttls: readonly number[]): Promise<number[]>;
+}
 
 /** One Redis key's view between syncs: the shared total last read, and what this process counted since. */
 export interface SyncedCount {
@@ -31,7 +34,7 @@ export class RedisSyncer {
   #down = false;
 
   constructor(
-    private readonly store: RedisCounterStore,
+    private readonly store: CounterAdder,
     private readonly syncRateSeconds: number,
   ) {}
 
@@ -103,10 +106,10 @@ export class RedisSyncer {
   }
 }
 
-const syncers = new Map<RedisCounterStore, Map<number, RedisSyncer>>();
+const syncers = new Map<CounterAdder, Map<number, RedisSyncer>>();
 
 /** The shared syncer of a store and sync_rate. */
-export function redisSyncer(store: RedisCounterStore, syncRateSeconds: number): RedisSyncer {
+export function redisSyncer(store: CounterAdder, syncRateSeconds: number): RedisSyncer {
   let byRate = syncers.get(store);
   if (byRate === undefined) syncers.set(store, (byRate = new Map()));
   let s = byRate.get(syncRateSeconds);
