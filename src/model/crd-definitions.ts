@@ -49,6 +49,34 @@ const PROGRAMMED: PrinterColumn = {
 };
 const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
 
+/** Route spec.plugins.rateLimiting's CEL rules: what the API server refuses before the controller looks. */
+const RATE_LIMITING_RULES: CelRule[] = [
+  {
+    rule: 'has(self.second) || has(self.minute) || has(self.hour) || has(self.day) || has(self.month) || has(self.year)',
+    message: 'at least one of second, minute, hour, day, month or year is required',
+    fieldPath: '.minute',
+    reason: 'FieldValueRequired',
+  },
+  {
+    rule: "!has(self.limitBy) || self.limitBy != 'header' || has(self.headerName)",
+    message: 'headerName is required with limitBy header',
+    fieldPath: '.headerName',
+    reason: 'FieldValueRequired',
+  },
+  {
+    rule: "!has(self.limitBy) || self.limitBy != 'path' || has(self.path)",
+    message: 'path is required with limitBy path',
+    fieldPath: '.path',
+    reason: 'FieldValueRequired',
+  },
+  {
+    rule: "!has(self.policy) || self.policy != 'redis' || (has(self.redis) && has(self.redis.host))",
+    message: 'redis.host is required with policy redis',
+    fieldPath: '.redis',
+    reason: 'FieldValueRequired',
+  },
+];
+
 export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
   {
     kind: 'KongConsumer',
@@ -184,32 +212,9 @@ export const CRD_DEFINITIONS: readonly CrdDefinition[] = [
           reason: 'FieldValueRequired',
         },
       ],
-      'plugins.rateLimiting': [
-        {
-          rule: 'has(self.second) || has(self.minute) || has(self.hour) || has(self.day) || has(self.month) || has(self.year)',
-          message: 'at least one of second, minute, hour, day, month or year is required',
-          fieldPath: '.minute',
-          reason: 'FieldValueRequired',
-        },
-        {
-          rule: "!has(self.limitBy) || self.limitBy != 'header' || has(self.headerName)",
-          message: 'headerName is required with limitBy header',
-          fieldPath: '.headerName',
-          reason: 'FieldValueRequired',
-        },
-        {
-          rule: "!has(self.limitBy) || self.limitBy != 'path' || has(self.path)",
-          message: 'path is required with limitBy path',
-          fieldPath: '.path',
-          reason: 'FieldValueRequired',
-        },
-        {
-          rule: "!has(self.policy) || self.policy != 'redis' || (has(self.redis) && has(self.redis.host))",
-          message: 'redis.host is required with policy redis',
-          fieldPath: '.redis',
-          reason: 'FieldValueRequired',
-        },
-      ],
+      'plugins.rateLimiting': RATE_LIMITING_RULES,
+      // The same rules on each per-consumer limit (docs/rate-limiting.md#consumers).
+      'plugins.rateLimitingByConsumer.[].rateLimiting': RATE_LIMITING_RULES,
       'plugins.ipRestriction': [
         {
           rule: 'has(self.allow) || has(self.deny)',

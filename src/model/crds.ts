@@ -89,6 +89,9 @@ export const kongConsumerSpecSchema = z
   .describe('Who the consumer is. At least one of username and customId is required.');
 export type KongConsumerSpec = z.output<typeof kongConsumerSpecSchema>;
 
+/** At most this many per-consumer limits on one Route (bounds the CRD's CEL cost). */
+export const RATE_LIMITING_BY_CONSUMER_MAX = 64;
+
 // ---------------------------------------------------------------- JwtCredential
 
 const ASYMMETRIC_ALGORITHMS = JWT_ALGORITHMS.filter((a) => !a.startsWith('HS')) as Exclude<(typeof JWT_ALGORITHMS)[number], `HS${string}`>[];
@@ -379,6 +382,25 @@ export const routeSpecSchema = z
             "Kong's correlation-id (docs/correlation-id.md): a request without headerName (Kong-Request-ID) gets a generated id sent upstream, and back to the client with echoDownstream. Runs before every other plugin.",
           ),
         rateLimiting: rateLimitingCrSchema.optional(),
+        rateLimitingByConsumer: z
+          .array(
+            z.strictObject({
+              consumerRef: localObjectRefSchema.describe('The KongConsumer (in this namespace) the limit applies to.'),
+              rateLimiting: rateLimitingCrSchema,
+            }),
+          )
+          .max(RATE_LIMITING_BY_CONSUMER_MAX)
+          .superRefine((list, ctx) => {
+            const seen = new Set<string>();
+            list.forEach((e, i) => {
+              if (seen.has(e.consumerRef.name)) ctx.addIssue({ code: 'custom', message: `KongConsumer '${e.consumerRef.name}' is named more than once`, path: [i, 'consumerRef', 'name'] });
+              seen.add(e.consumerRef.name);
+            });
+          })
+          .optional()
+          .describe(
+            "Kong's rate-limiting scoped to consumer + route (docs/rate-limiting.md#consumers): for requests of the named KongConsumer, this limit replaces rateLimiting (which keeps applying to everyone else). Counters are the Route's, per limitBy identifier.",
+          ),
       })
       .refine((p) => p.jwtClaims === undefined || p.jwt !== undefined, {
         message: 'requires plugins.jwt (jwtClaims checks the token the jwt plugin verified)',

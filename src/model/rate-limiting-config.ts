@@ -102,7 +102,7 @@ function rateLimitingShape<R extends z.ZodTypeAny>(redis: R) {
     syncRate: z
       .number()
       .default(SYNC_RATE_REALTIME)
-      .describe('Kong\'s sync_rate: -1 (the default, the only value Portcullis implements) reads and increments Redis on every request.'),
+      .describe('Kong\'s sync_rate: -1 (the default) reads and increments Redis on every request; above 0 (policy redis), counts locally and syncs with Redis every syncRate seconds.'),
   };
 }
 
@@ -134,7 +134,6 @@ function checkConfig(c: Shape, ctx: z.RefinementCtx): void {
   if (c.syncRate !== SYNC_RATE_REALTIME) {
     if (c.policy !== 'redis') ctx.addIssue({ code: 'custom', message: 'sync_rate can only be used with the redis policy', path: ['syncRate'] });
     else if (c.syncRate < 0.02) ctx.addIssue({ code: 'custom', message: 'sync_rate must be greater than 0.02, or -1 to disable', path: ['syncRate'] });
-    else ctx.addIssue({ code: 'custom', message: 'only -1 (realtime) is supported by Portcullis; batched syncing is not implemented (docs/rate-limiting.md#sync_rate)', path: ['syncRate'] });
   }
 }
 

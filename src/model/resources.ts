@@ -159,6 +159,15 @@ export interface HeaderMatch {
   values: string[];
 }
 
+/** One consumer's rate-limiting instance on a route (RouteSpec.rateLimitingByConsumer). */
+export interface RateLimitingForConsumer {
+  consumerRef: string;
+  consumerRefKind: 'username-or-id' | 'object-name';
+  id: string;
+  config: RateLimitingConfig;
+  counterScope: { routeId?: string; serviceId?: string };
+}
+
 export interface RouteSpec {
   ref: ObjectRef;
   scope: string;
@@ -217,6 +226,12 @@ export interface RouteSpec {
    * is where it is configured (Kong's route_id / service_id), which its counters are shared by.
    */
   rateLimiting?: { id: string; config: RateLimitingConfig; counterScope: { routeId?: string; serviceId?: string } };
+  /**
+   * Consumer-scoped rate-limiting instances, already resolved by Kong's precedence for this route:
+   * each replaces `rateLimiting` for requests of its consumer (docs/rate-limiting.md#consumers).
+   * The reference is resolved like `anonymous` (consumerRefKind); an unknown consumer is skipped.
+   */
+  rateLimitingByConsumer?: RateLimitingForConsumer[];
   /**
    * Set when a plugin that applies to this route, or its upstream TLS settings, could not be
    * configured: the route then fails closed (500) instead of proxying unauthenticated or

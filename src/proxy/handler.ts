@@ -402,7 +402,9 @@ class Handler {
     }
     // rate-limiting (docs/rate-limiting.md), Kong's PRIORITY 910: after jwt, ip-restriction and jwt-claims.
     let rateHeaders: RateDecision['headers'];
-    const rl = route.rateLimiting;
+    let rl = route.rateLimiting;
+    // A consumer-scoped instance wins for its consumer (docs/rate-limiting.md#consumers): one Map lookup, only on such routes.
+    if (route.rateLimitingByConsumer !== undefined && x.consumer !== undefined) rl = route.rateLimitingByConsumer.get(x.consumer.id) ?? rl;
     if (rl !== undefined) {
       const credentialId = outcome?.kind === 'authenticated' ? outcome.credential.id : undefined;
       const d = rateLimit(x, rl, x.consumer?.id, credentialId, route.spec.service.id, this.nowSeconds());

@@ -136,6 +136,8 @@ export interface CompiledRoute {
   cors?: CorsPolicy;
   /** Kong's rate-limiting (docs/rate-limiting.md), after jwt, ip-restriction and jwt-claims; undefined on every route without one. */
   rateLimiting?: RateLimitingPolicy;
+  /** Consumer-scoped rate-limiting by consumer id, replacing `rateLimiting` for that consumer (docs/rate-limiting.md#consumers); undefined on every route without one. */
+  rateLimitingByConsumer?: ReadonlyMap<string, RateLimitingPolicy>;
   /** Fail closed: a plugin applies but could not be built → 500 "An unexpected error occurred". */
   pluginError?: string;
   /** Label used in metrics and access logs (route name, or id). */

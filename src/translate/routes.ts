@@ -104,10 +104,37 @@ export function buildRoutes(
       if (cors !== undefined) route.cors = cached(corsPolicies, `${spec.scope}\u0000${cors.id}`, () => compileCors(cors.id, cors.config));
       const rl = spec.rateLimiting;
       if (rl !== undefined) route.rateLimiting = cached(ratePolicies, `${spec.scope}\u0000${rl.id}`, () => compileRateLimiting(rl.id, rl.counterScope, rl.config));
+      const byConsumer = spec.rateLimitingByConsumer;
+      if (byConsumer !== undefined) {
+        const map = consumerRatePolicies(spec, byConsumer, consumers, ratePolicies);
+        if (map.size > 0) route.rateLimitingByConsumer = map;
+      }
     }
     compiled.push(route);
   }
   return compiled;
+}
+
+/**
+ * A route's consumer-scoped rate-limiting instances by consumer id (docs/rate-limiting.md#consumers):
+ * the request's consumer is looked up once in this map. A consumer that does not resolve (refused,
+ * or missing) is left out: nobody authenticates as it.
+ */
+function consumerRatePolicies(
+  spec: RouteSpec,
+  entries: NonNullable<RouteSpec['rateLimitingByConsumer']>,
+  consumers: ConsumerTable,
+  ratePolicies: Map<string, RateLimitingPolicy>,
+): Map<string, RateLimitingPolicy> {
+  const map = new Map<string, RateLimitingPolicy>();
+  for (const rl of entries) {
+    const consumer = rl.consumerRefKind === 'object-name'
+      ? findConsumerByObjectName(consumers, spec.scope, rl.consumerRef)
+      : findConsumer(consumers, spec.scope, rl.consumerRef);
+    if (consumer === undefined) continue;
+    map.set(consumer.id, cached(ratePolicies, `${spec.scope}\u0000${rl.id}`, () => compileRateLimiting(rl.id, rl.counterScope, rl.config)));
+  }
+  return map;
 }
 
 /**
@@ -120,10 +147,15 @@ export function relinkRoutes(routes: readonly CompiledRoute[], consumers: Consum
   return routes.map((r) => (r.auth === undefined ? r : { ...r, auth: authenticatorFor(r.spec, authenticators, consumers, credentials) }));
 }
 
-/** Whether every route's jwt `anonymous` names the same consumer object in both tables. */
+/** Whether every route's jwt `anonymous` (and consumer-scoped rate-limiting) names the same consumer object in both tables. */
 export function anonymousConsumersUnchanged(specs: readonly RouteSpec[], before: ConsumerTable, after: ConsumerTable): boolean {
   if (before === after) return true;
   for (const spec of specs) {
+    for (const rl of spec.rateLimitingByConsumer ?? []) {
+      const find = (t: ConsumerTable) =>
+        rl.consumerRefKind === 'object-name' ? findConsumerByObjectName(t, spec.scope, rl.consumerRef) : findConsumer(t, spec.scope, rl.consumerRef);
+      if (find(before) !== find(after)) return false;
+    }
     const name = spec.jwt?.config.anonymous;
     if (name === undefined) continue;
     const find = (t: ConsumerTable) =>

@@ -3,6 +3,7 @@ import type { RateDecision, RateLimitingPolicy } from '../../snapshot/types.js';
 import { decide, FATAL, periodLimit, TOLERATED, type PeriodLimit } from './decision.js';
 import { localCounters, type WindowCount } from './local-counters.js';
 import { redisStore } from './redis-counters.js';
+import { redisSyncer } from './redis-sync.js';
 import { windowStart } from './windows.js';
 
 /** Kong's placeholder for a plugin not scoped to a route or service (its counter keys). */
@@ -63,6 +64,29 @@ export function compileRateLimiting(pluginId: string, scope: RateLimitScope, con
 
   const store = redisStore(config.redis!);
   const ttls = limits.map((l) => PERIOD_SECONDS[l.period]);
+  if (config.syncRate > 0) {
+    const syncer = redisSyncer(store, config.syncRate);
+    const counts: Array<{ pending: number }> = new Array(limits.length);
+    const used: number[] = new Array(limits.length).fill(0);
+    return {
+      ...base,
+      // Kong's redis policy with sync_rate > 0: decided on the last shared total plus the local
+      // count, no Redis wait; a refused request is not counted (docs/rate-limiting.md#sync_rate).
+      check(identifier: string, nowSeconds: number): RateDecision {
+        if (syncer.down) return config.faultTolerant ? TOLERATED : FATAL;
+        for (let i = 0; i < limits.length; i++) {
+          const period = limits[i]!.period;
+          const start = windowStart(period, nowSeconds);
+          const c = syncer.count(`${prefix}${identifier}:${start}:${period}`, ttls[i]!, start + ttls[i]! * 1000);
+          counts[i] = c;
+          used[i] = c.base + c.inFlight + c.pending;
+        }
+        const d = decide(limits, used, nowSeconds, hide);
+        if (!d.stop) for (let i = 0; i < counts.length; i++) counts[i]!.pending++;
+        return d;
+      },
+    };
+  }
   return {
     ...base,
     // Kong's redis policy (sync_rate -1): every request increments, refused ones too, and reads the count before it.

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { RedisConfig } from '../../model/rate-limiting-config.js';
+import { closeRedisSyncers } from './redis-sync.js';
 
 /**
  * One round trip per request for every configured period: INCR each key, give a new key its TTL
@@ -13,6 +14,21 @@ for i = 1, #KEYS do
   local n = redis.call('INCR', KEYS[i])
   if n == 1 then redis.call('EXPIRE', KEYS[i], ARGV[i]) end
   out[i] = n - 1
+end
+return out
+`;
+
+/**
+ * sync_rate > 0 (redis-sync.ts): add each key's local delta (ARGV[i], may be 0 to only read), give
+ * a key without a TTL the period's length (ARGV[#KEYS + i]), and return the shared totals AFTER it.
+ */
+const ADD_SCRIPT = `
+local n = #KEYS
+local out = {}
+for i = 1, n do
+  local v = redis.call('INCRBY', KEYS[i], ARGV[i])
+  if redis.call('TTL', KEYS[i]) < 0 then redis.call('EXPIRE', KEYS[i], ARGV[n + i]) end
+  out[i] = v
 end
 return out
 `;
@@ -35,7 +51,10 @@ export function setRateLimitStoreLog(l: StoreLog): void {
 /** A client unused this long is closed; the next request opens it again. */
 const IDLE_CLOSE_MS = 5 * 60_000;
 
-type IncrementClient = Redis & { portcullisRateIncrement(numKeys: number, ...args: Array<string | number>): Promise<number[]> };
+type IncrementClient = Redis & {
+  portcullisRateIncrement(numKeys: number, ...args: Array<string | number>): Promise<number[]>;
+  portcullisRateAdd(numKeys: number, ...args: Array<string | number>): Promise<number[]>;
+};
 
 /**
  * One Redis connection per distinct connection config (host, port, database, user, password, TLS),
@@ -57,12 +76,21 @@ export class RedisCounterStore {
     return { redis: `${this.config.host}:${this.config.port}`, database: this.config.database };
   }
 
-  async increment(keys: readonly string[], ttls: readonly number[]): Promise<number[]> {
+  increment(keys: readonly string[], ttls: readonly number[]): Promise<number[]> {
+    return this.#run((client) => client.portcullisRateIncrement(keys.length, ...keys, ...ttls));
+  }
+
+  /** Adds `deltas` to `keys` (sync_rate > 0) and returns the shared totals after the addition. */
+  add(keys: readonly string[], deltas: readonly number[], ttls: readonly number[]): Promise<number[]> {
+    return this.#run((client) => client.portcullisRateAdd(keys.length, ...keys, ...deltas, ...ttls));
+  }
+
+  async #run(call: (client: IncrementClient) => Promise<number[]>): Promise<number[]> {
     this.#lastUse = Date.now();
     const client = this.#client ?? this.#open();
     if (client.status !== 'ready' && !this.#firstConnect) throw new Error(`Redis connection is ${client.status}`);
     try {
-      const out = await client.portcullisRateIncrement(keys.length, ...keys, ...ttls);
+      const out = await call(client);
       if (!this.#healthy) {
         this.#healthy = true;
         log.info(this.where, 'rate-limiting: Redis reachable again, limits enforced');
@@ -99,6 +127,7 @@ export class RedisCounterStore {
       ...(c.ssl ? { tls: { rejectUnauthorized: c.sslVerify, servername: c.serverName ?? c.host! } } : {}),
     }) as IncrementClient;
     client.defineCommand('portcullisRateIncrement', { lua: INCREMENT_SCRIPT });
+    client.defineCommand('portcullisRateAdd', { lua: ADD_SCRIPT });
     // Until the first connect ends, requests queue (bounded by commandTimeout); afterwards only a ready client is used.
     this.#firstConnect = true;
     client.on('ready', () => (this.#firstConnect = false));
@@ -142,6 +171,7 @@ export function redisStore(config: RedisConfig): RedisCounterStore {
 
 /** Closes every Redis connection (the proxy's shutdown, after the drain): nothing keeps the process alive. */
 export function closeRedisStores(): void {
+  closeRedisSyncers();
   for (const s of stores.values()) s.close();
   stores.clear();
 }

@@ -27,7 +27,6 @@ const CONSUMER_SCOPE_FAILS_CLOSED: ReadonlyMap<string, string> = new Map([
   [JWT_CLAIMS_PLUGIN, ''],
   [IP_RESTRICTION_PLUGIN, ''],
   [ACL_PLUGIN, ' (Kong refuses it too)'],
-  [RATE_LIMITING_PLUGIN, ' (limit by consumer with limit_by: consumer instead)'],
 ]);
 export interface DeclarativeResult {
   resources: ResourceSet;
@@ -112,6 +111,8 @@ interface PluginSite {
   core: PluginCore;
   scope?: ScopeKey;
   keys: { route?: string; service?: string; consumer?: string };
+  /** A consumer-scoped rate-limiting instance: the consumer's id (docs/rate-limiting.md#consumers). */
+  consumerId?: string;
 }
 
 const serviceIndex = () => new EntityIndex<ServiceEntry, 'id' | 'name'>({ id: (s) => s.id, name: (s) => s.name });
@@ -196,7 +197,11 @@ class DeclarativeLoader {
       if (site.scope === undefined) continue;
       const p = site.core;
       const id = p.explicitId ?? pluginId({ name: p.name ?? p.path, ...(p.instanceName !== undefined ? { instanceName: p.instanceName } : {}), ...site.keys });
-      table.add(p, site.scope, id);
+      if (site.consumerId !== undefined) table.addForConsumer(p, site.consumerId, site.scope, id);
+      else {
+        if (p.name === RATE_LIMITING_PLUGIN && site.keys.route !== undefined && site.keys.service !== undefined) table.markRatePair(site.scope);
+        table.add(p, site.scope, id);
+      }
     }
 
     const routes: RouteSpec[] = this.routes.items.map(({ core, service }) => this.routeSpec(core, service, table));
@@ -376,6 +381,8 @@ class DeclarativeLoader {
     for (const c of this.consumers.items) {
       c.plugins.forEach((raw, i) => {
         const core = parsePlugin(raw, `${c.path}.plugins[${i}]`, false, true, this.rep);
+        // rate-limiting applies to this consumer on every route (Kong's consumer scope, docs/rate-limiting.md#consumers).
+        if (core.name === RATE_LIMITING_PLUGIN) return void this.plugins.push({ core, scope: 'global', keys: { consumer: c.id }, consumerId: c.id });
         this.rep.error(core.ref, 'Unsupported', 'plugins scoped to a consumer are not supported; ignored', core.name === 'jwt' ? 'consumer' : undefined);
       });
     }
@@ -388,8 +395,10 @@ class DeclarativeLoader {
       ...(p.serviceRef !== undefined ? { service: p.serviceRef } : {}),
       ...(p.consumerRef !== undefined ? { consumer: p.consumerRef } : {}),
     };
+    let consumerId: string | undefined;
     if (p.consumerRef !== undefined) {
       const { found } = this.findConsumer(p.consumerRef);
+      if (found && p.name === RATE_LIMITING_PLUGIN) consumerId = found.id;
       if (!found) this.rep.error(p.ref, 'ConsumerNotFound', `invalid reference 'consumer: ${p.consumerRef}' (no such entry in 'consumers')`, 'consumer');
       if (p.name === 'jwt') {
         // Kong's jwt schema has `consumer = typedefs.no_consumer`: it authenticates, so it cannot be scoped by who is authenticated.
@@ -397,7 +406,9 @@ class DeclarativeLoader {
         return;
       }
       // A plugin that refuses requests cannot be lifted for some consumers only: its routes fail closed.
-      const failsClosed = p.name === undefined ? undefined : CONSUMER_SCOPE_FAILS_CLOSED.get(p.name);
+      const failsClosed = p.name === undefined || consumerId !== undefined ? undefined : CONSUMER_SCOPE_FAILS_CLOSED.get(p.name);
+      // A rate-limiting whose consumer is not found: applying it to everyone would be wrong, dropping it too lenient.
+      if (p.name === RATE_LIMITING_PLUGIN && consumerId === undefined) p = { ...p, ok: false };
       if (failsClosed !== undefined) {
         this.rep.error(p.ref, 'Unsupported', `the ${p.name} plugin cannot be scoped to a consumer${failsClosed}; the routes it applies to answer 500`, 'consumer');
         p = { ...p, ok: false };
@@ -428,11 +439,11 @@ class DeclarativeLoader {
         else this.rep.error(p.ref, 'ServiceNotFound', `invalid reference 'service: ${p.serviceRef}' (no such entry in 'services')`, 'service');
       }
     }
-    this.plugins.push({ core: p, ...(scope !== undefined ? { scope } : {}), keys });
+    this.plugins.push({ core: p, ...(scope !== undefined ? { scope } : {}), keys, ...(consumerId !== undefined ? { consumerId } : {}) });
   }
 
   private routeSpec(core: RouteCore, service: ServiceEntry, table: PluginTable): RouteSpec {
-    const { jwt, claims, ipRestriction, correlationId, acl, cors, rateLimiting, pluginError: tableError } = table.resolve(core.id, service.id);
+    const { jwt, claims, ipRestriction, correlationId, acl, cors, rateLimiting, rateLimitingByConsumer, pluginError: tableError } = table.resolve(core.id, service.id);
     let pluginError = tableError;
     // docs/acl.md#groups: a broken acls entry may have been a group a deny list needed.
     if (acl && this.aclErrors.length > 0) pluginError ??= `acl plugin: acls ${this.aclErrors.join(', ')} invalid`;
@@ -471,6 +482,9 @@ class DeclarativeLoader {
       ...(acl ? { acl } : {}),
       ...(cors ? { cors } : {}),
       ...(rateLimiting ? { rateLimiting } : {}),
+      ...(rateLimitingByConsumer
+        ? { rateLimitingByConsumer: rateLimitingByConsumer.map(({ consumerId, ...rl }) => ({ consumerRef: consumerId, consumerRefKind: 'username-or-id' as const, ...rl })) }
+        : {}),
       ...(pluginError !== undefined || service.tlsError !== undefined ? { pluginError: pluginError ?? service.tlsError! } : {}),
       tags: core.tags,
     };

@@ -107,6 +107,8 @@ export interface ResolvedPlugins {
   cors?: { id: string; config: CorsConfig };
   /** `counterScope`: the scope it is configured on (Kong's route_id / service_id in its counter keys). */
   rateLimiting?: { id: string; config: RateLimitingConfig; counterScope: { routeId?: string; serviceId?: string } };
+  /** Consumer-scoped rate-limiting instances that win over `rateLimiting` for that consumer, by consumer id (docs/rate-limiting.md#consumers). */
+  rateLimitingByConsumer?: Array<{ consumerId: string; id: string; config: RateLimitingConfig; counterScope: { routeId?: string; serviceId?: string } }>;
   pluginError?: string;
 }
 
@@ -182,6 +184,11 @@ export class PluginTable {
   /** Kong's opentelemetry plugin: one global instance sets the gateway's tracing (docs/tracing.md#kongyml). */
   readonly tracing: TracingPluginSlot;
   private readonly rateLimiting: SlotTable<RateLimitingConfig>;
+  /** Consumer-scoped rate-limiting: scopes "consumer:<id>", "consumer:<id>|route:<id>", "consumer:<id>|service:<id>". */
+  private readonly rateByConsumer: SlotTable<RateLimitingConfig>;
+  private readonly rateConsumers = new Set<string>();
+  /** Route scopes whose rate-limiting names both route and service: Kong ranks that pair above a consumer-only instance. */
+  private readonly ratePairs = new Set<ScopeKey>();
 
   constructor(private readonly rep: Reporter) {
     this.tracing = new TracingPluginSlot(rep);
@@ -190,6 +197,21 @@ export class PluginTable {
     this.acl = new SlotTable(ACL_PLUGIN, mapAclConfig, rep);
     this.cors = new SlotTable(CORS_PLUGIN, mapCorsConfig, rep);
     this.rateLimiting = new SlotTable(RATE_LIMITING_PLUGIN, mapRateLimitingConfig, rep);
+    this.rateByConsumer = new SlotTable(RATE_LIMITING_PLUGIN, mapRateLimitingConfig, rep);
+  }
+
+  /**
+   * A rate-limiting instance scoped to a consumer (alone, or with a route or service): `scope` is
+   * the route / service / global scope it would have without the consumer.
+   */
+  addForConsumer(p: PluginCore, consumerId: string, scope: ScopeKey, id: string): void {
+    this.rateConsumers.add(consumerId);
+    this.rateByConsumer.add(p, consumerScope(consumerId, scope), id);
+  }
+
+  /** A rate-limiting instance naming both a route and a service (kept on the route's scope). */
+  markRatePair(scope: ScopeKey): void {
+    this.ratePairs.add(scope);
   }
 
   /** Records one enabled-or-not, already scope-resolved plugin instance. */
@@ -283,13 +305,41 @@ export class PluginTable {
     if (cors !== undefined) out.cors = cors;
     const rate = this.rateLimiting.resolveScoped(scopes, errors);
     if (rate !== undefined) out.rateLimiting = { id: rate.id, config: rate.config, counterScope: counterScope(rate.scope) };
+    const byConsumer = this.resolveRateByConsumer(routeId, serviceId, errors);
+    if (byConsumer.length > 0) out.rateLimitingByConsumer = byConsumer;
     if (errors.length > 0) out.pluginError = errors.join('; ');
+    return out;
+  }
+
+  /**
+   * Kong's precedence for one consumer (docs/rate-limiting.md#consumers): consumer + route >
+   * consumer + service > route + service > consumer > route > service > global. Resolved here,
+   * once per snapshot, so a request only looks its consumer up in the route's map.
+   */
+  private resolveRateByConsumer(routeId: string, serviceId: string, errors: string[]): NonNullable<ResolvedPlugins['rateLimitingByConsumer']> {
+    const out: NonNullable<ResolvedPlugins['rateLimitingByConsumer']> = [];
+    if (this.rateConsumers.size === 0) return out;
+    const route = `route:${routeId}`;
+    const pair = this.ratePairs.has(route) && this.rateLimiting.slots.has(route);
+    for (const consumerId of this.rateConsumers) {
+      const scopes = [consumerScope(consumerId, route), consumerScope(consumerId, `service:${serviceId}`)];
+      if (!pair) scopes.push(consumerScope(consumerId, 'global'));
+      const rate = this.rateByConsumer.resolveScoped(scopes, errors);
+      if (rate !== undefined) out.push({ consumerId, id: rate.id, config: rate.config, counterScope: counterScope(rate.scope) });
+    }
     return out;
   }
 }
 
+/** "consumer:<id>" for the global scope, else "consumer:<id>|<scope>". */
+function consumerScope(consumerId: string, scope: ScopeKey): ScopeKey {
+  return scope === 'global' ? `consumer:${consumerId}` : `consumer:${consumerId}|${scope}`;
+}
+
 /** Kong's conf.route_id / conf.service_id of an instance on this scope. */
 function counterScope(scope: ScopeKey): { routeId?: string; serviceId?: string } {
+  const bar = scope.indexOf('|');
+  if (bar !== -1) scope = scope.slice(bar + 1);
   if (scope.startsWith('route:')) return { routeId: scope.slice(6) };
   if (scope.startsWith('service:')) return { serviceId: scope.slice(8) };
   return {};

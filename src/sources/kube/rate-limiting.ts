@@ -13,6 +13,8 @@ export function rateLimitingFromCr(
   ref: ObjectRef,
   secrets: ReadonlyMap<string, SecretObject>,
   diagnostics: Diagnostic[],
+  /** Where it is in the Route (a per-consumer limit is under spec.plugins.rateLimitingByConsumer[i]). */
+  field = 'spec.plugins.rateLimiting',
 ): RateLimitingConfig | undefined {
   const { redis, ...rest } = cr;
   if (redis === undefined) return rest;
@@ -20,8 +22,8 @@ export function rateLimitingFromCr(
   if (passwordSecretRef === undefined) return { ...rest, redis: conn };
   const secret = readSecretValue(secrets, ref.namespace!, passwordSecretRef.name, passwordSecretRef.key);
   if (!secret.ok) {
-    const field = `spec.plugins.rateLimiting.redis.passwordSecretRef.${secret.reason === 'SecretNotFound' ? 'name' : 'key'}`;
-    diagnostics.push(diagnostic('error', ref, secret.reason, `${secret.message}; the Route answers 500 until it is fixed`, field));
+    const at = `${field}.redis.passwordSecretRef.${secret.reason === 'SecretNotFound' ? 'name' : 'key'}`;
+    diagnostics.push(diagnostic('error', ref, secret.reason, `${secret.message}; the Route answers 500 until it is fixed`, at));
     return undefined;
   }
   return { ...rest, redis: { ...conn, password: secret.value.toString('utf8') } };

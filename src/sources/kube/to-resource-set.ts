@@ -3,7 +3,7 @@ import { resolveJwks } from './jwks.js';
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostics.js';
 import type { HostPolicy } from '../../model/host-policy.js';
 import type { IngressSettings } from '../../model/ingress.js';
-import type { BackendSpec, CertificateSpec, ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec, ServiceInfo, UpstreamProtocol } from '../../model/resources.js';
+import type { BackendSpec, CertificateSpec, ConsumerSpec, CredentialSpec, RateLimitingForConsumer, ResourceSet, RouteSpec, ServiceInfo, UpstreamProtocol } from '../../model/resources.js';
 import { resolveBackendTls } from './backend-tls.js';
 import { resolveServiceEndpoints } from './endpoints.js';
 import { ingressResources } from './ingress.js';
@@ -136,7 +136,7 @@ function credentialOf(obj: CustomObject, ref: ObjectRef, spec: JwtCredentialSpec
 }
 
 /** spec.plugins keys whose broken config keeps the Route, failing closed. */
-const PLUGIN_KEYS: ReadonlySet<string> = new Set(['jwt', 'jwtClaims', 'ipRestriction', 'correlationId', 'acl', 'cors', 'rateLimiting']);
+const PLUGIN_KEYS: ReadonlySet<string> = new Set(['jwt', 'jwtClaims', 'ipRestriction', 'correlationId', 'acl', 'cors', 'rateLimiting', 'rateLimitingByConsumer']);
 
 function toRoute(
   obj: CustomObject,
@@ -158,7 +158,7 @@ function toRoute(
     if (!rest?.success) return void diagnostics.push(...v.diagnostics);
     diagnostics.push(...v.diagnostics);
     spec = rest.data;
-    const which = (['jwtClaims', 'ipRestriction', 'correlationId', 'acl', 'cors', 'rateLimiting'] as const).find((p) => v.diagnostics.every((d) => d.field?.startsWith(`spec.plugins.${p}`) === true)) ?? 'jwt';
+    const which = (['jwtClaims', 'ipRestriction', 'correlationId', 'acl', 'cors', 'rateLimitingByConsumer', 'rateLimiting'] as const).find((p) => v.diagnostics.every((d) => d.field?.startsWith(`spec.plugins.${p}`) === true)) ?? 'jwt';
     pluginError = `${which} plugin configuration of Route ${ref.namespace}/${ref.name} is invalid`;
   }
   const ns = ref.namespace!;
@@ -218,6 +218,21 @@ function toRoute(
     const resolved = rateLimitingFromCr(rateLimiting, ref, input.secrets, diagnostics);
     if (resolved === undefined) pluginError ??= `rateLimiting plugin configuration of Route ${ns}/${ref.name} is invalid`;
     else route.rateLimiting = { id: kubeId('route', ns, ref.name, 'rate-limiting'), config: resolved, counterScope: { routeId: route.id } };
+  }
+  // Kong's consumer + route instances (docs/rate-limiting.md#consumers): the translator resolves the names.
+  const byConsumer = spec.plugins?.rateLimitingByConsumer;
+  if (byConsumer && byConsumer.length > 0) {
+    const list: RateLimitingForConsumer[] = [];
+    byConsumer.forEach((entry, i) => {
+      const field = `spec.plugins.rateLimitingByConsumer[${i}].rateLimiting`;
+      const resolved = rateLimitingFromCr(entry.rateLimiting, ref, input.secrets, diagnostics, field);
+      if (resolved === undefined) pluginError ??= `rateLimitingByConsumer plugin configuration of Route ${ns}/${ref.name} is invalid`;
+      else {
+        const name = entry.consumerRef.name;
+        list.push({ consumerRef: name, consumerRefKind: 'object-name', id: kubeId('route', ns, ref.name, `rate-limiting:${name}`), config: resolved, counterScope: { routeId: route.id } });
+      }
+    });
+    if (list.length > 0) route.rateLimitingByConsumer = list;
   }
   if (pluginError !== undefined) route.pluginError = pluginError;
   return route;

@@ -2,6 +2,7 @@ import { consumerId } from '../../model/ids.js';
 import { CRD_API_VERSION } from '../../model/crds.js';
 import { KIC_API_VERSION, KIC_CLASS_ANNOTATION, KIC_CREDENTIAL_LABEL, KIC_DEFAULT_CLASS, KIC_PLUGINS_ANNOTATION } from '../../model/kic.js';
 import type { BackendSpec, ConsumerSpec, CredentialSpec, ResourceSet, RouteSpec } from '../../model/resources.js';
+import type { RateLimitingConfig } from '../../model/rate-limiting-config.js';
 
 /**
  * PURE: a kong.yml's ResourceSet → Kubernetes objects (`portcullis convert`,
@@ -131,6 +132,9 @@ export function convertResources(set: ResourceSet, opts: ConvertOptions): Conver
   }
 
   const services = new Map<string, string>();
+  const warnedScopes = new Set<string>();
+  /** KIC: one KongPlugin per consumer-only rate-limiting instance, named by its KongConsumer. */
+  const consumerPlugins = new Set<string>();
   for (const r of set.routes) {
     const name = objectName(r.name, names('Route'), 'route');
     if (r.pluginError !== undefined) warnings.push(`route ${name}: fails closed in kong.yml (${r.pluginError}); converted without the plugin that fails`);
@@ -148,6 +152,14 @@ export function convertResources(set: ResourceSet, opts: ConvertOptions): Conver
   if ((set.certificates ?? []).length > 0) warnings.push('certificates and snis are not converted (create kubernetes.io/tls Secrets)');
 
   function pluginsOf(r: RouteSpec) {
+    if (r.rateLimiting !== undefined) rateScopeWarning(r, r.rateLimiting, 'rate-limiting');
+    const byConsumer: Array<Record<string, unknown>> = [];
+    for (const e of r.rateLimitingByConsumer ?? []) {
+      const owner = consumerNames.get(e.consumerRef);
+      if (owner === undefined) continue;
+      rateScopeWarning(r, e, `rate-limiting for consumer ${owner}`);
+      byConsumer.push({ consumerRef: { name: owner }, rateLimiting: crRateLimiting(e.config, `${r.name}-${owner}`) });
+    }
     const anonymous = r.jwt?.config.anonymous;
     const anonName = anonymous === undefined ? undefined : consumerNames.get(anonymous) ?? consumerNames.get(anonymous.toLowerCase());
     return {
@@ -155,7 +167,29 @@ export function convertResources(set: ResourceSet, opts: ConvertOptions): Conver
       ...(r.claims !== undefined && { jwtClaims: r.claims.config }),
       ...(r.ipRestriction !== undefined && { ipRestriction: r.ipRestriction.config }),
       ...(r.correlationId !== undefined && { correlationId: r.correlationId.config }),
+      ...(r.rateLimiting !== undefined && { rateLimiting: crRateLimiting(r.rateLimiting.config, r.name) }),
+      ...(byConsumer.length > 0 && { rateLimitingByConsumer: byConsumer }),
     };
+  }
+
+  /** docs/rate-limiting.md#convert: counters of a service-wide or global instance become the Route's own. */
+  function rateScopeWarning(r: RouteSpec, rl: { counterScope: { routeId?: string } }, what: string): void {
+    if (rl.counterScope.routeId !== undefined) return;
+    const key = `${what}|${r.name}`;
+    if (warnedScopes.has(key)) return;
+    warnedScopes.add(key);
+    warnings.push(`route ${r.name}: ${what} counts across its service or the whole gateway in kong.yml; converted, it counts per route`);
+  }
+
+  /** The Route CR's rateLimiting: the Redis password moves into a labelled Secret (CRs never hold one inline). */
+  function crRateLimiting(config: RateLimitingConfig, owner: string): Record<string, unknown> {
+    const { redis, ...rest } = config;
+    if (redis === undefined) return { ...rest };
+    const { password, ...conn } = redis;
+    if (password === undefined) return { ...rest, redis: conn };
+    const secretName = objectName(`${owner}-redis`, secretNames, 'redis');
+    objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: meta(secretName, { labels: { 'portcullis.dev/credential': 'true' } }), stringData: { password } });
+    return { ...rest, redis: { ...conn, passwordSecretRef: { name: secretName, key: 'password' } } };
   }
 
   function portcullisRoute(r: RouteSpec, name: string, b: Extract<BackendSpec, { kind: 'url' }>): Record<string, unknown> {
@@ -189,6 +223,30 @@ export function convertResources(set: ResourceSet, opts: ConvertOptions): Conver
     if (r.claims !== undefined) add('jwt-claims', r.claims.config);
     if (r.ipRestriction !== undefined) add('ip-restriction', r.ipRestriction.config);
     if (r.correlationId !== undefined) add('correlation-id', r.correlationId.config);
+    if (r.rateLimiting !== undefined) {
+      rateScopeWarning(r, r.rateLimiting, 'rate-limiting');
+      add('rate-limiting', kicRateConfig(r.rateLimiting.config));
+    }
+    for (const e of r.rateLimitingByConsumer ?? []) {
+      const owner = consumerNames.get(e.consumerRef);
+      if (owner === undefined) continue;
+      const consumerOnly = e.counterScope.routeId === undefined && e.counterScope.serviceId === undefined;
+      if (consumerOnly) {
+        // Kong's consumer scope: a KongPlugin named by the KongConsumer's konghq.com/plugins, once.
+        if (consumerPlugins.has(e.id)) continue;
+        consumerPlugins.add(e.id);
+        const pluginName = objectName(`${owner}-rate-limiting`, names('KongPlugin'), 'rate-limiting');
+        objects.push({ apiVersion: KIC_API_VERSION, kind: 'KongPlugin', metadata: meta(pluginName), plugin: 'rate-limiting', config: kicRateConfig(e.config) });
+        const annotations = (consumerByName.get(owner)!['metadata'] as { annotations: Record<string, string> }).annotations;
+        const list = annotations[KIC_PLUGINS_ANNOTATION];
+        annotations[KIC_PLUGINS_ANNOTATION] = list === undefined ? pluginName : `${list},${pluginName}`;
+        continue;
+      }
+      rateScopeWarning(r, e, `rate-limiting for consumer ${owner}`);
+      const pluginName = objectName(`${name}-${owner}-rate-limiting`, names('KongPlugin'), 'rate-limiting');
+      plugins.push(pluginName);
+      objects.push({ apiVersion: KIC_API_VERSION, kind: 'KongPlugin', metadata: meta(pluginName), plugin: 'rate-limiting', consumerRef: owner, config: kicRateConfig(e.config) });
+    }
     if (r.paths.some((p) => p.startsWith('~'))) warnings.push(`route ${name}: regex paths are not converted to Ingress paths`);
     if (b.path !== '') warnings.push(`route ${name}: the service path ${b.path} is not converted (Ingress backends have none)`);
     if (r.protocols.some((p) => p === 'grpc' || p === 'grpcs') || b.protocol !== 'http') warnings.push(`route ${name}: only plain http upstreams are converted; the Service is http`);
@@ -215,6 +273,13 @@ export function convertResources(set: ResourceSet, opts: ConvertOptions): Conver
       }),
       spec: { ingressClassName: KIC_DEFAULT_CLASS, rules },
     });
+  }
+
+  /** Kong's snake_case config, the redis block's keys too. */
+  function kicRateConfig(config: RateLimitingConfig): Record<string, unknown> {
+    const out = snakeConfig(config);
+    if (config.redis !== undefined) out['redis'] = snakeConfig(config.redis);
+    return out;
   }
 
   /** The upstream as a Service: an IP gets a selector-less Service and its EndpointSlice, a DNS name an ExternalName Service. */

@@ -1,6 +1,6 @@
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../../model/diagnostics.js';
 import { KIC_CONSUMER_KIND, KIC_PLUGINS_ANNOTATION } from '../../../model/kic.js';
-import type { ResourceSet, RouteSpec } from '../../../model/resources.js';
+import type { RateLimitingForConsumer, ResourceSet, RouteSpec } from '../../../model/resources.js';
 import { Reporter } from '../../declarative/report.js';
 import type { ResolvedPlugins } from '../../declarative/plugins.js';
 import type { IngressObject } from '../ingress-types.js';
@@ -8,6 +8,8 @@ import type { SecretObject, ServiceObject } from '../types.js';
 import { kicConsumers } from './consumers.js';
 import { hasKicClass, kicRef, pluginNames } from './objects.js';
 import { consumerScoped, KicPluginResolver } from './plugins.js';
+import { RATE_LIMITING_PLUGIN } from '../../declarative/plugins.js';
+import { mapRateLimitingConfig } from '../../declarative/kong-plugin-configs.js';
 import type { AnnotatedMeta, KicObjects, KicSettings } from './types.js';
 
 export type { KicObjects, KicSettings } from './types.js';
@@ -130,6 +132,16 @@ function consumerPlugins(kic: KicObjects, settings: KicSettings, resolver: KicPl
         continue;
       }
       if (!plugin.core.enabled) continue;
+      // rate-limiting applies to this consumer (docs/rate-limiting.md#consumers); the others cannot be honoured.
+      if (plugin.core.name === RATE_LIMITING_PLUGIN) {
+        // An invalid one refuses this consumer only (its config errors are the KongPlugin's diagnostics).
+        if (plugin.core.ok && mapRateLimitingConfig(plugin.core.config).ok) resolver.attachToConsumer(plugin, ns, ref.name);
+        else {
+          diagnostics.push(diagnostic('error', ref, 'InvalidPluginConfig', `rate-limiting KongPlugin '${name}' is invalid; the consumer is refused (its tokens answer 401) until it is fixed`, ANNOTATION_FIELD));
+          refused.add(`${ns}/${ref.name}`);
+        }
+        continue;
+      }
       const kept = consumerScoped({ ...plugin.core, ref, consumerScoped: true }, rep);
       if (kept !== undefined) refused.add(`${ns}/${ref.name}`);
     }
@@ -151,9 +163,16 @@ function consumerPlugins(kic: KicObjects, settings: KicSettings, resolver: KicPl
  * (the portcullis.dev/jwt annotation and a jwt KongPlugin) is a conflict: the route fails closed.
  */
 function merge(route: RouteSpec, resolved: ResolvedPlugins, errors: string[], diagnostics: Diagnostic[]): RouteSpec {
-  const { jwt, claims, pluginError, ...rest } = resolved;
-  if (jwt === undefined && claims === undefined && pluginError === undefined && Object.keys(rest).length === 0 && errors.length === 0) return route;
+  const { jwt, claims, pluginError, rateLimitingByConsumer, ...rest } = resolved;
+  // Consumers are "<ns>/<name>" here: a route resolves only its own namespace's consumers, by object name.
+  const byConsumer: RateLimitingForConsumer[] = [];
+  for (const { consumerId, ...rl } of rateLimitingByConsumer ?? []) {
+    const slash = consumerId.indexOf('/');
+    if (consumerId.slice(0, slash) === route.scope) byConsumer.push({ consumerRef: consumerId.slice(slash + 1), consumerRefKind: 'object-name', ...rl });
+  }
+  if (jwt === undefined && claims === undefined && pluginError === undefined && Object.keys(rest).length === 0 && errors.length === 0 && byConsumer.length === 0) return route;
   const out: RouteSpec = { ...route };
+  if (byConsumer.length > 0) out.rateLimitingByConsumer = byConsumer;
   const problems = [...errors];
   if (pluginError !== undefined) problems.push(pluginError);
   const conflict = (name: string) => {

@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import type { Diagnostic, ObjectRef } from '../../../model/diagnostics.js';
 import { KIC_GLOBAL_LABEL, kicPluginSchema } from '../../../model/kic.js';
-import { OBSERVABILITY_ONLY_PLUGINS, PluginTable, CORRELATION_ID_PLUGIN, type PluginCore, type ResolvedPlugins } from '../../declarative/plugins.js';
+import { OBSERVABILITY_ONLY_PLUGINS, PluginTable, CORRELATION_ID_PLUGIN, RATE_LIMITING_PLUGIN, type PluginCore, type ResolvedPlugins } from '../../declarative/plugins.js';
 import { Reporter } from '../../declarative/report.js';
 import { kubeId } from '../ids.js';
 import { readSecretValue } from '../secrets.js';
@@ -64,12 +64,26 @@ export class KicPluginResolver {
     if (this.added.has(key)) return;
     this.added.add(key);
     let core = plugin.core;
+    // A namespaced rate-limiting KongPlugin with consumerRef: Kong's consumer + route / service (docs/rate-limiting.md#consumers).
+    const consumerNs = core.ref.kind === 'KongPlugin' ? core.ref.namespace : undefined;
+    if (core.consumerScoped && core.name === RATE_LIMITING_PLUGIN && core.consumerRef !== undefined && consumerNs !== undefined) {
+      this.table.addForConsumer(core, `${consumerNs}/${core.consumerRef}`, scope, kubeId('kongplugin', plugin.key, seed));
+      return;
+    }
     if (core.consumerScoped) {
       const kept = consumerScoped(core, this.rep);
       if (kept === undefined) return;
       core = kept;
     }
     this.table.add(core, scope, kubeId('kongplugin', plugin.key, seed));
+  }
+
+  /** A rate-limiting plugin named by a KongConsumer's konghq.com/plugins: Kong's consumer scope, on every route of its namespace. */
+  attachToConsumer(plugin: ReadPlugin, ns: string, consumer: string): void {
+    const key = `consumer:${ns}/${consumer}|${plugin.key}`;
+    if (this.added.has(key)) return;
+    this.added.add(key);
+    this.table.addForConsumer({ ...plugin.core, consumerScoped: true }, `${ns}/${consumer}`, 'global', kubeId('kongplugin', plugin.key, key));
   }
 
   /** Kong's precedence for one route. */

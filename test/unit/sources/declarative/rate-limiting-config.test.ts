@@ -78,7 +78,7 @@ describe("kong.yml config of rate-limiting (Kong's schema)", () => {
     expect(global.map((r) => r.rateLimiting?.counterScope)).toEqual([{}, {}]);
   });
 
-  it('an invalid instance fails only its routes; consumer scope fails closed', () => {
+  it('an invalid instance fails only its routes; a consumer-scoped one applies to that consumer, an unknown consumer fails closed', () => {
     const plugins = ['plugins:', '  - name: rate-limiting', '    route: r1', '    config: { minute: 5, hour: 1 }', ''].join('\n');
     const { resources } = parseDeclarative(head + routes + plugins, 'kong.yml');
     expect(resources.routes.map((r) => r.pluginError !== undefined)).toEqual([true, false]);
@@ -87,7 +87,12 @@ describe("kong.yml config of rate-limiting (Kong's schema)", () => {
     );
     const consumer = ['plugins:', '  - name: rate-limiting', '    consumer: c', '    config: { minute: 5 }', 'consumers:', '  - username: c', ''].join('\n');
     const c = parseDeclarative(head + routes + consumer, 'kong.yml').resources;
-    expect(c.routes.map((r) => r.pluginError !== undefined)).toEqual([true, true]);
-    expect(c.diagnostics.map(formatDiagnostic).some((t) => t.includes('the rate-limiting plugin cannot be scoped to a consumer'))).toBe(true);
+    expect(c.routes.map((r) => r.pluginError !== undefined)).toEqual([false, false]);
+    expect(c.routes.map((r) => r.rateLimiting)).toEqual([undefined, undefined]);
+    expect(c.routes.map((r) => r.rateLimitingByConsumer?.map((e) => e.config.minute))).toEqual([[5], [5]]);
+    expect(c.diagnostics).toEqual([]);
+    const unknown = parseDeclarative(head + routes + consumer.replace('consumer: c', 'consumer: nobody'), 'kong.yml').resources;
+    expect(unknown.routes.map((r) => r.pluginError !== undefined)).toEqual([true, true]);
+    expect(unknown.diagnostics.map((d) => d.reason)).toContain('ConsumerNotFound');
   });
 });

@@ -73,3 +73,49 @@ describe('convertResources', () => {
     ]));
   });
 });
+
+describe('convertResources: rate-limiting (docs/rate-limiting.md#convert)', () => {
+  const yml = stringify({
+    _format_version: '3.0',
+    services: [
+      {
+        name: 'api',
+        url: 'http://10.0.0.7:8080',
+        routes: [
+          { name: 'orders', paths: ['/orders'], plugins: [{ name: 'jwt' }, { name: 'rate-limiting', config: { minute: 10, policy: 'redis', redis: { host: 'redis.infra', password: 'rl-pass' } } }] },
+        ],
+      },
+    ],
+    consumers: [
+      { username: 'gold', plugins: [{ name: 'rate-limiting', config: { minute: 100 } }] },
+      { username: 'silver' },
+    ],
+    plugins: [{ name: 'rate-limiting', consumer: 'silver', route: 'orders', config: { minute: 20 } }],
+  });
+  const run = (target: 'portcullis' | 'kic') => convertResources(parseDeclarative(yml, 'kong.yml').resources, { target, namespace: 'shop' });
+
+  it('Route CRs: rateLimiting with the Redis password in a labelled Secret, rateLimitingByConsumer per consumer; they validate offline', () => {
+    const { objects, warnings } = run('portcullis');
+    expect(checkManifests(objects.map((o) => stringify(o)).join('---\n'), 'out.yaml').diagnostics).toEqual([]);
+    const route = objects.find((o) => o['kind'] === 'Route')!;
+    const plugins = (route['spec'] as { plugins: Record<string, any> }).plugins;
+    expect(plugins['rateLimiting']).toMatchObject({ minute: 10, policy: 'redis', redis: { host: 'redis.infra', passwordSecretRef: { name: 'orders-redis', key: 'password' } } });
+    expect(JSON.stringify(plugins)).not.toContain('rl-pass');
+    expect(objects.find((o) => (o['metadata'] as { name: string }).name === 'orders-redis')).toMatchObject({ kind: 'Secret', stringData: { password: 'rl-pass' } });
+    expect(plugins['rateLimitingByConsumer'].map((e: any) => [e.consumerRef.name, e.rateLimiting.minute])).toEqual([['gold', 100], ['silver', 20]]);
+    expect(warnings).toContain('route orders: rate-limiting for consumer gold counts across its service or the whole gateway in kong.yml; converted, it counts per route');
+  });
+
+  it('KIC: the route instance and consumer + route as KongPlugins on the Ingress, a consumer-only one named by its KongConsumer; they validate offline', () => {
+    const { objects } = run('kic');
+    expect(checkManifests(objects.map((o) => stringify(o)).join('---\n'), 'out.yaml').diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const plugin = (name: string) => objects.find((o) => o['kind'] === 'KongPlugin' && (o['metadata'] as { name: string }).name === name)!;
+    expect(plugin('orders-rate-limiting')).toMatchObject({ plugin: 'rate-limiting', config: { minute: 10, policy: 'redis', redis: { host: 'redis.infra', password: 'rl-pass' } } });
+    expect(plugin('orders-silver-rate-limiting')).toMatchObject({ plugin: 'rate-limiting', consumerRef: 'silver', config: { minute: 20 } });
+    expect(plugin('gold-rate-limiting')).toMatchObject({ plugin: 'rate-limiting', config: { minute: 100 } });
+    const ingress = objects.find((o) => o['kind'] === 'Ingress')!;
+    expect((ingress['metadata'] as { annotations: Record<string, string> }).annotations['konghq.com/plugins']).toBe('orders-jwt,orders-rate-limiting,orders-silver-rate-limiting');
+    const gold = objects.find((o) => o['kind'] === 'KongConsumer' && (o['metadata'] as { name: string }).name === 'gold')!;
+    expect((gold['metadata'] as { annotations: Record<string, string> }).annotations['konghq.com/plugins']).toBe('gold-rate-limiting');
+  });
+});
