@@ -13,6 +13,8 @@
  * A Lease held by another identity keeps the controller a follower (no status writes), unless
  * BENCH_LEADER=1. Runs under vitest for the TypeScript harness (not part of `npm test`):
  *   npm run build && npx vitest run --config bench/vitest.controller-scale.config.ts
+ * BENCH_BASE_CLI=<other build's dist/cli.js> runs phases 2–4 for both builds on the same seeded set,
+ * interleaved (base, this; then this, base with BENCH_ROUNDS=2), each controller alone.
  * BENCH_CONSUMERS (50000), BENCH_ROUTES (5000), BENCH_BURST (10000), BENCH_CHANGES (60),
  * BENCH_CONCURRENCY (48), BENCH_SETTLE_SECONDS (15); BENCH_CONTROLLER_NODE_OPTIONS adds V8 flags
  * (e.g. --max-old-space-size=300) to the controller only.
@@ -34,9 +36,12 @@ const CHANGES = Number(process.env.BENCH_CHANGES ?? 60);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 48);
 const SETTLE_S = Number(process.env.BENCH_SETTLE_SECONDS ?? 15);
 const LEADER = process.env.BENCH_LEADER === '1';
+const BASE_CLI = process.env.BENCH_BASE_CLI;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const LEASE = 'bench';
 
-const log = (line: string) => process.stdout.write(`[controller-scale] ${line}\n`);
+let label = '';
+const log = (line: string) => process.stdout.write(`[controller-scale]${label} ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
@@ -141,12 +146,34 @@ async function main(): Promise<void> {
     const seedS = (performance.now() - t0) / 1000;
     log(`seeded ${N} consumers + ${N} credentials + ${N} Secrets + ${R} routes in ${seedS.toFixed(0)} s (${((3 * N + R) / seedS).toFixed(0)} objects/s)`);
 
+    const variants: Array<{ name: string; cli?: string }> = BASE_CLI ? [{ name: 'base', cli: BASE_CLI }, { name: 'this' }] : [{ name: 'this' }];
+    let run = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const v of round % 2 === 0 ? variants : [...variants].reverse()) {
+        label = BASE_CLI ? ` [${v.name} #${round + 1}]` : '';
+        gw = await measure(env, ns, rest, backend, run++, v.cli);
+        await gw.stop('SIGKILL');
+        gw = undefined;
+      }
+    }
+    rest.agent.destroy();
+  } finally {
+    await gw?.stop('SIGKILL');
+    await env?.stop();
+    upstream.close();
+    agent.destroy();
+  }
+}
+
+/** Phases 1 (sync) to 4 for one controller build; `run` keeps each run's new objects apart. */
+async function measure(env: KubeEnv, ns: string, rest: ReturnType<typeof restClient>, backend: string, run: number, cli?: string): Promise<GatewayProcess> {
     const started = performance.now();
-    gw = await startGateway(
+    const gw = await startGateway(
       ['controller', '--kubeconfig', env.cp.kubeconfigPath, '--namespace', ns, '--lease-name', LEASE],
       {
         waitReady: false,
         timeoutMs: 60_000,
+        ...(cli !== undefined && { cli }),
         env: {
           PORTCULLIS_ACCESS_LOG: 'off',
           POD_NAME: 'scale-controller',
@@ -172,7 +199,8 @@ async function main(): Promise<void> {
     // 2. Single changes.
     const lat: Record<string, number[]> = { 'secret rotated': [], 'route added': [], 'credential deleted': [], 'consumer+credential added': [] };
     const swapsBefore = swaps(g).length;
-    let extra = N + BURST;
+    // Past every run's burst indexes.
+    let extra = N + 20 * BURST + run * 4 * CHANGES;
     for (let c = 0; c < CHANGES; c++) {
       const i = (c * 7919 + 17) % N;
       const kind = c % 4;
@@ -182,7 +210,7 @@ async function main(): Promise<void> {
         await rest.replace(ns, 'secrets', `c${i}-jwt`, secretBodyNew);
         lat['secret rotated']!.push(await timeUntil(async () => (await status(`${g.proxy}/r0/`, token)) === 200, 30_000));
       } else if (kind === 1) {
-        const j = R + c;
+        const j = R + run * CHANGES + c;
         await rest.create(ns, 'routes', routeBody(ns, j, backend));
         lat['route added']!.push(await timeUntil(async () => (await status(`${g.proxy}/r${j}/`)) === 401, 30_000));
       } else if (kind === 2) {
@@ -207,9 +235,9 @@ async function main(): Promise<void> {
     log(`build_ms of those swaps: ${builds.length === 0 ? '(none)' : `p50 ${percentile(builds, 50)}, p99 ${percentile(builds, 99)}, max ${Math.max(...builds)}`}`);
 
     // 3. Burst.
-    await rest.create(ns, 'secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'burst-jwt', namespace: ns, labels: CREDENTIAL_LABELS }, data: { secret: Buffer.from('burst-secret').toString('base64') } });
+    if (run === 0) await rest.create(ns, 'secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'burst-jwt', namespace: ns, labels: CREDENTIAL_LABELS }, data: { secret: Buffer.from('burst-secret').toString('base64') } });
     const half = Math.floor(BURST / 2);
-    const burstIdx = Array.from({ length: half }, (_, b) => N + b);
+    const burstIdx = Array.from({ length: half }, (_, b) => N + run * half + b);
     const tb = performance.now();
     await pool(burstIdx, CONCURRENCY, async (k: number) => {
       await rest.create(ns, 'kongconsumers', consumerBody(ns, k));
@@ -232,13 +260,14 @@ async function main(): Promise<void> {
     log(`VmRSS at the end (${SETTLE_S} s idle): ${rssMb(pid).toFixed(0)} MB`);
     log(`heap at the end (full GC): ${await heapProbe(g)}`);
     log(`VmRSS after that GC: ${rssMb(pid).toFixed(0)} MB`);
-    rest.agent.destroy();
-  } finally {
-    await gw?.stop('SIGKILL');
-    await env?.stop();
-    upstream.close();
-    agent.destroy();
-  }
+    const timings = g.output().split('\n').filter((l) => l.includes('"rebuild timing"')).map((l) => JSON.parse(l) as Record<string, number>);
+    if (timings.length > 0) {
+      const stat = (k: string) => { const xs = timings.map((t) => t[k]!); return `p50 ${percentile(xs, 50)}, max ${Math.max(...xs)}`; };
+      log(`rebuild timing (${timings.length} rebuilds, ms): waited ${stat('waited_ms')}; collect ${stat('collect_ms')}; resources ${stat('resources_ms')}; hash ${stat('hash_ms')}; apply ${stat('apply_ms')}`);
+    }
+    const passes = g.output().split('\n').filter((l) => l.includes('"status pass"')).map((l) => (JSON.parse(l) as { report_ms: number }).report_ms);
+    log(`status passes over 50 ms: ${passes.length}${passes.length ? ` (p50 ${percentile(passes, 50)} ms, max ${Math.max(...passes)} ms)` : ''}`);
+    return g;
 }
 
 it('controller at scale', main, 90 * 60_000);

@@ -26,7 +26,7 @@ export interface GatewayProcess {
  */
 export async function startGateway(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; waitReady?: boolean; timeoutMs?: number; proxyListenSuffix?: string; proxyListenTlsSuffix?: string } = {},
+  opts: { env?: NodeJS.ProcessEnv; waitReady?: boolean; timeoutMs?: number; proxyListenSuffix?: string; proxyListenTlsSuffix?: string; /** Another build's dist/cli.js (A/B benches). */ cli?: string } = {},
 ): Promise<GatewayProcess> {
   // A free port can be taken by a test running beside this one between freePort() and the bind:
   // the gateway then exits 1 with EADDRINUSE at once, and another set of ports is tried.
@@ -41,14 +41,14 @@ export async function startGateway(
 
 async function startGatewayOnce(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; waitReady?: boolean; timeoutMs?: number; proxyListenSuffix?: string; proxyListenTlsSuffix?: string },
+  opts: { env?: NodeJS.ProcessEnv; waitReady?: boolean; timeoutMs?: number; proxyListenSuffix?: string; proxyListenTlsSuffix?: string; /** Another build's dist/cli.js (A/B benches). */ cli?: string },
 ): Promise<GatewayProcess> {
   const [proxyPort, adminPort, statusPort, tlsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const ownTls = args.includes('--proxy-listen-tls');
   const child = spawn(
     process.execPath,
     [
-      cliPath,
+      opts.cli ?? cliPath,
       ...args,
       // The TLS listener is on by default (0.0.0.0:8443): tests running side by side each get their own port.
       ...(ownTls ? [] : ['--proxy-listen-tls', `127.0.0.1:${tlsPort}${opts.proxyListenTlsSuffix ?? ''}`]),
