@@ -180,6 +180,11 @@ export class StatusWriter {
     return this.pending.size;
   }
 
+  /** The queued statuses by object key (tests and debug). */
+  queued(): ReadonlyMap<string, DesiredStatus & { resourceVersion?: string }> {
+    return this.pending;
+  }
+
   async stop(): Promise<void> {
     await this.queue.stop();
   }
