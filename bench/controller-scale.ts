@@ -13,16 +13,13 @@
  * A Lease held by another identity keeps the controller a follower (no status writes), unless
  * BENCH_LEADER=1. Runs under vitest for the TypeScript harness (not part of `npm test`):
  *   npm run build && npx vitest run --config bench/vitest.controller-scale.config.ts
+ * BENCH_BASE_CLI=<other build's dist/cli.js> runs phases 2–4 for both builds on the same seeded set,
+ * interleaved (base, this; then this, base with BENCH_ROUNDS=2), each controller alone.
  * BENCH_CONSUMERS (50000), BENCH_ROUTES (5000), BENCH_BURST (10000), BENCH_CHANGES (60),
  * BENCH_CONCURRENCY (48), BENCH_SETTLE_SECONDS (15); BENCH_CONTROLLER_NODE_OPTIONS adds V8 flags
  * (e.g. --max-old-space-size=300) to the controller only.
- * A/B of the sync (part 1 only): BENCH_BASE_CLI=<another build's dist/cli.js> starts, after seeding,
- * this build's controller and that one in turn, BENCH_AB_ROUNDS times (default 2), each on the same
- * objects, and prints sync time, VmRSS and heap for each; BENCH_WAIT_FILE holds the rounds until
- * that file exists (so the build can still change while seeding); BENCH_SNAPSHOT_DIR writes a heap
- * snapshot there at each build's last heap probe.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -39,12 +36,12 @@ const CHANGES = Number(process.env.BENCH_CHANGES ?? 60);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 48);
 const SETTLE_S = Number(process.env.BENCH_SETTLE_SECONDS ?? 15);
 const LEADER = process.env.BENCH_LEADER === '1';
-const LEASE = 'bench';
 const BASE_CLI = process.env.BENCH_BASE_CLI;
-const AB_ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 2);
-const WAIT_FILE = process.env.BENCH_WAIT_FILE;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+const LEASE = 'bench';
 
-const log = (line: string) => process.stdout.write(`[controller-scale] ${line}\n`);
+let label = '';
+const log = (line: string) => process.stdout.write(`[controller-scale]${label} ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
@@ -149,58 +146,61 @@ async function main(): Promise<void> {
     const seedS = (performance.now() - t0) / 1000;
     log(`seeded ${N} consumers + ${N} credentials + ${N} Secrets + ${R} routes in ${seedS.toFixed(0)} s (${((3 * N + R) / seedS).toFixed(0)} objects/s)`);
 
-    if (WAIT_FILE) while (!existsSync(WAIT_FILE)) await sleep(1000);
-    const syncRound = async (label: string, cli?: string, snapshotDir?: string): Promise<GatewayProcess> => {
-      const started = performance.now();
-      const g = await startGateway(
-        ['controller', '--kubeconfig', env!.cp.kubeconfigPath, '--namespace', ns, '--lease-name', LEASE],
-        {
-          waitReady: false,
-          timeoutMs: 60_000,
-          ...(cli !== undefined && { cli }),
-          env: {
-            PORTCULLIS_ACCESS_LOG: 'off',
-            POD_NAME: 'scale-controller',
-            POD_NAMESPACE: ns,
-            ...(snapshotDir !== undefined && { HEAP_PROBE_SNAPSHOT: snapshotDir }),
-            NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${process.env.BENCH_CONTROLLER_NODE_OPTIONS ?? ''} --expose-gc --require ${new URL('./heap-probe.cjs', import.meta.url).pathname}`,
-          },
-        },
-      );
-      const readyMs = await timeUntil(async () => (await fetch(`${g.status}/readyz`).then((r) => r.status, () => 0)) === 200, 300_000);
-      const lastToken = mintToken({ algorithm: 'HS256', key: `key-${N - 1}`, secret: hmacSecret(N - 1), expiresInSeconds: 3600 });
-      await timeUntil(async () => (await status(`${g.proxy}/r${R - 1}/`, lastToken)) === 200, 300_000);
-      const syncMs = performance.now() - started;
-      const first = swaps(g)[0];
-      log(`${label}sync: ready ${(readyMs / 1000).toFixed(1)} s after start, last credential on the last route enforced ${(syncMs / 1000).toFixed(1)} s after start; first snapshot build_ms ${first?.build_ms} (${first?.consumers} consumers, ${first?.credentials} credentials, ${first?.routes} routes)`);
-      const pid = g.child.pid!;
-      log(`${label}VmRSS right after sync: ${rssMb(pid).toFixed(0)} MB`);
-      await sleep(SETTLE_S * 1000);
-      log(`${label}VmRSS steady (${SETTLE_S} s after sync, no forced GC): ${rssMb(pid).toFixed(0)} MB`);
-      log(`${label}heap (full GC): ${await heapProbe(g)}`);
-      log(`${label}VmRSS after that GC: ${rssMb(pid).toFixed(0)} MB`);
-      return g;
-    };
-    if (BASE_CLI !== undefined) {
-      for (let round = 1; round <= AB_ROUNDS; round++) {
-        for (const [label, cli] of [['this build', undefined], ['base', BASE_CLI]] as const) {
-          // BENCH_SNAPSHOT_DIR: a heap snapshot of each build's last round (after its figures).
-          gw = await syncRound(`round ${round}, ${label}: `, cli, round === AB_ROUNDS ? process.env.BENCH_SNAPSHOT_DIR : undefined);
-          await gw.stop('SIGKILL');
-          gw = undefined;
-        }
+    const variants: Array<{ name: string; cli?: string }> = BASE_CLI ? [{ name: 'base', cli: BASE_CLI }, { name: 'this' }] : [{ name: 'this' }];
+    let run = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const v of round % 2 === 0 ? variants : [...variants].reverse()) {
+        label = BASE_CLI ? ` [${v.name} #${round + 1}]` : '';
+        gw = await measure(env, ns, rest, backend, run++, v.cli);
+        await gw.stop('SIGKILL');
+        gw = undefined;
       }
-      rest.agent.destroy();
-      return;
     }
-    gw = await syncRound('');
+    rest.agent.destroy();
+  } finally {
+    await gw?.stop('SIGKILL');
+    await env?.stop();
+    upstream.close();
+    agent.destroy();
+  }
+}
+
+/** Phases 1 (sync) to 4 for one controller build; `run` keeps each run's new objects apart. */
+async function measure(env: KubeEnv, ns: string, rest: ReturnType<typeof restClient>, backend: string, run: number, cli?: string): Promise<GatewayProcess> {
+    const started = performance.now();
+    const gw = await startGateway(
+      ['controller', '--kubeconfig', env.cp.kubeconfigPath, '--namespace', ns, '--lease-name', LEASE],
+      {
+        waitReady: false,
+        timeoutMs: 60_000,
+        ...(cli !== undefined && { cli }),
+        env: {
+          PORTCULLIS_ACCESS_LOG: 'off',
+          POD_NAME: 'scale-controller',
+          POD_NAMESPACE: ns,
+          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${process.env.BENCH_CONTROLLER_NODE_OPTIONS ?? ''} --expose-gc --require ${new URL('./heap-probe.cjs', import.meta.url).pathname}`,
+        },
+      },
+    );
     const g = gw;
+    const readyMs = await timeUntil(async () => (await fetch(`${g.status}/readyz`).then((r) => r.status, () => 0)) === 200, 300_000);
+    const lastToken = mintToken({ algorithm: 'HS256', key: `key-${N - 1}`, secret: hmacSecret(N - 1), expiresInSeconds: 3600 });
+    await timeUntil(async () => (await status(`${g.proxy}/r${R - 1}/`, lastToken)) === 200, 300_000);
+    const syncMs = performance.now() - started;
+    const first = swaps(g)[0];
+    log(`sync: ready ${(readyMs / 1000).toFixed(1)} s after start, last credential on the last route enforced ${(syncMs / 1000).toFixed(1)} s after start; first snapshot build_ms ${first?.build_ms} (${first?.consumers} consumers, ${first?.credentials} credentials, ${first?.routes} routes)`);
     const pid = g.child.pid!;
+    log(`VmRSS right after sync: ${rssMb(pid).toFixed(0)} MB`);
+    await sleep(SETTLE_S * 1000);
+    log(`VmRSS steady (${SETTLE_S} s after sync, no forced GC): ${rssMb(pid).toFixed(0)} MB`);
+    log(`heap (full GC): ${await heapProbe(g)}`);
+    log(`VmRSS after that GC: ${rssMb(pid).toFixed(0)} MB`);
 
     // 2. Single changes.
     const lat: Record<string, number[]> = { 'secret rotated': [], 'route added': [], 'credential deleted': [], 'consumer+credential added': [] };
     const swapsBefore = swaps(g).length;
-    let extra = N + BURST;
+    // Past every run's burst indexes.
+    let extra = N + 20 * BURST + run * 4 * CHANGES;
     for (let c = 0; c < CHANGES; c++) {
       const i = (c * 7919 + 17) % N;
       const kind = c % 4;
@@ -210,7 +210,7 @@ async function main(): Promise<void> {
         await rest.replace(ns, 'secrets', `c${i}-jwt`, secretBodyNew);
         lat['secret rotated']!.push(await timeUntil(async () => (await status(`${g.proxy}/r0/`, token)) === 200, 30_000));
       } else if (kind === 1) {
-        const j = R + c;
+        const j = R + run * CHANGES + c;
         await rest.create(ns, 'routes', routeBody(ns, j, backend));
         lat['route added']!.push(await timeUntil(async () => (await status(`${g.proxy}/r${j}/`)) === 401, 30_000));
       } else if (kind === 2) {
@@ -235,9 +235,9 @@ async function main(): Promise<void> {
     log(`build_ms of those swaps: ${builds.length === 0 ? '(none)' : `p50 ${percentile(builds, 50)}, p99 ${percentile(builds, 99)}, max ${Math.max(...builds)}`}`);
 
     // 3. Burst.
-    await rest.create(ns, 'secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'burst-jwt', namespace: ns, labels: CREDENTIAL_LABELS }, data: { secret: Buffer.from('burst-secret').toString('base64') } });
+    if (run === 0) await rest.create(ns, 'secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'burst-jwt', namespace: ns, labels: CREDENTIAL_LABELS }, data: { secret: Buffer.from('burst-secret').toString('base64') } });
     const half = Math.floor(BURST / 2);
-    const burstIdx = Array.from({ length: half }, (_, b) => N + b);
+    const burstIdx = Array.from({ length: half }, (_, b) => N + run * half + b);
     const tb = performance.now();
     await pool(burstIdx, CONCURRENCY, async (k: number) => {
       await rest.create(ns, 'kongconsumers', consumerBody(ns, k));
@@ -260,13 +260,14 @@ async function main(): Promise<void> {
     log(`VmRSS at the end (${SETTLE_S} s idle): ${rssMb(pid).toFixed(0)} MB`);
     log(`heap at the end (full GC): ${await heapProbe(g)}`);
     log(`VmRSS after that GC: ${rssMb(pid).toFixed(0)} MB`);
-    rest.agent.destroy();
-  } finally {
-    await gw?.stop('SIGKILL');
-    await env?.stop();
-    upstream.close();
-    agent.destroy();
-  }
+    const timings = g.output().split('\n').filter((l) => l.includes('"rebuild timing"')).map((l) => JSON.parse(l) as Record<string, number>);
+    if (timings.length > 0) {
+      const stat = (k: string) => { const xs = timings.map((t) => t[k]!); return `p50 ${percentile(xs, 50)}, max ${Math.max(...xs)}`; };
+      log(`rebuild timing (${timings.length} rebuilds, ms): waited ${stat('waited_ms')}; collect ${stat('collect_ms')}; resources ${stat('resources_ms')}; hash ${stat('hash_ms')}; apply ${stat('apply_ms')}`);
+    }
+    const passes = g.output().split('\n').filter((l) => l.includes('"status pass"')).map((l) => (JSON.parse(l) as { report_ms: number }).report_ms);
+    log(`status passes over 50 ms: ${passes.length}${passes.length ? ` (p50 ${percentile(passes, 50)} ms, max ${Math.max(...passes)} ms)` : ''}`);
+    return g;
 }
 
 it('controller at scale', main, 90 * 60_000);

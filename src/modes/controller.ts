@@ -100,7 +100,12 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     reportQueued = true;
     setImmediate(() => {
       reportQueued = false;
-      if (last !== undefined) reporting.report([...last.diagnostics, ...runtime.jwks.diagnostics()], last.objects);
+      if (last === undefined) return;
+      const started = performance.now();
+      reporting.report([...last.diagnostics, ...runtime.jwks.diagnostics()], last.objects);
+      const ms = performance.now() - started;
+      // Incremental, so normally a few ms; a long one holds the event loop (docs/controller-scale.md#change-latency).
+      if (ms >= 50) runtime.logger.info({ report_ms: Math.round(ms) }, 'status pass');
     });
   };
   runtime.jwks.onChange(report);
@@ -129,7 +134,8 @@ export async function runController(opts: ControllerOptions): Promise<number> {
       last = { diagnostics: last.diagnostics, objects };
       report();
     },
-    onObjects: (objects) => {
+    onObjects: (objects, timing) => {
+      const started = performance.now();
       let resources = toResourceSet(objects, translateOptions);
       if (opts.kic !== undefined && objects.kic !== undefined) {
         resources = withKicResources(resources, { kic: objects.kic, secrets: objects.secrets, services: objects.services, ...(objects.ingresses !== undefined && { ingresses: objects.ingresses }) }, opts.kic);
@@ -151,7 +157,18 @@ export async function runController(opts: ControllerOptions): Promise<number> {
         }
         resources = withGatewayApi(resources, gatewayApi);
       }
-      const result = runtime.apply(resources, hasher.hash(resources));
+      const translated = performance.now();
+      const hash = hasher.hash(resources);
+      const hashed = performance.now();
+      const result = runtime.apply(resources, hash);
+      if (result.kind !== 'unchanged') {
+        // Where change → enforced time goes at scale (docs/controller-scale.md#change-latency).
+        const ms = (x: number) => Math.round(x * 10) / 10;
+        runtime.logger.info(
+          { waited_ms: ms(timing.waitedMs), collect_ms: ms(timing.collectMs), resources_ms: ms(translated - started), hash_ms: ms(hashed - translated), apply_ms: ms(performance.now() - hashed) },
+          'rebuild timing',
+        );
+      }
       // Status describes what serves: the new snapshot, or the previous one an unusable change left live.
       const live = servingAfter(result);
       if (live) {

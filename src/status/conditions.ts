@@ -69,6 +69,18 @@ export function desiredStatuses(
   objects: Pick<KubeObjects, 'consumers' | 'credentials' | 'routes' | 'gatewayApi'>,
   now: Date,
 ): DesiredStatus[] {
+  const byObject = diagnosticsByObject(diagnostics);
+  const nowIso = conditionTime(now);
+  const out: DesiredStatus[] = [];
+  for (const [kind, obj] of liveObjects(objects)) {
+    const d = desiredStatusOf(kind, obj, byObject.get(statusKey(kind, obj.metadata?.namespace, obj.metadata?.name ?? '')), nowIso);
+    if (d) out.push(d);
+  }
+  return out;
+}
+
+/** The snapshot's diagnostics by statusKey of the object they name. */
+export function diagnosticsByObject(diagnostics: readonly Diagnostic[]): Map<string, Diagnostic[]> {
   const byObject = new Map<string, Diagnostic[]>();
   for (const d of diagnostics) {
     const key = statusKey(d.object.kind, d.object.namespace, d.object.name);
@@ -76,28 +88,33 @@ export function desiredStatuses(
     if (list) list.push(d);
     else byObject.set(key, [d]);
   }
-  const nowIso = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const out: DesiredStatus[] = [];
-  for (const [kind, obj] of liveObjects(objects)) {
-    const meta = obj.metadata;
-    if (!meta?.name) continue;
-    const target: StatusTarget = {
-      kind,
-      plural: CRD_PLURALS[kind],
-      namespace: meta.namespace ?? '',
-      name: meta.name,
-      ...(meta.uid ? { uid: meta.uid } : {}),
-      ...(meta.generation !== undefined ? { generation: meta.generation } : {}),
-    };
-    const diags = (byObject.get(statusKey(kind, meta.namespace, meta.name)) ?? []).filter(
-      // A diagnostic about an earlier incarnation of the same name is stale.
-      (d) => !d.object.uid || !meta.uid || d.object.uid === meta.uid,
-    );
-    const current = obj.status?.conditions ?? [];
-    const jwks = kind === 'JwtCredential' && typeof obj.spec === 'object' && obj.spec !== null && 'jwks' in obj.spec;
-    out.push({ target, current, desired: conditionsFor(diags, current, meta.generation, nowIso, jwks) });
-  }
-  return out;
+  return byObject;
+}
+
+/** A condition's lastTransitionTime: RFC 3339 in whole seconds. */
+export function conditionTime(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** One object's desired status from the diagnostics naming it (undefined: the object has no name). */
+export function desiredStatusOf(kind: CrdKind, obj: CustomObject, named: readonly Diagnostic[] | undefined, nowIso: string): DesiredStatus | undefined {
+  const meta = obj.metadata;
+  if (!meta?.name) return undefined;
+  const target: StatusTarget = {
+    kind,
+    plural: CRD_PLURALS[kind],
+    namespace: meta.namespace ?? '',
+    name: meta.name,
+    ...(meta.uid ? { uid: meta.uid } : {}),
+    ...(meta.generation !== undefined ? { generation: meta.generation } : {}),
+  };
+  const diags = (named ?? []).filter(
+    // A diagnostic about an earlier incarnation of the same name is stale.
+    (d) => !d.object.uid || !meta.uid || d.object.uid === meta.uid,
+  );
+  const current = obj.status?.conditions ?? [];
+  const jwks = kind === 'JwtCredential' && typeof obj.spec === 'object' && obj.spec !== null && 'jwks' in obj.spec;
+  return { target, current, desired: conditionsFor(diags, current, meta.generation, nowIso, jwks) };
 }
 
 export function conditionsFor(

@@ -2,13 +2,15 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } fr
 import type { Logger } from 'pino';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { Backoff } from '../sources/kube/backoff.js';
-import { CRD_GROUP, CRD_VERSION, type KubeObjects } from '../sources/kube/kube-objects.js';
-import type { StatusCondition } from '../sources/kube/types.js';
+import { CRD_GROUP, CRD_VERSION, type CrdKind, type KubeObjects } from '../sources/kube/kube-objects.js';
+import type { CustomObject, StatusCondition } from '../sources/kube/types.js';
 import { describeError, statusCode } from '../sources/kube/watcher.js';
 import {
   MANAGED_CONDITIONS,
+  conditionTime,
   conditionsEqual,
-  desiredStatuses,
+  desiredStatusOf,
+  diagnosticsByObject,
   eventsFor,
   statusKey,
   type DesiredStatus,
@@ -37,6 +39,21 @@ export interface StatusWriterOptions {
   now?: () => Date;
 }
 
+/** What a report decided for one cached object version from, keyed by that version's object. */
+interface SeenObject {
+  kind: CrdKind;
+  key: string;
+  /** The diagnostics naming the object, as one string. */
+  signature: string;
+  /** The report that last saw it (older: the object is gone). */
+  epoch: number;
+}
+
+/** Everything of a diagnostic that its object's conditions can show. */
+function diagnosticSignature(d: Diagnostic): string {
+  return `${d.severity}\u0000${d.reason}\u0000${d.field ?? ''}\u0000${d.message}\u0000${d.object.uid ?? ''}`;
+}
+
 interface QueueItem extends DesiredStatus {
   /** resourceVersion of the object the desired status was computed from. */
   resourceVersion?: string;
@@ -58,6 +75,12 @@ export class StatusWriter {
   private readonly backoffs = new Map<string, Backoff>();
   private readonly inFlight = new Map<string, QueueItem>();
   private lastInput: { diagnostics: readonly Diagnostic[]; objects: KubeObjects } | null = null;
+  /** Per cached object version: what the last report decided from (incremental reports). */
+  private readonly seen = new WeakMap<object, SeenObject>();
+  private readonly byKey = new Map<string, SeenObject>();
+  private epoch = 0;
+  /** The last report's cost: objects recomputed and ms (tests, docs/controller-scale.md figures). */
+  lastReport = { computed: 0, ms: 0 };
   patches = 0;
 
   constructor(private readonly opts: StatusWriterOptions) {
@@ -65,57 +88,101 @@ export class StatusWriter {
     this.log = opts.logger.child({ component: 'status-writer' });
   }
 
-  report(diagnostics: readonly Diagnostic[], objects: KubeObjects): void {
+  /**
+   * Queues the differences between each object's status and the one its diagnostics call for.
+   * Incremental (docs/controller-scale.md#status-writes): an object seen at the last report as the
+   * same cached version (the watch cache keeps an unchanged object's reference) and named by the
+   * same diagnostics is skipped: the decision made for it then still holds. `full` recomputes all.
+   */
+  report(diagnostics: readonly Diagnostic[], objects: KubeObjects, full = false): void {
     if (this.queue.stopped) return;
     this.lastInput = { diagnostics, objects };
-    const now = (this.opts.now ?? (() => new Date()))();
-    const seen = new Set<string>();
-    const live = new Map<string, { rv: string | undefined; observedGeneration: unknown }>();
-    for (const list of [objects.consumers, objects.credentials, objects.routes, objects.gatewayApi?.jwtPolicies ?? []]) {
-      for (const o of list) {
-        live.set(`${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}/${o.metadata.uid ?? ''}`, {
-          rv: o.metadata.resourceVersion,
-          observedGeneration: o.status?.['observedGeneration'],
-        });
+    const started = performance.now();
+    const epoch = ++this.epoch;
+    const byObject = diagnosticsByObject(diagnostics);
+    const signatures = new Map<string, string>();
+    const signature = (key: string): string => {
+      const named = byObject.get(key);
+      if (named === undefined) return '';
+      let sig = signatures.get(key);
+      if (sig === undefined) signatures.set(key, (sig = named.map(diagnosticSignature).join('\n')));
+      return sig;
+    };
+    let nowIso: string | undefined;
+    let computed = 0;
+    const lists: Array<[CrdKind, readonly CustomObject[]]> = [
+      ['KongConsumer', objects.consumers],
+      ['JwtCredential', objects.credentials],
+      ['Route', objects.routes],
+      // JwtPolicies are watched with --gateway-api only (docs/gateway-api.md#jwt).
+      ['JwtPolicy', objects.gatewayApi?.jwtPolicies ?? []],
+    ];
+    for (const [kind, list] of lists) {
+      for (const obj of list) {
+        const seen = this.seen.get(obj);
+        if (seen !== undefined && !full && seen.kind === kind && seen.signature === signature(seen.key)) {
+          seen.epoch = epoch;
+          this.byKey.set(seen.key, seen);
+          continue;
+        }
+        const key = statusKey(kind, obj.metadata?.namespace, obj.metadata?.name ?? '');
+        nowIso ??= conditionTime((this.opts.now ?? (() => new Date()))());
+        const d = desiredStatusOf(kind, obj, byObject.get(key), nowIso);
+        if (d === undefined) continue;
+        computed++;
+        const memo: SeenObject = { kind, key, signature: signature(key), epoch };
+        this.seen.set(obj, memo);
+        this.byKey.set(key, memo);
+        this.decide(key, d, obj);
       }
     }
-    for (const d of desiredStatuses(diagnostics, objects, now)) {
-      const key = statusKey(d.target.kind, d.target.namespace, d.target.name);
-      seen.add(key);
-      const obj = live.get(`${d.target.namespace}/${d.target.name}/${d.target.uid ?? ''}`);
-      const rv = obj?.rv;
-      const w = this.written.get(key);
-      const f = this.inFlight.get(key);
-      const alreadyWritten =
-        (w && w.resourceVersion === rv && conditionsEqual(w.conditions, d.desired)) ||
-        // Being written right now: no second, identical write once it returns.
-        (f !== undefined && f.resourceVersion === rv && conditionsEqual(f.desired, d.desired));
-      // A status written before observedGeneration existed (same conditions) still gets it.
-      const generationCurrent = d.target.generation === undefined || obj?.observedGeneration === d.target.generation;
-      if ((conditionsEqual(d.current, d.desired) && generationCurrent) || alreadyWritten) {
-        this.pending.delete(key);
-        for (const c of d.desired) if (c.status === 'True') this.opts.events.forget(d.target, c.type);
-        continue;
-      }
-      const queued = this.pending.get(key);
-      // Keep an equal queued item rather than a fresh copy: a follower (or a leader behind on a
-      // large cluster) re-reports every object on each rebuild, and replacing them all would turn
-      // each rebuild into old-generation garbage (hundreds of MB of RSS at 10k objects).
-      if (queued && queued.resourceVersion === rv && conditionsEqual(queued.desired, d.desired) && conditionsEqual(queued.current, d.current)) continue;
-      this.pending.set(key, { ...d, resourceVersion: rv, notBefore: queued?.notBefore ?? 0 });
+    // Objects gone since the last report: forget what was queued or written for them.
+    for (const [key, memo] of this.byKey) {
+      if (memo.epoch === epoch) continue;
+      this.byKey.delete(key);
+      this.pending.delete(key);
+      this.written.delete(key);
     }
-    for (const key of this.pending.keys()) if (!seen.has(key)) this.pending.delete(key);
-    for (const key of this.written.keys()) if (!seen.has(key)) this.written.delete(key);
+    this.lastReport = { computed, ms: performance.now() - started };
     this.queue.kick();
   }
 
-  /** To be called when this replica becomes leader: recompute from the last input and write. */
+  /** Queues one object's desired status unless it is current, already written or already queued. */
+  private decide(key: string, d: DesiredStatus, obj: CustomObject): void {
+    const rv = obj.metadata?.resourceVersion;
+    const w = this.written.get(key);
+    const f = this.inFlight.get(key);
+    const alreadyWritten =
+      (w && w.resourceVersion === rv && conditionsEqual(w.conditions, d.desired)) ||
+      // Being written right now: no second, identical write once it returns.
+      (f !== undefined && f.resourceVersion === rv && conditionsEqual(f.desired, d.desired));
+    // A status written before observedGeneration existed (same conditions) still gets it.
+    const generationCurrent = d.target.generation === undefined || obj.status?.['observedGeneration'] === d.target.generation;
+    if ((conditionsEqual(d.current, d.desired) && generationCurrent) || alreadyWritten) {
+      this.pending.delete(key);
+      for (const c of d.desired) if (c.status === 'True') this.opts.events.forget(d.target, c.type);
+      return;
+    }
+    const queued = this.pending.get(key);
+    // Keep an equal queued item rather than a fresh copy: a follower (or a leader behind on a
+    // large cluster) re-reports objects, and replacing them all would turn each report into
+    // old-generation garbage (hundreds of MB of RSS at 10k objects).
+    if (queued && queued.resourceVersion === rv && conditionsEqual(queued.desired, d.desired) && conditionsEqual(queued.current, d.current)) return;
+    this.pending.set(key, { ...d, resourceVersion: rv, notBefore: queued?.notBefore ?? 0 });
+  }
+
+  /** To be called when this replica becomes leader: recompute every object from the last input and write. */
   onLeadership(leader: boolean): void {
-    if (leader && this.lastInput) this.report(this.lastInput.diagnostics, this.lastInput.objects);
+    if (leader && this.lastInput) this.report(this.lastInput.diagnostics, this.lastInput.objects, true);
   }
 
   pendingCount(): number {
     return this.pending.size;
+  }
+
+  /** The queued statuses by object key (tests and debug). */
+  queued(): ReadonlyMap<string, DesiredStatus & { resourceVersion?: string }> {
+    return this.pending;
   }
 
   async stop(): Promise<void> {

@@ -5,9 +5,15 @@ export interface QueuedWrite {
   notBefore: number;
 }
 
-/** Writes in flight at once per writer: enough to keep a budget of hundreds per second busy
- * at a few ms of API latency, few enough not to flood the server's inflight limit. */
-export const DEFAULT_WRITE_CONCURRENCY = 8;
+/**
+ * Writes in flight at once per writer, from the budget: enough that the budget, not the API
+ * latency, is the ceiling up to 150 ms per write (at 8 in flight and ~250 ms per PATCH on a busy
+ * server, 10,000 statuses went at 30 writes/s: docs/controller-scale.md#write-budget); at most 64,
+ * well inside a priority level's share of the server's inflight limit (APF queues the rest).
+ */
+export function writeConcurrency(qps: number): number {
+  return Math.min(64, Math.max(8, Math.ceil(qps * 0.15)));
+}
 
 /**
  * The workers of a leader-only status writer (status-writer.ts, ingress-status-writer.ts,
@@ -46,7 +52,7 @@ export class LeaderWriteQueue<T extends QueuedWrite> {
 
   kick(): void {
     if (this.#stopped || !this.opts.isLeader() || this.pending.size === 0) return;
-    const max = this.opts.concurrency ?? DEFAULT_WRITE_CONCURRENCY;
+    const max = this.opts.concurrency ?? writeConcurrency(this.opts.budget().opts.qps);
     while (this.#workers < Math.min(max, this.pending.size)) {
       this.#workers++;
       void this.#work().finally(() => {

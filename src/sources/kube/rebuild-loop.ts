@@ -8,7 +8,8 @@ import { errorText } from '../../observability/error-text.js';
  * that throws is logged and the previous result stays in force (the caller swaps only on success).
  */
 export interface RebuildLoopOptions {
-  build: () => void | Promise<void>;
+  /** `waitedMs`: from the first poke this build answers to its start (debounce + a running build). */
+  build: (info: { waitedMs: number }) => void | Promise<void>;
   logger: Logger;
   debounceMs?: number;
   maxWaitMs?: number;
@@ -19,6 +20,8 @@ export class RebuildLoop {
   private readonly maxWaitMs: number;
   private timer: NodeJS.Timeout | null = null;
   private burstStartedAt = 0;
+  /** When the world first became dirty since the last build started. */
+  private dirtySince = 0;
   private dirty = false;
   private running: Promise<void> | null = null;
   private stopped = false;
@@ -35,6 +38,7 @@ export class RebuildLoop {
 
   poke(): void {
     if (this.stopped) return;
+    if (!this.dirty) this.dirtySince = performance.now();
     this.dirty = true;
     if (this.running) return; // rescheduled when the running build ends
     this.schedule();
@@ -68,15 +72,15 @@ export class RebuildLoop {
     if (this.stopped || !this.dirty) return;
     this.dirty = false;
     this.builds++;
-    this.running = this.runBuild().finally(() => {
+    this.running = this.runBuild(performance.now() - this.dirtySince).finally(() => {
       this.running = null;
       if (this.dirty && !this.stopped) this.schedule();
     });
   }
 
-  private async runBuild(): Promise<void> {
+  private async runBuild(waitedMs: number): Promise<void> {
     try {
-      await this.opts.build();
+      await this.opts.build({ waitedMs });
     } catch (err) {
       this.failures++;
       this.opts.logger.error({ err: errorText(err) }, 'rebuild failed: keeping the previous snapshot');

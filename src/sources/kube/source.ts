@@ -39,11 +39,19 @@ export interface KubeSourceOptions {
   /** Also watch Ingresses and IngressClasses (--ingress; docs/ingress.md). */
   ingress?: boolean;
   /** Called by the single rebuild worker with the whole cache, only once every type has synced. */
-  onObjects: (objects: KubeObjects) => void | Promise<void>;
+  onObjects: (objects: KubeObjects, timing: RebuildTiming) => void | Promise<void>;
   /** Also watch the Gateway API kinds and JwtPolicies (docs/gateway-api.md); off by default. */
   gatewayApi?: boolean;
   /** Also watch Kong Ingress Controller's resources (--kic-resources; docs/kong-ingress-controller.md). */
   kic?: boolean;
+}
+
+/** Where a rebuild's time went before translation (the controller logs it: docs/controller-scale.md). */
+export interface RebuildTiming {
+  /** From the first watch event it answers to its start: debounce, and any build still running. */
+  waitedMs: number;
+  /** Gathering the cache into KubeObjects. */
+  collectMs: number;
 }
 
 export interface KubeSource {
@@ -105,10 +113,12 @@ export function startKubeSource(opts: KubeSourceOptions): KubeSource {
     maxWaitMs: opts.maxWaitMs,
     // Level-triggered: always from the whole cache; never before every type is listed, so a
     // half-filled cache cannot produce a snapshot that drops routes or credentials.
-    build: () => {
+    build: ({ waitedMs }) => {
       if (!allSynced) return undefined;
       opts.stats?.rebuilt?.();
-      return opts.onObjects(collect());
+      const started = performance.now();
+      const objects = collect();
+      return opts.onObjects(objects, { waitedMs, collectMs: performance.now() - started });
     },
   });
   // Status-only changes: no rebuild; the status writers compare again, coalesced.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LeaderWriteQueue, type QueuedWrite } from '../../../src/status/write-queue.js';
+import { LeaderWriteQueue, writeConcurrency, type QueuedWrite } from '../../../src/status/write-queue.js';
 import { WriteBudget } from '../../../src/status/write-budget.js';
 
 interface Item extends QueuedWrite {
@@ -90,6 +90,34 @@ describe('LeaderWriteQueue', () => {
     expect(maxInFlight).toBe(4);
     // 10 at once, then 30 more at 200/s: at least ~150 ms however fast the writes are.
     expect(ms).toBeGreaterThanOrEqual(130);
+    await q.stop();
+  });
+
+  it('keeps enough writes in flight for the budget at a slow server: 30 at the default 200 qps (issue 17)', async () => {
+    expect([writeConcurrency(10), writeConcurrency(200), writeConcurrency(1000)]).toEqual([8, 30, 64]);
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const budget = new WriteBudget({ qps: 200, burst: 400 });
+    const written: string[] = [];
+    const q = new LeaderWriteQueue<Item>({
+      isLeader: () => true,
+      budget: () => budget,
+      // Each write takes 250 ms, as status PATCHes did on a loaded API server.
+      write: async (key) => {
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        await settle(250);
+        inFlight--;
+        written.push(key);
+      },
+    });
+    for (let i = 0; i < 120; i++) q.pending.set(`k${i}`, { v: i, notBefore: 0 });
+    const t0 = performance.now();
+    q.kick();
+    while (written.length < 120 && performance.now() - t0 < 10_000) await settle(10);
+    expect(written).toHaveLength(120);
+    expect(maxInFlight).toBe(30);
+    // 4 rounds of 250 ms (8 at the old fixed 8 in flight: 15 rounds).
+    expect(performance.now() - t0).toBeLessThan(2_500);
     await q.stop();
   });
 
