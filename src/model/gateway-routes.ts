@@ -5,6 +5,8 @@ import type { BackendSpec, ResourceSet, ServiceInfo } from './resources.js';
 /** A ResourceSet with HTTPRoute rules (controller mode with --gateway-api; docs/gateway-api.md). */
 export interface GatewayResourceSet extends ResourceSet {
   gatewayRules?: GatewayRuleSpec[];
+  /** Pod ports of the per-Gateway data planes (docs/gateway-api.md#one-address-per-gateway): every replica listens on them. */
+  gatewayListenerPorts?: number[];
 }
 
 /**
@@ -27,6 +29,8 @@ export interface GatewayRuleSpec {
   hostnames: string[];
   /** true: the TLS listener (HTTPS Gateway listener on 443); false: the plaintext one (HTTP on 80). */
   tls: boolean;
+  /** Per-Gateway data plane: only requests arriving on this pod port match (docs/gateway-api.md#one-address-per-gateway); undefined = the shared listener. */
+  listenerPort?: number;
   path: { type: 'Exact' | 'PathPrefix' | 'RegularExpression'; value: string };
   /** Upper-case; undefined = any method. */
   method?: string;

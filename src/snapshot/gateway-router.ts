@@ -36,6 +36,8 @@ export interface GatewayRouteEntry {
   /** Lower-case; exact or "*.suffix"; [] = any host. */
   hostnames: readonly string[];
   tls: boolean;
+  /** Per-Gateway data plane: the pod port requests must arrive on (docs/gateway-api.md#one-address-per-gateway). */
+  listenerPort?: number;
   pathType: GatewayPathType;
   /** Exact / RegularExpression: as written; PathPrefix: without a trailing "/" ("" for "/"). */
   pathValue: string;
@@ -120,6 +122,7 @@ function parseQuery(raw: string): Map<string, string> {
 
 function entryMatches(e: GatewayRouteEntry, input: MatchInput, query: { parsed?: Map<string, string> }): boolean {
   if (e.tls !== (input.tls === true)) return false;
+  if (e.listenerPort !== undefined && e.listenerPort !== input.listenerPort?.()) return false;
   if (!pathMatches(e, input.path)) return false;
   if (e.method !== undefined && e.method !== input.method) return false;
   for (const h of e.headers) if (!valueMatches(h, input.header(h.name))) return false;
