@@ -31,6 +31,8 @@ export interface GatewayRuleSpec {
   tls: boolean;
   /** Per-Gateway data plane: only requests arriving on this pod port match (docs/gateway-api.md#one-address-per-gateway); undefined = the shared listener. */
   listenerPort?: number;
+  /** With listenerPort: the hostname of the listener the rule came from ('' = none); a request is matched against the most specific listener of its port only. */
+  listenerHostname?: string;
   path: { type: 'Exact' | 'PathPrefix' | 'RegularExpression'; value: string };
   /** Upper-case; undefined = any method. */
   method?: string;

@@ -95,7 +95,7 @@ export function resolveHttpRoute(obj: CustomObject, inputs: RouteInputs, rules: 
       attached++;
       l.attachedRoutes++;
       const gwPolicy = inputs.policies.byTarget.get(targetKey('Gateway', gw.ref.namespace!, gw.ref.name));
-      emitRules(parsed.data, { ref, ns, createdAt, hostnames, tls: l.tls, listenerPort: l.podPort, backends: backends.list, policy: policy ?? gwPolicy }, rules);
+      emitRules(parsed.data, { ref, ns, createdAt, hostnames, tls: l.tls, listenerPort: l.podPort, listenerHostname: l.listener.hostname ?? '', backends: backends.list, policy: policy ?? gwPolicy }, rules);
     }
     if (attached === 0) outcome.accepted = { ok: false, reason: 'NoMatchingListenerHostname', message: 'no listener hostname intersects the route hostnames' };
   }
@@ -219,6 +219,7 @@ interface Binding {
   hostnames: string[];
   tls: boolean;
   listenerPort: number | undefined;
+  listenerHostname: string;
   backends: GatewayBackendSpec[][];
   policy: AppliedPolicy | undefined;
 }
@@ -235,7 +236,7 @@ function emitRules(spec: HttpRouteSpec, b: Binding, rules: GatewayRuleSpec[]): v
         matchIndex: j,
         hostnames: b.hostnames,
         tls: b.tls,
-        ...(b.listenerPort !== undefined && { listenerPort: b.listenerPort }),
+        ...(b.listenerPort !== undefined && { listenerPort: b.listenerPort, listenerHostname: b.listenerHostname.toLowerCase() }),
         path: { type: m.path.type as GatewayRuleSpec['path']['type'], value: m.path.value },
         headers: m.headers.map((h) => ({ name: h.name.toLowerCase(), type: h.type as 'Exact' | 'RegularExpression', value: h.value })),
         queryParams: m.queryParams.map((q) => ({ name: q.name, type: q.type as 'Exact' | 'RegularExpression', value: q.value })),

@@ -89,7 +89,7 @@ export function translateGatewayApi(input: GatewayApiInput, settings: GatewayApi
 function mergeBindings(rules: GatewayRuleSpec[]): GatewayRuleSpec[] {
   const byKey = new Map<string, GatewayRuleSpec>();
   for (const r of rules) {
-    const key = `${r.scope}/${r.ref.name}/${r.ruleIndex}/${r.matchIndex}/${r.tls}/${r.listenerPort ?? ''}`;
+    const key = `${r.scope}/${r.ref.name}/${r.ruleIndex}/${r.matchIndex}/${r.tls}/${r.listenerPort ?? ''}/${r.listenerHostname ?? ''}`;
     const first = byKey.get(key);
     if (first === undefined) byKey.set(key, { ...r, hostnames: [...r.hostnames] });
     else if (first.hostnames.length > 0) first.hostnames = r.hostnames.length === 0 ? [] : [...new Set([...first.hostnames, ...r.hostnames])];
