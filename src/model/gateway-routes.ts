@@ -75,6 +75,8 @@ export interface GatewayFilters {
     port?: number;
     statusCode: number;
     path?: { type: 'ReplaceFullPath' | 'ReplacePrefixMatch'; value: string };
+    /** The Gateway listener's port: the redirect's port when neither port nor scheme is set. */
+    listenerPort?: number;
   };
   rewrite?: {
     hostname?: string;

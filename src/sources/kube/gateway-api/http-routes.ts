@@ -95,7 +95,7 @@ export function resolveHttpRoute(obj: CustomObject, inputs: RouteInputs, rules: 
       attached++;
       l.attachedRoutes++;
       const gwPolicy = inputs.policies.byTarget.get(targetKey('Gateway', gw.ref.namespace!, gw.ref.name));
-      emitRules(parsed.data, { ref, ns, createdAt, hostnames, tls: l.tls, listenerPort: l.podPort, listenerHostname: l.listener.hostname ?? '', backends: backends.list, policy: policy ?? gwPolicy }, rules);
+      emitRules(parsed.data, { ref, ns, createdAt, hostnames, tls: l.tls, listenerPort: l.podPort, listenerHostname: l.listener.hostname ?? '', gatewayPort: l.listener.port, backends: backends.list, policy: policy ?? gwPolicy }, rules);
     }
     if (attached === 0) outcome.accepted = { ok: false, reason: 'NoMatchingListenerHostname', message: 'no listener hostname intersects the route hostnames' };
   }
@@ -220,13 +220,17 @@ interface Binding {
   tls: boolean;
   listenerPort: number | undefined;
   listenerHostname: string;
+  /** The Gateway listener's port (not the pod port). */
+  gatewayPort: number;
   backends: GatewayBackendSpec[][];
   policy: AppliedPolicy | undefined;
 }
 
 function emitRules(spec: HttpRouteSpec, b: Binding, rules: GatewayRuleSpec[]): void {
   spec.rules.forEach((rule, i) => {
-    const filters = filtersOf(rule);
+    const own = filtersOf(rule);
+    // No port and no scheme: the redirect keeps the listener's port (HTTPRouteRedirectPortAndScheme).
+    const filters = own.redirect === undefined ? own : { ...own, redirect: { ...own.redirect, listenerPort: b.gatewayPort } };
     const timeout = requestTimeout(rule);
     rule.matches.forEach((m, j) => {
       const r: GatewayRuleSpec = {
