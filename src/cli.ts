@@ -31,6 +31,10 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     'api-write-burst': { type: 'string' },
     'gateway-http-port': { type: 'string' },
     'gateway-https-port': { type: 'string' },
+    'gateway-service-per-gateway': { type: 'boolean' },
+    'gateway-service-type': { type: 'string' },
+    'gateway-pod-ports': { type: 'string' },
+    'gateway-pod-selector': { type: 'string' },
   },
   convert: {
     kic: { type: 'boolean' },

@@ -143,6 +143,13 @@ Options (flag, then env var, then default):
                                                         port of the plaintext listener)
   --gateway-https-port N      PORTCULLIS_GATEWAY_HTTPS_PORT  443 (Gateway HTTPS listener port: the Service
                                                         port of the TLS listener)
+  --gateway-service-per-gateway  PORTCULLIS_GATEWAY_SERVICE_PER_GATEWAY=true  off (on: one Service and
+                                                        address per Gateway, HTTP listeners on any port;
+                                                        needs POD_NAMESPACE; docs/gateway-api.md)
+  --gateway-service-type T    PORTCULLIS_GATEWAY_SERVICE_TYPE  ClusterIP (or NodePort, LoadBalancer)
+  --gateway-pod-ports A-B     PORTCULLIS_GATEWAY_POD_PORTS  20000-20999 (pod ports for Gateway HTTP listeners)
+  --gateway-pod-selector S    PORTCULLIS_GATEWAY_POD_SELECTOR  (required with the above) k=v,... the
+                                                        labels of the gateway pods
   --kic-resources             PORTCULLIS_KIC_RESOURCES=true  off (on: also read Kong Ingress Controller's
                                                         KongConsumer, KongConsumerGroup, KongPlugin,
                                                         KongClusterPlugin and konghq.com/credential Secrets,

@@ -5,6 +5,8 @@ import type { BackendSpec, ResourceSet, ServiceInfo } from './resources.js';
 /** A ResourceSet with HTTPRoute rules (controller mode with --gateway-api; docs/gateway-api.md). */
 export interface GatewayResourceSet extends ResourceSet {
   gatewayRules?: GatewayRuleSpec[];
+  /** Pod ports of the per-Gateway data planes (docs/gateway-api.md#one-address-per-gateway): every replica listens on them. */
+  gatewayListenerPorts?: number[];
 }
 
 /**
@@ -27,6 +29,10 @@ export interface GatewayRuleSpec {
   hostnames: string[];
   /** true: the TLS listener (HTTPS Gateway listener on 443); false: the plaintext one (HTTP on 80). */
   tls: boolean;
+  /** Per-Gateway data plane: only requests arriving on this pod port match (docs/gateway-api.md#one-address-per-gateway); undefined = the shared listener. */
+  listenerPort?: number;
+  /** With listenerPort: the hostname of the listener the rule came from ('' = none); a request is matched against the most specific listener of its port only. */
+  listenerHostname?: string;
   path: { type: 'Exact' | 'PathPrefix' | 'RegularExpression'; value: string };
   /** Upper-case; undefined = any method. */
   method?: string;
@@ -69,6 +75,8 @@ export interface GatewayFilters {
     port?: number;
     statusCode: number;
     path?: { type: 'ReplaceFullPath' | 'ReplacePrefixMatch'; value: string };
+    /** The Gateway listener's port: the redirect's port when neither port nor scheme is set. */
+    listenerPort?: number;
   };
   rewrite?: {
     hostname?: string;

@@ -16,6 +16,8 @@ import type { KubeObjects } from '../sources/kube/kube-objects.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { translateGatewayApi, withGatewayApi, type GatewayApiResult } from '../sources/kube/gateway-api/index.js';
 import { publishedAddresses } from '../sources/kube/gateway-api/addresses.js';
+import type { GatewayDataPlaneSettings } from '../sources/kube/gateway-api/types.js';
+import { GatewayServiceWriter } from '../status/gateway-services.js';
 import { withSnapshotDiagnostics } from '../sources/kube/gateway-api/snapshot-diagnostics.js';
 import { withKicResources, type KicSettings } from '../sources/kube/kic/index.js';
 import { withKicHttpRoutePlugins } from '../sources/kube/kic/http-routes.js';
@@ -49,6 +51,8 @@ export interface GatewayApiOptions {
   httpsPort: number;
   /** "namespace/name" of the Service whose addresses go into Gateway status.addresses. */
   publishService?: string;
+  /** One Service and pod ports per Gateway (docs/gateway-api.md#one-address-per-gateway); unset: the shared Service. */
+  dataPlane?: Omit<GatewayDataPlaneSettings, 'tlsPodPort'>;
 }
 
 const SYNC_GATE = 'the first full Kubernetes sync';
@@ -118,6 +122,11 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     memo: new ConversionMemo(),
   };
   const hasher = new ResourceHasher();
+  const dataPlane = opts.gatewayApi?.dataPlane;
+  // HTTPS listeners keep the pods' TLS listener (SNI tells Gateways apart there).
+  const dataPlaneSettings = dataPlane === undefined ? undefined : { ...dataPlane, tlsPodPort: opts.gateway.proxyListenTls?.port ?? 8443 };
+  const gatewayServices = dataPlane === undefined ? undefined : new GatewayServiceWriter({ kubeConfig, logger: runtime.logger, isLeader: () => reporting.isLeader(), namespace: dataPlane.podNamespace });
+  void runtime.closed.then(() => gatewayServices?.stop());
   source = startKubeSource({
     kubeConfig,
     ...(opts.namespaces !== undefined && { namespaces: opts.namespaces }),
@@ -148,6 +157,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
           httpsPort: gw.httpsPort,
           addresses: gw.publishService === undefined ? [] : publishedAddresses(objects.services.get(gw.publishService)),
           now: new Date(),
+          ...(dataPlaneSettings !== undefined && { dataPlane: dataPlaneSettings }),
         };
         gatewayApi = translateGatewayApi({ ...objects, gatewayApi: objects.gatewayApi }, settings);
         if (opts.kic !== undefined && objects.kic !== undefined) {
@@ -175,6 +185,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
         last = { diagnostics: live.diagnostics, objects };
         report();
       }
+      if (gatewayApi?.dataPlane !== undefined) gatewayServices?.apply(gatewayApi.dataPlane.services);
       if (gatewayApi !== undefined) reporting.reportGatewayApi(withSnapshotDiagnostics(gatewayApi.statuses, live?.diagnostics ?? [], new Date()));
     },
   });

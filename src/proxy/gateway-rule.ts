@@ -72,7 +72,7 @@ export function gatewayRequestHeaders(headers: string[], gw: GatewayRouteRuntime
 export function gatewayRedirectLocation(gw: GatewayRouteRuntime, req: { tls: boolean; host: string; path: string; rawQuery: string }): string {
   const r = gw.redirect!;
   const scheme = r.scheme ?? (req.tls ? 'https' : 'http');
-  const port = r.port ?? (r.scheme !== undefined ? (r.scheme === 'https' ? 443 : 80) : req.tls ? 443 : 80);
+  const port = r.port ?? (r.scheme !== undefined ? (r.scheme === 'https' ? 443 : 80) : (r.listenerPort ?? (req.tls ? 443 : 80)));
   const defaultPort = (scheme === 'https' && port === 443) || (scheme === 'http' && port === 80);
   const host = r.hostname ?? req.host;
   const path = rewrittenPath(gw, r.path, req.path);

@@ -142,6 +142,11 @@ class Exchange implements MatchInput, RelayContext {
     return this.h2Headers === null ? this.req.headersDistinct[name]?.[0] : firstHeader(this.h2Headers, name);
   }
 
+  /** MatchInput.listenerPort: read only by per-Gateway HTTPRoute entries, so other requests never pay for it. */
+  listenerPort(): number | undefined {
+    return this.req.socket.localPort;
+  }
+
   /** HTTP/2 request: no status text, trailers relayed, gRPC errors (forward.ts reads it). */
   get h2(): boolean {
     return this.h2Headers !== null;

@@ -7,6 +7,7 @@ import type { SnapshotStore } from '../snapshot/store.js';
 import type { Readiness } from '../health/readiness.js';
 import { loadDefaultCertificate } from './default-certificate.js';
 import { TracingControl } from './tracing-control.js';
+import { GatewayListeners } from './gateway-listeners.js';
 
 /** Each proxy's tracing switch (docs/tracing.md): listenProxy waits for its first setting. */
 const tracing = new WeakMap<ProxyServer, TracingControl>();
@@ -34,10 +35,15 @@ export function createGatewayProxy(
   control.apply(deps.store.current()?.tracing);
   deps.store.onSwap((next) => control.apply(next.tracing));
   tracing.set(proxy, control);
+  // Per-Gateway pod ports (docs/gateway-api.md#one-address-per-gateway): only when a snapshot names some.
+  const gatewayPorts = new GatewayListeners(proxy.server, gateway.proxyListen.host, deps.logger);
+  gatewayPorts.apply(deps.store.current());
+  deps.store.onSwap((next) => gatewayPorts.apply(next));
   const close = proxy.close;
   proxy.close = async () => {
+    const stopping = gatewayPorts.close();
     await close();
-    await control.close();
+    await Promise.all([control.close(), stopping]);
   };
   return proxy;
 }

@@ -36,6 +36,10 @@ export interface GatewayRouteEntry {
   /** Lower-case; exact or "*.suffix"; [] = any host. */
   hostnames: readonly string[];
   tls: boolean;
+  /** Per-Gateway data plane: the pod port requests must arrive on (docs/gateway-api.md#one-address-per-gateway). */
+  listenerPort?: number;
+  /** With listenerPort: its listener's hostname ('' = none); only the most specific listener of the port matching the host routes. */
+  listenerHostname?: string;
   pathType: GatewayPathType;
   /** Exact / RegularExpression: as written; PathPrefix: without a trailing "/" ("" for "/"). */
   pathValue: string;
@@ -118,8 +122,16 @@ function parseQuery(raw: string): Map<string, string> {
   return out;
 }
 
-function entryMatches(e: GatewayRouteEntry, input: MatchInput, query: { parsed?: Map<string, string> }): boolean {
+/** Per request: the parsed query, and with per-Gateway ports the local port and its chosen listener hostname. */
+interface MatchState {
+  parsed?: Map<string, string>;
+  port?: number | undefined;
+  listener?: string | undefined;
+}
+
+function entryMatches(e: GatewayRouteEntry, input: MatchInput, query: MatchState): boolean {
   if (e.tls !== (input.tls === true)) return false;
+  if (e.listenerPort !== undefined && (e.listenerPort !== query.port || e.listenerHostname !== query.listener)) return false;
   if (!pathMatches(e, input.path)) return false;
   if (e.method !== undefined && e.method !== input.method) return false;
   for (const h of e.headers) if (!valueMatches(h, input.header(h.name))) return false;
@@ -154,8 +166,9 @@ export function compileGatewayRouter(entries: readonly GatewayRouteEntry[], fall
   }
   const suffixLengths = [...new Set([...wildcard.keys()].map((k) => k.length))].sort((a, b) => b - a);
   const routes = new Set(sorted.map((e) => e.route));
+  const listeners = listenerTables(sorted);
 
-  function first(list: readonly GatewayRouteEntry[] | undefined, input: MatchInput, query: { parsed?: Map<string, string> }): GatewayRouteEntry | undefined {
+  function first(list: readonly GatewayRouteEntry[] | undefined, input: MatchInput, query: MatchState): GatewayRouteEntry | undefined {
     if (list === undefined) return undefined;
     for (const e of list) if (entryMatches(e, input, query)) return e;
     return undefined;
@@ -165,7 +178,13 @@ export function compileGatewayRouter(entries: readonly GatewayRouteEntry[], fall
     size: routes.size + fallback.size,
     match(input: MatchInput): RouteMatch | undefined {
       const host = input.host;
-      const query: { parsed?: Map<string, string> } = {};
+      const query: MatchState = {};
+      if (listeners !== undefined) {
+        // Per-Gateway ports (docs/gateway-api.md#one-address-per-gateway): the most specific listener of the port decides.
+        query.port = input.listenerPort?.();
+        const table = query.port === undefined ? undefined : listeners.get(query.port);
+        if (table !== undefined) query.listener = table.pick(host);
+      }
       let hit = first(exact.get(host), input, query);
       for (let i = 0; hit === undefined && i < suffixLengths.length; i++) {
         const len = suffixLengths[i]!;
@@ -177,4 +196,35 @@ export function compileGatewayRouter(entries: readonly GatewayRouteEntry[], fall
       return fallback.match(input);
     },
   };
+}
+
+/** The listener hostnames of one per-Gateway pod port: picks the most specific one matching a host. */
+interface ListenerTable {
+  pick(host: string): string | undefined;
+}
+
+function listenerTables(entries: readonly GatewayRouteEntry[]): Map<number, ListenerTable> | undefined {
+  const byPort = new Map<number, Set<string>>();
+  for (const e of entries) {
+    if (e.listenerPort === undefined) continue;
+    let set = byPort.get(e.listenerPort);
+    if (set === undefined) byPort.set(e.listenerPort, (set = new Set()));
+    set.add(e.listenerHostname ?? '');
+  }
+  if (byPort.size === 0) return undefined;
+  const out = new Map<number, ListenerTable>();
+  for (const [port, names] of byPort) {
+    const exact = new Set([...names].filter((n) => n !== '' && !n.startsWith('*.')));
+    // Longest suffix first: "*.foo.example.com" before "*.example.com".
+    const wild = [...names].filter((n) => n.startsWith('*.')).map((n) => n.slice(1)).sort((a, b) => b.length - a.length);
+    const any = names.has('');
+    out.set(port, {
+      pick(host) {
+        if (exact.has(host)) return host;
+        for (const w of wild) if (host.length > w.length && host.endsWith(w)) return `*${w}`;
+        return any ? '' : undefined;
+      },
+    });
+  }
+  return out;
 }

@@ -184,6 +184,8 @@ export interface MatchInput {
   tls?: boolean;
   /** Raw query string without '?' (HTTPRoute query parameter matches only). */
   rawQuery?: string;
+  /** The local port the connection arrived on; read only by per-Gateway HTTPRoute entries (docs/gateway-api.md#one-address-per-gateway). */
+  listenerPort?(): number | undefined;
 }
 
 export interface RouteMatch {
@@ -218,6 +220,8 @@ export interface Snapshot {
   claimHeaders?: HeaderNameSet;
   /** kong.yml's global opentelemetry plugin (docs/tracing.md); the runtime applies it unless flags set tracing. */
   tracing?: TracingSettings;
+  /** Per-Gateway data planes' pod ports: every replica opens a plaintext listener on each (runtime/gateway-listeners.ts). */
+  gatewayListenerPorts?: readonly number[];
 }
 
 /** One certificate the TLS listener may serve, checked at build time (translate/certificates.ts). */

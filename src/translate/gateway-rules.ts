@@ -63,6 +63,7 @@ export function buildGatewayRules(
       route,
       hostnames: spec.hostnames,
       tls: spec.tls,
+      ...(spec.listenerPort !== undefined && { listenerPort: spec.listenerPort, listenerHostname: spec.listenerHostname ?? '' }),
       pathType: spec.path.type,
       pathValue: spec.path.type === 'PathPrefix' ? trimSlash(spec.path.value) : spec.path.value,
       ...(pathRegex !== undefined && { pathRegex }),
@@ -106,7 +107,7 @@ function valueMatches(
 
 /** The RouteSpec view of a rule: what metrics, the access log and the admin API read. */
 function routeSpecOf(spec: GatewayRuleSpec): RouteSpec {
-  const id = `httproute:${spec.scope}/${spec.ref.name}:${spec.ruleIndex}:${spec.matchIndex}:${spec.tls ? 'https' : 'http'}`;
+  const id = `httproute:${spec.scope}/${spec.ref.name}:${spec.ruleIndex}:${spec.matchIndex}:${spec.tls ? 'https' : 'http'}${spec.listenerPort === undefined ? '' : `:${spec.listenerPort}:${spec.listenerHostname ?? ''}`}`;
   const route: RouteSpec = {
     ref: spec.ref,
     scope: spec.scope,

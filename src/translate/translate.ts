@@ -69,6 +69,7 @@ export function translate(
     ...(tls !== undefined ? { tls } : {}),
     ...(claimHeaders !== undefined ? { claimHeaders } : {}),
     ...(resources.tracing !== undefined ? { tracing: resources.tracing } : {}),
+    ...(resources.gatewayListenerPorts !== undefined && resources.gatewayListenerPorts.length > 0 ? { gatewayListenerPorts: resources.gatewayListenerPorts } : {}),
   };
 }
 

@@ -45,7 +45,8 @@ beforeAll(async () => {
   for (const f of (await readdir(crdDir)).filter((x) => /\.ya?ml$/.test(x)).sort()) {
     await applyManifests(cp.kubeConfig, await readFile(join(crdDir, f), 'utf8'), { fieldManager });
   }
-  rendered = renderChart(['gatewayAPI.enabled=true', `watchNamespace=${WATCHED}`], { namespace: RELEASE_NS });
+  // The shared-Service mode: Services of the release namespace are not watched here (watchNamespace=demo).
+  rendered = renderChart(['gatewayAPI.enabled=true', 'gatewayAPI.servicePerGateway.enabled=false', `watchNamespace=${WATCHED}`], { namespace: RELEASE_NS });
   await apply(rendered.filter((o) => RBAC_KINDS.has(o.kind) || o.kind === 'GatewayClass'));
   const sa = findObject(rendered, 'ServiceAccount');
   const kubeconfig = join(workDir, 'kubeconfig');
@@ -116,6 +117,14 @@ describe('chart RBAC with gatewayAPI.enabled (watchNamespace=demo)', () => {
       SYNC_TIMEOUT_MS,
     );
   }, SYNC_TIMEOUT_MS * 4 + 5_000);
+
+  it('the per-Gateway Services mode (the default) grants Services in the release namespace, and refuses a watchNamespace without it', () => {
+    const perGateway = renderChart(['gatewayAPI.enabled=true', `watchNamespaces={${WATCHED},${RELEASE_NS}}`], { namespace: RELEASE_NS });
+    const role = perGateway.find((o) => o.kind === 'Role' && o.metadata.name.endsWith('-gateway-services')) as any;
+    expect(role.metadata.namespace).toBe(RELEASE_NS);
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'] }]);
+    expect(() => renderChart(['gatewayAPI.enabled=true', `watchNamespace=${WATCHED}`], { namespace: RELEASE_NS })).toThrow(/servicePerGateway/);
+  });
 
   it('logged no Forbidden / 403', () => {
     const bad = gw.output().split('\n').filter((l) => /forbidden|HTTP 403|\b403 /i.test(l));

@@ -146,3 +146,39 @@ describe('pathMatches', () => {
     expect(pathMatches({ pathType: type, pathValue: value }, path)).toBe(want);
   });
 });
+
+describe('per-Gateway pod ports (docs/gateway-api.md#one-address-per-gateway)', () => {
+  const at = (port: number, host: string, path = '/'): MatchInput => ({ ...req(path, { host }), listenerPort: () => port });
+  const onPort = (id: string, port: number, listener: string, hosts: string[] = [], path: [GatewayPathType, string] = ['PathPrefix', '/']): GatewayRouteEntry => ({
+    ...entry({ id, hosts, path }),
+    listenerPort: port,
+    listenerHostname: listener,
+  });
+
+  it('an entry matches only requests arriving on its pod port; other ports and the shared listener fall through', () => {
+    const router = compileGatewayRouter([onPort('one', 20000, ''), onPort('two', 20001, '')], kong);
+    expect(router.match(at(20000, 'x.test'))?.route.id).toBe('one');
+    expect(router.match(at(20001, 'x.test'))?.route.id).toBe('two');
+    expect(router.match(at(20002, 'x.test'))).toBeUndefined();
+    expect(router.match(req('/', { host: 'x.test' }))).toBeUndefined();
+    expect(router.match(req('/kong', { host: 'x.test' }))?.route.id).toBe('kong');
+  });
+
+  it('the most specific listener of the port decides: its routes only, never a less specific listener\'s', () => {
+    const router = compileGatewayRouter(
+      [
+        onPort('empty', 20000, ''),
+        onPort('wild', 20000, '*.example.com', ['*.example.com']),
+        onPort('wilder', 20000, '*.foo.example.com', ['*.foo.example.com']),
+        onPort('abc', 20000, 'abc.foo.example.com', ['abc.foo.example.com'], ['PathPrefix', '/abc']),
+      ],
+      kong,
+    );
+    expect(router.match(at(20000, 'other.test'))?.route.id).toBe('empty');
+    expect(router.match(at(20000, 'bar.example.com'))?.route.id).toBe('wild');
+    expect(router.match(at(20000, 'bar.foo.example.com'))?.route.id).toBe('wilder');
+    expect(router.match(at(20000, 'abc.foo.example.com', '/abc'))?.route.id).toBe('abc');
+    // Isolation: abc's listener has no route for "/", and the other listeners' routes do not apply.
+    expect(router.match(at(20000, 'abc.foo.example.com', '/'))).toBeUndefined();
+  });
+});

@@ -95,7 +95,7 @@ export function resolveHttpRoute(obj: CustomObject, inputs: RouteInputs, rules: 
       attached++;
       l.attachedRoutes++;
       const gwPolicy = inputs.policies.byTarget.get(targetKey('Gateway', gw.ref.namespace!, gw.ref.name));
-      emitRules(parsed.data, { ref, ns, createdAt, hostnames, tls: l.tls, backends: backends.list, policy: policy ?? gwPolicy }, rules);
+      emitRules(parsed.data, { ref, ns, createdAt, hostnames, tls: l.tls, listenerPort: l.podPort, listenerHostname: l.listener.hostname ?? '', gatewayPort: l.listener.port, backends: backends.list, policy: policy ?? gwPolicy }, rules);
     }
     if (attached === 0) outcome.accepted = { ok: false, reason: 'NoMatchingListenerHostname', message: 'no listener hostname intersects the route hostnames' };
   }
@@ -218,13 +218,19 @@ interface Binding {
   createdAt: string | undefined;
   hostnames: string[];
   tls: boolean;
+  listenerPort: number | undefined;
+  listenerHostname: string;
+  /** The Gateway listener's port (not the pod port). */
+  gatewayPort: number;
   backends: GatewayBackendSpec[][];
   policy: AppliedPolicy | undefined;
 }
 
 function emitRules(spec: HttpRouteSpec, b: Binding, rules: GatewayRuleSpec[]): void {
   spec.rules.forEach((rule, i) => {
-    const filters = filtersOf(rule);
+    const own = filtersOf(rule);
+    // No port and no scheme: the redirect keeps the listener's port (HTTPRouteRedirectPortAndScheme).
+    const filters = own.redirect === undefined ? own : { ...own, redirect: { ...own.redirect, listenerPort: b.gatewayPort } };
     const timeout = requestTimeout(rule);
     rule.matches.forEach((m, j) => {
       const r: GatewayRuleSpec = {
@@ -234,6 +240,7 @@ function emitRules(spec: HttpRouteSpec, b: Binding, rules: GatewayRuleSpec[]): v
         matchIndex: j,
         hostnames: b.hostnames,
         tls: b.tls,
+        ...(b.listenerPort !== undefined && { listenerPort: b.listenerPort, listenerHostname: b.listenerHostname.toLowerCase() }),
         path: { type: m.path.type as GatewayRuleSpec['path']['type'], value: m.path.value },
         headers: m.headers.map((h) => ({ name: h.name.toLowerCase(), type: h.type as 'Exact' | 'RegularExpression', value: h.value })),
         queryParams: m.queryParams.map((q) => ({ name: q.name, type: q.type as 'Exact' | 'RegularExpression', value: q.value })),

@@ -5,6 +5,7 @@ import type { CertificateSpec, ResourceSet } from '../../../model/resources.js';
 import type { CustomObject, EndpointSliceObject, SecretObject, ServiceObject, StatusCondition } from '../types.js';
 import { resolveHttpRoute, type RouteOutcome } from './http-routes.js';
 import { indexJwtPolicies, reportMissingTargets, targetKey } from './jwt-policies.js';
+import { planDataPlanes, type DataPlanePlan } from './data-plane.js';
 import { resolveGateway, type ResolvedGateway } from './listeners.js';
 import { indexGrants } from './reference-grants.js';
 import { makeCondition, type GatewayApiObjects, type GatewayApiSettings, type GatewayApiStatus } from './types.js';
@@ -24,6 +25,8 @@ export interface GatewayApiResult {
   /** About JwtPolicies (portcullis.dev conditions, the status-reasons table). */
   diagnostics: Diagnostic[];
   statuses: GatewayApiStatus[];
+  /** Per-Gateway Services and pod ports, with settings.dataPlane (docs/gateway-api.md#one-address-per-gateway). */
+  dataPlane?: DataPlanePlan;
 }
 
 /**
@@ -61,6 +64,7 @@ export function translateGatewayApi(input: GatewayApiInput, settings: GatewayApi
     gateways.set(`${resolved.ref.namespace}/${resolved.ref.name}`, resolved);
   }
 
+  const dataPlane = settings.dataPlane === undefined ? undefined : planDataPlanes([...gateways.values()], input.services, settings);
   const policies = indexJwtPolicies(sorted(objs.jwtPolicies), diagnostics);
   const routes: RouteOutcome[] = [];
   for (const r of sorted(objs.httpRoutes)) {
@@ -75,7 +79,7 @@ export function translateGatewayApi(input: GatewayApiInput, settings: GatewayApi
 
   for (const g of gateways.values()) statuses.push(gatewayStatus(g, settings));
   for (const r of routes) if (r.parents.length > 0) statuses.push(routeStatus(r, now));
-  return { rules: mergeBindings(rules), certificates, diagnostics, statuses };
+  return { rules: mergeBindings(rules), certificates, diagnostics, statuses, ...(dataPlane !== undefined && { dataPlane }) };
 }
 
 /**
@@ -85,7 +89,7 @@ export function translateGatewayApi(input: GatewayApiInput, settings: GatewayApi
 function mergeBindings(rules: GatewayRuleSpec[]): GatewayRuleSpec[] {
   const byKey = new Map<string, GatewayRuleSpec>();
   for (const r of rules) {
-    const key = `${r.scope}/${r.ref.name}/${r.ruleIndex}/${r.matchIndex}/${r.tls}`;
+    const key = `${r.scope}/${r.ref.name}/${r.ruleIndex}/${r.matchIndex}/${r.tls}/${r.listenerPort ?? ''}/${r.listenerHostname ?? ''}`;
     const first = byKey.get(key);
     if (first === undefined) byKey.set(key, { ...r, hostnames: [...r.hostnames] });
     else if (first.hostnames.length > 0) first.hostnames = r.hostnames.length === 0 ? [] : [...new Set([...first.hostnames, ...r.hostnames])];
@@ -100,6 +104,7 @@ export function withGatewayApi(resources: ResourceSet, result: GatewayApiResult)
     ...resources,
     diagnostics: [...resources.diagnostics, ...result.diagnostics],
     gatewayRules: result.rules,
+    ...(result.dataPlane !== undefined && { gatewayListenerPorts: result.dataPlane.listenerPorts }),
     ...(certificates.length > 0 && { certificates }),
   };
 }
@@ -164,13 +169,25 @@ function gatewayStatus(g: ResolvedGateway, settings: GatewayApiSettings): Gatewa
   });
   const anyInvalid = g.listeners.some((l) => l.problems.length > 0);
   const anyServed = g.listeners.some((l) => l.usable);
+  // Per-Gateway data plane: Programmed once its Service has an address (the leader creates it).
+  const addresses = g.address ?? settings.addresses;
+  const waiting = anyServed && settings.dataPlane !== undefined && addresses.length === 0;
+  const programmed = anyServed && !waiting;
   return {
     ...identity('Gateway', 'gateways', g.obj),
     desired: {
-      addresses: settings.addresses,
+      addresses,
       conditions: [
         makeCondition('Accepted', anyServed, anyInvalid ? 'ListenersNotValid' : 'Accepted', anyInvalid ? 'some listeners are not valid (see status.listeners)' : 'accepted', gen, prev?.conditions, now),
-        makeCondition('Programmed', anyServed, anyServed ? 'Programmed' : 'Invalid', anyServed ? 'served by the Portcullis pods' : 'no listener can be served', gen, prev?.conditions, now),
+        makeCondition(
+          'Programmed',
+          programmed,
+          programmed ? 'Programmed' : waiting ? 'AddressNotAssigned' : 'Invalid',
+          programmed ? 'served by the Portcullis pods' : waiting ? "waiting for the Gateway's Service to get an address" : 'no listener can be served',
+          gen,
+          prev?.conditions,
+          now,
+        ),
       ],
       listeners,
     },

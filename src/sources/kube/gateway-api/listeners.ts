@@ -25,6 +25,8 @@ export interface ResolvedListener {
   /** HTTPRoute when allowed (allowedRoutes.kinds), else empty. */
   supportedKinds: Array<{ group: string; kind: string }>;
   attachedRoutes: number;
+  /** Per-Gateway data plane (data-plane.ts): the pod port this HTTP listener's port is served on. */
+  podPort?: number;
 }
 
 export interface ResolvedGateway {
@@ -34,6 +36,8 @@ export interface ResolvedGateway {
   spec: GatewaySpec | undefined;
   specError?: string;
   listeners: ResolvedListener[];
+  /** Per-Gateway data plane: its Service's addresses (data-plane.ts); undefined: the shared ones. */
+  address?: GatewayApiSettings['addresses'];
 }
 
 /**
@@ -65,7 +69,8 @@ export function resolveGateway(
       problems.push({ condition: 'Accepted', reason: 'UnsupportedProtocol', message: `protocol ${listener.protocol} is not supported (HTTP and HTTPS are)` });
     } else {
       const want = tls ? settings.httpsPort : settings.httpPort;
-      if (listener.port !== want) {
+      // Per-Gateway data plane: any HTTP port (its Service maps it to a pod port of its own).
+      if (listener.port !== want && !(settings.dataPlane !== undefined && !tls)) {
         problems.push({
           condition: 'Accepted',
           reason: 'PortUnavailable',

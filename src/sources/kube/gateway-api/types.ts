@@ -24,6 +24,21 @@ export interface GatewayApiSettings {
   addresses: Array<{ type: 'IPAddress' | 'Hostname'; value: string }>;
   /** For lastTransitionTime; conditions keep theirs while status and reason are unchanged. */
   now: Date;
+  /** Set: one Service and pod ports per Gateway (docs/gateway-api.md#one-address-per-gateway); unset: the shared Service. */
+  dataPlane?: GatewayDataPlaneSettings;
+}
+
+/** --gateway-service-per-gateway and its settings (docs/gateway-api.md#one-address-per-gateway). */
+export interface GatewayDataPlaneSettings {
+  /** Where the gateway pods run: a Service selects pods of its own namespace only. */
+  podNamespace: string;
+  /** Labels selecting the gateway pods. */
+  podSelector: Record<string, string>;
+  serviceType: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  /** Pod ports allocated to Gateway HTTP listener ports (inclusive). */
+  portRange: { from: number; to: number };
+  /** The pods' TLS listener port: the targetPort of HTTPS listeners. */
+  tlsPodPort: number;
 }
 
 export type GatewayApiKindName = 'GatewayClass' | 'Gateway' | 'HTTPRoute';
