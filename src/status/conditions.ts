@@ -77,14 +77,8 @@ export function desiredStatuses(
   objects: Pick<KubeObjects, 'consumers' | 'credentials' | 'routes' | 'gatewayApi'>,
   now: Date,
 ): DesiredStatus[] {
-  const byObject = new Map<string, Diagnostic[]>();
-  for (const d of diagnostics) {
-    const key = statusKey(d.object.kind, d.object.namespace, d.object.name);
-    const list = byObject.get(key);
-    if (list) list.push(d);
-    else byObject.set(key, [d]);
-  }
-  const nowIso = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const byObject = diagnosticsByObject(diagnostics);
+  const nowIso = conditionTime(now);
   const out: DesiredStatus[] = [];
   for (const [kind, obj] of liveObjects(objects)) {
     const meta = obj.metadata;
@@ -106,6 +100,23 @@ export function desiredStatuses(
     out.push({ target, current, desired: conditionsFor(diags, current, meta.generation, nowIso, jwks) });
   }
   return out;
+}
+
+/** The diagnostics of each object, by statusKey(kind, namespace, name). */
+export function diagnosticsByObject(diagnostics: readonly Diagnostic[]): Map<string, Diagnostic[]> {
+  const byObject = new Map<string, Diagnostic[]>();
+  for (const d of diagnostics) {
+    const key = statusKey(d.object.kind, d.object.namespace, d.object.name);
+    const list = byObject.get(key);
+    if (list) list.push(d);
+    else byObject.set(key, [d]);
+  }
+  return byObject;
+}
+
+/** A condition's lastTransitionTime: RFC 3339 in whole seconds, as the API server writes them. */
+export function conditionTime(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export function conditionsFor(

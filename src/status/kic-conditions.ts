@@ -3,7 +3,7 @@ import { KIC_CONSUMER_GROUP_API_VERSION, KIC_API_VERSION, KIC_CONSUMER_KIND, KIC
 import { hasKicClass } from '../sources/kube/kic/objects.js';
 import type { KicObject, KicObjects, KicSettings } from '../sources/kube/kic/types.js';
 import type { StatusCondition } from '../sources/kube/types.js';
-import { CONDITION_PROGRAMMED, joinMessages, statusKey, type DesiredStatus, type StatusTarget } from './conditions.js';
+import { CONDITION_PROGRAMMED, conditionTime, diagnosticsByObject, joinMessages, statusKey, type DesiredStatus, type StatusTarget } from './conditions.js';
 
 /**
  * PURE: the `Programmed` condition of the Kong Ingress Controller objects we read with
@@ -36,14 +36,8 @@ export function kicStatusObjects(kic: KicObjects, settings: KicSettings): Array<
 }
 
 export function kicDesiredStatuses(diagnostics: readonly Diagnostic[], kic: KicObjects, settings: KicSettings, now: Date): DesiredStatus[] {
-  const byObject = new Map<string, Diagnostic[]>();
-  for (const d of diagnostics) {
-    const key = statusKey(d.object.kind, d.object.namespace, d.object.name);
-    const list = byObject.get(key);
-    if (list) list.push(d);
-    else byObject.set(key, [d]);
-  }
-  const nowIso = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const byObject = diagnosticsByObject(diagnostics);
+  const nowIso = conditionTime(now);
   const out: DesiredStatus[] = [];
   for (const [kind, obj] of kicStatusObjects(kic, settings)) {
     const meta = obj.metadata;

@@ -1,12 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../src/tokens/mint.js';
 import type { GatewayProcess } from '../support/gateway-process.js';
-import { eventsAbout, eventually, startController, startKubeEnv, startNetnsUpstream, type KubeEnv, type NetnsUpstream } from '../support/controller-env.js';
-import { endpointSlice, join } from '../support/crs.js';
-import { portOf, rawRequest } from '../support/standalone.js';
+import { eventsAbout, eventually, type KubeEnv } from '../support/controller-env.js';
+import { guideConsumer, startKicEnv, type KicEnv } from '../support/kic-env.js';
 import { kubeRest } from '../deploy/kube-rest.js';
 
 /**
@@ -16,9 +12,9 @@ import { kubeRest } from '../deploy/kube-rest.js';
  * (never a Secret's value), back to True when fixed; our own status writes rebuild nothing; an
  * Ingress gets the published Service's address in status.loadBalancer.
  */
+let kic: KicEnv;
 let env: KubeEnv;
 let gw: GatewayProcess;
-let echo: NetnsUpstream;
 let ns: string;
 
 const GROUP = 'configuration.konghq.com';
@@ -42,18 +38,23 @@ const gatewayMetric = async (series: string): Promise<number> => {
     .filter((l) => l.startsWith(series))
     .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 };
-const clusterPlugin = () => `${ns}-request-id`;
+const clusterPlugin = () => 'kics-request-id';
 
 function objects(): string {
   return `
+apiVersion: v1
+kind: Service
+metadata: { name: gateway }
+spec: { ports: [{ name: http, port: 80 }] }
+---
 apiVersion: configuration.konghq.com/v1
 kind: KongPlugin
-metadata: { name: app-jwt, namespace: ${ns} }
+metadata: { name: app-jwt }
 plugin: jwt
 ---
 apiVersion: configuration.konghq.com/v1
 kind: KongPlugin
-metadata: { name: both-acl, namespace: ${ns} }
+metadata: { name: both-acl }
 plugin: acl
 config: { allow: [admin], deny: [guests] }
 ---
@@ -68,60 +69,33 @@ apiVersion: configuration.konghq.com/v1beta1
 kind: KongConsumerGroup
 metadata:
   name: gold
-  namespace: ${ns}
   annotations: { kubernetes.io/ingress.class: kong }
 ---
-apiVersion: configuration.konghq.com/v1
-kind: KongConsumer
-metadata:
-  name: admin
-  namespace: ${ns}
-  annotations: { kubernetes.io/ingress.class: kong }
-username: admin
-credentials: [admin-jwt]
-consumerGroups: [gold]
+${guideConsumer('admin', ['admin-jwt'])}consumerGroups: [gold]
 ---
-apiVersion: configuration.konghq.com/v1
-kind: KongConsumer
-metadata:
-  name: ghost
-  namespace: ${ns}
-  annotations: { kubernetes.io/ingress.class: kong }
-username: ghost
-credentials: [ghost-jwt]
----
-apiVersion: configuration.konghq.com/v1
-kind: KongConsumer
-metadata:
-  name: leaky
-  namespace: ${ns}
-  annotations: { kubernetes.io/ingress.class: kong }
-username: leaky
-credentials: [leaky-jwt]
----
+${guideConsumer('ghost', ['ghost-jwt'])}---
+${guideConsumer('leaky', ['leaky-jwt'])}---
 apiVersion: configuration.konghq.com/v1
 kind: KongConsumer
 metadata:
   name: other-class
-  namespace: ${ns}
   annotations: { kubernetes.io/ingress.class: nginx }
 username: other-class
 ---
 apiVersion: v1
 kind: Secret
-metadata: { name: admin-jwt, namespace: ${ns}, labels: { konghq.com/credential: jwt } }
+metadata: { name: admin-jwt, labels: { konghq.com/credential: jwt } }
 stringData: { key: admin-issuer, secret: admin-s3cret }
 ---
 apiVersion: v1
 kind: Secret
-metadata: { name: leaky-jwt, namespace: ${ns}, labels: { konghq.com/credential: jwt } }
+metadata: { name: leaky-jwt, labels: { konghq.com/credential: jwt } }
 stringData: { key: leaky-issuer, algorithm: RS256, rsa_public_key: ${SECRET_VALUE} }
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
   name: lemon
-  namespace: ${ns}
   annotations: { konghq.com/plugins: app-jwt }
 spec:
   ingressClassName: kong
@@ -130,21 +104,14 @@ spec:
 }
 
 beforeAll(async () => {
-  [env, echo] = await Promise.all([startKubeEnv(), startNetnsUpstream('kics-echo', 1027)]);
-  await env.apply(await readFile(path.join(import.meta.dirname, 'fixtures', 'kic-crds.yaml'), 'utf8'));
-  ns = await env.namespace('kics');
-  const service = (name: string) => stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { ports: [{ name: 'http', port: 1027, targetPort: 1027, protocol: 'TCP' }] } });
-  await env.apply(join(service('echo'), service('gateway'), endpointSlice(ns, 'echo-1', 'echo', [{ ip: echo.host.ip }], 1027)));
-  await env.apply(objects());
-  gw = await startController(env, { namespace: ns, args: ['--lease-name', 'kic-status', '--kic-resources', '--publish-service', `${ns}/gateway`] });
+  kic = await startKicEnv({ name: 'kics', echoPort: 1027, manifests: [objects()], args: (n) => ['--publish-service', `${n}/gateway`] });
+  ({ env, gw, ns } = kic);
   const token = mintToken({ algorithm: 'HS256', key: 'admin-issuer', secret: 'admin-s3cret', expiresInSeconds: 600 });
-  await eventually(async () => (await rawRequest(portOf(gw.proxy), `GET /lemon HTTP/1.1\nHost: kic.test\nAuthorization: Bearer ${token}`)).status === 200, 15_000, 'the KIC route to serve');
+  await eventually(async () => (await kic.send('GET', '/lemon', { Authorization: `Bearer ${token}` })).status === 200, 15_000, 'the KIC route to serve');
 }, 120_000);
 
 afterAll(async () => {
-  await gw?.stop();
-  await echo?.stop();
-  await env?.stop();
+  await kic?.stop();
 });
 
 describe('Programmed on KIC objects', () => {
