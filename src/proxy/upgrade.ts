@@ -230,7 +230,7 @@ class WsUpgrade implements RelayContext {
     this.outcome = 'upgraded';
     // relayedHeaders drops hop-by-hop headers, Upgrade and Connection among them; a 101 needs both.
     // Kong's header_filter runs on the 101 too: cors, correlation-id's echo and rate-limiting's
-    // headers, as on any response of the route (docs/websocket.md#handshake).
+    // headers, as on any response of the route (docs/websocket.md#the-handshake).
     const mod = x.responseHeaders;
     const relayed = mod === undefined ? relayedHeaders(rawHeaders, this, upMs) : modifyHeaders(relayedHeaders(rawHeaders, this, upMs), mod);
     let head = 'HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n';

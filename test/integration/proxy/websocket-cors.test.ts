@@ -6,7 +6,7 @@ import { startStandalone, type StandaloneGateway } from '../../support/standalon
 import { closed, refusal, roundTrip, startWsUpstream, wsBase, type WsUpstream } from '../../support/ws-peers.js';
 
 /**
- * Kong's header_filter on a WebSocket handshake (docs/websocket.md#handshake, docs/cors.md#responses):
+ * Kong's header_filter on a WebSocket handshake (docs/websocket.md#the-handshake, docs/cors.md#responses):
  * nginx sends the upstream's 101 through the header filters, so cors (and correlation-id's echo)
  * add their headers to it as to any response of the route. A real `ws` client, a real `ws` upstream.
  */
