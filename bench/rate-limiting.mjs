@@ -11,11 +11,12 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { consumersFor, kongYaml, makeHs256CredentialsSync, signToken } from './fixtures.mjs';
 import { runWrk, writeRequestFile } from './lib/wrk.mjs';
+import { middle, startStandaloneGateway, stopGateway, trackChildren } from './lib/ab-rounds.mjs';
+import { freePort } from './lib/ports.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -25,19 +26,7 @@ const opt = (name, dflt) => {
 const rounds = opt('--rounds', 3);
 const seconds = opt('--seconds', 5);
 
-const children = new Set();
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
-for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(130));
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
+const children = trackChildren();
 
 const run = (cmd, args) => {
   const child = spawn('taskset', ['-c', '1', cmd, ...args], { stdio: 'ignore' });
@@ -71,16 +60,8 @@ const configs = Object.fromEntries(
 );
 
 async function startGateway(config) {
-  const [p, a, s] = [await freePort(), await freePort(), await freePort()];
-  const child = spawn('taskset', ['-c', '0', process.execPath, 'dist/cli.js', 'standalone', '--config', config, '--proxy-listen', `127.0.0.1:${p}`,
-    '--admin-listen', `127.0.0.1:${a}`, '--status-listen', `127.0.0.1:${s}`, '--access-log', 'off', '--log-level', 'warn'], { stdio: 'inherit' });
-  children.add(child);
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${s}/readyz`)).ok) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const gw = await startStandaloneGateway(children, 'dist/cli.js', config, { prefix: ['taskset', '-c', '0'] });
+  const p = gw.port;
   const probe = await new Promise((resolve) =>
     http.get({ host: '127.0.0.1', port: p, path: '/', headers: { authorization: `Bearer ${signToken(creds[0])}` } }, (res) => {
       res.resume();
@@ -88,7 +69,7 @@ async function startGateway(config) {
     }).on('error', () => resolve(undefined)),
   );
   if (probe?.statusCode !== 200 || (config !== configs.jwt && probe.headers['x-ratelimit-limit-second'] === undefined)) throw new Error(`${config}: probe failed`);
-  return { port: p, child };
+  return gw;
 }
 
 const results = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
@@ -97,13 +78,12 @@ for (let r = 0; r < rounds; r++) {
     const gw = await startGateway(config);
     await runWrk({ port: gw.port, requestFile, seconds: 2 });
     const res = await runWrk({ port: gw.port, requestFile, seconds });
-    gw.child.kill('SIGKILL');
-    children.delete(gw.child);
+    stopGateway(children, gw);
     results[name].push(res);
     console.log(`round ${r + 1} ${name}: ${res.rps.toFixed(0)} req/s, p50 ${res.p50ms.toFixed(2)} ms, p99 ${res.p99ms.toFixed(2)} ms${res.non2xx ? ` (${res.non2xx} non-2xx!)` : ''}`);
   }
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = middle;
 const base = median(results.jwt.map((x) => x.rps));
 for (const [name, rs] of Object.entries(results)) {
   const rps = median(rs.map((x) => x.rps));

@@ -151,10 +151,10 @@ async function main(argv: string[]): Promise<number> {
       const { hostPolicyOption } = await import('./cli/host-policy-option.js');
       const hostPolicy = hostPolicyOption((values['host-policy'] as string | undefined) ?? process.env.PORTCULLIS_HOST_POLICY);
       const kic = kicOption(values);
-      let ingress = ingressOption(values as IngressFlagValues);
-      // KIC's Ingresses carry its class: --kic-resources serves them (docs/kong-ingress-controller.md).
-      if (kic !== undefined) {
-        ingress ??= { settings: { classNames: [] }, publishing: {} };
+      // KIC's Ingresses carry its class: --kic-resources serves them, and publishes their
+      // status.loadBalancer as --ingress does (docs/kong-ingress-controller.md#status).
+      let ingress = ingressOption(values as IngressFlagValues, process.env, kic !== undefined);
+      if (kic !== undefined && ingress !== undefined) {
         if (!ingress.settings.classNames.includes(kic.className)) ingress = { ...ingress, settings: { ...ingress.settings, classNames: [...ingress.settings.classNames, kic.className] } };
       }
       const { gatewayApiOption } = await import('./cli/gateway-api-option.js');

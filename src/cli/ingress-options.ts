@@ -35,13 +35,15 @@ function list(flag: string[] | undefined, env: string | undefined): string[] {
 export function ingressOption(
   values: IngressFlagValues,
   env: NodeJS.ProcessEnv = process.env,
+  /** Another flag serves Ingresses (--kic-resources): the publishing flags apply as with --ingress. */
+  implied = false,
 ): { settings: IngressSettings; publishing: IngressPublishing } | undefined {
   const classNames = list(values['ingress-class'], env.PORTCULLIS_INGRESS_CLASS);
   const envOn = env.PORTCULLIS_INGRESS;
   if (envOn !== undefined && envOn !== '' && envOn !== 'true' && envOn !== 'false') {
     throw new UsageError(`PORTCULLIS_INGRESS: expected true or false, got '${envOn}'`);
   }
-  const enabled = values.ingress === true || envOn === 'true' || classNames.length > 0;
+  const enabled = implied || values.ingress === true || envOn === 'true' || classNames.length > 0;
   const serviceText = values['publish-service'] ?? (env.PORTCULLIS_PUBLISH_SERVICE || undefined);
   const addresses = list(values['publish-address'], env.PORTCULLIS_PUBLISH_ADDRESS);
   if (!enabled) {

@@ -90,6 +90,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     logger: runtime.logger,
     ...(opts.writeBudget !== undefined && { writeBudget: opts.writeBudget }),
     ...(opts.ingress !== undefined && { ingress: opts.ingress }),
+    ...(opts.kic !== undefined && { kic: opts.kic }),
   });
   const reporting = status;
   // Status describes what serves plus the JWKS providers' state (docs/jwks.md#status-and-logs), which

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import { websocketMetrics, type TunnelEnd, type UpgradeOutcome, type WebSocketMetrics } from '../observability/websocket-metrics.js';
 import { ERR, sendError } from './error-response.js';
 import { ForwardHandler, hasRequestBody, relayedHeaders, type RelayContext } from './forward.js';
+import { modifyHeaders } from './gateway-rule.js';
 import { CLIENT_CLOSED, createProxyHandler, pickTarget, type Admitted, type HandlerDeps, type ProxyHandler } from './handler.js';
 import { ReadDeadlines } from './read-deadlines.js';
 import { requestIdFrom } from './request-id.js';
@@ -228,7 +229,10 @@ class WsUpgrade implements RelayContext {
     this.upstreamLatencyMs = upMs;
     this.outcome = 'upgraded';
     // relayedHeaders drops hop-by-hop headers, Upgrade and Connection among them; a 101 needs both.
-    const relayed = relayedHeaders(rawHeaders, this, upMs);
+    // Kong's header_filter runs on the 101 too: cors, correlation-id's echo and rate-limiting's
+    // headers, as on any response of the route (docs/websocket.md#the-handshake).
+    const mod = x.responseHeaders;
+    const relayed = mod === undefined ? relayedHeaders(rawHeaders, this, upMs) : modifyHeaders(relayedHeaders(rawHeaders, this, upMs), mod);
     let head = 'HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n';
     for (let i = 0; i + 1 < relayed.length; i += 2) head += `${relayed[i]}: ${relayed[i + 1]}\r\n`;
     this.res.detachSocket(socket);

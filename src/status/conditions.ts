@@ -33,8 +33,11 @@ export function isSpecReason(reason: string): boolean {
 }
 
 export interface StatusTarget {
-  kind: CrdKind;
+  /** One of our CRD kinds, or a KIC kind (kic-conditions.ts). */
+  kind: string;
   plural: string;
+  /** Absent: ours (portcullis.dev). Set: another group's object (KIC's), whose status holds conditions only. */
+  apiVersion?: string;
   namespace: string;
   name: string;
   uid?: string;
@@ -51,6 +54,11 @@ export interface DesiredStatus {
 
 export function statusKey(kind: string, namespace: string | undefined, name: string): string {
   return `${kind}/${namespace ?? ''}/${name}`;
+}
+
+/** The writers' key of a target: KIC's KongConsumer and ours share a kind name, so another group's kind is qualified. */
+export function targetKey(t: StatusTarget): string {
+  return statusKey(t.apiVersion === undefined ? t.kind : `${t.kind}.${t.apiVersion}`, t.namespace, t.name);
 }
 
 /** Lists the CRs of a KubeObjects with their kind. */
@@ -160,7 +168,7 @@ export function conditionsFor(
   return [...ours, ...foreign];
 }
 
-function joinMessages(diags: readonly Diagnostic[]): string {
+export function joinMessages(diags: readonly Diagnostic[]): string {
   const parts: string[] = [];
   for (const d of diags) {
     const m = `${d.field ? `${d.field}: ` : ''}${d.message}`;

@@ -11,6 +11,7 @@ import { StatusWriter } from './status-writer.js';
 import { GatewayApiStatusWriter } from './gateway-api-status.js';
 import { DEFAULT_WRITE_QPS, WriteBudget, type WriteBudgetOptions } from './write-budget.js';
 import type { GatewayApiStatus } from '../sources/kube/gateway-api/index.js';
+import type { KicSettings } from '../sources/kube/kic/types.js';
 
 export { defaultIdentity } from './leader-election.js';
 
@@ -27,6 +28,8 @@ export interface StatusReportingOptions {
   ingress?: { settings: IngressSettings; publishing: IngressPublishing };
   /** Client-side budget for status patches and Events (--api-write-qps/--api-write-burst); Lease renewals are exempt. */
   writeBudget?: WriteBudgetOptions;
+  /** --kic-resources: Programmed on KIC's objects (docs/kong-ingress-controller.md#status). */
+  kic?: KicSettings;
 }
 
 export interface StatusReporting {
@@ -63,6 +66,7 @@ export function startStatusReporting(opts: StatusReportingOptions): StatusReport
     isLeader: () => elector.isLeader(),
     events,
     budget,
+    ...(opts.kic !== undefined && { kic: opts.kic }),
   });
   const ingress = opts.ingress
     ? new IngressStatusWriter({ kubeConfig: opts.kubeConfig, logger: opts.logger, isLeader: () => elector.isLeader(), events, budget, ...opts.ingress })

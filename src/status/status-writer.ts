@@ -13,8 +13,11 @@ import {
   diagnosticsByObject,
   eventsFor,
   statusKey,
+  targetKey,
   type DesiredStatus,
 } from './conditions.js';
+import { kicDesiredStatuses, kicStatusObjects } from './kic-conditions.js';
+import type { KicSettings } from '../sources/kube/kic/types.js';
 import type { EventRecorder } from './events.js';
 import { LeaderWriteQueue } from './write-queue.js';
 import { retryDelay } from './retry-delay.js';
@@ -36,12 +39,14 @@ export interface StatusWriterOptions {
   events: EventRecorder;
   /** The process's write budget (write-budget.ts), shared with the other writers and Events. */
   budget: WriteBudget;
+  /** --kic-resources: KIC's objects get their Programmed condition too (docs/kong-ingress-controller.md#status). */
+  kic?: KicSettings;
   now?: () => Date;
 }
 
 /** What a report decided for one cached object version from, keyed by that version's object. */
 interface SeenObject {
-  kind: CrdKind;
+  kind: string;
   key: string;
   /** The diagnostics naming the object, as one string. */
   signature: string;
@@ -136,6 +141,22 @@ export class StatusWriter {
         this.decide(key, d, obj);
       }
     }
+    // KIC's objects (few: plugins, consumers, groups) are recomputed on every report.
+    const kic = this.opts.kic !== undefined && objects.kic !== undefined ? { settings: this.opts.kic, objects: objects.kic } : undefined;
+    if (kic !== undefined) {
+      const live = new Map<string, CustomObject>();
+      for (const [kind, o] of kicStatusObjects(kic.objects, kic.settings)) {
+        const ns = kind === 'KongClusterPlugin' ? '' : (o.metadata.namespace ?? 'default');
+        live.set(`${ns}/${o.metadata.name ?? ''}/${o.metadata.uid ?? ''}`, o as CustomObject);
+      }
+      for (const d of kicDesiredStatuses(diagnostics, kic.objects, kic.settings, (this.opts.now ?? (() => new Date()))())) {
+        const key = targetKey(d.target);
+        const obj = live.get(`${d.target.namespace}/${d.target.name}/${d.target.uid ?? ''}`);
+        computed++;
+        this.byKey.set(key, { kind: d.target.kind, key, signature: '', epoch });
+        this.decide(key, d, obj ?? { metadata: {} });
+      }
+    }
     // Objects gone since the last report: forget what was queued or written for them.
     for (const [key, memo] of this.byKey) {
       if (memo.epoch === epoch) continue;
@@ -157,7 +178,8 @@ export class StatusWriter {
       // Being written right now: no second, identical write once it returns.
       (f !== undefined && f.resourceVersion === rv && conditionsEqual(f.desired, d.desired));
     // A status written before observedGeneration existed (same conditions) still gets it.
-    const generationCurrent = d.target.generation === undefined || obj.status?.['observedGeneration'] === d.target.generation;
+    // KIC's status has conditions only: the condition's observedGeneration says it (conditionsEqual compares it).
+    const generationCurrent = d.target.generation === undefined || d.target.apiVersion !== undefined || obj.status?.['observedGeneration'] === d.target.generation;
     if ((conditionsEqual(d.current, d.desired) && generationCurrent) || alreadyWritten) {
       this.pending.delete(key);
       for (const c of d.desired) if (c.status === 'True') this.opts.events.forget(d.target, c.type);
@@ -200,17 +222,21 @@ export class StatusWriter {
 
   private async patch(key: string, item: QueueItem): Promise<void> {
     const t = item.target;
+    const [group, version] = t.apiVersion === undefined ? [CRD_GROUP, CRD_VERSION] : (t.apiVersion.split('/') as [string, string]);
+    const body = { status: statusBody(item) };
+    const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
     try {
-      await this.api.patchNamespacedCustomObjectStatus(
-        { group: CRD_GROUP, version: CRD_VERSION, namespace: t.namespace, plural: t.plural, name: t.name, body: { status: statusBody(item) } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
+      // KongClusterPlugin (namespace ''): the only cluster-scoped kind we write.
+      if (t.namespace === '') await this.api.patchClusterCustomObjectStatus({ group, version, plural: t.plural, name: t.name, body }, mergePatch);
+      else await this.api.patchNamespacedCustomObjectStatus({ group, version, namespace: t.namespace, plural: t.plural, name: t.name, body }, mergePatch);
       this.patches++;
       this.backoffs.delete(key);
       this.written.set(key, { resourceVersion: item.resourceVersion, conditions: item.desired });
       this.log.debug({ object: key }, 'status written');
       for (const c of item.desired) if (c.status === 'True' && (MANAGED_CONDITIONS as readonly string[]).includes(c.type)) this.opts.events.forget(t, c.type);
-      for (const e of this.opts.events.dedupe(t, eventsFor(item.current, item.desired))) await this.opts.events.warn(t, e);
+      // No Events for a cluster-scoped object (KongClusterPlugin): the chart grants Events in the
+      // watched namespace only; its condition carries the message.
+      if (t.namespace !== '') for (const e of this.opts.events.dedupe(t, eventsFor(item.current, item.desired))) await this.opts.events.warn(t, e);
     } catch (err) {
       const code = statusCode(err);
       if (code === 404) {
@@ -232,8 +258,11 @@ export class StatusWriter {
   }
 }
 
-/** The merge patch's status: our conditions, and the generation they describe. */
+/**
+ * The merge patch's status: our conditions, and the generation they describe. KIC's status
+ * schema has no status.observedGeneration (the API server would prune it): conditions only.
+ */
 function statusBody(item: DesiredStatus): { observedGeneration?: number; conditions: StatusCondition[] } {
   const generation = item.target.generation;
-  return generation === undefined ? { conditions: item.desired } : { observedGeneration: generation, conditions: item.desired };
+  return generation === undefined || item.target.apiVersion !== undefined ? { conditions: item.desired } : { observedGeneration: generation, conditions: item.desired };
 }

@@ -1,7 +1,8 @@
 // The real controller with --kic-resources, run with exactly the chart's ServiceAccount permissions
 // (kic.enabled=true, watchNamespace=demo) through impersonation against a kube-apiserver with RBAC
 // on: every watch syncs (KIC's kinds, cluster-scoped KongClusterPlugins included), an Ingress of
-// class kong with a jwt KongPlugin serves a KIC consumer, and nothing is Forbidden
+// class kong with a jwt KongPlugin serves a KIC consumer, their Programmed condition is written
+// (status subresource only), and nothing is Forbidden
 // (docs/kong-ingress-controller.md#rbac).
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { mintToken } from '../../src/tokens/mint.js';
 import { applyManifests, impersonatingKubeConfig, startControlPlane, type ControlPlane } from '../harness/control-plane.js';
 import { startNetnsUpstream, type NetnsUpstream } from '../support/controller-env.js';
 import { startGateway, waitFor, type GatewayProcess } from '../support/gateway-process.js';
+import { kubeRest } from './kube-rest.js';
 import { HELM_BUILD_TIMEOUT_MS, chartDir, findObject, helmBinary, renderChart, toYamlStream, type K8sObject } from './helm.js';
 
 const fieldManager = 'portcullis-kic-rbac-test';
@@ -111,12 +113,28 @@ afterAll(async () => {
 });
 
 describe('chart RBAC with kic.enabled (watchNamespace=demo)', () => {
-  it('grants read-only access to KIC kinds, nothing more', () => {
-    const rules = rendered.filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole').flatMap((o) => ((o as any).rules as Array<{ apiGroups: string[]; verbs: string[] }>) ?? []);
+  it('grants read access to KIC kinds and patch on their status only, nothing more', () => {
+    const rules = rendered.filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole').flatMap((o) => ((o as any).rules as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>) ?? []);
     const kic = rules.filter((r) => r.apiGroups.includes('configuration.konghq.com'));
-    expect(kic.length).toBe(2);
-    for (const r of kic) expect(r.verbs).toEqual(['get', 'list', 'watch']);
+    expect(kic.length).toBe(4);
+    for (const r of kic) {
+      if (r.resources.every((x) => x.endsWith('/status'))) expect(r.verbs).toEqual(['patch']);
+      else expect(r.verbs).toEqual(['get', 'list', 'watch']);
+    }
+    expect(kic.flatMap((r) => r.resources).filter((x) => x.endsWith('/status')).sort()).toEqual(['kongclusterplugins/status', 'kongconsumergroups/status', 'kongconsumers/status', 'kongplugins/status']);
   });
+
+  it('writes Programmed on the KIC objects as the ServiceAccount (cluster-scoped KongClusterPlugin too)', async () => {
+    const programmed = async (path: string) => {
+      const res = await kubeRest(cp.kubeConfig, 'GET', path);
+      const conditions = ((res.body as any)?.status?.conditions ?? []) as Array<{ type: string; status: string }>;
+      return conditions.find((c) => c.type === 'Programmed')?.status;
+    };
+    const base = '/apis/configuration.konghq.com/v1';
+    await waitFor(async () => (await programmed(`${base}/namespaces/${WATCHED}/kongconsumers/admin`)) === 'True', SYNC_TIMEOUT_MS);
+    await waitFor(async () => (await programmed(`${base}/namespaces/${WATCHED}/kongplugins/app-jwt`)) === 'True', SYNC_TIMEOUT_MS);
+    await waitFor(async () => (await programmed(`${base}/kongclusterplugins/request-id`)) === 'True', SYNC_TIMEOUT_MS);
+  }, 3 * SYNC_TIMEOUT_MS);
 
   it('serves a KIC consumer through a jwt KongPlugin as the ServiceAccount', async () => {
     const token = mintToken({ algorithm: 'HS256', key: 'admin-issuer', secret: 'admin-s3cret', expiresInSeconds: 600 });

@@ -1,12 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../src/tokens/mint.js';
-import type { GatewayProcess } from '../support/gateway-process.js';
-import { eventually, startController, startKubeEnv, startNetnsUpstream, type KubeEnv, type NetnsUpstream } from '../support/controller-env.js';
-import { endpointSlice, join } from '../support/crs.js';
-import { portOf, rawRequest, type RawResponse } from '../support/standalone.js';
+import { eventually, type KubeEnv } from '../support/controller-env.js';
+import { join } from '../support/crs.js';
+import { GUIDE_JWT_PLUGIN, guideConsumer, guideCredential, guideIngress, inNamespace as inNs, startKicEnv, upstreamSaw, type KicEnv } from '../support/kic-env.js';
+import type { RawResponse } from '../support/standalone.js';
 
 /**
  * KIC's ACL guide ("Configuring ACL plugin", the JWT guide's sequel) through
@@ -18,24 +15,17 @@ import { portOf, rawRequest, type RawResponse } from '../support/standalone.js';
  * are Kong's: 401 without a token, 403 "You cannot consume this service", 200 with
  * X-Consumer-Groups at the upstream. Also a `cors` KongPlugin answering a browser preflight.
  */
+let kic: KicEnv;
 let env: KubeEnv;
-let gw: GatewayProcess;
-let echo: NetnsUpstream;
 let ns: string;
-let port: number;
 
 const ADMIN_SECRET = 'admin-s3cret-0123456789';
 const USER_SECRET = 'plain-user-s3cret-0123456789';
 const NOGROUPS_SECRET = 'nogroups-s3cret-0123456789';
 
-const GUIDE = `
-apiVersion: configuration.konghq.com/v1
-kind: KongPlugin
-metadata:
-  name: app-jwt
-plugin: jwt
----
-apiVersion: configuration.konghq.com/v1
+const GUIDE = join(
+  GUIDE_JWT_PLUGIN,
+  `apiVersion: configuration.konghq.com/v1
 kind: KongPlugin
 metadata:
   name: admin-acl
@@ -45,8 +35,8 @@ plugin: acl
 config:
   allow:
   - admin
----
-apiVersion: configuration.konghq.com/v1
+`,
+  `apiVersion: configuration.konghq.com/v1
 kind: KongPlugin
 metadata:
   name: plain-user-acl
@@ -56,109 +46,16 @@ plugin: acl
 config:
   allow:
   - app-user
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: lemon
-  annotations:
-    konghq.com/strip-path: 'true'
-    konghq.com/plugins: app-jwt,plain-user-acl
-spec:
-  ingressClassName: kong
-  rules:
-  - http:
-      paths:
-      - path: /lemon
-        pathType: ImplementationSpecific
-        backend:
-          service:
-            name: echo
-            port:
-              number: 1028
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: lime
-  annotations:
-    konghq.com/strip-path: 'true'
-    konghq.com/plugins: app-jwt,admin-acl
-spec:
-  ingressClassName: kong
-  rules:
-  - http:
-      paths:
-      - path: /lime
-        pathType: ImplementationSpecific
-        backend:
-          service:
-            name: echo
-            port:
-              number: 1028
----
-apiVersion: configuration.konghq.com/v1
-kind: KongConsumer
-metadata:
-  name: admin
-  annotations:
-    kubernetes.io/ingress.class: kong
-username: admin
-credentials:
-- admin-jwt
-- admin-acl
----
-apiVersion: configuration.konghq.com/v1
-kind: KongConsumer
-metadata:
-  name: plain-user
-  annotations:
-    kubernetes.io/ingress.class: kong
-username: plain-user
-credentials:
-- plain-user-jwt
-- plain-user-acl
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: admin-jwt
-  labels:
-    konghq.com/credential: jwt
-stringData:
-  key: admin-issuer
-  algorithm: HS256
-  secret: ${ADMIN_SECRET}
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: admin-acl
-  labels:
-    konghq.com/credential: acl
-stringData:
-  group: admin
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: plain-user-jwt
-  labels:
-    konghq.com/credential: jwt
-stringData:
-  key: user-issuer
-  algorithm: HS256
-  secret: ${USER_SECRET}
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: plain-user-acl
-  labels:
-    konghq.com/credential: acl
-stringData:
-  group: app-user
-`;
+`,
+  guideIngress('lemon', 'app-jwt,plain-user-acl', 1028),
+  guideIngress('lime', 'app-jwt,admin-acl', 1028),
+  guideConsumer('admin', ['admin-jwt', 'admin-acl']),
+  guideConsumer('plain-user', ['plain-user-jwt', 'plain-user-acl']),
+  guideCredential('admin-jwt', 'jwt', { key: 'admin-issuer', algorithm: 'HS256', secret: ADMIN_SECRET }),
+  guideCredential('admin-acl', 'acl', { group: 'admin' }),
+  guideCredential('plain-user-jwt', 'jwt', { key: 'user-issuer', algorithm: 'HS256', secret: USER_SECRET }),
+  guideCredential('plain-user-acl', 'acl', { group: 'app-user' }),
+);
 
 /** KIC's current ACL page: the acl plugin on a Service (`kubectl annotate service … konghq.com/plugins=admin-acl`), jwt on the Ingress. */
 const SERVICE_SCOPE = `
@@ -360,51 +257,25 @@ spec:
               number: 1028
 `;
 
-/** `kubectl apply -n ns`: the guide's objects into the test namespace. */
-function inNamespace(text: string): string {
-  return parseAllDocuments(text)
-    .map((d) => d.toJS() as { metadata: Record<string, unknown> } | null)
-    .filter((o): o is { metadata: Record<string, unknown> } => o !== null)
-    .map((o) => stringify({ ...o, metadata: { ...o.metadata, namespace: ns } }))
-    .join('---\n');
-}
+const inNamespace = (text: string) => inNs(text, ns);
 
 const token = (who: 'admin' | 'plain-user') =>
   who === 'admin'
     ? mintToken({ algorithm: 'HS256', key: 'admin-issuer', secret: ADMIN_SECRET, expiresInSeconds: 600 })
     : mintToken({ algorithm: 'HS256', key: 'user-issuer', secret: USER_SECRET, expiresInSeconds: 600 });
 
-function send(method: string, pathAndQuery: string, headers: Record<string, string> = {}): Promise<RawResponse> {
-  const lines = Object.entries({ Host: 'kic.test', ...headers }).map(([k, v]) => `${k}: ${v}`);
-  return rawRequest(port, [`${method} ${pathAndQuery} HTTP/1.1`, ...lines].join('\n'));
-}
+const send = (method: string, pathAndQuery: string, headers: Record<string, string> = {}): Promise<RawResponse> => kic.send(method, pathAndQuery, headers);
 const get = (p: string, who?: 'admin' | 'plain-user') => send('GET', p, who ? { Authorization: `Bearer ${token(who)}` } : {});
-const upstreamHeaders = (r: RawResponse) => (JSON.parse(r.body) as { headers: Record<string, string> }).headers;
+const upstreamHeaders = (r: RawResponse) => upstreamSaw(r).headers;
 
 beforeAll(async () => {
-  [env, echo] = await Promise.all([startKubeEnv(), startNetnsUpstream('kicacl-echo', 1028)]);
-  await env.apply(await readFile(path.join(import.meta.dirname, 'fixtures', 'kic-crds.yaml'), 'utf8'));
-  ns = await env.namespace('kicacl');
-  await env.apply(
-    join(
-      stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo', namespace: ns }, spec: { ports: [{ name: 'http', port: 1028, targetPort: 1028, protocol: 'TCP' }] } }),
-      endpointSlice(ns, 'echo-1', 'echo', [{ ip: echo.host.ip }], 1028),
-      endpointSlice(ns, 'admin-only-1', 'admin-only', [{ ip: echo.host.ip }], 1028),
-    ),
-  );
-  await env.apply(inNamespace(GUIDE));
-  await env.apply(inNamespace(SERVICE_SCOPE));
-  await env.apply(inNamespace(CORS));
-  await env.apply(inNamespace(EXTRAS));
-  gw = await startController(env, { namespace: ns, args: ['--lease-name', 'kicacl', '--kic-resources'] });
-  port = portOf(gw.proxy);
+  kic = await startKicEnv({ name: 'kicacl', echoPort: 1028, endpointsFor: ['admin-only'], manifests: [GUIDE, SERVICE_SCOPE, CORS, EXTRAS] });
+  ({ env, ns } = kic);
   await eventually(async () => (await get('/lemon', 'plain-user')).status === 200, 15_000, 'the ACL guide route to serve the plain user');
 }, 120_000);
 
 afterAll(async () => {
-  await gw?.stop();
-  await echo?.stop();
-  await env?.stop();
+  await kic?.stop();
 });
 
 describe("KIC's ACL guide", () => {
@@ -501,14 +372,14 @@ describe('around the guide', () => {
   it('an acl KongPlugin with both allow and deny (Kong refuses it) fails its route closed; the others serve', async () => {
     expect((await get('/both', 'admin')).status).toBe(500);
     expect((await get('/lime', 'admin')).status).toBe(200);
-    const { data } = (await (await fetch(`${gw.admin}/debug/diagnostics`)).json()) as { data: Array<{ reason: string; object: { kind: string; name: string }; field?: string; message: string }> };
+    const { data } = (await (await fetch(`${kic.gw.admin}/debug/diagnostics`)).json()) as { data: Array<{ reason: string; object: { kind: string; name: string }; field?: string; message: string }> };
     const d = data.find((x) => x.object.kind === 'KongPlugin' && x.object.name === 'both-acl');
     expect(d).toMatchObject({ reason: 'InvalidPluginConfig', field: 'config.allow', message: 'exactly one of allow or deny is required' });
   });
 
   it("Kong Enterprise's include_consumer_groups is not implemented: an unknown field, the route fails closed", async () => {
     expect((await get('/gold', 'admin')).status).toBe(500);
-    const { data } = (await (await fetch(`${gw.admin}/debug/diagnostics`)).json()) as { data: Array<{ reason: string; object: { kind: string; name: string }; field?: string }> };
+    const { data } = (await (await fetch(`${kic.gw.admin}/debug/diagnostics`)).json()) as { data: Array<{ reason: string; object: { kind: string; name: string }; field?: string }> };
     expect(data.find((x) => x.object.kind === 'KongPlugin' && x.object.name === 'group-acl')).toMatchObject({ reason: 'InvalidPluginConfig' });
   });
 });

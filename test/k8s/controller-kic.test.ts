@@ -1,14 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumerId } from '../../src/model/ids.js';
 import { mintToken } from '../../src/tokens/mint.js';
 import type { GatewayProcess } from '../support/gateway-process.js';
-import { eventsAbout, eventually, startController, startKubeEnv, startNetnsUpstream, type KubeEnv, type NetnsUpstream } from '../support/controller-env.js';
-import { consumer as ourConsumer, endpointSlice, join } from '../support/crs.js';
-import { portOf, rawRequest, type RawResponse } from '../support/standalone.js';
+import { eventsAbout, eventually, type KubeEnv } from '../support/controller-env.js';
+import { consumer as ourConsumer, join } from '../support/crs.js';
+import { GUIDE_JWT_PLUGIN, guideConsumer, guideCredential, guideIngress, inNamespace as inNs, startKicEnv, upstreamSaw, type KicEnv } from '../support/kic-env.js';
+import type { RawResponse } from '../support/standalone.js';
 import { collectionPath, kubeRest } from '../deploy/kube-rest.js';
 
 /**
@@ -18,147 +16,44 @@ import { collectionPath, kubeRest } from '../deploy/kube-rest.js';
  * its documentation writes them (no namespace: applied into the test's, as `kubectl apply -n`);
  * the answers are Kong's: status codes, messages and X-Consumer-* headers.
  */
+let kic: KicEnv;
 let env: KubeEnv;
 let gw: GatewayProcess;
-let echo: NetnsUpstream;
 let ns: string;
-let port: number;
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ADMIN_PRIVATE = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const ADMIN_PUBLIC = publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 /** KIC's JWT guide: the plugin, the Ingress it protects, two consumers and their credential Secrets. */
-const GUIDE = `
-apiVersion: configuration.konghq.com/v1
-kind: KongPlugin
-metadata:
-  name: app-jwt
-plugin: jwt
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: lemon
-  annotations:
-    konghq.com/strip-path: 'true'
-    konghq.com/plugins: app-jwt
-spec:
-  ingressClassName: kong
-  rules:
-  - http:
-      paths:
-      - path: /lemon
-        pathType: ImplementationSpecific
-        backend:
-          service:
-            name: echo
-            port:
-              number: 1027
----
-apiVersion: configuration.konghq.com/v1
-kind: KongConsumer
-metadata:
-  name: admin
-  annotations:
-    kubernetes.io/ingress.class: kong
-username: admin
-credentials:
-- admin-jwt
-- admin-acl
----
-apiVersion: configuration.konghq.com/v1
-kind: KongConsumer
-metadata:
-  name: plain-user
-  annotations:
-    kubernetes.io/ingress.class: kong
-username: plain-user
-custom_id: plain-user-1
-credentials:
-- plain-user-jwt
-- plain-user-acl
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: admin-jwt
-  labels:
-    konghq.com/credential: jwt
-stringData:
-  key: admin-issuer
-  algorithm: RS256
-  secret: dummy
-  rsa_public_key: |
-${ADMIN_PUBLIC.trim().split('\n').map((l) => `    ${l}`).join('\n')}
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: admin-acl
-  labels:
-    konghq.com/credential: acl
-stringData:
-  group: admin
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: plain-user-jwt
-  labels:
-    konghq.com/credential: jwt
-stringData:
-  key: user-issuer
-  algorithm: HS256
-  secret: plain-user-s3cret
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: plain-user-acl
-  labels:
-    konghq.com/credential: acl
-stringData:
-  group: app-user
-`;
+const GUIDE = join(
+  GUIDE_JWT_PLUGIN,
+  guideIngress('lemon', 'app-jwt', 1027),
+  guideConsumer('admin', ['admin-jwt', 'admin-acl']),
+  guideConsumer('plain-user', ['plain-user-jwt', 'plain-user-acl'], 'plain-user-1'),
+  guideCredential('admin-jwt', 'jwt', { key: 'admin-issuer', algorithm: 'RS256', secret: 'dummy', rsa_public_key: ADMIN_PUBLIC }),
+  guideCredential('admin-acl', 'acl', { group: 'admin' }),
+  guideCredential('plain-user-jwt', 'jwt', { key: 'user-issuer', algorithm: 'HS256', secret: 'plain-user-s3cret' }),
+  guideCredential('plain-user-acl', 'acl', { group: 'app-user' }),
+);
 
-/** `kubectl apply -n ns`: the guide's objects into the test namespace (cluster-scoped ones as they are). */
-function inNamespace(text: string): string {
-  return parseAllDocuments(text)
-    .map((d) => d.toJS() as { kind: string; metadata: Record<string, unknown> })
-    .filter((o) => o !== null)
-    .map((o) => stringify(o.kind === 'KongClusterPlugin' ? o : { ...o, metadata: { ...o.metadata, namespace: ns } }))
-    .join('---\n');
-}
-
+const inNamespace = (text: string) => inNs(text, ns);
 const adminToken = () => mintToken({ algorithm: 'RS256', key: 'admin-issuer', privateKeyPem: ADMIN_PRIVATE, expiresInSeconds: 600 });
 const userToken = (secret = 'plain-user-s3cret', key = 'user-issuer') => mintToken({ algorithm: 'HS256', key, secret, expiresInSeconds: 600 });
 
-function get(pathAndQuery: string, token?: string, host = 'kic.test'): Promise<RawResponse> {
-  return rawRequest(port, `GET ${pathAndQuery} HTTP/1.1\nHost: ${host}${token ? `\nAuthorization: Bearer ${token}` : ''}`);
+function get(pathAndQuery: string, token?: string): Promise<RawResponse> {
+  return kic.send('GET', pathAndQuery, token ? { Authorization: `Bearer ${token}` } : {});
 }
-const seen = (r: RawResponse) => JSON.parse(r.body) as { url: string; headers: Record<string, string> };
+const seen = upstreamSaw;
 
 beforeAll(async () => {
-  [env, echo] = await Promise.all([startKubeEnv(), startNetnsUpstream('kic-echo', 1027)]);
-  await env.apply(await readFile(path.join(import.meta.dirname, 'fixtures', 'kic-crds.yaml'), 'utf8'));
-  ns = await env.namespace('kic');
-  await env.apply(
-    join(
-      stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo', namespace: ns }, spec: { ports: [{ name: 'http', port: 1027, targetPort: 1027, protocol: 'TCP' }] } }),
-      endpointSlice(ns, 'echo-1', 'echo', [{ ip: echo.host.ip }], 1027),
-    ),
-  );
-  await env.apply(inNamespace(GUIDE));
-  gw = await startController(env, { namespace: ns, args: ['--lease-name', 'kic', '--kic-resources'] });
-  port = portOf(gw.proxy);
+  kic = await startKicEnv({ name: 'kic', echoPort: 1027, manifests: [GUIDE] });
+  ({ env, gw, ns } = kic);
   await eventually(async () => (await get('/lemon', adminToken())).status === 200, 15_000, 'the KIC guide route to serve the admin consumer');
 }, 120_000);
 
 afterAll(async () => {
-  await gw?.stop();
-  await echo?.stop();
-  await env?.stop();
+  await kic?.stop();
 });
 
 describe("KIC's JWT guide", () => {

@@ -18,6 +18,11 @@ describe('ingressOption', () => {
     expect(ingressOption({ ingress: true }, { PORTCULLIS_PUBLISH_ADDRESS: '192.0.2.1, lb.example' })?.publishing).toEqual({ addresses: ['192.0.2.1', 'lb.example'] });
   });
 
+  it('implied by another flag (--kic-resources): on, with the publishing flags', () => {
+    expect(ingressOption({ 'publish-service': 'gw/portcullis' }, {}, true)).toEqual({ settings: { classNames: [] }, publishing: { service: { namespace: 'gw', name: 'portcullis' } } });
+    expect(ingressOption({ 'publish-address': ['192.0.2.1'] }, {}, true)?.publishing).toEqual({ addresses: ['192.0.2.1'] });
+  });
+
   it('--publish-service alone is not Ingress\'s to refuse: Gateway API reads it too (src/cli.ts checks the pair)', () => {
     expect(ingressOption({ 'publish-service': 'gw/portcullis' }, {})).toBeUndefined();
   });

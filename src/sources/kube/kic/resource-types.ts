@@ -13,7 +13,8 @@ export function kicResourceTypes(kc: KubeConfig, namespace?: string): Record<Kic
   const type = (version: string, plural: string, clusterScoped = false): ResourceType => {
     const watchPath = `/apis/${KIC_GROUP}/${version}${clusterScoped ? '' : nsPath}/${plural}`;
     // Full resource names: "kongconsumers" alone would read as ours in logs and metrics.
-    return { name: `${plural}.${KIC_GROUP}`, watchPath, isCustom: true, list: (params) => listRaw(kc, watchPath, params) };
+    // statusRead 'none': their status is our Programmed condition, so our own PATCH must not rebuild.
+    return { name: `${plural}.${KIC_GROUP}`, watchPath, isCustom: true, statusRead: 'none', list: (params) => listRaw(kc, watchPath, params) };
   };
   return {
     'kic-consumers': type('v1', KIC_PLURALS.KongConsumer),
