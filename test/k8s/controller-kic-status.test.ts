@@ -4,6 +4,7 @@ import type { GatewayProcess } from '../support/gateway-process.js';
 import { eventsAbout, eventually, type KubeEnv } from '../support/controller-env.js';
 import { guideConsumer, startKicEnv, type KicEnv } from '../support/kic-env.js';
 import { kubeRest } from '../deploy/kube-rest.js';
+import { metricSum } from '../support/metrics.js';
 
 /**
  * The Programmed condition on Kong Ingress Controller's objects (docs/kong-ingress-controller.md#status),
@@ -31,13 +32,7 @@ const programmed = async (plural: string, name: string, version = 'v1') => {
   const c = o.status?.conditions?.find((x) => x.type === 'Programmed');
   return c === undefined ? undefined : { ...c, current: c.observedGeneration === o.metadata.generation };
 };
-const gatewayMetric = async (series: string): Promise<number> => {
-  const text = await (await fetch(`${gw.status}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(series))
-    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-};
+const gatewayMetric = (series: string): Promise<number> => metricSum(gw.status, series);
 const clusterPlugin = () => 'kics-request-id';
 
 function objects(): string {

@@ -10,6 +10,7 @@ import { startGateway, type GatewayProcess } from '../support/gateway-process.js
 import { startEchoUpstream, type EchoUpstream } from '../support/http.js';
 import { condition, eventually, getCustom, GROUP, startKubeEnv, VERSION, type CrdPlural, type KubeEnv } from '../support/controller-env.js';
 import { consumer, credential, join, route, secret } from '../support/crs.js';
+import { metricSum } from '../support/metrics.js';
 
 /**
  * The controller at scale, against the real API server (docs/controller-scale.md):
@@ -36,13 +37,7 @@ const BROKEN = 15;
 const tokenFor = (key: string, s: string) => mintToken({ algorithm: 'HS256', key, secret: s, expiresInSeconds: 3600 });
 const status = async (p: string, key?: string, s?: string) =>
   (await fetch(`${gw.proxy}${p}`, key ? { headers: { authorization: `Bearer ${tokenFor(key, s!)}` } } : {})).status;
-const gatewayMetric = async (series: string): Promise<number> => {
-  const text = await (await fetch(`${gw.status}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(series))
-    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-};
+const gatewayMetric = (series: string): Promise<number> => metricSum(gw.status, series);
 const mergePatch = (plural: CrdPlural, name: string, body: object, subresource?: 'status') => {
   const req = { group: GROUP, version: VERSION, plural, namespace: ns, name, body };
   const opts = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
