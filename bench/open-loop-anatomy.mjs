@@ -12,7 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SCENARIOS, prepareContext, sanityCheck } from './lib/scenarios.mjs';
+import { SCENARIOS, addNodeFlagVariants, prepareContext, sanityCheck } from './lib/scenarios.mjs';
 import { installCleanup, stopProcess } from './lib/processes.mjs';
 import { cpuSeconds } from './lib/procstat.mjs';
 import { buildProject, ensureDebianPackages } from './lib/setup.mjs';
@@ -50,14 +50,7 @@ const ALLOC = fileURLToPath(new URL('./lib/alloc-sites.cjs', import.meta.url));
 
 const ids = opt.only.split(',');
 const selected = SCENARIOS.filter((s) => !s.direct && ids.includes(s.id));
-const pcBase = selected.find((s) => s.kind === 'portcullis');
-for (const v of opt.variant) {
-  const [name, flags = ''] = v.split(/=(.*)/s);
-  if (!pcBase) throw new Error('--variant needs a Portcullis scenario in --only');
-  const extra = flags.split(',').filter(Boolean);
-  selected.push({ ...pcBase, id: `${pcBase.id}+${name}`, label: `${pcBase.label} + ${extra.join(' ')}`,
-    start: (c) => pcBase.start({ ...c, nodeArgs: [...c.nodeArgs, ...extra] }) });
-}
+addNodeFlagVariants(selected, opt.variant);
 installCleanup(120 + ROUNDS * selected.length * (DURATION + WARMUP + 20));
 
 const dir = mkdtempSync(`${tmpdir()}/portcullis-anatomy-`);

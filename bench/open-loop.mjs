@@ -10,7 +10,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { SCENARIOS, prepareContext, sanityCheck } from './lib/scenarios.mjs';
+import { SCENARIOS, addNodeFlagVariants, prepareContext, sanityCheck } from './lib/scenarios.mjs';
 import { TLS_SCENARIOS } from './lib/tls-scenarios.mjs';
 import { makeTlsCertificate } from './lib/tls-certs.mjs';
 import { h2Get } from './lib/h2-client.mjs';
@@ -61,14 +61,7 @@ const DEFAULT_IDS = {
 const ids = (opt.only ?? DEFAULT_IDS[PROTOCOL]).split(',');
 const pool = PROTOCOL === 'http' ? SCENARIOS : TLS_SCENARIOS.filter((s) => s.protocols.includes(PROTOCOL));
 const selected = pool.filter((s) => s.direct || ids.includes(s.id)); // always with the direct baseline
-const pcBase = selected.find((s) => s.kind === 'portcullis');
-for (const v of opt.variant) {
-  const [name, flags = ''] = v.split(/=(.*)/s);
-  if (!pcBase) throw new Error('--variant needs a Portcullis scenario in --only');
-  const extra = flags.split(',').filter(Boolean);
-  selected.push({ ...pcBase, id: `${pcBase.id}+${name}`, label: `${pcBase.label} + ${extra.join(' ')}`,
-    start: (c) => pcBase.start({ ...c, nodeArgs: [...c.nodeArgs, ...extra] }) });
-}
+addNodeFlagVariants(selected, opt.variant);
 installCleanup(120 + ROUNDS * selected.length * (DURATION + WARMUP + 15));
 
 const dir = mkdtempSync(`${tmpdir()}/portcullis-open-loop-`);

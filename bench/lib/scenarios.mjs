@@ -120,3 +120,18 @@ export async function prepareContext(dir, count, { algorithms = ['HS256', 'RS256
   }
   return { dir, upstream, upstreamPort: upstream.port, upstreamUrl, creds, tokens, requestFiles, credFile, kongFiles, tls, nodeArgs: [], peerNodeArgs: [], portcullisArgs: [] };
 }
+
+/**
+ * `--variant NAME=--flag,--flag` rows: the first Portcullis scenario of `selected` again, with
+ * extra node flags, appended to `selected` (open-loop.mjs, open-loop-anatomy.mjs).
+ */
+export function addNodeFlagVariants(selected, variants) {
+  const pcBase = selected.find((s) => s.kind === 'portcullis');
+  for (const v of variants) {
+    const [name, flags = ''] = v.split(/=(.*)/s);
+    if (!pcBase) throw new Error('--variant needs a Portcullis scenario in --only');
+    const extra = flags.split(',').filter(Boolean);
+    selected.push({ ...pcBase, id: `${pcBase.id}+${name}`, label: `${pcBase.label} + ${extra.join(' ')}`,
+      start: (c) => pcBase.start({ ...c, nodeArgs: [...c.nodeArgs, ...extra] }) });
+  }
+}
